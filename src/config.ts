@@ -1,0 +1,144 @@
+// Every setting the server reads, with its default and its help text. `serve --help` prints this table,
+// so a setting that is not declared here does not exist.
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Setting {
+  env: string;
+  default: string;
+  help: string;
+}
+
+export const SETTINGS: Setting[] = [
+  { env: 'PORT', default: '8080', help: 'HTTP port to listen on' },
+  { env: 'HOST', default: '0.0.0.0', help: 'Interface to listen on' },
+  { env: 'SCALE_DATA_DIR', default: './data', help: 'Embedded database files (PGlite), the default host workspace, execution directories and logs' },
+  { env: 'DATABASE_URL', default: '', help: 'PostgreSQL connection URL; when set (or SCALE_DB_HOST is set) PostgreSQL is used instead of the embedded PGlite' },
+  { env: 'SCALE_DB_HOST', default: '', help: 'PostgreSQL host (Scale-style alternative to DATABASE_URL)' },
+  { env: 'SCALE_DB_PORT', default: '5432', help: 'PostgreSQL port' },
+  { env: 'SCALE_DB_NAME', default: 'scale', help: 'PostgreSQL database name' },
+  { env: 'SCALE_DB_USER', default: 'scale', help: 'PostgreSQL user' },
+  { env: 'SCALE_DB_PASS', default: '', help: 'PostgreSQL password' },
+  { env: 'SCALE_DB_POOL_MAX', default: '10', help: 'Maximum PostgreSQL connections per process' },
+  { env: 'SCALE_EXECUTOR', default: 'local', help: 'Where jobs run: local (child processes on this machine)' },
+  { env: 'SCALE_NODE_NAME', default: '', help: 'Name of this process\'s node; defaults to <hostname>:<PORT>' },
+  { env: 'SCALE_NODE_CPUS', default: '', help: 'CPUs the local node offers (default: the machine\'s CPU count)' },
+  { env: 'SCALE_NODE_MEM', default: '', help: 'Memory in MiB the local node offers (default: the machine\'s total memory)' },
+  { env: 'SCALE_NODE_DISK', default: '', help: 'Disk in MiB the local node offers (default: free space under SCALE_DATA_DIR)' },
+  { env: 'SCALE_SCHEDULER_INTERVAL_MS', default: '500', help: 'Scheduler loop period when idle (it also wakes on new work)' },
+  { env: 'SCALE_SCHEDULER_QUEUE_LIMIT', default: '500', help: 'Queue rows the scheduler reads per pass' },
+  { env: 'SCALE_HEARTBEAT_SECONDS', default: '5', help: 'How often a node records that it is alive' },
+  { env: 'SCALE_NODE_LOST_SECONDS', default: '30', help: 'A node silent for this long is lost; its executions fail with node-lost and are retried' },
+  { env: 'SCALE_KILL_GRACE_SECONDS', default: '5', help: 'Seconds between SIGTERM and SIGKILL when a job is canceled or times out' },
+  { env: 'SCALE_MAX_BODY_BYTES', default: '1048576', help: 'Largest JSON request body accepted (413 above it)' },
+  { env: 'SCALE_MAX_UPLOAD_BYTES', default: '0', help: 'Largest file upload accepted through POST /scale/files/ (0 = no limit)' },
+  { env: 'SCALE_DEFAULT_WORKSPACE', default: 'default', help: 'Name of the host workspace created under SCALE_DATA_DIR at first start; outputs without a workspace go there (empty = none)' },
+  { env: 'SCALE_WORKSPACE_ROOTS', default: '', help: 'Colon-separated directories that host workspaces must live under (empty = any absolute path)' },
+  { env: 'SCALE_SCHEDULER', default: 'on', help: 'on: this process schedules and runs jobs; off: API only' },
+];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  dbPoolMax: number;
+  executor: 'local';
+  nodeName: string;
+  nodeCpus: number | null;
+  nodeMem: number | null;
+  nodeDisk: number | null;
+  schedulerIntervalMs: number;
+  schedulerQueueLimit: number;
+  heartbeatSeconds: number;
+  nodeLostSeconds: number;
+  killGraceSeconds: number;
+  maxBodyBytes: number;
+  maxUploadBytes: number;
+  defaultWorkspace: string | null;
+  workspaceRoots: string[];
+  schedulerEnabled: boolean;
+}
+
+export class ConfigError extends Error {}
+
+function num(env: NodeJS.ProcessEnv, name: string, opts: { min?: number; integer?: boolean } = {}): number {
+  const raw = get(env, name);
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || (opts.integer && !Number.isInteger(value)) || (opts.min !== undefined && value < opts.min)) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a valid ${opts.integer ? 'integer' : 'number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}`);
+  }
+  return value;
+}
+
+function optionalNum(env: NodeJS.ProcessEnv, name: string): number | null {
+  return get(env, name) === '' ? null : num(env, name, { min: 0 });
+}
+
+function get(env: NodeJS.ProcessEnv, name: string): string {
+  const setting = SETTINGS.find((s) => s.env === name);
+  if (!setting) throw new Error(`undeclared setting ${name}`);
+  return env[name] ?? setting.default;
+}
+
+/** Builds the PostgreSQL URL from DATABASE_URL or Scale's SCALE_DB_* variables; null means "use PGlite". */
+export function databaseUrlFrom(env: NodeJS.ProcessEnv): string | null {
+  const url = get(env, 'DATABASE_URL');
+  if (url) return url;
+  const host = get(env, 'SCALE_DB_HOST');
+  if (!host) return null;
+  const user = encodeURIComponent(get(env, 'SCALE_DB_USER'));
+  const pass = get(env, 'SCALE_DB_PASS');
+  const auth = pass ? `${user}:${encodeURIComponent(pass)}` : user;
+  return `postgres://${auth}@${host}:${get(env, 'SCALE_DB_PORT')}/${encodeURIComponent(get(env, 'SCALE_DB_NAME'))}`;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = num(env, 'PORT', { min: 0, integer: true });
+  const executor = get(env, 'SCALE_EXECUTOR');
+  if (executor !== 'local') throw new ConfigError(`SCALE_EXECUTOR=${executor} is not supported; choose local`);
+  const scheduler = get(env, 'SCALE_SCHEDULER');
+  if (scheduler !== 'on' && scheduler !== 'off') throw new ConfigError(`SCALE_SCHEDULER=${scheduler} must be on or off`);
+  const roots = get(env, 'SCALE_WORKSPACE_ROOTS').split(':').filter(Boolean);
+  for (const root of roots) {
+    if (!path.isAbsolute(root)) throw new ConfigError(`SCALE_WORKSPACE_ROOTS entry ${root} must be an absolute path`);
+  }
+  return {
+    port,
+    host: get(env, 'HOST'),
+    dataDir: path.resolve(get(env, 'SCALE_DATA_DIR')),
+    databaseUrl: databaseUrlFrom(env),
+    dbPoolMax: num(env, 'SCALE_DB_POOL_MAX', { min: 1, integer: true }),
+    executor,
+    nodeName: get(env, 'SCALE_NODE_NAME') || `${os.hostname()}:${port}`,
+    nodeCpus: optionalNum(env, 'SCALE_NODE_CPUS'),
+    nodeMem: optionalNum(env, 'SCALE_NODE_MEM'),
+    nodeDisk: optionalNum(env, 'SCALE_NODE_DISK'),
+    schedulerIntervalMs: num(env, 'SCALE_SCHEDULER_INTERVAL_MS', { min: 1, integer: true }),
+    schedulerQueueLimit: num(env, 'SCALE_SCHEDULER_QUEUE_LIMIT', { min: 1, integer: true }),
+    heartbeatSeconds: num(env, 'SCALE_HEARTBEAT_SECONDS', { min: 0.05 }),
+    nodeLostSeconds: num(env, 'SCALE_NODE_LOST_SECONDS', { min: 0.1 }),
+    killGraceSeconds: num(env, 'SCALE_KILL_GRACE_SECONDS', { min: 0 }),
+    maxBodyBytes: num(env, 'SCALE_MAX_BODY_BYTES', { min: 1, integer: true }),
+    maxUploadBytes: num(env, 'SCALE_MAX_UPLOAD_BYTES', { min: 0, integer: true }),
+    defaultWorkspace: get(env, 'SCALE_DEFAULT_WORKSPACE') || null,
+    workspaceRoots: roots.map((r) => path.resolve(r)),
+    schedulerEnabled: scheduler === 'on',
+  };
+}
+
+export function helpText(): string {
+  const width = Math.max(...SETTINGS.map((s) => s.env.length));
+  const lines = SETTINGS.map((s) => `  ${s.env.padEnd(width)}  ${s.help}${s.default ? ` (default: ${s.default})` : ''}`);
+  return [
+    'Usage: scale-ades <command> [options]',
+    '',
+    'Commands:',
+    '  serve     start the server (Scale REST API under /scale/, the scheduler and the executor)',
+    '  migrate   apply database migrations and exit',
+    '',
+    'Settings (environment variables):',
+    ...lines,
+    '',
+  ].join('\n');
+}

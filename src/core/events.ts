@@ -1,0 +1,10 @@
+// In-process signals between core services and the scheduler: "work was queued", "jobs were
+// canceled". Other processes sharing the database learn the same facts by polling it.
+import { EventEmitter } from 'node:events';
+
+export interface CoreEventMap {
+  queued: [count: number];
+  canceled: [jobIds: number[]];
+}
+
+export class CoreEvents extends EventEmitter<CoreEventMap> {}

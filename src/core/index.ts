@@ -1,0 +1,70 @@
+// The core's services, wired together. Front doors and the scheduler receive this object.
+import type { Db } from '../store/db.ts';
+import { createErrorService } from './errors/service.ts';
+import { CoreEvents } from './events.ts';
+import { createFileService } from './files/service.ts';
+import { createFinisher } from './jobs/finish.ts';
+import { createJobQueries } from './jobs/queries.ts';
+import { createJobService } from './jobs/service.ts';
+import { createJobTypeService } from './job-types/service.ts';
+import { createJobTypeStats } from './job-types/stats.ts';
+import { createNodeService } from './nodes/service.ts';
+import { createQueueService } from './queue/service.ts';
+import { createWorkspaceService } from './workspaces/service.ts';
+
+export interface CoreOptions {
+  workspaceRoots?: string[];
+  /** A node silent this long is not counted as capacity. */
+  nodeLostSeconds?: number;
+}
+
+export type Core = Awaited<ReturnType<typeof createCore>>;
+
+export async function createCore(db: Db, opts: CoreOptions = {}) {
+  const events = new CoreEvents();
+  const errors = createErrorService({ db });
+  const workspaces = createWorkspaceService({ db, allowedRoots: opts.workspaceRoots });
+  const files = createFileService({ db, workspaces });
+  const jobTypes = createJobTypeService({ db, errors });
+  const jobTypeStats = createJobTypeStats({ db });
+  let defaultWorkspaceId: number | null = null;
+  const jobs = createJobService({ db, jobTypes, files, workspaces, events, defaultWorkspaceId: () => defaultWorkspaceId });
+  const jobQueries = createJobQueries({ db });
+  const queue = createQueueService({ db });
+  const nodes = createNodeService({ db });
+  const finisher = createFinisher({ db, errors, files });
+  await errors.seedBuiltins();
+  return {
+    db,
+    events,
+    errors,
+    workspaces,
+    files,
+    jobTypes,
+    jobTypeStats,
+    jobs,
+    jobQueries,
+    queue,
+    nodes,
+    finisher,
+    /** Why a QUEUED job has not started yet (null when it is not on the queue). */
+    async queueReason(jobId: number) {
+      const [state, online] = await Promise.all([
+        nodes.schedulerState(),
+        db.query(
+          `SELECT cpus_total, mem_total, disk_total FROM node
+            WHERE is_active AND NOT is_paused AND last_heartbeat > now() - make_interval(secs => $1)`,
+          [opts.nodeLostSeconds ?? 30],
+        ),
+      ]);
+      const totals = online.rows.map((r) => ({ cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total }));
+      return queue.explain(jobId, totals, state.isPaused);
+    },
+    /** Makes the named host workspace the place outputs go when job data names none. */
+    async useDefaultWorkspace(name: string, dir: string) {
+      const ws = await workspaces.ensureDefault(name, dir);
+      defaultWorkspaceId = ws.id;
+      return ws;
+    },
+  };
+}

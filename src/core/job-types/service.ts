@@ -1,0 +1,362 @@
+// Job types: versioned algorithms with an interface, an error mapping and scheduling defaults.
+// Every interface or error-mapping change makes a new revision; jobs pin the revision they started with.
+import type { Db, Queryable, Row } from '../../store/db.ts';
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
+import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
+import { parseErrorMapping, parseScaleInterface, toErrorInterface, toScaleInterface } from '../../../seed-mapping/scale-job-interface.ts';
+import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import type { ErrorService } from '../errors/service.ts';
+import type { ScaleError } from '../errors/model.ts';
+import type { Problem } from '../../schemas.ts';
+import type { ErrorMapping, JobInterface } from './model.ts';
+
+export interface JobType {
+  id: number;
+  name: string;
+  version: string;
+  title: string | null;
+  description: string | null;
+  category: string | null;
+  authorName: string | null;
+  authorUrl: string | null;
+  isSystem: boolean;
+  isLongRunning: boolean;
+  isActive: boolean;
+  isOperational: boolean;
+  isPaused: boolean;
+  iconCode: string | null;
+  dockerImage: string | null;
+  dockerPrivileged: boolean;
+  revisionNum: number;
+  priority: number;
+  timeout: number;
+  maxScheduled: number | null;
+  maxTries: number;
+  cpusRequired: number;
+  memRequired: number;
+  diskOutConstRequired: number;
+  diskOutMultRequired: number;
+  interface: Record<string, unknown>;
+  errorMapping: Record<string, unknown>;
+  triggerRule: unknown;
+  created: Date;
+  archived: Date | null;
+  paused: Date | null;
+  lastModified: Date;
+}
+
+export interface Revision {
+  id: number;
+  jobTypeId: number;
+  revisionNum: number;
+  interface: JobInterface;
+  interfaceJson: Record<string, unknown>;
+  errorMapping: ErrorMapping;
+  created: Date;
+}
+
+/** Fields a client may set (Scale's names, as in the REST API). */
+export interface JobTypeInput {
+  name?: string;
+  version?: string;
+  title?: string | null;
+  description?: string | null;
+  category?: string | null;
+  author_name?: string | null;
+  author_url?: string | null;
+  is_long_running?: boolean;
+  is_operational?: boolean;
+  is_paused?: boolean;
+  is_active?: boolean;
+  icon_code?: string | null;
+  docker_image?: string | null;
+  docker_privileged?: boolean;
+  priority?: number;
+  timeout?: number;
+  max_scheduled?: number | null;
+  max_tries?: number;
+  cpus_required?: number;
+  mem_required?: number;
+  disk_out_const_required?: number;
+  disk_out_mult_required?: number;
+  interface?: unknown;
+  error_mapping?: unknown;
+  trigger_rule?: unknown;
+}
+
+export interface Validation {
+  errors: Problem[];
+  warnings: { id: string; details: string }[];
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$/;
+const VERSION = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,49}$/;
+const ORDERABLE: Record<string, string> = {
+  id: 'id', name: 'name', version: 'version', title: 'title', category: 'category', priority: 'priority',
+  created: 'created', last_modified: 'last_modified', is_active: 'is_active', is_paused: 'is_paused', revision_num: 'revision_num',
+};
+const EMPTY_MAPPING = { version: '1.0', exit_codes: {} };
+
+export function toJobType(r: Row): JobType {
+  return {
+    id: r.id, name: r.name, version: r.version, title: r.title, description: r.description, category: r.category,
+    authorName: r.author_name, authorUrl: r.author_url, isSystem: r.is_system, isLongRunning: r.is_long_running,
+    isActive: r.is_active, isOperational: r.is_operational, isPaused: r.is_paused, iconCode: r.icon_code,
+    dockerImage: r.docker_image, dockerPrivileged: r.docker_privileged, revisionNum: r.revision_num, priority: r.priority,
+    timeout: r.timeout, maxScheduled: r.max_scheduled, maxTries: r.max_tries, cpusRequired: r.cpus_required,
+    memRequired: r.mem_required, diskOutConstRequired: r.disk_out_const_required, diskOutMultRequired: r.disk_out_mult_required,
+    interface: r.interface, errorMapping: r.error_mapping, triggerRule: r.trigger_rule, created: r.created,
+    archived: r.archived, paused: r.paused, lastModified: r.last_modified,
+  };
+}
+
+export interface JobTypeListFilter extends ListRequest {
+  started?: Date | null;
+  ended?: Date | null;
+  names?: string[];
+  categories?: string[];
+  ids?: number[];
+  isActive?: boolean | null;
+}
+
+export type JobTypeService = ReturnType<typeof createJobTypeService>;
+
+export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorService }) {
+  // Revisions never change once written, so the parsed form is cached for the life of the process.
+  const revisions = new Map<number, Revision>();
+
+  function checkScalars(input: JobTypeInput, problems: Problem[]): void {
+    const positive = (k: keyof JobTypeInput, min: number, integer: boolean) => {
+      const v = input[k];
+      if (v === undefined || v === null) return;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+        problems.push({ field: k, message: `must be ${integer ? 'an integer' : 'a number'} >= ${min}` });
+      }
+    };
+    positive('priority', 1, true);
+    positive('timeout', 0, true);
+    positive('max_scheduled', 1, true);
+    positive('max_tries', 0, true);
+    positive('cpus_required', 0, false);
+    positive('mem_required', 0, false);
+    positive('disk_out_const_required', 0, false);
+    positive('disk_out_mult_required', 0, false);
+    if (typeof input.cpus_required === 'number' && input.cpus_required <= 0) problems.push({ field: 'cpus_required', message: 'must be greater than 0' });
+  }
+
+  /** Validates a create (or, with `existing`, an edit) and returns the parsed interface and mapping. */
+  async function analyse(input: JobTypeInput, existing?: JobType): Promise<Validation & { iface: JobInterface | null; mapping: ErrorMapping | null }> {
+    const problems: Problem[] = [];
+    const warnings: Validation['warnings'] = [];
+    if (!existing) {
+      if (typeof input.name !== 'string') problems.push({ field: 'name', message: 'is required' });
+      else if (!NAME.test(input.name)) problems.push({ field: 'name', message: 'must be 1-50 letters, digits, "_", "." or "-", starting with a letter or digit' });
+      if (typeof input.version !== 'string') problems.push({ field: 'version', message: 'is required' });
+      else if (!VERSION.test(input.version)) problems.push({ field: 'version', message: 'must be 1-50 letters, digits, "_", ".", "+" or "-"' });
+      if (input.interface === undefined) problems.push({ field: 'interface', message: 'is required' });
+    }
+    checkScalars(input, problems);
+    let iface: JobInterface | null = null;
+    if (input.interface !== undefined) {
+      const parsed = parseScaleInterface(input.interface);
+      problems.push(...parsed.errors);
+      warnings.push(...parsed.warnings);
+      iface = parsed.value;
+    }
+    let mapping: ErrorMapping | null = null;
+    if (input.error_mapping !== undefined && input.error_mapping !== null) {
+      const parsed = parseErrorMapping(input.error_mapping);
+      problems.push(...parsed.errors);
+      mapping = parsed.value;
+      if (mapping) {
+        const missing = new Set(await errors.missingNames([...mapping.values()]));
+        for (const [code, name] of mapping) {
+          if (missing.has(name)) problems.push({ field: `error_mapping.exit_codes.${code}`, message: `names no registered error (${JSON.stringify(name)}); create it with POST /errors/ first` });
+        }
+      }
+    }
+    if (input.trigger_rule !== undefined && input.trigger_rule !== null) {
+      warnings.push({ id: 'trigger_rule', details: 'trigger rules are stored but not yet acted on by this server' });
+    }
+    return { errors: problems, warnings, iface, mapping };
+  }
+
+  async function validate(input: JobTypeInput, existingId?: number): Promise<Validation> {
+    const existing = existingId === undefined ? undefined : await get(existingId);
+    const { errors: e, warnings } = await analyse(input, existing);
+    return { errors: e, warnings };
+  }
+
+  async function get(id: number, q: Queryable = db): Promise<JobType> {
+    const res = await q.query('SELECT * FROM job_type WHERE id = $1', [id]);
+    if (!res.rows[0]) throw new NotFound('job type', id);
+    return toJobType(res.rows[0]);
+  }
+
+  async function getMany(ids: number[]): Promise<Map<number, JobType>> {
+    if (!ids.length) return new Map();
+    const res = await db.query('SELECT * FROM job_type WHERE id = ANY($1::int[])', [ids]);
+    return new Map(res.rows.map((r) => [r.id, toJobType(r)]));
+  }
+
+  async function byNameVersion(name: string, version: string): Promise<JobType | null> {
+    const res = await db.query('SELECT * FROM job_type WHERE name = $1 AND version = $2', [name, version]);
+    return res.rows[0] ? toJobType(res.rows[0]) : null;
+  }
+
+  function toRevision(r: Row): Revision {
+    const iface = parseScaleInterface(r.interface);
+    const mapping = parseErrorMapping(r.error_mapping);
+    if (!iface.value || !mapping.value) throw new Error(`stored revision ${r.id} no longer parses: ${JSON.stringify([...iface.errors, ...mapping.errors])}`);
+    return { id: r.id, jobTypeId: r.job_type_id, revisionNum: r.revision_num, interface: iface.value, interfaceJson: r.interface, errorMapping: mapping.value, created: r.created };
+  }
+
+  async function revision(id: number): Promise<Revision> {
+    const cached = revisions.get(id);
+    if (cached) return cached;
+    const res = await db.query('SELECT * FROM job_type_revision WHERE id = $1', [id]);
+    if (!res.rows[0]) throw new NotFound('job type revision', id);
+    const rev = toRevision(res.rows[0]);
+    revisions.set(id, rev);
+    return rev;
+  }
+
+  /** Revision numbers by revision id. */
+  async function revisionNums(ids: number[]): Promise<Map<number, number>> {
+    if (!ids.length) return new Map();
+    const res = await db.query('SELECT id, revision_num FROM job_type_revision WHERE id = ANY($1::int[])', [ids]);
+    return new Map(res.rows.map((r) => [r.id, r.revision_num]));
+  }
+
+  async function currentRevision(jobType: JobType, q: Queryable = db): Promise<Revision> {
+    const res = await q.query('SELECT * FROM job_type_revision WHERE job_type_id = $1 AND revision_num = $2', [jobType.id, jobType.revisionNum]);
+    if (!res.rows[0]) throw new NotFound('job type revision', `${jobType.name}:${jobType.version}#${jobType.revisionNum}`);
+    const cached = revisions.get(res.rows[0].id);
+    if (cached) return cached;
+    const rev = toRevision(res.rows[0]);
+    revisions.set(rev.id, rev);
+    return rev;
+  }
+
+  async function list(f: JobTypeListFilter): Promise<ListResult<JobType>> {
+    const where = new Where()
+      .range('last_modified', f.started, f.ended)
+      .anyOf('name', f.names, 'text')
+      .anyOf('category', f.categories, 'text')
+      .anyOf('id', f.ids, 'int');
+    if (f.isActive !== undefined && f.isActive !== null) where.add('is_active = ?', f.isActive);
+    const res = await pagedList(db, { select: '*', from: 'job_type', where, orderSql: orderBy(f.order, ORDERABLE, ['name', 'version']), tiebreak: 'id', page: f });
+    return { count: res.count, rows: res.rows.map(toJobType) };
+  }
+
+  async function create(input: JobTypeInput, opts: { isSystem?: boolean } = {}): Promise<{ jobType: JobType; warnings: Validation['warnings'] }> {
+    const a = await analyse(input);
+    if (a.errors.length) throw Invalid.many(a.errors);
+    const ifaceJson = toScaleInterface(a.iface!);
+    const mappingJson = a.mapping ? toErrorInterface(a.mapping) : EMPTY_MAPPING;
+    try {
+      const jobType = await db.transaction(async (tx) => {
+        const res = await tx.query(
+          `INSERT INTO job_type (name, version, title, description, category, author_name, author_url, is_system, is_long_running,
+             is_operational, is_paused, paused, is_active, icon_code, docker_image, docker_privileged, priority, timeout, max_scheduled, max_tries,
+             cpus_required, mem_required, disk_out_const_required, disk_out_mult_required, interface, error_mapping, trigger_rule)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $11 THEN now() END, $12, $13, $14, $15,
+             coalesce($16, 100), coalesce($17, 1800), $18, coalesce($19, 3), coalesce($20, 1), coalesce($21, 64), coalesce($22, 64), coalesce($23, 0),
+             $24, $25, $26)
+           RETURNING *`,
+          [
+            input.name, input.version, input.title ?? null, input.description ?? null, input.category ?? null, input.author_name ?? null,
+            input.author_url ?? null, opts.isSystem ?? false, input.is_long_running ?? false, input.is_operational ?? true, input.is_paused ?? false,
+            input.is_active ?? true, input.icon_code ?? null, input.docker_image ?? null, input.docker_privileged ?? false, input.priority ?? null,
+            input.timeout ?? null, input.max_scheduled ?? null, input.max_tries ?? null, input.cpus_required ?? null, input.mem_required ?? null,
+            input.disk_out_const_required ?? null, input.disk_out_mult_required ?? null, JSON.stringify(ifaceJson), JSON.stringify(mappingJson),
+            input.trigger_rule == null ? null : JSON.stringify(input.trigger_rule),
+          ],
+        );
+        await tx.query('INSERT INTO job_type_revision (job_type_id, revision_num, interface, error_mapping) VALUES ($1, 1, $2, $3)', [
+          res.rows[0].id, JSON.stringify(ifaceJson), JSON.stringify(mappingJson),
+        ]);
+        return toJobType(res.rows[0]);
+      });
+      return { jobType, warnings: a.warnings };
+    } catch (err) {
+      if (pgErrorCode(err) === PG_UNIQUE_VIOLATION) throw new Conflict(`job type ${input.name} version ${input.version} already exists`);
+      throw err;
+    }
+  }
+
+  async function edit(id: number, input: JobTypeInput): Promise<{ jobType: JobType; warnings: Validation['warnings'] }> {
+    if (input.name !== undefined || input.version !== undefined) {
+      throw Invalid.many([
+        ...(input.name !== undefined ? [{ field: 'name', message: 'cannot be changed; create a new job type' }] : []),
+        ...(input.version !== undefined ? [{ field: 'version', message: 'cannot be changed; create a new job type version' }] : []),
+      ]);
+    }
+    const existing = await get(id);
+    const a = await analyse(input, existing);
+    if (a.errors.length) throw Invalid.many(a.errors);
+    const ifaceJson = a.iface ? toScaleInterface(a.iface) : existing.interface;
+    const mappingJson = input.error_mapping === undefined ? existing.errorMapping : a.mapping ? toErrorInterface(a.mapping) : EMPTY_MAPPING;
+    const revise = JSON.stringify(ifaceJson) !== JSON.stringify(existing.interface) || JSON.stringify(mappingJson) !== JSON.stringify(existing.errorMapping);
+    const set = (k: keyof JobTypeInput) => input[k] !== undefined;
+    const jobType = await db.transaction(async (tx) => {
+      const res = await tx.query(
+        `UPDATE job_type SET
+           title = CASE WHEN $2 THEN $3 ELSE title END,
+           description = CASE WHEN $4 THEN $5 ELSE description END,
+           category = CASE WHEN $6 THEN $7 ELSE category END,
+           author_name = CASE WHEN $8 THEN $9 ELSE author_name END,
+           author_url = CASE WHEN $10 THEN $11 ELSE author_url END,
+           is_long_running = coalesce($12, is_long_running),
+           is_operational = coalesce($13, is_operational),
+           paused = CASE WHEN $14 IS NULL OR $14 = is_paused THEN paused WHEN $14 THEN now() ELSE NULL END,
+           is_paused = coalesce($14, is_paused),
+           archived = CASE WHEN $15 IS NULL OR $15 = is_active THEN archived WHEN $15 THEN NULL ELSE now() END,
+           is_active = coalesce($15, is_active),
+           icon_code = CASE WHEN $16 THEN $17 ELSE icon_code END,
+           docker_image = CASE WHEN $18 THEN $19 ELSE docker_image END,
+           docker_privileged = coalesce($20, docker_privileged),
+           priority = coalesce($21, priority),
+           timeout = coalesce($22, timeout),
+           max_scheduled = CASE WHEN $23 THEN $24 ELSE max_scheduled END,
+           max_tries = coalesce($25, max_tries),
+           cpus_required = coalesce($26, cpus_required),
+           mem_required = coalesce($27, mem_required),
+           disk_out_const_required = coalesce($28, disk_out_const_required),
+           disk_out_mult_required = coalesce($29, disk_out_mult_required),
+           interface = $30, error_mapping = $31,
+           trigger_rule = CASE WHEN $32 THEN $33::jsonb ELSE trigger_rule END,
+           revision_num = revision_num + CASE WHEN $34 THEN 1 ELSE 0 END,
+           last_modified = now()
+         WHERE id = $1 RETURNING *`,
+        [
+          id, set('title'), input.title ?? null, set('description'), input.description ?? null, set('category'), input.category ?? null,
+          set('author_name'), input.author_name ?? null, set('author_url'), input.author_url ?? null, input.is_long_running ?? null,
+          input.is_operational ?? null, input.is_paused ?? null, input.is_active ?? null, set('icon_code'), input.icon_code ?? null,
+          set('docker_image'), input.docker_image ?? null, input.docker_privileged ?? null, input.priority ?? null, input.timeout ?? null,
+          set('max_scheduled'), input.max_scheduled ?? null, input.max_tries ?? null, input.cpus_required ?? null, input.mem_required ?? null,
+          input.disk_out_const_required ?? null, input.disk_out_mult_required ?? null, JSON.stringify(ifaceJson), JSON.stringify(mappingJson),
+          set('trigger_rule'), input.trigger_rule == null ? null : JSON.stringify(input.trigger_rule), revise,
+        ],
+      );
+      const row = res.rows[0];
+      if (revise) {
+        await tx.query('INSERT INTO job_type_revision (job_type_id, revision_num, interface, error_mapping) VALUES ($1, $2, $3, $4)', [
+          id, row.revision_num, JSON.stringify(ifaceJson), JSON.stringify(mappingJson),
+        ]);
+      }
+      return toJobType(row);
+    });
+    return { jobType, warnings: a.warnings };
+  }
+
+  /** The errors a job type's current mapping refers to. */
+  async function mappedErrors(jobType: JobType): Promise<ScaleError[]> {
+    const names = Object.values((jobType.errorMapping as { exit_codes?: Record<string, string> }).exit_codes ?? {});
+    const out: ScaleError[] = [];
+    for (const name of new Set(names)) out.push(await errors.byName(name));
+    return out;
+  }
+
+  return { validate, get, getMany, byNameVersion, revision, revisionNums, currentRevision, list, create, edit, mappedErrors };
+}

@@ -1,0 +1,92 @@
+import type { Row } from '../../store/db.ts';
+
+export type JobStatus = 'PENDING' | 'BLOCKED' | 'QUEUED' | 'RUNNING' | 'FAILED' | 'COMPLETED' | 'CANCELED';
+export const JOB_STATUSES: JobStatus[] = ['PENDING', 'BLOCKED', 'QUEUED', 'RUNNING', 'FAILED', 'COMPLETED', 'CANCELED'];
+export const FINAL_STATUSES: JobStatus[] = ['FAILED', 'COMPLETED', 'CANCELED'];
+
+export type ExeStatus = 'RUNNING' | 'FAILED' | 'COMPLETED' | 'CANCELED';
+
+export interface Job {
+  id: number;
+  jobTypeId: number;
+  jobTypeRevId: number;
+  eventId: number | null;
+  status: JobStatus;
+  errorId: number | null;
+  priority: number;
+  numExes: number;
+  timeout: number;
+  maxTries: number;
+  cpusRequired: number;
+  memRequired: number;
+  diskInRequired: number;
+  diskOutRequired: number;
+  input: any;
+  output: any;
+  created: Date;
+  queued: Date | null;
+  started: Date | null;
+  ended: Date | null;
+  lastStatusChange: Date;
+  lastModified: Date;
+}
+
+export interface JobExecution {
+  id: number;
+  jobId: number;
+  exeNum: number;
+  jobTypeId: number;
+  nodeId: number | null;
+  status: ExeStatus;
+  clusterId: string | null;
+  commandArguments: string | null;
+  timeout: number;
+  cpusScheduled: number;
+  memScheduled: number;
+  diskInScheduled: number;
+  diskOutScheduled: number;
+  diskTotalScheduled: number;
+  environment: any;
+  errorId: number | null;
+  exitCode: number | null;
+  preStarted: Date | null;
+  preCompleted: Date | null;
+  preExitCode: number | null;
+  jobStarted: Date | null;
+  jobCompleted: Date | null;
+  jobExitCode: number | null;
+  postStarted: Date | null;
+  postCompleted: Date | null;
+  postExitCode: number | null;
+  results: any;
+  resultsManifest: any;
+  logPath: string | null;
+  created: Date;
+  queued: Date | null;
+  started: Date | null;
+  ended: Date | null;
+  lastModified: Date;
+}
+
+export function toJob(r: Row): Job {
+  return {
+    id: r.id, jobTypeId: r.job_type_id, jobTypeRevId: r.job_type_rev_id, eventId: r.event_id, status: r.status, errorId: r.error_id,
+    priority: r.priority, numExes: r.num_exes, timeout: r.timeout, maxTries: r.max_tries, cpusRequired: r.cpus_required,
+    memRequired: r.mem_required, diskInRequired: r.disk_in_required, diskOutRequired: r.disk_out_required, input: r.input,
+    output: r.output, created: r.created, queued: r.queued, started: r.started, ended: r.ended,
+    lastStatusChange: r.last_status_change, lastModified: r.last_modified,
+  };
+}
+
+export function toExecution(r: Row): JobExecution {
+  return {
+    id: r.id, jobId: r.job_id, exeNum: r.exe_num, jobTypeId: r.job_type_id, nodeId: r.node_id, status: r.status,
+    clusterId: r.cluster_id, commandArguments: r.command_arguments, timeout: r.timeout, cpusScheduled: r.cpus_scheduled,
+    memScheduled: r.mem_scheduled, diskInScheduled: r.disk_in_scheduled, diskOutScheduled: r.disk_out_scheduled,
+    diskTotalScheduled: r.disk_total_scheduled, environment: r.environment, errorId: r.error_id, exitCode: r.exit_code,
+    preStarted: r.pre_started, preCompleted: r.pre_completed, preExitCode: r.pre_exit_code, jobStarted: r.job_started,
+    jobCompleted: r.job_completed, jobExitCode: r.job_exit_code, postStarted: r.post_started, postCompleted: r.post_completed,
+    postExitCode: r.post_exit_code, results: r.results, resultsManifest: r.results_manifest, logPath: r.log_path,
+    created: r.created, queued: r.queued, started: r.started, ended: r.ended, lastModified: r.last_modified,
+  };
+}

@@ -1,0 +1,166 @@
+// Nodes: the machines (or processes) that run executions, with their resources and pause state,
+// and the one scheduler row that pauses everything.
+import type { Db, Row } from '../../store/db.ts';
+import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
+import { Invalid, NotFound } from '../domain-errors.ts';
+
+export interface Resources {
+  cpus: number;
+  mem: number;
+  disk: number;
+}
+
+export interface Node {
+  id: number;
+  hostname: string;
+  port: number | null;
+  slaveId: string;
+  executor: string;
+  pauseReason: string | null;
+  isPaused: boolean;
+  isPausedErrors: boolean;
+  isActive: boolean;
+  deprecated: Date | null;
+  total: Resources;
+  incarnation: string | null;
+  lastHeartbeat: Date | null;
+  archived: Date | null;
+  created: Date;
+  lastOffer: Date | null;
+  lastModified: Date;
+}
+
+export interface NodeEdit {
+  hostname?: string;
+  port?: number | null;
+  pause_reason?: string | null;
+  is_paused?: boolean;
+  is_active?: boolean;
+}
+
+const ORDERABLE: Record<string, string> = { id: 'id', hostname: 'hostname', host_name: 'hostname', port: 'port', created: 'created', last_modified: 'last_modified', is_paused: 'is_paused', is_active: 'is_active' };
+
+export function toNode(r: Row): Node {
+  return {
+    id: r.id, hostname: r.hostname, port: r.port, slaveId: r.slave_id, executor: r.executor, pauseReason: r.pause_reason,
+    isPaused: r.is_paused, isPausedErrors: r.is_paused_errors, isActive: r.is_active, deprecated: r.deprecated,
+    total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total }, incarnation: r.incarnation,
+    lastHeartbeat: r.last_heartbeat, archived: r.archived, created: r.created, lastOffer: r.last_offer, lastModified: r.last_modified,
+  };
+}
+
+export type NodeService = ReturnType<typeof createNodeService>;
+
+export function createNodeService({ db }: { db: Db }) {
+  /** Registers (or re-activates) a node and stamps it with the incarnation of the process that owns it now. */
+  async function register(n: { hostname: string; port: number | null; slaveId: string; executor: string; total: Resources; incarnation: string }): Promise<Node> {
+    const res = await db.query(
+      `INSERT INTO node (hostname, port, slave_id, executor, cpus_total, mem_total, disk_total, incarnation, last_heartbeat, last_offer)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now())
+       ON CONFLICT (slave_id) DO UPDATE SET hostname = EXCLUDED.hostname, port = EXCLUDED.port, executor = EXCLUDED.executor,
+         cpus_total = EXCLUDED.cpus_total, mem_total = EXCLUDED.mem_total, disk_total = EXCLUDED.disk_total,
+         incarnation = EXCLUDED.incarnation, last_heartbeat = now(), last_offer = now(), is_active = true, archived = NULL,
+         deprecated = NULL, last_modified = now()
+       RETURNING *`,
+      [n.hostname, n.port, n.slaveId, n.executor, n.total.cpus, n.total.mem, n.total.disk, n.incarnation],
+    );
+    return toNode(res.rows[0]);
+  }
+
+  /** Records that the owning process is alive; false when another incarnation has taken the node over. */
+  async function heartbeat(nodeId: number, incarnation: string): Promise<boolean> {
+    const res = await db.query(`UPDATE node SET last_heartbeat = now(), last_offer = now() WHERE id = $1 AND incarnation = $2`, [nodeId, incarnation]);
+    return res.rowCount > 0;
+  }
+
+  async function get(id: number): Promise<Node> {
+    const res = await db.query('SELECT * FROM node WHERE id = $1', [id]);
+    if (!res.rows[0]) throw new NotFound('node', id);
+    return toNode(res.rows[0]);
+  }
+
+  async function list(f: ListRequest & { started?: Date | null; ended?: Date | null; includeInactive?: boolean }): Promise<ListResult<Node>> {
+    const where = new Where().range('last_modified', f.started, f.ended);
+    if (!f.includeInactive) where.add('is_active');
+    const res = await pagedList(db, { select: '*', from: 'node', where, orderSql: orderBy(f.order, ORDERABLE, ['id']), tiebreak: 'id', page: f });
+    return { count: res.count, rows: res.rows.map(toNode) };
+  }
+
+  async function active(): Promise<Node[]> {
+    const res = await db.query('SELECT * FROM node WHERE is_active ORDER BY id');
+    return res.rows.map(toNode);
+  }
+
+  async function edit(id: number, e: NodeEdit): Promise<Node> {
+    if (Object.keys(e).length === 0) throw new Invalid(null, 'no fields to update were given');
+    await get(id);
+    const res = await db.query(
+      `UPDATE node SET
+         hostname = coalesce($2, hostname),
+         port = CASE WHEN $3 THEN $4 ELSE port END,
+         is_paused = coalesce($5, is_paused),
+         pause_reason = CASE WHEN coalesce($5, is_paused) = false THEN NULL WHEN $6 THEN $7 ELSE pause_reason END,
+         is_active = coalesce($8, is_active),
+         archived = CASE WHEN $8 IS NULL OR $8 = is_active THEN archived WHEN $8 THEN NULL ELSE now() END,
+         deprecated = CASE WHEN $8 IS NULL OR $8 = is_active THEN deprecated WHEN $8 THEN NULL ELSE now() END,
+         last_modified = now()
+       WHERE id = $1 RETURNING *`,
+      [id, e.hostname ?? null, e.port !== undefined, e.port ?? null, e.is_paused ?? null, e.pause_reason !== undefined, e.pause_reason ?? null, e.is_active ?? null],
+    );
+    return toNode(res.rows[0]);
+  }
+
+  /** Resources held by RUNNING executions, per node. */
+  async function scheduled(nodeIds: number[]): Promise<Map<number, Resources>> {
+    const out = new Map<number, Resources>(nodeIds.map((id) => [id, { cpus: 0, mem: 0, disk: 0 }]));
+    if (!nodeIds.length) return out;
+    const res = await db.query(
+      `SELECT node_id, sum(cpus_scheduled) AS cpus, sum(mem_scheduled) AS mem, sum(disk_total_scheduled) AS disk
+         FROM job_exe WHERE status = 'RUNNING' AND node_id = ANY($1::int[]) GROUP BY node_id`,
+      [nodeIds],
+    );
+    for (const r of res.rows) out.set(r.node_id, { cpus: r.cpus, mem: r.mem, disk: r.disk });
+    return out;
+  }
+
+  /** Nodes whose owner has been silent longer than the threshold while executions still run on them. */
+  async function lostWithRunning(seconds: number): Promise<Node[]> {
+    const res = await db.query(
+      `SELECT * FROM node n WHERE n.last_heartbeat < now() - make_interval(secs => $1)
+          AND EXISTS (SELECT 1 FROM job_exe e WHERE e.node_id = n.id AND e.status = 'RUNNING')`,
+      [seconds],
+    );
+    return res.rows.map(toNode);
+  }
+
+  /** Execution counts by status (and error category when FAILED) per node, for /nodes/status/. */
+  async function exeCounts(nodeIds: number[], started: Date, ended: Date | null): Promise<Map<number, { status: string; count: number; mostRecent: Date; category: string | null }[]>> {
+    const out = new Map<number, { status: string; count: number; mostRecent: Date; category: string | null }[]>(nodeIds.map((id) => [id, []]));
+    if (!nodeIds.length) return out;
+    const res = await db.query(
+      `SELECT x.node_id, x.status, e.category, count(*)::int AS count, max(x.last_modified) AS most_recent
+         FROM job_exe x LEFT JOIN error e ON e.id = x.error_id
+        WHERE x.node_id = ANY($1::int[]) AND ((x.last_modified >= $2 AND ($3::timestamptz IS NULL OR x.last_modified <= $3)) OR x.status = 'RUNNING')
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      [nodeIds, started, ended],
+    );
+    for (const r of res.rows) out.get(r.node_id)!.push({ status: r.status, count: r.count, mostRecent: r.most_recent, category: r.status === 'FAILED' ? r.category : null });
+    return out;
+  }
+
+  async function schedulerState(): Promise<{ isPaused: boolean; queueMode: 'FIFO' | 'LIFO' }> {
+    const res = await db.query('SELECT is_paused, queue_mode FROM scheduler WHERE id = 1');
+    return { isPaused: res.rows[0].is_paused, queueMode: res.rows[0].queue_mode };
+  }
+
+  async function editScheduler(e: { is_paused?: boolean; queue_mode?: 'FIFO' | 'LIFO' }): Promise<{ isPaused: boolean; queueMode: 'FIFO' | 'LIFO' }> {
+    if (Object.keys(e).length === 0) throw new Invalid(null, 'no fields to update were given');
+    await db.query(`UPDATE scheduler SET is_paused = coalesce($1, is_paused), queue_mode = coalesce($2, queue_mode), last_modified = now() WHERE id = 1`, [
+      e.is_paused ?? null,
+      e.queue_mode ?? null,
+    ]);
+    return schedulerState();
+  }
+
+  return { register, heartbeat, get, list, active, edit, scheduled, lostWithRunning, exeCounts, schedulerState, editScheduler };
+}

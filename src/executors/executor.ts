@@ -1,0 +1,50 @@
+// The Executor port: runs one execution's command somewhere and reports how it ended.
+// Local child processes implement it now; Docker and Mesos implement the same port later.
+import type { JobInterface } from '../core/job-types/model.ts';
+
+export type ResolvedInput =
+  | { name: string; kind: 'property'; value: string }
+  | { name: string; kind: 'file' | 'files'; files: { id: number; fileName: string; localPath: string; size: number; mediaType: string }[] };
+
+export interface LaunchSpec {
+  exeId: number;
+  jobId: number;
+  exeNum: number;
+  jobTypeName: string;
+  jobTypeVersion: string;
+  iface: JobInterface;
+  inputs: ResolvedInput[];
+  resources: { cpus: number; mem: number; disk: number };
+}
+
+export interface RunResult {
+  /** The command's exit code; null when it never started or died by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  /** Set when the command could not be started at all. */
+  launchError: string | null;
+  /** The directory the command wrote its outputs into. */
+  outputDir: string;
+  /** ARTIFACT:<output_name>:<path> lines from stdout (Scale 1.x). */
+  artifacts: { name: string; path: string }[];
+  commandLine: string;
+  jobStarted: Date | null;
+  jobCompleted: Date;
+}
+
+export interface ExecutionHandle {
+  readonly done: Promise<RunResult>;
+  /** Stops the command (SIGTERM, then SIGKILL after the grace period). */
+  kill(): void;
+  /** Where stdout and stderr are written. */
+  readonly logPath: string;
+}
+
+export interface Executor {
+  readonly kind: string;
+  launch(spec: LaunchSpec): ExecutionHandle;
+  /** Removes what an execution left on this machine except its log. */
+  cleanup(exeId: number): Promise<void>;
+  /** Kills processes a previous incarnation of this node left running (restart recovery). */
+  killOrphans(exeIds: number[]): Promise<number>;
+}

@@ -1,0 +1,51 @@
+// The local node: this machine (or a share of it) as one node of the cluster, owned by this process.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import type { Node, NodeService, Resources } from '../../core/nodes/service.ts';
+import type { Offer } from '../../scheduler/placement.ts';
+import type { ResourceProvider } from '../../scheduler/scheduler.ts';
+import type { Db } from '../../store/db.ts';
+
+const MIB = 1024 * 1024;
+
+/** What this machine has: CPUs, memory, and free disk under dir, each overridable. */
+export async function machineResources(dir: string, override: { cpus: number | null; mem: number | null; disk: number | null }): Promise<Resources> {
+  let disk = override.disk;
+  if (disk === null) {
+    await fs.mkdir(dir, { recursive: true });
+    const st = await fs.statfs(dir);
+    disk = Math.floor((st.bavail * st.bsize) / MIB);
+  }
+  return {
+    cpus: override.cpus ?? os.cpus().length,
+    mem: override.mem ?? Math.floor(os.totalmem() / MIB),
+    disk,
+  };
+}
+
+export function createLocalNodeProvider(deps: {
+  db: Db;
+  nodes: NodeService;
+  name: string;
+  port: number | null;
+  total: () => Promise<Resources>;
+  incarnation: string;
+}): ResourceProvider {
+  let node: Node | null = null;
+  return {
+    async register() {
+      node = await deps.nodes.register({
+        hostname: os.hostname(), port: deps.port, slaveId: deps.name, executor: 'local', total: await deps.total(), incarnation: deps.incarnation,
+      });
+      return [node];
+    },
+    async offers(allocated: Resources): Promise<Offer[]> {
+      if (!node) return [];
+      const res = await deps.db.query('SELECT is_active, is_paused, cpus_total, mem_total, disk_total FROM node WHERE id = $1', [node.id]);
+      const r = res.rows[0];
+      if (!r || !r.is_active || r.is_paused) return [];
+      const total = { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total };
+      return [{ nodeId: node.id, total, free: { cpus: total.cpus - allocated.cpus, mem: total.mem - allocated.mem, disk: total.disk - allocated.disk } }];
+    },
+  };
+}

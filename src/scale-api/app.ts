@@ -1,0 +1,56 @@
+// The native Scale REST API: every router mounted under /scale/ and /scale/v5/ (seed 002 shapes).
+import path from 'node:path';
+import express, { Router } from 'express';
+import type { Core } from '../core/index.ts';
+import type { Logger } from '../log.ts';
+import { errorsRouter } from './errors.ts';
+import { filesRouter } from './files.ts';
+import { HttpError, errorHandler, jsonBody } from './http.ts';
+import { jobTypesRouter } from './job-types.ts';
+import { jobExecutionsRouter, jobsRouter } from './jobs.ts';
+import { nodesRouter } from './nodes.ts';
+import { queueRouter } from './queue.ts';
+import { workspacesRouter } from './workspaces.ts';
+
+export interface ScaleApiOptions {
+  maxBodyBytes: number;
+  maxUploadBytes: number;
+  executionsDir: string;
+  nodeLostSeconds: number;
+  defaultWorkspace: () => string | null;
+  schedulerOnline: () => boolean;
+  log: Logger;
+}
+
+export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
+  const api = Router({ strict: true });
+  // Uploads are streamed, so the JSON parser must not touch them.
+  api.use(filesRouter(core, opts));
+  api.use(jsonBody(opts.maxBodyBytes));
+  api.use(errorsRouter(core));
+  api.use(workspacesRouter(core));
+  api.use(jobTypesRouter(core));
+  api.use(jobsRouter(core));
+  api.use(jobExecutionsRouter(core, (id) => path.join(opts.executionsDir, String(id), 'log')));
+  api.use(queueRouter(core));
+  api.use(nodesRouter(core, opts));
+  api.use((req, _res, next) => next(new HttpError(404, `no Scale API endpoint ${req.method} ${req.originalUrl.split('?')[0]}`)));
+  api.use(errorHandler(opts.log));
+
+  const outer = Router();
+  outer.use('/scale/v5', api);
+  outer.use('/scale', api);
+  return outer;
+}
+
+export function createApp(core: Core, opts: ScaleApiOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(scaleApi(core, opts));
+  app.use((req, res) => {
+    res.status(404).json({ detail: `no endpoint ${req.method} ${req.originalUrl.split('?')[0]}` });
+  });
+  app.use(errorHandler(opts.log));
+  return app;
+}

@@ -1,0 +1,114 @@
+// The Scale v5 JSON shapes (seed 002) of the core's models. Field names and nesting follow the
+// documented examples; nothing here reads the database.
+import type { ScaleError } from '../core/errors/model.ts';
+import type { ScaleFile } from '../core/files/service.ts';
+import type { JobType } from '../core/job-types/service.ts';
+import type { Job, JobExecution } from '../core/jobs/model.ts';
+import type { Node, Resources } from '../core/nodes/service.ts';
+import type { Workspace } from '../core/workspaces/service.ts';
+
+export const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
+
+export function errorJson(e: ScaleError | null | undefined) {
+  if (!e) return null;
+  return {
+    id: e.id, name: e.name, title: e.title, description: e.description, category: e.category,
+    is_builtin: e.isBuiltin, should_be_retried: e.shouldBeRetried, created: iso(e.created), last_modified: iso(e.lastModified),
+  };
+}
+
+export function workspaceJson(w: Workspace, detail = false) {
+  return {
+    id: w.id, name: w.name, title: w.title, description: w.description, base_url: w.baseUrl, is_active: w.isActive,
+    used_size: w.usedSize, total_size: w.totalSize, created: iso(w.created), archived: iso(w.archived), last_modified: iso(w.lastModified),
+    ...(detail ? { json_config: w.jsonConfig } : {}),
+  };
+}
+
+export function fileUrl(f: ScaleFile): string | null {
+  return f.workspaceBaseUrl ? `${f.workspaceBaseUrl.replace(/\/+$/, '')}/${f.filePath}` : null;
+}
+
+export function fileJson(f: ScaleFile) {
+  const base = {
+    id: f.id, workspace: { id: f.workspaceId, name: f.workspaceName }, file_name: f.fileName, file_path: f.filePath, file_type: f.fileType,
+    media_type: f.mediaType, file_size: f.fileSize, checksum: f.checksum, data_type: f.dataTypeTags, is_deleted: f.isDeleted, uuid: f.uuid,
+    url: fileUrl(f), created: iso(f.created), deleted: iso(f.deleted), data_started: iso(f.dataStarted), data_ended: iso(f.dataEnded),
+    source_started: iso(f.sourceStarted), source_ended: iso(f.sourceEnded), geometry: f.geometry, center_point: f.centerPoint,
+    countries: f.countries, meta_data: f.metaData, last_modified: iso(f.lastModified),
+  };
+  if (f.fileType !== 'PRODUCT') return base;
+  return {
+    ...base, is_operational: true, is_published: f.isPublished, published: iso(f.published), unpublished: null,
+    job_type: f.jobTypeId ? { id: f.jobTypeId } : null, job: f.jobId ? { id: f.jobId } : null, job_exe: f.jobExeId ? { id: f.jobExeId } : null,
+    job_output: f.jobOutput,
+  };
+}
+
+export function jobTypeSummary(t: JobType) {
+  return {
+    id: t.id, name: t.name, version: t.version, title: t.title, description: t.description, category: t.category,
+    author_name: t.authorName, author_url: t.authorUrl, is_system: t.isSystem, is_long_running: t.isLongRunning,
+    is_active: t.isActive, is_operational: t.isOperational, is_paused: t.isPaused, icon_code: t.iconCode,
+  };
+}
+
+export function jobTypeJson(t: JobType) {
+  return {
+    ...jobTypeSummary(t),
+    uses_docker: Boolean(t.dockerImage), docker_privileged: t.dockerPrivileged, docker_image: t.dockerImage, revision_num: t.revisionNum,
+    priority: t.priority, timeout: t.timeout, max_scheduled: t.maxScheduled, max_tries: t.maxTries, cpus_required: t.cpusRequired,
+    mem_required: t.memRequired, disk_out_const_required: t.diskOutConstRequired, disk_out_mult_required: t.diskOutMultRequired,
+    created: iso(t.created), archived: iso(t.archived), paused: iso(t.paused), last_modified: iso(t.lastModified),
+  };
+}
+
+export function statusCountJson(c: { status: string; count: number; mostRecent: Date; category: string | null }) {
+  return { status: c.status, count: c.count, most_recent: iso(c.mostRecent), category: c.category };
+}
+
+export interface JobContext {
+  jobTypes: Map<number, JobType>;
+  errors: Map<number, ScaleError>;
+  revisionNums: Map<number, number>;
+}
+
+export function jobJson(j: Job, ctx: JobContext) {
+  const jt = ctx.jobTypes.get(j.jobTypeId);
+  return {
+    id: j.id,
+    job_type: jt ? jobTypeSummary(jt) : { id: j.jobTypeId },
+    job_type_rev: { id: j.jobTypeRevId, job_type: { id: j.jobTypeId }, revision_num: ctx.revisionNums.get(j.jobTypeRevId) ?? null },
+    event: j.eventId ? { id: j.eventId } : null,
+    error: j.errorId ? errorJson(ctx.errors.get(j.errorId)) : null,
+    status: j.status, priority: j.priority, num_exes: j.numExes, timeout: j.timeout, max_tries: j.maxTries,
+    cpus_required: j.cpusRequired, mem_required: j.memRequired, disk_in_required: j.diskInRequired, disk_out_required: j.diskOutRequired,
+    created: iso(j.created), queued: iso(j.queued), started: iso(j.started), ended: iso(j.ended),
+    last_status_change: iso(j.lastStatusChange), last_modified: iso(j.lastModified),
+  };
+}
+
+export function exeJson(x: JobExecution, ctx: { errors: Map<number, ScaleError> }) {
+  return {
+    id: x.id, status: x.status, exe_num: x.exeNum, cluster_id: x.clusterId, command_arguments: x.commandArguments ?? '', timeout: x.timeout,
+    pre_started: iso(x.preStarted), pre_completed: iso(x.preCompleted), pre_exit_code: x.preExitCode,
+    job_started: iso(x.jobStarted), job_completed: iso(x.jobCompleted), job_exit_code: x.jobExitCode,
+    post_started: iso(x.postStarted), post_completed: iso(x.postCompleted), post_exit_code: x.postExitCode,
+    created: iso(x.created), queued: iso(x.queued), started: iso(x.started), ended: iso(x.ended), last_modified: iso(x.lastModified),
+    job: { id: x.jobId }, node: x.nodeId ? { id: x.nodeId } : null, error: x.errorId ? errorJson(ctx.errors.get(x.errorId)) : null,
+    cpus_scheduled: x.cpusScheduled, mem_scheduled: x.memScheduled, disk_in_scheduled: x.diskInScheduled,
+    disk_out_scheduled: x.diskOutScheduled, disk_total_scheduled: x.diskTotalScheduled,
+  };
+}
+
+export function nodeJson(n: Node) {
+  return {
+    id: n.id, hostname: n.hostname, port: n.port, slave_id: n.slaveId, pause_reason: n.pauseReason, is_paused: n.isPaused,
+    is_paused_errors: n.isPausedErrors, is_active: n.isActive, archived: iso(n.archived), created: iso(n.created),
+    last_offer: iso(n.lastOffer), last_modified: iso(n.lastModified),
+  };
+}
+
+export function resourcesJson(total: Resources, scheduled: Resources) {
+  return { total, scheduled, used: { cpus: 0, mem: 0, disk: 0 } };
+}

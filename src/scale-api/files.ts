@@ -1,0 +1,142 @@
+// /files/: list and describe files, upload into a workspace (multipart, streamed to storage) and
+// download (streamed, with byte ranges). Scale had no way to put a file in except ingest; these
+// two calls close that gap (seed 003 lists it as a limit users hit).
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import { Router, type Request } from 'express';
+import type { Core } from '../core/index.ts';
+import { Invalid } from '../core/domain-errors.ts';
+import type { FileType, ScaleFile } from '../core/files/service.ts';
+import { fileJson } from './codecs.ts';
+import { HttpError, idParam } from './http.ts';
+import { paged } from './paging.ts';
+import { Query } from './params.ts';
+
+interface UploadFields {
+  workspace?: string;
+  file_path?: string;
+  media_type?: string;
+  data_type: string[];
+}
+
+const FIELDS = new Set(['workspace', 'workspace_id', 'file_path', 'media_type', 'data_type']);
+
+/** Reads a multipart upload; the file part is streamed into the workspace as it arrives. */
+function receive(req: Request, core: Core, opts: { maxUploadBytes: number; defaultWorkspace: () => string | null }): Promise<ScaleFile> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, limits: { files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25 } });
+    } catch (err) {
+      reject(new HttpError(415, `expected a multipart/form-data upload: ${(err as Error).message}`));
+      return;
+    }
+    const fields: UploadFields = { data_type: [] };
+    let upload: Promise<ScaleFile> | null = null;
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      req.unpipe(bb);
+      req.resume(); // drain the rest so the client can read our answer
+      reject(err);
+    };
+    bb.on('field', (name, value, info) => {
+      if (!FIELDS.has(name)) return fail(new Invalid(name, 'is not an upload field; use workspace, file_path, media_type, data_type and one file part named file'));
+      if (info.valueTruncated) return fail(new Invalid(name, 'is too long'));
+      if (name === 'data_type') fields.data_type.push(value);
+      else fields[name === 'workspace_id' ? 'workspace' : (name as 'workspace' | 'file_path' | 'media_type')] = value;
+    });
+    bb.on('file', (name, stream, info) => {
+      if (name !== 'file') {
+        stream.resume();
+        return fail(new Invalid(name, 'the file part must be named "file"'));
+      }
+      upload = (async () => {
+        const wsRef = fields.workspace ?? opts.defaultWorkspace();
+        if (!wsRef) throw new Invalid('workspace', 'is required and must come before the file part');
+        const ws = /^\d+$/.test(wsRef) ? await core.workspaces.get(Number(wsRef)).catch(() => null) : await core.workspaces.byName(wsRef);
+        if (!ws) throw new Invalid('workspace', `workspace ${JSON.stringify(wsRef)} does not exist`);
+        const given = info.mimeType && info.mimeType !== 'application/octet-stream' ? info.mimeType : undefined;
+        return core.files.upload({
+          workspaceId: ws.id, fileName: info.filename ?? '', filePath: fields.file_path, mediaType: fields.media_type || given,
+          dataTypes: fields.data_type, data: stream, maxBytes: opts.maxUploadBytes || undefined,
+        });
+      })();
+      upload.catch((err) => {
+        stream.resume();
+        fail(err);
+      });
+    });
+    bb.on('partsLimit', () => fail(new Invalid(null, 'too many parts in the upload')));
+    bb.on('filesLimit', () => fail(new Invalid('file', 'only one file may be uploaded per request')));
+    bb.on('fieldsLimit', () => fail(new Invalid(null, 'too many fields in the upload')));
+    bb.on('error', (err) => fail(new Invalid(null, `malformed multipart body: ${(err as Error).message}`)));
+    bb.on('close', () => {
+      if (failed) return;
+      if (!upload) return fail(new Invalid('file', 'no file part was sent'));
+      upload.then(resolve, fail);
+    });
+    req.on('aborted', () => fail(new Invalid(null, 'the upload was aborted')));
+    req.pipe(bb);
+  });
+}
+
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'invalid' {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start > end || start >= size) return 'invalid';
+  return { start, end };
+}
+
+export function filesRouter(core: Core, opts: { maxUploadBytes: number; defaultWorkspace: () => string | null }): Router {
+  const r = Router();
+  r.get('/files/', async (req, res) => {
+    const q = new Query(req);
+    const page = q.list();
+    const list = await core.files.list({
+      ...page, ...q.range(), fileTypes: q.strings('file_type', ['SOURCE', 'PRODUCT']) as FileType[], fileNames: q.strings('file_name'),
+      workspaceIds: q.ints('workspace_id', { min: 1 }), jobIds: q.ints('job_id', { min: 1 }),
+    });
+    res.json(paged(req, page, list, fileJson));
+  });
+  r.post('/files/', async (req, res) => {
+    if (!req.is('multipart/form-data')) throw new HttpError(415, 'upload a file as multipart/form-data with a part named "file"');
+    const file = await receive(req, core, opts);
+    res.status(201).location(`${req.baseUrl}/files/${file.id}/`).json(fileJson(file));
+  });
+  r.get('/files/:id/', async (req, res) => {
+    res.json(fileJson(await core.files.get(idParam(req, 'id', 'file'))));
+  });
+  r.get('/files/:id/content', async (req, res) => {
+    const id = idParam(req, 'id', 'file');
+    const file = await core.files.get(id);
+    const range = parseRange(req.headers.range, file.fileSize);
+    if (range === 'invalid') {
+      res.status(416).set('Content-Range', `bytes */${file.fileSize}`).json({ detail: `the range ${req.headers.range} does not fit a file of ${file.fileSize} bytes` });
+      return;
+    }
+    const { stream } = await core.files.open(id, range ?? undefined);
+    res.status(range ? 206 : 200);
+    res.set({
+      'Content-Type': file.mediaType,
+      'Content-Length': String(range ? range.end - range.start + 1 : file.fileSize),
+      'Content-Disposition': `attachment; filename="${file.fileName.replace(/["\\]/g, '_')}"`,
+      'Accept-Ranges': 'bytes',
+      ...(file.checksum ? { ETag: `"${file.checksum}"` } : {}),
+      ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${file.fileSize}` } : {}),
+    });
+    await pipeline(stream, res).catch(() => res.destroy());
+  });
+  return r;
+}

@@ -1,0 +1,106 @@
+// /job-types/: register, describe, edit and watch job types.
+import { Router } from 'express';
+import type { Core } from '../core/index.ts';
+import { Invalid } from '../core/domain-errors.ts';
+import type { JobType } from '../core/job-types/service.ts';
+import { errorJson, iso, jobTypeJson, jobTypeSummary, statusCountJson } from './codecs.ts';
+import { body, idParam } from './http.ts';
+import { paged } from './paging.ts';
+import { Query } from './params.ts';
+
+const HOUR = 3600_000;
+
+export function jobTypesRouter(core: Core): Router {
+  const r = Router();
+
+  async function details(jt: JobType) {
+    const now = Date.now();
+    const [errors, c6, c12, c24] = await Promise.all([
+      core.jobTypes.mappedErrors(jt),
+      core.jobTypeStats.counts([jt.id], new Date(now - 6 * HOUR)),
+      core.jobTypeStats.counts([jt.id], new Date(now - 12 * HOUR)),
+      core.jobTypeStats.counts([jt.id], new Date(now - 24 * HOUR)),
+    ]);
+    return {
+      ...jobTypeJson(jt),
+      interface: jt.interface,
+      error_mapping: jt.errorMapping,
+      trigger_rule: jt.triggerRule ?? null,
+      errors: errors.map(errorJson),
+      job_counts_6h: c6.get(jt.id)!.map(statusCountJson),
+      job_counts_12h: c12.get(jt.id)!.map(statusCountJson),
+      job_counts_24h: c24.get(jt.id)!.map(statusCountJson),
+    };
+  }
+
+  r.get('/job-types/', async (req, res) => {
+    const q = new Query(req);
+    const page = q.list();
+    const list = await core.jobTypes.list({ ...page, ...q.range(), names: q.strings('name'), categories: q.strings('category'), ids: q.ints('id', { min: 1 }), isActive: q.bool('is_active') });
+    res.json(paged(req, page, list, jobTypeJson));
+  });
+
+  r.post('/job-types/', async (req, res) => {
+    const { jobType, warnings } = await core.jobTypes.create(body(req, 'scale-api/job-type-create'));
+    res.status(201).location(`${req.baseUrl}/job-types/${jobType.id}/`).json({ ...(await details(jobType)), warnings });
+  });
+
+  r.post('/job-types/validation/', async (req, res) => {
+    let input;
+    try {
+      input = body(req, 'scale-api/job-type-create');
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      const errors = (err.details.length ? err.details : [{ field: err.field, message: err.message }]).map((d) => ({ name: d.field, description: d.message }));
+      res.status(400).json({ detail: err.message, is_valid: false, errors, warnings: [] });
+      return;
+    }
+    const v = await core.jobTypes.validate(input);
+    const errors = v.errors.map((e) => ({ name: e.field, description: e.message }));
+    if (errors.length) {
+      res.status(400).json({ detail: v.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '), is_valid: false, errors, warnings: v.warnings });
+      return;
+    }
+    res.json({ is_valid: true, errors: [], warnings: v.warnings });
+  });
+
+  r.get('/job-types/status/', async (req, res) => {
+    const q = new Query(req);
+    const page = q.list();
+    const { started, ended } = q.range();
+    const types = await core.jobTypeStats.activeTypes(page);
+    const [byId, counts] = await Promise.all([core.jobTypes.getMany(types.ids), core.jobTypeStats.counts(types.ids, started ?? new Date(Date.now() - 3 * HOUR), ended ?? null)]);
+    res.json(paged(req, page, { count: types.count, rows: types.ids }, (id) => ({ job_type: jobTypeSummary(byId.get(id)!), job_counts: counts.get(id)!.map(statusCountJson) })));
+  });
+
+  r.get('/job-types/running/', async (req, res) => {
+    const page = new Query(req).list();
+    const running = await core.jobTypeStats.running(page);
+    const byId = await core.jobTypes.getMany(running.rows.map((x) => x.jobTypeId));
+    res.json(paged(req, page, running, (x) => ({ job_type: jobTypeSummary(byId.get(x.jobTypeId)!), count: x.count, longest_running: iso(x.longestRunning) })));
+  });
+
+  r.get('/job-types/system-failures/', async (req, res) => {
+    const page = new Query(req).list();
+    const failures = await core.jobTypeStats.systemFailures(page);
+    const [byId, errors] = await Promise.all([core.jobTypes.getMany(failures.rows.map((x) => x.jobTypeId)), core.errors.getMany(failures.rows.map((x) => x.errorId))]);
+    res.json(
+      paged(req, page, failures, (x) => ({
+        job_type: jobTypeSummary(byId.get(x.jobTypeId)!), error: errorJson(errors.get(x.errorId)), count: x.count,
+        first_error: iso(x.firstError), last_error: iso(x.lastError),
+      })),
+    );
+  });
+
+  r.get('/job-types/:id/', async (req, res) => {
+    res.json(await details(await core.jobTypes.get(idParam(req, 'id', 'job type'))));
+  });
+
+  r.patch('/job-types/:id/', async (req, res) => {
+    const id = idParam(req, 'id', 'job type');
+    const { jobType, warnings } = await core.jobTypes.edit(id, body(req, 'scale-api/job-type-edit'));
+    res.json({ ...(await details(jobType)), warnings });
+  });
+
+  return r;
+}

@@ -1,0 +1,239 @@
+// /jobs/ and /job-executions/: what ran, what runs, what waits, and the logs.
+import { Router, type Request } from 'express';
+import type { Core } from '../core/index.ts';
+import { NotFound } from '../core/domain-errors.ts';
+import type { ScaleFile } from '../core/files/service.ts';
+import type { Job } from '../core/jobs/model.ts';
+import { JOB_STATUSES, type JobStatus } from '../core/jobs/model.ts';
+import { readJobData } from '../core/jobs/job-data.ts';
+import type { JobListFilter } from '../core/jobs/queries.ts';
+import { readLog, type LogLine } from '../executors/logs.ts';
+import { exeJson, fileJson, jobJson, jobTypeJson, nodeJson } from './codecs.ts';
+import { jobContext } from './context.ts';
+import { body, idParam } from './http.ts';
+import { paged } from './paging.ts';
+import { Query } from './params.ts';
+
+const EXE_STATUSES = ['QUEUED', 'RUNNING', 'FAILED', 'COMPLETED', 'CANCELED'];
+
+export function jobFilter(q: Query): JobListFilter {
+  return {
+    ...q.list(),
+    ...q.range(),
+    statuses: q.strings('status', JOB_STATUSES) as JobStatus[],
+    jobIds: q.ints('job_id', { min: 1 }),
+    jobTypeIds: q.ints('job_type_id', { min: 1 }),
+    jobTypeNames: q.strings('job_type_name'),
+    jobTypeCategories: q.strings('job_type_category'),
+    errorCategories: q.strings('error_category', ['SYSTEM', 'ALGORITHM', 'DATA']),
+  };
+}
+
+/** Input files of each job, for /jobs/updates/ and /jobs/{id}/input_files/. */
+async function inputFiles(core: Core, jobs: Job[]): Promise<Map<number, ScaleFile[]>> {
+  const idsByJob = new Map(jobs.map((j) => [j.id, [...readJobData(j.input).inputs.values()].flatMap((v) => (v.kind === 'property' ? [] : v.fileIds))]));
+  const files = await core.files.getMany([...new Set([...idsByJob.values()].flat())]);
+  return new Map([...idsByJob].map(([id, ids]) => [id, ids.map((f) => files.get(f)).filter((f): f is ScaleFile => Boolean(f))]));
+}
+
+export async function jobDetails(core: Core, job: Job) {
+  const [ctx, exes, files, jt] = await Promise.all([jobContext(core, [job]), core.jobs.executions(job.id), inputFiles(core, [job]), core.jobTypes.get(job.jobTypeId)]);
+  const rev = await core.jobTypes.revision(job.jobTypeRevId);
+  const exeCtx = await jobContext(core, [], exes);
+  const data = readJobData(job.input);
+  const fileById = new Map(files.get(job.id)!.map((f) => [f.id, f]));
+  const outputIds: number[] = (job.output?.output_data ?? []).flatMap((o: any) => o.file_ids ?? (o.file_id !== undefined ? [o.file_id] : []));
+  const products = await core.files.getMany(outputIds);
+  const inputs = rev.interface.inputs.map((i) => {
+    const v = data.inputs.get(i.name);
+    let value: unknown = null;
+    if (v?.kind === 'property') value = v.value;
+    else if (v) {
+      const rendered = v.fileIds.map((id) => fileById.get(id)).filter(Boolean).map((f) => fileJson(f!));
+      value = i.kind === 'file' ? (rendered[0] ?? null) : rendered;
+    }
+    return { name: i.name, type: i.kind, value };
+  });
+  const outputs = rev.interface.outputs.map((o) => {
+    const entry = (job.output?.output_data ?? []).find((x: any) => x.name === o.name);
+    const ids: number[] = entry ? (entry.file_ids ?? [entry.file_id]) : [];
+    const rendered = ids.map((id) => products.get(id)).filter(Boolean).map((f) => fileJson(f!));
+    return { name: o.name, type: o.kind, value: o.kind === 'file' ? (rendered[0] ?? null) : rendered };
+  });
+  const base = jobJson(job, ctx);
+  return {
+    ...base,
+    job_type: jobTypeJson(jt),
+    job_type_rev: { ...base.job_type_rev, interface: rev.interfaceJson, created: rev.created.toISOString() },
+    data: job.input,
+    results: job.output ?? null,
+    recipes: [],
+    job_exes: exes.map((x) => exeJson(x, exeCtx)),
+    inputs,
+    outputs,
+    queue_reason: job.status === 'QUEUED' ? await core.queueReason(job.id) : null,
+  };
+}
+
+
+export function jobsRouter(core: Core): Router {
+  const r = Router();
+
+  /** A page of jobs rendered with `extra` fields per job. */
+  async function jobPage(req: Request, extra?: (jobs: Job[]) => Promise<(j: Job) => Record<string, unknown>>) {
+    const f = jobFilter(new Query(req));
+    const list = await core.jobQueries.listJobs(f);
+    const [ctx, more] = await Promise.all([jobContext(core, list.rows), extra ? extra(list.rows) : Promise.resolve(() => ({}))]);
+    return paged(req, f, list, (j) => ({ ...jobJson(j, ctx), ...more(j) }));
+  }
+
+  r.get('/jobs/', async (req, res) => {
+    res.json(await jobPage(req));
+  });
+
+  r.get('/jobs/updates/', async (req, res) => {
+    res.json(
+      await jobPage(req, async (jobs) => {
+        const files = await inputFiles(core, jobs);
+        return (j) => ({ input_files: files.get(j.id)!.map(fileJson) });
+      }),
+    );
+  });
+
+  r.get('/jobs/executions/', async (req, res) => {
+    res.json(
+      await jobPage(req, async (jobs) => {
+        const latest = await core.jobQueries.latestExecutions(jobs.map((j) => j.id));
+        const ctx = await jobContext(core, [], [...latest.values()]);
+        return (j) => ({ latest_job_exe: latest.has(j.id) ? exeJson(latest.get(j.id)!, ctx) : null });
+      }),
+    );
+  });
+
+  r.get('/jobs/:id/', async (req, res) => {
+    res.json(await jobDetails(core, await core.jobs.get(idParam(req, 'id', 'job'))));
+  });
+
+  r.patch('/jobs/:id/', async (req, res) => {
+    const id = idParam(req, 'id', 'job');
+    body(req, 'scale-api/job-edit');
+    res.json(await jobDetails(core, await core.jobs.cancel(id)));
+  });
+
+  r.get('/jobs/:id/input_files/', async (req, res) => {
+    const job = await core.jobs.get(idParam(req, 'id', 'job'));
+    const files = (await inputFiles(core, [job])).get(job.id)!;
+    const page = new Query(req).list();
+    const slice = files.slice((page.page - 1) * page.pageSize, page.page * page.pageSize);
+    res.json(paged(req, page, { count: files.length, rows: slice }, fileJson));
+  });
+
+  r.get('/jobs/:id/executions/', async (req, res) => {
+    const id = idParam(req, 'id', 'job');
+    await core.jobs.get(id);
+    const q = new Query(req);
+    const page = q.list();
+    const list = await core.jobQueries.listExecutions({ ...page, jobIds: [id], statuses: q.strings('status', EXE_STATUSES), order: page.order.length ? page.order : ['exe_num'] });
+    const ctx = await jobContext(core, [], list.rows);
+    res.json(paged(req, page, list, (x) => exeJson(x, ctx)));
+  });
+
+  r.get('/jobs/:id/executions/:exe_num/', async (req, res) => {
+    const id = idParam(req, 'id', 'job');
+    const num = idParam(req, 'exe_num', 'execution');
+    const exe = (await core.jobs.executions(id)).find((x) => x.exeNum === num);
+    if (!exe) throw new NotFound('execution', `${id}/${num}`);
+    res.json(await exeDetails(core, exe.id));
+  });
+
+  return r;
+}
+
+async function exeDetails(core: Core, id: number) {
+  const exe = await core.jobQueries.execution(id);
+  if (!exe) throw new NotFound('job execution', id);
+  const [job, ctx] = await Promise.all([core.jobs.get(exe.jobId), jobContext(core, [], [exe])]);
+  const jobCtx = await jobContext(core, [job]);
+  const node = exe.nodeId ? await core.nodes.get(exe.nodeId).catch(() => null) : null;
+  const base = `/scale/job-executions/${exe.id}/logs`;
+  return {
+    ...exeJson(exe, ctx),
+    job: jobJson(job, jobCtx),
+    node: node ? nodeJson(node) : null,
+    environment: exe.environment ?? {},
+    results: exe.results,
+    results_manifest: exe.resultsManifest,
+    current_stdout_url: `${base}/stdout/`,
+    current_stderr_url: `${base}/stderr/`,
+  };
+}
+
+function renderLog(lines: LogLine[], accept: string | undefined, exeId: number): { type: string; body: string } {
+  if (accept?.includes('application/json')) {
+    return {
+      type: 'application/json',
+      body: JSON.stringify({ hits: { hits: lines.map((l, i) => ({ _source: { scale_order_num: i, '@timestamp': l.time, message: l.message, scale_job_exe: `scale_${exeId}`, stream: l.stream } })) } }),
+    };
+  }
+  if (accept?.includes('text/html') && !accept.includes('text/plain')) {
+    const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    return { type: 'text/html; charset=utf-8', body: `<html><body>${lines.map((l) => `<div class="${l.stream}">${esc(l.message)}</div>`).join('\n')}</body></html>` };
+  }
+  return { type: 'text/plain; charset=utf-8', body: lines.map((l) => `${l.message}\n`).join('') };
+}
+
+export function jobExecutionsRouter(core: Core, executionLogPath: (exeId: number) => string): Router {
+  const r = Router();
+
+  r.get('/job-executions/', async (req, res) => {
+    const q = new Query(req);
+    const page = q.list();
+    const list = await core.jobQueries.listExecutions({
+      ...page, ...q.range(), statuses: q.strings('status', EXE_STATUSES), jobTypeIds: q.ints('job_type_id', { min: 1 }),
+      jobTypeNames: q.strings('job_type_name'), jobTypeCategories: q.strings('job_type_category'), nodeIds: q.ints('node_id', { min: 1 }),
+    });
+    const ctx = await jobContext(core, [], list.rows);
+    const jobs = await core.jobQueries.jobsByIds(list.rows.map((x) => x.jobId));
+    const jobCtx = await jobContext(core, [...jobs.values()]);
+    res.json(paged(req, page, list, (x) => ({ ...exeJson(x, ctx), job: jobs.has(x.jobId) ? jobJson(jobs.get(x.jobId)!, jobCtx) : { id: x.jobId } })));
+  });
+
+  r.get('/job-executions/:id/', async (req, res) => {
+    res.json(await exeDetails(core, idParam(req, 'id', 'job execution')));
+  });
+
+  async function logsOf(id: number) {
+    const exe = await core.jobQueries.execution(id);
+    if (!exe) throw new NotFound('job execution', id);
+    return { exe, path: exe.logPath ?? executionLogPath(exe.id) };
+  }
+
+  r.get('/job-executions/:id/logs/', async (req, res) => {
+    const id = idParam(req, 'id', 'job execution');
+    const { exe, path } = await logsOf(id);
+    const [stdout, stderr] = await Promise.all([readLog(path, 'stdout'), readLog(path, 'stderr')]);
+    res.json({
+      ...(await exeDetails(core, id)),
+      is_finished: exe.status !== 'RUNNING',
+      stdout: stdout.map((l) => `${l.message}\n`).join(''),
+      stderr: stderr.map((l) => `${l.message}\n`).join(''),
+    });
+  });
+
+  r.get('/job-executions/:id/logs/:stream/', async (req, res) => {
+    const id = idParam(req, 'id', 'job execution');
+    const stream = req.params.stream;
+    if (stream !== 'stdout' && stream !== 'stderr' && stream !== 'combined') throw new NotFound('log', stream);
+    const since = new Query(req).time('started');
+    const { path } = await logsOf(id);
+    const lines = await readLog(path, stream, since);
+    if (!lines.length) {
+      res.status(204).end();
+      return;
+    }
+    const out = renderLog(lines, req.headers.accept, id);
+    res.type(out.type).send(out.body);
+  });
+
+  return r;
+}

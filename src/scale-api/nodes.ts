@@ -1,0 +1,85 @@
+// /nodes/, /scheduler/ and /status/: the cluster as the scheduler sees it.
+import os from 'node:os';
+import { Router } from 'express';
+import type { Core } from '../core/index.ts';
+import type { Node } from '../core/nodes/service.ts';
+import { exeJson, nodeJson, resourcesJson, statusCountJson } from './codecs.ts';
+import { jobContext } from './context.ts';
+import { body, idParam } from './http.ts';
+import { paged } from './paging.ts';
+import { Query } from './params.ts';
+
+const HOUR = 3600_000;
+
+export function nodesRouter(core: Core, opts: { nodeLostSeconds: number; schedulerOnline: () => boolean }): Router {
+  const r = Router();
+  const online = (n: Node) => Boolean(n.lastHeartbeat && Date.now() - new Date(n.lastHeartbeat).getTime() < opts.nodeLostSeconds * 1000);
+
+  async function running(nodeIds: number[]) {
+    const exes = await core.jobQueries.runningOnNodes(nodeIds);
+    const ctx = await jobContext(core, [], exes);
+    return (nodeId: number) => exes.filter((x) => x.nodeId === nodeId).map((x) => exeJson(x, ctx));
+  }
+
+  r.get('/nodes/', async (req, res) => {
+    const q = new Query(req);
+    const page = q.list();
+    const list = await core.nodes.list({ ...page, ...q.range(), includeInactive: q.bool('include_inactive') ?? false });
+    res.json(paged(req, page, list, nodeJson));
+  });
+
+  r.get('/nodes/status/', async (req, res) => {
+    const q = new Query(req);
+    const page = q.list();
+    const { started, ended } = q.range();
+    const list = await core.nodes.list({ ...page, order: page.order.length ? page.order : ['id'] });
+    const ids = list.rows.map((n) => n.id);
+    const [counts, runningOf] = await Promise.all([core.nodes.exeCounts(ids, started ?? new Date(Date.now() - 3 * HOUR), ended ?? null), running(ids)]);
+    res.json(paged(req, page, list, (n) => ({ node: nodeJson(n), is_online: online(n), job_exe_counts: counts.get(n.id)!.map(statusCountJson), job_exes_running: runningOf(n.id) })));
+  });
+
+  async function details(id: number) {
+    const n = await core.nodes.get(id);
+    const [scheduled, runningOf] = await Promise.all([core.nodes.scheduled([id]), running([id])]);
+    return { ...nodeJson(n), is_online: online(n), disconnected: n.isActive && !online(n), job_exes_running: runningOf(id), resources: resourcesJson(n.total, scheduled.get(id)!) };
+  }
+
+  r.get('/nodes/:id/', async (req, res) => {
+    res.json(await details(idParam(req, 'id', 'node')));
+  });
+
+  const edit = async (req: import('express').Request, res: import('express').Response) => {
+    const id = idParam(req, 'id', 'node');
+    await core.nodes.edit(id, body(req, 'scale-api/node-edit'));
+    res.json(await details(id));
+  };
+  r.patch('/nodes/:id/', edit);
+  r.put('/nodes/:id/', edit);
+
+  r.get('/scheduler/', async (_req, res) => {
+    const s = await core.nodes.schedulerState();
+    res.json({ is_paused: s.isPaused, queue_mode: s.queueMode });
+  });
+
+  r.patch('/scheduler/', async (req, res) => {
+    const s = await core.nodes.editScheduler(body(req, 'scale-api/scheduler-edit'));
+    res.json({ is_paused: s.isPaused, queue_mode: s.queueMode });
+  });
+
+  r.get('/status/', async (_req, res) => {
+    const [s, nodes, depth] = await Promise.all([core.nodes.schedulerState(), core.nodes.active(), core.queue.depth()]);
+    const live = nodes.filter(online);
+    const scheduled = await core.nodes.scheduled(live.map((n) => n.id));
+    const sum = (f: (n: Node) => { cpus: number; mem: number; disk: number }) =>
+      live.reduce((a, n) => ({ cpus: a.cpus + f(n).cpus, mem: a.mem + f(n).mem, disk: a.disk + f(n).disk }), { cpus: 0, mem: 0, disk: 0 });
+    res.json({
+      master: { is_online: true, hostname: os.hostname(), port: null },
+      scheduler: { is_online: opts.schedulerOnline(), is_paused: s.isPaused, hostname: os.hostname() },
+      queue_depth: depth,
+      resources: resourcesJson(sum((n) => n.total), sum((n) => scheduled.get(n.id)!)),
+      nodes: { total: nodes.length, online: live.length },
+    });
+  });
+
+  return r;
+}

@@ -1,0 +1,63 @@
+// /queue/ and /load/: put jobs on the queue, see what waits, requeue what failed.
+import { Router } from 'express';
+import type { Core } from '../core/index.ts';
+import { Invalid } from '../core/domain-errors.ts';
+import { parseTimeParam } from '../core/time.ts';
+import { iso, jobJson } from './codecs.ts';
+import { jobContext } from './context.ts';
+import { body } from './http.ts';
+import { jobDetails } from './jobs.ts';
+import { paged } from './paging.ts';
+import { Query } from './params.ts';
+
+const DAY = 24 * 3600_000;
+
+export function queueRouter(core: Core): Router {
+  const r = Router();
+
+  r.post('/queue/new-job/', async (req, res) => {
+    const b = body<{ job_type_id: number; job_data?: unknown; priority?: number }>(req, 'scale-api/queue-new-job');
+    const { job, warnings } = await core.jobs.create({ jobTypeId: b.job_type_id, data: b.job_data, priority: b.priority });
+    res.status(201).location(`${req.baseUrl}/jobs/${job.id}/`).json({ ...(await jobDetails(core, job)), warnings });
+  });
+
+  r.get('/queue/status/', async (_req, res) => {
+    const rows = await core.queue.status();
+    res.json({
+      queue_status: rows.map((x) => ({
+        count: x.count, longest_queued: iso(x.longestQueued), job_type_name: x.jobTypeName, job_type_version: x.jobTypeVersion,
+        highest_priority: x.highestPriority, is_job_type_paused: x.isJobTypePaused,
+      })),
+    });
+  });
+
+  r.post('/queue/requeue-jobs/', async (req, res) => {
+    const b = body<Record<string, any>>(req, 'scale-api/requeue-jobs');
+    const started = b.started ? parseTimeParam('started', b.started) : null;
+    const ended = b.ended ? parseTimeParam('ended', b.ended) : null;
+    const ids = await core.jobs.requeue({
+      started, ended, statuses: b.status ? [b.status] : undefined, jobIds: b.job_ids, jobTypeIds: b.job_type_ids,
+      jobTypeNames: b.job_type_names, jobTypeCategories: b.job_type_categories, priority: b.priority ?? null,
+    });
+    const page = new Query(req).list();
+    const list = ids.length ? await core.jobQueries.listJobs({ ...page, jobIds: ids }) : { count: 0, rows: [] };
+    const ctx = await jobContext(core, list.rows);
+    res.json(paged(req, page, list, (j) => jobJson(j, ctx)));
+  });
+
+  r.get('/load/', async (req, res) => {
+    const q = new Query(req);
+    const page = q.list();
+    const { started, ended } = q.range();
+    const end = ended ?? new Date();
+    const start = started ?? new Date(end.getTime() - 7 * DAY);
+    if (end.getTime() - start.getTime() > 31 * DAY) throw new Invalid('started', 'the time range must be within 31 days');
+    const load = await core.queue.load({
+      ...page, started: start, ended: end, jobTypeIds: q.ints('job_type_id', { min: 1 }), jobTypeNames: q.strings('job_type_name'),
+      jobTypeCategories: q.strings('job_type_category'), jobTypePriorities: q.ints('job_type_priority', { min: 1 }),
+    });
+    res.json(paged(req, page, load, (x) => ({ time: iso(x.time), pending_count: x.pending, queued_count: x.queued, running_count: x.running })));
+  });
+
+  return r;
+}

@@ -1,0 +1,42 @@
+// /workspaces/: where files live.
+import { Router } from 'express';
+import type { Core } from '../core/index.ts';
+import { Invalid } from '../core/domain-errors.ts';
+import { workspaceJson } from './codecs.ts';
+import { body, idParam } from './http.ts';
+import { paged } from './paging.ts';
+import { Query } from './params.ts';
+
+export function workspacesRouter(core: Core): Router {
+  const r = Router();
+  r.get('/workspaces/', async (req, res) => {
+    const q = new Query(req);
+    const page = q.list();
+    const list = await core.workspaces.list({ ...page, ...q.range(), names: q.strings('name') });
+    res.json(paged(req, page, list, (w) => workspaceJson(w)));
+  });
+  r.post('/workspaces/', async (req, res) => {
+    const { workspace, warnings } = await core.workspaces.create(body(req, 'scale-api/workspace-create'));
+    res.status(201).location(`${req.baseUrl}/workspaces/${workspace.id}/`).json({ ...workspaceJson(workspace, true), warnings });
+  });
+  r.post('/workspaces/validation/', async (req, res) => {
+    const b = body(req, 'scale-api/workspace-create');
+    try {
+      const warnings = await core.workspaces.validate(b);
+      res.json({ is_valid: true, errors: [], warnings });
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      const errors = (err.details.length ? err.details : [{ field: err.field, message: err.message }]).map((d) => ({ name: d.field, description: d.message }));
+      res.status(400).json({ detail: err.message, is_valid: false, errors, warnings: [] });
+    }
+  });
+  r.get('/workspaces/:id/', async (req, res) => {
+    res.json(workspaceJson(await core.workspaces.get(idParam(req, 'id', 'workspace')), true));
+  });
+  r.patch('/workspaces/:id/', async (req, res) => {
+    const id = idParam(req, 'id', 'workspace');
+    const { workspace, warnings } = await core.workspaces.edit(id, body(req, 'scale-api/workspace-edit'));
+    res.json({ ...workspaceJson(workspace, true), warnings });
+  });
+  return r;
+}

@@ -1,0 +1,80 @@
+// Best-fit placement of queued jobs on node offers, Scale's way (scheduler/scheduling/manager.py):
+// walk the queue in priority order; a job no node in the cluster could ever hold is skipped (it must
+// not block the jobs behind it, Scale #1801); a job that fits a node's size but not its free room now
+// reserves the best such node for this pass so smaller jobs cannot starve it.
+import type { Resources } from '../core/nodes/service.ts';
+
+export interface Candidate {
+  jobId: number;
+  jobTypeId: number;
+  need: Resources;
+  /** At most this many executions of the job type may run at once (null: no limit). */
+  maxScheduled: number | null;
+}
+
+export interface Offer {
+  nodeId: number;
+  total: Resources;
+  free: Resources;
+}
+
+export type WaitReason = 'INSUFFICIENT_RESOURCES' | 'WAITING_FOR_RESOURCES' | 'MAX_SCHEDULED';
+
+export interface PlacementResult {
+  placed: { jobId: number; nodeId: number }[];
+  waiting: Map<number, WaitReason>;
+}
+
+const DIMS: (keyof Resources)[] = ['cpus', 'mem', 'disk'];
+// Floating point sums of fractional cpus must not refuse an exact fit.
+const EPS = 1e-9;
+
+export function fits(need: Resources, room: Resources): boolean {
+  return DIMS.every((d) => need[d] <= room[d] + EPS);
+}
+
+/** How much of a node a placement would leave unused, normalised per dimension; lower is a tighter fit. */
+function leftover(need: Resources, offer: Offer): number {
+  return DIMS.reduce((sum, d) => sum + (offer.total[d] > 0 ? (offer.free[d] - need[d]) / offer.total[d] : 0), 0);
+}
+
+/**
+ * @param candidates queued jobs in queue order
+ * @param offers the nodes this pass may place on, with their free resources
+ * @param clusterNodes the totals of every active node in the cluster (decides "could ever fit")
+ * @param running executions running now per job type (for max_scheduled)
+ */
+export function place(candidates: Candidate[], offers: Offer[], clusterNodes: Resources[], running: Map<number, number>): PlacementResult {
+  const available = offers.map((o) => ({ ...o, free: { ...o.free } }));
+  const counts = new Map(running);
+  const placed: PlacementResult['placed'] = [];
+  const waiting = new Map<number, WaitReason>();
+  for (const c of candidates) {
+    if (!clusterNodes.some((total) => fits(c.need, total))) {
+      waiting.set(c.jobId, 'INSUFFICIENT_RESOURCES');
+      continue;
+    }
+    if (c.maxScheduled !== null && (counts.get(c.jobTypeId) ?? 0) >= c.maxScheduled) {
+      waiting.set(c.jobId, 'MAX_SCHEDULED');
+      continue;
+    }
+    let best: (typeof available)[number] | null = null;
+    for (const o of available) {
+      if (fits(c.need, o.free) && (!best || leftover(c.need, o) < leftover(c.need, best))) best = o;
+    }
+    if (best) {
+      for (const d of DIMS) best.free[d] -= c.need[d];
+      placed.push({ jobId: c.jobId, nodeId: best.nodeId });
+      counts.set(c.jobTypeId, (counts.get(c.jobTypeId) ?? 0) + 1);
+      continue;
+    }
+    // Fits the cluster but nothing here has room now: hold back the offered node closest to fitting.
+    const reservable = available.filter((o) => fits(c.need, o.total));
+    if (reservable.length) {
+      const nearest = reservable.reduce((a, b) => (leftover(c.need, a) >= leftover(c.need, b) ? a : b));
+      available.splice(available.indexOf(nearest), 1);
+    }
+    waiting.set(c.jobId, 'WAITING_FOR_RESOURCES');
+  }
+  return { placed, waiting };
+}

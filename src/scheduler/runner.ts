@@ -1,0 +1,222 @@
+// Supervises executions placed on this process's node: resolves inputs, launches on the executor,
+// enforces the timeout, kills on cancel, captures and stores outputs, and hands the outcome to the
+// batched finisher. It also holds the node's allocation of resources while executions run.
+import path from 'node:path';
+import { Batcher } from '../core/batcher.ts';
+import { BUILTIN } from '../core/errors/model.ts';
+import type { FileService, NewProduct } from '../core/files/service.ts';
+import { captureOutputs } from '../core/jobs/capture.ts';
+import type { Applied, Finisher, Outcome } from '../core/jobs/finish.ts';
+import { readJobData } from '../core/jobs/job-data.ts';
+import type { JobType, JobTypeService } from '../core/job-types/service.ts';
+import type { Resources } from '../core/nodes/service.ts';
+import type { Claimed } from '../core/queue/service.ts';
+import type { WorkspaceService } from '../core/workspaces/service.ts';
+import type { ExecutionHandle, Executor, ResolvedInput, RunResult } from '../executors/executor.ts';
+import type { Logger } from '../log.ts';
+
+interface Running {
+  claim: Claimed;
+  handle: ExecutionHandle | null;
+  canceled: boolean;
+  timedOut: boolean;
+  /** Set when the server itself stops the execution (shutdown): it ends FAILED with this error. */
+  aborted: string | null;
+}
+
+/** Scale's product layout: jobs/<type>/<version>/<yyyy>/<mm>/<dd>/job_exe_<id>/<path in output dir>. */
+export function productPath(jt: { name: string; version: string }, exeId: number, when: Date, rel: string): string {
+  const d = when.toISOString();
+  return ['jobs', jt.name, jt.version, d.slice(0, 4), d.slice(5, 7), d.slice(8, 10), `job_exe_${exeId}`, ...rel.split(path.sep)].join('/');
+}
+
+export type Runner = ReturnType<typeof createRunner>;
+
+export function createRunner(deps: {
+  executor: Executor;
+  jobTypes: JobTypeService;
+  files: FileService;
+  workspaces: WorkspaceService;
+  finisher: Finisher;
+  log: Logger;
+  onFreed: () => void;
+}) {
+  const { executor, jobTypes, files, workspaces, log } = deps;
+  const running = new Map<number, Running>();
+  const allocated: Resources = { cpus: 0, mem: 0, disk: 0 };
+  const jobTypeCache = new Map<number, JobType>();
+
+  const finish = new Batcher<Outcome, Applied>({
+    handle: async (items) => {
+      const applied = await deps.finisher.apply(items);
+      const byExe = new Map(applied.map((a) => [a.exeId, a]));
+      return items.map((i) => byExe.get(i.exeId)!);
+    },
+    onError: (err, attempt) => log.error('writing execution outcomes failed; retrying', { err, attempt }),
+  });
+
+  async function jobType(id: number): Promise<JobType> {
+    // Name and version never change, which is all the runner reads.
+    let jt = jobTypeCache.get(id);
+    if (!jt) {
+      jt = await jobTypes.get(id);
+      jobTypeCache.set(id, jt);
+    }
+    return jt;
+  }
+
+  async function resolveInputs(input: any): Promise<ResolvedInput[]> {
+    const data = readJobData(input);
+    const ids = [...data.inputs.values()].flatMap((v) => (v.kind === 'property' ? [] : v.fileIds));
+    const fileMap = ids.length ? await files.getMany(ids) : new Map();
+    const out: ResolvedInput[] = [];
+    for (const [name, v] of data.inputs) {
+      if (v.kind === 'property') {
+        out.push({ name, kind: 'property', value: v.value });
+        continue;
+      }
+      const resolved = [];
+      for (const id of v.fileIds) {
+        const f = fileMap.get(id);
+        if (!f || f.isDeleted) throw Object.assign(new Error(`input file ${id} was deleted`), { errorName: BUILTIN.deletedFile });
+        const ws = await workspaces.get(f.workspaceId);
+        const localPath = await workspaces.broker(ws).localPath(f.filePath).catch(() => {
+          throw Object.assign(new Error(`input file ${id} is missing from workspace ${ws.name}`), { errorName: BUILTIN.missingFile });
+        });
+        resolved.push({ id, fileName: f.fileName, localPath, size: f.fileSize, mediaType: f.mediaType });
+      }
+      out.push({ name, kind: v.kind, files: resolved });
+    }
+    return out;
+  }
+
+  /** Moves captured files into their output workspaces; returns the product rows to record. */
+  async function storeOutputs(c: Claimed, jt: JobType, result: RunResult, ifaceOutputs: Map<string, 'file' | 'files' | 'json'>): Promise<Outcome> {
+    const rev = await jobTypes.revision(c.revId);
+    const captured = await captureOutputs(rev.interface, result.outputDir, result.artifacts);
+    const base: Outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, status: 'FAILED', exitCode: result.exitCode, commandArguments: result.commandLine, jobStarted: result.jobStarted, jobCompleted: result.jobCompleted };
+    if (!captured.ok) {
+      log.info('output capture failed', { exeId: c.exeId, error: captured.error, reason: captured.message });
+      return { ...base, errorName: captured.error, resultsManifest: captured.manifest };
+    }
+    const data = readJobData(c.input);
+    const now = new Date();
+    const products: (NewProduct & { kind: 'file' | 'files' })[] = [];
+    for (const f of captured.files) {
+      const wsId = data.outputs.get(f.output)?.workspaceId;
+      if (wsId === undefined) return { ...base, errorName: BUILTIN.invalidResultsManifest, resultsManifest: captured.manifest };
+      const ws = await workspaces.get(wsId);
+      const rel = productPath(jt, c.exeId, now, f.relPath);
+      const stored = await workspaces.broker(ws).putFile(f.localPath, rel);
+      products.push({
+        kind: ifaceOutputs.get(f.output) === 'files' ? 'files' : 'file',
+        workspaceId: ws.id, fileName: path.basename(f.relPath), filePath: rel, mediaType: f.mediaType, fileSize: stored.size,
+        checksum: stored.checksum, jobId: c.jobId, jobExeId: c.exeId, jobTypeId: c.jobTypeId, jobOutput: f.output,
+        dataStarted: f.geo?.dataStarted ?? null, dataEnded: f.geo?.dataEnded ?? null, geometry: f.geo?.geoJson ?? null,
+      });
+    }
+    return { ...base, status: 'COMPLETED', products, resultsManifest: captured.manifest };
+  }
+
+  async function execute(r: Running): Promise<Outcome> {
+    const c = r.claim;
+    const jt = await jobType(c.jobTypeId);
+    const rev = await jobTypes.revision(c.revId);
+    const base: Outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, status: 'FAILED' };
+    let inputs: ResolvedInput[];
+    try {
+      inputs = await resolveInputs(c.input);
+    } catch (err: any) {
+      return { ...base, errorName: err.errorName ?? BUILTIN.filesystemIo };
+    }
+    if (r.canceled) return { ...base, status: 'CANCELED' };
+    if (r.aborted) return { ...base, errorName: r.aborted };
+    const handle = executor.launch({
+      exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, jobTypeName: jt.name, jobTypeVersion: jt.version, iface: rev.interface, inputs,
+      resources: { cpus: c.resources.cpus, mem: c.resources.mem, disk: c.resources.diskOut },
+    });
+    r.handle = handle;
+    if (r.canceled || r.aborted) handle.kill();
+    const timer = c.timeout > 0 ? setTimeout(() => ((r.timedOut = true), handle.kill()), c.timeout * 1000) : null;
+    const result = await handle.done.finally(() => timer && clearTimeout(timer));
+    const ran = { ...base, exitCode: result.exitCode, commandArguments: result.commandLine, jobStarted: result.jobStarted, jobCompleted: result.jobCompleted, logPath: handle.logPath };
+    if (r.canceled) return { ...ran, status: 'CANCELED' };
+    if (r.aborted) return { ...ran, errorName: r.aborted };
+    if (r.timedOut) return { ...ran, errorName: BUILTIN.timeout };
+    if (result.launchError) {
+      // A missing or unrunnable program is the algorithm's fault, as exit codes 127/126 are in a shell.
+      const code = /ENOENT/.test(result.launchError) ? 127 : /EACCES/.test(result.launchError) ? 126 : null;
+      if (code === null) return { ...ran, errorName: BUILTIN.taskLaunch };
+      return { ...ran, exitCode: code, errorName: rev.errorMapping.get(code) ?? BUILTIN.algorithmUnknown };
+    }
+    if (result.exitCode !== 0) {
+      return { ...ran, errorName: (result.exitCode !== null && rev.errorMapping.get(result.exitCode)) || BUILTIN.algorithmUnknown };
+    }
+    const kinds = new Map(rev.interface.outputs.map((o) => [o.name, o.kind]));
+    return { ...(await storeOutputs(c, jt, result, kinds)), logPath: handle.logPath };
+  }
+
+  /** Starts supervising a claimed execution; resolves when its outcome is written. */
+  function start(c: Claimed): Promise<void> {
+    const r: Running = { claim: c, handle: null, canceled: false, timedOut: false, aborted: null };
+    running.set(c.exeId, r);
+    allocated.cpus += c.resources.cpus;
+    allocated.mem += c.resources.mem;
+    allocated.disk += c.resources.diskIn + c.resources.diskOut;
+    return (async () => {
+      let outcome: Outcome;
+      try {
+        outcome = await execute(r);
+      } catch (err) {
+        log.error('execution failed in the server', { exeId: c.exeId, err });
+        outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, status: 'FAILED', errorName: BUILTIN.unknown };
+      }
+      const applied = await finish.add(outcome);
+      if (!applied && outcome.products?.length) {
+        // Someone else ended this execution first (it was declared lost): its files are not ours to publish.
+        for (const p of outcome.products) {
+          const ws = await workspaces.get(p.workspaceId).catch(() => null);
+          if (ws) await workspaces.broker(ws).delete(p.filePath).catch(() => {});
+        }
+      }
+      running.delete(c.exeId);
+      allocated.cpus -= c.resources.cpus;
+      allocated.mem -= c.resources.mem;
+      allocated.disk -= c.resources.diskIn + c.resources.diskOut;
+      executor.cleanup(c.exeId).catch((err) => log.warn('cleaning up an execution directory failed', { exeId: c.exeId, err }));
+      deps.onFreed();
+    })();
+  }
+
+  /** Kills the running executions of these jobs; their outcome is CANCELED. */
+  function cancelJobs(jobIds: number[]): number {
+    const ids = new Set(jobIds);
+    let n = 0;
+    for (const r of running.values()) {
+      if (ids.has(r.claim.jobId) && !r.canceled) {
+        r.canceled = true;
+        r.handle?.kill();
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Kills every running execution; each ends FAILED with `errorName` (and is retried by the usual rules). */
+  function abortAll(errorName: string): void {
+    for (const r of running.values()) {
+      r.aborted = errorName;
+      r.handle?.kill();
+    }
+  }
+
+  return {
+    start,
+    cancelJobs,
+    abortAll,
+    finish: (o: Outcome) => finish.add(o),
+    flush: () => finish.flush(),
+    running: () => [...running.values()].map((r) => r.claim),
+    allocated: (): Resources => ({ ...allocated }),
+  };
+}

@@ -1,0 +1,206 @@
+// The scheduling loop of one server process. Each pass asks the resource provider for offers,
+// claims what fits from the queue, and hands the claims to the runner. It wakes when work is
+// queued or resources free up, and otherwise polls (other processes may queue work too).
+// Beside the loop: the node heartbeat, recovery of executions whose node died, cross-process
+// cancellation, and job-load samples.
+import type { CoreEvents } from '../core/events.ts';
+import type { Finisher } from '../core/jobs/finish.ts';
+import { BUILTIN } from '../core/errors/model.ts';
+import type { JobQueries } from '../core/jobs/queries.ts';
+import type { Node, NodeService, Resources } from '../core/nodes/service.ts';
+import type { QueueService } from '../core/queue/service.ts';
+import type { Db } from '../store/db.ts';
+import type { Logger } from '../log.ts';
+import type { Executor } from '../executors/executor.ts';
+import type { Offer } from './placement.ts';
+import type { Runner } from './runner.ts';
+
+export interface ResourceProvider {
+  /** The nodes this process places work on; registered (or re-registered) at start. */
+  register(): Promise<Node[]>;
+  /** Offers of free resources on those nodes now (none for paused or inactive nodes). */
+  offers(allocated: Resources): Promise<Offer[]>;
+}
+
+export interface SchedulerOptions {
+  intervalMs: number;
+  queueLimit: number;
+  heartbeatMs: number;
+  nodeLostSeconds: number;
+  cancelPollMs?: number;
+  loadSampleMs?: number;
+}
+
+export type Scheduler = ReturnType<typeof createScheduler>;
+
+export function createScheduler(deps: {
+  db: Db;
+  nodes: NodeService;
+  queue: QueueService;
+  jobs: JobQueries;
+  finisher: Finisher;
+  runner: Runner;
+  executor: Executor;
+  provider: ResourceProvider;
+  events: CoreEvents;
+  incarnation: string;
+  log: Logger;
+  options: SchedulerOptions;
+}) {
+  const { nodes, queue, runner, provider, log, options } = deps;
+  let myNodes: Node[] = [];
+  let stopped = true;
+  let wakeup: (() => void) | null = null;
+  let woken = false;
+  let loopDone: Promise<void> = Promise.resolve();
+  const timers: NodeJS.Timeout[] = [];
+  let clusterCache: { at: number; totals: Resources[] } = { at: 0, totals: [] };
+  let lastPass = { claimed: 0, waiting: 0, at: new Date(0) };
+
+  function wake(): void {
+    woken = true;
+    wakeup?.();
+  }
+
+  /** Totals of the nodes that are alive now, for "could this job ever fit" (cached briefly). */
+  async function clusterTotals(): Promise<Resources[]> {
+    if (Date.now() - clusterCache.at < 1000) return clusterCache.totals;
+    const res = await deps.db.query(
+      `SELECT cpus_total, mem_total, disk_total FROM node
+        WHERE is_active AND NOT is_paused AND last_heartbeat > now() - make_interval(secs => $1)`,
+      [options.nodeLostSeconds],
+    );
+    clusterCache = { at: Date.now(), totals: res.rows.map((r) => ({ cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total })) };
+    return clusterCache.totals;
+  }
+
+  /** One pass; returns how many executions it started. */
+  async function pass(): Promise<number> {
+    const offers = await provider.offers(runner.allocated());
+    if (!offers.length) return 0;
+    const state = await nodes.schedulerState();
+    if (state.isPaused) return 0;
+    const { claimed, waiting } = await queue.claim({ offers, clusterNodes: await clusterTotals(), limit: options.queueLimit, lifo: state.queueMode === 'LIFO' });
+    lastPass = { claimed: claimed.length, waiting: waiting.size, at: new Date() };
+    for (const c of claimed) void runner.start(c);
+    return claimed.length;
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopped) {
+      woken = false;
+      let started = 0;
+      try {
+        started = await pass();
+      } catch (err) {
+        log.error('scheduling pass failed', { err });
+      }
+      if (stopped) break;
+      // Started something: there may be more room and more work, go again at once.
+      if (started > 0 || woken) continue;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, options.intervalMs);
+        wakeup = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      wakeup = null;
+    }
+  }
+
+  /** Ends executions that were RUNNING on the given nodes with `errorName`; kills their processes here first. */
+  async function recover(nodeList: Node[], errorName: string): Promise<number> {
+    const exes = await deps.jobs.runningOnNodes(nodeList.map((n) => n.id));
+    if (!exes.length) return 0;
+    const mine = exes.filter((e) => myNodes.some((n) => n.id === e.nodeId)).map((e) => e.id);
+    if (mine.length) await deps.executor.killOrphans(mine);
+    const applied = await deps.finisher.apply(exes.map((e) => ({ exeId: e.id, jobId: e.jobId, exeNum: e.exeNum, status: 'FAILED' as const, errorName })));
+    if (applied.length) {
+      log.warn('executions lost', { error: errorName, nodes: nodeList.map((n) => n.slaveId), executions: applied.map((a) => a.exeId), retried: applied.filter((a) => a.retried).length });
+      deps.events.emit('queued', applied.filter((a) => a.retried).length);
+    }
+    return applied.length;
+  }
+
+  async function heartbeat(): Promise<void> {
+    for (const n of myNodes) {
+      const ok = await nodes.heartbeat(n.id, deps.incarnation);
+      if (!ok) {
+        // Another process registered the same node name: two owners would run jobs twice.
+        log.error('another process took over this node; scheduling stops here', { node: n.slaveId });
+        stopped = true;
+        wake();
+      }
+    }
+  }
+
+  async function checkLostNodes(): Promise<void> {
+    const lost = (await nodes.lostWithRunning(options.nodeLostSeconds)).filter((n) => !myNodes.some((m) => m.id === n.id));
+    if (lost.length) await recover(lost, BUILTIN.nodeLost);
+  }
+
+  async function pollCancels(): Promise<void> {
+    const running = runner.running();
+    if (!running.length) return;
+    const res = await deps.db.query<{ id: number }>(`SELECT id FROM job WHERE id = ANY($1::bigint[]) AND status = 'CANCELED'`, [running.map((r) => r.jobId)]);
+    if (res.rows.length) runner.cancelJobs(res.rows.map((r) => r.id));
+  }
+
+  function every(ms: number, what: string, fn: () => Promise<void>): void {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy || stopped) return;
+      busy = true;
+      fn()
+        .catch((err) => log.warn(`${what} failed`, { err }))
+        .finally(() => (busy = false));
+    }, ms);
+    t.unref();
+    timers.push(t);
+  }
+
+  const onQueued = () => wake();
+  const onCanceled = (jobIds: number[]) => runner.cancelJobs(jobIds);
+
+  async function start(): Promise<void> {
+    myNodes = await provider.register();
+    // Whatever this node ran before this process started was left behind by a dead predecessor.
+    await recover(myNodes, BUILTIN.schedulerLost);
+    stopped = false;
+    deps.events.on('queued', onQueued);
+    deps.events.on('canceled', onCanceled);
+    every(options.heartbeatMs, 'heartbeat', heartbeat);
+    every(Math.max(options.heartbeatMs, 1000), 'lost-node check', checkLostNodes);
+    every(options.cancelPollMs ?? 1000, 'cancel poll', pollCancels);
+    every(options.loadSampleMs ?? 60_000, 'job load sample', () => queue.recordLoad());
+    loopDone = loop();
+  }
+
+  /** Stops placing new work; running executions continue unless `kill` is set. */
+  async function stop(opts: { kill?: boolean; drain?: boolean } = {}): Promise<void> {
+    stopped = true;
+    wake();
+    deps.events.off('queued', onQueued);
+    deps.events.off('canceled', onCanceled);
+    for (const t of timers.splice(0)) clearInterval(t);
+    await loopDone;
+    if (opts.kill) runner.abortAll(BUILTIN.schedulerLost);
+    if (opts.drain || opts.kill) {
+      while (runner.running().length) await new Promise((r) => setTimeout(r, 20));
+      await runner.flush();
+    }
+  }
+
+  return {
+    start,
+    stop,
+    wake,
+    nodes: () => myNodes,
+    isRunning: () => !stopped,
+    lastPass: () => lastPass,
+    /** For tests: run the periodic checks now. */
+    checkLostNodes,
+    pollCancels,
+  };
+}

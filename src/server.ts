@@ -1,0 +1,87 @@
+// Composition root: opens the database, builds the core, the scheduler with its executor, and the
+// HTTP front doors, and starts them. Tests build servers through this too.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import path from 'node:path';
+import type { Config } from './config.ts';
+import { createCore, type Core } from './core/index.ts';
+import { createLocalNodeProvider, machineResources } from './executors/local/local-node.ts';
+import { LocalExecutor } from './executors/local/local-executor.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createApp } from './scale-api/app.ts';
+import { createRunner } from './scheduler/runner.ts';
+import { createScheduler, type Scheduler } from './scheduler/scheduler.ts';
+import type { Db } from './store/db.ts';
+import { openDb } from './store/open.ts';
+
+export interface Server {
+  config: Config;
+  db: Db;
+  core: Core;
+  scheduler: Scheduler | null;
+  app: ReturnType<typeof createApp>;
+  http: http.Server | null;
+  url: string | null;
+  log: Logger;
+  /** Stops scheduling and HTTP; running executions are killed and recorded as lost (retried later). */
+  close(): Promise<void>;
+}
+
+export async function buildServer(config: Config, opts: { db?: Db; listen?: boolean; log?: Logger } = {}): Promise<Server> {
+  const log = opts.log ?? createLogger({ service: 'scale-ades' });
+  const db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }));
+  const core = await createCore(db, { workspaceRoots: config.workspaceRoots, nodeLostSeconds: config.nodeLostSeconds });
+  if (config.defaultWorkspace) await core.useDefaultWorkspace(config.defaultWorkspace, path.join(config.dataDir, 'workspaces', config.defaultWorkspace));
+  const executionsDir = path.join(config.dataDir, 'executions');
+
+  let scheduler: Scheduler | null = null;
+  if (config.schedulerEnabled) {
+    const incarnation = randomUUID();
+    const executor = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000);
+    const runner = createRunner({
+      executor, jobTypes: core.jobTypes, files: core.files, workspaces: core.workspaces, finisher: core.finisher,
+      log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(),
+    });
+    const provider = createLocalNodeProvider({
+      db, nodes: core.nodes, name: config.nodeName, port: config.port || null, incarnation,
+      total: () => machineResources(executionsDir, { cpus: config.nodeCpus, mem: config.nodeMem, disk: config.nodeDisk }),
+    });
+    scheduler = createScheduler({
+      db, nodes: core.nodes, queue: core.queue, jobs: core.jobQueries, finisher: core.finisher, runner, executor, provider,
+      events: core.events, incarnation, log: log.child({ component: 'scheduler' }),
+      options: {
+        intervalMs: config.schedulerIntervalMs, queueLimit: config.schedulerQueueLimit, heartbeatMs: config.heartbeatSeconds * 1000,
+        nodeLostSeconds: config.nodeLostSeconds,
+      },
+    });
+    await scheduler.start();
+  }
+
+  const app = createApp(core, {
+    maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, executionsDir, nodeLostSeconds: config.nodeLostSeconds,
+    defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, log: log.child({ component: 'http' }),
+  });
+
+  let server: http.Server | null = null;
+  let url: string | null = null;
+  if (opts.listen !== false) {
+    server = http.createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.port, config.host, () => resolve());
+    });
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  }
+
+  return {
+    config, db, core, scheduler, app, http: server, url, log,
+    async close() {
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      server?.closeAllConnections?.();
+      if (scheduler) await scheduler.stop({ kill: true });
+      if (!opts.db) await db.close();
+    },
+  };
+}
