@@ -261,7 +261,8 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
              is_operational, is_paused, paused, is_active, icon_code, docker_image, docker_privileged, priority, timeout, max_scheduled, max_tries,
              cpus_required, mem_required, disk_out_const_required, disk_out_mult_required, interface, error_mapping, trigger_rule)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $11 THEN now() END, $12, $13, $14, $15,
-             coalesce($16, 100), coalesce($17, 1800), $18, coalesce($19, 3), coalesce($20, 1), coalesce($21, 64), coalesce($22, 64), coalesce($23, 0),
+             coalesce($16::int, 100), coalesce($17::int, 1800), $18::int, coalesce($19::int, 3), coalesce($20::float8, 1), coalesce($21::float8, 64),
+             coalesce($22::float8, 64), coalesce($23::float8, 0),
              $24, $25, $26)
            RETURNING *`,
           [
