@@ -96,13 +96,13 @@ export function createNodeService({ db }: { db: Db }) {
     await get(id);
     const res = await db.query(
       `UPDATE node SET
-         hostname = coalesce($2, hostname),
-         port = CASE WHEN $3 THEN $4 ELSE port END,
-         is_paused = coalesce($5, is_paused),
-         pause_reason = CASE WHEN coalesce($5, is_paused) = false THEN NULL WHEN $6 THEN $7 ELSE pause_reason END,
-         is_active = coalesce($8, is_active),
-         archived = CASE WHEN $8 IS NULL OR $8 = is_active THEN archived WHEN $8 THEN NULL ELSE now() END,
-         deprecated = CASE WHEN $8 IS NULL OR $8 = is_active THEN deprecated WHEN $8 THEN NULL ELSE now() END,
+         hostname = coalesce($2::text, hostname),
+         port = CASE WHEN $3::boolean THEN $4::int ELSE port END,
+         is_paused = coalesce($5::boolean, is_paused),
+         pause_reason = CASE WHEN coalesce($5::boolean, is_paused) = false THEN NULL WHEN $6::boolean THEN $7::text ELSE pause_reason END,
+         is_active = coalesce($8::boolean, is_active),
+         archived = CASE WHEN $8::boolean IS NULL OR $8::boolean = is_active THEN archived WHEN $8::boolean THEN NULL ELSE now() END,
+         deprecated = CASE WHEN $8::boolean IS NULL OR $8::boolean = is_active THEN deprecated WHEN $8::boolean THEN NULL ELSE now() END,
          last_modified = now()
        WHERE id = $1 RETURNING *`,
       [id, e.hostname ?? null, e.port !== undefined, e.port ?? null, e.is_paused ?? null, e.pause_reason !== undefined, e.pause_reason ?? null, e.is_active ?? null],

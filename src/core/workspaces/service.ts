@@ -159,11 +159,11 @@ export function createWorkspaceService({ db, allowedRoots = [] }: { db: Db; allo
     }
     const res = await db.query(
       `UPDATE workspace SET
-         title = CASE WHEN $2 THEN $3 ELSE title END,
-         description = CASE WHEN $4 THEN $5 ELSE description END,
-         base_url = CASE WHEN $6 THEN $7 ELSE base_url END,
-         is_active = coalesce($8, is_active),
-         archived = CASE WHEN $8 IS NULL THEN archived WHEN $8 THEN NULL ELSE coalesce(archived, now()) END,
+         title = CASE WHEN $2::boolean THEN $3::text ELSE title END,
+         description = CASE WHEN $4::boolean THEN $5::text ELSE description END,
+         base_url = CASE WHEN $6::boolean THEN $7::text ELSE base_url END,
+         is_active = coalesce($8::boolean, is_active),
+         archived = CASE WHEN $8::boolean IS NULL THEN archived WHEN $8::boolean THEN NULL ELSE coalesce(archived, now()) END,
          json_config = coalesce($9::jsonb, json_config),
          last_modified = now()
        WHERE id = $1 RETURNING *`,
