@@ -45,6 +45,9 @@ export interface Executor {
   launch(spec: LaunchSpec): ExecutionHandle;
   /** Removes what an execution left on this machine except its log. */
   cleanup(exeId: number): Promise<void>;
-  /** Kills processes a previous incarnation of this node left running (restart recovery). */
-  killOrphans(exeIds: number[]): Promise<number>;
+  /**
+   * Kills processes a dead owner left running: this node's previous incarnation, or another local
+   * node on this host whose work directory is given (restart and lost-node recovery).
+   */
+  killOrphans(exeIds: number[], workDir?: string): Promise<number>;
 }

@@ -3,6 +3,7 @@
 // queued or resources free up, and otherwise polls (other processes may queue work too).
 // Beside the loop: the node heartbeat, recovery of executions whose node died, cross-process
 // cancellation, and job-load samples.
+import os from 'node:os';
 import type { CoreEvents } from '../core/events.ts';
 import type { Finisher } from '../core/jobs/finish.ts';
 import { BUILTIN } from '../core/errors/model.ts';
@@ -113,8 +114,14 @@ export function createScheduler(deps: {
   async function recover(nodeList: Node[], errorName: string): Promise<number> {
     const exes = await deps.jobs.runningOnNodes(nodeList.map((n) => n.id));
     if (!exes.length) return 0;
-    const mine = exes.filter((e) => myNodes.some((n) => n.id === e.nodeId)).map((e) => e.id);
-    if (mine.length) await deps.executor.killOrphans(mine);
+    // Processes left behind on this host are killed first, so nothing runs twice at once.
+    for (const n of nodeList) {
+      const ids = exes.filter((e) => e.nodeId === n.id).map((e) => e.id);
+      const mine = myNodes.some((m) => m.id === n.id);
+      if (ids.length && (mine || (n.executor === deps.executor.kind && n.hostname === os.hostname() && n.workDir))) {
+        await deps.executor.killOrphans(ids, mine ? undefined : n.workDir!);
+      }
+    }
     const applied = await deps.finisher.apply(exes.map((e) => ({ exeId: e.id, jobId: e.jobId, exeNum: e.exeNum, status: 'FAILED' as const, errorName })));
     if (applied.length) {
       log.warn('executions lost', { error: errorName, nodes: nodeList.map((n) => n.slaveId), executions: applied.map((a) => a.exeId), retried: applied.filter((a) => a.retried).length });

@@ -1,5 +1,6 @@
 // Small clients for the Scale API used across the tests.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
@@ -43,10 +44,11 @@ export async function upload(app: App, content: string, fileName: string, fields
   return res.body;
 }
 
+/** Whether a process exists and is not a zombie (a killed orphan waits for its reaper as a zombie). */
 export function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

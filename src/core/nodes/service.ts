@@ -23,6 +23,7 @@ export interface Node {
   deprecated: Date | null;
   total: Resources;
   incarnation: string | null;
+  workDir: string | null;
   lastHeartbeat: Date | null;
   archived: Date | null;
   created: Date;
@@ -44,7 +45,7 @@ export function toNode(r: Row): Node {
   return {
     id: r.id, hostname: r.hostname, port: r.port, slaveId: r.slave_id, executor: r.executor, pauseReason: r.pause_reason,
     isPaused: r.is_paused, isPausedErrors: r.is_paused_errors, isActive: r.is_active, deprecated: r.deprecated,
-    total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total }, incarnation: r.incarnation,
+    total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total }, incarnation: r.incarnation, workDir: r.work_dir,
     lastHeartbeat: r.last_heartbeat, archived: r.archived, created: r.created, lastOffer: r.last_offer, lastModified: r.last_modified,
   };
 }
@@ -53,16 +54,16 @@ export type NodeService = ReturnType<typeof createNodeService>;
 
 export function createNodeService({ db }: { db: Db }) {
   /** Registers (or re-activates) a node and stamps it with the incarnation of the process that owns it now. */
-  async function register(n: { hostname: string; port: number | null; slaveId: string; executor: string; total: Resources; incarnation: string }): Promise<Node> {
+  async function register(n: { hostname: string; port: number | null; slaveId: string; executor: string; total: Resources; incarnation: string; workDir?: string | null }): Promise<Node> {
     const res = await db.query(
-      `INSERT INTO node (hostname, port, slave_id, executor, cpus_total, mem_total, disk_total, incarnation, last_heartbeat, last_offer)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now())
+      `INSERT INTO node (hostname, port, slave_id, executor, cpus_total, mem_total, disk_total, incarnation, work_dir, last_heartbeat, last_offer)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), now())
        ON CONFLICT (slave_id) DO UPDATE SET hostname = EXCLUDED.hostname, port = EXCLUDED.port, executor = EXCLUDED.executor,
          cpus_total = EXCLUDED.cpus_total, mem_total = EXCLUDED.mem_total, disk_total = EXCLUDED.disk_total,
-         incarnation = EXCLUDED.incarnation, last_heartbeat = now(), last_offer = now(), is_active = true, archived = NULL,
-         deprecated = NULL, last_modified = now()
+         incarnation = EXCLUDED.incarnation, work_dir = EXCLUDED.work_dir, last_heartbeat = now(), last_offer = now(),
+         is_active = true, archived = NULL, deprecated = NULL, last_modified = now()
        RETURNING *`,
-      [n.hostname, n.port, n.slaveId, n.executor, n.total.cpus, n.total.mem, n.total.disk, n.incarnation],
+      [n.hostname, n.port, n.slaveId, n.executor, n.total.cpus, n.total.mem, n.total.disk, n.incarnation, n.workDir ?? null],
     );
     return toNode(res.rows[0]);
   }

@@ -155,12 +155,12 @@ export class LocalExecutor implements Executor {
     await Promise.all(['input', 'output', 'pid'].map((p) => fs.rm(path.join(exeDir, p), { recursive: true, force: true })));
   }
 
-  async killOrphans(exeIds: number[]): Promise<number> {
+  async killOrphans(exeIds: number[], workDir = this.dir): Promise<number> {
     let killed = 0;
     for (const id of exeIds) {
       let text: string;
       try {
-        text = await fs.readFile(path.join(this.exeDir(id), 'pid'), 'utf8');
+        text = await fs.readFile(path.join(workDir, String(id), 'pid'), 'utf8');
       } catch {
         continue;
       }

@@ -30,12 +30,13 @@ export function createLocalNodeProvider(deps: {
   port: number | null;
   total: () => Promise<Resources>;
   incarnation: string;
+  workDir: string;
 }): ResourceProvider {
   let node: Node | null = null;
   return {
     async register() {
       node = await deps.nodes.register({
-        hostname: os.hostname(), port: deps.port, slaveId: deps.name, executor: 'local', total: await deps.total(), incarnation: deps.incarnation,
+        hostname: os.hostname(), port: deps.port, slaveId: deps.name, executor: 'local', total: await deps.total(), incarnation: deps.incarnation, workDir: deps.workDir,
       });
       return [node];
     },

@@ -98,6 +98,9 @@ CREATE TABLE node (
   mem_total double precision NOT NULL DEFAULT 0,
   disk_total double precision NOT NULL DEFAULT 0,
   incarnation text,
+  -- Where a local node keeps its execution directories, so a process on the same host can kill
+  -- the orphans of a node whose owner died.
+  work_dir text,
   last_heartbeat timestamptz,
   archived timestamptz,
   created timestamptz NOT NULL DEFAULT now(),
