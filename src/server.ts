@@ -43,7 +43,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
       log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(),
     });
     const provider = createLocalNodeProvider({
-      db, nodes: core.nodes, name: config.nodeName, port: config.port || null, incarnation, workDir: executionsDir,
+      nodes: core.nodes, name: config.nodeName, port: config.port || null, incarnation, workDir: executionsDir,
       total: () => machineResources(executionsDir, { cpus: config.nodeCpus, mem: config.nodeMem, disk: config.nodeDisk }),
     });
     scheduler = createScheduler({

@@ -35,7 +35,24 @@ for (const kind of dbKinds()) describe(`restart safety: a crashed server recover
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  it('marks executions of a dead server lost, kills the orphan, requeues jobs with tries left and fails the others', async () => {
+  it('a crashed server takes its running commands with it (its launcher kills them)', async () => {
+    server = await spawnServer(env());
+    const markers = await tempDir();
+    const jt = await jobType(server.url, { max_tries: 1, cpus_required: 0.25, interface: { command: `/bin/sh ${script('sleep.sh')}`, command_arguments: `60 ${path.join(markers, 'z')}` } });
+    const z = (await api(server.url, 'POST', '/scale/queue/new-job/', { job_type_id: jt.id })).body;
+    const pid = Number(await waitFor(() => fs.readFile(path.join(markers, 'z'), 'utf8').catch(() => null)));
+    await server.crash();
+    await waitFor(async () => !pidAlive(pid), { what: 'the command to die with the server' });
+    server = await spawnServer(env());
+    const lost = await waitFor(async () => {
+      const j = await job(server!.url, z.id);
+      return j.status === 'FAILED' ? j : null;
+    });
+    assert.equal(lost.error.name, 'scheduler-lost');
+    await server.stop();
+  });
+
+  it('marks executions of a dead server lost, kills true orphans, requeues jobs with tries left and fails the others', async () => {
     server = await spawnServer(env());
     const markers = await tempDir();
     const retried = await jobType(server.url, { max_tries: 3, cpus_required: 0.25, interface: { command: `/bin/sh ${script('sleep.sh')}`, command_arguments: `60 ${path.join(markers, 'a')}` } });
@@ -46,8 +63,8 @@ for (const kind of dbKinds()) describe(`restart safety: a crashed server recover
     const pidB = Number(await waitFor(() => fs.readFile(path.join(markers, 'b'), 'utf8').catch(() => null)));
     await fs.rm(path.join(markers, 'a'));
     assert.equal((await job(server.url, a.id)).status, 'RUNNING');
-    await server.crash();
-    assert.ok(pidAlive(pidA) && pidAlive(pidB), 'a SIGKILL leaves the job processes running');
+    await server.crash({ withChildren: true });
+    assert.ok(pidAlive(pidA) && pidAlive(pidB), 'with the launcher killed too, the job processes are orphans that keep running');
 
     server = await spawnServer(env());
     await waitFor(async () => !pidAlive(pidA) && !pidAlive(pidB), { what: 'the orphans to be killed' });
@@ -137,7 +154,8 @@ for (const kind of dbKinds()) describe(`restart safety: a crashed server recover
     const j = (await api(a!.url, 'POST', '/scale/queue/new-job/', { job_type_id: jt.id })).body;
     const pid = Number(await waitFor(() => fs.readFile(path.join(markers, 'pid'), 'utf8').catch(() => null)));
     await fs.rm(path.join(markers, 'pid'));
-    await a!.crash();
+    await a!.crash({ withChildren: true });
+    assert.ok(pidAlive(pid), 'the orphan outlives its server and launcher');
     a = null;
     await api(b!.url, 'PATCH', `/scale/nodes/${nodeB.id}/`, { is_paused: false });
     const rerun = await waitFor(async () => {

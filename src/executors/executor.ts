@@ -50,4 +50,6 @@ export interface Executor {
    * node on this host whose work directory is given (restart and lost-node recovery).
    */
   killOrphans(exeIds: number[], workDir?: string): Promise<number>;
+  /** Releases what the executor holds (helper processes, connections). */
+  close(): Promise<void>;
 }

@@ -23,6 +23,8 @@ export type WaitReason = 'INSUFFICIENT_RESOURCES' | 'WAITING_FOR_RESOURCES' | 'M
 export interface PlacementResult {
   placed: { jobId: number; nodeId: number }[];
   waiting: Map<number, WaitReason>;
+  /** The offers still open after this placement, with what is left free on them. */
+  remaining: Offer[];
 }
 
 const DIMS: (keyof Resources)[] = ['cpus', 'mem', 'disk'];
@@ -76,5 +78,5 @@ export function place(candidates: Candidate[], offers: Offer[], clusterNodes: Re
     }
     waiting.set(c.jobId, 'WAITING_FOR_RESOURCES');
   }
-  return { placed, waiting };
+  return { placed, waiting, remaining: available };
 }

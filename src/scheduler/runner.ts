@@ -22,6 +22,8 @@ interface Running {
   timedOut: boolean;
   /** Set when the server itself stops the execution (shutdown): it ends FAILED with this error. */
   aborted: string | null;
+  /** Whether the execution still holds its cpus and memory (released when the command ends). */
+  holdsCompute: boolean;
 }
 
 /** Scale's product layout: jobs/<type>/<version>/<yyyy>/<mm>/<dd>/job_exe_<id>/<path in output dir>. */
@@ -139,6 +141,9 @@ export function createRunner(deps: {
     if (r.canceled || r.aborted) handle.kill();
     const timer = c.timeout > 0 ? setTimeout(() => ((r.timedOut = true), handle.kill()), c.timeout * 1000) : null;
     const result = await handle.done.finally(() => timer && clearTimeout(timer));
+    // The command is over: its cpus and memory are free for the next job while the outputs are
+    // captured and the outcome written. Disk stays held until the directory is cleaned.
+    releaseCompute(r);
     const ran = { ...base, exitCode: result.exitCode, commandArguments: result.commandLine, jobStarted: result.jobStarted, jobCompleted: result.jobCompleted, logPath: handle.logPath };
     if (r.canceled) return { ...ran, status: 'CANCELED' };
     if (r.aborted) return { ...ran, errorName: r.aborted };
@@ -156,9 +161,17 @@ export function createRunner(deps: {
     return { ...(await storeOutputs(c, jt, result, kinds)), logPath: handle.logPath };
   }
 
+  function releaseCompute(r: Running): void {
+    if (!r.holdsCompute) return;
+    r.holdsCompute = false;
+    allocated.cpus -= r.claim.resources.cpus;
+    allocated.mem -= r.claim.resources.mem;
+    deps.onFreed();
+  }
+
   /** Starts supervising a claimed execution; resolves when its outcome is written. */
   function start(c: Claimed): Promise<void> {
-    const r: Running = { claim: c, handle: null, canceled: false, timedOut: false, aborted: null };
+    const r: Running = { claim: c, handle: null, canceled: false, timedOut: false, aborted: null, holdsCompute: true };
     running.set(c.exeId, r);
     allocated.cpus += c.resources.cpus;
     allocated.mem += c.resources.mem;
@@ -180,10 +193,9 @@ export function createRunner(deps: {
         }
       }
       running.delete(c.exeId);
-      allocated.cpus -= c.resources.cpus;
-      allocated.mem -= c.resources.mem;
+      releaseCompute(r);
+      await executor.cleanup(c.exeId).catch((err) => log.warn('cleaning up an execution directory failed', { exeId: c.exeId, err }));
       allocated.disk -= c.resources.diskIn + c.resources.diskOut;
-      executor.cleanup(c.exeId).catch((err) => log.warn('cleaning up an execution directory failed', { exeId: c.exeId, err }));
       deps.onFreed();
     })();
   }

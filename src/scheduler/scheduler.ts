@@ -79,9 +79,7 @@ export function createScheduler(deps: {
   async function pass(): Promise<number> {
     const offers = await provider.offers(runner.allocated());
     if (!offers.length) return 0;
-    const state = await nodes.schedulerState();
-    if (state.isPaused) return 0;
-    const { claimed, waiting } = await queue.claim({ offers, clusterNodes: await clusterTotals(), limit: options.queueLimit, lifo: state.queueMode === 'LIFO' });
+    const { claimed, waiting } = await queue.claim({ offers, clusterNodes: await clusterTotals(), limit: options.queueLimit });
     lastPass = { claimed: claimed.length, waiting: waiting.size, at: new Date() };
     for (const c of claimed) void runner.start(c);
     return claimed.length;
@@ -196,6 +194,7 @@ export function createScheduler(deps: {
     if (opts.drain || opts.kill) {
       while (runner.running().length) await new Promise((r) => setTimeout(r, 20));
       await runner.flush();
+      await deps.executor.close();
     }
   }
 

@@ -1,5 +1,6 @@
 // Servers as real child processes, for tests that kill them or run several against one database.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +23,8 @@ export interface ServerProcess {
   url: string;
   proc: ChildProcess;
   output: () => string;
-  /** SIGKILL: no cleanup at all, as in a crash. */
-  crash(): Promise<void>;
+  /** SIGKILL: no cleanup at all, as in a crash; `withChildren` also kills its launcher process. */
+  crash(opts?: { withChildren?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,8 +52,10 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     url,
     proc,
     output: () => out,
-    async crash() {
+    async crash(opts = {}) {
+      const children = opts.withChildren ? childPids(proc.pid!) : [];
       proc.kill('SIGKILL');
+      for (const pid of children) process.kill(pid, 'SIGKILL');
       await exited;
     },
     async stop() {
@@ -60,6 +63,14 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       await exited;
     },
   };
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** JSON over fetch, for talking to a child server. */

@@ -2,7 +2,7 @@
 // FOR UPDATE SKIP LOCKED, so processes sharing a database never take the same job, and turns the
 // placed ones into RUNNING executions in the same transaction.
 import type { Db } from '../../store/db.ts';
-import { type Candidate, type Offer, type WaitReason, place } from '../../scheduler/placement.ts';
+import { type Candidate, type Offer, type WaitReason, fits, place } from '../../scheduler/placement.ts';
 import { NotFound } from '../domain-errors.ts';
 import type { Resources } from '../nodes/service.ts';
 
@@ -51,75 +51,105 @@ export type QueueService = ReturnType<typeof createQueueService>;
 
 export function createQueueService({ db }: { db: Db }) {
   /**
-   * One scheduling pass: reads up to `limit` runnable rows, places what fits on the offers, and
-   * creates RUNNING executions for those, all in one transaction.
+   * One scheduling pass: reads runnable rows in queue order a page at a time, places what fits on
+   * the offers, and turns the placed jobs into RUNNING executions, all in one transaction. Pages
+   * stop once the offers have no room left for the jobs seen, so a pass costs in proportion to the
+   * work it starts, not to the queue's length; at most `limit` rows are read (Scale's
+   * SCHEDULER_QUEUE_LIMIT), so unschedulable jobs at the head never hide the jobs behind them.
    */
-  async function claim(opts: { offers: Offer[]; clusterNodes: Resources[]; limit: number; lifo?: boolean }): Promise<ClaimResult> {
+  async function claim(opts: { offers: Offer[]; clusterNodes: Resources[]; limit: number; pageSize?: number }): Promise<ClaimResult> {
     if (!opts.offers.length) return { claimed: [], waiting: new Map() };
     return db.transaction(async (tx) => {
-      const rows = (
+      // Pauses are read inside the transaction, so a pause is honoured from the next pass on.
+      const state = (
         await tx.query(
-          `SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.timeout, q.queued, jt.max_scheduled,
-                  j.job_type_rev_id, j.input
-             FROM queue q
-             JOIN job_type jt ON jt.id = q.job_type_id
-             JOIN job j ON j.id = q.job_id
-            WHERE NOT jt.is_paused AND j.status = 'QUEUED'
-            ORDER BY q.priority, q.queued ${opts.lifo ? 'DESC' : 'ASC'}, q.job_id ${opts.lifo ? 'DESC' : 'ASC'}
-            LIMIT $1
-              FOR UPDATE OF q, j SKIP LOCKED`,
-          [opts.limit],
+          `SELECT s.is_paused, s.queue_mode,
+                  ARRAY(SELECT id FROM node WHERE id = ANY($1::int[]) AND is_active AND NOT is_paused) AS open_nodes
+             FROM scheduler s WHERE s.id = 1`,
+          [opts.offers.map((o) => o.nodeId)],
         )
-      ).rows;
-      if (!rows.length) return { claimed: [], waiting: new Map() };
-      const limited = [...new Set(rows.filter((r) => r.max_scheduled !== null).map((r) => r.job_type_id))];
+      ).rows[0];
+      const open = new Set<number>(state.open_nodes);
+      const offers = opts.offers.filter((o) => open.has(o.nodeId));
+      if (state.is_paused || !offers.length) return { claimed: [], waiting: new Map() };
+      const dir = state.queue_mode === 'LIFO' ? 'DESC' : 'ASC';
+      const pageSize = Math.min(opts.limit, opts.pageSize ?? 64);
+      const rows: any[] = [];
       const running = new Map<number, number>();
-      if (limited.length) {
-        const res = await tx.query(`SELECT job_type_id, count(*)::int AS n FROM job_exe WHERE status = 'RUNNING' AND job_type_id = ANY($1::int[]) GROUP BY 1`, [limited]);
-        for (const r of res.rows) running.set(r.job_type_id, r.n);
+      let result: ReturnType<typeof place> = { placed: [], waiting: new Map(), remaining: offers };
+      for (;;) {
+        const page = (
+          await tx.query(
+            `SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.timeout, q.queued, jt.max_scheduled
+               FROM queue q
+               JOIN job_type jt ON jt.id = q.job_type_id
+               JOIN job j ON j.id = q.job_id
+              WHERE NOT jt.is_paused AND j.status = 'QUEUED'
+              ORDER BY q.priority, q.queued ${dir}, q.job_id ${dir}
+              LIMIT $1 OFFSET $2
+                FOR UPDATE OF q, j SKIP LOCKED`,
+            [Math.min(pageSize, opts.limit - rows.length), rows.length],
+          )
+        ).rows;
+        rows.push(...page);
+        const limited = [...new Set(page.filter((r) => r.max_scheduled !== null && !running.has(r.job_type_id)).map((r) => r.job_type_id))];
+        if (limited.length) {
+          for (const id of limited) running.set(id, 0);
+          const res = await tx.query(`SELECT job_type_id, count(*)::int AS n FROM job_exe WHERE status = 'RUNNING' AND job_type_id = ANY($1::int[]) GROUP BY 1`, [limited]);
+          for (const r of res.rows) running.set(r.job_type_id, r.n);
+        }
+        const candidates: Candidate[] = rows.map((r) => ({
+          jobId: r.job_id,
+          jobTypeId: r.job_type_id,
+          need: { cpus: r.cpus, mem: r.mem, disk: r.disk_in + r.disk_out },
+          maxScheduled: r.max_scheduled,
+        }));
+        result = place(candidates, offers, opts.clusterNodes, running);
+        if (page.length < pageSize || rows.length >= opts.limit) break;
+        // Read on only while some open offer could still take one of the jobs seen so far.
+        const room = result.remaining.some((o) => candidates.some((c) => result.waiting.get(c.jobId) !== 'INSUFFICIENT_RESOURCES' && fits(c.need, o.free)));
+        if (!room) break;
       }
-      const candidates: Candidate[] = rows.map((r) => ({
-        jobId: r.job_id,
-        jobTypeId: r.job_type_id,
-        need: { cpus: r.cpus, mem: r.mem, disk: r.disk_in + r.disk_out },
-        maxScheduled: r.max_scheduled,
-      }));
-      const { placed, waiting } = place(candidates, opts.offers, opts.clusterNodes, running);
+      const { placed, waiting } = result;
       if (!placed.length) return { claimed: [], waiting };
       const byJob = new Map(rows.map((r) => [r.job_id, r]));
       const picked = placed.map((p) => ({ ...p, row: byJob.get(p.jobId)! }));
-      const ids = picked.map((p) => p.jobId);
-      await tx.query('DELETE FROM queue WHERE job_id = ANY($1::bigint[])', [ids]);
       const col = (f: (p: (typeof picked)[number]) => unknown) => picked.map(f);
-      const exes = await tx.query<{ id: number; job_id: number }>(
-        `INSERT INTO job_exe (job_id, exe_num, job_type_id, node_id, status, cluster_id, timeout, cpus_scheduled, mem_scheduled,
-                              disk_in_scheduled, disk_out_scheduled, disk_total_scheduled, queued, started)
-         SELECT j, n, t, nd, 'RUNNING', 'scale_' || j || '_' || n, tmo, c, m, di, dout, di + dout, q, now()
-           FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::timestamptz[])
-             AS u(j, n, t, nd, tmo, c, m, di, dout, q)
-         RETURNING id, job_id`,
-        [ids, col((p) => p.row.exe_num), col((p) => p.row.job_type_id), col((p) => p.nodeId), col((p) => p.row.timeout), col((p) => p.row.cpus),
+      // Dequeue, create the executions and mark the jobs RUNNING in one statement.
+      const made = await tx.query(
+        `WITH u AS (
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::timestamptz[])
+             AS u(j, n, t, nd, tmo, c, m, di, dout, q)),
+         dq AS (DELETE FROM queue WHERE job_id IN (SELECT j FROM u)),
+         x AS (
+           INSERT INTO job_exe (job_id, exe_num, job_type_id, node_id, status, cluster_id, timeout, cpus_scheduled, mem_scheduled,
+                                disk_in_scheduled, disk_out_scheduled, disk_total_scheduled, queued, started)
+           SELECT j, n, t, nd, 'RUNNING', 'scale_' || j || '_' || n, tmo, c, m, di, dout, di + dout, q, now() FROM u
+           RETURNING id, job_id),
+         jr AS (
+           UPDATE job SET status = 'RUNNING', num_exes = u.n, started = coalesce(job.started, now()), error_id = NULL,
+                  last_status_change = now(), last_modified = now()
+             FROM u WHERE job.id = u.j
+           RETURNING job.id, job.input, job.job_type_rev_id)
+         SELECT x.id AS exe_id, jr.id AS job_id, jr.input, jr.job_type_rev_id FROM x JOIN jr ON jr.id = x.job_id`,
+        [col((p) => p.jobId), col((p) => p.row.exe_num), col((p) => p.row.job_type_id), col((p) => p.nodeId), col((p) => p.row.timeout), col((p) => p.row.cpus),
           col((p) => p.row.mem), col((p) => p.row.disk_in), col((p) => p.row.disk_out), col((p) => p.row.queued)],
       );
-      await tx.query(
-        `UPDATE job SET status = 'RUNNING', num_exes = u.n, started = coalesce(job.started, now()), error_id = NULL,
-                last_status_change = now(), last_modified = now()
-           FROM unnest($1::bigint[], $2::int[]) AS u(id, n)
-          WHERE job.id = u.id`,
-        [ids, col((p) => p.row.exe_num)],
-      );
-      const exeByJob = new Map(exes.rows.map((r) => [r.job_id, r.id]));
-      const claimed = picked.map((p) => ({
-        exeId: exeByJob.get(p.jobId)!,
-        jobId: p.jobId,
-        exeNum: p.row.exe_num,
-        nodeId: p.nodeId,
-        jobTypeId: p.row.job_type_id,
-        revId: p.row.job_type_rev_id,
-        input: p.row.input,
-        timeout: p.row.timeout,
-        resources: { cpus: p.row.cpus, mem: p.row.mem, diskIn: p.row.disk_in, diskOut: p.row.disk_out },
-      }));
+      const madeByJob = new Map(made.rows.map((r) => [r.job_id, r]));
+      const claimed = picked.map((p) => {
+        const m = madeByJob.get(p.jobId)!;
+        return {
+          exeId: m.exe_id,
+          jobId: p.jobId,
+          exeNum: p.row.exe_num,
+          nodeId: p.nodeId,
+          jobTypeId: p.row.job_type_id,
+          revId: m.job_type_rev_id,
+          input: m.input,
+          timeout: p.row.timeout,
+          resources: { cpus: p.row.cpus, mem: p.row.mem, diskIn: p.row.disk_in, diskOut: p.row.disk_out },
+        };
+      });
       return { claimed, waiting };
     });
   }

@@ -3,14 +3,14 @@
 //   executions/<exe id>/output/           OUTPUT_DIR, ${job_output_dir}
 //   executions/<exe id>/log               stdout and stderr (see logs.ts)
 //   executions/<exe id>/pid               "<pid> <start time>" so a restarted server can kill orphans
-// The command runs without a shell, in its own process group, with only the environment it is given.
-import { spawn } from 'node:child_process';
+// The command runs without a shell, in its own process group, with only the environment it is given;
+// the launcher process (launcher-process.mjs) starts it, so the server itself never forks.
 import fs from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildArgs, splitWords } from '../command.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, RunResult } from '../executor.ts';
-import { createLogWriter } from '../logs.ts';
+import { Launcher } from './launcher.ts';
+import { processStart } from './launcher-process.mjs';
 
 /** Server environment variables a job may see; everything else (credentials, DATABASE_URL) stays out. */
 const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
@@ -20,24 +20,24 @@ export function envName(name: string): string {
   return name.toUpperCase().replace(/-/g, '_').replace(/[^A-Z0-9_]/g, '');
 }
 
-/** The process start time from /proc, which tells a live pid from a reused one. */
-function processStart(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 (starttime); fields after the parenthesised command name are space separated.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 export class LocalExecutor implements Executor {
   readonly kind = 'local';
+
+  private readonly launcher: Launcher;
 
   constructor(
     private readonly dir: string,
     private readonly killGraceMs: number,
-  ) {}
+  ) {
+    this.launcher = new Launcher(async (ids) => {
+      await this.killOrphans(ids);
+    });
+  }
+
+  /** Stops the launcher process; anything still running is killed. */
+  close(): Promise<void> {
+    return this.launcher.close();
+  }
 
   exeDir(exeId: number): string {
     return path.join(this.dir, String(exeId));
@@ -46,36 +46,21 @@ export class LocalExecutor implements Executor {
   launch(spec: LaunchSpec): ExecutionHandle {
     const exeDir = this.exeDir(spec.exeId);
     const logPath = path.join(exeDir, 'log');
-    let child: ReturnType<typeof spawn> | null = null;
     let killed = false;
-    let killTimer: NodeJS.Timeout | null = null;
-
+    let launched = false;
     const kill = () => {
       killed = true;
-      if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-      const pid = child.pid;
-      try {
-        process.kill(-pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-      killTimer = setTimeout(() => {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }, this.killGraceMs);
-      killTimer.unref();
+      if (launched) this.launcher.kill(spec.exeId, this.killGraceMs);
     };
 
     const done = (async (): Promise<RunResult> => {
       const outputDir = path.join(exeDir, 'output');
-      const artifacts: RunResult['artifacts'] = [];
       const env: Record<string, string> = {};
       for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
       const values = new Map<string, string | null>([['job_output_dir', outputDir]]);
       let commandLine = '';
+      let argv: string[] = [];
+      const failed = (message: string): RunResult => ({ exitCode: null, signal: null, launchError: message, outputDir, artifacts: [], commandLine, jobStarted: null, jobCompleted: new Date() });
       try {
         await fs.mkdir(outputDir, { recursive: true });
         for (const input of spec.inputs) {
@@ -108,44 +93,25 @@ export class LocalExecutor implements Executor {
           SCALE_EXE_NUM: String(spec.exeNum),
           SCALE_JOB_EXE_ID: String(spec.exeId),
         });
-        const argv = [...splitWords(spec.iface.command), ...buildArgs(spec.iface.commandArguments, values)];
+        argv = [...splitWords(spec.iface.command), ...buildArgs(spec.iface.commandArguments, values)];
         commandLine = argv.join(' ');
-        if (!argv.length) throw new Error('the command is empty');
-        if (killed) throw new Error('canceled before start');
-        const log = createLogWriter(logPath, (line) => {
-          const m = /^ARTIFACT:([^:]+):(.+)$/.exec(line);
-          if (m) artifacts.push({ name: m[1], path: m[2].trim() });
-        });
-        const jobStarted = new Date();
-        const proc = spawn(argv[0], argv.slice(1), { cwd: exeDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-        child = proc;
-        proc.stdout!.on('data', (c: Buffer) => log.write('stdout', c));
-        proc.stderr!.on('data', (c: Buffer) => log.write('stderr', c));
-        if (proc.pid) {
-          const start = processStart(proc.pid);
-          fs.writeFile(path.join(exeDir, 'pid'), `${proc.pid} ${start ?? ''}`).catch(() => {});
-        }
-        if (killed) kill();
-        const end = await new Promise<{ code: number | null; signal: string | null; error: string | null }>((resolve) => {
-          proc.once('error', (err) => resolve({ code: null, signal: null, error: err.message }));
-          proc.once('close', (code, signal) => resolve({ code, signal, error: null }));
-        });
-        if (killTimer) clearTimeout(killTimer);
-        if (end.error) log.write('stderr', Buffer.from(`failed to start ${argv[0]}: ${end.error}\n`));
-        await log.close();
-        return {
-          exitCode: end.code,
-          signal: end.signal,
-          launchError: end.error,
-          outputDir,
-          artifacts,
-          commandLine,
-          jobStarted: end.error ? null : jobStarted,
-          jobCompleted: new Date(),
-        };
+        if (!argv.length) return failed('the command is empty');
       } catch (err) {
-        return { exitCode: null, signal: null, launchError: (err as Error).message, outputDir, artifacts, commandLine, jobStarted: null, jobCompleted: new Date() };
+        return failed((err as Error).message);
       }
+      if (killed) return failed('killed before it started');
+      launched = true;
+      const end = await this.launcher.run({ id: spec.exeId, cmd: argv[0], args: argv.slice(1), cwd: exeDir, env, log: logPath, pidFile: path.join(exeDir, 'pid') });
+      return {
+        exitCode: end.code,
+        signal: end.signal,
+        launchError: end.error,
+        outputDir,
+        artifacts: end.artifacts,
+        commandLine,
+        jobStarted: end.started ? new Date(end.started) : null,
+        jobCompleted: new Date(end.ended),
+      };
     })();
     return { done, kill, logPath };
   }

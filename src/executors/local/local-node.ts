@@ -4,7 +4,6 @@ import os from 'node:os';
 import type { Node, NodeService, Resources } from '../../core/nodes/service.ts';
 import type { Offer } from '../../scheduler/placement.ts';
 import type { ResourceProvider } from '../../scheduler/scheduler.ts';
-import type { Db } from '../../store/db.ts';
 
 const MIB = 1024 * 1024;
 
@@ -24,7 +23,6 @@ export async function machineResources(dir: string, override: { cpus: number | n
 }
 
 export function createLocalNodeProvider(deps: {
-  db: Db;
   nodes: NodeService;
   name: string;
   port: number | null;
@@ -40,12 +38,10 @@ export function createLocalNodeProvider(deps: {
       });
       return [node];
     },
+    // Pause and deprecation are checked by the claim itself, inside its transaction.
     async offers(allocated: Resources): Promise<Offer[]> {
       if (!node) return [];
-      const res = await deps.db.query('SELECT is_active, is_paused, cpus_total, mem_total, disk_total FROM node WHERE id = $1', [node.id]);
-      const r = res.rows[0];
-      if (!r || !r.is_active || r.is_paused) return [];
-      const total = { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total };
+      const total = node.total;
       return [{ nodeId: node.id, total, free: { cpus: total.cpus - allocated.cpus, mem: total.mem - allocated.mem, disk: total.disk - allocated.disk } }];
     },
   };

@@ -1,0 +1,11 @@
+// npm run bench: prints figures; never fails on a number. BENCH=a,b,c picks some.
+import { throughput } from './throughput.ts';
+import { claims } from './claims.ts';
+import { listLatency } from './list-latency.ts';
+
+const pick = (process.env.BENCH ?? 'a,b,c').split(',');
+console.log(`scale-ades benchmarks on ${process.version}, ${(await import('node:os')).cpus().length} cpus${process.env.DATABASE_URL ? '' : ' (set DATABASE_URL for the PostgreSQL figures)'}`);
+if (pick.includes('a')) await throughput();
+if (pick.includes('b')) await claims();
+if (pick.includes('c')) await listLatency();
+process.exit(0);
