@@ -26,7 +26,7 @@ async function jobRate(kind: 'pglite' | 'postgres'): Promise<{ rate: number; sub
     for (;;) {
       const done = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM job WHERE status IN ('COMPLETED', 'FAILED')`)).rows[0].n;
       if (done >= JOBS) break;
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
     }
     const secs = (performance.now() - t0) / 1000;
     const failed = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM job WHERE status <> 'COMPLETED'`)).rows[0].n;

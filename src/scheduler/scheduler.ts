@@ -13,7 +13,7 @@ import type { QueueService } from '../core/queue/service.ts';
 import type { Db } from '../store/db.ts';
 import type { Logger } from '../log.ts';
 import type { Executor } from '../executors/executor.ts';
-import type { Offer } from './placement.ts';
+import { fits, type Offer } from './placement.ts';
 import type { Runner } from './runner.ts';
 
 export interface ResourceProvider {
@@ -75,28 +75,34 @@ export function createScheduler(deps: {
     return clusterCache.totals;
   }
 
-  /** One pass; returns how many executions it started. */
-  async function pass(): Promise<number> {
+  // The smallest job seen waiting: while no offer could hold it, a pass would place nothing, so
+  // none is made. New work (a 'queued' event) may be smaller and clears it.
+  let smallestNeed: Resources | null = null;
+
+  /** One pass; returns whether another pass could place more right away. */
+  async function pass(): Promise<boolean> {
     const offers = await provider.offers(runner.allocated());
-    if (!offers.length) return 0;
-    const { claimed, waiting } = await queue.claim({ offers, clusterNodes: await clusterTotals(), limit: options.queueLimit });
-    lastPass = { claimed: claimed.length, waiting: waiting.size, at: new Date() };
-    for (const c of claimed) void runner.start(c);
-    return claimed.length;
+    if (!offers.length) return false;
+    if (smallestNeed && !offers.some((o) => fits(smallestNeed!, o.free))) return false;
+    const result = await queue.claim({ offers, clusterNodes: await clusterTotals(), limit: options.queueLimit });
+    smallestNeed = result.smallestNeed;
+    lastPass = { claimed: result.claimed.length, waiting: result.waiting.size, at: new Date() };
+    for (const c of result.claimed) void runner.start(c);
+    return result.claimed.length > 0 && result.roomLeft;
   }
 
   async function loop(): Promise<void> {
     while (!stopped) {
       woken = false;
-      let started = 0;
+      let again = false;
       try {
-        started = await pass();
+        again = await pass();
       } catch (err) {
         log.error('scheduling pass failed', { err });
       }
       if (stopped) break;
-      // Started something: there may be more room and more work, go again at once.
-      if (started > 0 || woken) continue;
+      // Placed work and room is left (or something changed meanwhile): go again at once.
+      if (again || woken) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, options.intervalMs);
         wakeup = () => {
@@ -165,7 +171,10 @@ export function createScheduler(deps: {
     timers.push(t);
   }
 
-  const onQueued = () => wake();
+  const onQueued = () => {
+    smallestNeed = null;
+    wake();
+  };
   const onCanceled = (jobIds: number[]) => runner.cancelJobs(jobIds);
 
   async function start(): Promise<void> {

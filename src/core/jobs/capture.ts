@@ -88,7 +88,7 @@ export async function captureOutputs(iface: JobInterface, outputDir: string, art
     else entries.push({ name: a.name, paths: [{ path: a.path, geo: null }], usedFiles: false });
   }
   const specs = new Map(iface.outputs.map((o) => [o.name, o]));
-  const realOut = await fs.realpath(outputDir);
+  const realOut = entries.length ? await fs.realpath(outputDir) : outputDir;
   const files: CapturedFile[] = [];
   const fail = (error: (typeof BUILTIN)[keyof typeof BUILTIN], message: string): CaptureResult => ({ ok: false, error, message, manifest });
   for (const e of entries) {

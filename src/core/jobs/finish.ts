@@ -1,7 +1,13 @@
-// Ending executions: one transaction writes a whole batch of outcomes (executions, products, jobs,
-// retries), so completion costs a handful of statements however many jobs end at once.
-// An execution that is no longer RUNNING (already declared lost, or ended by another process) is
-// left alone: an outcome is applied at most once.
+// Ending executions: one statement writes a whole batch of outcomes (executions, jobs, retries onto
+// the queue), so completion costs the same few round trips however many jobs end at once. The
+// rules, in SQL below and in words here:
+//   - an outcome applies only to an execution still RUNNING (one already declared lost, or ended
+//     by another process, is left alone), so it is applied at most once;
+//   - a job canceled while its execution ran ends that execution CANCELED;
+//   - the job moves only if the execution is its current one and it can end (states.ts);
+//   - a FAILED execution requeues the job when its error is retryable and tries remain
+//     (Scale: should_be_retried && num_exes < max_tries), otherwise the job is FAILED.
+// Outputs of completed executions are recorded first, in the same transaction.
 import type { Db, Queryable } from '../../store/db.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { FileService, NewProduct } from '../files/service.ts';
@@ -32,124 +38,93 @@ export interface Applied {
   retried: boolean;
 }
 
+const APPLY = `
+WITH u AS (
+  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::int[], $6::boolean[], $7::int[], $8::text[],
+                       $9::timestamptz[], $10::timestamptz[], $11::jsonb[], $12::jsonb[], $13::text[])
+    AS u(exe_id, job_id, exe_num, status, error_id, retry, exit_code, args, js, jc, results, manifest, log)),
+j AS (SELECT id, status, num_exes, max_tries FROM job WHERE id IN (SELECT job_id FROM u) ORDER BY id FOR UPDATE),
+x AS (SELECT id FROM job_exe WHERE id IN (SELECT exe_id FROM u) AND status = 'RUNNING' FOR UPDATE),
+d AS (
+  SELECT u.*, CASE WHEN j.status = 'CANCELED' THEN 'CANCELED' ELSE u.status END AS exe_status,
+         (j.num_exes = u.exe_num AND j.status IN ('RUNNING', 'QUEUED')) AS current, j.num_exes, j.max_tries
+    FROM u JOIN x ON x.id = u.exe_id JOIN j ON j.id = u.job_id),
+e AS (
+  SELECT d.*, CASE WHEN NOT d.current THEN NULL
+                   WHEN d.exe_status = 'COMPLETED' THEN 'COMPLETED'
+                   WHEN d.exe_status = 'FAILED' AND d.retry AND d.num_exes < d.max_tries THEN 'QUEUED'
+                   WHEN d.exe_status = 'FAILED' THEN 'FAILED' END AS job_status
+    FROM d),
+ue AS (
+  UPDATE job_exe SET status = e.exe_status, error_id = CASE WHEN e.exe_status = 'FAILED' THEN e.error_id END,
+         exit_code = e.exit_code, job_exit_code = e.exit_code, command_arguments = coalesce(e.args, job_exe.command_arguments),
+         job_started = e.js, job_completed = e.jc, results = CASE WHEN e.exe_status = 'COMPLETED' THEN e.results END,
+         results_manifest = e.manifest, log_path = coalesce(e.log, job_exe.log_path), ended = now(), last_modified = now()
+    FROM e WHERE job_exe.id = e.exe_id
+  RETURNING job_exe.id),
+uj AS (
+  UPDATE job SET status = e.job_status, error_id = CASE WHEN e.job_status = 'COMPLETED' THEN NULL ELSE e.error_id END,
+         output = CASE WHEN e.job_status = 'COMPLETED' THEN e.results ELSE job.output END,
+         ended = CASE WHEN e.job_status = 'QUEUED' THEN NULL ELSE now() END,
+         queued = CASE WHEN e.job_status = 'QUEUED' THEN now() ELSE job.queued END,
+         last_status_change = now(), last_modified = now()
+    FROM e WHERE job.id = e.job_id AND e.job_status IS NOT NULL
+  RETURNING job.id, job.job_type_id, job.num_exes, job.priority, job.queued, job.cpus_required, job.mem_required,
+            job.disk_in_required, job.disk_out_required, job.timeout, job.status),
+rq AS (
+  INSERT INTO queue (job_id, job_type_id, exe_num, priority, queued, cpus, mem, disk_in, disk_out, timeout)
+  SELECT id, job_type_id, num_exes + 1, priority, queued, cpus_required, mem_required, disk_in_required, disk_out_required, timeout
+    FROM uj WHERE status = 'QUEUED'
+  ON CONFLICT (job_id) DO NOTHING)
+SELECT e.exe_id, e.job_id, e.exe_status, e.job_status FROM e`;
+
 export type Finisher = ReturnType<typeof createFinisher>;
 
 export function createFinisher({ db, errors, files }: { db: Db; errors: ErrorService; files: FileService }) {
-  async function apply(outcomes: Outcome[]): Promise<Applied[]> {
-    if (!outcomes.length) return [];
-    const errorByName = new Map<string, { id: number; retry: boolean }>();
-    for (const o of outcomes) {
-      if (o.status === 'FAILED') {
-        const name = o.errorName ?? 'unknown';
-        if (!errorByName.has(name)) {
-          const e = await errors.byName(name).catch(() => errors.byName('unknown'));
-          errorByName.set(name, { id: e.id, retry: e.shouldBeRetried });
-        }
-      }
+  /** Results JSON (job results 1.0) of a completed execution, from its products' new ids. */
+  function resultsOf(o: Outcome, ids: Map<NewProduct, number>): unknown {
+    const byOutput = new Map<string, { kind: string; ids: number[] }>();
+    for (const p of o.products ?? []) {
+      const entry = byOutput.get(p.jobOutput) ?? { kind: p.kind, ids: [] };
+      entry.ids.push(ids.get(p)!);
+      byOutput.set(p.jobOutput, entry);
     }
-    return db.transaction((tx) => applyIn(tx, outcomes, errorByName));
+    return { version: '1.0', output_data: [...byOutput].map(([name, e]) => (e.kind === 'files' ? { name, file_ids: e.ids } : { name, file_id: e.ids[0] })) };
   }
 
-  async function applyIn(tx: Queryable, outcomes: Outcome[], errorByName: Map<string, { id: number; retry: boolean }>): Promise<Applied[]> {
-    // Lock the jobs first, then claim the executions: only those still RUNNING are ours to end.
-    const jobRows = await tx.query(
-      `SELECT id, status, num_exes, max_tries FROM job WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
-      [outcomes.map((o) => o.jobId)],
-    );
-    const jobs = new Map(jobRows.rows.map((r) => [r.id, r]));
-    const live = await tx.query<{ id: number }>(
-      `SELECT id FROM job_exe WHERE id = ANY($1::bigint[]) AND status = 'RUNNING' FOR UPDATE`,
-      [outcomes.map((o) => o.exeId)],
-    );
-    const liveIds = new Set(live.rows.map((r) => r.id));
-    const todo = outcomes.filter((o) => liveIds.has(o.exeId));
-    if (!todo.length) return [];
+  async function run(q: Queryable, outcomes: Outcome[], productIds: Map<NewProduct, number>, errorOf: Map<string, { id: number; retry: boolean }>): Promise<Applied[]> {
+    const col = <T>(f: (o: Outcome) => T) => outcomes.map(f);
+    const err = (o: Outcome) => (o.status === 'FAILED' ? errorOf.get(o.errorName ?? 'unknown')! : null);
+    const res = await q.query(APPLY, [
+      col((o) => o.exeId), col((o) => o.jobId), col((o) => o.exeNum), col((o) => o.status), col((o) => err(o)?.id ?? null), col((o) => err(o)?.retry ?? false),
+      col((o) => o.exitCode ?? null), col((o) => o.commandArguments ?? null), col((o) => o.jobStarted ?? null), col((o) => o.jobCompleted ?? null),
+      col((o) => (o.status === 'COMPLETED' ? JSON.stringify(resultsOf(o, productIds)) : null)),
+      col((o) => (o.resultsManifest == null ? null : JSON.stringify(o.resultsManifest))), col((o) => o.logPath ?? null),
+    ]);
+    return res.rows.map((r) => ({ exeId: r.exe_id, jobId: r.job_id, exeStatus: r.exe_status, jobStatus: r.job_status, retried: r.job_status === 'QUEUED' }));
+  }
 
-    // Products of completed executions, then the results JSON that points at them.
-    const productRows = todo.flatMap((o) => (o.status === 'COMPLETED' ? (o.products ?? []) : []));
-    const productIds = await files.insertProducts(tx, productRows);
-    const idOf = new Map(productRows.map((p, i) => [p, productIds[i]]));
-
-    const applied: Applied[] = [];
-    const exeUpdates: { o: Outcome; status: ExeStatus; errorId: number | null; results: unknown }[] = [];
-    const jobUpdates: { id: number; status: string; errorId: number | null; output: unknown; ended: boolean }[] = [];
-    const retries: number[] = [];
-    for (const o of todo) {
-      const job = jobs.get(o.jobId);
-      const current = job && job.num_exes === o.exeNum && (job.status === 'RUNNING' || job.status === 'QUEUED');
-      let exeStatus: ExeStatus = o.status;
-      // A job canceled while running ends its execution as CANCELED, whatever the command did.
-      if (job?.status === 'CANCELED') exeStatus = 'CANCELED';
-      const err = exeStatus === 'FAILED' ? errorByName.get(o.errorName ?? 'unknown')! : null;
-      let results: unknown = null;
-      if (exeStatus === 'COMPLETED') {
-        const byOutput = new Map<string, { kind: string; ids: number[] }>();
-        for (const p of o.products ?? []) {
-          const entry = byOutput.get(p.jobOutput) ?? { kind: p.kind, ids: [] };
-          entry.ids.push(idOf.get(p)!);
-          byOutput.set(p.jobOutput, entry);
-        }
-        results = {
-          version: '1.0',
-          output_data: [...byOutput].map(([name, e]) => (e.kind === 'files' ? { name, file_ids: e.ids } : { name, file_id: e.ids[0] })),
-        };
+  async function apply(outcomes: Outcome[]): Promise<Applied[]> {
+    if (!outcomes.length) return [];
+    const errorOf = new Map<string, { id: number; retry: boolean }>();
+    for (const o of outcomes) {
+      const name = o.errorName ?? 'unknown';
+      if (o.status === 'FAILED' && !errorOf.has(name)) {
+        const e = await errors.byName(name).catch(() => errors.byName('unknown'));
+        errorOf.set(name, { id: e.id, retry: e.shouldBeRetried });
       }
-      exeUpdates.push({ o, status: exeStatus, errorId: err?.id ?? null, results });
-      let jobStatus: string | null = null;
-      let retried = false;
-      if (current) {
-        if (exeStatus === 'COMPLETED') jobStatus = 'COMPLETED';
-        else if (exeStatus === 'FAILED') {
-          retried = err!.retry && job.num_exes < job.max_tries;
-          jobStatus = retried ? 'QUEUED' : 'FAILED';
-        }
-        if (jobStatus) {
-          jobUpdates.push({ id: o.jobId, status: jobStatus, errorId: err?.id ?? null, output: results, ended: jobStatus !== 'QUEUED' });
-          if (retried) retries.push(o.jobId);
-        }
-      }
-      applied.push({ exeId: o.exeId, jobId: o.jobId, exeStatus, jobStatus, retried });
     }
-
-    const col = <T>(f: (u: (typeof exeUpdates)[number]) => T) => exeUpdates.map(f);
-    await tx.query(
-      `UPDATE job_exe x SET status = u.status, error_id = u.error_id, exit_code = u.exit_code, job_exit_code = u.exit_code,
-              command_arguments = coalesce(u.args, x.command_arguments), job_started = u.js, job_completed = u.jc,
-              results = u.results, results_manifest = u.manifest, log_path = coalesce(u.log, x.log_path),
-              ended = now(), last_modified = now()
-         FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::jsonb[], $10::text[])
-           AS u(id, status, error_id, exit_code, args, js, jc, results, manifest, log)
-        WHERE x.id = u.id`,
-      [
-        col((u) => u.o.exeId), col((u) => u.status), col((u) => u.errorId), col((u) => u.o.exitCode ?? null), col((u) => u.o.commandArguments ?? null),
-        col((u) => u.o.jobStarted ?? null), col((u) => u.o.jobCompleted ?? null), col((u) => (u.results === null ? null : JSON.stringify(u.results))),
-        col((u) => (u.o.resultsManifest == null ? null : JSON.stringify(u.o.resultsManifest))), col((u) => u.o.logPath ?? null),
-      ],
-    );
-    if (jobUpdates.length) {
-      await tx.query(
-        `UPDATE job j SET status = u.status, error_id = u.error_id, output = coalesce(u.output, j.output),
-                ended = CASE WHEN u.ended THEN now() ELSE NULL END,
-                queued = CASE WHEN u.status = 'QUEUED' THEN now() ELSE j.queued END,
-                last_status_change = now(), last_modified = now()
-           FROM unnest($1::bigint[], $2::text[], $3::int[], $4::jsonb[], $5::boolean[]) AS u(id, status, error_id, output, ended)
-          WHERE j.id = u.id`,
-        [
-          jobUpdates.map((u) => u.id), jobUpdates.map((u) => u.status), jobUpdates.map((u) => u.errorId),
-          jobUpdates.map((u) => (u.output === null ? null : JSON.stringify(u.output))), jobUpdates.map((u) => u.ended),
-        ],
-      );
-    }
-    if (retries.length) {
-      await tx.query(
-        `INSERT INTO queue (job_id, job_type_id, exe_num, priority, queued, cpus, mem, disk_in, disk_out, timeout)
-         SELECT id, job_type_id, num_exes + 1, priority, queued, cpus_required, mem_required, disk_in_required, disk_out_required, timeout
-           FROM job WHERE id = ANY($1::bigint[])
-         ON CONFLICT (job_id) DO NOTHING`,
-        [retries],
-      );
-    }
-    return applied;
+    const withProducts = outcomes.filter((o) => o.status === 'COMPLETED' && o.products?.length);
+    // Without outputs to record, one statement is the whole transaction.
+    if (!withProducts.length) return run(db, outcomes, new Map(), errorOf);
+    return db.transaction(async (tx) => {
+      // Record outputs only of executions still running; the rest are not ours to publish.
+      const live = await tx.query<{ id: number }>(`SELECT id FROM job_exe WHERE id = ANY($1::bigint[]) AND status = 'RUNNING' FOR UPDATE`, [withProducts.map((o) => o.exeId)]);
+      const liveIds = new Set(live.rows.map((r) => r.id));
+      const products = withProducts.filter((o) => liveIds.has(o.exeId)).flatMap((o) => o.products!);
+      const ids = await files.insertProducts(tx, products);
+      return run(tx, outcomes, new Map(products.map((p, i) => [p, ids[i]])), errorOf);
+    });
   }
 
   return { apply };

@@ -21,6 +21,10 @@ export interface Claimed {
 export interface ClaimResult {
   claimed: Claimed[];
   waiting: Map<number, WaitReason>;
+  /** The smallest need among the schedulable jobs read (null: none read); lets the scheduler skip passes that cannot place anything. */
+  smallestNeed: Resources | null;
+  /** Whether an open offer still has room for the smallest need after this pass. */
+  roomLeft: boolean;
 }
 
 export interface QueueStatusRow {
@@ -50,6 +54,9 @@ export interface QueuedExplanation {
 export type QueueService = ReturnType<typeof createQueueService>;
 
 export function createQueueService({ db }: { db: Db }) {
+  // The scheduler's FIFO/LIFO setting as last seen; a claim that finds it changed reads again.
+  let queueMode: 'FIFO' | 'LIFO' = 'FIFO';
+
   /**
    * One scheduling pass: reads runnable rows in queue order a page at a time, places what fits on
    * the offers, and turns the placed jobs into RUNNING executions, all in one transaction. Pages
@@ -58,39 +65,44 @@ export function createQueueService({ db }: { db: Db }) {
    * SCHEDULER_QUEUE_LIMIT), so unschedulable jobs at the head never hide the jobs behind them.
    */
   async function claim(opts: { offers: Offer[]; clusterNodes: Resources[]; limit: number; pageSize?: number }): Promise<ClaimResult> {
-    if (!opts.offers.length) return { claimed: [], waiting: new Map() };
+    const none: ClaimResult = { claimed: [], waiting: new Map(), smallestNeed: null, roomLeft: false };
+    if (!opts.offers.length) return none;
     return db.transaction(async (tx) => {
-      // Pauses are read inside the transaction, so a pause is honoured from the next pass on.
-      const state = (
-        await tx.query(
-          `SELECT s.is_paused, s.queue_mode,
-                  ARRAY(SELECT id FROM node WHERE id = ANY($1::int[]) AND is_active AND NOT is_paused) AS open_nodes
-             FROM scheduler s WHERE s.id = 1`,
-          [opts.offers.map((o) => o.nodeId)],
-        )
-      ).rows[0];
-      const open = new Set<number>(state.open_nodes);
-      const offers = opts.offers.filter((o) => open.has(o.nodeId));
-      if (state.is_paused || !offers.length) return { claimed: [], waiting: new Map() };
-      const dir = state.queue_mode === 'LIFO' ? 'DESC' : 'ASC';
-      const pageSize = Math.min(opts.limit, opts.pageSize ?? 64);
+      let offers = opts.offers;
+      const pageSize = Math.min(opts.limit, opts.pageSize ?? 32);
       const rows: any[] = [];
       const running = new Map<number, number>();
       let result: ReturnType<typeof place> = { placed: [], waiting: new Map(), remaining: offers };
       for (;;) {
+        const dir = queueMode === 'LIFO' ? 'DESC' : 'ASC';
+        // Pauses (scheduler, nodes) are read by the same statement, inside the transaction, so a
+        // pause is honoured from the next pass on. Each subquery runs once per statement.
         const page = (
           await tx.query(
-            `SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.timeout, q.queued, jt.max_scheduled
+            `SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.timeout, q.queued, jt.max_scheduled,
+                    (SELECT queue_mode FROM scheduler WHERE id = 1) AS queue_mode,
+                    ARRAY(SELECT id FROM node WHERE id = ANY($3::int[]) AND is_active AND NOT is_paused) AS open_nodes
                FROM queue q
                JOIN job_type jt ON jt.id = q.job_type_id
                JOIN job j ON j.id = q.job_id
-              WHERE NOT jt.is_paused AND j.status = 'QUEUED'
+              WHERE NOT jt.is_paused AND j.status = 'QUEUED' AND NOT (SELECT is_paused FROM scheduler WHERE id = 1)
               ORDER BY q.priority, q.queued ${dir}, q.job_id ${dir}
               LIMIT $1 OFFSET $2
                 FOR UPDATE OF q, j SKIP LOCKED`,
-            [Math.min(pageSize, opts.limit - rows.length), rows.length],
+            [Math.min(pageSize, opts.limit - rows.length), rows.length, opts.offers.map((o) => o.nodeId)],
           )
         ).rows;
+        if (page.length && page[0].queue_mode !== queueMode) {
+          // The queue mode was switched (FIFO/LIFO): read again in the new order.
+          queueMode = page[0].queue_mode;
+          rows.length = 0;
+          continue;
+        }
+        if (page.length) {
+          const open = new Set<number>(page[0].open_nodes);
+          offers = opts.offers.filter((o) => open.has(o.nodeId));
+          if (!offers.length) return none;
+        }
         rows.push(...page);
         const limited = [...new Set(page.filter((r) => r.max_scheduled !== null && !running.has(r.job_type_id)).map((r) => r.job_type_id))];
         if (limited.length) {
@@ -111,7 +123,12 @@ export function createQueueService({ db }: { db: Db }) {
         if (!room) break;
       }
       const { placed, waiting } = result;
-      if (!placed.length) return { claimed: [], waiting };
+      const schedulable = rows.filter((r) => waiting.get(r.job_id) !== 'INSUFFICIENT_RESOURCES');
+      const smallestNeed = schedulable.length
+        ? schedulable.reduce<Resources>((m, r) => ({ cpus: Math.min(m.cpus, r.cpus), mem: Math.min(m.mem, r.mem), disk: Math.min(m.disk, r.disk_in + r.disk_out) }), { cpus: Infinity, mem: Infinity, disk: Infinity })
+        : null;
+      const roomLeft = smallestNeed !== null && result.remaining.some((o) => fits(smallestNeed, o.free));
+      if (!placed.length) return { claimed: [], waiting, smallestNeed, roomLeft };
       const byJob = new Map(rows.map((r) => [r.job_id, r]));
       const picked = placed.map((p) => ({ ...p, row: byJob.get(p.jobId)! }));
       const col = (f: (p: (typeof picked)[number]) => unknown) => picked.map(f);
@@ -150,7 +167,7 @@ export function createQueueService({ db }: { db: Db }) {
           resources: { cpus: p.row.cpus, mem: p.row.mem, diskIn: p.row.disk_in, diskOut: p.row.disk_out },
         };
       });
-      return { claimed, waiting };
+      return { claimed, waiting, smallestNeed, roomLeft };
     });
   }
 
