@@ -1,6 +1,7 @@
 // (c) Latency of GET /scale/jobs/?page_size=100 with 100,000 jobs in the table: plain, with a
 // status filter, and ordered by -last_modified; p50 and p95 over repeated requests.
 import http from 'node:http';
+import { vacuum } from '../src/store/maintenance.ts';
 import { freshDb, fmt, kinds, percentile, server } from './common.ts';
 
 const ROWS = Number(process.env.BENCH_LIST_ROWS ?? 100_000);
@@ -34,11 +35,12 @@ export async function listLatency(): Promise<void> {
                 now() - (g || ' seconds')::interval, now() - (g || ' seconds')::interval, now() - ((g * 7919) % $1 || ' seconds')::interval,
                 CASE WHEN g % 7 = 3 THEN 17 END
            FROM generate_series(1, $1) g
-           JOIN job_type t ON t.id = $2::int[][1 + g % 10]
+           JOIN job_type t ON t.id = ($2::int[])[1 + g % 10]
            JOIN job_type_revision r ON r.job_type_id = t.id`,
         [ROWS, types.map((t) => t.id)],
       );
-      await db.query('ANALYZE job');
+      // What autovacuum does on PostgreSQL and the server's periodic vacuum does on PGlite.
+      await vacuum(db);
       const base = `${s.url}/scale/jobs/?page_size=100`;
       for (const [label, url] of [
         ['plain', base],

@@ -12,6 +12,7 @@ import { createApp } from './scale-api/app.ts';
 import { createRunner } from './scheduler/runner.ts';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import type { Db } from './store/db.ts';
+import { startMaintenance } from './store/maintenance.ts';
 import { openDb } from './store/open.ts';
 
 export interface Server {
@@ -33,6 +34,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
   const core = await createCore(db, { workspaceRoots: config.workspaceRoots, nodeLostSeconds: config.nodeLostSeconds });
   if (config.defaultWorkspace) await core.useDefaultWorkspace(config.defaultWorkspace, path.join(config.dataDir, 'workspaces', config.defaultWorkspace));
   const executionsDir = path.join(config.dataDir, 'executions');
+  const stopMaintenance = startMaintenance(db, log, config.pgliteVacuumSeconds * 1000);
 
   let scheduler: Scheduler | null = null;
   if (config.schedulerEnabled) {
@@ -80,6 +82,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
     async close() {
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       server?.closeAllConnections?.();
+      stopMaintenance();
       if (scheduler) await scheduler.stop({ kill: true });
       if (!opts.db) await db.close();
     },

@@ -59,7 +59,9 @@ export function orderBy(order: string[], orderable: Record<string, string>, fall
     if (!expr) {
       throw new Invalid('order', `cannot order by ${JSON.stringify(name)}; choose from ${Object.keys(orderable).join(', ')}`);
     }
-    return `${expr} ${desc ? 'DESC' : 'ASC'} NULLS LAST`;
+    // PostgreSQL's default null ordering (last ascending, first descending) keeps a backward
+    // index scan usable for descending orders; an explicit NULLS LAST would force a sort.
+    return `${expr} ${desc ? 'DESC' : 'ASC'}`;
   });
   return parts.join(', ');
 }

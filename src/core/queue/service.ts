@@ -69,12 +69,14 @@ export function createQueueService({ db }: { db: Db }) {
     if (!opts.offers.length) return none;
     return db.transaction(async (tx) => {
       let offers = opts.offers;
-      const pageSize = Math.min(opts.limit, opts.pageSize ?? 32);
+      // Pages grow (32, 64, 128 …) so a pass with much room reads the queue in few round trips.
+      let pageSize = Math.min(opts.limit, opts.pageSize ?? 32);
       const rows: any[] = [];
       const running = new Map<number, number>();
       let result: ReturnType<typeof place> = { placed: [], waiting: new Map(), remaining: offers };
       for (;;) {
         const dir = queueMode === 'LIFO' ? 'DESC' : 'ASC';
+        const want = Math.min(pageSize, opts.limit - rows.length);
         // Pauses (scheduler, nodes) are read by the same statement, inside the transaction, so a
         // pause is honoured from the next pass on. Each subquery runs once per statement.
         const page = (
@@ -89,7 +91,7 @@ export function createQueueService({ db }: { db: Db }) {
               ORDER BY q.priority, q.queued ${dir}, q.job_id ${dir}
               LIMIT $1 OFFSET $2
                 FOR UPDATE OF q, j SKIP LOCKED`,
-            [Math.min(pageSize, opts.limit - rows.length), rows.length, opts.offers.map((o) => o.nodeId)],
+            [want, rows.length, opts.offers.map((o) => o.nodeId)],
           )
         ).rows;
         if (page.length && page[0].queue_mode !== queueMode) {
@@ -117,10 +119,11 @@ export function createQueueService({ db }: { db: Db }) {
           maxScheduled: r.max_scheduled,
         }));
         result = place(candidates, offers, opts.clusterNodes, running);
-        if (page.length < pageSize || rows.length >= opts.limit) break;
+        if (page.length < want || rows.length >= opts.limit) break;
         // Read on only while some open offer could still take one of the jobs seen so far.
         const room = result.remaining.some((o) => candidates.some((c) => result.waiting.get(c.jobId) !== 'INSUFFICIENT_RESOURCES' && fits(c.need, o.free)));
         if (!room) break;
+        pageSize *= 2;
       }
       const { placed, waiting } = result;
       const schedulable = rows.filter((r) => waiting.get(r.job_id) !== 'INSUFFICIENT_RESOURCES');
