@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './helpers/process.ts';
+import { waitFor } from './helpers/server.ts';
 import { promisify } from 'node:util';
 import { SETTINGS, databaseUrlFrom, loadConfig } from '../src/config.ts';
 
@@ -16,6 +21,25 @@ describe('configuration and command line', () => {
   it('npm start -- --help reaches the same help', async () => {
     const { stdout } = await run('npm', ['start', '--silent', '--', '--help']);
     assert.match(stdout, /SCALE_EXECUTOR/);
+  });
+
+  it('npm start serves the Scale API on PGlite with the local node sized to this machine', async function () {
+    this.timeout(60_000);
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'scale-start-'));
+    const port = await freePort();
+    const proc = spawn('npm', ['start', '--silent'], { env: { ...process.env, PORT: String(port), SCALE_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, stdio: 'ignore', detached: true });
+    try {
+      const status: any = await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/scale/status/`).catch(() => null))?.json(), { timeoutMs: 45000, what: 'npm start' });
+      assert.equal(status.scheduler.is_online, true);
+      assert.equal(status.resources.total.cpus, os.cpus().length);
+      assert.equal(status.resources.total.mem, Math.floor(os.totalmem() / 1024 / 1024));
+      assert.ok((await fs.stat(path.join(dataDir, 'pglite'))).isDirectory(), 'PGlite keeps its files under SCALE_DATA_DIR');
+      assert.ok((await fs.stat(path.join(dataDir, 'workspaces', 'default'))).isDirectory());
+    } finally {
+      process.kill(-proc.pid!, 'SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('defaults to port 8080, ./data and PGlite', () => {

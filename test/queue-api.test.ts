@@ -78,19 +78,20 @@ for (const kind of dbKinds()) {
         await new Promise((r) => setTimeout(r, 30));
       }
       assert.equal(maxRunning, 1);
-      const wide = await createJobType(t.app, { cpus_required: 1, interface: { command: `/bin/sh ${script('sleep.sh')}`, command_arguments: '1' } });
+      const wide = await createJobType(t.app, { cpus_required: 1, interface: { command: `/bin/sh ${script('sleep.sh')}`, command_arguments: '30' } });
       const three = await Promise.all([1, 2, 3].map(() => queueJob(t.app, wide.id)));
-      await waitForJob(t.app, three[0].id, ['RUNNING']);
-      await new Promise((r) => setTimeout(r, 200));
-      const list = (await request(t.app).get(`/scale/jobs/?job_type_id=${wide.id}`)).body.results.map((j: any) => j.status).sort();
-      assert.deepEqual(list, ['QUEUED', 'RUNNING', 'RUNNING'], 'two 1-cpu jobs fill the 2-cpu node');
+      const statuses = async () => (await request(t.app).get(`/scale/jobs/?job_type_id=${wide.id}`)).body.results.map((j: any) => j.status).sort();
+      await waitFor(async () => (await statuses()).filter((s: string) => s === 'RUNNING').length === 2, { what: 'two jobs to run' });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(await statuses(), ['QUEUED', 'RUNNING', 'RUNNING'], 'two 1-cpu jobs fill the 2-cpu node; the third waits');
       const details = (await request(t.app).get(`/scale/nodes/${node.id}/`).expect(200)).body;
       assert.equal(details.resources.scheduled.cpus, 2);
       assert.equal(details.job_exes_running.length, 2);
       const nodeStatus = (await request(t.app).get('/scale/nodes/status/').expect(200)).body.results[0];
       assert.equal(nodeStatus.is_online, true);
       assert.equal(nodeStatus.job_exes_running.length, 2);
-      for (const j of three) await waitForJob(t.app, j.id);
+      for (const j of three) await request(t.app).patch(`/scale/jobs/${j.id}/`).send({ status: 'CANCELED' }).expect(200);
+      for (const j of three) await waitFor(async () => (await request(t.app).get(`/scale/jobs/${j.id}/`)).body.job_exes.every((x: any) => x.status !== 'RUNNING'));
       for (const j of jobs) assert.equal((await waitForJob(t.app, j.id)).status, 'COMPLETED');
     });
 
@@ -137,6 +138,21 @@ for (const kind of dbKinds()) {
       assert.equal(details.inputs[0].type, 'files');
       assert.equal(details.inputs[0].value.length, 2);
       assert.ok(details.disk_in_required > 0);
+    });
+
+    it('deprecates a node: it takes no new jobs and leaves the active list until re-activated', async () => {
+      const jt = await createJobType(t.app, { interface: { command: '/bin/true', command_arguments: '' } });
+      const off = await request(t.app).patch(`/scale/nodes/${node.id}/`).send({ is_active: false }).expect(200);
+      assert.equal(off.body.is_active, false);
+      assert.ok(off.body.archived);
+      assert.equal((await request(t.app).get('/scale/nodes/').expect(200)).body.count, 0);
+      assert.equal((await request(t.app).get('/scale/nodes/?include_inactive=true').expect(200)).body.count, 1);
+      const held = await queueJob(t.app, jt.id);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await request(t.app).get(`/scale/jobs/${held.id}/`)).body.queue_reason.reason, 'NO_NODES');
+      const on = await request(t.app).patch(`/scale/nodes/${node.id}/`).send({ is_active: true }).expect(200);
+      assert.equal(on.body.archived, null);
+      assert.equal((await waitForJob(t.app, held.id)).status, 'COMPLETED');
     });
 
     it('records job load and serves /load/', async () => {
