@@ -2,13 +2,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import { buildServer } from '../src/server.ts';
 import type { Db } from '../src/store/db.ts';
-import { openDb } from '../src/store/open.ts';
+import { freshDatabase } from '../test/helpers/db.ts';
 
 export type Kind = 'pglite' | 'postgres';
 
@@ -18,29 +16,16 @@ export function kinds(): Kind[] {
   return only ? all.filter((k) => only.includes(k)) : all;
 }
 
+/** A fresh database of the kind, opened and migrated (the tests' helper, shared). */
 export async function freshDb(kind: Kind): Promise<{ db: Db; url: string | null; drop: () => Promise<void> }> {
-  if (kind === 'pglite') {
-    const db = await openDb({ databaseUrl: null, dataDir: null });
-    return { db, url: null, drop: () => db.close() };
-  }
-  const base = process.env.DATABASE_URL!;
-  const name = `scale_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const db = await openDb({ databaseUrl: url.toString(), dataDir: null, poolMax: 10 });
+  const database = await freshDatabase(kind);
+  const db = await database.open();
   return {
     db,
-    url: url.toString(),
+    url: database.url,
     async drop() {
       await db.close();
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await database.drop();
     },
   };
 }

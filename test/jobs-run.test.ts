@@ -148,6 +148,24 @@ for (const kind of dbKinds()) {
       await request(t.app).patch(`/scale/jobs/${queued.id}/`).send({ status: 'CANCELED' }).expect(200);
     });
 
+    it('kills an execution at once when another process has declared it lost', async () => {
+      const marker = path.join(await tempDir(), 'pid');
+      const jt = await createJobType(t.app, { interface: { command: `/bin/sh ${script('sleep.sh')}`, command_arguments: `60 ${marker}` } });
+      const queued = await queueJob(t.app, jt.id);
+      const running = await waitForJob(t.app, queued.id, ['RUNNING']);
+      const pid = Number(await waitFor(() => fs.readFile(marker, 'utf8').catch(() => null)));
+      // What a surviving process does to the executions of a node it believes dead.
+      await t.core.finisher.apply([{ exeId: running.job_exes[0].id, jobId: queued.id, exeNum: 1, status: 'FAILED', errorName: 'node-lost' }]);
+      await t.scheduler!.pollCancels();
+      await waitFor(async () => !pidAlive(pid), { what: 'the taken execution to be killed' });
+      const after = await waitFor(async () => {
+        const j = (await request(t.app).get(`/scale/jobs/${queued.id}/`)).body;
+        return j.num_exes === 2 ? j : null;
+      });
+      assert.equal(after.job_exes[0].error.name, 'node-lost');
+      await request(t.app).patch(`/scale/jobs/${queued.id}/`).send({ status: 'CANCELED' }).expect(200);
+    });
+
     it('refuses to cancel a completed job and rejects other PATCH values', async () => {
       const jt = await createJobType(t.app, { interface: { command: '/bin/true', command_arguments: '' } });
       const job = await waitForJob(t.app, (await queueJob(t.app, jt.id)).id);

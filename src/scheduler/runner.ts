@@ -214,9 +214,11 @@ export function createRunner(deps: {
     return n;
   }
 
-  /** Kills every running execution; each ends FAILED with `errorName` (and is retried by the usual rules). */
-  function abortAll(errorName: string): void {
+  /** Kills the given running executions (all when ids is null); each ends FAILED with `errorName`, retried by the usual rules. */
+  function abort(ids: number[] | null, errorName: string): void {
+    const wanted = ids && new Set(ids);
     for (const r of running.values()) {
+      if (wanted && !wanted.has(r.claim.exeId)) continue;
       r.aborted = errorName;
       r.handle?.kill();
     }
@@ -225,7 +227,7 @@ export function createRunner(deps: {
   return {
     start,
     cancelJobs,
-    abortAll,
+    abort,
     finish: (o: Outcome) => finish.add(o),
     flush: () => finish.flush(),
     running: () => [...running.values()].map((r) => r.claim),

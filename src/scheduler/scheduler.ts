@@ -151,11 +151,28 @@ export function createScheduler(deps: {
     if (lost.length) await recover(lost, BUILTIN.nodeLost);
   }
 
+  /**
+   * Learns what other processes decided about the executions running here: jobs canceled through
+   * another server, and executions another server declared lost (this process was too slow to
+   * heartbeat). The first are killed as canceled; the second are killed at once, because their
+   * jobs may already run elsewhere.
+   */
   async function pollCancels(): Promise<void> {
     const running = runner.running();
     if (!running.length) return;
-    const res = await deps.db.query<{ id: number }>(`SELECT id FROM job WHERE id = ANY($1::bigint[]) AND status = 'CANCELED'`, [running.map((r) => r.jobId)]);
-    if (res.rows.length) runner.cancelJobs(res.rows.map((r) => r.id));
+    const res = await deps.db.query<{ job_id: number; exe_id: number; canceled: boolean }>(
+      `SELECT x.job_id, x.id AS exe_id, j.status = 'CANCELED' AS canceled
+         FROM job_exe x JOIN job j ON j.id = x.job_id
+        WHERE x.id = ANY($1::bigint[]) AND (j.status = 'CANCELED' OR x.status <> 'RUNNING')`,
+      [running.map((r) => r.exeId)],
+    );
+    const canceled = res.rows.filter((r) => r.canceled).map((r) => r.job_id);
+    const taken = res.rows.filter((r) => !r.canceled).map((r) => r.exe_id);
+    if (canceled.length) runner.cancelJobs(canceled);
+    if (taken.length) {
+      log.warn('executions were ended by another process; killing them here', { executions: taken });
+      runner.abort(taken, BUILTIN.nodeLost);
+    }
   }
 
   function every(ms: number, what: string, fn: () => Promise<void>): void {
@@ -199,7 +216,7 @@ export function createScheduler(deps: {
     deps.events.off('canceled', onCanceled);
     for (const t of timers.splice(0)) clearInterval(t);
     await loopDone;
-    if (opts.kill) runner.abortAll(BUILTIN.schedulerLost);
+    if (opts.kill) runner.abort(null, BUILTIN.schedulerLost);
     if (opts.drain || opts.kill) {
       while (runner.running().length) await new Promise((r) => setTimeout(r, 20));
       await runner.flush();

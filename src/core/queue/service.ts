@@ -3,7 +3,6 @@
 // placed ones into RUNNING executions in the same transaction.
 import type { Db } from '../../store/db.ts';
 import { type Candidate, type Offer, type WaitReason, fits, place } from '../../scheduler/placement.ts';
-import { NotFound } from '../domain-errors.ts';
 import type { Resources } from '../nodes/service.ts';
 
 export interface Claimed {
@@ -263,10 +262,5 @@ export function createQueueService({ db }: { db: Db }) {
     return { count: res.rows[0]?.total ?? 0, rows: res.rows.map((r) => ({ time: r.measured, pending: r.pending, queued: r.queued, running: r.running })) };
   }
 
-  async function assertQueued(jobId: number): Promise<void> {
-    const res = await db.query('SELECT 1 FROM queue WHERE job_id = $1', [jobId]);
-    if (!res.rows.length) throw new NotFound('queued job', jobId);
-  }
-
-  return { claim, depth, status, explain, recordLoad, load, assertQueued };
+  return { claim, depth, status, explain, recordLoad, load };
 }
