@@ -1,25 +1,31 @@
 // Coalesces work items that arrive one at a time into batches handled together: while one batch is
-// being written, new items gather for the next. A failed batch is retried with backoff, because the
-// items are facts that must not be lost (a database restart must not drop finished executions).
+// being written, new items gather for the next. A failed batch is retried, because the items are
+// facts that must not be lost (a database restart must not drop finished executions): first split
+// into single items, so one bad item cannot hold the others back, then each with growing backoff.
 export interface BatcherOptions<T, R> {
-  handle(items: T[]): Promise<R[]>;
-  /** Results are matched to items by position; handle must return one per item or fewer (the rest get undefined). */
+  /** Handles a batch; results are matched to items by position. */
+  handle(items: T[]): Promise<(R | undefined)[]>;
   maxBatch?: number;
-  onError?(err: unknown, attempt: number): void;
+  onError?(err: unknown, attempt: number, items: number): void;
   maxBackoffMs?: number;
 }
 
+interface Entry<T, R> {
+  item: T;
+  resolve: (r: R | undefined) => void;
+  attempts: number;
+}
+
 export class Batcher<T, R> {
-  private pending: { item: T; resolve: (r: R | undefined) => void }[] = [];
+  private pending: Entry<T, R>[] = [];
   private running: Promise<void> | null = null;
-  private closed = false;
 
   constructor(private readonly opts: BatcherOptions<T, R>) {}
 
+  /** Resolves with the item's result once its batch is handled. */
   add(item: T): Promise<R | undefined> {
-    if (this.closed) return Promise.reject(new Error('batcher is closed'));
     return new Promise((resolve) => {
-      this.pending.push({ item, resolve });
+      this.pending.push({ item, resolve, attempts: 0 });
       if (!this.running) this.running = this.drain();
     });
   }
@@ -29,27 +35,36 @@ export class Batcher<T, R> {
     while (this.running) await this.running;
   }
 
-  close(): void {
-    this.closed = true;
-  }
-
   private async drain(): Promise<void> {
     // Let items added in the same tick join the first batch.
     await new Promise((r) => setImmediate(r));
     while (this.pending.length) {
-      const batch = this.pending.splice(0, this.opts.maxBatch ?? 500);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const results = await this.opts.handle(batch.map((b) => b.item));
-          batch.forEach((b, i) => b.resolve(results[i]));
-          break;
-        } catch (err) {
-          this.opts.onError?.(err, attempt);
+      // Items that failed before go alone; the rest go together.
+      const batch = this.pending[0].attempts > 0 ? this.pending.splice(0, 1) : this.takeFresh();
+      try {
+        const results = await this.opts.handle(batch.map((b) => b.item));
+        batch.forEach((b, i) => b.resolve(results[i]));
+      } catch (err) {
+        const attempt = Math.max(...batch.map((b) => b.attempts)) + 1;
+        this.opts.onError?.(err, attempt, batch.length);
+        for (const b of batch) b.attempts++;
+        // Back to the end of the line, so the others are not held up.
+        this.pending.push(...batch);
+        if (batch.length === 1 || this.pending.every((p) => p.attempts > 0)) {
           const wait = Math.min(this.opts.maxBackoffMs ?? 5000, 50 * 2 ** Math.min(attempt, 10));
           await new Promise((r) => setTimeout(r, wait));
         }
       }
     }
     this.running = null;
+  }
+
+  private takeFresh(): Entry<T, R>[] {
+    const max = this.opts.maxBatch ?? 500;
+    const out: Entry<T, R>[] = [];
+    const keep: Entry<T, R>[] = [];
+    for (const p of this.pending) (p.attempts === 0 && out.length < max ? out : keep).push(p);
+    this.pending = keep;
+    return out;
   }
 }

@@ -52,9 +52,9 @@ export function createRunner(deps: {
     handle: async (items) => {
       const applied = await deps.finisher.apply(items);
       const byExe = new Map(applied.map((a) => [a.exeId, a]));
-      return items.map((i) => byExe.get(i.exeId)!);
+      return items.map((i) => byExe.get(i.exeId));
     },
-    onError: (err, attempt) => log.error('writing execution outcomes failed; retrying', { err, attempt }),
+    onError: (err, attempt, items) => log.error('writing execution outcomes failed; retrying', { err, attempt, items }),
   });
 
   async function jobType(id: number): Promise<JobType> {
