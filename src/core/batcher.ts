@@ -6,6 +6,8 @@ export interface BatcherOptions<T, R> {
   /** Handles a batch; results are matched to items by position. */
   handle(items: T[]): Promise<(R | undefined)[]>;
   maxBatch?: number;
+  /** How long the first item of a batch waits for others to join it (0: the same tick only). */
+  gatherMs?: number;
   onError?(err: unknown, attempt: number, items: number): void;
   maxBackoffMs?: number;
 }
@@ -36,8 +38,9 @@ export class Batcher<T, R> {
   }
 
   private async drain(): Promise<void> {
-    // Let items added in the same tick join the first batch.
-    await new Promise((r) => setImmediate(r));
+    // Let items that arrive meanwhile join the first batch.
+    const gather = this.opts.gatherMs ?? 0;
+    await new Promise((r) => (gather > 0 ? setTimeout(r, gather) : setImmediate(r)));
     while (this.pending.length) {
       // Items that failed before go alone; the rest go together.
       const batch = this.pending[0].attempts > 0 ? this.pending.splice(0, 1) : this.takeFresh();

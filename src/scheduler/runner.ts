@@ -48,7 +48,10 @@ export function createRunner(deps: {
   const allocated: Resources = { cpus: 0, mem: 0, disk: 0 };
   const jobTypeCache = new Map<number, JobType>();
 
+  // Outcomes wait a few milliseconds to share a write: the resources were released when the command
+  // ended, so this delays nothing but the final status.
   const finish = new Batcher<Outcome, Applied>({
+    gatherMs: 5,
     handle: async (items) => {
       const applied = await deps.finisher.apply(items);
       const byExe = new Map(applied.map((a) => [a.exeId, a]));

@@ -84,7 +84,10 @@ export function createScheduler(deps: {
     const offers = await provider.offers(runner.allocated());
     if (!offers.length) return false;
     if (smallestNeed && !offers.some((o) => fits(smallestNeed!, o.free))) return false;
-    const result = await queue.claim({ offers, clusterNodes: await clusterTotals(), limit: options.queueLimit });
+    // Read about as many queue rows as the free room could take, judged by the smallest job seen.
+    const room = smallestNeed ? offers.reduce((n, o) => n + Math.floor(Math.min(...(['cpus', 'mem', 'disk'] as const).map((d) => (smallestNeed![d] > 0 ? o.free[d] / smallestNeed![d] : Infinity)))), 0) : 32;
+    const pageSize = Math.max(4, Math.min(32, room + 2));
+    const result = await queue.claim({ offers, clusterNodes: await clusterTotals(), limit: options.queueLimit, pageSize });
     smallestNeed = result.smallestNeed;
     lastPass = { claimed: result.claimed.length, waiting: result.waiting.size, at: new Date() };
     for (const c of result.claimed) void runner.start(c);

@@ -8,8 +8,19 @@ export interface QueryResult<T = Row> {
   rowCount: number;
 }
 
+/**
+ * A statement the hot paths run again and again: PostgreSQL keeps it prepared per connection, so
+ * it is parsed and planned once rather than on every call. (PGlite runs the text as is.)
+ */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+export const statement = (name: string, text: string): Statement => ({ name, text });
+
 export interface Queryable {
-  query<T = Row>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  query<T = Row>(sql: string | Statement, params?: unknown[]): Promise<QueryResult<T>>;
 }
 
 export interface Db extends Queryable {

@@ -1,35 +1,86 @@
-// Embedded adapter: a real PostgreSQL compiled to WASM, running in this process.
-// It has one session, so transactions are serialised by PGlite itself.
+// Embedded adapter: a real PostgreSQL compiled to WASM (PGlite), run in a worker thread
+// (pglite-worker.mjs) so queries never block the server's event loop. The Db port is the same as
+// the PostgreSQL adapter's; transactions hold PGlite's single session until they end.
 import fs from 'node:fs/promises';
-import { PGlite, types } from '@electric-sql/pglite';
-import type { Db, QueryResult, Queryable, Row } from './db.ts';
+import { Worker } from 'node:worker_threads';
+import type { Db, QueryResult, Queryable, Row, Statement } from './db.ts';
 
-const parsers = {
-  [types.NUMERIC]: (v: string) => Number(v),
-  [types.INT8]: (v: string) => Number(v),
-};
-
-function wrap(q: { query: PGlite['query'] }): Queryable {
-  return {
-    async query<T = Row>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
-      const res = await q.query<T>(sql, params as any[]);
-      return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
-    },
-  };
-}
+const SCRIPT = new URL('./pglite-worker.mjs', import.meta.url);
 
 /** dataDir null means in memory (tests). */
 export async function openPglite(dataDir: string | null): Promise<Db> {
   if (dataDir) await fs.mkdir(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir ?? undefined, { parsers });
-  const base = wrap(pg);
+  const worker = new Worker(SCRIPT, { workerData: { dataDir }, execArgv: [] });
+  const pending = new Map<number, { resolve: (m: any) => void }>();
+  let nextId = 1;
+  let nextTx = 1;
+  let failed: Error | null = null;
+
+  await new Promise<void>((resolve, reject) => {
+    const onReady = (m: any) => {
+      if (m.id !== 0) return;
+      worker.off('message', onReady);
+      if (m.error) reject(Object.assign(new Error(m.error.message), m.error));
+      else resolve();
+    };
+    worker.on('message', onReady);
+    worker.once('error', reject);
+  });
+  worker.on('message', (m: any) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    p.resolve(m);
+  });
+  const die = (err: Error) => {
+    failed = err;
+    for (const p of pending.values()) p.resolve({ error: { message: `the embedded database stopped: ${err.message}` } });
+    pending.clear();
+  };
+  worker.on('error', die);
+  worker.on('exit', (code) => die(new Error(`worker exited with code ${code}`)));
+
+  const call = (msg: Record<string, unknown>): Promise<any> => {
+    if (failed) return Promise.reject(new Error(`the embedded database stopped: ${failed.message}`));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, {
+        resolve: (m) => (m.error ? reject(Object.assign(new Error(m.error.message), m.error)) : resolve(m)),
+      });
+      worker.postMessage({ id, ...msg });
+    });
+  };
+  const queryVia = (tx: number | null): Queryable => ({
+    async query<T = Row>(sql: string | Statement, params: unknown[] = []): Promise<QueryResult<T>> {
+      const m = await call({ op: 'query', sql: typeof sql === 'string' ? sql : sql.text, params, tx });
+      return { rows: m.rows, rowCount: m.rowCount };
+    },
+  });
+  const base = queryVia(null);
+
   return {
     kind: 'pglite',
     query: base.query,
-    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
-    exec: async (sql) => {
-      await pg.exec(sql);
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const tx = nextTx++;
+      await call({ op: 'begin', tx });
+      try {
+        const result = await fn(queryVia(tx));
+        await call({ op: 'commit', tx });
+        return result;
+      } catch (err) {
+        await call({ op: 'rollback', tx }).catch(() => {});
+        throw err;
+      }
     },
-    close: () => pg.close(),
+    exec: async (sql) => {
+      await call({ op: 'exec', sql });
+    },
+    close: async () => {
+      if (failed) return;
+      const exited = new Promise((r) => worker.once('exit', r));
+      await call({ op: 'close' }).catch(() => {});
+      await exited;
+    },
   };
 }

@@ -1,6 +1,6 @@
 // PostgreSQL adapter over a pg connection pool; several server processes may share one database.
 import pg from 'pg';
-import type { Db, QueryResult, Queryable, Row } from './db.ts';
+import type { Db, QueryResult, Queryable, Row, Statement } from './db.ts';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -19,8 +19,8 @@ export async function openPostgres(url: string, poolMax = 10): Promise<Db> {
   const client = await pool.connect();
   client.release();
 
-  const run = async <T = Row>(c: pg.Pool | pg.PoolClient, sql: string, params: unknown[] = []): Promise<QueryResult<T>> => {
-    const res = await c.query(sql, params as any[]);
+  const run = async <T = Row>(c: pg.Pool | pg.PoolClient, sql: string | Statement, params: unknown[] = []): Promise<QueryResult<T>> => {
+    const res = typeof sql === 'string' ? await c.query(sql, params as any[]) : await c.query({ name: sql.name, text: sql.text, values: params as any[] });
     return { rows: res.rows as T[], rowCount: res.rowCount ?? res.rows.length };
   };
 

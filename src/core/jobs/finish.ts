@@ -7,8 +7,9 @@
 //   - the job moves only if the execution is its current one and it can end (states.ts);
 //   - a FAILED execution requeues the job when its error is retryable and tries remain
 //     (Scale: should_be_retried && num_exes < max_tries), otherwise the job is FAILED.
-// Outputs of completed executions are recorded first, in the same transaction.
-import type { Db, Queryable } from '../../store/db.ts';
+// Outputs of completed executions are recorded first, in the same transaction. Rows are found by
+// `= ANY(ids)` so the plans use the primary keys even without statistics (PGlite: no autoanalyze).
+import { type Db, type Queryable, statement } from '../../store/db.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { FileService, NewProduct } from '../files/service.ts';
 import type { ExeStatus } from './model.ts';
@@ -38,13 +39,15 @@ export interface Applied {
   retried: boolean;
 }
 
-const APPLY = `
+const APPLY = statement(
+  'finish_executions',
+  `
 WITH u AS (
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::int[], $6::boolean[], $7::int[], $8::text[],
                        $9::timestamptz[], $10::timestamptz[], $11::jsonb[], $12::jsonb[], $13::text[])
     AS u(exe_id, job_id, exe_num, status, error_id, retry, exit_code, args, js, jc, results, manifest, log)),
-j AS (SELECT id, status, num_exes, max_tries FROM job WHERE id IN (SELECT job_id FROM u) ORDER BY id FOR UPDATE),
-x AS (SELECT id FROM job_exe WHERE id IN (SELECT exe_id FROM u) AND status = 'RUNNING' FOR UPDATE),
+j AS (SELECT id, status, num_exes, max_tries FROM job WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE),
+x AS (SELECT id FROM job_exe WHERE id = ANY($1::bigint[]) AND status = 'RUNNING' FOR UPDATE),
 d AS (
   SELECT u.*, CASE WHEN j.status = 'CANCELED' THEN 'CANCELED' ELSE u.status END AS exe_status,
          (j.num_exes = u.exe_num AND j.status IN ('RUNNING', 'QUEUED')) AS current, j.num_exes, j.max_tries
@@ -60,7 +63,7 @@ ue AS (
          exit_code = e.exit_code, job_exit_code = e.exit_code, command_arguments = coalesce(e.args, job_exe.command_arguments),
          job_started = e.js, job_completed = e.jc, results = CASE WHEN e.exe_status = 'COMPLETED' THEN e.results END,
          results_manifest = e.manifest, log_path = coalesce(e.log, job_exe.log_path), ended = now(), last_modified = now()
-    FROM e WHERE job_exe.id = e.exe_id
+    FROM e WHERE job_exe.id = e.exe_id AND job_exe.id = ANY($1::bigint[])
   RETURNING job_exe.id),
 uj AS (
   UPDATE job SET status = e.job_status, error_id = CASE WHEN e.job_status = 'COMPLETED' THEN NULL ELSE e.error_id END,
@@ -68,7 +71,7 @@ uj AS (
          ended = CASE WHEN e.job_status = 'QUEUED' THEN NULL ELSE now() END,
          queued = CASE WHEN e.job_status = 'QUEUED' THEN now() ELSE job.queued END,
          last_status_change = now(), last_modified = now()
-    FROM e WHERE job.id = e.job_id AND e.job_status IS NOT NULL
+    FROM e WHERE job.id = e.job_id AND job.id = ANY($2::bigint[]) AND e.job_status IS NOT NULL
   RETURNING job.id, job.job_type_id, job.num_exes, job.priority, job.queued, job.cpus_required, job.mem_required,
             job.disk_in_required, job.disk_out_required, job.timeout, job.status),
 rq AS (
@@ -76,7 +79,8 @@ rq AS (
   SELECT id, job_type_id, num_exes + 1, priority, queued, cpus_required, mem_required, disk_in_required, disk_out_required, timeout
     FROM uj WHERE status = 'QUEUED'
   ON CONFLICT (job_id) DO NOTHING)
-SELECT e.exe_id, e.job_id, e.exe_status, e.job_status FROM e`;
+SELECT e.exe_id, e.job_id, e.exe_status, e.job_status FROM e`,
+);
 
 export type Finisher = ReturnType<typeof createFinisher>;
 

@@ -132,6 +132,9 @@ export function createJobService(deps: {
   /** Cancels a job that is not yet COMPLETED; a running execution is killed by its runner. */
   async function cancel(id: number): Promise<Job> {
     const job = await db.transaction(async (tx) => {
+      // The queue row goes first: a claim holds it locked, so this waits for the claim (and then
+      // cancels a RUNNING job) or takes the row before the claim can (see queue.claim).
+      await tx.query('DELETE FROM queue WHERE job_id = $1', [id]);
       const res = await tx.query(
         `UPDATE job SET status = 'CANCELED', ended = coalesce(ended, now()), last_status_change = now(), last_modified = now()
           WHERE id = $1 AND ${SQL_CAN_BE_CANCELED} RETURNING *`,
@@ -142,7 +145,6 @@ export function createJobService(deps: {
         if (current.status === 'CANCELED') return current;
         throw new Invalid('status', `job ${id} is ${current.status} and cannot be canceled`);
       }
-      await tx.query('DELETE FROM queue WHERE job_id = $1', [id]);
       return toJob(res.rows[0]);
     });
     events.emit('canceled', [id]);

@@ -1,7 +1,7 @@
 // The queue: QUEUED jobs waiting for a node. Claiming reads them in priority order with
 // FOR UPDATE SKIP LOCKED, so processes sharing a database never take the same job, and turns the
 // placed ones into RUNNING executions in the same transaction.
-import type { Db } from '../../store/db.ts';
+import { type Db, statement } from '../../store/db.ts';
 import { type Candidate, type Offer, type WaitReason, fits, place } from '../../scheduler/placement.ts';
 import type { Resources } from '../nodes/service.ts';
 
@@ -50,6 +50,41 @@ export interface QueuedExplanation {
   position: number;
 }
 
+/** A page of runnable queue rows in queue order, locked; pauses are read by the same statement (see claim). */
+const pageSql = (dir: 'ASC' | 'DESC') => `
+  SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.timeout, q.queued,
+         (SELECT max_scheduled FROM job_type WHERE id = q.job_type_id) AS max_scheduled,
+         (SELECT queue_mode FROM scheduler WHERE id = 1) AS queue_mode,
+         ARRAY(SELECT id FROM node WHERE id = ANY($3::int[]) AND is_active AND NOT is_paused) AS open_nodes
+    FROM queue q
+   WHERE q.job_type_id NOT IN (SELECT id FROM job_type WHERE is_paused)
+     AND NOT (SELECT is_paused FROM scheduler WHERE id = 1)
+   ORDER BY q.priority, q.queued ${dir}, q.job_id ${dir}
+   LIMIT $1 OFFSET $2
+     FOR UPDATE SKIP LOCKED`;
+const PAGE_FIFO = statement('claim_page_fifo', pageSql('ASC'));
+const PAGE_LIFO = statement('claim_page_lifo', pageSql('DESC'));
+
+/** Dequeues the placed jobs, creates their executions and marks the jobs RUNNING, in one statement. */
+const START_EXECUTIONS = statement(
+  'start_executions',
+  `WITH u AS (
+     SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::timestamptz[])
+       AS u(j, n, t, nd, tmo, c, m, di, dout, q)),
+   dq AS (DELETE FROM queue WHERE job_id = ANY($1::bigint[])),
+   x AS (
+     INSERT INTO job_exe (job_id, exe_num, job_type_id, node_id, status, cluster_id, timeout, cpus_scheduled, mem_scheduled,
+                          disk_in_scheduled, disk_out_scheduled, disk_total_scheduled, queued, started)
+     SELECT j, n, t, nd, 'RUNNING', 'scale_' || j || '_' || n, tmo, c, m, di, dout, di + dout, q, now() FROM u
+     RETURNING id, job_id),
+   jr AS (
+     UPDATE job SET status = 'RUNNING', num_exes = u.n, started = coalesce(job.started, now()), error_id = NULL,
+            last_status_change = now(), last_modified = now()
+       FROM u WHERE job.id = u.j AND job.id = ANY($1::bigint[])
+     RETURNING job.id, job.input, job.job_type_rev_id)
+   SELECT x.id AS exe_id, jr.id AS job_id, jr.input, jr.job_type_rev_id FROM x JOIN jr ON jr.id = x.job_id`,
+);
+
 export type QueueService = ReturnType<typeof createQueueService>;
 
 export function createQueueService({ db }: { db: Db }) {
@@ -68,28 +103,22 @@ export function createQueueService({ db }: { db: Db }) {
     if (!opts.offers.length) return none;
     return db.transaction(async (tx) => {
       let offers = opts.offers;
+      // Only queue rows are read and locked: a queue row exists exactly while its job is QUEUED, and
+      // whoever else changes a queued job (a cancel) deletes the queue row first, so it waits for
+      // this claim or is skipped by it. Reading the queue alone, in its index order, keeps the plan
+      // an index scan even without statistics (PGlite runs no autoanalyze).
       // Pages grow (32, 64, 128 …) so a pass with much room reads the queue in few round trips.
       let pageSize = Math.min(opts.limit, opts.pageSize ?? 32);
       const rows: any[] = [];
       const running = new Map<number, number>();
       let result: ReturnType<typeof place> = { placed: [], waiting: new Map(), remaining: offers };
       for (;;) {
-        const dir = queueMode === 'LIFO' ? 'DESC' : 'ASC';
         const want = Math.min(pageSize, opts.limit - rows.length);
         // Pauses (scheduler, nodes) are read by the same statement, inside the transaction, so a
         // pause is honoured from the next pass on. Each subquery runs once per statement.
         const page = (
           await tx.query(
-            `SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.timeout, q.queued, jt.max_scheduled,
-                    (SELECT queue_mode FROM scheduler WHERE id = 1) AS queue_mode,
-                    ARRAY(SELECT id FROM node WHERE id = ANY($3::int[]) AND is_active AND NOT is_paused) AS open_nodes
-               FROM queue q
-               JOIN job_type jt ON jt.id = q.job_type_id
-               JOIN job j ON j.id = q.job_id
-              WHERE NOT jt.is_paused AND j.status = 'QUEUED' AND NOT (SELECT is_paused FROM scheduler WHERE id = 1)
-              ORDER BY q.priority, q.queued ${dir}, q.job_id ${dir}
-              LIMIT $1 OFFSET $2
-                FOR UPDATE OF q, j SKIP LOCKED`,
+            queueMode === 'LIFO' ? PAGE_LIFO : PAGE_FIFO,
             [want, rows.length, opts.offers.map((o) => o.nodeId)],
           )
         ).rows;
@@ -136,21 +165,7 @@ export function createQueueService({ db }: { db: Db }) {
       const col = (f: (p: (typeof picked)[number]) => unknown) => picked.map(f);
       // Dequeue, create the executions and mark the jobs RUNNING in one statement.
       const made = await tx.query(
-        `WITH u AS (
-           SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::timestamptz[])
-             AS u(j, n, t, nd, tmo, c, m, di, dout, q)),
-         dq AS (DELETE FROM queue WHERE job_id IN (SELECT j FROM u)),
-         x AS (
-           INSERT INTO job_exe (job_id, exe_num, job_type_id, node_id, status, cluster_id, timeout, cpus_scheduled, mem_scheduled,
-                                disk_in_scheduled, disk_out_scheduled, disk_total_scheduled, queued, started)
-           SELECT j, n, t, nd, 'RUNNING', 'scale_' || j || '_' || n, tmo, c, m, di, dout, di + dout, q, now() FROM u
-           RETURNING id, job_id),
-         jr AS (
-           UPDATE job SET status = 'RUNNING', num_exes = u.n, started = coalesce(job.started, now()), error_id = NULL,
-                  last_status_change = now(), last_modified = now()
-             FROM u WHERE job.id = u.j
-           RETURNING job.id, job.input, job.job_type_rev_id)
-         SELECT x.id AS exe_id, jr.id AS job_id, jr.input, jr.job_type_rev_id FROM x JOIN jr ON jr.id = x.job_id`,
+        START_EXECUTIONS,
         [col((p) => p.jobId), col((p) => p.row.exe_num), col((p) => p.row.job_type_id), col((p) => p.nodeId), col((p) => p.row.timeout), col((p) => p.row.cpus),
           col((p) => p.row.mem), col((p) => p.row.disk_in), col((p) => p.row.disk_out), col((p) => p.row.queued)],
       );
