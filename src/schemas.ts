@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { Invalid } from './core/domain-errors.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const Ajv04 = Ajv04Module as unknown as typeof Ajv;
 
 export const SCHEMAS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 
@@ -24,27 +26,47 @@ function listJson(dir: string): string[] {
   });
 }
 
-let ajv: Ajv | null = null;
 const compiled = new Map<string, ValidateFunction>();
+let sources: Map<string, { schema: any; draft04: boolean }> | null = null;
+let ajv07: Ajv | null = null;
+let ajv04: Ajv | null = null;
 
-function instance(): Ajv {
-  if (ajv) return ajv;
-  // Upstream schemas carry keywords such as "default" and "description" in odd places; accept them verbatim.
-  ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
-  addFormats(ajv);
+/**
+ * Every schema file under schemas/, by its `$id` and by its path there (`seed/seed.manifest.schema.json`).
+ * Draft-04 schemas (SEED's) are compiled by a draft-04 Ajv, the rest by a draft-07 one.
+ */
+function load(): Map<string, { schema: any; draft04: boolean }> {
+  if (sources) return sources;
+  sources = new Map();
   for (const file of listJson(SCHEMAS_DIR)) {
     const schema = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (typeof schema.$id === 'string') ajv.addSchema(schema);
+    const entry = { schema, draft04: String(schema.$schema ?? '').includes('draft-04') };
+    sources.set(path.relative(SCHEMAS_DIR, file).split(path.sep).join('/'), entry);
+    if (typeof schema.$id === 'string') sources.set(schema.$id, entry);
   }
-  return ajv;
+  return sources;
+}
+
+function instance(draft04: boolean): Ajv {
+  // Upstream schemas carry keywords such as "default" and "description" in odd places; accept them verbatim.
+  const opts = { allErrors: true, strict: false, allowUnionTypes: true };
+  if (draft04) return (ajv04 ??= addFormats(new Ajv04(opts)));
+  if (!ajv07) {
+    ajv07 = addFormats(new Ajv(opts));
+    for (const { schema, draft04: d4 } of new Set(load().values())) if (!d4 && typeof schema.$id === 'string') ajv07.addSchema(schema);
+  }
+  return ajv07;
 }
 
 function validator(id: string): ValidateFunction {
   let fn = compiled.get(id);
   if (!fn) {
-    fn = instance().getSchema(id);
-    if (!fn) throw new Error(`no schema with $id ${id} under ${SCHEMAS_DIR}`);
-    compiled.set(id, fn);
+    const entry = load().get(id);
+    if (!entry) throw new Error(`no schema ${id} under ${SCHEMAS_DIR}`);
+    const ajv = instance(entry.draft04);
+    const compiledFn: ValidateFunction = (entry.schema.$id && ajv.getSchema(entry.schema.$id)) || ajv.compile(entry.schema);
+    compiled.set(id, compiledFn);
+    fn = compiledFn;
   }
   return fn;
 }

@@ -29,16 +29,53 @@ export interface InterfaceOutput {
   jsonKey?: string;
 }
 
+export interface SeedMount {
+  name: string;
+  /** Absolute path inside the container. */
+  path: string;
+  mode: 'ro' | 'rw';
+}
+
+export interface SeedSetting {
+  name: string;
+  /** A secret's value is never stored or logged in clear. */
+  secret: boolean;
+}
+
+/** A scalar resource: needed = value + inputMultiplier × input size in MiB. */
+export interface SeedResource {
+  name: string;
+  value: number;
+  inputMultiplier: number;
+}
+
+export interface SeedError {
+  code: number;
+  name: string;
+  title: string;
+  description: string;
+  category: 'job' | 'data';
+}
+
 export interface JobInterface {
-  /** The wire format this came from, so it can be given back unchanged. */
-  format: 'scale-1.0';
-  /** The program and any fixed arguments; never substituted (Scale 1.0 semantics). */
+  /** The wire format this came from: Scale job interface 1.0, or a SEED manifest. */
+  format: 'scale-1.0' | 'seed';
+  /** Scale 1.0: the program and any fixed arguments, never substituted. SEED: empty (the image's entrypoint runs). */
   command: string;
-  /** Argument template with ${name}, ${prefix:name} and ${job_output_dir}. */
+  /**
+   * Scale 1.0: argument template with ${name}, ${prefix:name} and ${job_output_dir}.
+   * SEED: the interface command, expanded from the environment ($VAR, ${VAR}).
+   */
   commandArguments: string;
   inputs: InterfaceInput[];
   outputs: InterfaceOutput[];
   sharedResources: { name: string; type: string; required: boolean }[];
+  mounts?: SeedMount[];
+  settings?: SeedSetting[];
+  /** SEED scalar resources (Scale 1.0 types keep theirs on the job type). */
+  resources?: SeedResource[];
+  /** SEED errors: exit code → named error with its category. */
+  errors?: SeedError[];
 }
 
 /** Exit code → error name (Scale error interface 1.0). */
