@@ -26,7 +26,7 @@ export async function claims(): Promise<void> {
       claimers.map(async (cdb, i) => {
         const queue = createQueueService({ db: cdb });
         for (;;) {
-          const { claimed: got } = await queue.claim({ offers: [{ nodeId: nodes[i].id, total: huge, free: huge }], clusterNodes: [huge], limit: 100, pageSize: 100 });
+          const { claimed: got } = await queue.claim({ offers: [{ nodeId: nodes[i].id, total: huge, free: huge, runtimes: ['process'] }], clusterNodes: [{ total: huge, runtimes: ['process'] }], limit: 100, pageSize: 100 });
           if (!got.length) break;
           claimed += got.length;
         }

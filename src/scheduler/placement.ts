@@ -1,13 +1,18 @@
 // Best-fit placement of queued jobs on node offers, Scale's way (scheduler/scheduling/manager.py):
-// walk the queue in priority order; a job no node in the cluster could ever hold is skipped (it must
-// not block the jobs behind it, Scale #1801); a job that fits a node's size but not its free room now
-// reserves the best such node for this pass so smaller jobs cannot starve it.
+// walk the queue in priority order; a job no node in the cluster could ever hold (too big, or needing
+// a runtime such as Docker that no node has) is skipped, so it does not block the jobs behind it
+// (Scale #1801); a job that fits a node's size but not its free room now reserves the best such
+// node for this pass so smaller jobs cannot starve it.
 import type { Resources } from '../core/nodes/service.ts';
+
+/** How a node runs work: child processes, or containers on a Docker engine. */
+export type Runtime = 'process' | 'docker';
 
 export interface Candidate {
   jobId: number;
   jobTypeId: number;
   need: Resources;
+  runtime: Runtime;
   /** At most this many executions of the job type may run at once (null: no limit). */
   maxScheduled: number | null;
 }
@@ -16,9 +21,16 @@ export interface Offer {
   nodeId: number;
   total: Resources;
   free: Resources;
+  runtimes: Runtime[];
 }
 
-export type WaitReason = 'INSUFFICIENT_RESOURCES' | 'WAITING_FOR_RESOURCES' | 'MAX_SCHEDULED';
+/** A node of the cluster as far as "could this job ever run anywhere" is concerned. */
+export interface ClusterNode {
+  total: Resources;
+  runtimes: Runtime[];
+}
+
+export type WaitReason = 'INSUFFICIENT_RESOURCES' | 'NO_RUNTIME' | 'WAITING_FOR_RESOURCES' | 'MAX_SCHEDULED';
 
 export interface PlacementResult {
   placed: { jobId: number; nodeId: number }[];
@@ -43,16 +55,21 @@ function leftover(need: Resources, offer: Offer): number {
 /**
  * @param candidates queued jobs in queue order
  * @param offers the nodes this pass may place on, with their free resources
- * @param clusterNodes the totals of every active node in the cluster (decides "could ever fit")
+ * @param clusterNodes every live node of the cluster (decides "could ever run": runtime and size)
  * @param running executions running now per job type (for max_scheduled)
  */
-export function place(candidates: Candidate[], offers: Offer[], clusterNodes: Resources[], running: Map<number, number>): PlacementResult {
+export function place(candidates: Candidate[], offers: Offer[], clusterNodes: ClusterNode[], running: Map<number, number>): PlacementResult {
   const available = offers.map((o) => ({ ...o, free: { ...o.free } }));
   const counts = new Map(running);
   const placed: PlacementResult['placed'] = [];
   const waiting = new Map<number, WaitReason>();
   for (const c of candidates) {
-    if (!clusterNodes.some((total) => fits(c.need, total))) {
+    const able = clusterNodes.filter((n) => n.runtimes.includes(c.runtime));
+    if (!able.length) {
+      waiting.set(c.jobId, 'NO_RUNTIME');
+      continue;
+    }
+    if (!able.some((n) => fits(c.need, n.total))) {
       waiting.set(c.jobId, 'INSUFFICIENT_RESOURCES');
       continue;
     }
@@ -62,7 +79,7 @@ export function place(candidates: Candidate[], offers: Offer[], clusterNodes: Re
     }
     let best: (typeof available)[number] | null = null;
     for (const o of available) {
-      if (fits(c.need, o.free) && (!best || leftover(c.need, o) < leftover(c.need, best))) best = o;
+      if (o.runtimes.includes(c.runtime) && fits(c.need, o.free) && (!best || leftover(c.need, o) < leftover(c.need, best))) best = o;
     }
     if (best) {
       for (const d of DIMS) best.free[d] -= c.need[d];
@@ -71,7 +88,7 @@ export function place(candidates: Candidate[], offers: Offer[], clusterNodes: Re
       continue;
     }
     // Fits the cluster but nothing here has room now: hold back the offered node closest to fitting.
-    const reservable = available.filter((o) => fits(c.need, o.total));
+    const reservable = available.filter((o) => o.runtimes.includes(c.runtime) && fits(c.need, o.total));
     if (reservable.length) {
       const nearest = reservable.reduce((a, b) => (leftover(c.need, a) >= leftover(c.need, b) ? a : b));
       available.splice(available.indexOf(nearest), 1);

@@ -13,7 +13,7 @@ import type { QueueService } from '../core/queue/service.ts';
 import type { Db } from '../store/db.ts';
 import type { Logger } from '../log.ts';
 import type { Executor } from '../executors/executor.ts';
-import { fits, type Offer } from './placement.ts';
+import { type ClusterNode, fits, type Offer } from './placement.ts';
 import type { Runner } from './runner.ts';
 
 export interface ResourceProvider {
@@ -55,7 +55,7 @@ export function createScheduler(deps: {
   let woken = false;
   let loopDone: Promise<void> = Promise.resolve();
   const timers: NodeJS.Timeout[] = [];
-  let clusterCache: { at: number; totals: Resources[] } = { at: 0, totals: [] };
+  let clusterCache: { at: number; nodes: ClusterNode[] } = { at: 0, nodes: [] };
   let lastPass = { claimed: 0, waiting: 0, at: new Date(0) };
 
   function wake(): void {
@@ -63,16 +63,16 @@ export function createScheduler(deps: {
     wakeup?.();
   }
 
-  /** Totals of the nodes that are alive now, for "could this job ever fit" (cached briefly). */
-  async function clusterTotals(): Promise<Resources[]> {
-    if (Date.now() - clusterCache.at < 1000) return clusterCache.totals;
+  /** The nodes that are alive now, for "could this job ever run anywhere" (cached briefly). */
+  async function clusterNodes(): Promise<ClusterNode[]> {
+    if (Date.now() - clusterCache.at < 1000) return clusterCache.nodes;
     const res = await deps.db.query(
-      `SELECT cpus_total, mem_total, disk_total FROM node
+      `SELECT cpus_total, mem_total, disk_total, runtimes FROM node
         WHERE is_active AND NOT is_paused AND last_heartbeat > now() - make_interval(secs => $1)`,
       [options.nodeLostSeconds],
     );
-    clusterCache = { at: Date.now(), totals: res.rows.map((r) => ({ cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total })) };
-    return clusterCache.totals;
+    clusterCache = { at: Date.now(), nodes: res.rows.map((r) => ({ total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total }, runtimes: r.runtimes })) };
+    return clusterCache.nodes;
   }
 
   // The smallest job seen waiting: while no offer could hold it, a pass would place nothing, so
@@ -87,7 +87,7 @@ export function createScheduler(deps: {
     // Read about as many queue rows as the free room could take, judged by the smallest job seen.
     const room = smallestNeed ? offers.reduce((n, o) => n + Math.floor(Math.min(...(['cpus', 'mem', 'disk'] as const).map((d) => (smallestNeed![d] > 0 ? o.free[d] / smallestNeed![d] : Infinity)))), 0) : 32;
     const pageSize = Math.max(4, Math.min(32, room + 2));
-    const result = await queue.claim({ offers, clusterNodes: await clusterTotals(), limit: options.queueLimit, pageSize });
+    const result = await queue.claim({ offers, clusterNodes: await clusterNodes(), limit: options.queueLimit, pageSize });
     smallestNeed = result.smallestNeed;
     lastPass = { claimed: result.claimed.length, waiting: result.waiting.size, at: new Date() };
     for (const c of result.claimed) void runner.start(c);

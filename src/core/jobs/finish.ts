@@ -13,6 +13,7 @@ import { type Db, type Queryable, statement } from '../../store/db.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { FileService, NewProduct } from '../files/service.ts';
 import type { ExeStatus } from './model.ts';
+import { QUEUE_COLUMNS, QUEUE_VALUES } from '../queue/enqueue.ts';
 
 export interface Outcome {
   exeId: number;
@@ -72,13 +73,8 @@ uj AS (
          queued = CASE WHEN e.job_status = 'QUEUED' THEN now() ELSE job.queued END,
          last_status_change = now(), last_modified = now()
     FROM e WHERE job.id = e.job_id AND job.id = ANY($2::bigint[]) AND e.job_status IS NOT NULL
-  RETURNING job.id, job.job_type_id, job.num_exes, job.priority, job.queued, job.cpus_required, job.mem_required,
-            job.disk_in_required, job.disk_out_required, job.timeout, job.status),
-rq AS (
-  INSERT INTO queue (job_id, job_type_id, exe_num, priority, queued, cpus, mem, disk_in, disk_out, timeout)
-  SELECT id, job_type_id, num_exes + 1, priority, queued, cpus_required, mem_required, disk_in_required, disk_out_required, timeout
-    FROM uj WHERE status = 'QUEUED'
-  ON CONFLICT (job_id) DO NOTHING)
+  RETURNING job.*),
+rq AS (INSERT INTO queue (${QUEUE_COLUMNS}) SELECT ${QUEUE_VALUES} FROM uj WHERE status = 'QUEUED' ON CONFLICT (job_id) DO NOTHING)
 SELECT e.exe_id, e.job_id, e.exe_status, e.job_status FROM e`,
 );
 

@@ -8,6 +8,7 @@ import type { WorkspaceService } from '../workspaces/service.ts';
 import { checkJobData, type CheckedJobData } from './job-data.ts';
 import { type Job, type JobExecution, toExecution, toJob } from './model.ts';
 import { SQL_CAN_BE_CANCELED, SQL_CAN_BE_REQUEUED } from './states.ts';
+import { enqueue } from '../queue/enqueue.ts';
 
 const MIB = 1024 * 1024;
 
@@ -86,12 +87,7 @@ export function createJobService(deps: {
     );
     // Ids come from one sequence in insertion order, so sorting restores the input order.
     const ids = res.rows.map((r) => r.id).sort((a, b) => a - b);
-    await tx.query(
-      `INSERT INTO queue (job_id, job_type_id, exe_num, priority, queued, cpus, mem, disk_in, disk_out, timeout)
-       SELECT id, job_type_id, num_exes + 1, priority, queued, cpus_required, mem_required, disk_in_required, disk_out_required, timeout
-         FROM job WHERE id = ANY($1::bigint[])`,
-      [ids],
-    );
+    await enqueue(tx, ids);
     return ids;
   }
 
@@ -184,15 +180,7 @@ export function createJobService(deps: {
         params,
       );
       const got = res.rows.map((r) => r.id);
-      if (got.length) {
-        await tx.query(
-          `INSERT INTO queue (job_id, job_type_id, exe_num, priority, queued, cpus, mem, disk_in, disk_out, timeout)
-           SELECT id, job_type_id, num_exes + 1, priority, queued, cpus_required, mem_required, disk_in_required, disk_out_required, timeout
-             FROM job WHERE id = ANY($1::bigint[])
-           ON CONFLICT (job_id) DO NOTHING`,
-          [got],
-        );
-      }
+      await enqueue(tx, got);
       return got;
     });
     if (ids.length) events.emit('queued', ids.length);

@@ -3,6 +3,7 @@
 import type { Db, Row } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { Invalid, NotFound } from '../domain-errors.ts';
+import type { Runtime } from '../../scheduler/placement.ts';
 
 export interface Resources {
   cpus: number;
@@ -22,6 +23,7 @@ export interface Node {
   isActive: boolean;
   deprecated: Date | null;
   total: Resources;
+  runtimes: Runtime[];
   incarnation: string | null;
   workDir: string | null;
   lastHeartbeat: Date | null;
@@ -45,7 +47,7 @@ export function toNode(r: Row): Node {
   return {
     id: r.id, hostname: r.hostname, port: r.port, slaveId: r.slave_id, executor: r.executor, pauseReason: r.pause_reason,
     isPaused: r.is_paused, isPausedErrors: r.is_paused_errors, isActive: r.is_active, deprecated: r.deprecated,
-    total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total }, incarnation: r.incarnation, workDir: r.work_dir,
+    total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total }, runtimes: r.runtimes ?? ['process'], incarnation: r.incarnation, workDir: r.work_dir,
     lastHeartbeat: r.last_heartbeat, archived: r.archived, created: r.created, lastOffer: r.last_offer, lastModified: r.last_modified,
   };
 }
@@ -54,16 +56,18 @@ export type NodeService = ReturnType<typeof createNodeService>;
 
 export function createNodeService({ db }: { db: Db }) {
   /** Registers (or re-activates) a node and stamps it with the incarnation of the process that owns it now. */
-  async function register(n: { hostname: string; port: number | null; slaveId: string; executor: string; total: Resources; incarnation: string; workDir?: string | null }): Promise<Node> {
+  async function register(n: {
+    hostname: string; port: number | null; slaveId: string; executor: string; total: Resources; runtimes?: Runtime[]; incarnation: string; workDir?: string | null;
+  }): Promise<Node> {
     const res = await db.query(
-      `INSERT INTO node (hostname, port, slave_id, executor, cpus_total, mem_total, disk_total, incarnation, work_dir, last_heartbeat, last_offer)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), now())
+      `INSERT INTO node (hostname, port, slave_id, executor, cpus_total, mem_total, disk_total, runtimes, incarnation, work_dir, last_heartbeat, last_offer)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now())
        ON CONFLICT (slave_id) DO UPDATE SET hostname = EXCLUDED.hostname, port = EXCLUDED.port, executor = EXCLUDED.executor,
-         cpus_total = EXCLUDED.cpus_total, mem_total = EXCLUDED.mem_total, disk_total = EXCLUDED.disk_total,
+         cpus_total = EXCLUDED.cpus_total, mem_total = EXCLUDED.mem_total, disk_total = EXCLUDED.disk_total, runtimes = EXCLUDED.runtimes,
          incarnation = EXCLUDED.incarnation, work_dir = EXCLUDED.work_dir, last_heartbeat = now(), last_offer = now(),
          is_active = true, archived = NULL, deprecated = NULL, last_modified = now()
        RETURNING *`,
-      [n.hostname, n.port, n.slaveId, n.executor, n.total.cpus, n.total.mem, n.total.disk, n.incarnation, n.workDir ?? null],
+      [n.hostname, n.port, n.slaveId, n.executor, n.total.cpus, n.total.mem, n.total.disk, JSON.stringify(n.runtimes ?? ['process']), n.incarnation, n.workDir ?? null],
     );
     return toNode(res.rows[0]);
   }

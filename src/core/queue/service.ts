@@ -2,7 +2,7 @@
 // FOR UPDATE SKIP LOCKED, so processes sharing a database never take the same job, and turns the
 // placed ones into RUNNING executions in the same transaction.
 import { type Db, statement } from '../../store/db.ts';
-import { type Candidate, type Offer, type WaitReason, fits, place } from '../../scheduler/placement.ts';
+import { type Candidate, type ClusterNode, type Offer, type WaitReason, fits, place } from '../../scheduler/placement.ts';
 import type { Resources } from '../nodes/service.ts';
 
 export interface Claimed {
@@ -52,7 +52,7 @@ export interface QueuedExplanation {
 
 /** A page of runnable queue rows in queue order, locked; pauses are read by the same statement (see claim). */
 const pageSql = (dir: 'ASC' | 'DESC') => `
-  SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.timeout, q.queued,
+  SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.timeout, q.queued, q.runtime,
          (SELECT max_scheduled FROM job_type WHERE id = q.job_type_id) AS max_scheduled,
          (SELECT queue_mode FROM scheduler WHERE id = 1) AS queue_mode,
          ARRAY(SELECT id FROM node WHERE id = ANY($3::int[]) AND is_active AND NOT is_paused) AS open_nodes
@@ -85,6 +85,9 @@ const START_EXECUTIONS = statement(
    SELECT x.id AS exe_id, jr.id AS job_id, jr.input, jr.job_type_rev_id FROM x JOIN jr ON jr.id = x.job_id`,
 );
 
+/** Jobs no node could run as things stand: they neither take room nor tell how much room is needed. */
+const isHopeless = (w: WaitReason | undefined) => w === 'INSUFFICIENT_RESOURCES' || w === 'NO_RUNTIME';
+
 export type QueueService = ReturnType<typeof createQueueService>;
 
 export function createQueueService({ db }: { db: Db }) {
@@ -98,7 +101,7 @@ export function createQueueService({ db }: { db: Db }) {
    * work it starts, not to the queue's length; at most `limit` rows are read (Scale's
    * SCHEDULER_QUEUE_LIMIT), so unschedulable jobs at the head never hide the jobs behind them.
    */
-  async function claim(opts: { offers: Offer[]; clusterNodes: Resources[]; limit: number; pageSize?: number }): Promise<ClaimResult> {
+  async function claim(opts: { offers: Offer[]; clusterNodes: ClusterNode[]; limit: number; pageSize?: number }): Promise<ClaimResult> {
     const none: ClaimResult = { claimed: [], waiting: new Map(), smallestNeed: null, roomLeft: false };
     if (!opts.offers.length) return none;
     return db.transaction(async (tx) => {
@@ -144,17 +147,18 @@ export function createQueueService({ db }: { db: Db }) {
           jobId: r.job_id,
           jobTypeId: r.job_type_id,
           need: { cpus: r.cpus, mem: r.mem, disk: r.disk_in + r.disk_out },
+          runtime: r.runtime,
           maxScheduled: r.max_scheduled,
         }));
         result = place(candidates, offers, opts.clusterNodes, running);
         if (page.length < want || rows.length >= opts.limit) break;
         // Read on only while some open offer could still take one of the jobs seen so far.
-        const room = result.remaining.some((o) => candidates.some((c) => result.waiting.get(c.jobId) !== 'INSUFFICIENT_RESOURCES' && fits(c.need, o.free)));
+        const room = result.remaining.some((o) => candidates.some((c) => !isHopeless(result.waiting.get(c.jobId)) && o.runtimes.includes(c.runtime) && fits(c.need, o.free)));
         if (!room) break;
         pageSize *= 2;
       }
       const { placed, waiting } = result;
-      const schedulable = rows.filter((r) => waiting.get(r.job_id) !== 'INSUFFICIENT_RESOURCES');
+      const schedulable = rows.filter((r) => !isHopeless(waiting.get(r.job_id)));
       const smallestNeed = schedulable.length
         ? schedulable.reduce<Resources>((m, r) => ({ cpus: Math.min(m.cpus, r.cpus), mem: Math.min(m.mem, r.mem), disk: Math.min(m.disk, r.disk_in + r.disk_out) }), { cpus: Infinity, mem: Infinity, disk: Infinity })
         : null;
@@ -207,7 +211,7 @@ export function createQueueService({ db }: { db: Db }) {
   }
 
   /** Says why a QUEUED job has not started: pauses, no node large enough, or jobs ahead of it. */
-  async function explain(jobId: number, clusterNodes: Resources[], schedulerPaused: boolean): Promise<QueuedExplanation | null> {
+  async function explain(jobId: number, clusterNodes: ClusterNode[], schedulerPaused: boolean): Promise<QueuedExplanation | null> {
     const res = await db.query(
       `SELECT q.*, jt.is_paused, jt.max_scheduled, jt.name,
               (SELECT count(*)::int FROM queue o WHERE (o.priority, o.queued, o.job_id) < (q.priority, q.queued, q.job_id)) AS ahead
@@ -222,8 +226,12 @@ export function createQueueService({ db }: { db: Db }) {
     if (schedulerPaused) return { reason: 'SCHEDULER_PAUSED', details: 'the scheduler is paused', position };
     if (r.is_paused) return { reason: 'JOB_TYPE_PAUSED', details: `job type ${r.name} is paused`, position };
     if (!clusterNodes.length) return { reason: 'NO_NODES', details: 'no active, unpaused node is available', position };
-    if (!clusterNodes.some((t) => need.cpus <= t.cpus && need.mem <= t.mem && need.disk <= t.disk)) {
-      const largest = clusterNodes.reduce((a, b) => (b.cpus + b.mem > a.cpus + a.mem ? b : a));
+    const able = clusterNodes.filter((n) => n.runtimes.includes(r.runtime)).map((n) => n.total);
+    if (!able.length) {
+      return { reason: 'NO_RUNTIME', details: `the job runs ${r.runtime === 'docker' ? 'a Docker image' : 'a process'} and no available node offers that runtime`, position };
+    }
+    if (!able.some((t) => need.cpus <= t.cpus && need.mem <= t.mem && need.disk <= t.disk)) {
+      const largest = able.reduce((a, b) => (b.cpus + b.mem > a.cpus + a.mem ? b : a));
       return {
         reason: 'INSUFFICIENT_RESOURCES',
         details: `the job needs ${needText}; the largest node offers cpus ${largest.cpus}, mem ${largest.mem} MiB, disk ${largest.disk} MiB`,

@@ -42,7 +42,7 @@ export function createLocalNodeProvider(deps: {
     async offers(allocated: Resources): Promise<Offer[]> {
       if (!node) return [];
       const total = node.total;
-      return [{ nodeId: node.id, total, free: { cpus: total.cpus - allocated.cpus, mem: total.mem - allocated.mem, disk: total.disk - allocated.disk } }];
+      return [{ nodeId: node.id, total, runtimes: node.runtimes, free: { cpus: total.cpus - allocated.cpus, mem: total.mem - allocated.mem, disk: total.disk - allocated.disk } }];
     },
   };
 }
