@@ -35,6 +35,7 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_DEFAULT_WORKSPACE', default: 'default', help: 'Name of the host workspace created under SCALE_DATA_DIR at first start; outputs without a workspace go there (empty = none)' },
   { env: 'SCALE_WORKSPACE_ROOTS', default: '', help: 'Colon-separated directories that host workspaces must live under (empty = any absolute path)' },
   { env: 'SCALE_SCHEDULER', default: 'on', help: 'on: this process schedules and runs jobs; off: API only' },
+  { env: 'SCALE_SECRETS_KEY', default: '', help: 'Key (64 hex characters) that encrypts secret setting values; default: a key file created under SCALE_DATA_DIR' },
   { env: 'SCALE_PGLITE_VACUUM_SECONDS', default: '300', help: 'How often the embedded database is vacuumed (PGlite has no autovacuum; 0 = never)' },
 ];
 
@@ -60,6 +61,7 @@ export interface Config {
   workspaceRoots: string[];
   schedulerEnabled: boolean;
   pgliteVacuumSeconds: number;
+  secretsKey: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workspaceRoots: roots.map((r) => path.resolve(r)),
     schedulerEnabled: scheduler === 'on',
     pgliteVacuumSeconds: num(env, 'SCALE_PGLITE_VACUUM_SECONDS', { min: 0 }),
+    secretsKey: get(env, 'SCALE_SECRETS_KEY') || null,
   };
 }
 

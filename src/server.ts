@@ -5,6 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config.ts';
 import { createCore, type Core } from './core/index.ts';
+import { loadSecretKey } from './core/secrets.ts';
 import { createLocalNodeProvider, machineResources } from './executors/local/local-node.ts';
 import { LocalExecutor } from './executors/local/local-executor.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -31,7 +32,10 @@ export interface Server {
 export async function buildServer(config: Config, opts: { db?: Db; listen?: boolean; log?: Logger } = {}): Promise<Server> {
   const log = opts.log ?? createLogger({ service: 'scale-ades' });
   const db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }));
-  const core = await createCore(db, { workspaceRoots: config.workspaceRoots, nodeLostSeconds: config.nodeLostSeconds });
+  const core = await createCore(db, {
+    workspaceRoots: config.workspaceRoots, nodeLostSeconds: config.nodeLostSeconds, defaultWorkspaceName: () => config.defaultWorkspace,
+    secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }),
+  });
   if (config.defaultWorkspace) await core.useDefaultWorkspace(config.defaultWorkspace, path.join(config.dataDir, 'workspaces', config.defaultWorkspace));
   const executionsDir = path.join(config.dataDir, 'executions');
   const stopMaintenance = startMaintenance(db, log, config.pgliteVacuumSeconds * 1000);

@@ -7,20 +7,26 @@ import { createFinisher } from './jobs/finish.ts';
 import { createJobQueries } from './jobs/queries.ts';
 import { createJobService } from './jobs/service.ts';
 import { createJobTypeService } from './job-types/service.ts';
+import { createSeedJobTypes } from './job-types/seed.ts';
 import { createJobTypeStats } from './job-types/stats.ts';
+import { createSecretBox } from './secrets.ts';
 import { createNodeService } from './nodes/service.ts';
 import { createQueueService } from './queue/service.ts';
 import { createWorkspaceService } from './workspaces/service.ts';
 
 export interface CoreOptions {
   workspaceRoots?: string[];
+  /** Key for secret setting values (32 bytes). */
+  secretKey: Buffer;
+  /** Name of the workspace outputs go to when nothing else is said. */
+  defaultWorkspaceName?: () => string | null;
   /** A node silent this long is not counted as capacity. */
   nodeLostSeconds?: number;
 }
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
-export async function createCore(db: Db, opts: CoreOptions = {}) {
+export async function createCore(db: Db, opts: CoreOptions) {
   const events = new CoreEvents();
   const errors = createErrorService({ db });
   const workspaces = createWorkspaceService({ db, allowedRoots: opts.workspaceRoots });
@@ -33,6 +39,10 @@ export async function createCore(db: Db, opts: CoreOptions = {}) {
   const queue = createQueueService({ db });
   const nodes = createNodeService({ db });
   const finisher = createFinisher({ db, errors, files });
+  const seedJobTypes = createSeedJobTypes({
+    db, jobTypes, errors, workspaces, secrets: createSecretBox(opts.secretKey), allowedRoots: opts.workspaceRoots ?? [],
+    defaultWorkspace: opts.defaultWorkspaceName ?? (() => null),
+  });
   await errors.seedBuiltins();
   return {
     db,
@@ -41,6 +51,7 @@ export async function createCore(db: Db, opts: CoreOptions = {}) {
     workspaces,
     files,
     jobTypes,
+    seedJobTypes,
     jobTypeStats,
     jobs,
     jobQueries,

@@ -4,6 +4,7 @@ import type { JobInterface } from '../core/job-types/model.ts';
 
 export type ResolvedInput =
   | { name: string; kind: 'property'; value: string }
+  | { name: string; kind: 'json'; value: unknown }
   | { name: string; kind: 'file' | 'files'; files: { id: number; fileName: string; localPath: string; size: number; mediaType: string }[] };
 
 export interface LaunchSpec {

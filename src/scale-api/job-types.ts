@@ -10,6 +10,11 @@ import { Query } from './params.ts';
 
 const HOUR = 3600_000;
 
+/** Scale v6 bodies carry a SEED manifest (or only an image to read it from); v5 bodies carry an interface. */
+function isSeedBody(b: unknown): boolean {
+  return typeof b === 'object' && b !== null && !Array.isArray(b) && !('interface' in b) && ('manifest' in b || 'docker_image' in b || 'configuration' in b);
+}
+
 export function jobTypesRouter(core: Core): Router {
   const r = Router();
 
@@ -23,6 +28,7 @@ export function jobTypesRouter(core: Core): Router {
     ]);
     return {
       ...jobTypeJson(jt),
+      ...(jt.interfaceKind === 'seed' ? { manifest: jt.manifest, configuration: jt.configuration, package_version: jt.packageVersion } : {}),
       interface: jt.interface,
       error_mapping: jt.errorMapping,
       trigger_rule: jt.triggerRule ?? null,
@@ -41,21 +47,27 @@ export function jobTypesRouter(core: Core): Router {
   });
 
   r.post('/job-types/', async (req, res) => {
+    if (isSeedBody(req.body)) {
+      const { jobType, created, warnings } = await core.seedJobTypes.save(body(req, 'scale-api/seed-job-type'));
+      res.status(created ? 201 : 200).location(`${req.baseUrl}/job-types/${jobType.id}/`).json({ ...(await details(jobType)), warnings });
+      return;
+    }
     const { jobType, warnings } = await core.jobTypes.create(body(req, 'scale-api/job-type-create'));
     res.status(201).location(`${req.baseUrl}/job-types/${jobType.id}/`).json({ ...(await details(jobType)), warnings });
   });
 
   r.post('/job-types/validation/', async (req, res) => {
+    const seed = isSeedBody(req.body);
     let input;
     try {
-      input = body(req, 'scale-api/job-type-create');
+      input = body(req, seed ? 'scale-api/seed-job-type' : 'scale-api/job-type-create');
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
       const errors = (err.details.length ? err.details : [{ field: err.field, message: err.message }]).map((d) => ({ name: d.field, description: d.message }));
       res.status(400).json({ detail: err.message, is_valid: false, errors, warnings: [] });
       return;
     }
-    const v = await core.jobTypes.validate(input);
+    const v = seed ? await core.seedJobTypes.validate(input) : await core.jobTypes.validate(input);
     const errors = v.errors.map((e) => ({ name: e.field, description: e.message }));
     if (errors.length) {
       res.status(400).json({ detail: v.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '), is_valid: false, errors, warnings: v.warnings });
@@ -98,6 +110,18 @@ export function jobTypesRouter(core: Core): Router {
 
   r.patch('/job-types/:id/', async (req, res) => {
     const id = idParam(req, 'id', 'job type');
+    const existing = await core.jobTypes.get(id);
+    if (existing.interfaceKind === 'seed' && isSeedBody(req.body)) {
+      // A SEED job type is revised by sending its manifest (and image, configuration) again.
+      const b = body<Record<string, any>>(req, 'scale-api/seed-job-type');
+      const manifest = b.manifest ?? existing.manifest;
+      if (manifest?.job?.name !== existing.name || manifest?.job?.jobVersion !== existing.version) {
+        throw new Invalid('manifest.job', `this job type is ${existing.name} ${existing.version}; a manifest for another name or jobVersion makes a new job type (POST /job-types/)`);
+      }
+      const { jobType, warnings } = await core.seedJobTypes.save({ docker_image: existing.dockerImage ?? undefined, ...b, manifest });
+      res.json({ ...(await details(jobType)), warnings });
+      return;
+    }
     const { jobType, warnings } = await core.jobTypes.edit(id, body(req, 'scale-api/job-type-edit'));
     res.json({ ...(await details(jobType)), warnings });
   });

@@ -5,7 +5,7 @@ import { NotFound } from '../core/domain-errors.ts';
 import type { ScaleFile } from '../core/files/service.ts';
 import type { Job } from '../core/jobs/model.ts';
 import { JOB_STATUSES, type JobStatus } from '../core/jobs/model.ts';
-import { readJobData } from '../core/jobs/job-data.ts';
+import { fileIdsOf, readJobData } from '../core/jobs/job-data.ts';
 import type { JobListFilter } from '../core/jobs/queries.ts';
 import { readLog, type LogLine } from '../executors/logs.ts';
 import { exeJson, fileJson, jobJson, jobTypeJson, nodeJson } from './codecs.ts';
@@ -31,7 +31,7 @@ export function jobFilter(q: Query): JobListFilter {
 
 /** Input files of each job, for /jobs/updates/ and /jobs/{id}/input_files/. */
 async function inputFiles(core: Core, jobs: Job[]): Promise<Map<number, ScaleFile[]>> {
-  const idsByJob = new Map(jobs.map((j) => [j.id, [...readJobData(j.input).inputs.values()].flatMap((v) => (v.kind === 'property' ? [] : v.fileIds))]));
+  const idsByJob = new Map(jobs.map((j) => [j.id, [...readJobData(j.input).inputs.values()].flatMap(fileIdsOf)]));
   const files = await core.files.getMany([...new Set([...idsByJob.values()].flat())]);
   return new Map([...idsByJob].map(([id, ids]) => [id, ids.map((f) => files.get(f)).filter((f): f is ScaleFile => Boolean(f))]));
 }
@@ -40,14 +40,14 @@ export async function jobDetails(core: Core, job: Job) {
   const [ctx, exes, files, jt] = await Promise.all([jobContext(core, [job]), core.jobs.executions(job.id), inputFiles(core, [job]), core.jobTypes.get(job.jobTypeId)]);
   const rev = await core.jobTypes.revision(job.jobTypeRevId);
   const exeCtx = await jobContext(core, [], exes);
-  const data = readJobData(job.input);
+  const data = readJobData(job.input, rev.interface);
   const fileById = new Map(files.get(job.id)!.map((f) => [f.id, f]));
   const outputIds: number[] = (job.output?.output_data ?? []).flatMap((o: any) => o.file_ids ?? (o.file_id !== undefined ? [o.file_id] : []));
   const products = await core.files.getMany(outputIds);
   const inputs = rev.interface.inputs.map((i) => {
     const v = data.inputs.get(i.name);
     let value: unknown = null;
-    if (v?.kind === 'property') value = v.value;
+    if (v?.kind === 'property' || v?.kind === 'json') value = v.value;
     else if (v) {
       const rendered = v.fileIds.map((id) => fileById.get(id)).filter(Boolean).map((f) => fileJson(f!));
       value = i.kind === 'file' ? (rendered[0] ?? null) : rendered;

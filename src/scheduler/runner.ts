@@ -7,8 +7,9 @@ import { BUILTIN } from '../core/errors/model.ts';
 import type { FileService, NewProduct } from '../core/files/service.ts';
 import { captureOutputs } from '../core/jobs/capture.ts';
 import type { Applied, Finisher, Outcome } from '../core/jobs/finish.ts';
-import { readJobData } from '../core/jobs/job-data.ts';
+import { fileIdsOf, readJobData } from '../core/jobs/job-data.ts';
 import type { JobType, JobTypeService } from '../core/job-types/service.ts';
+import type { JobInterface } from '../core/job-types/model.ts';
 import type { Resources } from '../core/nodes/service.ts';
 import type { Claimed } from '../core/queue/service.ts';
 import type { WorkspaceService } from '../core/workspaces/service.ts';
@@ -70,14 +71,14 @@ export function createRunner(deps: {
     return jt;
   }
 
-  async function resolveInputs(input: any): Promise<ResolvedInput[]> {
-    const data = readJobData(input);
-    const ids = [...data.inputs.values()].flatMap((v) => (v.kind === 'property' ? [] : v.fileIds));
+  async function resolveInputs(input: any, iface: JobInterface): Promise<ResolvedInput[]> {
+    const data = readJobData(input, iface);
+    const ids = [...data.inputs.values()].flatMap(fileIdsOf);
     const fileMap = ids.length ? await files.getMany(ids) : new Map();
     const out: ResolvedInput[] = [];
     for (const [name, v] of data.inputs) {
-      if (v.kind === 'property') {
-        out.push({ name, kind: 'property', value: v.value });
+      if (v.kind === 'property' || v.kind === 'json') {
+        out.push(v.kind === 'property' ? { name, kind: 'property', value: v.value } : { name, kind: 'json', value: v.value });
         continue;
       }
       const resolved = [];
@@ -130,7 +131,7 @@ export function createRunner(deps: {
     const base: Outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, status: 'FAILED' };
     let inputs: ResolvedInput[];
     try {
-      inputs = await resolveInputs(c.input);
+      inputs = await resolveInputs(c.input, rev.interface);
     } catch (err: any) {
       return { ...base, errorName: err.errorName ?? BUILTIN.filesystemIo };
     }

@@ -1,6 +1,6 @@
 // The error catalogue: Scale's builtin errors plus the ones users register.
 import fs from 'node:fs';
-import type { Db, Row } from '../../store/db.ts';
+import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
@@ -78,15 +78,36 @@ export function createErrorService({ db }: { db: Db }) {
     return new Map(res.rows.map((r) => [r.id, toError(r)]));
   }
 
-  /** A global error by name (builtin or user-registered); throws NotFound when missing. */
-  async function byName(name: string): Promise<ScaleError> {
-    const cached = byNameCache.get(name);
+  /**
+   * An error by name: the job type's own (SEED errors belong to their job type) when a job type is
+   * given and has one, else the global one (builtin or user-registered). NotFound when neither exists.
+   */
+  async function byName(name: string, jobTypeName: string | null = null): Promise<ScaleError> {
+    const key = `${jobTypeName ?? ''}\u0000${name}`;
+    const cached = byNameCache.get(key);
     if (cached) return cached;
-    const res = await db.query('SELECT * FROM error WHERE name = $1 AND job_type_name IS NULL', [name]);
+    const res = await db.query(
+      `SELECT * FROM error WHERE name = $1 AND (job_type_name IS NULL OR job_type_name = $2)
+        ORDER BY job_type_name NULLS LAST LIMIT 1`,
+      [name, jobTypeName],
+    );
     if (!res.rows[0]) throw new NotFound('error', name);
     const err = toError(res.rows[0]);
-    byNameCache.set(name, err);
+    byNameCache.set(key, err);
     return err;
+  }
+
+  /** Registers (or updates) a job type's own errors, as a SEED manifest declares them. */
+  async function upsertForJobType(q: Queryable, jobTypeName: string, list: { name: string; title: string; description: string; category: ErrorCategory }[]): Promise<void> {
+    if (!list.length) return;
+    await q.query(
+      `INSERT INTO error (name, job_type_name, title, description, category, should_be_retried)
+       SELECT n, $1, t, d, c, false FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(n, t, d, c)
+       ON CONFLICT ((coalesce(job_type_name, '')), name) DO UPDATE
+         SET title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category, last_modified = now()`,
+      [jobTypeName, list.map((e) => e.name), list.map((e) => e.title), list.map((e) => e.description), list.map((e) => e.category)],
+    );
+    for (const e of list) byNameCache.delete(`${jobTypeName}\u0000${e.name}`);
   }
 
   /** Which of the given names are not registered errors. */
@@ -126,9 +147,9 @@ export function createErrorService({ db }: { db: Db }) {
       [id, patch.title ?? null, patch.description ?? null, patch.category ?? null],
     );
     const updated = toError(res.rows[0]);
-    byNameCache.delete(updated.name);
+    byNameCache.clear();
     return updated;
   }
 
-  return { seedBuiltins, get, getMany, byName, missingNames, list, create, edit };
+  return { seedBuiltins, get, getMany, byName, upsertForJobType, missingNames, list, create, edit };
 }

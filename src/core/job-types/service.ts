@@ -4,6 +4,7 @@ import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { parseErrorMapping, parseScaleInterface, toErrorInterface, toScaleInterface } from '../../../seed-mapping/scale-job-interface.ts';
+import { seedToInterface } from '../../../seed-mapping/seed-manifest.ts';
 import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { ScaleError } from '../errors/model.ts';
@@ -36,9 +37,15 @@ export interface JobType {
   memRequired: number;
   diskOutConstRequired: number;
   diskOutMultRequired: number;
+  /** 'scale-1.0' (a job interface) or 'seed' (a manifest, run from docker_image). */
+  interfaceKind: 'scale-1.0' | 'seed';
   interface: Record<string, unknown>;
   errorMapping: Record<string, unknown>;
   triggerRule: unknown;
+  manifest: Record<string, any> | null;
+  /** v6 configuration; secret setting values are masked here and kept encrypted apart. */
+  configuration: Record<string, any>;
+  packageVersion: string | null;
   created: Date;
   archived: Date | null;
   paused: Date | null;
@@ -49,6 +56,7 @@ export interface Revision {
   id: number;
   jobTypeId: number;
   revisionNum: number;
+  dockerImage: string | null;
   interface: JobInterface;
   interfaceJson: Record<string, unknown>;
   errorMapping: ErrorMapping;
@@ -105,7 +113,8 @@ export function toJobType(r: Row): JobType {
     dockerImage: r.docker_image, dockerPrivileged: r.docker_privileged, revisionNum: r.revision_num, priority: r.priority,
     timeout: r.timeout, maxScheduled: r.max_scheduled, maxTries: r.max_tries, cpusRequired: r.cpus_required,
     memRequired: r.mem_required, diskOutConstRequired: r.disk_out_const_required, diskOutMultRequired: r.disk_out_mult_required,
-    interface: r.interface, errorMapping: r.error_mapping, triggerRule: r.trigger_rule, created: r.created,
+    interfaceKind: r.interface_kind, interface: r.interface, errorMapping: r.error_mapping, triggerRule: r.trigger_rule,
+    manifest: r.manifest, configuration: r.configuration ?? {}, packageVersion: r.package_version, created: r.created,
     archived: r.archived, paused: r.paused, lastModified: r.last_modified,
   };
 }
@@ -205,10 +214,13 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
   }
 
   function toRevision(r: Row): Revision {
-    const iface = parseScaleInterface(r.interface);
+    const iface = r.interface_kind === 'seed' ? { value: seedToInterface(r.interface), errors: [] } : parseScaleInterface(r.interface);
     const mapping = parseErrorMapping(r.error_mapping);
     if (!iface.value || !mapping.value) throw new Error(`stored revision ${r.id} no longer parses: ${JSON.stringify([...iface.errors, ...mapping.errors])}`);
-    return { id: r.id, jobTypeId: r.job_type_id, revisionNum: r.revision_num, interface: iface.value, interfaceJson: r.interface, errorMapping: mapping.value, created: r.created };
+    return {
+      id: r.id, jobTypeId: r.job_type_id, revisionNum: r.revision_num, dockerImage: r.docker_image, interface: iface.value,
+      interfaceJson: r.interface, errorMapping: mapping.value, created: r.created,
+    };
   }
 
   async function revision(id: number): Promise<Revision> {
@@ -274,8 +286,8 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
             input.trigger_rule == null ? null : JSON.stringify(input.trigger_rule),
           ],
         );
-        await tx.query('INSERT INTO job_type_revision (job_type_id, revision_num, interface, error_mapping) VALUES ($1, 1, $2, $3)', [
-          res.rows[0].id, JSON.stringify(ifaceJson), JSON.stringify(mappingJson),
+        await tx.query('INSERT INTO job_type_revision (job_type_id, revision_num, interface, error_mapping, docker_image) VALUES ($1, 1, $2, $3, $4)', [
+          res.rows[0].id, JSON.stringify(ifaceJson), JSON.stringify(mappingJson), res.rows[0].docker_image,
         ]);
         return toJobType(res.rows[0]);
       });
@@ -294,6 +306,9 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
       ]);
     }
     const existing = await get(id);
+    if (existing.interfaceKind === 'seed' && (input.interface !== undefined || input.error_mapping !== undefined)) {
+      throw new Invalid(input.interface !== undefined ? 'interface' : 'error_mapping', 'a SEED job type takes its interface and errors from its manifest; send {"manifest": ...} instead');
+    }
     const a = await analyse(input, existing);
     if (a.errors.length) throw Invalid.many(a.errors);
     const ifaceJson = a.iface ? toScaleInterface(a.iface) : existing.interface;
@@ -342,8 +357,8 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
       );
       const row = res.rows[0];
       if (revise) {
-        await tx.query('INSERT INTO job_type_revision (job_type_id, revision_num, interface, error_mapping) VALUES ($1, $2, $3, $4)', [
-          id, row.revision_num, JSON.stringify(ifaceJson), JSON.stringify(mappingJson),
+        await tx.query('INSERT INTO job_type_revision (job_type_id, revision_num, interface, error_mapping, docker_image) VALUES ($1, $2, $3, $4, $5)', [
+          id, row.revision_num, JSON.stringify(ifaceJson), JSON.stringify(mappingJson), row.docker_image,
         ]);
       }
       return toJobType(row);
@@ -355,7 +370,7 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
   async function mappedErrors(jobType: JobType): Promise<ScaleError[]> {
     const names = Object.values((jobType.errorMapping as { exit_codes?: Record<string, string> }).exit_codes ?? {});
     const out: ScaleError[] = [];
-    for (const name of new Set(names)) out.push(await errors.byName(name));
+    for (const name of new Set(names)) out.push(await errors.byName(name, jobType.name));
     return out;
   }
 

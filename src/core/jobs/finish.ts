@@ -22,6 +22,8 @@ export interface Outcome {
   status: Exclude<ExeStatus, 'RUNNING'>;
   /** The error of a FAILED execution (a builtin or mapped error name). */
   errorName?: string;
+  /** Whose errors `errorName` is looked up among first (SEED job types have their own). */
+  jobTypeName?: string;
   exitCode?: number | null;
   commandArguments?: string | null;
   jobStarted?: Date | null;
@@ -78,6 +80,8 @@ rq AS (INSERT INTO queue (${QUEUE_COLUMNS}) SELECT ${QUEUE_VALUES} FROM uj WHERE
 SELECT e.exe_id, e.job_id, e.exe_status, e.job_status FROM e`,
 );
 
+const errorKey = (o: Outcome) => `${o.jobTypeName ?? ''}|${o.errorName ?? 'unknown'}`;
+
 export type Finisher = ReturnType<typeof createFinisher>;
 
 export function createFinisher({ db, errors, files }: { db: Db; errors: ErrorService; files: FileService }) {
@@ -94,7 +98,7 @@ export function createFinisher({ db, errors, files }: { db: Db; errors: ErrorSer
 
   async function run(q: Queryable, outcomes: Outcome[], productIds: Map<NewProduct, number>, errorOf: Map<string, { id: number; retry: boolean }>): Promise<Applied[]> {
     const col = <T>(f: (o: Outcome) => T) => outcomes.map(f);
-    const err = (o: Outcome) => (o.status === 'FAILED' ? errorOf.get(o.errorName ?? 'unknown')! : null);
+    const err = (o: Outcome) => (o.status === 'FAILED' ? errorOf.get(errorKey(o))! : null);
     const res = await q.query(APPLY, [
       col((o) => o.exeId), col((o) => o.jobId), col((o) => o.exeNum), col((o) => o.status), col((o) => err(o)?.id ?? null), col((o) => err(o)?.retry ?? false),
       col((o) => o.exitCode ?? null), col((o) => o.commandArguments ?? null), col((o) => o.jobStarted ?? null), col((o) => o.jobCompleted ?? null),
@@ -108,10 +112,9 @@ export function createFinisher({ db, errors, files }: { db: Db; errors: ErrorSer
     if (!outcomes.length) return [];
     const errorOf = new Map<string, { id: number; retry: boolean }>();
     for (const o of outcomes) {
-      const name = o.errorName ?? 'unknown';
-      if (o.status === 'FAILED' && !errorOf.has(name)) {
-        const e = await errors.byName(name).catch(() => errors.byName('unknown'));
-        errorOf.set(name, { id: e.id, retry: e.shouldBeRetried });
+      if (o.status === 'FAILED' && !errorOf.has(errorKey(o))) {
+        const e = await errors.byName(o.errorName ?? 'unknown', o.jobTypeName ?? null).catch(() => errors.byName('unknown'));
+        errorOf.set(errorKey(o), { id: e.id, retry: e.shouldBeRetried });
       }
     }
     const withProducts = outcomes.filter((o) => o.status === 'COMPLETED' && o.products?.length);

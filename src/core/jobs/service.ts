@@ -1,5 +1,6 @@
 // Jobs: creating them (validated, queued), reading them, canceling and requeueing them.
 import type { Db, Queryable } from '../../store/db.ts';
+import { check } from '../../schemas.ts';
 import { Invalid, NotFound } from '../domain-errors.ts';
 import type { CoreEvents } from '../events.ts';
 import type { FileService, ScaleFile } from '../files/service.ts';
@@ -14,7 +15,12 @@ const MIB = 1024 * 1024;
 
 export interface NewJob {
   jobTypeId: number;
-  data: unknown;
+  /** Scale job data 1.0 … */
+  data?: unknown;
+  /** … or v6 data ({files, json}) */
+  input?: unknown;
+  /** v6 job configuration overriding the job type's (output workspaces, priority, non-secret settings). */
+  configuration?: Record<string, any>;
   priority?: number;
 }
 
@@ -46,28 +52,86 @@ export function createJobService(deps: {
 }) {
   const { db, jobTypes, files, workspaces, events } = deps;
 
+  /** The job's v6 configuration: the job type's, overridden by the job's own; secrets stay masked. */
+  function jobConfiguration(jobType: JobType, given: Record<string, any> | undefined): Record<string, any> | null {
+    if (jobType.interfaceKind !== 'seed' && !given) return null;
+    const base = jobType.configuration ?? {};
+    const c = {
+      ...base,
+      ...(given ?? {}),
+      settings: { ...(base.settings ?? {}), ...(given?.settings ?? {}) },
+      output_workspaces: given?.output_workspaces ?? base.output_workspaces ?? { default: '', outputs: {} },
+    };
+    const problems = check('scale/job-configuration-6', { mounts: {}, priority: 1, ...c }, 'configuration');
+    if (problems.length) throw Invalid.many(problems);
+    return c;
+  }
+
+  /** Workspace ids of the configuration's output workspaces, by output name. */
+  async function configuredWorkspaces(iface: Revision['interface'], config: Record<string, any> | null): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (!config) return out;
+    const ow = config.output_workspaces ?? {};
+    for (const o of iface.outputs) {
+      if (o.kind === 'json') continue;
+      const name = ow.outputs?.[o.name] ?? ow.default;
+      if (!name) continue;
+      const ws = await workspaces.byName(name);
+      if (!ws) throw new Invalid('configuration.output_workspaces', `workspace ${JSON.stringify(name)} does not exist`);
+      out.set(o.name, ws.id);
+    }
+    return out;
+  }
+
+  /** Needed resources: SEED scalars (value + inputMultiplier × input MiB), or the job type's columns. */
+  function resources(jobType: JobType, rev: Revision, diskIn: number) {
+    const seed = rev.interface.resources;
+    if (!seed) {
+      return { cpus: jobType.cpusRequired, mem: jobType.memRequired, diskOut: jobType.diskOutConstRequired + jobType.diskOutMultRequired * diskIn };
+    }
+    const need = (name: string) => {
+      const r = seed.find((x) => x.name === name);
+      return r ? r.value + r.inputMultiplier * diskIn : 0;
+    };
+    // Scale's minimums (job/models.py MIN_RESOURCE): a quarter of a cpu, 4 MiB of memory at the very least.
+    return { cpus: Math.max(need('cpus'), 0.01), mem: Math.max(Math.ceil(need('mem')), 4), diskOut: Math.ceil(need('disk')) };
+  }
+
   async function prepare(n: NewJob, jobType: JobType, rev: Revision, root: string) {
     if (!jobType.isActive) throw new Invalid('job_type_id', `job type ${jobType.name} ${jobType.version} is archived and takes no new jobs`);
     if (n.priority !== undefined && (!Number.isInteger(n.priority) || n.priority < 1)) throw new Invalid('priority', 'must be an integer >= 1');
-    const checked = await checkJobData(rev.interface, n.data, {
-      files: (ids) => files.getMany(ids),
-      workspaces: (ids) => workspaces.getMany(ids),
-      defaultWorkspaceId: deps.defaultWorkspaceId(),
-    }, root);
+    if (n.data !== undefined && n.input !== undefined) throw new Invalid(null, 'give job_data (Scale 1.0) or input (v6), not both');
+    const configuration = jobConfiguration(jobType, n.configuration);
+    const v6 = n.input !== undefined;
+    const checked = await checkJobData(
+      rev.interface,
+      v6 ? n.input : n.data,
+      {
+        files: (ids) => files.getMany(ids),
+        workspaces: (ids) => workspaces.getMany(ids),
+        defaultWorkspaceId: deps.defaultWorkspaceId(),
+        configuredWorkspaces: await configuredWorkspaces(rev.interface, configuration),
+      },
+      v6 ? 'input' : root,
+      v6 ? 'v6' : 'v1',
+    );
     const diskIn = checked.inputFiles.reduce((sum, f: ScaleFile) => sum + f.fileSize, 0) / MIB;
+    const need = resources(jobType, rev, diskIn);
     return {
       checked,
       row: {
         jobTypeId: jobType.id,
         revId: rev.id,
-        priority: n.priority ?? jobType.priority,
+        priority: n.priority ?? configuration?.priority ?? jobType.priority,
         timeout: jobType.timeout,
         maxTries: Math.max(jobType.maxTries, 1),
-        cpus: jobType.cpusRequired,
-        mem: jobType.memRequired,
+        cpus: need.cpus,
+        mem: need.mem,
         diskIn,
-        diskOut: jobType.diskOutConstRequired + jobType.diskOutMultRequired * diskIn,
+        diskOut: need.diskOut,
         input: JSON.stringify(checked.json),
+        dockerImage: rev.dockerImage ?? jobType.dockerImage,
+        configuration: configuration ? JSON.stringify(configuration) : null,
       },
     };
   }
@@ -77,13 +141,15 @@ export function createJobService(deps: {
     const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
     const res = await tx.query<{ id: number }>(
       `INSERT INTO job (job_type_id, job_type_rev_id, status, priority, timeout, max_tries, cpus_required, mem_required,
-                        disk_in_required, disk_out_required, input, queued)
-       SELECT t, r, 'QUEUED', p, tmo, mt, c, m, di, dout, i, now()
-         FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::jsonb[])
-           WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, ord)
+                        disk_in_required, disk_out_required, input, docker_image, configuration, queued)
+       SELECT t, r, 'QUEUED', p, tmo, mt, c, m, di, dout, i, img, cfg, now()
+         FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::jsonb[],
+                     $11::text[], $12::jsonb[])
+           WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, img, cfg, ord)
         ORDER BY ord
        RETURNING id`,
-      [col('jobTypeId'), col('revId'), col('priority'), col('timeout'), col('maxTries'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('input')],
+      [col('jobTypeId'), col('revId'), col('priority'), col('timeout'), col('maxTries'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('input'),
+        col('dockerImage'), col('configuration')],
     );
     // Ids come from one sequence in insertion order, so sorting restores the input order.
     const ids = res.rows.map((r) => r.id).sort((a, b) => a - b);

@@ -66,6 +66,7 @@ export class LocalExecutor implements Executor {
         for (const input of spec.inputs) {
           let value: string;
           if (input.kind === 'property') value = input.value;
+          else if (input.kind === 'json') value = typeof input.value === 'string' ? input.value : JSON.stringify(input.value);
           else {
             const inputDir = path.join(exeDir, 'input', input.name);
             await fs.mkdir(inputDir, { recursive: true });

@@ -1,0 +1,216 @@
+// SEED job types: a Docker image that carries a manifest, plus the v6 configuration that says where
+// outputs go, what each setting's value is and what each mount binds. Saved as an upsert keyed by
+// (manifest name, jobVersion), as Scale's POST /v6/job-types/ does: a new pair is created, an
+// existing one gets a new revision when its manifest or image changes.
+import path from 'node:path';
+import type { Db } from '../../store/db.ts';
+import { seedToInterface, validateManifest } from '../../../seed-mapping/seed-manifest.ts';
+import { check, type Problem } from '../../schemas.ts';
+import { Invalid } from '../domain-errors.ts';
+import type { ErrorService } from '../errors/service.ts';
+import { MASK, type SecretBox } from '../secrets.ts';
+import type { WorkspaceService } from '../workspaces/service.ts';
+import { type JobType, type JobTypeService, toJobType } from './service.ts';
+
+export interface SeedJobTypeInput {
+  docker_image?: string;
+  manifest?: unknown;
+  configuration?: Record<string, any>;
+  icon_code?: string | null;
+  is_published?: boolean;
+  is_active?: boolean;
+  is_paused?: boolean;
+  max_scheduled?: number | null;
+  max_tries?: number;
+}
+
+export interface SeedValidation {
+  errors: Problem[];
+  warnings: { id: string; details: string }[];
+  manifest: any | null;
+  configuration: Record<string, any> | null;
+}
+
+const DEFAULT_PRIORITY = 100;
+
+export type SeedJobTypes = ReturnType<typeof createSeedJobTypes>;
+
+export function createSeedJobTypes(deps: {
+  db: Db;
+  jobTypes: JobTypeService;
+  errors: ErrorService;
+  workspaces: WorkspaceService;
+  secrets: SecretBox;
+  allowedRoots: string[];
+  defaultWorkspace: () => string | null;
+}) {
+  const { db, jobTypes, workspaces, secrets } = deps;
+
+  /** Fills the defaults of a v6 configuration and checks it against the manifest. */
+  async function checkConfiguration(manifest: any, given: Record<string, any> | undefined, existing: JobType | null, problems: Problem[], warnings: SeedValidation['warnings']) {
+    const base = existing?.configuration ?? {};
+    const c = {
+      mounts: given?.mounts ?? base.mounts ?? {},
+      output_workspaces: given?.output_workspaces ?? base.output_workspaces ?? { default: deps.defaultWorkspace() ?? '', outputs: {} },
+      priority: given?.priority ?? base.priority ?? DEFAULT_PRIORITY,
+      settings: { ...(existing && !given?.settings ? base.settings : {}), ...(given?.settings ?? {}) },
+      ...(given?.version !== undefined ? { version: given.version } : {}),
+    };
+    const schemaProblems = check('scale/job-configuration-6', c, 'configuration');
+    if (schemaProblems.length) {
+      problems.push(...schemaProblems);
+      return null;
+    }
+    const iface = manifest.job.interface ?? {};
+    const settingNames = new Map<string, boolean>((iface.settings ?? []).map((s: any) => [s.name, s.secret]));
+    for (const name of Object.keys(c.settings)) {
+      if (!settingNames.has(name)) problems.push({ field: `configuration.settings.${name}`, message: 'the manifest declares no such setting' });
+    }
+    for (const [name] of settingNames) {
+      if (c.settings[name] === undefined) warnings.push({ id: 'missing_setting', details: `setting ${name} has no value; its jobs fail with missing-setting` });
+    }
+    const mountNames = new Set((iface.mounts ?? []).map((m: any) => m.name));
+    for (const [name, m] of Object.entries<any>(c.mounts)) {
+      if (!mountNames.has(name)) problems.push({ field: `configuration.mounts.${name}`, message: 'the manifest declares no such mount' });
+      if (m.type === 'host') {
+        const p = String(m.host_path);
+        if (!path.isAbsolute(p) || p.split('/').includes('..')) problems.push({ field: `configuration.mounts.${name}.host_path`, message: "must be an absolute path without '..'" });
+        else if (deps.allowedRoots.length && !deps.allowedRoots.some((root) => p === root || p.startsWith(root + path.sep))) {
+          problems.push({ field: `configuration.mounts.${name}.host_path`, message: `must be under one of ${deps.allowedRoots.join(', ')} (SCALE_WORKSPACE_ROOTS)` });
+        }
+      }
+    }
+    for (const name of mountNames) {
+      if (!c.mounts[name as string]) warnings.push({ id: 'missing_mount', details: `mount ${name} is not configured; its jobs fail with missing-mount` });
+    }
+    const fileOutputs = new Set((iface.outputs?.files ?? []).map((o: any) => o.name));
+    const names = [c.output_workspaces.default, ...Object.values<string>(c.output_workspaces.outputs)].filter(Boolean);
+    for (const [out] of Object.entries(c.output_workspaces.outputs)) {
+      if (!fileOutputs.has(out)) problems.push({ field: `configuration.output_workspaces.outputs.${out}`, message: 'the manifest declares no such file output' });
+    }
+    for (const name of new Set(names)) {
+      const ws = await workspaces.byName(name);
+      if (!ws) problems.push({ field: 'configuration.output_workspaces', message: `workspace ${JSON.stringify(name)} does not exist` });
+      else if (!ws.isActive) problems.push({ field: 'configuration.output_workspaces', message: `workspace ${name} is not active` });
+    }
+    if (fileOutputs.size && !c.output_workspaces.default && [...fileOutputs].some((o) => !c.output_workspaces.outputs[o as string])) {
+      problems.push({ field: 'configuration.output_workspaces.default', message: 'file outputs need a workspace: give a default or one per output' });
+    }
+    return c;
+  }
+
+  async function validate(input: SeedJobTypeInput, existing: JobType | null = null): Promise<SeedValidation> {
+    const problems: Problem[] = [];
+    const warnings: SeedValidation['warnings'] = [];
+    if (input.manifest === undefined) {
+      problems.push({ field: 'manifest', message: 'is required (or give only docker_image and let the server read the manifest label)' });
+      return { errors: problems, warnings, manifest: null, configuration: null };
+    }
+    const m = validateManifest(input.manifest);
+    problems.push(...m.errors);
+    warnings.push(...m.warnings);
+    if (typeof input.docker_image !== 'string' || !input.docker_image.trim()) problems.push({ field: 'docker_image', message: 'is required for a SEED job type' });
+    else if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(input.docker_image) || input.docker_image.length > 500) problems.push({ field: 'docker_image', message: 'is not a valid image reference' });
+    if (!m.value) return { errors: problems, warnings, manifest: null, configuration: null };
+    const configuration = await checkConfiguration(m.value, input.configuration, existing, problems, warnings);
+    return { errors: problems, warnings, manifest: m.value, configuration };
+  }
+
+  /** Splits settings into the stored (masked) configuration and the sealed secret values. */
+  function seal(manifest: any, configuration: Record<string, any>, previous: JobType | null, previousSecrets: string | null): { configuration: Record<string, any>; sealed: string | null } {
+    const secretNames = new Set((manifest.job.interface?.settings ?? []).filter((s: any) => s.secret).map((s: any) => s.name));
+    const kept = previous ? secrets.open(previousSecrets) : {};
+    const sealedValues: Record<string, string> = {};
+    const settings: Record<string, string> = {};
+    for (const [name, value] of Object.entries<string>(configuration.settings)) {
+      if (!secretNames.has(name)) settings[name] = value;
+      else {
+        // A masked value sent back unchanged keeps the stored secret.
+        const v = value === MASK ? kept[name] : value;
+        if (v !== undefined) {
+          sealedValues[name] = v;
+          settings[name] = MASK;
+        }
+      }
+    }
+    return { configuration: { ...configuration, settings }, sealed: Object.keys(sealedValues).length ? secrets.seal(sealedValues) : null };
+  }
+
+  /** Creates the job type, or revises it when (name, jobVersion) exists. */
+  async function save(input: SeedJobTypeInput): Promise<{ jobType: JobType; created: boolean; warnings: SeedValidation['warnings'] }> {
+    const probe = validateManifest(input.manifest);
+    const existing = probe.value ? await jobTypes.byNameVersion(probe.value.job.name, probe.value.job.jobVersion) : null;
+    if (existing && existing.interfaceKind !== 'seed') {
+      throw new Invalid('manifest.job.name', `job type ${existing.name} ${existing.version} exists with a Scale 1.0 interface; a SEED manifest cannot replace it`);
+    }
+    const v = await validate(input, existing);
+    if (v.errors.length || !v.manifest || !v.configuration) throw Invalid.many(v.errors);
+    const m = v.manifest;
+    const job = m.job;
+    const iface = seedToInterface(m);
+    const res = (name: string) => iface.resources!.find((r) => r.name === name)!;
+    const mapping = { version: '1.0', exit_codes: Object.fromEntries((job.errors ?? []).map((e: any) => [String(e.code), e.name])) };
+    const previousSecrets = existing ? ((await db.query('SELECT secrets FROM job_type WHERE id = $1', [existing.id])).rows[0]?.secrets ?? null) : null;
+    const { configuration, sealed } = seal(m, v.configuration, existing, previousSecrets);
+    const values = [
+      job.name, job.jobVersion, job.title, job.description, (job.tags ?? [])[0] ?? null, job.maintainer?.name ?? null, job.maintainer?.url ?? null,
+      input.icon_code ?? null, input.docker_image, job.timeout, res('cpus').value, res('mem').value, res('disk').value, res('disk').inputMultiplier,
+      JSON.stringify(m), JSON.stringify(mapping), JSON.stringify(configuration), job.packageVersion, sealed, configuration.priority,
+      input.max_scheduled ?? null, input.is_paused ?? null, input.is_active ?? null, input.max_tries ?? null,
+    ];
+    const jobType = await db.transaction(async (tx) => {
+      let row;
+      if (!existing) {
+        row = (
+          await tx.query(
+            `INSERT INTO job_type (name, version, title, description, category, author_name, author_url, icon_code, docker_image, timeout,
+                cpus_required, mem_required, disk_out_const_required, disk_out_mult_required, interface_kind, interface, manifest, error_mapping,
+                configuration, package_version, secrets, priority, max_scheduled, is_paused, paused, is_active, max_tries)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'seed', $15::jsonb, $15::jsonb, $16, $17, $18, $19, $20, $21,
+                coalesce($22::boolean, false), CASE WHEN $22::boolean THEN now() END, coalesce($23::boolean, true), coalesce($24::int, 3))
+             RETURNING *`,
+            values,
+          )
+        ).rows[0];
+        await tx.query(`INSERT INTO job_type_revision (job_type_id, revision_num, interface_kind, interface, error_mapping, docker_image) VALUES ($1, 1, 'seed', $2, $3, $4)`, [
+          row.id, JSON.stringify(m), JSON.stringify(mapping), input.docker_image,
+        ]);
+      } else {
+        const revise = JSON.stringify(existing.manifest) !== JSON.stringify(m) || existing.dockerImage !== input.docker_image;
+        row = (
+          await tx.query(
+            `UPDATE job_type SET title = $3, description = $4, category = $5, author_name = $6, author_url = $7, icon_code = coalesce($8, icon_code),
+                docker_image = $9, timeout = $10, cpus_required = $11, mem_required = $12, disk_out_const_required = $13, disk_out_mult_required = $14,
+                interface = $15::jsonb, manifest = $15::jsonb, error_mapping = $16, configuration = $17, package_version = $18, secrets = $19, priority = $20,
+                max_scheduled = coalesce($21::int, max_scheduled),
+                paused = CASE WHEN $22::boolean IS NULL OR $22::boolean = is_paused THEN paused WHEN $22::boolean THEN now() ELSE NULL END,
+                is_paused = coalesce($22::boolean, is_paused), is_active = coalesce($23::boolean, is_active), max_tries = coalesce($24::int, max_tries),
+                revision_num = revision_num + CASE WHEN $25 THEN 1 ELSE 0 END, last_modified = now()
+              WHERE name = $1 AND version = $2 RETURNING *`,
+            [...values, revise],
+          )
+        ).rows[0];
+        if (revise) {
+          await tx.query(`INSERT INTO job_type_revision (job_type_id, revision_num, interface_kind, interface, error_mapping, docker_image) VALUES ($1, $2, 'seed', $3, $4, $5)`, [
+            row.id, row.revision_num, JSON.stringify(m), JSON.stringify(mapping), input.docker_image,
+          ]);
+        }
+      }
+      await deps.errors.upsertForJobType(
+        tx,
+        job.name,
+        (iface.errors ?? []).map((e) => ({ name: e.name, title: e.title, description: e.description, category: e.category === 'data' ? 'DATA' : 'ALGORITHM' })),
+      );
+      return toJobType(row);
+    });
+    return { jobType, created: !existing, warnings: v.warnings };
+  }
+
+  /** The decrypted secret setting values of a job type (for running its jobs only). */
+  async function secretSettings(jobTypeId: number): Promise<Record<string, string>> {
+    const res = await db.query('SELECT secrets FROM job_type WHERE id = $1', [jobTypeId]);
+    return secrets.open(res.rows[0]?.secrets ?? null);
+  }
+
+  return { validate, save, secretSettings };
+}
