@@ -66,6 +66,8 @@ export async function jobDetails(core: Core, job: Job) {
     job_type: jobTypeJson(jt),
     job_type_rev: { ...base.job_type_rev, interface: rev.interfaceJson, created: rev.created.toISOString() },
     data: job.input,
+    ...(job.configuration ? { configuration: job.configuration } : {}),
+    ...(job.dockerImage ? { docker_image: job.dockerImage } : {}),
     results: job.output ?? null,
     recipes: [],
     job_exes: exes.map((x) => exeJson(x, exeCtx)),

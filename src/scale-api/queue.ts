@@ -1,5 +1,5 @@
 // /queue/ and /load/: put jobs on the queue, see what waits, requeue what failed.
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Core } from '../core/index.ts';
 import { Invalid } from '../core/domain-errors.ts';
 import { parseTimeParam } from '../core/time.ts';
@@ -15,11 +15,14 @@ const DAY = 24 * 3600_000;
 export function queueRouter(core: Core): Router {
   const r = Router();
 
-  r.post('/queue/new-job/', async (req, res) => {
-    const b = body<{ job_type_id: number; job_data?: unknown; priority?: number }>(req, 'scale-api/queue-new-job');
-    const { job, warnings } = await core.jobs.create({ jobTypeId: b.job_type_id, data: b.job_data, priority: b.priority });
+  const newJob = async (req: Request, res: Response) => {
+    const b = body<{ job_type_id: number; job_data?: unknown; input?: unknown; configuration?: Record<string, any>; priority?: number }>(req, 'scale-api/queue-new-job');
+    const { job, warnings } = await core.jobs.create({ jobTypeId: b.job_type_id, data: b.job_data, input: b.input, configuration: b.configuration, priority: b.priority });
     res.status(201).location(`${req.baseUrl}/jobs/${job.id}/`).json({ ...(await jobDetails(core, job)), warnings });
-  });
+  };
+  r.post('/queue/new-job/', newJob);
+  // Scale v6 creates jobs with POST /jobs/ {job_type_id, input, configuration}.
+  r.post('/jobs/', newJob);
 
   r.get('/queue/status/', async (_req, res) => {
     const rows = await core.queue.status();

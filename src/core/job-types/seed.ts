@@ -7,6 +7,7 @@ import type { Db } from '../../store/db.ts';
 import { seedToInterface, validateManifest } from '../../../seed-mapping/seed-manifest.ts';
 import { check, type Problem } from '../../schemas.ts';
 import { Invalid } from '../domain-errors.ts';
+import { sameJson } from '../same-json.ts';
 import type { ErrorService } from '../errors/service.ts';
 import { MASK, type SecretBox } from '../secrets.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
@@ -176,7 +177,7 @@ export function createSeedJobTypes(deps: {
           row.id, JSON.stringify(m), JSON.stringify(mapping), input.docker_image,
         ]);
       } else {
-        const revise = JSON.stringify(existing.manifest) !== JSON.stringify(m) || existing.dockerImage !== input.docker_image;
+        const revise = !sameJson(existing.manifest, m) || existing.dockerImage !== input.docker_image;
         row = (
           await tx.query(
             `UPDATE job_type SET title = $3, description = $4, category = $5, author_name = $6, author_url = $7, icon_code = coalesce($8, icon_code),

@@ -6,6 +6,7 @@ import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '..
 import { parseErrorMapping, parseScaleInterface, toErrorInterface, toScaleInterface } from '../../../seed-mapping/scale-job-interface.ts';
 import { seedToInterface } from '../../../seed-mapping/seed-manifest.ts';
 import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import { sameJson } from '../same-json.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { ScaleError } from '../errors/model.ts';
 import type { Problem } from '../../schemas.ts';
@@ -313,7 +314,7 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
     if (a.errors.length) throw Invalid.many(a.errors);
     const ifaceJson = a.iface ? toScaleInterface(a.iface) : existing.interface;
     const mappingJson = input.error_mapping === undefined ? existing.errorMapping : a.mapping ? toErrorInterface(a.mapping) : EMPTY_MAPPING;
-    const revise = JSON.stringify(ifaceJson) !== JSON.stringify(existing.interface) || JSON.stringify(mappingJson) !== JSON.stringify(existing.errorMapping);
+    const revise = !sameJson(ifaceJson, existing.interface) || !sameJson(mappingJson, existing.errorMapping);
     const set = (k: keyof JobTypeInput) => input[k] !== undefined;
     const jobType = await db.transaction(async (tx) => {
       const res = await tx.query(
