@@ -20,7 +20,9 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_DB_USER', default: 'scale', help: 'PostgreSQL user' },
   { env: 'SCALE_DB_PASS', default: '', help: 'PostgreSQL password' },
   { env: 'SCALE_DB_POOL_MAX', default: '10', help: 'Maximum PostgreSQL connections per process' },
-  { env: 'SCALE_EXECUTOR', default: 'local', help: 'Where jobs run: local (child processes on this machine)' },
+  { env: 'SCALE_EXECUTOR', default: 'auto', help: 'Where jobs run: local (child processes), docker (containers on the Docker engine), auto (both when a Docker engine answers)' },
+  { env: 'DOCKER_HOST', default: '', help: 'Docker engine to run SEED images on (unix:///path or tcp://host:port; default: /var/run/docker.sock)' },
+  { env: 'SCALE_DOCKER_MAX_CONTAINERS', default: '16', help: 'Containers a node runs at once at most (Scale nodes degraded past ~20 concurrent creations)' },
   { env: 'SCALE_NODE_NAME', default: '', help: 'Name of this process\'s node; defaults to <hostname>:<PORT>' },
   { env: 'SCALE_NODE_CPUS', default: '', help: 'CPUs the local node offers (default: the machine\'s CPU count)' },
   { env: 'SCALE_NODE_MEM', default: '', help: 'Memory in MiB the local node offers (default: the machine\'s total memory)' },
@@ -45,7 +47,9 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   dbPoolMax: number;
-  executor: 'local';
+  executor: 'local' | 'docker' | 'auto';
+  dockerHost: string | null;
+  dockerMaxContainers: number;
   nodeName: string;
   nodeCpus: number | null;
   nodeMem: number | null;
@@ -100,7 +104,9 @@ export function databaseUrlFrom(env: NodeJS.ProcessEnv): string | null {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = num(env, 'PORT', { min: 0, integer: true });
   const executor = get(env, 'SCALE_EXECUTOR');
-  if (executor !== 'local') throw new ConfigError(`SCALE_EXECUTOR=${executor} is not supported; choose local`);
+  if (executor !== 'local' && executor !== 'docker' && executor !== 'auto') throw new ConfigError(`SCALE_EXECUTOR=${executor} is not supported; choose local, docker or auto`);
+  const dockerHost = get(env, 'DOCKER_HOST') || null;
+  if (dockerHost && !/^(unix|tcp|http|https):\/\//.test(dockerHost)) throw new ConfigError(`DOCKER_HOST=${dockerHost} must be unix:///path or tcp://host:port`);
   const scheduler = get(env, 'SCALE_SCHEDULER');
   if (scheduler !== 'on' && scheduler !== 'off') throw new ConfigError(`SCALE_SCHEDULER=${scheduler} must be on or off`);
   const roots = get(env, 'SCALE_WORKSPACE_ROOTS').split(':').filter(Boolean);
@@ -114,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: databaseUrlFrom(env),
     dbPoolMax: num(env, 'SCALE_DB_POOL_MAX', { min: 1, integer: true }),
     executor,
+    dockerHost,
+    dockerMaxContainers: num(env, 'SCALE_DOCKER_MAX_CONTAINERS', { min: 1, integer: true }),
     nodeName: get(env, 'SCALE_NODE_NAME') || `${os.hostname()}:${port}`,
     nodeCpus: optionalNum(env, 'SCALE_NODE_CPUS'),
     nodeMem: optionalNum(env, 'SCALE_NODE_MEM'),

@@ -8,6 +8,10 @@ import { createCore, type Core } from './core/index.ts';
 import { loadSecretKey } from './core/secrets.ts';
 import { createLocalNodeProvider, machineResources } from './executors/local/local-node.ts';
 import { LocalExecutor } from './executors/local/local-executor.ts';
+import { DockerExecutor } from './executors/docker/docker-executor.ts';
+import { connectDocker, engineResources } from './executors/docker/engine.ts';
+import type { Executor } from './executors/executor.ts';
+import type { Runtime } from './scheduler/placement.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createApp } from './scale-api/app.ts';
 import { createRunner } from './scheduler/runner.ts';
@@ -43,17 +47,26 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
   let scheduler: Scheduler | null = null;
   if (config.schedulerEnabled) {
     const incarnation = randomUUID();
-    const executor = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000);
+    const executors: Partial<Record<Runtime, Executor>> = {};
+    if (config.executor !== 'docker') executors.process = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000);
+    const docker = config.executor === 'local' ? null : await connectDocker(config.dockerHost);
+    if (config.executor === 'docker' && !docker) throw new Error(`SCALE_EXECUTOR=docker but no Docker engine answers at ${config.dockerHost ?? '/var/run/docker.sock'}`);
+    if (docker) executors.docker = new DockerExecutor(docker, executionsDir, config.killGraceSeconds * 1000, config.nodeName);
+    log.info('executors', { runtimes: Object.keys(executors) });
     const runner = createRunner({
-      executor, jobTypes: core.jobTypes, files: core.files, workspaces: core.workspaces, finisher: core.finisher,
-      log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(),
+      executors, jobTypes: core.jobTypes, secretSettings: (id) => core.seedJobTypes.secretSettings(id), files: core.files, workspaces: core.workspaces,
+      finisher: core.finisher, log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(),
     });
+    const machine = () => machineResources(executionsDir, { cpus: config.nodeCpus, mem: config.nodeMem, disk: config.nodeDisk });
     const provider = createLocalNodeProvider({
       nodes: core.nodes, name: config.nodeName, port: config.port || null, incarnation, workDir: executionsDir,
-      total: () => machineResources(executionsDir, { cpus: config.nodeCpus, mem: config.nodeMem, disk: config.nodeDisk }),
+      runtimes: Object.keys(executors) as Runtime[],
+      // A docker-only node is the engine: its resources are what the engine reports.
+      total: async () => (executors.process || !docker ? machine() : { ...(await machine()), ...(await engineResources(docker)) }),
+      slots: () => (docker ? { docker: config.dockerMaxContainers - runner.countByRuntime('docker') } : {}),
     });
     scheduler = createScheduler({
-      db, nodes: core.nodes, queue: core.queue, jobs: core.jobQueries, finisher: core.finisher, runner, executor, provider,
+      db, nodes: core.nodes, queue: core.queue, jobs: core.jobQueries, finisher: core.finisher, runner, executors, provider,
       events: core.events, incarnation, log: log.child({ component: 'scheduler' }),
       options: {
         intervalMs: config.schedulerIntervalMs, queueLimit: config.schedulerQueueLimit, heartbeatMs: config.heartbeatSeconds * 1000,

@@ -47,7 +47,7 @@ describe('configuration and command line', () => {
     assert.equal(c.port, 8080);
     assert.ok(c.dataDir.endsWith('/data'));
     assert.equal(c.databaseUrl, null);
-    assert.equal(c.executor, 'local');
+    assert.equal(c.executor, 'auto');
   });
 
   it("builds a PostgreSQL URL from Scale's SCALE_DB_* variables", () => {

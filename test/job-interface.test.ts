@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseErrorMapping, parseScaleInterface, toScaleInterface } from '../seed-mapping/scale-job-interface.ts';
 import { captureOutputs } from '../src/core/jobs/capture.ts';
 import { buildArgs, splitWords } from '../src/executors/command.ts';
-import { envName } from '../src/executors/local/local-executor.ts';
+import { normalizeName as envName } from '../seed-mapping/seed-manifest.ts';
 import { tempDir } from './helpers/server.ts';
 
 const MAKE_GEOTIFF = {

@@ -78,7 +78,7 @@ for (const kind of dbKinds()) {
         [{ docker_image: 'x-1.0.0-seed:1.0.0', manifest: m, colour: 'red' }, /colour: is not an allowed field/],
       ];
       for (const [b, re] of cases) {
-        const res = await request(t.app).post('/scale/job-types/').send(b);
+        const res = await request(t.app).post('/scale/job-types/').send(b as object);
         assert.equal(res.status, 400, JSON.stringify(b).slice(0, 200));
         assert.match(res.body.detail, re);
       }

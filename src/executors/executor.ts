@@ -15,7 +15,16 @@ export interface LaunchSpec {
   jobTypeVersion: string;
   iface: JobInterface;
   inputs: ResolvedInput[];
-  resources: { cpus: number; mem: number; disk: number };
+  /** What was allocated, by resource name (cpus, mem, disk, and every SEED scalar such as sharedMem). */
+  resources: Record<string, number>;
+  /** The image to run (Docker executor); null for a plain command. */
+  image?: string | null;
+  /** Setting values, secrets included: held in memory for this run only. */
+  settings?: Record<string, string>;
+  /** Mount sources from the job's configuration, by mount name. */
+  mounts?: Record<string, { type: string; host_path?: string; driver?: string; driver_opts?: Record<string, string> }>;
+  /** The INPUT_METADATA document (SEED). */
+  inputMetadata?: unknown;
 }
 
 export interface RunResult {
@@ -24,6 +33,8 @@ export interface RunResult {
   signal: string | null;
   /** Set when the command could not be started at all. */
   launchError: string | null;
+  /** The builtin error to fail with when the run could not happen (missing-setting, missing-mount, pull, docker-task-launch). */
+  failWith?: string;
   /** The directory the command wrote its outputs into. */
   outputDir: string;
   /** ARTIFACT:<output_name>:<path> lines from stdout (Scale 1.x). */
@@ -51,6 +62,11 @@ export interface Executor {
    * node on this host whose work directory is given (restart and lost-node recovery).
    */
   killOrphans(exeIds: number[], workDir?: string): Promise<number>;
+  /**
+   * Executions of this node still running from before this process started, which the executor can
+   * follow again (Docker containers outlive the server); others it cleans away. Optional.
+   */
+  adopt?(live: Set<number>): Promise<Map<number, ExecutionHandle>>;
   /** Releases what the executor holds (helper processes, connections). */
   close(): Promise<void>;
 }

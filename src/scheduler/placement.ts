@@ -22,6 +22,8 @@ export interface Offer {
   total: Resources;
   free: Resources;
   runtimes: Runtime[];
+  /** How many more executions of a runtime the node takes now (e.g. containers in flight), when limited. */
+  slots?: Partial<Record<Runtime, number>>;
 }
 
 /** A node of the cluster as far as "could this job ever run anywhere" is concerned. */
@@ -59,7 +61,8 @@ function leftover(need: Resources, offer: Offer): number {
  * @param running executions running now per job type (for max_scheduled)
  */
 export function place(candidates: Candidate[], offers: Offer[], clusterNodes: ClusterNode[], running: Map<number, number>): PlacementResult {
-  const available = offers.map((o) => ({ ...o, free: { ...o.free } }));
+  const available = offers.map((o) => ({ ...o, free: { ...o.free }, slots: o.slots ? { ...o.slots } : undefined }));
+  const hasSlot = (o: Offer, c: Candidate) => (o.slots?.[c.runtime] ?? 1) > 0;
   const counts = new Map(running);
   const placed: PlacementResult['placed'] = [];
   const waiting = new Map<number, WaitReason>();
@@ -79,10 +82,11 @@ export function place(candidates: Candidate[], offers: Offer[], clusterNodes: Cl
     }
     let best: (typeof available)[number] | null = null;
     for (const o of available) {
-      if (o.runtimes.includes(c.runtime) && fits(c.need, o.free) && (!best || leftover(c.need, o) < leftover(c.need, best))) best = o;
+      if (o.runtimes.includes(c.runtime) && hasSlot(o, c) && fits(c.need, o.free) && (!best || leftover(c.need, o) < leftover(c.need, best))) best = o;
     }
     if (best) {
       for (const d of DIMS) best.free[d] -= c.need[d];
+      if (best.slots?.[c.runtime] !== undefined) best.slots[c.runtime]! -= 1;
       placed.push({ jobId: c.jobId, nodeId: best.nodeId });
       counts.set(c.jobTypeId, (counts.get(c.jobTypeId) ?? 0) + 1);
       continue;

@@ -1,20 +1,23 @@
-// Supervises executions placed on this process's node: resolves inputs, launches on the executor,
-// enforces the timeout, kills on cancel, captures and stores outputs, and hands the outcome to the
-// batched finisher. It also holds the node's allocation of resources while executions run.
+// Supervises executions placed on this process's node: resolves inputs, launches on the executor of
+// the job's runtime (a child process, or a Docker container), enforces the timeout, kills on cancel,
+// captures and stores outputs, and hands the outcome to the batched finisher. It also holds the
+// node's allocation of resources while executions run.
 import path from 'node:path';
 import { Batcher } from '../core/batcher.ts';
 import { BUILTIN } from '../core/errors/model.ts';
-import type { FileService, NewProduct } from '../core/files/service.ts';
-import { captureOutputs } from '../core/jobs/capture.ts';
+import type { FileService, NewProduct, ScaleFile } from '../core/files/service.ts';
+import { type CaptureResult, captureOutputs } from '../core/jobs/capture.ts';
 import type { Applied, Finisher, Outcome } from '../core/jobs/finish.ts';
 import { fileIdsOf, readJobData } from '../core/jobs/job-data.ts';
-import type { JobType, JobTypeService } from '../core/job-types/service.ts';
+import { captureSeedOutputs, type SeedCaptureResult } from '../core/jobs/seed-capture.ts';
 import type { JobInterface } from '../core/job-types/model.ts';
+import type { JobType, JobTypeService, Revision } from '../core/job-types/service.ts';
 import type { Resources } from '../core/nodes/service.ts';
 import type { Claimed } from '../core/queue/service.ts';
 import type { WorkspaceService } from '../core/workspaces/service.ts';
-import type { ExecutionHandle, Executor, ResolvedInput, RunResult } from '../executors/executor.ts';
+import type { ExecutionHandle, Executor, LaunchSpec, ResolvedInput, RunResult } from '../executors/executor.ts';
 import type { Logger } from '../log.ts';
+import type { Runtime } from './placement.ts';
 
 interface Running {
   claim: Claimed;
@@ -33,18 +36,41 @@ export function productPath(jt: { name: string; version: string }, exeId: number
   return ['jobs', jt.name, jt.version, d.slice(0, 4), d.slice(5, 7), d.slice(8, 10), `job_exe_${exeId}`, ...rel.split(path.sep)].join('/');
 }
 
+/** The INPUT_METADATA document of seed 001: per input, its value or the details of its files. */
+function inputMetadata(inputs: ResolvedInput[], files: Map<number, ScaleFile>): unknown {
+  const job: Record<string, unknown> = {};
+  for (const i of inputs) {
+    if (i.kind === 'property' || i.kind === 'json') job[i.name] = i.value;
+    else {
+      job[i.name] = i.files.map((f) => {
+        const s = files.get(f.id)!;
+        return {
+          id: s.id, file_name: s.fileName, workspace: { id: s.workspaceId, name: s.workspaceName }, data_type_tags: s.dataTypeTags, media_type: s.mediaType,
+          file_type: s.fileType, file_size: s.fileSize, file_path: s.filePath, is_deleted: s.isDeleted,
+          url: s.workspaceBaseUrl ? `${s.workspaceBaseUrl.replace(/\/+$/, '')}/${s.filePath}` : null, created: s.created, data_started: s.dataStarted,
+          data_ended: s.dataEnded, geometry: s.geometry, meta_data: s.metaData,
+        };
+      });
+    }
+  }
+  return { JOB: job, RECIPE: {} };
+}
+
 export type Runner = ReturnType<typeof createRunner>;
 
 export function createRunner(deps: {
-  executor: Executor;
+  /** One executor per runtime this node offers. */
+  executors: Partial<Record<Runtime, Executor>>;
   jobTypes: JobTypeService;
+  /** Decrypted secret settings of a job type, for a run only. */
+  secretSettings: (jobTypeId: number) => Promise<Record<string, string>>;
   files: FileService;
   workspaces: WorkspaceService;
   finisher: Finisher;
   log: Logger;
   onFreed: () => void;
 }) {
-  const { executor, jobTypes, files, workspaces, log } = deps;
+  const { jobTypes, files, workspaces, log } = deps;
   const running = new Map<number, Running>();
   const allocated: Resources = { cpus: 0, mem: 0, disk: 0 };
   const jobTypeCache = new Map<number, JobType>();
@@ -71,10 +97,16 @@ export function createRunner(deps: {
     return jt;
   }
 
-  async function resolveInputs(input: any, iface: JobInterface): Promise<ResolvedInput[]> {
+  function executorFor(c: Claimed): Executor {
+    const e = deps.executors[c.runtime];
+    if (!e) throw Object.assign(new Error(`this node has no ${c.runtime} runtime`), { errorName: BUILTIN.taskLaunch });
+    return e;
+  }
+
+  async function resolveInputs(input: any, iface: JobInterface): Promise<{ inputs: ResolvedInput[]; files: Map<number, ScaleFile> }> {
     const data = readJobData(input, iface);
     const ids = [...data.inputs.values()].flatMap(fileIdsOf);
-    const fileMap = ids.length ? await files.getMany(ids) : new Map();
+    const fileMap: Map<number, ScaleFile> = ids.length ? await files.getMany(ids) : new Map();
     const out: ResolvedInput[] = [];
     for (const [name, v] of data.inputs) {
       if (v.kind === 'property' || v.kind === 'json') {
@@ -93,19 +125,30 @@ export function createRunner(deps: {
       }
       out.push({ name, kind: v.kind, files: resolved });
     }
-    return out;
+    return { inputs: out, files: fileMap };
   }
 
-  /** Moves captured files into their output workspaces; returns the product rows to record. */
-  async function storeOutputs(c: Claimed, jt: JobType, result: RunResult, ifaceOutputs: Map<string, 'file' | 'files' | 'json'>): Promise<Outcome> {
-    const rev = await jobTypes.revision(c.revId);
-    const captured = await captureOutputs(rev.interface, result.outputDir, result.artifacts);
-    const base: Outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, status: 'FAILED', exitCode: result.exitCode, commandArguments: result.commandLine, jobStarted: result.jobStarted, jobCompleted: result.jobCompleted };
+  /** What the command is allocated, by resource name: every SEED scalar, or cpus, mem and disk. */
+  function allocation(c: Claimed, rev: Revision): Record<string, number> {
+    const base: Record<string, number> = { cpus: c.resources.cpus, mem: c.resources.mem, disk: c.resources.diskOut };
+    for (const r of rev.interface.resources ?? []) {
+      if (!(r.name in base)) base[r.name] = r.value + r.inputMultiplier * c.resources.diskIn;
+    }
+    return base;
+  }
+
+  /** Moves captured files into their output workspaces and builds the outcome. */
+  async function storeOutputs(c: Claimed, jt: JobType, rev: Revision, result: RunResult, captured: CaptureResult | SeedCaptureResult, inputFiles: ResolvedInput[]): Promise<Outcome> {
+    const base: Outcome = {
+      exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, jobTypeName: jt.name, status: 'FAILED', exitCode: result.exitCode,
+      commandArguments: result.commandLine, jobStarted: result.jobStarted, jobCompleted: result.jobCompleted,
+    };
     if (!captured.ok) {
       log.info('output capture failed', { exeId: c.exeId, error: captured.error, reason: captured.message });
-      return { ...base, errorName: captured.error, resultsManifest: captured.manifest };
+      return { ...base, errorName: captured.error, resultsManifest: captured.manifest ?? { error: captured.message } };
     }
-    const data = readJobData(c.input);
+    const data = readJobData(c.input, rev.interface);
+    const kinds = new Map(rev.interface.outputs.map((o) => [o.name, o.kind]));
     const now = new Date();
     const products: (NewProduct & { kind: 'file' | 'files' })[] = [];
     for (const f of captured.files) {
@@ -115,43 +158,37 @@ export function createRunner(deps: {
       const rel = productPath(jt, c.exeId, now, f.relPath);
       const stored = await workspaces.broker(ws).putFile(f.localPath, rel);
       products.push({
-        kind: ifaceOutputs.get(f.output) === 'files' ? 'files' : 'file',
+        kind: kinds.get(f.output) === 'files' ? 'files' : 'file',
         workspaceId: ws.id, fileName: path.basename(f.relPath), filePath: rel, mediaType: f.mediaType, fileSize: stored.size,
         checksum: stored.checksum, jobId: c.jobId, jobExeId: c.exeId, jobTypeId: c.jobTypeId, jobOutput: f.output,
-        dataStarted: f.geo?.dataStarted ?? null, dataEnded: f.geo?.dataEnded ?? null, geometry: f.geo?.geoJson ?? null,
+        dataStarted: f.geo?.dataStarted ?? null, dataEnded: f.geo?.dataEnded ?? null, geometry: f.geo?.geoJson ?? null, metaData: f.metaData ?? null,
       });
     }
-    return { ...base, status: 'COMPLETED', products, resultsManifest: captured.manifest };
+    const seed = captured as SeedCaptureResult;
+    if (seed.sourceUpdates?.length) {
+      // What the job learned about its single-file inputs (their <INPUT>.metadata.json side-cars).
+      const updates = seed.sourceUpdates.flatMap((u) => {
+        const input = inputFiles.find((i) => i.name === u.input);
+        return input && input.kind === 'file'
+          ? [{ fileId: input.files[0].id, geometry: u.geo.geoJson, dataStarted: u.geo.dataStarted, dataEnded: u.geo.dataEnded, dataTypes: u.geo.dataTypes, metaData: u.geo.properties }]
+          : [];
+      });
+      await files.updateMetadata(updates);
+    }
+    return { ...base, status: 'COMPLETED', products, jsonValues: seed.jsonValues, resultsManifest: captured.manifest };
   }
 
-  async function execute(r: Running): Promise<Outcome> {
+  /** Turns how the command ended into an outcome, capturing outputs when it succeeded. */
+  async function conclude(r: Running, jt: JobType, rev: Revision, handle: ExecutionHandle, result: RunResult, inputs: ResolvedInput[]): Promise<Outcome> {
     const c = r.claim;
-    const jt = await jobType(c.jobTypeId);
-    const rev = await jobTypes.revision(c.revId);
-    const base: Outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, status: 'FAILED' };
-    let inputs: ResolvedInput[];
-    try {
-      inputs = await resolveInputs(c.input, rev.interface);
-    } catch (err: any) {
-      return { ...base, errorName: err.errorName ?? BUILTIN.filesystemIo };
-    }
-    if (r.canceled) return { ...base, status: 'CANCELED' };
-    if (r.aborted) return { ...base, errorName: r.aborted };
-    const handle = executor.launch({
-      exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, jobTypeName: jt.name, jobTypeVersion: jt.version, iface: rev.interface, inputs,
-      resources: { cpus: c.resources.cpus, mem: c.resources.mem, disk: c.resources.diskOut },
-    });
-    r.handle = handle;
-    if (r.canceled || r.aborted) handle.kill();
-    const timer = c.timeout > 0 ? setTimeout(() => ((r.timedOut = true), handle.kill()), c.timeout * 1000) : null;
-    const result = await handle.done.finally(() => timer && clearTimeout(timer));
-    // The command is over: its cpus and memory are free for the next job while the outputs are
-    // captured and the outcome written. Disk stays held until the directory is cleaned.
-    releaseCompute(r);
-    const ran = { ...base, exitCode: result.exitCode, commandArguments: result.commandLine, jobStarted: result.jobStarted, jobCompleted: result.jobCompleted, logPath: handle.logPath };
+    const ran: Outcome = {
+      exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, jobTypeName: jt.name, status: 'FAILED', exitCode: result.exitCode,
+      commandArguments: result.commandLine, jobStarted: result.jobStarted, jobCompleted: result.jobCompleted, logPath: handle.logPath,
+    };
     if (r.canceled) return { ...ran, status: 'CANCELED' };
     if (r.aborted) return { ...ran, errorName: r.aborted };
     if (r.timedOut) return { ...ran, errorName: BUILTIN.timeout };
+    if (result.failWith) return { ...ran, errorName: result.failWith };
     if (result.launchError) {
       // A missing or unrunnable program is the algorithm's fault, as exit codes 127/126 are in a shell.
       const code = /ENOENT/.test(result.launchError) ? 127 : /EACCES/.test(result.launchError) ? 126 : null;
@@ -161,8 +198,45 @@ export function createRunner(deps: {
     if (result.exitCode !== 0) {
       return { ...ran, errorName: (result.exitCode !== null && rev.errorMapping.get(result.exitCode)) || BUILTIN.algorithmUnknown };
     }
-    const kinds = new Map(rev.interface.outputs.map((o) => [o.name, o.kind]));
-    return { ...(await storeOutputs(c, jt, result, kinds)), logPath: handle.logPath };
+    const captured = rev.interface.format === 'seed' ? await captureSeedOutputs(rev.interface, result.outputDir) : await captureOutputs(rev.interface, result.outputDir, result.artifacts);
+    return { ...(await storeOutputs(c, jt, rev, result, captured, inputs)), logPath: handle.logPath };
+  }
+
+  /** Waits for a launched (or adopted) execution to end, with its timeout, and concludes it. */
+  async function supervise(r: Running, jt: JobType, rev: Revision, handle: ExecutionHandle, inputs: ResolvedInput[], timeoutMs: number | null): Promise<Outcome> {
+    r.handle = handle;
+    if (r.canceled || r.aborted) handle.kill();
+    const timer = timeoutMs !== null ? setTimeout(() => ((r.timedOut = true), handle.kill()), Math.max(0, timeoutMs)) : null;
+    const result = await handle.done.finally(() => timer && clearTimeout(timer));
+    // The command is over: its cpus and memory are free for the next job while the outputs are
+    // captured and the outcome written. Disk stays held until the directory is cleaned.
+    releaseCompute(r);
+    return conclude(r, jt, rev, handle, result, inputs);
+  }
+
+  async function execute(r: Running): Promise<Outcome> {
+    const c = r.claim;
+    const [jt, rev] = await Promise.all([jobType(c.jobTypeId), jobTypes.revision(c.revId)]);
+    const base: Outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, jobTypeName: jt.name, status: 'FAILED' };
+    let resolved: Awaited<ReturnType<typeof resolveInputs>>;
+    let executor: Executor;
+    let settings: Record<string, string> | undefined;
+    try {
+      executor = executorFor(c);
+      resolved = await resolveInputs(c.input, rev.interface);
+      if (rev.interface.settings?.length) settings = { ...(c.configuration?.settings ?? {}), ...(await deps.secretSettings(c.jobTypeId)) };
+    } catch (err: any) {
+      return { ...base, errorName: err.errorName ?? BUILTIN.filesystemIo };
+    }
+    if (r.canceled) return { ...base, status: 'CANCELED' };
+    if (r.aborted) return { ...base, errorName: r.aborted };
+    const spec: LaunchSpec = {
+      exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, jobTypeName: jt.name, jobTypeVersion: jt.version, iface: rev.interface,
+      inputs: resolved.inputs, resources: allocation(c, rev), image: c.dockerImage, settings, mounts: c.configuration?.mounts,
+      inputMetadata: rev.interface.format === 'seed' ? inputMetadata(resolved.inputs, resolved.files) : undefined,
+    };
+    const handle = executor.launch(spec);
+    return supervise(r, jt, rev, handle, resolved.inputs, c.timeout > 0 ? c.timeout * 1000 : null);
   }
 
   function releaseCompute(r: Running): void {
@@ -173,8 +247,8 @@ export function createRunner(deps: {
     deps.onFreed();
   }
 
-  /** Starts supervising a claimed execution; resolves when its outcome is written. */
-  function start(c: Claimed): Promise<void> {
+  /** Runs one execution to its written outcome, then frees what it held. */
+  function track(c: Claimed, body: (r: Running) => Promise<Outcome>): Promise<void> {
     const r: Running = { claim: c, handle: null, canceled: false, timedOut: false, aborted: null, holdsCompute: true };
     running.set(c.exeId, r);
     allocated.cpus += c.resources.cpus;
@@ -183,7 +257,7 @@ export function createRunner(deps: {
     return (async () => {
       let outcome: Outcome;
       try {
-        outcome = await execute(r);
+        outcome = await body(r);
       } catch (err) {
         log.error('execution failed in the server', { exeId: c.exeId, err });
         outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, status: 'FAILED', errorName: BUILTIN.unknown };
@@ -198,10 +272,29 @@ export function createRunner(deps: {
       }
       running.delete(c.exeId);
       releaseCompute(r);
-      await executor.cleanup(c.exeId).catch((err) => log.warn('cleaning up an execution directory failed', { exeId: c.exeId, err }));
+      const executor = deps.executors[c.runtime];
+      await executor?.cleanup(c.exeId).catch((err) => log.warn('cleaning up an execution directory failed', { exeId: c.exeId, err }));
       allocated.disk -= c.resources.diskIn + c.resources.diskOut;
       deps.onFreed();
     })();
+  }
+
+  /** Starts supervising a claimed execution; resolves when its outcome is written. */
+  function start(c: Claimed): Promise<void> {
+    return track(c, execute);
+  }
+
+  /**
+   * Supervises an execution that was already running when this process started (a container the
+   * Docker engine kept): no launch, only its end, its timeout (counted from its start) and its outputs.
+   */
+  function adopt(c: Claimed, handle: ExecutionHandle, startedAt: Date | null): Promise<void> {
+    return track(c, async (r) => {
+      const [jt, rev] = await Promise.all([jobType(c.jobTypeId), jobTypes.revision(c.revId)]);
+      const { inputs } = await resolveInputs(c.input, rev.interface).catch(() => ({ inputs: [] as ResolvedInput[] }));
+      const left = c.timeout > 0 ? c.timeout * 1000 - (startedAt ? Date.now() - startedAt.getTime() : 0) : null;
+      return supervise(r, jt, rev, handle, inputs, left);
+    });
   }
 
   /** Kills the running executions of these jobs; their outcome is CANCELED. */
@@ -230,11 +323,14 @@ export function createRunner(deps: {
 
   return {
     start,
+    adopt,
     cancelJobs,
     abort,
     finish: (o: Outcome) => finish.add(o),
     flush: () => finish.flush(),
     running: () => [...running.values()].map((r) => r.claim),
     allocated: (): Resources => ({ ...allocated }),
+    /** Executions running per runtime (for per-node container limits). */
+    countByRuntime: (runtime: Runtime) => [...running.values()].filter((r) => r.claim.runtime === runtime && r.holdsCompute).length,
   };
 }

@@ -13,7 +13,7 @@ import type { QueueService } from '../core/queue/service.ts';
 import type { Db } from '../store/db.ts';
 import type { Logger } from '../log.ts';
 import type { Executor } from '../executors/executor.ts';
-import { type ClusterNode, fits, type Offer } from './placement.ts';
+import { type ClusterNode, fits, type Offer, type Runtime } from './placement.ts';
 import type { Runner } from './runner.ts';
 
 export interface ResourceProvider {
@@ -41,7 +41,7 @@ export function createScheduler(deps: {
   jobs: JobQueries;
   finisher: Finisher;
   runner: Runner;
-  executor: Executor;
+  executors: Partial<Record<Runtime, Executor>>;
   provider: ResourceProvider;
   events: CoreEvents;
   incarnation: string;
@@ -117,17 +117,18 @@ export function createScheduler(deps: {
     }
   }
 
-  /** Ends executions that were RUNNING on the given nodes with `errorName`; kills their processes here first. */
+  /** Ends executions that were RUNNING on the given nodes with `errorName` (but those this process supervises); kills their processes here first. */
   async function recover(nodeList: Node[], errorName: string): Promise<number> {
-    const exes = await deps.jobs.runningOnNodes(nodeList.map((n) => n.id));
+    const supervised = new Set(runner.running().map((c) => c.exeId));
+    const exes = (await deps.jobs.runningOnNodes(nodeList.map((n) => n.id))).filter((e) => !supervised.has(e.id));
     if (!exes.length) return 0;
-    // Processes left behind on this host are killed first, so nothing runs twice at once.
+    // Processes and containers left behind on this host are killed first, so nothing runs twice at once.
     for (const n of nodeList) {
       const ids = exes.filter((e) => e.nodeId === n.id).map((e) => e.id);
       const mine = myNodes.some((m) => m.id === n.id);
-      if (ids.length && (mine || (n.executor === deps.executor.kind && n.hostname === os.hostname() && n.workDir))) {
-        await deps.executor.killOrphans(ids, mine ? undefined : n.workDir!);
-      }
+      if (!ids.length || (!mine && n.hostname !== os.hostname())) continue;
+      if (deps.executors.process && (mine || n.workDir)) await deps.executors.process.killOrphans(ids, mine ? undefined : n.workDir!);
+      if (deps.executors.docker) await deps.executors.docker.killOrphans(ids).catch((err) => log.warn('removing orphan containers failed', { err }));
     }
     const applied = await deps.finisher.apply(exes.map((e) => ({ exeId: e.id, jobId: e.jobId, exeNum: e.exeNum, status: 'FAILED' as const, errorName })));
     if (applied.length) {
@@ -197,9 +198,22 @@ export function createScheduler(deps: {
   };
   const onCanceled = (jobIds: number[]) => runner.cancelJobs(jobIds);
 
+  /** Containers of this node that outlived the previous process are followed again, not lost. */
+  async function adoptSurvivors(): Promise<void> {
+    for (const executor of Object.values(deps.executors)) {
+      if (!executor?.adopt) continue;
+      const live = await deps.jobs.runningOnNodes(myNodes.map((n) => n.id));
+      const handles = await executor.adopt(new Set(live.map((e) => e.id)));
+      if (!handles.size) continue;
+      for (const { claim, started } of await queue.claimsOf([...handles.keys()])) void runner.adopt(claim, handles.get(claim.exeId)!, started);
+      log.info('adopted running executions', { executor: executor.kind, executions: [...handles.keys()] });
+    }
+  }
+
   async function start(): Promise<void> {
     myNodes = await provider.register();
-    // Whatever this node ran before this process started was left behind by a dead predecessor.
+    await adoptSurvivors();
+    // Whatever else this node ran before this process started was left behind by a dead predecessor.
     await recover(myNodes, BUILTIN.schedulerLost);
     stopped = false;
     deps.events.on('queued', onQueued);
@@ -223,7 +237,7 @@ export function createScheduler(deps: {
     if (opts.drain || opts.kill) {
       while (runner.running().length) await new Promise((r) => setTimeout(r, 20));
       await runner.flush();
-      await deps.executor.close();
+      for (const e of Object.values(deps.executors)) await e?.close();
     }
   }
 

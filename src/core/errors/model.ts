@@ -30,4 +30,8 @@ export const BUILTIN = {
   unexpectedMultipleOutputs: 'unexpected-multiple-outputs',
   deletedFile: 'deleted-file',
   missingFile: 'missing-file',
+  missingSetting: 'missing-setting',
+  missingMount: 'missing-mount',
+  dockerTaskLaunch: 'docker-task-launch',
+  pull: 'pull',
 } as const;

@@ -114,6 +114,7 @@ export interface NewProduct {
   dataStarted?: string | null;
   dataEnded?: string | null;
   geometry?: unknown;
+  metaData?: Record<string, unknown> | null;
 }
 
 export interface FileListFilter extends ListRequest {
@@ -193,19 +194,34 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
     const col = <K extends keyof NewProduct>(k: K) => products.map((p) => p[k] ?? null);
     const res = await q.query<{ id: number; file_path: string }>(
       `INSERT INTO scale_file (workspace_id, file_name, file_path, file_type, media_type, file_size, checksum, uuid,
-                               job_id, job_exe_id, job_type_id, job_output, data_started, data_ended, geometry, is_published, published)
-       SELECT ws, fn, fp, 'PRODUCT', mt, fs, ck, md5(fp || clock_timestamp()::text), j, je, jt, jo, ds, de, g, true, now()
+                               job_id, job_exe_id, job_type_id, job_output, data_started, data_ended, geometry, meta_data, is_published, published)
+       SELECT ws, fn, fp, 'PRODUCT', mt, fs, ck, md5(fp || clock_timestamp()::text), j, je, jt, jo, ds, de, g, coalesce(md, '{}'), true, now()
          FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::text[],
-                     $11::timestamptz[], $12::timestamptz[], $13::jsonb[])
-           AS u(ws, fn, fp, mt, fs, ck, j, je, jt, jo, ds, de, g)
+                     $11::timestamptz[], $12::timestamptz[], $13::jsonb[], $14::jsonb[])
+           AS u(ws, fn, fp, mt, fs, ck, j, je, jt, jo, ds, de, g, md)
        RETURNING id, file_path`,
       [col('workspaceId'), col('fileName'), col('filePath'), col('mediaType'), col('fileSize'), col('checksum'), col('jobId'), col('jobExeId'),
-        col('jobTypeId'), col('jobOutput'), col('dataStarted'), col('dataEnded'), products.map((p) => (p.geometry == null ? null : JSON.stringify(p.geometry)))],
+        col('jobTypeId'), col('jobOutput'), col('dataStarted'), col('dataEnded'), products.map((p) => (p.geometry == null ? null : JSON.stringify(p.geometry))),
+        products.map((p) => (p.metaData == null ? null : JSON.stringify(p.metaData)))],
     );
     // Product paths are unique (they include the execution id), so they identify the new rows.
     const byPath = new Map(res.rows.map((r) => [r.file_path, r.id]));
     return products.map((p) => byPath.get(p.filePath)!);
   }
 
-  return { get, getMany, list, upload, open, insertProducts };
+  /** Applies input side-cars: what a job learned about its (source) input files. */
+  async function updateMetadata(updates: { fileId: number; geometry?: unknown; dataStarted?: string | null; dataEnded?: string | null; dataTypes?: string[]; metaData?: Record<string, unknown> }[]): Promise<void> {
+    for (const u of updates) {
+      await db.query(
+        `UPDATE scale_file SET geometry = coalesce($2::jsonb, geometry), data_started = coalesce($3::timestamptz, data_started),
+                data_ended = coalesce($4::timestamptz, data_ended), data_type_tags = coalesce($5::jsonb, data_type_tags),
+                meta_data = meta_data || coalesce($6::jsonb, '{}'), last_modified = now()
+          WHERE id = $1`,
+        [u.fileId, u.geometry == null ? null : JSON.stringify(u.geometry), u.dataStarted ?? null, u.dataEnded ?? null,
+          u.dataTypes ? JSON.stringify(u.dataTypes) : null, u.metaData ? JSON.stringify(u.metaData) : null],
+      );
+    }
+  }
+
+  return { get, getMany, list, upload, open, insertProducts, updateMetadata };
 }

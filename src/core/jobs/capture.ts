@@ -20,6 +20,8 @@ export interface CapturedFile {
   relPath: string;
   mediaType: string;
   geo: GeoMetadata | null;
+  /** Free-form properties of a SEED side-car, kept as the product's meta_data. */
+  metaData?: Record<string, unknown>;
 }
 
 export type CaptureResult =

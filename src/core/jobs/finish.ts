@@ -30,6 +30,8 @@ export interface Outcome {
   jobCompleted?: Date | null;
   /** Output files already stored in their workspaces (COMPLETED only). */
   products?: (NewProduct & { kind: 'file' | 'files' })[];
+  /** JSON outputs (SEED seed.outputs.json), by output name. */
+  jsonValues?: Record<string, unknown>;
   resultsManifest?: unknown;
   logPath?: string | null;
 }
@@ -93,7 +95,13 @@ export function createFinisher({ db, errors, files }: { db: Db; errors: ErrorSer
       entry.ids.push(ids.get(p)!);
       byOutput.set(p.jobOutput, entry);
     }
-    return { version: '1.0', output_data: [...byOutput].map(([name, e]) => (e.kind === 'files' ? { name, file_ids: e.ids } : { name, file_id: e.ids[0] })) };
+    return {
+      version: '1.0',
+      output_data: [
+        ...[...byOutput].map(([name, e]) => (e.kind === 'files' ? { name, file_ids: e.ids } : { name, file_id: e.ids[0] })),
+        ...Object.entries(o.jsonValues ?? {}).map(([name, value]) => ({ name, value })),
+      ],
+    };
   }
 
   async function run(q: Queryable, outcomes: Outcome[], productIds: Map<NewProduct, number>, errorOf: Map<string, { id: number; retry: boolean }>): Promise<Applied[]> {

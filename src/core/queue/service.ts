@@ -2,7 +2,7 @@
 // FOR UPDATE SKIP LOCKED, so processes sharing a database never take the same job, and turns the
 // placed ones into RUNNING executions in the same transaction.
 import { type Db, statement } from '../../store/db.ts';
-import { type Candidate, type ClusterNode, type Offer, type WaitReason, fits, place } from '../../scheduler/placement.ts';
+import { type Candidate, type ClusterNode, type Offer, type Runtime, type WaitReason, fits, place } from '../../scheduler/placement.ts';
 import type { Resources } from '../nodes/service.ts';
 
 export interface Claimed {
@@ -15,6 +15,10 @@ export interface Claimed {
   input: any;
   timeout: number;
   resources: { cpus: number; mem: number; diskIn: number; diskOut: number };
+  runtime: Runtime;
+  dockerImage: string | null;
+  /** The job's v6 configuration (SEED: output workspaces, non-secret settings, mounts). */
+  configuration: Record<string, any> | null;
 }
 
 export interface ClaimResult {
@@ -81,8 +85,9 @@ const START_EXECUTIONS = statement(
      UPDATE job SET status = 'RUNNING', num_exes = u.n, started = coalesce(job.started, now()), error_id = NULL,
             last_status_change = now(), last_modified = now()
        FROM u WHERE job.id = u.j AND job.id = ANY($1::bigint[])
-     RETURNING job.id, job.input, job.job_type_rev_id)
-   SELECT x.id AS exe_id, jr.id AS job_id, jr.input, jr.job_type_rev_id FROM x JOIN jr ON jr.id = x.job_id`,
+     RETURNING job.id, job.input, job.job_type_rev_id, job.runtime, job.docker_image, job.configuration)
+   SELECT x.id AS exe_id, jr.id AS job_id, jr.input, jr.job_type_rev_id, jr.runtime, jr.docker_image, jr.configuration
+     FROM x JOIN jr ON jr.id = x.job_id`,
 );
 
 /** Jobs no node could run as things stand: they neither take room nor tell how much room is needed. */
@@ -186,10 +191,32 @@ export function createQueueService({ db }: { db: Db }) {
           input: m.input,
           timeout: p.row.timeout,
           resources: { cpus: p.row.cpus, mem: p.row.mem, diskIn: p.row.disk_in, diskOut: p.row.disk_out },
+          runtime: m.runtime,
+          dockerImage: m.docker_image,
+          configuration: m.configuration,
         };
       });
       return { claimed, waiting, smallestNeed, roomLeft };
     });
+  }
+
+  /** The claims of executions already running (to supervise them again after a restart). */
+  async function claimsOf(exeIds: number[]): Promise<{ claim: Claimed; started: Date | null }[]> {
+    if (!exeIds.length) return [];
+    const res = await db.query(
+      `SELECT x.id AS exe_id, x.job_id, x.exe_num, x.node_id, x.job_type_id, x.timeout, x.started, x.cpus_scheduled, x.mem_scheduled,
+              x.disk_in_scheduled, x.disk_out_scheduled, j.job_type_rev_id, j.input, j.runtime, j.docker_image, j.configuration
+         FROM job_exe x JOIN job j ON j.id = x.job_id WHERE x.id = ANY($1::bigint[]) AND x.status = 'RUNNING'`,
+      [exeIds],
+    );
+    return res.rows.map((r) => ({
+      started: r.started,
+      claim: {
+        exeId: r.exe_id, jobId: r.job_id, exeNum: r.exe_num, nodeId: r.node_id, jobTypeId: r.job_type_id, revId: r.job_type_rev_id, input: r.input,
+        timeout: r.timeout, resources: { cpus: r.cpus_scheduled, mem: r.mem_scheduled, diskIn: r.disk_in_scheduled, diskOut: r.disk_out_scheduled },
+        runtime: r.runtime, dockerImage: r.docker_image, configuration: r.configuration,
+      },
+    }));
   }
 
   async function depth(): Promise<number> {
@@ -285,5 +312,5 @@ export function createQueueService({ db }: { db: Db }) {
     return { count: res.rows[0]?.total ?? 0, rows: res.rows.map((r) => ({ time: r.measured, pending: r.pending, queued: r.queued, running: r.running })) };
   }
 
-  return { claim, depth, status, explain, recordLoad, load };
+  return { claim, claimsOf, depth, status, explain, recordLoad, load };
 }

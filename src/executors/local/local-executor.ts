@@ -7,18 +7,13 @@
 // the launcher process (launcher-process.mjs) starts it, so the server itself never forks.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { buildArgs, splitWords } from '../command.ts';
+import { runContract } from '../contract.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, RunResult } from '../executor.ts';
 import { Launcher } from './launcher.ts';
 import { processStart } from './launcher-process.mjs';
 
 /** Server environment variables a job may see; everything else (credentials, DATABASE_URL) stays out. */
 const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
-
-/** SEED's name normalisation: upper case, '-' to '_', anything else outside [A-Z0-9_] dropped. */
-export function envName(name: string): string {
-  return name.toUpperCase().replace(/-/g, '_').replace(/[^A-Z0-9_]/g, '');
-}
 
 export class LocalExecutor implements Executor {
   readonly kind = 'local';
@@ -55,51 +50,34 @@ export class LocalExecutor implements Executor {
 
     const done = (async (): Promise<RunResult> => {
       const outputDir = path.join(exeDir, 'output');
+      const inputRoot = path.join(exeDir, 'input');
+      const contract = runContract(spec, {
+        inputDir: (name) => path.join(inputRoot, name),
+        inputFile: (name, file) => path.join(inputRoot, name, file),
+        outputDir,
+        inputMetadata: path.join(inputRoot, 'scale-input-metadata.json'),
+      });
+      const commandLine = contract.argv.join(' ');
+      const failed = (message: string): RunResult => ({ exitCode: null, signal: null, launchError: message, outputDir, artifacts: [], commandLine, jobStarted: null, jobCompleted: new Date() });
+      if (contract.failure) return { ...failed(contract.failure.message), failWith: contract.failure.error };
+      if (!contract.argv.length) return failed('the command is empty');
       const env: Record<string, string> = {};
       for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-      const values = new Map<string, string | null>([['job_output_dir', outputDir]]);
-      let commandLine = '';
-      let argv: string[] = [];
-      const failed = (message: string): RunResult => ({ exitCode: null, signal: null, launchError: message, outputDir, artifacts: [], commandLine, jobStarted: null, jobCompleted: new Date() });
+      Object.assign(env, contract.env);
       try {
         await fs.mkdir(outputDir, { recursive: true });
-        for (const input of spec.inputs) {
-          let value: string;
-          if (input.kind === 'property') value = input.value;
-          else if (input.kind === 'json') value = typeof input.value === 'string' ? input.value : JSON.stringify(input.value);
-          else {
-            const inputDir = path.join(exeDir, 'input', input.name);
-            await fs.mkdir(inputDir, { recursive: true });
-            const used = new Set<string>();
-            const paths: string[] = [];
-            for (const f of input.files) {
-              // Two files of one input may share a name; Scale prefixes the file id then.
-              const local = used.has(f.fileName) ? `${f.id}.${f.fileName}` : f.fileName;
-              used.add(local);
-              const p = path.join(inputDir, local);
-              await fs.symlink(f.localPath, p);
-              paths.push(p);
-            }
-            value = input.kind === 'file' ? paths[0] : inputDir;
-          }
-          values.set(input.name, value);
-          env[envName(input.name)] = value;
+        for (const f of contract.files) {
+          await fs.mkdir(path.dirname(f.path), { recursive: true });
+          await fs.symlink(f.localPath, f.path);
         }
-        Object.assign(env, {
-          OUTPUT_DIR: outputDir,
-          ALLOCATED_CPUS: String(spec.resources.cpus),
-          ALLOCATED_MEM: String(spec.resources.mem),
-          ALLOCATED_DISK: String(spec.resources.disk),
-          SCALE_JOB_ID: String(spec.jobId),
-          SCALE_EXE_NUM: String(spec.exeNum),
-          SCALE_JOB_EXE_ID: String(spec.exeId),
-        });
-        argv = [...splitWords(spec.iface.command), ...buildArgs(spec.iface.commandArguments, values)];
-        commandLine = argv.join(' ');
-        if (!argv.length) return failed('the command is empty');
+        if (spec.inputMetadata !== undefined) {
+          await fs.mkdir(inputRoot, { recursive: true });
+          await fs.writeFile(path.join(inputRoot, 'scale-input-metadata.json'), JSON.stringify(spec.inputMetadata));
+        }
       } catch (err) {
         return failed((err as Error).message);
       }
+      const argv = contract.argv;
       if (killed) return failed('killed before it started');
       launched = true;
       const end = await this.launcher.run({ id: spec.exeId, cmd: argv[0], args: argv.slice(1), cwd: exeDir, env, log: logPath, pidFile: path.join(exeDir, 'pid') });

@@ -1,8 +1,9 @@
 // The local node: this machine (or a share of it) as one node of the cluster, owned by this process.
+// It offers the runtimes this process has: child processes, and containers when a Docker engine answers.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import type { Node, NodeService, Resources } from '../../core/nodes/service.ts';
-import type { Offer } from '../../scheduler/placement.ts';
+import type { Offer, Runtime } from '../../scheduler/placement.ts';
 import type { ResourceProvider } from '../../scheduler/scheduler.ts';
 
 const MIB = 1024 * 1024;
@@ -27,14 +28,18 @@ export function createLocalNodeProvider(deps: {
   name: string;
   port: number | null;
   total: () => Promise<Resources>;
+  runtimes: Runtime[];
   incarnation: string;
   workDir: string;
+  /** Free slots per runtime now (containers in flight), when limited. */
+  slots?: () => Partial<Record<Runtime, number>>;
 }): ResourceProvider {
   let node: Node | null = null;
   return {
     async register() {
       node = await deps.nodes.register({
-        hostname: os.hostname(), port: deps.port, slaveId: deps.name, executor: 'local', total: await deps.total(), incarnation: deps.incarnation, workDir: deps.workDir,
+        hostname: os.hostname(), port: deps.port, slaveId: deps.name, executor: deps.runtimes.includes('process') ? 'local' : 'docker', total: await deps.total(), runtimes: deps.runtimes,
+        incarnation: deps.incarnation, workDir: deps.workDir,
       });
       return [node];
     },
@@ -42,7 +47,8 @@ export function createLocalNodeProvider(deps: {
     async offers(allocated: Resources): Promise<Offer[]> {
       if (!node) return [];
       const total = node.total;
-      return [{ nodeId: node.id, total, runtimes: node.runtimes, free: { cpus: total.cpus - allocated.cpus, mem: total.mem - allocated.mem, disk: total.disk - allocated.disk } }];
+      const free = { cpus: total.cpus - allocated.cpus, mem: total.mem - allocated.mem, disk: total.disk - allocated.disk };
+      return [{ nodeId: node.id, total, runtimes: node.runtimes, free, slots: deps.slots?.() }];
     },
   };
 }

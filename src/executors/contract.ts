@@ -1,0 +1,119 @@
+// The run contract: what a command sees when it runs (seed 001 and the SEED 1.0 spec, Scale job
+// interface 1.0 for older job types), computed once for every executor. Each executor says only
+// where things live (a Layout: host paths for a child process, container paths for Docker) and then
+// stages the files and runs the argv with the environment given here.
+import { normalizeName } from '../../seed-mapping/seed-manifest.ts';
+import { BUILTIN } from '../core/errors/model.ts';
+import { buildArgs, splitWords } from './command.ts';
+import type { LaunchSpec } from './executor.ts';
+
+export interface Layout {
+  /** Directory of a multiple-file input. */
+  inputDir(input: string): string;
+  /** Path of one file of an input. */
+  inputFile(input: string, fileName: string): string;
+  outputDir: string;
+  /** The INPUT_METADATA JSON document. */
+  inputMetadata: string;
+}
+
+export interface StagedFile {
+  input: string;
+  fileId: number;
+  /** Where the file is on this machine. */
+  localPath: string;
+  /** Where the command sees it (in the Layout). */
+  path: string;
+}
+
+export interface Contract {
+  argv: string[];
+  env: Record<string, string>;
+  files: StagedFile[];
+  /** Mounts the command needs: container path, and what to bind there. */
+  mounts: { name: string; path: string; mode: 'ro' | 'rw'; source: { type: string; host_path?: string; driver?: string; driver_opts?: Record<string, string> } }[];
+  /** Set when the contract cannot be met (a setting or mount without a value): the execution fails with it. */
+  failure?: { error: string; message: string };
+}
+
+/** A value as an environment variable: strings as they are, anything else as JSON. */
+export function envValue(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(\/#\/([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/**
+ * Expands `$VAR`, `${VAR}` and `${VAR/#/prefix}` (the prefix only when VAR is set) in a SEED
+ * interface command, word by word and without a shell: a value with spaces stays one argument.
+ * Variables in `unset` (optional inputs not given) expand to nothing; unknown ones stay as written.
+ */
+export function expandSeedCommand(template: string, env: Record<string, string>, unset: Set<string>): string[] {
+  const out: string[] = [];
+  for (const word of template.split(/\s+/).filter(Boolean)) {
+    const expanded = word.replace(VAR, (whole, braced: string | undefined, prefixPart: string | undefined, prefix: string | undefined, bare: string | undefined) => {
+      const name = (braced ?? bare)!;
+      if (env[name] !== undefined) return prefixPart !== undefined ? `${prefix}${env[name]}` : env[name];
+      return unset.has(name) ? '' : whole;
+    });
+    if (expanded !== '') out.push(expanded);
+  }
+  return out;
+}
+
+export function runContract(spec: LaunchSpec, layout: Layout): Contract {
+  const env: Record<string, string> = {};
+  const files: StagedFile[] = [];
+  const values = new Map<string, string | null>([['job_output_dir', layout.outputDir]]);
+  const seed = spec.iface.format === 'seed';
+  for (const input of spec.inputs) {
+    let value: string;
+    if (input.kind === 'property') value = input.value;
+    else if (input.kind === 'json') value = envValue(input.value);
+    else {
+      const used = new Set<string>();
+      const paths: string[] = [];
+      for (const f of input.files) {
+        // Two files of one input may share a name; Scale prefixes the file id then.
+        const local = used.has(f.fileName) ? `${f.id}.${f.fileName}` : f.fileName;
+        used.add(local);
+        const p = layout.inputFile(input.name, local);
+        files.push({ input: input.name, fileId: f.id, localPath: f.localPath, path: p });
+        paths.push(p);
+      }
+      value = input.kind === 'file' ? paths[0] : layout.inputDir(input.name);
+    }
+    values.set(input.name, value);
+    env[normalizeName(input.name)] = value;
+  }
+  env.OUTPUT_DIR = layout.outputDir;
+  if (seed) env.INPUT_METADATA = layout.inputMetadata;
+  for (const [name, amount] of Object.entries(spec.resources)) env[`ALLOCATED_${normalizeName(name)}`] = String(amount);
+  Object.assign(env, { SCALE_JOB_ID: String(spec.jobId), SCALE_EXE_NUM: String(spec.exeNum), SCALE_JOB_EXE_ID: String(spec.exeId) });
+
+  let failure: Contract['failure'];
+  for (const s of spec.iface.settings ?? []) {
+    const v = spec.settings?.[s.name];
+    if (v === undefined) failure ??= { error: BUILTIN.missingSetting, message: `setting ${s.name} has no value in the job type's configuration` };
+    else env[normalizeName(s.name)] = v;
+  }
+  const mounts: Contract['mounts'] = [];
+  for (const m of spec.iface.mounts ?? []) {
+    const source = spec.mounts?.[m.name];
+    if (!source) failure ??= { error: BUILTIN.missingMount, message: `mount ${m.name} is not configured` };
+    else {
+      mounts.push({ name: m.name, path: m.path, mode: m.mode, source });
+      env[normalizeName(m.name)] = m.path;
+    }
+  }
+
+  let argv: string[];
+  if (seed) {
+    const given = new Set(spec.inputs.map((i) => normalizeName(i.name)));
+    const unset = new Set(spec.iface.inputs.filter((i) => !given.has(normalizeName(i.name))).map((i) => normalizeName(i.name)));
+    argv = expandSeedCommand(spec.iface.commandArguments, env, unset);
+  } else {
+    argv = [...splitWords(spec.iface.command), ...buildArgs(spec.iface.commandArguments, values)];
+  }
+  return { argv, env, files, mounts, failure };
+}

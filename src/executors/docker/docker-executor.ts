@@ -1,0 +1,231 @@
+// Docker executor: runs an execution as a container on a Docker engine, through its API (dockerode,
+// never the docker CLI). Layout inside the container, as Scale's (seed 001):
+//   /scale/input_data/<INPUT>/<file>            each input file, bound read-only from its workspace
+//   /scale/input_data/scale-input-metadata.json  INPUT_METADATA
+//   /scale/output_data                           OUTPUT_DIR, bound read-write from executions/<id>/output
+// Containers carry labels with the node and the execution id, so a restarted server finds the
+// ones still running and adopts them instead of leaking them.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { type Contract, runContract } from '../contract.ts';
+import type { ExecutionHandle, Executor, LaunchSpec, RunResult } from '../executor.ts';
+import { createLogWriter } from '../logs.ts';
+
+export const LABEL_NODE = 'scale-node';
+export const LABEL_EXE = 'scale-job-exe-id';
+const IN = '/scale/input_data';
+const OUT = '/scale/output_data';
+const MIB = 1024 * 1024;
+
+export class DockerExecutor implements Executor {
+  readonly kind = 'docker';
+  /** Image pulls under way, so each image is pulled once per node, not once per job. */
+  private readonly pulls = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly dir: string,
+    private readonly killGraceMs: number,
+    /** The node this executor serves, written on every container it creates. */
+    private readonly node: string,
+  ) {}
+
+  exeDir(exeId: number): string {
+    return path.join(this.dir, String(exeId));
+  }
+
+  /** Makes sure the image is on the engine, pulling it (once) when it is not. */
+  async ensureImage(image: string): Promise<void> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return;
+    } catch (err: any) {
+      if (err?.statusCode !== 404) throw err;
+    }
+    let pull = this.pulls.get(image);
+    if (!pull) {
+      pull = (async () => {
+        const stream = await this.docker.pull(image);
+        await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+      })().finally(() => this.pulls.delete(image));
+      this.pulls.set(image, pull);
+    }
+    await pull;
+  }
+
+  private createOptions(spec: LaunchSpec, contract: Contract, exeDir: string): Docker.ContainerCreateOptions {
+    const binds = [`${path.join(exeDir, 'input')}:${IN}:ro`, `${path.join(exeDir, 'output')}:${OUT}:rw`, ...contract.files.map((f) => `${f.localPath}:${f.path}:ro`)];
+    const mounts: Docker.MountSettings[] = [];
+    for (const m of contract.mounts) {
+      if (m.source.type === 'host') binds.push(`${m.source.host_path}:${m.path}:${m.mode}`);
+      else mounts.push({ Type: 'volume', Target: m.path, ReadOnly: m.mode === 'ro', VolumeOptions: { DriverConfig: { Name: m.source.driver!, Options: m.source.driver_opts ?? {} } } } as Docker.MountSettings);
+    }
+    const shm = spec.resources.sharedMem ?? spec.resources.sharedmem;
+    return {
+      Image: spec.image!,
+      // An empty SEED command runs the image's own CMD.
+      Cmd: contract.argv.length ? contract.argv : undefined,
+      Env: Object.entries(contract.env).map(([k, v]) => `${k}=${v}`),
+      Labels: {
+        [LABEL_NODE]: this.node,
+        [LABEL_EXE]: String(spec.exeId),
+        'scale-job-id': String(spec.jobId),
+        'scale-job-type-name': spec.jobTypeName,
+        'scale-job-type-version': spec.jobTypeVersion,
+      },
+      HostConfig: {
+        Binds: binds,
+        Mounts: mounts.length ? mounts : undefined,
+        NanoCpus: Math.max(1, Math.round((spec.resources.cpus ?? 1) * 1e9)),
+        // Docker refuses less than 6 MiB.
+        Memory: Math.max(6, Math.ceil(spec.resources.mem ?? 64)) * MIB,
+        ShmSize: shm ? Math.ceil(shm) * MIB : undefined,
+      },
+    };
+  }
+
+  /** Follows a started container to its end: logs into the log file, then its exit code. */
+  private async follow(container: Docker.Container, logPath: string): Promise<{ exitCode: number | null; artifacts: { name: string; path: string }[] }> {
+    const artifacts: { name: string; path: string }[] = [];
+    const log = createLogWriter(logPath, (line) => {
+      const a = /^ARTIFACT:([^:]+):(.+)$/.exec(line);
+      if (a) artifacts.push({ name: a[1], path: a[2].trim().replace(new RegExp(`^${OUT}/?`), '') });
+    });
+    const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+    const out = new PassThrough();
+    const err = new PassThrough();
+    out.on('data', (c: Buffer) => log.write('stdout', c));
+    err.on('data', (c: Buffer) => log.write('stderr', c));
+    this.docker.modem.demuxStream(stream, out, err);
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', resolve);
+    });
+    const waited = await container.wait();
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+    await log.close();
+    return { exitCode: typeof waited?.StatusCode === 'number' ? waited.StatusCode : null, artifacts };
+  }
+
+  private handleFor(exeId: number, logPath: string, run: (state: { container: Docker.Container | null; killed: boolean }) => Promise<RunResult>): ExecutionHandle {
+    const state = { container: null as Docker.Container | null, killed: false };
+    const kill = () => {
+      state.killed = true;
+      const c = state.container;
+      if (!c) return;
+      c.kill({ signal: 'SIGTERM' }).catch(() => {});
+      const t = setTimeout(() => c.kill({ signal: 'SIGKILL' }).catch(() => {}), this.killGraceMs);
+      t.unref();
+    };
+    return { done: run(state), kill, logPath };
+  }
+
+  launch(spec: LaunchSpec): ExecutionHandle {
+    const exeDir = this.exeDir(spec.exeId);
+    const logPath = path.join(exeDir, 'log');
+    const outputDir = path.join(exeDir, 'output');
+    return this.handleFor(spec.exeId, logPath, async (state) => {
+      const contract = runContract(spec, {
+        inputDir: (name) => `${IN}/${name}`,
+        inputFile: (name, file) => `${IN}/${name}/${file}`,
+        outputDir: OUT,
+        inputMetadata: `${IN}/scale-input-metadata.json`,
+      });
+      const commandLine = contract.argv.join(' ');
+      const failed = (message: string, extra: Partial<RunResult> = {}): RunResult => ({
+        exitCode: null, signal: null, launchError: message, outputDir, artifacts: [], commandLine, jobStarted: null, jobCompleted: new Date(), ...extra,
+      });
+      if (contract.failure) return failed(contract.failure.message, { failWith: contract.failure.error });
+      if (!spec.image) return failed('the job has no Docker image');
+      let container: Docker.Container | null = null;
+      try {
+        const inputDir = path.join(exeDir, 'input');
+        await fs.mkdir(outputDir, { recursive: true });
+        await fs.mkdir(inputDir, { recursive: true });
+        // The container writes as whoever its image says; let it write its outputs.
+        await fs.chmod(outputDir, 0o777);
+        await fs.writeFile(path.join(inputDir, 'scale-input-metadata.json'), JSON.stringify(spec.inputMetadata ?? { JOB: {}, RECIPE: {} }));
+        // Mount points for the input files, so the engine binds onto files that exist.
+        for (const f of contract.files) {
+          const host = path.join(inputDir, path.relative(IN, f.path));
+          await fs.mkdir(path.dirname(host), { recursive: true });
+          await fs.writeFile(host, '');
+        }
+        await this.ensureImage(spec.image);
+        if (state.killed) return failed('killed before it started');
+        container = await this.docker.createContainer(this.createOptions(spec, contract, exeDir));
+        state.container = container;
+        if (state.killed) throw new Error('killed before it started');
+        await container.start();
+      } catch (err: any) {
+        if (container) await container.remove({ force: true }).catch(() => {});
+        const message = err?.json?.message ?? err?.message ?? String(err);
+        return failed(message, { failWith: /pull|not found|manifest unknown|repository/i.test(message) && !container ? 'pull' : 'docker-task-launch' });
+      }
+      const jobStarted = new Date();
+      try {
+        const end = await this.follow(container, logPath);
+        return { exitCode: end.exitCode, signal: null, launchError: null, outputDir, artifacts: end.artifacts, commandLine, jobStarted, jobCompleted: new Date() };
+      } finally {
+        await container.remove({ force: true }).catch(() => {});
+      }
+    });
+  }
+
+  /**
+   * Containers this node's executions left running when the server stopped: each becomes an
+   * execution handle again (its log followed, its end awaited), keyed by execution id.
+   * Containers of executions not in `live` are removed.
+   */
+  async adopt(live: Set<number>): Promise<Map<number, ExecutionHandle>> {
+    const adopted = new Map<number, ExecutionHandle>();
+    const list = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_NODE}=${this.node}`] }) });
+    for (const info of list) {
+      const exeId = Number(info.Labels?.[LABEL_EXE]);
+      const container = this.docker.getContainer(info.Id);
+      if (!live.has(exeId)) {
+        await container.remove({ force: true }).catch(() => {});
+        continue;
+      }
+      const exeDir = this.exeDir(exeId);
+      const handle = this.handleFor(exeId, path.join(exeDir, 'log'), async (state) => {
+        state.container = container;
+        const startedAt = info.Created ? new Date(info.Created * 1000) : null;
+        try {
+          // The engine keeps the whole log; write it again from the start.
+          await fs.rm(path.join(exeDir, 'log'), { force: true });
+          const end = await this.follow(container, path.join(exeDir, 'log'));
+          return { exitCode: end.exitCode, signal: null, launchError: null, outputDir: path.join(exeDir, 'output'), artifacts: end.artifacts, commandLine: info.Command ?? '', jobStarted: startedAt, jobCompleted: new Date() };
+        } finally {
+          await container.remove({ force: true }).catch(() => {});
+        }
+      });
+      adopted.set(exeId, handle);
+    }
+    return adopted;
+  }
+
+  async cleanup(exeId: number): Promise<void> {
+    const exeDir = this.exeDir(exeId);
+    await Promise.all(['input', 'output'].map((p) => fs.rm(path.join(exeDir, p), { recursive: true, force: true })));
+  }
+
+  /** Removes the containers of these executions, whichever node made them (execution ids are unique). */
+  async killOrphans(exeIds: number[]): Promise<number> {
+    if (!exeIds.length) return 0;
+    const list = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [LABEL_EXE] }) });
+    const wanted = new Set(exeIds);
+    let n = 0;
+    for (const info of list) {
+      if (!wanted.has(Number(info.Labels?.[LABEL_EXE]))) continue;
+      await this.docker.getContainer(info.Id).remove({ force: true }).catch(() => {});
+      n++;
+    }
+    return n;
+  }
+
+  async close(): Promise<void> {}
+}
