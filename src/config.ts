@@ -22,6 +22,8 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_DB_POOL_MAX', default: '10', help: 'Maximum PostgreSQL connections per process' },
   { env: 'SCALE_EXECUTOR', default: 'auto', help: 'Where jobs run: local (child processes), docker (containers on the Docker engine), auto (both when a Docker engine answers)' },
   { env: 'DOCKER_HOST', default: '', help: 'Docker engine to run SEED images on (unix:///path or tcp://host:port; default: /var/run/docker.sock)' },
+  { env: 'SCALE_REGISTRY', default: '', help: 'Docker registry (HTTP API v2) SEED images are read from and imported by scan-registry, e.g. http://localhost:5000' },
+  { env: 'SCALE_REGISTRY_AUTH', default: '', help: 'user:password for the registry, when it asks for basic authentication' },
   { env: 'SCALE_DOCKER_MAX_CONTAINERS', default: '16', help: 'Containers a node runs at once at most (Scale nodes degraded past ~20 concurrent creations)' },
   { env: 'SCALE_NODE_NAME', default: '', help: 'Name of this process\'s node; defaults to <hostname>:<PORT>' },
   { env: 'SCALE_NODE_CPUS', default: '', help: 'CPUs the local node offers (default: the machine\'s CPU count)' },
@@ -50,6 +52,8 @@ export interface Config {
   executor: 'local' | 'docker' | 'auto';
   dockerHost: string | null;
   dockerMaxContainers: number;
+  registry: string | null;
+  registryAuth: string | null;
   nodeName: string;
   nodeCpus: number | null;
   nodeMem: number | null;
@@ -101,6 +105,17 @@ export function databaseUrlFrom(env: NodeJS.ProcessEnv): string | null {
   return `postgres://${auth}@${host}:${get(env, 'SCALE_DB_PORT')}/${encodeURIComponent(get(env, 'SCALE_DB_NAME'))}`;
 }
 
+function registryUrl(raw: string): string | null {
+  if (!raw) return null;
+  const url = /^https?:\/\//.test(raw) ? raw : `http://${raw}`;
+  try {
+    new URL(url);
+  } catch {
+    throw new ConfigError(`SCALE_REGISTRY=${raw} is not a URL`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = num(env, 'PORT', { min: 0, integer: true });
   const executor = get(env, 'SCALE_EXECUTOR');
@@ -122,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     executor,
     dockerHost,
     dockerMaxContainers: num(env, 'SCALE_DOCKER_MAX_CONTAINERS', { min: 1, integer: true }),
+    registry: registryUrl(get(env, 'SCALE_REGISTRY')),
+    registryAuth: get(env, 'SCALE_REGISTRY_AUTH') || null,
     nodeName: get(env, 'SCALE_NODE_NAME') || `${os.hostname()}:${port}`,
     nodeCpus: optionalNum(env, 'SCALE_NODE_CPUS'),
     nodeMem: optionalNum(env, 'SCALE_NODE_MEM'),

@@ -50,7 +50,14 @@ function load(): Map<string, { schema: any; draft04: boolean }> {
 function instance(draft04: boolean): Ajv {
   // Upstream schemas carry keywords such as "default" and "description" in odd places; accept them verbatim.
   const opts = { allErrors: true, strict: false, allowUnionTypes: true };
-  if (draft04) return (ajv04 ??= addFormats(new Ajv04(opts)));
+  if (draft04) {
+    if (!ajv04) {
+      ajv04 = addFormats(new Ajv04(opts));
+      // Draft-04 schemas name themselves with `id`; all are registered so they can refer to each other.
+      for (const { schema, draft04: d4 } of new Set(load().values())) if (d4 && typeof schema.id === 'string') ajv04.addSchema(schema);
+    }
+    return ajv04;
+  }
   if (!ajv07) {
     ajv07 = addFormats(new Ajv(opts));
     for (const { schema, draft04: d4 } of new Set(load().values())) if (!d4 && typeof schema.$id === 'string') ajv07.addSchema(schema);
@@ -64,7 +71,8 @@ function validator(id: string): ValidateFunction {
     const entry = load().get(id);
     if (!entry) throw new Error(`no schema ${id} under ${SCHEMAS_DIR}`);
     const ajv = instance(entry.draft04);
-    const compiledFn: ValidateFunction = (entry.schema.$id && ajv.getSchema(entry.schema.$id)) || ajv.compile(entry.schema);
+    const key = entry.schema.$id ?? (entry.draft04 ? entry.schema.id : undefined);
+    const compiledFn: ValidateFunction = (key && ajv.getSchema(key)) || ajv.compile(entry.schema);
     compiled.set(id, compiledFn);
     fn = compiledFn;
   }

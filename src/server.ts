@@ -10,6 +10,7 @@ import { createLocalNodeProvider, machineResources } from './executors/local/loc
 import { LocalExecutor } from './executors/local/local-executor.ts';
 import { DockerExecutor } from './executors/docker/docker-executor.ts';
 import { connectDocker, engineResources } from './executors/docker/engine.ts';
+import { manifestReader, registryClient } from './executors/docker/images.ts';
 import type { Executor } from './executors/executor.ts';
 import type { Runtime } from './scheduler/placement.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -36,7 +37,11 @@ export interface Server {
 export async function buildServer(config: Config, opts: { db?: Db; listen?: boolean; log?: Logger } = {}): Promise<Server> {
   const log = opts.log ?? createLogger({ service: 'scale-ades' });
   const db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }));
+  // A Docker engine serves the docker runtime and reads SEED labels; a registry serves discovery.
+  const docker = await connectDocker(config.dockerHost);
+  const registry = config.registry ? registryClient(config.registry, { auth: config.registryAuth }) : null;
   const core = await createCore(db, {
+    manifests: docker || registry ? manifestReader(docker, registry) : null,
     workspaceRoots: config.workspaceRoots, nodeLostSeconds: config.nodeLostSeconds, defaultWorkspaceName: () => config.defaultWorkspace,
     secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }),
   });
@@ -49,9 +54,8 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
     const incarnation = randomUUID();
     const executors: Partial<Record<Runtime, Executor>> = {};
     if (config.executor !== 'docker') executors.process = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000);
-    const docker = config.executor === 'local' ? null : await connectDocker(config.dockerHost);
     if (config.executor === 'docker' && !docker) throw new Error(`SCALE_EXECUTOR=docker but no Docker engine answers at ${config.dockerHost ?? '/var/run/docker.sock'}`);
-    if (docker) executors.docker = new DockerExecutor(docker, executionsDir, config.killGraceSeconds * 1000, config.nodeName);
+    if (docker && config.executor !== 'local') executors.docker = new DockerExecutor(docker, executionsDir, config.killGraceSeconds * 1000, config.nodeName);
     log.info('executors', { runtimes: Object.keys(executors) });
     const runner = createRunner({
       executors, jobTypes: core.jobTypes, secretSettings: (id) => core.seedJobTypes.secretSettings(id), files: core.files, workspaces: core.workspaces,
@@ -63,7 +67,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
       runtimes: Object.keys(executors) as Runtime[],
       // A docker-only node is the engine: its resources are what the engine reports.
       total: async () => (executors.process || !docker ? machine() : { ...(await machine()), ...(await engineResources(docker)) }),
-      slots: () => (docker ? { docker: config.dockerMaxContainers - runner.countByRuntime('docker') } : {}),
+      slots: () => (executors.docker ? { docker: config.dockerMaxContainers - runner.countByRuntime('docker') } : {}),
     });
     scheduler = createScheduler({
       db, nodes: core.nodes, queue: core.queue, jobs: core.jobQueries, finisher: core.finisher, runner, executors, provider,
@@ -78,7 +82,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
 
   const app = createApp(core, {
     maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, executionsDir, nodeLostSeconds: config.nodeLostSeconds,
-    defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, log: log.child({ component: 'http' }),
+    defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, registry, log: log.child({ component: 'http' }),
   });
 
   let server: http.Server | null = null;

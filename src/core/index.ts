@@ -20,6 +20,8 @@ export interface CoreOptions {
   secretKey: Buffer;
   /** Name of the workspace outputs go to when nothing else is said. */
   defaultWorkspaceName?: () => string | null;
+  /** Where SEED manifests are read from images (Docker engine, registry). */
+  manifests?: { read(image: string): Promise<unknown> } | null;
   /** A node silent this long is not counted as capacity. */
   nodeLostSeconds?: number;
 }
@@ -42,6 +44,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const seedJobTypes = createSeedJobTypes({
     db, jobTypes, errors, workspaces, secrets: createSecretBox(opts.secretKey), allowedRoots: opts.workspaceRoots ?? [],
     defaultWorkspace: opts.defaultWorkspaceName ?? (() => null),
+    manifests: opts.manifests ?? null,
   });
   await errors.seedBuiltins();
   return {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import express, { Router } from 'express';
 import type { Core } from '../core/index.ts';
 import type { Logger } from '../log.ts';
+import type { RegistryClient } from '../executors/docker/images.ts';
 import { errorsRouter } from './errors.ts';
 import { filesRouter } from './files.ts';
 import { HttpError, errorHandler, jsonBody } from './http.ts';
@@ -19,6 +20,7 @@ export interface ScaleApiOptions {
   nodeLostSeconds: number;
   defaultWorkspace: () => string | null;
   schedulerOnline: () => boolean;
+  registry: RegistryClient | null;
   log: Logger;
 }
 
@@ -29,7 +31,7 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(jsonBody(opts.maxBodyBytes));
   api.use(errorsRouter(core));
   api.use(workspacesRouter(core));
-  api.use(jobTypesRouter(core));
+  api.use(jobTypesRouter(core, opts));
   api.use(jobsRouter(core));
   api.use(jobExecutionsRouter(core, (id) => path.join(opts.executionsDir, String(id), 'log')));
   api.use(queueRouter(core));

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Core } from '../core/index.ts';
 import { Invalid } from '../core/domain-errors.ts';
 import type { JobType } from '../core/job-types/service.ts';
+import { type RegistryClient, scanRegistry } from '../executors/docker/images.ts';
 import { errorJson, iso, jobTypeJson, jobTypeSummary, statusCountJson } from './codecs.ts';
 import { body, idParam } from './http.ts';
 import { paged } from './paging.ts';
@@ -15,7 +16,7 @@ function isSeedBody(b: unknown): boolean {
   return typeof b === 'object' && b !== null && !Array.isArray(b) && !('interface' in b) && ('manifest' in b || 'docker_image' in b || 'configuration' in b);
 }
 
-export function jobTypesRouter(core: Core): Router {
+export function jobTypesRouter(core: Core, opts: { registry: RegistryClient | null }): Router {
   const r = Router();
 
   async function details(jt: JobType) {
@@ -74,6 +75,29 @@ export function jobTypesRouter(core: Core): Router {
       return;
     }
     res.json({ is_valid: true, errors: [], warnings: v.warnings });
+  });
+
+  // Imports every SEED image of the configured registry (SCALE_REGISTRY) as a job type.
+  r.post('/job-types/scan-registry/', async (req, res) => {
+    body(req, 'scale-api/empty');
+    if (!opts.registry) throw new Invalid(null, 'no registry is configured; set SCALE_REGISTRY');
+    const scanned = await scanRegistry(opts.registry);
+    const imported = [];
+    const errors = [];
+    for (const s of scanned) {
+      if (s.error) {
+        errors.push({ docker_image: s.image, detail: s.error });
+        continue;
+      }
+      try {
+        const { jobType, created } = await core.seedJobTypes.save({ docker_image: s.image, manifest: s.manifest });
+        imported.push({ docker_image: s.image, job_type_id: jobType.id, name: jobType.name, version: jobType.version, revision_num: jobType.revisionNum, created });
+      } catch (err) {
+        if (!(err instanceof Invalid)) throw err;
+        errors.push({ docker_image: s.image, detail: err.message });
+      }
+    }
+    res.json({ registry: opts.registry.url, imported, errors });
   });
 
   r.get('/job-types/status/', async (req, res) => {

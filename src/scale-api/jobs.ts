@@ -56,6 +56,7 @@ export async function jobDetails(core: Core, job: Job) {
   });
   const outputs = rev.interface.outputs.map((o) => {
     const entry = (job.output?.output_data ?? []).find((x: any) => x.name === o.name);
+    if (o.kind === 'json') return { name: o.name, type: 'json', value: entry?.value ?? null };
     const ids: number[] = entry ? (entry.file_ids ?? [entry.file_id]) : [];
     const rendered = ids.map((id) => products.get(id)).filter(Boolean).map((f) => fileJson(f!));
     return { name: o.name, type: o.kind, value: o.kind === 'file' ? (rendered[0] ?? null) : rendered };

@@ -4,7 +4,7 @@
 // existing one gets a new revision when its manifest or image changes.
 import path from 'node:path';
 import type { Db } from '../../store/db.ts';
-import { seedToInterface, validateManifest } from '../../../seed-mapping/seed-manifest.ts';
+import { parseSeedImageName, seedToInterface, validateManifest } from '../../../seed-mapping/seed-manifest.ts';
 import { check, type Problem } from '../../schemas.ts';
 import { Invalid } from '../domain-errors.ts';
 import { sameJson } from '../same-json.ts';
@@ -44,6 +44,8 @@ export function createSeedJobTypes(deps: {
   secrets: SecretBox;
   allowedRoots: string[];
   defaultWorkspace: () => string | null;
+  /** Reads the manifest label of an image (local engine, registry); null when neither is available. */
+  manifests?: { read(image: string): Promise<unknown> } | null;
 }) {
   const { db, jobTypes, workspaces, secrets } = deps;
 
@@ -100,7 +102,8 @@ export function createSeedJobTypes(deps: {
     return c;
   }
 
-  async function validate(input: SeedJobTypeInput, existing: JobType | null = null): Promise<SeedValidation> {
+  async function validate(given: SeedJobTypeInput, existing: JobType | null = null): Promise<SeedValidation> {
+    const input = await withManifest(given);
     const problems: Problem[] = [];
     const warnings: SeedValidation['warnings'] = [];
     if (input.manifest === undefined) {
@@ -137,8 +140,16 @@ export function createSeedJobTypes(deps: {
     return { configuration: { ...configuration, settings }, sealed: Object.keys(sealedValues).length ? secrets.seal(sealedValues) : null };
   }
 
+  /** The manifest given, or else the one the image carries. */
+  async function withManifest(input: SeedJobTypeInput): Promise<SeedJobTypeInput> {
+    if (input.manifest !== undefined || typeof input.docker_image !== 'string') return input;
+    if (!deps.manifests) throw new Invalid('manifest', 'is required: no Docker engine or registry (SCALE_REGISTRY) is available to read it from the image');
+    return { ...input, manifest: await deps.manifests.read(input.docker_image) };
+  }
+
   /** Creates the job type, or revises it when (name, jobVersion) exists. */
-  async function save(input: SeedJobTypeInput): Promise<{ jobType: JobType; created: boolean; warnings: SeedValidation['warnings'] }> {
+  async function save(given: SeedJobTypeInput): Promise<{ jobType: JobType; created: boolean; warnings: SeedValidation['warnings'] }> {
+    const input = await withManifest(given);
     const probe = validateManifest(input.manifest);
     const existing = probe.value ? await jobTypes.byNameVersion(probe.value.job.name, probe.value.job.jobVersion) : null;
     if (existing && existing.interfaceKind !== 'seed') {
@@ -146,6 +157,10 @@ export function createSeedJobTypes(deps: {
     }
     const v = await validate(input, existing);
     if (v.errors.length || !v.manifest || !v.configuration) throw Invalid.many(v.errors);
+    const named = parseSeedImageName(input.docker_image!);
+    if (named && (named.name !== v.manifest.job.name || named.jobVersion !== v.manifest.job.jobVersion || named.packageVersion !== v.manifest.job.packageVersion)) {
+      v.warnings.push({ id: 'docker_image', details: `${input.docker_image} is named for ${named.name} ${named.jobVersion} (package ${named.packageVersion}); its manifest says ${v.manifest.job.name} ${v.manifest.job.jobVersion} (package ${v.manifest.job.packageVersion})` });
+    }
     const m = v.manifest;
     const job = m.job;
     const iface = seedToInterface(m);

@@ -1,0 +1,131 @@
+// Finding SEED manifests in images: the `com.ngageoint.seed.manifest` label, read from the local
+// Docker engine or from a Docker registry (HTTP API v2: manifest → config blob → labels), and the
+// list of every `*-seed` image a registry holds.
+import type Docker from 'dockerode';
+import { MANIFEST_LABEL, parseManifestLabel, parseSeedImageName } from '../../../seed-mapping/seed-manifest.ts';
+import { Invalid, Unavailable } from '../../core/domain-errors.ts';
+
+const MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+].join(', ');
+
+export interface RegistryClient {
+  readonly url: string;
+  /** Every repository of the registry (following the catalog's paging). */
+  repositories(): Promise<string[]>;
+  tags(repository: string): Promise<string[]>;
+  labels(repository: string, tag: string): Promise<Record<string, string>>;
+}
+
+export function registryClient(baseUrl: string, opts: { timeoutMs?: number; auth?: string | null } = {}): RegistryClient {
+  const base = baseUrl.replace(/\/+$/, '');
+  const get = async (p: string, accept = 'application/json'): Promise<Response> => {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${p}`, {
+        headers: { accept, ...(opts.auth ? { authorization: `Basic ${Buffer.from(opts.auth).toString('base64')}` } : {}) },
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      throw new Invalid('registry', `the registry at ${base} cannot be reached: ${(err as Error).message}`);
+    }
+    if (res.status === 404) throw new Invalid('docker_image', `the registry at ${base} has no ${p}`);
+    if (!res.ok) throw new Invalid('registry', `the registry at ${base} answered ${res.status} for ${p}`);
+    return res;
+  };
+  return {
+    url: base,
+    async repositories() {
+      const out: string[] = [];
+      let next: string | null = '/v2/_catalog?n=1000';
+      while (next) {
+        const res = await get(next);
+        out.push(...(((await res.json()) as { repositories?: string[] }).repositories ?? []));
+        const link = res.headers.get('link');
+        next = link ? (/<([^>]+)>/.exec(link)?.[1] ?? null) : null;
+      }
+      return out;
+    },
+    async tags(repository) {
+      return (((await (await get(`/v2/${repository}/tags/list`)).json()) as { tags?: string[] | null }).tags ?? []);
+    },
+    async labels(repository, tag) {
+      let manifest: any = await (await get(`/v2/${repository}/manifests/${tag}`, MANIFEST_TYPES)).json();
+      if (manifest.manifests) {
+        // A multi-platform index: the linux/amd64 image, or the first.
+        const pick = manifest.manifests.find((m: any) => m.platform?.os === 'linux' && m.platform?.architecture === 'amd64') ?? manifest.manifests[0];
+        manifest = await (await get(`/v2/${repository}/manifests/${pick.digest}`, MANIFEST_TYPES)).json();
+      }
+      const digest = manifest.config?.digest;
+      if (!digest) throw new Invalid('docker_image', `${repository}:${tag} has no image configuration in the registry`);
+      const config: any = await (await get(`/v2/${repository}/blobs/${digest}`)).json();
+      return config.config?.Labels ?? config.container_config?.Labels ?? {};
+    },
+  };
+}
+
+export interface ManifestReader {
+  /** The SEED manifest an image carries (local engine first, then the registry). */
+  read(image: string): Promise<unknown>;
+  registry: RegistryClient | null;
+}
+
+function manifestFrom(labels: Record<string, string> | null | undefined, image: string): unknown {
+  const label = labels?.[MANIFEST_LABEL];
+  if (!label) throw new Invalid('docker_image', `image ${image} has no ${MANIFEST_LABEL} label; it is not a SEED image`);
+  try {
+    return parseManifestLabel(label);
+  } catch (err) {
+    throw new Invalid('docker_image', `the ${MANIFEST_LABEL} label of ${image} ${(err as Error).message}`);
+  }
+}
+
+export function manifestReader(docker: Docker | null, registry: RegistryClient | null): ManifestReader {
+  return {
+    registry,
+    async read(image) {
+      if (docker) {
+        try {
+          const info = await docker.getImage(image).inspect();
+          return manifestFrom(info.Config?.Labels, image);
+        } catch (err: any) {
+          if (err instanceof Invalid) throw err;
+          if (err?.statusCode !== 404) throw new Unavailable(`the Docker engine cannot inspect ${image}: ${err?.message ?? err}`);
+        }
+      }
+      const parsed = parseSeedImageName(image);
+      const colon = image.lastIndexOf(':');
+      const repository = parsed?.repository ?? image.slice(0, colon > image.lastIndexOf('/') ? colon : undefined);
+      const tag = colon > image.lastIndexOf('/') ? image.slice(colon + 1) : 'latest';
+      if (!registry) throw new Invalid('docker_image', `image ${image} is not on the Docker engine and no registry is configured (SCALE_REGISTRY)`);
+      return manifestFrom(await registry.labels(repository.replace(/^[^/]+[.:][^/]*\//, ''), tag), image);
+    },
+  };
+}
+
+export interface ScannedImage {
+  image: string;
+  manifest?: unknown;
+  error?: string;
+}
+
+/** Every `<name>-<version>-seed:<tag>` image of the registry, with its manifest or why it has none. */
+export async function scanRegistry(registry: RegistryClient): Promise<ScannedImage[]> {
+  const host = new URL(registry.url).host;
+  const out: ScannedImage[] = [];
+  for (const repository of await registry.repositories()) {
+    if (!repository.endsWith('-seed')) continue;
+    for (const tag of await registry.tags(repository)) {
+      const image = `${host}/${repository}:${tag}`;
+      try {
+        out.push({ image, manifest: manifestFrom(await registry.labels(repository, tag), image) });
+      } catch (err) {
+        out.push({ image, error: (err as Error).message });
+      }
+    }
+  }
+  return out;
+}
