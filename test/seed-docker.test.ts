@@ -1,5 +1,7 @@
 // SEED job types run on a real Docker engine: images built FROM scratch with a static busybox.
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import request from 'supertest';
 import { buildSeedImage, docker, dockerAvailable, testJobManifest } from './helpers/docker.ts';
 import { api, spawnServer } from './helpers/process.ts';
@@ -7,7 +9,7 @@ import { startRegistry, type LocalRegistry } from './helpers/registry.ts';
 import { upload, waitForJob } from './helpers/scale.ts';
 import { startServer, tempDir, waitFor, type TestServer } from './helpers/server.ts';
 
-const CONFIG = { settings: { DB_HOST: 'db.example', DB_PASS: 'hunter2' } };
+let CONFIG: { settings: Record<string, string>; mounts: Record<string, { type: 'host'; host_path: string }> };
 
 describe('SEED jobs on the Docker engine', function () {
   this.timeout(120_000);
@@ -23,6 +25,9 @@ describe('SEED jobs on the Docker engine', function () {
       this.skip();
     }
     registry = await startRegistry();
+    const shared = await tempDir('shared-');
+    await fs.writeFile(path.join(shared, 'hello.txt'), 'shared says hi');
+    CONFIG = { settings: { DB_HOST: 'db.example', DB_PASS: 'hunter2' }, mounts: { SHARED: { type: 'host', host_path: shared } } };
     manifest = testJobManifest(`seed-it-${process.pid}`);
     image = await buildSeedImage(manifest);
     t = await startServer('pglite', { SCALE_EXECUTOR: 'docker', SCALE_REGISTRY: registry.url, SCALE_DOCKER_MAX_CONTAINERS: '4' });
@@ -66,6 +71,7 @@ describe('SEED jobs on the Docker engine', function () {
     assert.match(stdout, /^args: ok \/scale\/input_data\/INPUT_FILE\/in\.txt$/m);
     assert.match(stdout, /DB_HOST=db\.example pass_len=7 cpus=0\.25 mem=32 shm=16 disk=1/);
     assert.match(stdout, /input metadata ok/);
+    assert.match(stdout, /mounted: shared says hi/, 'the configured host mount is bound read-only');
     assert.doesNotMatch(stdout, /hunter2/);
     assert.equal((await request(t.app).get(`/scale/job-executions/${exe.id}/logs/stderr/`).expect(200)).text, 'to stderr\n');
     const left = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`scale-job-exe-id=${exe.id}`] }) });
@@ -103,7 +109,15 @@ describe('SEED jobs on the Docker engine', function () {
     assert.ok(Date.now() - started < 20_000);
     const job = (await request(t.app).post('/scale/jobs/').send({ job_type_id: jobType.id, input: { json: { MODE: 'sleep', NUM: 30 } } }).expect(201)).body;
     const running = await waitForJob(t.app, job.id, ['RUNNING']);
-    await waitFor(async () => (await docker.listContainers({ filters: JSON.stringify({ label: [`scale-job-exe-id=${running.job_exes[0].id}`] }) })).length === 1, { what: 'the container' });
+    const [info] = await waitFor(async () => {
+      const l = await docker.listContainers({ filters: JSON.stringify({ label: [`scale-job-exe-id=${running.job_exes[0].id}`] }) });
+      return l.length === 1 ? l : null;
+    }, { what: 'the container' });
+    const host = (await docker.getContainer(info.Id).inspect()).HostConfig;
+    assert.equal(host.NanoCpus, 0.25e9, 'cpus limit from the allocation');
+    assert.equal(host.Memory, 32 * 1024 * 1024, 'memory limit from the allocation');
+    assert.equal(host.ShmSize, 16 * 1024 * 1024, 'shm size from sharedMem');
+    assert.ok(host.Binds!.some((b: string) => b.endsWith(':/scale/output_data:rw')));
     await request(t.app).patch(`/scale/jobs/${job.id}/`).send({ status: 'CANCELED' }).expect(200);
     const canceled = await waitFor(async () => {
       const b = (await request(t.app).get(`/scale/jobs/${job.id}/`)).body;
@@ -162,8 +176,11 @@ describe('SEED jobs on the Docker engine', function () {
     const again = await request(t.app).post('/scale/job-types/scan-registry/').send({}).expect(200);
     assert.equal(again.body.imported.find((i: any) => i.name === m.job.name).created, false, 'a second scan finds it known');
     await docker.getImage(remote).remove({ force: true });
-    const viaRegistry = await request(t.app).post('/scale/job-types/').send({ docker_image: remote }).expect(200);
+    const viaRegistry = await request(t.app).post('/scale/job-types/').send({ docker_image: remote, configuration: CONFIG }).expect(200);
     assert.equal(viaRegistry.body.name, m.job.name, 'the label is read from the registry when the engine lacks the image');
+    const pulled = await run({ MODE: 'sleep', NUM: 0 }, {}, viaRegistry.body);
+    assert.equal(pulled.status, 'COMPLETED', 'the executor pulled the image it lacked');
+    assert.ok(await docker.getImage(remote).inspect());
     const nowhere = await startServer('pglite', { SCALE_SCHEDULER: 'off', SCALE_REGISTRY: 'http://127.0.0.1:1' });
     try {
       const res = await request(nowhere.app).post('/scale/job-types/scan-registry/').send({}).expect(400);

@@ -35,6 +35,7 @@ export function testJobManifest(name: string, overrides: Record<string, any> = {
         inputs: { files: [{ name: 'INPUT_FILE', required: false }], json: [{ name: 'MODE', type: 'string' }, { name: 'NUM', type: 'integer', required: false }] },
         outputs: { files: [{ name: 'RESULT', pattern: 'result*.out', mediaType: 'text/plain' }], json: [{ name: 'TOTAL', key: 'totalCount', type: 'integer', required: false }] },
         settings: [{ name: 'DB_HOST' }, { name: 'DB_PASS', secret: true }],
+        mounts: [{ name: 'SHARED', path: '/shared', mode: 'ro' }],
       },
       errors: [
         { code: 3, name: 'bad-data', title: 'Bad data', description: 'The input is not usable', category: 'data' },
