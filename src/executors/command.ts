@@ -53,10 +53,15 @@ export function splitWords(text: string): string[] {
   return words;
 }
 
+/** Literal command text, or a substituted value with the literal prefix that goes with it. */
+export type Part = { literal: string } | { value: string; prefix?: string };
+
 /**
- * @param values input name → value; an absent or null value drops the parameter and its prefix
+ * Joins command parts into argv: literal text splits into words on whitespace, a value never does,
+ * so no input can inject arguments. An empty value standing alone vanishes, as it does when Scale
+ * collapses whitespace.
  */
-export function buildArgs(template: string, values: Map<string, string | null>): string[] {
+export function words(parts: Part[]): string[] {
   const args: string[] = [];
   let cur = '';
   let open = false; // whether cur holds part of an argument
@@ -72,19 +77,30 @@ export function buildArgs(template: string, values: Map<string, string | null>):
       }
     }
   };
-  for (const p of parse(template)) {
+  for (const p of parts) {
     if ('literal' in p) {
       literal(p.literal);
       continue;
     }
-    const v = values.get(p.name);
-    if (v === undefined || v === null) continue;
-    // An empty value standing alone vanishes, as it does when Scale collapses whitespace.
-    if (v === '' && !open && !p.prefix.trim()) continue;
-    literal(p.prefix);
-    cur += v;
+    if (p.value === '' && !open && !p.prefix?.trim()) continue;
+    if (p.prefix) literal(p.prefix);
+    cur += p.value;
     open = true;
   }
   if (open) args.push(cur);
   return args;
+}
+
+/**
+ * Scale job interface 1.0 argv of a command_arguments template.
+ * @param values input name → value; an absent or null value drops the parameter and its prefix
+ */
+export function buildArgs(template: string, values: Map<string, string | null>): string[] {
+  return words(
+    parse(template).flatMap((p): Part[] => {
+      if ('literal' in p) return [p];
+      const v = values.get(p.name);
+      return v === undefined || v === null ? [] : [{ value: v, prefix: p.prefix }];
+    }),
+  );
 }

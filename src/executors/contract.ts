@@ -4,7 +4,7 @@
 // stages the files and runs the argv with the environment given here.
 import { normalizeName } from '../../seed-mapping/seed-manifest.ts';
 import { BUILTIN } from '../core/errors/model.ts';
-import { buildArgs, splitWords } from './command.ts';
+import { buildArgs, type Part, splitWords, words } from './command.ts';
 import type { LaunchSpec } from './executor.ts';
 
 export interface Layout {
@@ -41,54 +41,26 @@ export function envValue(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-type Piece = { literal: string } | { name: string; prefix?: string; text: string };
-
-/** Splits a SEED command into literal text and variable references ($VAR, ${VAR}, ${VAR/#/prefix}). */
-function pieces(template: string): Piece[] {
-  const out: Piece[] = [];
-  const re = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:\/#\/([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
-  let last = 0;
-  for (const m of template.matchAll(re)) {
-    if (m.index! > last) out.push({ literal: template.slice(last, m.index) });
-    out.push({ name: (m[1] ?? m[3])!, prefix: m[2], text: m[0] });
-    last = m.index! + m[0].length;
-  }
-  if (last < template.length) out.push({ literal: template.slice(last) });
-  return out;
-}
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:\/#\/([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
 
 /**
  * Expands `$VAR`, `${VAR}` and `${VAR/#/prefix}` (the prefix only when VAR is set) in a SEED
- * interface command, without a shell: literal text splits into words on whitespace, a value never
- * does, so a value with spaces (or shell syntax) stays one argument. Variables in `unset` (optional
- * inputs not given) expand to nothing; unknown ones stay as written.
+ * interface command, without a shell (see words()): a value with spaces or shell syntax stays one
+ * argument. Variables in `unset` (optional inputs not given) expand to nothing; unknown ones stay
+ * as written.
  */
 export function expandSeedCommand(template: string, env: Record<string, string>, unset: Set<string>): string[] {
-  const args: string[] = [];
-  let cur = '';
-  let open = false;
-  const literal = (text: string) => {
-    for (const ch of text) {
-      if (/\s/.test(ch)) {
-        if (open) args.push(cur);
-        cur = '';
-        open = false;
-      } else {
-        cur += ch;
-        open = true;
-      }
-    }
-  };
-  for (const p of pieces(template)) {
-    if ('literal' in p) literal(p.literal);
-    else if (env[p.name] !== undefined) {
-      if (p.prefix !== undefined) literal(p.prefix);
-      cur += env[p.name];
-      open = open || env[p.name] !== '';
-    } else if (!unset.has(p.name)) literal(p.text);
+  const parts: Part[] = [];
+  let last = 0;
+  for (const m of template.matchAll(VAR)) {
+    if (m.index! > last) parts.push({ literal: template.slice(last, m.index) });
+    const name = (m[1] ?? m[3])!;
+    if (env[name] !== undefined) parts.push({ value: env[name], prefix: m[2] });
+    else if (!unset.has(name)) parts.push({ literal: m[0] });
+    last = m.index! + m[0].length;
   }
-  if (open) args.push(cur);
-  return args;
+  if (last < template.length) parts.push({ literal: template.slice(last) });
+  return words(parts);
 }
 
 export function runContract(spec: LaunchSpec, layout: Layout): Contract {
