@@ -120,6 +120,8 @@ export function check(id: string, data: unknown, root: string | null = null): Pr
   for (const e of fn.errors ?? []) {
     // propertyNames reports twice (once for the name, once for the schema); keep the one with the name.
     if (e.keyword === 'pattern' && e.propertyName !== undefined) continue;
+    // if/then dispatch reports the failing "then" branch's own errors too; those are the useful ones.
+    if (e.keyword === 'if') continue;
     const d = describe(e);
     const field = fieldPath(root, e.instancePath, d.extra);
     const key = `${field}|${d.message}`;

@@ -44,6 +44,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
     manifests: docker || registry ? manifestReader(docker, registry) : null,
     workspaceRoots: config.workspaceRoots, nodeLostSeconds: config.nodeLostSeconds, defaultWorkspaceName: () => config.defaultWorkspace,
     secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }),
+    log,
   });
   if (config.defaultWorkspace) await core.useDefaultWorkspace(config.defaultWorkspace, path.join(config.dataDir, 'workspaces', config.defaultWorkspace));
   const executionsDir = path.join(config.dataDir, 'executions');
@@ -80,6 +81,9 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
     await scheduler.start();
   }
 
+  // Recipes move on as their jobs end, in whichever process sees the end first.
+  core.recipeEngine.start();
+
   const app = createApp(core, {
     maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, executionsDir, nodeLostSeconds: config.nodeLostSeconds,
     defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, registry, log: log.child({ component: 'http' }),
@@ -105,6 +109,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
       server?.closeAllConnections?.();
       stopMaintenance();
       if (scheduler) await scheduler.stop({ kill: true });
+      await core.recipeEngine.stop();
       if (!opts.db) await db.close();
     },
   };

@@ -11,6 +11,11 @@ describe('store: migrations', () => {
     assert.deepEqual(splitSql('-- a comment\nCREATE TABLE a (x int);\nINSERT INTO a VALUES (1);\n'), ['CREATE TABLE a (x int)', 'INSERT INTO a VALUES (1)']);
   });
 
+  it('keeps semicolons inside function bodies, strings and comments', () => {
+    const fn = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO a VALUES (1);\n  RETURN NULL;\nEND\n$$";
+    assert.deepEqual(splitSql(`${fn};\nINSERT INTO a VALUES ('x;''y'); -- a; b\nSELECT 1;`), [fn, "INSERT INTO a VALUES ('x;''y')", 'SELECT 1']);
+  });
+
   it('numbers the shipped migrations uniquely and in order', async () => {
     const ms = await loadMigrations();
     assert.ok(ms.length >= 1);

@@ -5,6 +5,8 @@ import { EventEmitter } from 'node:events';
 export interface CoreEventMap {
   queued: [count: number];
   canceled: [jobIds: number[]];
+  /** Executions ended (jobs completed, failed, or went back on the queue to retry). */
+  ended: [jobIds: number[]];
 }
 
 export class CoreEvents extends EventEmitter<CoreEventMap> {}

@@ -13,6 +13,10 @@ import { createSecretBox } from './secrets.ts';
 import { createNodeService } from './nodes/service.ts';
 import { createQueueService } from './queue/service.ts';
 import { createWorkspaceService } from './workspaces/service.ts';
+import { createRecipeTypeService } from './recipe-types/service.ts';
+import { createRecipeEngine } from './recipes/engine.ts';
+import { createRecipeService } from './recipes/service.ts';
+import type { Logger } from '../log.ts';
 
 export interface CoreOptions {
   workspaceRoots?: string[];
@@ -24,6 +28,7 @@ export interface CoreOptions {
   manifests?: { read(image: string): Promise<unknown> } | null;
   /** A node silent this long is not counted as capacity. */
   nodeLostSeconds?: number;
+  log?: Logger;
 }
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -40,11 +45,16 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const jobQueries = createJobQueries({ db });
   const queue = createQueueService({ db });
   const nodes = createNodeService({ db });
-  const finisher = createFinisher({ db, errors, files });
+  const finisher = createFinisher({ db, errors, files, events });
   const seedJobTypes = createSeedJobTypes({
     db, jobTypes, errors, workspaces, secrets: createSecretBox(opts.secretKey), allowedRoots: opts.workspaceRoots ?? [],
     defaultWorkspace: opts.defaultWorkspaceName ?? (() => null),
     manifests: opts.manifests ?? null,
+  });
+  const recipeTypes = createRecipeTypeService({ db, jobTypes });
+  const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, errors, events, log: opts.log?.child({ component: 'recipes' }) });
+  const recipes = createRecipeService({
+    db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }),
   });
   await errors.seedBuiltins();
   return {
@@ -61,6 +71,9 @@ export async function createCore(db: Db, opts: CoreOptions) {
     queue,
     nodes,
     finisher,
+    recipeTypes,
+    recipeEngine,
+    recipes,
     /** Why a QUEUED job has not started yet (null when it is not on the queue). */
     async queueReason(jobId: number) {
       const [state, online] = await Promise.all([

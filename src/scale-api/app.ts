@@ -1,4 +1,4 @@
-// The native Scale REST API: every router mounted under /scale/ and /scale/v5/ (seed 002 shapes).
+// The native Scale REST API: every router mounted under /scale/, /scale/v5/ and /scale/v6/ (seed 002 shapes, v6 extras).
 import path from 'node:path';
 import express, { Router } from 'express';
 import type { Core } from '../core/index.ts';
@@ -11,6 +11,8 @@ import { jobTypesRouter } from './job-types.ts';
 import { jobExecutionsRouter, jobsRouter } from './jobs.ts';
 import { nodesRouter } from './nodes.ts';
 import { queueRouter } from './queue.ts';
+import { recipeTypesRouter } from './recipe-types.ts';
+import { recipesRouter } from './recipes.ts';
 import { workspacesRouter } from './workspaces.ts';
 
 export interface ScaleApiOptions {
@@ -35,11 +37,15 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(jobsRouter(core));
   api.use(jobExecutionsRouter(core, (id) => path.join(opts.executionsDir, String(id), 'log')));
   api.use(queueRouter(core));
+  api.use(recipeTypesRouter(core));
+  api.use(recipesRouter(core));
   api.use(nodesRouter(core, opts));
   api.use((req, _res, next) => next(new HttpError(404, `no Scale API endpoint ${req.method} ${req.originalUrl.split('?')[0]}`)));
   api.use(errorHandler(opts.log));
 
   const outer = Router();
+  // v5 routes speak recipe definition 1.0, v6 routes v6; the plain routes answer in the format given.
+  outer.use('/scale/v6', api);
   outer.use('/scale/v5', api);
   outer.use('/scale', api);
   return outer;

@@ -54,8 +54,34 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<string[
 
 /** Splits a migration script on semicolons that end a line; migrations keep one statement per such line. */
 export function splitSql(sql: string): string[] {
-  return sql
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-    .filter(Boolean);
+  // Semicolons inside quotes, dollar-quoted bodies (plpgsql functions) and comments do not end a statement.
+  const out: string[] = [];
+  let cur = '';
+  let i = 0;
+  while (i < sql.length) {
+    const rest = sql.slice(i);
+    const dollar = /^\$[A-Za-z_]*\$/.exec(rest);
+    if (rest.startsWith('--')) {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end;
+    } else if (dollar) {
+      const end = sql.indexOf(dollar[0], i + dollar[0].length);
+      const stop = end < 0 ? sql.length : end + dollar[0].length;
+      cur += sql.slice(i, stop);
+      i = stop;
+    } else if (sql[i] === "'") {
+      let j = i + 1;
+      while (j < sql.length && !(sql[j] === "'" && sql[j + 1] !== "'")) j += sql[j] === "'" ? 2 : 1;
+      cur += sql.slice(i, j + 1);
+      i = j + 1;
+    } else if (sql[i] === ';') {
+      out.push(cur);
+      cur = '';
+      i++;
+    } else {
+      cur += sql[i++];
+    }
+  }
+  out.push(cur);
+  return out.map((x) => x.trim()).filter(Boolean);
 }

@@ -9,6 +9,14 @@ import type { ErrorCategory, ScaleError } from './model.ts';
 const BUILTINS: { errors: { name: string; title: string; description: string; category: ErrorCategory; should_be_retried: boolean; exit_code: number | null; created: string }[] } =
   JSON.parse(fs.readFileSync(new URL('./builtin-errors.json', import.meta.url), 'utf8'));
 
+// Errors of this server that Scale's catalogue has no name for.
+const SERVER_ERRORS: (typeof BUILTINS)['errors'] = [
+  {
+    name: 'recipe-input', title: 'Recipe Input', category: 'DATA', should_be_retried: false, exit_code: null, created: '2026-11-26T00:00:00Z',
+    description: 'The recipe could not give this job the input it requires (a parent produced no data for a required input).',
+  },
+];
+
 const ORDERABLE: Record<string, string> = {
   id: 'id',
   name: 'name',
@@ -56,7 +64,7 @@ export function createErrorService({ db }: { db: Db }) {
   const byNameCache = new Map<string, ScaleError>();
 
   async function seedBuiltins(): Promise<void> {
-    const e = BUILTINS.errors;
+    const e = [...BUILTINS.errors, ...SERVER_ERRORS];
     await db.query(
       `INSERT INTO error (name, title, description, category, is_builtin, should_be_retried, exit_code, created, last_modified)
        SELECT n, t, d, c, true, r, x, cr, cr

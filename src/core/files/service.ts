@@ -124,6 +124,7 @@ export interface FileListFilter extends ListRequest {
   fileNames?: string[];
   workspaceIds?: number[];
   jobIds?: number[];
+  ids?: number[];
 }
 
 export type FileService = ReturnType<typeof createFileService>;
@@ -147,7 +148,8 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
       .anyOf('f.file_type', f.fileTypes, 'text')
       .anyOf('f.file_name', f.fileNames, 'text')
       .anyOf('f.workspace_id', f.workspaceIds, 'int')
-      .anyOf('f.job_id', f.jobIds, 'bigint');
+      .anyOf('f.job_id', f.jobIds, 'bigint')
+      .anyOf('f.id', f.ids, 'bigint');
     const res = await pagedList(db, { select: SELECT, from: FROM, where, orderSql: orderBy(f.order, ORDERABLE, ['id']), tiebreak: 'f.id', page: f });
     return { count: res.count, rows: res.rows.map(toScaleFile) };
   }

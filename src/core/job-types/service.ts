@@ -251,6 +251,17 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
     return rev;
   }
 
+  /** A job type's revision by number, or null when it has no such revision. */
+  async function revisionByNum(jobTypeId: number, num: number): Promise<Revision | null> {
+    const res = await db.query('SELECT * FROM job_type_revision WHERE job_type_id = $1 AND revision_num = $2', [jobTypeId, num]);
+    if (!res.rows[0]) return null;
+    const cached = revisions.get(res.rows[0].id);
+    if (cached) return cached;
+    const rev = toRevision(res.rows[0]);
+    revisions.set(rev.id, rev);
+    return rev;
+  }
+
   async function list(f: JobTypeListFilter): Promise<ListResult<JobType>> {
     const where = new Where()
       .range('last_modified', f.started, f.ended)
@@ -375,5 +386,5 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
     return out;
   }
 
-  return { validate, get, getMany, byNameVersion, revision, revisionNums, currentRevision, list, create, edit, mappedErrors };
+  return { validate, get, getMany, byNameVersion, revision, revisionByNum, revisionNums, currentRevision, list, create, edit, mappedErrors };
 }

@@ -13,6 +13,7 @@ import { type Db, type Queryable, statement } from '../../store/db.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { FileService, NewProduct } from '../files/service.ts';
 import type { ExeStatus } from './model.ts';
+import type { CoreEvents } from '../events.ts';
 import { QUEUE_COLUMNS, QUEUE_VALUES } from '../queue/enqueue.ts';
 
 export interface Outcome {
@@ -86,7 +87,7 @@ const errorKey = (o: Outcome) => `${o.jobTypeName ?? ''}|${o.errorName ?? 'unkno
 
 export type Finisher = ReturnType<typeof createFinisher>;
 
-export function createFinisher({ db, errors, files }: { db: Db; errors: ErrorService; files: FileService }) {
+export function createFinisher({ db, errors, files, events }: { db: Db; errors: ErrorService; files: FileService; events?: CoreEvents }) {
   /** Results JSON (job results 1.0) of a completed execution, from its products' new ids. */
   function resultsOf(o: Outcome, ids: Map<NewProduct, number>): unknown {
     const byOutput = new Map<string, { kind: string; ids: number[] }>();
@@ -126,6 +127,12 @@ export function createFinisher({ db, errors, files }: { db: Db; errors: ErrorSer
       }
     }
     const withProducts = outcomes.filter((o) => o.status === 'COMPLETED' && o.products?.length);
+    const applied = await record(outcomes, withProducts, errorOf);
+    if (applied.length) events?.emit('ended', applied.map((a) => a.jobId));
+    return applied;
+  }
+
+  async function record(outcomes: Outcome[], withProducts: Outcome[], errorOf: Map<string, { id: number; retry: boolean }>): Promise<Applied[]> {
     // Without outputs to record, one statement is the whole transaction.
     if (!withProducts.length) return run(db, outcomes, new Map(), errorOf);
     return db.transaction(async (tx) => {

@@ -32,6 +32,8 @@ export interface JobDataLookups {
   defaultWorkspaceId: number | null;
   /** Workspaces by output name that the job type's configuration chooses (v6). */
   configuredWorkspaces?: Map<string, number>;
+  /** Whose inputs these are, in messages ("the job type", "the recipe"). */
+  owner?: string;
 }
 
 export interface CheckedJobData {
@@ -52,7 +54,7 @@ interface Given {
   filesField?: string;
 }
 
-function mediaTypeMatches(accepted: string[], actual: string): boolean {
+export function mediaTypeMatches(accepted: string[], actual: string): boolean {
   if (!accepted.length) return true;
   const base = actual.split(';')[0].trim().toLowerCase();
   return accepted.some((a) => {
@@ -133,7 +135,7 @@ export async function checkJobData(iface: JobInterface, json: unknown, lookups: 
   for (const g of given) {
     const spec = byName.get(g.name);
     if (!spec) {
-      problems.push({ field: shape === 'v1' ? `${g.field}.name` : g.field, message: `the job type has no input named ${JSON.stringify(g.name)}` });
+      problems.push({ field: shape === 'v1' ? `${g.field}.name` : g.field, message: `${lookups.owner ?? 'the job type'} has no input named ${JSON.stringify(g.name)}` });
       continue;
     }
     if (inputs.has(g.name)) {

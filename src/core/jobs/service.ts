@@ -24,6 +24,22 @@ export interface NewJob {
   priority?: number;
 }
 
+/** A job row ready to insert (input as JSON text, or null while a recipe job waits for it). */
+export interface JobRow {
+  jobTypeId: number;
+  revId: number;
+  priority: number;
+  timeout: number;
+  maxTries: number;
+  cpus: number;
+  mem: number;
+  diskIn: number;
+  diskOut: number;
+  input: string | null;
+  dockerImage: string | null;
+  configuration: string | null;
+}
+
 export interface Created {
   job: Job;
   warnings: CheckedJobData['warnings'];
@@ -68,7 +84,7 @@ export function createJobService(deps: {
   }
 
   /** Workspace ids of the configuration's output workspaces, by output name. */
-  async function configuredWorkspaces(iface: Revision['interface'], config: Record<string, any> | null): Promise<Map<string, number>> {
+  async function configuredWorkspaces(iface: Revision['interface'], config: Record<string, any> | null, q: Queryable): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (!config) return out;
     const ow = config.output_workspaces ?? {};
@@ -76,7 +92,7 @@ export function createJobService(deps: {
       if (o.kind === 'json') continue;
       const name = ow.outputs?.[o.name] ?? ow.default;
       if (!name) continue;
-      const ws = await workspaces.byName(name);
+      const ws = await workspaces.byName(name, q);
       if (!ws) throw new Invalid('configuration.output_workspaces', `workspace ${JSON.stringify(name)} does not exist`);
       out.set(o.name, ws.id);
     }
@@ -97,7 +113,8 @@ export function createJobService(deps: {
     return { cpus: Math.max(need('cpus'), 0.01), mem: Math.max(Math.ceil(need('mem')), 4), diskOut: Math.ceil(need('disk')) };
   }
 
-  async function prepare(n: NewJob, jobType: JobType, rev: Revision, root: string) {
+  /** Checks a new job's data and works out its row; `q` is the transaction to read through, if any. */
+  async function prepare(n: NewJob, jobType: JobType, rev: Revision, root: string, q: Queryable = db): Promise<{ checked: CheckedJobData; row: JobRow }> {
     if (!jobType.isActive) throw new Invalid('job_type_id', `job type ${jobType.name} ${jobType.version} is archived and takes no new jobs`);
     if (n.priority !== undefined && (!Number.isInteger(n.priority) || n.priority < 1)) throw new Invalid('priority', 'must be an integer >= 1');
     if (n.data !== undefined && n.input !== undefined) throw new Invalid(null, 'give job_data (Scale 1.0) or input (v6), not both');
@@ -107,10 +124,10 @@ export function createJobService(deps: {
       rev.interface,
       v6 ? n.input : n.data,
       {
-        files: (ids) => files.getMany(ids),
-        workspaces: (ids) => workspaces.getMany(ids),
+        files: (ids) => files.getMany(ids, q),
+        workspaces: (ids) => workspaces.getMany(ids, q),
         defaultWorkspaceId: deps.defaultWorkspaceId(),
-        configuredWorkspaces: await configuredWorkspaces(rev.interface, configuration),
+        configuredWorkspaces: await configuredWorkspaces(rev.interface, configuration, q),
       },
       v6 ? 'input' : root,
       v6 ? 'v6' : 'v1',
@@ -136,23 +153,55 @@ export function createJobService(deps: {
     };
   }
 
-  /** Inserts QUEUED jobs and their queue rows in one statement each; returns the job ids in order. */
-  async function insertQueued(tx: Queryable, rows: Awaited<ReturnType<typeof prepare>>['row'][]): Promise<number[]> {
-    const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
+  /**
+   * Inserts jobs in one statement and, for QUEUED ones, their queue rows; returns the job ids in
+   * order. Jobs of a recipe start PENDING or BLOCKED without input when their parents have not run.
+   */
+  async function insertJobs(tx: Queryable, rows: JobRow[], status: 'QUEUED' | 'PENDING' | 'BLOCKED' = 'QUEUED', recipeId: number | null = null): Promise<number[]> {
+    if (!rows.length) return [];
+    const col = <K extends keyof JobRow>(k: K) => rows.map((r) => r[k]);
     const res = await tx.query<{ id: number }>(
       `INSERT INTO job (job_type_id, job_type_rev_id, status, priority, timeout, max_tries, cpus_required, mem_required,
-                        disk_in_required, disk_out_required, input, docker_image, configuration, queued)
-       SELECT t, r, 'QUEUED', p, tmo, mt, c, m, di, dout, i, img, cfg, now()
+                        disk_in_required, disk_out_required, input, docker_image, configuration, queued, recipe_id)
+       SELECT t, r, $13, p, tmo, mt, c, m, di, dout, i, img, cfg, CASE WHEN $13 = 'QUEUED' THEN now() END, $14
          FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::jsonb[],
                      $11::text[], $12::jsonb[])
            WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, img, cfg, ord)
         ORDER BY ord
        RETURNING id`,
       [col('jobTypeId'), col('revId'), col('priority'), col('timeout'), col('maxTries'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('input'),
-        col('dockerImage'), col('configuration')],
+        col('dockerImage'), col('configuration'), status, recipeId],
     );
     // Ids come from one sequence in insertion order, so sorting restores the input order.
     const ids = res.rows.map((r) => r.id).sort((a, b) => a - b);
+    if (status === 'QUEUED') await enqueue(tx, ids);
+    return ids;
+  }
+
+  /** The row of a job whose input is not known yet: the job type's resources for no input. */
+  function waitingRow(jobType: JobType, rev: Revision, opts: { priority?: number; configuration?: Record<string, any> } = {}): JobRow {
+    const configuration = jobConfiguration(jobType, opts.configuration);
+    const need = resources(jobType, rev, 0);
+    return {
+      jobTypeId: jobType.id, revId: rev.id, priority: opts.priority ?? configuration?.priority ?? jobType.priority, timeout: jobType.timeout,
+      maxTries: Math.max(jobType.maxTries, 1), cpus: need.cpus, mem: need.mem, diskIn: 0, diskOut: need.diskOut, input: null,
+      dockerImage: rev.dockerImage ?? jobType.dockerImage, configuration: configuration ? JSON.stringify(configuration) : null,
+    };
+  }
+
+  /** Gives waiting (PENDING or BLOCKED) jobs their input and puts them on the queue; returns the ids moved. */
+  async function queueWaiting(tx: Queryable, items: { jobId: number; row: JobRow }[]): Promise<number[]> {
+    if (!items.length) return [];
+    const col = <K extends keyof JobRow>(k: K) => items.map((x) => x.row[k]);
+    const res = await tx.query<{ id: number }>(
+      `UPDATE job SET status = 'QUEUED', input = u.i, priority = u.p, cpus_required = u.c, mem_required = u.m, disk_in_required = u.di,
+              disk_out_required = u.dout, configuration = u.cfg, queued = now(), last_status_change = now(), last_modified = now()
+         FROM unnest($1::bigint[], $2::jsonb[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::jsonb[]) AS u(id, i, p, c, m, di, dout, cfg)
+        WHERE job.id = u.id AND job.status IN ('PENDING', 'BLOCKED') AND job.num_exes = 0
+       RETURNING job.id`,
+      [items.map((x) => x.jobId), col('input'), col('priority'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('configuration')],
+    );
+    const ids = res.rows.map((r) => r.id);
     await enqueue(tx, ids);
     return ids;
   }
@@ -164,7 +213,7 @@ export function createJobService(deps: {
     });
     const rev = await jobTypes.currentRevision(jobType);
     const p = await prepare(n, jobType, rev, 'job_data');
-    const [id] = await db.transaction((tx) => insertQueued(tx, [p.row]));
+    const [id] = await db.transaction((tx) => insertJobs(tx, [p.row]));
     events.emit('queued', 1);
     return { job: await get(id), warnings: p.checked.warnings };
   }
@@ -173,9 +222,9 @@ export function createJobService(deps: {
   async function createMany(jobTypeId: number, datas: unknown[], priority?: number): Promise<number[]> {
     const jobType = await jobTypes.get(jobTypeId);
     const rev = await jobTypes.currentRevision(jobType);
-    const rows: Awaited<ReturnType<typeof prepare>>['row'][] = [];
+    const rows: JobRow[] = [];
     for (let i = 0; i < datas.length; i++) rows.push((await prepare({ jobTypeId, data: datas[i], priority }, jobType, rev, `jobs[${i}].job_data`)).row);
-    const ids = await db.transaction((tx) => insertQueued(tx, rows));
+    const ids = await db.transaction((tx) => insertJobs(tx, rows));
     events.emit('queued', ids.length);
     return ids;
   }
@@ -232,26 +281,29 @@ export function createJobService(deps: {
     params.push(f.priority ?? null);
     const priorityParam = `$${params.length}`;
     const ids = await db.transaction(async (tx) => {
-      const res = await tx.query<{ id: number }>(
+      // A recipe job canceled before it ever had input goes back to PENDING (Scale's uncancel);
+      // the recipe engine queues it when its parents are done.
+      const res = await tx.query<{ id: number; status: string }>(
         `WITH sel AS (
            SELECT j.id FROM job j
             WHERE j.${SQL_CAN_BE_REQUEUED} ${clauses.length ? `AND ${clauses.join(' AND ')}` : ''}
+            ORDER BY j.id
             FOR UPDATE)
-         UPDATE job j SET status = 'QUEUED', error_id = NULL, ended = NULL, queued = now(),
+         UPDATE job j SET status = CASE WHEN j.input IS NULL THEN 'PENDING' ELSE 'QUEUED' END, error_id = NULL, ended = NULL,
+                queued = CASE WHEN j.input IS NULL THEN NULL ELSE now() END,
                 max_tries = j.num_exes + greatest(jt.max_tries, 1), priority = coalesce(${priorityParam}::int, j.priority),
                 last_status_change = now(), last_modified = now()
            FROM job_type jt
           WHERE jt.id = j.job_type_id AND j.id IN (SELECT id FROM sel)
-         RETURNING j.id`,
+         RETURNING j.id, j.status`,
         params,
       );
-      const got = res.rows.map((r) => r.id);
-      await enqueue(tx, got);
-      return got;
+      await enqueue(tx, res.rows.filter((r) => r.status === 'QUEUED').map((r) => r.id));
+      return res.rows.map((r) => r.id);
     });
     if (ids.length) events.emit('queued', ids.length);
     return ids;
   }
 
-  return { create, createMany, get, executions, cancel, requeue };
+  return { create, createMany, prepare, insertJobs, waitingRow, queueWaiting, get, executions, cancel, requeue };
 }

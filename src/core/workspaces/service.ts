@@ -1,7 +1,7 @@
 // Workspaces: named places that hold files, each behind a broker (host directories for now).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Db, Row } from '../../store/db.ts';
+import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { check } from '../../schemas.ts';
@@ -120,13 +120,13 @@ export function createWorkspaceService({ db, allowedRoots = [] }: { db: Db; allo
     return toWorkspace(res.rows[0]);
   }
 
-  async function byName(name: string): Promise<Workspace | null> {
-    const res = await db.query('SELECT * FROM workspace WHERE name = $1', [name]);
+  async function byName(name: string, q: Queryable = db): Promise<Workspace | null> {
+    const res = await q.query('SELECT * FROM workspace WHERE name = $1', [name]);
     return res.rows[0] ? toWorkspace(res.rows[0]) : null;
   }
 
-  async function getMany(ids: number[]): Promise<Map<number, Workspace>> {
-    const res = ids.length ? await db.query('SELECT * FROM workspace WHERE id = ANY($1::int[])', [ids]) : { rows: [] };
+  async function getMany(ids: number[], q: Queryable = db): Promise<Map<number, Workspace>> {
+    const res = ids.length ? await q.query('SELECT * FROM workspace WHERE id = ANY($1::int[])', [ids]) : { rows: [] };
     return new Map(res.rows.map((r) => [r.id, toWorkspace(r)]));
   }
 

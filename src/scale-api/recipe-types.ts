@@ -1,0 +1,105 @@
+// /recipe-types/: create, validate, describe and edit recipe types, and read their revisions.
+// A recipe type is addressed by id (v5) or by name (v6: its newest version).
+import { Router, type Request } from 'express';
+import type { Core } from '../core/index.ts';
+import { Invalid, NotFound } from '../core/domain-errors.ts';
+import type { RecipeType } from '../core/recipe-types/service.ts';
+import { jobTypeSummary } from './codecs.ts';
+import { body, HttpError } from './http.ts';
+import { paged } from './paging.ts';
+import { Query } from './params.ts';
+import { definitionFormat, recipeTypeJson, recipeTypeRevisionJson, recipeTypeSummary } from './recipe-codecs.ts';
+
+export function recipeTypesRouter(core: Core): Router {
+  const r = Router();
+
+  async function byKey(req: Request): Promise<RecipeType> {
+    const key = String(req.params.key);
+    if (/^\d{1,9}$/.test(key)) return core.recipeTypes.get(Number(key));
+    const t = await core.recipeTypes.byName(key);
+    if (!t) throw new NotFound('recipe type', key);
+    return t;
+  }
+
+  async function details(req: Request, t: RecipeType) {
+    const rev = await core.recipeTypes.currentRevision(t);
+    const [[definition], jobTypes, subs] = await Promise.all([
+      core.recipeTypes.render([{ json: t.definitionJson }], definitionFormat(req)),
+      core.recipeTypes.jobTypesOf(rev.definition),
+      core.recipeTypes.subRecipeTypesOf(rev.definition),
+    ]);
+    return {
+      ...recipeTypeJson(t, definition),
+      job_types: jobTypes.map((jt) => ({ ...jobTypeSummary(jt), revision_num: jt.revisionNum, interface: jt.interface })),
+      sub_recipe_types: subs.map(recipeTypeSummary),
+    };
+  }
+
+  /** Validation errors as Scale lists them: {name, description}. */
+  const listed = (problems: { field: string | null; message: string }[]) => problems.map((p) => ({ name: p.field, description: p.message }));
+
+  r.get('/recipe-types/', async (req, res) => {
+    const q = new Query(req);
+    const page = q.list();
+    const list = await core.recipeTypes.list({ ...page, ...q.range(), names: q.strings('name'), ids: q.ints('id', { min: 1 }), isActive: q.bool('is_active') });
+    const defs = await core.recipeTypes.render(list.rows.map((t) => ({ json: t.definitionJson })), definitionFormat(req));
+    const byId = new Map(list.rows.map((t, i) => [t.id, defs[i]]));
+    res.json(paged(req, page, list, (t) => recipeTypeJson(t, byId.get(t.id)!)));
+  });
+
+  r.post('/recipe-types/', async (req, res) => {
+    const { recipeType, warnings } = await core.recipeTypes.create(body(req, 'scale-api/recipe-type-create'));
+    res.status(201).location(`${req.baseUrl}/recipe-types/${recipeType.id}/`).json({ ...(await details(req, recipeType)), warnings });
+  });
+
+  r.post('/recipe-types/validation/', async (req, res) => {
+    // v6 answers 200 with is_valid false; v5 (and the plain routes, as /job-types/validation/) 400.
+    const failStatus = definitionFormat(req) === '6' ? 200 : 400;
+    let input;
+    try {
+      input = body(req, 'scale-api/recipe-type-create');
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      const errors = listed(err.details.length ? err.details : [{ field: err.field, message: err.message }]);
+      res.status(failStatus).json({ detail: err.message, is_valid: false, errors, warnings: [] });
+      return;
+    }
+    const v = await core.recipeTypes.validate(input);
+    if (v.errors.length) {
+      res.status(failStatus).json({ detail: v.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '), is_valid: false, errors: listed(v.errors), warnings: v.warnings });
+      return;
+    }
+    res.json({ is_valid: true, errors: [], warnings: v.warnings });
+  });
+
+  r.get('/recipe-types/:key/', async (req, res) => {
+    res.json(await details(req, await byKey(req)));
+  });
+
+  r.patch('/recipe-types/:key/', async (req, res) => {
+    const t = await byKey(req);
+    const { recipeType, warnings } = await core.recipeTypes.edit(t.id, body(req, 'scale-api/recipe-type-edit'));
+    res.json({ ...(await details(req, recipeType)), warnings });
+  });
+
+  r.get('/recipe-types/:key/revisions/', async (req, res) => {
+    const t = await byKey(req);
+    const q = new Query(req);
+    const page = q.list();
+    const all = await core.recipeTypes.revisionsOf(t.id);
+    const rows = all.slice((page.page - 1) * page.pageSize, page.page * page.pageSize);
+    const defs = await core.recipeTypes.render(rows.map((x) => ({ json: x.definitionJson })), definitionFormat(req));
+    res.json(paged(req, page, { count: all.length, rows: rows.map((x, i) => [x, defs[i]] as const) }, ([x, d]) => recipeTypeRevisionJson(x, d)));
+  });
+
+  r.get('/recipe-types/:key/revisions/:num/', async (req, res) => {
+    const t = await byKey(req);
+    const num = Number(req.params.num);
+    const rev = /^\d{1,9}$/.test(req.params.num) ? await core.recipeTypes.revisionByNum(t.id, num) : null;
+    if (!rev) throw new HttpError(404, `recipe type ${t.name} has no revision ${JSON.stringify(req.params.num)}`);
+    const [definition] = await core.recipeTypes.render([{ json: rev.definitionJson }], definitionFormat(req));
+    res.json(recipeTypeRevisionJson(rev, definition));
+  });
+
+  return r;
+}

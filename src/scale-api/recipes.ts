@@ -1,0 +1,113 @@
+// /recipes/ and /queue/new-recipe/: start recipes, follow them node by node, cancel and reprocess them.
+import { Router, type Request, type Response } from 'express';
+import type { Core } from '../core/index.ts';
+import { fileIdsOf } from '../core/jobs/job-data.ts';
+import type { Recipe } from '../core/recipes/model.ts';
+import { readRecipeData, toV6Data } from '../core/recipes/recipe-data.ts';
+import { parseForcedNodes } from '../core/recipes/supersede.ts';
+import { fileJson, jobJson } from './codecs.ts';
+import { jobContext } from './context.ts';
+import { body, idParam } from './http.ts';
+import { paged } from './paging.ts';
+import { Query } from './params.ts';
+import { definitionFormat, instanceJson, nodeGraphJson, type RecipeContext, recipeJson, recipeTypeSummary } from './recipe-codecs.ts';
+
+async function recipeContext(core: Core, recipes: Recipe[], withSuccessors = false): Promise<RecipeContext> {
+  const ids = recipes.map((r) => r.id);
+  const [recipeTypes, revisionNums, counts, successors] = await Promise.all([
+    core.recipeTypes.getMany([...new Set(recipes.map((r) => r.recipeTypeId))]),
+    core.recipeTypes.revisionNums([...new Set(recipes.map((r) => r.recipeTypeRevId))]),
+    core.recipes.counts(ids),
+    withSuccessors ? core.recipes.successors(ids) : Promise.resolve(undefined),
+  ]);
+  return { recipeTypes, revisionNums, counts, supersededBy: successors };
+}
+
+export async function recipeDetails(core: Core, req: Request, recipe: Recipe) {
+  const [ctx, nodes, rev] = await Promise.all([recipeContext(core, [recipe], true), core.recipes.nodes(recipe), core.recipeTypes.revision(recipe.recipeTypeRevId)]);
+  const data = readRecipeData(recipe.input, rev.definition.inputs);
+  const jobIds = nodes.flatMap((n) => n.jobs.map((j) => j.jobId));
+  const subIds = nodes.flatMap((n) => (n.subRecipeId ? [n.subRecipeId] : []));
+  const [jobs, subs, subCounts, inputFiles, [definition], jobTypes, subTypes] = await Promise.all([
+    core.jobQueries.jobsByIds(jobIds),
+    core.recipes.getMany(subIds),
+    core.recipes.counts(subIds),
+    core.files.getMany([...new Set([...data.inputs.values()].flatMap(fileIdsOf))]),
+    core.recipeTypes.render([{ json: rev.definitionJson }], definitionFormat(req)),
+    core.recipeTypes.jobTypesOf(rev.definition),
+    core.recipeTypes.subRecipeTypesOf(rev.definition),
+  ]);
+  const jctx = await jobContext(core, [...jobs.values()]);
+  return {
+    ...recipeJson(recipe, ctx),
+    recipe_type_rev: { ...recipeJson(recipe, ctx).recipe_type_rev, definition },
+    data: recipe.input.version === '6' ? null : recipe.input,
+    input: toV6Data(data.inputs),
+    configuration: recipe.configuration,
+    input_files: [...inputFiles.values()].map(fileJson),
+    jobs: nodes.flatMap((n) => n.jobs.map((j) => ({ job_name: n.name, fork_index: j.forkIndex, is_original: j.isOriginal, job: jobJson(jobs.get(j.jobId)!, jctx) }))),
+    details: instanceJson(nodes, subCounts, new Map([...subs.values()].map((s) => [s.id, s.isCompleted]))),
+    nodes: nodeGraphJson(nodes),
+    job_types: jobTypes.map((t) => ({ id: t.id, name: t.name, version: t.version, title: t.title, description: t.description, icon_code: t.iconCode, revision_num: t.revisionNum })),
+    sub_recipe_types: subTypes.map(recipeTypeSummary),
+  };
+}
+
+export function recipesRouter(core: Core): Router {
+  const r = Router();
+
+  const newRecipe = async (req: Request, res: Response) => {
+    const b = body<{ recipe_type_id: number; recipe_data?: unknown; input?: unknown; configuration?: Record<string, any> }>(req, 'scale-api/queue-new-recipe');
+    const { recipe, warnings } = await core.recipes.create({ recipeTypeId: b.recipe_type_id, data: b.recipe_data, input: b.input, configuration: b.configuration });
+    res.status(201).location(`${req.baseUrl}/recipes/${recipe.id}/`).json({ ...(await recipeDetails(core, req, recipe)), warnings });
+  };
+  r.post('/queue/new-recipe/', newRecipe);
+  // Scale v6 creates recipes with POST /recipes/ {recipe_type_id, input, configuration}.
+  r.post('/recipes/', newRecipe);
+
+  r.get('/recipes/', async (req, res) => {
+    const q = new Query(req);
+    const page = q.list();
+    const list = await core.recipes.list({
+      ...page, ...q.range(),
+      recipeTypeIds: [...q.ints('type_id', { min: 1 }), ...q.ints('recipe_type_id', { min: 1 })],
+      recipeTypeNames: [...q.strings('type_name'), ...q.strings('recipe_type_name')],
+      recipeIds: q.ints('recipe_id', { min: 1 }), rootRecipeIds: q.ints('root_recipe_id', { min: 1 }),
+      isSuperseded: q.bool('is_superseded'), isCompleted: q.bool('is_completed'),
+    });
+    const ctx = await recipeContext(core, list.rows);
+    res.json(paged(req, page, list, (x) => recipeJson(x, ctx)));
+  });
+
+  r.get('/recipes/:id/', async (req, res) => {
+    res.json(await recipeDetails(core, req, await core.recipes.get(idParam(req, 'id', 'recipe'))));
+  });
+
+  r.get('/recipes/:id/input_files/', async (req, res) => {
+    const recipe = await core.recipes.get(idParam(req, 'id', 'recipe'));
+    const q = new Query(req);
+    const page = q.list();
+    const rev = await core.recipeTypes.revision(recipe.recipeTypeRevId);
+    const wanted = q.strings('recipe_input');
+    const data = readRecipeData(recipe.input, rev.definition.inputs);
+    const ids = [...data.inputs].filter(([name]) => !wanted.length || wanted.includes(name)).flatMap(([, v]) => fileIdsOf(v));
+    const list = ids.length ? await core.files.list({ ...page, ids }) : { count: 0, rows: [] };
+    res.json(paged(req, page, list, fileJson));
+  });
+
+  r.post('/recipes/:id/reprocess/', async (req, res) => {
+    const id = idParam(req, 'id', 'recipe');
+    const b = body<{ forced_nodes?: unknown; revision_num?: number }>(req, 'scale-api/recipe-reprocess');
+    const recipe = await core.recipes.reprocess(id, { forced: parseForcedNodes(b.forced_nodes), revisionNum: b.revision_num ?? null });
+    res.status(202).location(`${req.baseUrl}/recipes/${recipe.id}/`).json(await recipeDetails(core, req, recipe));
+  });
+
+  // Not in Scale (which cancels jobs one by one): stops a whole recipe, sub-recipes included.
+  r.post('/recipes/:id/cancel/', async (req, res) => {
+    body(req, 'scale-api/empty');
+    const recipe = await core.recipes.cancel(idParam(req, 'id', 'recipe'));
+    res.json(await recipeDetails(core, req, recipe));
+  });
+
+  return r;
+}
