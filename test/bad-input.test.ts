@@ -6,14 +6,19 @@ import { dbKinds } from './helpers/db.ts';
 import { createJobType, upload } from './helpers/scale.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
-const POSTS = ['/scale/errors/', '/scale/workspaces/', '/scale/workspaces/validation/', '/scale/job-types/', '/scale/job-types/validation/', '/scale/queue/new-job/', '/scale/queue/requeue-jobs/'];
-const PATCHES = ['/scale/errors/1/', '/scale/workspaces/1/', '/scale/job-types/1/', '/scale/jobs/1/', '/scale/nodes/1/', '/scale/scheduler/'];
+const POSTS = [
+  '/scale/errors/', '/scale/workspaces/', '/scale/workspaces/validation/', '/scale/job-types/', '/scale/job-types/validation/', '/scale/queue/new-job/',
+  '/scale/queue/requeue-jobs/', '/scale/recipe-types/', '/scale/recipe-types/validation/', '/scale/queue/new-recipe/', '/scale/recipes/',
+  '/scale/recipes/1/reprocess/', '/scale/recipes/1/cancel/', '/scale/configuration/', '/scale/configuration/validation/',
+];
+const PATCHES = ['/scale/errors/1/', '/scale/workspaces/1/', '/scale/job-types/1/', '/scale/jobs/1/', '/scale/nodes/1/', '/scale/scheduler/', '/scale/recipe-types/1/'];
 
 for (const kind of dbKinds()) {
   describe(`bad input on every endpoint family (${kind})`, function () {
     this.timeout(60_000);
     let t: TestServer;
     let jt: any;
+    let rt: any;
     before(async () => {
       t = await startServer(kind, { SCALE_MAX_BODY_BYTES: '4096' });
       jt = await createJobType(t.app, {
@@ -25,6 +30,13 @@ for (const kind of dbKinds()) {
         },
       });
       await request(t.app).post('/scale/queue/new-job/').send({ job_type_id: jt.id, job_data: { input_data: [{ name: 'p', value: 'x' }, { name: 'f', file_id: (await upload(t.app, 'x', 'x.txt')).id }] } }).expect(201);
+      rt = (await request(t.app).post('/scale/recipe-types/').send({
+        name: 'bad-input-recipe',
+        definition: {
+          input_data: [{ name: 'image', type: 'file' }, { name: 'label', type: 'property', required: false }],
+          jobs: [{ name: 'one', job_type: { name: jt.name, version: jt.version }, recipe_inputs: [{ recipe_input: 'image', job_input: 'f' }, { recipe_input: 'label', job_input: 'p' }] }],
+        },
+      }).expect(201)).body;
     });
     after(() => t?.close());
 
@@ -79,6 +91,15 @@ for (const kind of dbKinds()) {
         ['patch', '/scale/scheduler/', { queue_mode: 'RANDOM' }, 'queue_mode'],
         ['patch', '/scale/jobs/1/', { status: 'canceled' }, 'status'],
         ['patch', '/scale/errors/1/', { category: 'OTHER' }, 'category'],
+        ['post', '/scale/recipe-types/', { name: 'r', definition: 'x' }, 'definition'],
+        ['post', '/scale/recipe-types/', { name: 'r', definition: { jobs: [{ name: 'a' }] } }, 'definition.jobs[0].job_type'],
+        ['post', '/scale/recipe-types/', { name: 'r', definition: { version: '7', input: { files: [], json: [] }, nodes: { a: { dependencies: [], input: {}, node_type: { node_type: 'job', job_type_name: 'x', job_type_version: 1, job_type_revision: 1 } } } } }, 'definition.nodes.a.node_type.job_type_version'],
+        ['patch', '/scale/recipe-types/1/', { title: 5 }, 'title'],
+        ['patch', '/scale/recipe-types/1/', { name: 'renamed' }, 'name'],
+        ['post', '/scale/queue/new-recipe/', { recipe_type_id: 'one' }, 'recipe_type_id'],
+        ['post', '/scale/recipes/1/reprocess/', { forced_nodes: { all: 'yes' } }, 'forced_nodes.all'],
+        ['post', '/scale/recipes/1/reprocess/', { revision_num: 0 }, 'revision_num'],
+        ['post', '/scale/configuration/', { import: { recipe_types: 'all' } }, 'import.recipe_types'],
       ];
       for (const [method, p, b, field] of cases) {
         const res = await (request(t.app) as any)[method](p).send(b);
@@ -115,8 +136,34 @@ for (const kind of dbKinds()) {
       assert.equal(before, 1, 'rejected requests created no jobs');
     });
 
+    it('recipe data that does not fit the definition names the input, and creates nothing', async () => {
+      const file = await upload(t.app, 'z', 'z.txt');
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ recipe_data: { input_data: [] } }, /recipe_data\.input_data: required input "image" is missing/],
+        [{ recipe_data: { input_data: [{ name: 'image', file_id: file.id }, { name: 'zz', value: '1' }] } }, /recipe_data\.input_data\[1\]\.name: the recipe has no input named "zz"/],
+        [{ recipe_data: { input_data: [{ name: 'image', file_id: 987654 }] } }, /recipe_data\.input_data\[0\]\.file_id: file 987654 does not exist/],
+        [{ recipe_data: { input_data: [{ name: 'image', value: 'x' }] } }, /recipe_data\.input_data\[0\]\.file_id: input "image" is of type file/],
+        [{ recipe_data: { input_data: [{ name: 'image', file_id: file.id }], workspace_id: 9999 } }, /recipe_data\.workspace_id: workspace 9999 does not exist/],
+        [{ recipe_data: { input_data: [{ name: 'image', file_id: 'one' }] } }, /recipe_data\.input_data\[0\]\.file_id: must be of type integer/],
+        [{ recipe_data: { version: '3' } }, /recipe_data\.version/],
+        [{ input: { files: { image: 'x' } } }, /input\.files\.image: must be a list of file ids/],
+        [{ input: { files: { image: [file.id] } }, recipe_data: {} }, /not both/],
+        [{ input: { files: { image: [file.id] } }, configuration: { priority: 'high' } }, /configuration\.priority/],
+      ];
+      for (const [b, re] of cases) {
+        const res = await request(t.app).post('/scale/queue/new-recipe/').send({ recipe_type_id: rt.id, ...b });
+        assert.equal(res.status, 400, JSON.stringify(b));
+        assert.match(res.body.detail, re, JSON.stringify(b));
+      }
+      const unknownType = await request(t.app).post('/scale/queue/new-recipe/').send({ recipe_type_id: 987654, recipe_data: {} }).expect(400);
+      assert.equal(unknownType.body.field, 'recipe_type_id');
+      assert.equal((await request(t.app).get('/scale/recipes/')).body.count, 0, 'rejected requests created no recipes');
+      await request(t.app).post('/scale/recipes/987654/reprocess/').send({}).expect(404);
+      await request(t.app).post('/scale/recipes/987654/cancel/').send({}).expect(404);
+    });
+
     it('unknown ids are 404 on every detail endpoint', async () => {
-      for (const p of ['/scale/errors/', '/scale/workspaces/', '/scale/files/', '/scale/job-types/', '/scale/jobs/', '/scale/job-executions/', '/scale/nodes/']) {
+      for (const p of ['/scale/errors/', '/scale/workspaces/', '/scale/files/', '/scale/job-types/', '/scale/jobs/', '/scale/job-executions/', '/scale/nodes/', '/scale/recipe-types/', '/scale/recipes/']) {
         for (const id of ['987654', 'abc', '-1', '1.5', '99999999999999999999']) {
           const res = await request(t.app).get(`${p}${id}/`);
           assert.equal(res.status, 404, `${p}${id}/`);
@@ -130,7 +177,10 @@ for (const kind of dbKinds()) {
     });
 
     it('bad query values are 400 naming the parameter on every list', async () => {
-      const lists = ['/scale/errors/', '/scale/workspaces/', '/scale/files/', '/scale/job-types/', '/scale/jobs/', '/scale/jobs/updates/', '/scale/jobs/executions/', '/scale/job-executions/', '/scale/nodes/', '/scale/nodes/status/', '/scale/job-types/status/', '/scale/load/'];
+      const lists = [
+        '/scale/errors/', '/scale/workspaces/', '/scale/files/', '/scale/job-types/', '/scale/jobs/', '/scale/jobs/updates/', '/scale/jobs/executions/', '/scale/job-executions/',
+        '/scale/nodes/', '/scale/nodes/status/', '/scale/job-types/status/', '/scale/load/', '/scale/recipe-types/', '/scale/recipes/',
+      ];
       for (const p of lists) {
         for (const [qs, field] of [['page=-1', 'page'], ['page_size=0', 'page_size'], ['page_size=abc', 'page_size'], ['started=2015-13-45', 'started'], ['ended=tomorrow', 'ended'], ['started=2020-01-02T00:00:00Z&ended=2020-01-01T00:00:00Z', 'ended']]) {
           const res = await request(t.app).get(`${p}?${qs}`);
@@ -142,6 +192,8 @@ for (const kind of dbKinds()) {
         ['/scale/jobs/', 'status=DONE', 'status'], ['/scale/jobs/', 'job_type_id=x', 'job_type_id'], ['/scale/jobs/', 'order=-colour', 'order'],
         ['/scale/job-executions/', 'node_id=x', 'node_id'], ['/scale/nodes/', 'include_inactive=maybe', 'include_inactive'],
         ['/scale/files/', 'file_type=BINARY', 'file_type'], ['/scale/job-types/', 'is_active=2', 'is_active'],
+        ['/scale/recipes/', 'recipe_type_id=x', 'recipe_type_id'], ['/scale/recipes/', 'is_completed=maybe', 'is_completed'], ['/scale/recipes/', 'order=colour', 'order'],
+        ['/scale/recipe-types/', 'is_active=2', 'is_active'], ['/scale/configuration/', 'include=nodes', 'include'],
       ]) {
         const res = await request(t.app).get(`${p}?${qs}`).expect(400);
         assert.equal(res.body.field, field, `${p}?${qs}`);

@@ -16,6 +16,7 @@ import { createWorkspaceService } from './workspaces/service.ts';
 import { createRecipeTypeService } from './recipe-types/service.ts';
 import { createRecipeEngine } from './recipes/engine.ts';
 import { createRecipeService } from './recipes/service.ts';
+import { createConfigurationService } from './configuration/service.ts';
 import type { Logger } from '../log.ts';
 
 export interface CoreOptions {
@@ -33,12 +34,30 @@ export interface CoreOptions {
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
-export async function createCore(db: Db, opts: CoreOptions) {
-  const events = new CoreEvents();
+/**
+ * The services that define what can run (errors, workspaces, job types, recipe types) over a Db.
+ * Built once over the database, and again over one transaction for configuration imports.
+ */
+function createTypeServices(db: Db, opts: CoreOptions, secrets: ReturnType<typeof createSecretBox>) {
   const errors = createErrorService({ db });
   const workspaces = createWorkspaceService({ db, allowedRoots: opts.workspaceRoots });
-  const files = createFileService({ db, workspaces });
   const jobTypes = createJobTypeService({ db, errors });
+  const seedJobTypes = createSeedJobTypes({
+    db, jobTypes, errors, workspaces, secrets, allowedRoots: opts.workspaceRoots ?? [],
+    defaultWorkspace: opts.defaultWorkspaceName ?? (() => null),
+    manifests: opts.manifests ?? null,
+  });
+  const recipeTypes = createRecipeTypeService({ db, jobTypes });
+  return { errors, workspaces, jobTypes, seedJobTypes, recipeTypes };
+}
+
+export type TypeServices = ReturnType<typeof createTypeServices>;
+
+export async function createCore(db: Db, opts: CoreOptions) {
+  const events = new CoreEvents();
+  const secrets = createSecretBox(opts.secretKey);
+  const { errors, workspaces, jobTypes, seedJobTypes, recipeTypes } = createTypeServices(db, opts, secrets);
+  const files = createFileService({ db, workspaces });
   const jobTypeStats = createJobTypeStats({ db });
   let defaultWorkspaceId: number | null = null;
   const jobs = createJobService({ db, jobTypes, files, workspaces, events, defaultWorkspaceId: () => defaultWorkspaceId });
@@ -46,12 +65,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const queue = createQueueService({ db });
   const nodes = createNodeService({ db });
   const finisher = createFinisher({ db, errors, files, events });
-  const seedJobTypes = createSeedJobTypes({
-    db, jobTypes, errors, workspaces, secrets: createSecretBox(opts.secretKey), allowedRoots: opts.workspaceRoots ?? [],
-    defaultWorkspace: opts.defaultWorkspaceName ?? (() => null),
-    manifests: opts.manifests ?? null,
-  });
-  const recipeTypes = createRecipeTypeService({ db, jobTypes });
+  const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets) });
   const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, errors, events, log: opts.log?.child({ component: 'recipes' }) });
   const recipes = createRecipeService({
     db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }),
@@ -74,6 +88,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     recipeTypes,
     recipeEngine,
     recipes,
+    configuration,
     /** Why a QUEUED job has not started yet (null when it is not on the queue). */
     async queueReason(jobId: number) {
       const [state, online] = await Promise.all([

@@ -4,6 +4,7 @@ import express, { Router } from 'express';
 import type { Core } from '../core/index.ts';
 import type { Logger } from '../log.ts';
 import type { RegistryClient } from '../executors/docker/images.ts';
+import { configurationRouter, configurationUploadRouter } from './configuration.ts';
 import { errorsRouter } from './errors.ts';
 import { filesRouter } from './files.ts';
 import { HttpError, errorHandler, jsonBody } from './http.ts';
@@ -30,6 +31,7 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   const api = Router({ strict: true });
   // Uploads are streamed, so the JSON parser must not touch them.
   api.use(filesRouter(core, opts));
+  api.use(configurationUploadRouter(core, opts));
   api.use(jsonBody(opts.maxBodyBytes));
   api.use(errorsRouter(core));
   api.use(workspacesRouter(core));
@@ -39,6 +41,7 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(queueRouter(core));
   api.use(recipeTypesRouter(core));
   api.use(recipesRouter(core));
+  api.use(configurationRouter(core));
   api.use(nodesRouter(core, opts));
   api.use((req, _res, next) => next(new HttpError(404, `no Scale API endpoint ${req.method} ${req.originalUrl.split('?')[0]}`)));
   api.use(errorHandler(opts.log));

@@ -39,3 +39,19 @@ export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export function pgErrorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
+
+/**
+ * The Db port over an open transaction: everything done through it (nested "transactions" too) is
+ * part of that one transaction. Lets a unit of work run whole services inside one transaction.
+ */
+export function withinTransaction(tx: Queryable, kind: Db['kind']): Db {
+  return {
+    kind,
+    query: (sql, params) => tx.query(sql, params),
+    transaction: (fn) => fn(tx),
+    exec: async () => {
+      throw new Error('exec is not available inside a transaction');
+    },
+    close: async () => {},
+  };
+}
