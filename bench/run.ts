@@ -3,11 +3,13 @@ import { throughput } from './throughput.ts';
 import { claims } from './claims.ts';
 import { listLatency } from './list-latency.ts';
 import { dockerThroughput } from './docker.ts';
+import { recipes } from './recipes.ts';
 
-const pick = (process.env.BENCH ?? 'a,b,c,d').split(',');
+const pick = (process.env.BENCH ?? 'a,b,c,d,e').split(',');
 console.log(`scale-ades benchmarks on ${process.version}, ${(await import('node:os')).cpus().length} cpus${process.env.DATABASE_URL ? '' : ' (set DATABASE_URL for the PostgreSQL figures)'}`);
 if (pick.includes('a')) await throughput();
 if (pick.includes('b')) await claims();
 if (pick.includes('c')) await listLatency();
 if (pick.includes('d')) await dockerThroughput();
+if (pick.includes('e')) await recipes();
 process.exit(0);

@@ -66,7 +66,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const nodes = createNodeService({ db });
   const finisher = createFinisher({ db, errors, files, events });
   const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets) });
-  const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, errors, events, log: opts.log?.child({ component: 'recipes' }) });
+  const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, workspaces, errors, events, log: opts.log?.child({ component: 'recipes' }) });
   const recipes = createRecipeService({
     db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }),
   });

@@ -6,7 +6,7 @@ import type { CoreEvents } from '../events.ts';
 import type { FileService, ScaleFile } from '../files/service.ts';
 import type { JobType, JobTypeService, Revision } from '../job-types/service.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
-import { checkJobData, type CheckedJobData } from './job-data.ts';
+import { checkJobData, type CheckedJobData, type JobDataLookups } from './job-data.ts';
 import { type Job, type JobExecution, toExecution, toJob } from './model.ts';
 import { SQL_CAN_BE_CANCELED, SQL_CAN_BE_REQUEUED } from './states.ts';
 import { enqueue } from '../queue/enqueue.ts';
@@ -38,6 +38,8 @@ export interface JobRow {
   input: string | null;
   dockerImage: string | null;
   configuration: string | null;
+  /** The recipe the job belongs to, if any. */
+  recipeId?: number | null;
 }
 
 export interface Created {
@@ -114,7 +116,9 @@ export function createJobService(deps: {
   }
 
   /** Checks a new job's data and works out its row; `q` is the transaction to read through, if any. */
-  async function prepare(n: NewJob, jobType: JobType, rev: Revision, root: string, q: Queryable = db): Promise<{ checked: CheckedJobData; row: JobRow }> {
+  async function prepare(
+    n: NewJob, jobType: JobType, rev: Revision, root: string, q: Queryable = db, lookups?: Pick<JobDataLookups, 'files' | 'workspaces'>,
+  ): Promise<{ checked: CheckedJobData; row: JobRow }> {
     if (!jobType.isActive) throw new Invalid('job_type_id', `job type ${jobType.name} ${jobType.version} is archived and takes no new jobs`);
     if (n.priority !== undefined && (!Number.isInteger(n.priority) || n.priority < 1)) throw new Invalid('priority', 'must be an integer >= 1');
     if (n.data !== undefined && n.input !== undefined) throw new Invalid(null, 'give job_data (Scale 1.0) or input (v6), not both');
@@ -124,8 +128,8 @@ export function createJobService(deps: {
       rev.interface,
       v6 ? n.input : n.data,
       {
-        files: (ids) => files.getMany(ids, q),
-        workspaces: (ids) => workspaces.getMany(ids, q),
+        files: lookups?.files ?? ((ids) => files.getMany(ids, q)),
+        workspaces: lookups?.workspaces ?? ((ids) => workspaces.getMany(ids, q)),
         defaultWorkspaceId: deps.defaultWorkspaceId(),
         configuredWorkspaces: await configuredWorkspaces(rev.interface, configuration, q),
       },
@@ -157,20 +161,20 @@ export function createJobService(deps: {
    * Inserts jobs in one statement and, for QUEUED ones, their queue rows; returns the job ids in
    * order. Jobs of a recipe start PENDING or BLOCKED without input when their parents have not run.
    */
-  async function insertJobs(tx: Queryable, rows: JobRow[], status: 'QUEUED' | 'PENDING' | 'BLOCKED' = 'QUEUED', recipeId: number | null = null): Promise<number[]> {
+  async function insertJobs(tx: Queryable, rows: JobRow[], status: 'QUEUED' | 'PENDING' | 'BLOCKED' = 'QUEUED'): Promise<number[]> {
     if (!rows.length) return [];
-    const col = <K extends keyof JobRow>(k: K) => rows.map((r) => r[k]);
+    const col = <K extends keyof JobRow>(k: K) => rows.map((r) => r[k] ?? null);
     const res = await tx.query<{ id: number }>(
       `INSERT INTO job (job_type_id, job_type_rev_id, status, priority, timeout, max_tries, cpus_required, mem_required,
                         disk_in_required, disk_out_required, input, docker_image, configuration, queued, recipe_id)
-       SELECT t, r, $13, p, tmo, mt, c, m, di, dout, i, img, cfg, CASE WHEN $13 = 'QUEUED' THEN now() END, $14
+       SELECT t, r, $13, p, tmo, mt, c, m, di, dout, i, img, cfg, CASE WHEN $13 = 'QUEUED' THEN now() END, rec
          FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::jsonb[],
-                     $11::text[], $12::jsonb[])
-           WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, img, cfg, ord)
+                     $11::text[], $12::jsonb[], $14::bigint[])
+           WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, img, cfg, rec, ord)
         ORDER BY ord
        RETURNING id`,
       [col('jobTypeId'), col('revId'), col('priority'), col('timeout'), col('maxTries'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('input'),
-        col('dockerImage'), col('configuration'), status, recipeId],
+        col('dockerImage'), col('configuration'), status, col('recipeId')],
     );
     // Ids come from one sequence in insertion order, so sorting restores the input order.
     const ids = res.rows.map((r) => r.id).sort((a, b) => a - b);

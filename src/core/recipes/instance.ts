@@ -120,9 +120,12 @@ export function planRecipe(def: RecipeDefinition, state: InstanceState): Plan {
         own = 'skipped';
       } else if (!state.frozen && allDone) {
         const inputs = inputsOf(n, state, byName);
+        // What the node becomes by this plan, so its children can be created in the same pass.
         if (n.type.kind === 'condition') plan.judge.push({ node: name, data: inputs });
-        else if (n.type.kind === 'recipe') plan.subRecipes.push({ node: name, inputs });
-        else {
+        else if (n.type.kind === 'recipe') {
+          plan.subRecipes.push({ node: name, inputs });
+          own = 'created';
+        } else {
           const fan = fanOutOf(n);
           if (!fan) plan.queue.push({ node: name, jobId: null, forkIndex: 0, inputs });
           else {
@@ -131,6 +134,7 @@ export function planRecipe(def: RecipeDefinition, state: InstanceState): Plan {
             if (!ids.length) plan.empty.push(name);
             ids.forEach((id, forkIndex) => plan.queue.push({ node: name, jobId: null, forkIndex, inputs: new Map([...inputs, [fan.input, { kind: 'file', fileIds: [id] }]]) }));
           }
+          own = plan.empty.includes(name) ? 'done' : 'created';
         }
       } else if (!state.frozen && n.type.kind === 'job' && !fanOutOf(n) && allExist) {
         plan.create.push({ node: name, status: anyBad ? 'BLOCKED' : 'PENDING' });

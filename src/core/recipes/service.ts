@@ -69,42 +69,63 @@ export function createRecipeService(deps: {
   }
 
   async function create(n: NewRecipe): Promise<{ recipe: Recipe; warnings: CheckedRecipeData['warnings'] }> {
-    const recipeType = await recipeTypes.get(n.recipeTypeId).catch((err) => {
-      if (err instanceof NotFound) throw new Invalid('recipe_type_id', `recipe type ${n.recipeTypeId} does not exist`);
+    const { ids, warnings } = await createMany(n.recipeTypeId, [{ data: n.data, input: n.input }], n.configuration);
+    return { recipe: await get(ids[0]), warnings };
+  }
+
+  /**
+   * Creates recipes of one type, all checked before any is made, in one transaction, and brings
+   * them up to date together (batch submitters, benchmarks). Fields of item i are named under
+   * `recipes[i]` when there are several.
+   */
+  async function createMany(
+    recipeTypeId: number, items: { data?: unknown; input?: unknown }[], configurationJson?: Record<string, any>,
+  ): Promise<{ ids: number[]; warnings: CheckedRecipeData['warnings'] }> {
+    const recipeType = await recipeTypes.get(recipeTypeId).catch((err) => {
+      if (err instanceof NotFound) throw new Invalid('recipe_type_id', `recipe type ${recipeTypeId} does not exist`);
       throw err;
     });
     if (!recipeType.isActive) throw new Invalid('recipe_type_id', `recipe type ${recipeType.name} ${recipeType.version} is archived and takes no new recipes`);
-    if (n.data !== undefined && n.input !== undefined) throw new Invalid(null, 'give recipe_data (1.0) or input (v6), not both');
-    const configuration = checkConfiguration(n.configuration);
+    const configuration = checkConfiguration(configurationJson);
     const rev = await recipeTypes.currentRevision(recipeType);
-    const v6 = n.input !== undefined;
-    const checked = await checkRecipeData(
-      rev.definition.inputs, v6 ? n.input : n.data, { files: (ids) => files.getMany(ids), workspaces: (ids) => workspaces.getMany(ids) },
-      v6 ? 'input' : 'recipe_data', v6 ? 'v6' : 'v1',
-    );
-    if (checked.data.workspaceId === null && deps.defaultWorkspaceId() === null && !configuration?.output_workspaces?.default) {
-      const lookups = await recipeTypes.lookupsFor(rev.definition);
-      const writers = [...lookups.jobTypes.values()].filter((t) => t.rev.interface.outputs.some((o) => o.kind !== 'json'));
-      if (writers.length) {
-        throw new Invalid(v6 ? 'configuration.output_workspaces' : 'recipe_data.workspace_id', `is required: job type ${writers[0].type.name} of this recipe writes output files`);
-      }
-    }
-    const size = checked.inputFiles.reduce((sum, f) => sum + f.fileSize, 0) / (1024 * 1024);
-    const id = await db.transaction(async (tx) => {
-      const res = await tx.query<{ id: number }>(
-        `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, input, configuration, input_file_size) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [recipeType.id, rev.id, JSON.stringify(checked.json), configuration ? JSON.stringify(configuration) : null, size],
+    const rows: { json: string; size: number }[] = [];
+    const warnings: CheckedRecipeData['warnings'] = [];
+    let writers: string | null | undefined;
+    for (const [i, item] of items.entries()) {
+      const at = (field: string) => (items.length > 1 ? `recipes[${i}].${field}` : field);
+      if (item.data !== undefined && item.input !== undefined) throw new Invalid(items.length > 1 ? `recipes[${i}]` : null, 'give recipe_data (1.0) or input (v6), not both');
+      const v6 = item.input !== undefined;
+      const checked = await checkRecipeData(
+        rev.definition.inputs, v6 ? item.input : item.data, { files: (ids) => files.getMany(ids), workspaces: (ids) => workspaces.getMany(ids) },
+        at(v6 ? 'input' : 'recipe_data'), v6 ? 'v6' : 'v1',
       );
-      // The mark makes the engine finish the job should this process stop before it does.
-      await tx.query(`INSERT INTO recipe_update (recipe_id, seq) VALUES ($1, nextval('recipe_update_seq'))`, [res.rows[0].id]);
-      return res.rows[0].id;
+      if (checked.data.workspaceId === null && deps.defaultWorkspaceId() === null && !configuration?.output_workspaces?.default) {
+        if (writers === undefined) {
+          const lookups = await recipeTypes.lookupsFor(rev.definition);
+          writers = [...lookups.jobTypes.values()].find((t) => t.rev.interface.outputs.some((o) => o.kind !== 'json'))?.type.name ?? null;
+        }
+        if (writers) throw new Invalid(v6 ? 'configuration.output_workspaces' : at('recipe_data.workspace_id'), `is required: job type ${writers} of this recipe writes output files`);
+      }
+      warnings.push(...checked.warnings);
+      rows.push({ json: JSON.stringify(checked.json), size: checked.inputFiles.reduce((sum, f) => sum + f.fileSize, 0) / (1024 * 1024) });
+    }
+    const ids = await db.transaction(async (tx) => {
+      const res = await tx.query<{ id: number }>(
+        `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, input, configuration, input_file_size)
+         SELECT $1, $2, i, $3, s FROM unnest($4::jsonb[], $5::float8[]) WITH ORDINALITY AS u(i, s, ord) ORDER BY ord RETURNING id`,
+        [recipeType.id, rev.id, configuration ? JSON.stringify(configuration) : null, rows.map((r) => r.json), rows.map((r) => r.size)],
+      );
+      const made = res.rows.map((r) => r.id).sort((a, b) => a - b);
+      // The marks make the engine finish the job should this process stop before it does.
+      await tx.query(`INSERT INTO recipe_update (recipe_id, seq) SELECT id, nextval('recipe_update_seq') FROM unnest($1::bigint[]) AS u(id)`, [made]);
+      return made;
     });
     try {
-      await engine.update(id, { marked: true });
+      await engine.update(ids, { marked: true });
     } catch (err) {
-      deps.log?.error('recipe created but not yet brought up to date; the engine will retry', { recipeId: id, err });
+      deps.log?.error('recipes created but not yet brought up to date; the engine will retry', { recipeIds: ids, err });
     }
-    return { recipe: await get(id), warnings: checked.warnings };
+    return { ids, warnings };
   }
 
   async function get(id: number, q: Queryable = db): Promise<Recipe> {
@@ -207,6 +228,8 @@ export function createRecipeService(deps: {
     const canceled = await db.transaction(async (tx) => {
       const tree = await tx.query<{ id: number }>(`${RECIPE_TREE} SELECT id FROM tree`, [[id]]);
       const recipeIds = tree.rows.map((r) => r.id);
+      // Recipes before jobs, in id order: the engine takes its locks in the same order.
+      await tx.query('SELECT id FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [recipeIds]);
       const jobIds = (await tx.query<{ job_id: number }>(`SELECT job_id FROM recipe_node WHERE recipe_id = ANY($1::bigint[]) AND job_id IS NOT NULL`, [recipeIds])).rows.map((r) => r.job_id);
       // Queue rows first: a claim holds them locked, so this waits for it (as a job cancel does).
       await tx.query('DELETE FROM queue WHERE job_id = ANY($1::bigint[])', [jobIds]);
@@ -289,6 +312,7 @@ export function createRecipeService(deps: {
     }
     const { created, canceled } = await db.transaction(async (tx) => {
       const tree = (await tx.query<{ id: number }>(`${RECIPE_TREE} SELECT id FROM tree`, [[id]])).rows.map((r) => r.id);
+      await tx.query('SELECT id FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [tree]);
       const jobIds = (await tx.query<{ job_id: number }>('SELECT job_id FROM recipe_node WHERE recipe_id = ANY($1::bigint[]) AND job_id IS NOT NULL', [tree])).rows.map((r) => r.job_id);
       await tx.query('DELETE FROM queue WHERE job_id = ANY($1::bigint[])', [jobIds]);
       await tx.query('SELECT id FROM job WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [jobIds]);
@@ -302,18 +326,15 @@ export function createRecipeService(deps: {
       return { created: await applySupersede(tx, prepared, null, null), canceled: stopped.rows.map((r) => r.id) };
     });
     if (canceled.length) events.emit('canceled', canceled);
-    // Sub-recipes first, so the new recipe sees them as they are once they have started.
-    for (const rid of [...created].reverse()) {
-      try {
-        await engine.update(rid, { marked: true });
-      } catch (err) {
-        deps.log?.error('reprocessed recipe not yet brought up to date; the engine will retry', { recipeId: rid, err });
-      }
+    try {
+      await engine.update(created, { marked: true });
+    } catch (err) {
+      deps.log?.error('reprocessed recipe not yet brought up to date; the engine will retry', { recipeIds: created, err });
     }
     return get(created[0]);
   }
 
-  return { create, get, getMany, list, counts, successors, nodes, cancel, reprocess };
+  return { create, createMany, get, getMany, list, counts, successors, nodes, cancel, reprocess };
 }
 
 /** One status for the jobs of a node that fanned out: the worst that applies. */
