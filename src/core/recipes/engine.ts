@@ -56,7 +56,9 @@ export function createRecipeEngine(deps: {
     recipeInputErrorId ??= (await deps.errors.byName('recipe-input')).id;
     const queued = await db.transaction(async (tx) => {
       const seen = await tx.query<{ recipe_id: number; seq: number }>('SELECT recipe_id, seq FROM recipe_update WHERE recipe_id = ANY($1::bigint[])', [ids]);
-      const rows = (await tx.query('SELECT * FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [ids])).rows;
+      // NO KEY UPDATE: the marks a job's end writes refer to the recipe row (a foreign key takes a
+      // KEY SHARE lock), and must not wait for an engine that is itself waiting to clear them.
+      const rows = (await tx.query('SELECT * FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE', [ids])).rows;
       const live = rows.filter((r) => !r.is_superseded && defs.has(r.recipe_type_rev_id));
       const n = await advancer.advance({ tx, defs, types, recipeInputErrorId: recipeInputErrorId! }, live);
       // A sub-recipe's parent sees its jobs only through it: pass the news up.

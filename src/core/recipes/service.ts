@@ -229,7 +229,7 @@ export function createRecipeService(deps: {
       const tree = await tx.query<{ id: number }>(`${RECIPE_TREE} SELECT id FROM tree`, [[id]]);
       const recipeIds = tree.rows.map((r) => r.id);
       // Recipes before jobs, in id order: the engine takes its locks in the same order.
-      await tx.query('SELECT id FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [recipeIds]);
+      await tx.query('SELECT id FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE', [recipeIds]);
       const jobIds = (await tx.query<{ job_id: number }>(`SELECT job_id FROM recipe_node WHERE recipe_id = ANY($1::bigint[]) AND job_id IS NOT NULL`, [recipeIds])).rows.map((r) => r.job_id);
       // Queue rows first: a claim holds them locked, so this waits for it (as a job cancel does).
       await tx.query('DELETE FROM queue WHERE job_id = ANY($1::bigint[])', [jobIds]);
@@ -312,7 +312,7 @@ export function createRecipeService(deps: {
     }
     const { created, canceled } = await db.transaction(async (tx) => {
       const tree = (await tx.query<{ id: number }>(`${RECIPE_TREE} SELECT id FROM tree`, [[id]])).rows.map((r) => r.id);
-      await tx.query('SELECT id FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [tree]);
+      await tx.query('SELECT id FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE', [tree]);
       const jobIds = (await tx.query<{ job_id: number }>('SELECT job_id FROM recipe_node WHERE recipe_id = ANY($1::bigint[]) AND job_id IS NOT NULL', [tree])).rows.map((r) => r.job_id);
       await tx.query('DELETE FROM queue WHERE job_id = ANY($1::bigint[])', [jobIds]);
       await tx.query('SELECT id FROM job WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [jobIds]);
