@@ -190,6 +190,40 @@ describe('SEED jobs on the Docker engine', function () {
     }
   });
 
+  it('passes a SEED job\'s file and JSON outputs to the next job of a recipe', async () => {
+    const job = (deps: unknown[], input: Record<string, unknown>) => ({
+      dependencies: deps, input, node_type: { node_type: 'job', job_type_name: jobType.name, job_type_version: jobType.version, job_type_revision: jobType.revision_num },
+    });
+    const rt = (await request(t.app).post('/scale/recipe-types/').send({
+      name: `seed-chain-${process.pid}`,
+      definition: {
+        version: '7',
+        input: { files: [{ name: 'IMAGE', media_types: [], required: true, multiple: false }], json: [{ name: 'MODE', type: 'string', required: true }] },
+        nodes: {
+          first: job([], { INPUT_FILE: { type: 'recipe', input: 'IMAGE' }, MODE: { type: 'recipe', input: 'MODE' } }),
+          second: job([{ name: 'first' }], {
+            INPUT_FILE: { type: 'dependency', node: 'first', output: 'RESULT' }, NUM: { type: 'dependency', node: 'first', output: 'TOTAL' }, MODE: { type: 'recipe', input: 'MODE' },
+          }),
+        },
+      },
+    }).expect(201)).body;
+    const file = await upload(t.app, 'chained\n', 'in.txt', { file_path: `inputs/${Date.now()}/chain/in.txt` });
+    const made = (await request(t.app).post('/scale/recipes/').send({ recipe_type_id: rt.id, input: { files: { IMAGE: [file.id] }, json: { MODE: 'ok' } } }).expect(201)).body;
+    const done = await waitFor(async () => {
+      const r = (await request(t.app).get(`/scale/recipes/${made.id}/`).expect(200)).body;
+      return r.is_completed || r.jobs_failed ? r : null;
+    }, { timeoutMs: 60_000, what: 'SEED recipe' });
+    assert.equal(done.jobs_completed, 2, JSON.stringify(done.nodes));
+    const [first, second] = ['first', 'second'].map((n) => done.jobs.find((j: any) => j.job_name === n).job.id);
+    const firstJob = (await request(t.app).get(`/scale/jobs/${first}/`).expect(200)).body;
+    const secondJob = (await request(t.app).get(`/scale/jobs/${second}/`).expect(200)).body;
+    const result = firstJob.outputs.find((o: any) => o.name === 'RESULT').value;
+    assert.equal(secondJob.inputs.find((i: any) => i.name === 'INPUT_FILE').value.id, result.id, 'the file output fed the next job');
+    assert.equal(secondJob.inputs.find((i: any) => i.name === 'NUM').value, 42, 'the JSON output fed the next job');
+    const out = secondJob.outputs.find((o: any) => o.name === 'RESULT').value;
+    assert.equal((await request(t.app).get(`/scale/files/${out.id}/content`).expect(200)).text, 'CHAINED\n');
+  });
+
   it('adopts a running container after the server restarts, instead of losing it', async () => {
     const dataDir = await tempDir();
     const env = { SCALE_DATA_DIR: dataDir, SCALE_NODE_NAME: `adopt-${process.pid}`, SCALE_EXECUTOR: 'docker', DATABASE_URL: '' };
