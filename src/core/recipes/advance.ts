@@ -121,6 +121,17 @@ export async function loadStates(q: Queryable, recipes: Row[], defOf: (r: Row) =
   return states;
 }
 
+/** Marks recipes for another look by the engine (new recipes, a parent whose sub-recipe moved on). */
+export async function markForUpdate(tx: Queryable, recipeIds: number[]): Promise<void> {
+  const ids = [...new Set(recipeIds)];
+  if (!ids.length) return;
+  await tx.query(
+    `INSERT INTO recipe_update (recipe_id, seq) SELECT id, nextval('recipe_update_seq') FROM unnest($1::bigint[]) AS u(id)
+     ON CONFLICT (recipe_id) DO UPDATE SET seq = EXCLUDED.seq`,
+    [ids],
+  );
+}
+
 export function createAdvancer(deps: AdvanceDeps) {
   const { jobs, files } = deps;
 
@@ -131,17 +142,6 @@ export function createAdvancer(deps: AdvanceDeps) {
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::jsonb[])`,
       [rows.map((x) => x.recipeId), rows.map((x) => x.node), rows.map((x) => x.fork ?? 0), rows.map((x) => x.jobId ?? null), rows.map((x) => x.subRecipeId ?? null),
         rows.map((x) => x.outcome ?? null), rows.map((x) => (x.data === undefined || x.data === null ? null : JSON.stringify(x.data)))],
-    );
-  }
-
-  /** Marks recipes for another look by the engine (a parent whose sub-recipe moved on). */
-  async function mark(tx: Queryable, recipeIds: number[]): Promise<void> {
-    const ids = [...new Set(recipeIds)];
-    if (!ids.length) return;
-    await tx.query(
-      `INSERT INTO recipe_update (recipe_id, seq) SELECT id, nextval('recipe_update_seq') FROM unnest($1::bigint[]) AS u(id)
-       ON CONFLICT (recipe_id) DO UPDATE SET seq = EXCLUDED.seq`,
-      [ids],
     );
   }
 
@@ -266,7 +266,7 @@ export function createAdvancer(deps: AdvanceDeps) {
       if (finished.length) {
         await ctx.tx.query(`UPDATE recipe SET is_completed = true, completed = now(), last_modified = now() WHERE id = ANY($1::bigint[])`, [finished.map((p) => p.r.id)]);
         for (const p of finished) p.r.is_completed = true;
-        await mark(ctx.tx, finished.flatMap((p) => (p.r.recipe_id ? [p.r.recipe_id] : [])));
+        await markForUpdate(ctx.tx, finished.flatMap((p) => (p.r.recipe_id ? [p.r.recipe_id] : [])));
       }
       const active = planned.filter((p) => !isEmptyPlan(p.plan));
       if (!active.length) break;
@@ -277,5 +277,5 @@ export function createAdvancer(deps: AdvanceDeps) {
     return queued;
   }
 
-  return { advance, mark };
+  return { advance };
 }

@@ -17,7 +17,7 @@ import type { JobTypeService } from '../job-types/service.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { RecipeTypeService } from '../recipe-types/service.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
-import { createAdvancer, loadStates } from './advance.ts';
+import { createAdvancer, loadStates, markForUpdate } from './advance.ts';
 import type { RecipeDefinition } from './definition.ts';
 import { type InstanceState, type Plan, planRecipe } from './instance.ts';
 import { createNodeTypeResolver } from './node-types.ts';
@@ -62,7 +62,7 @@ export function createRecipeEngine(deps: {
       const live = rows.filter((r) => !r.is_superseded && defs.has(r.recipe_type_rev_id));
       const n = await advancer.advance({ tx, defs, types, recipeInputErrorId: recipeInputErrorId! }, live);
       // A sub-recipe's parent sees its jobs only through it: pass the news up.
-      if (opts.marked) await advancer.mark(tx, rows.flatMap((r) => (r.recipe_id ? [r.recipe_id] : [])));
+      if (opts.marked) await markForUpdate(tx, rows.flatMap((r) => (r.recipe_id ? [r.recipe_id] : [])));
       await tx.query(
         'DELETE FROM recipe_update u USING unnest($1::bigint[], $2::bigint[]) AS s(id, seq) WHERE u.recipe_id = s.id AND u.seq <= s.seq',
         [seen.rows.map((x) => x.recipe_id), seen.rows.map((x) => x.seq)],

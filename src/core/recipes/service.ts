@@ -9,6 +9,7 @@ import type { CoreEvents } from '../events.ts';
 import type { FileService } from '../files/service.ts';
 import type { RecipeTypeService } from '../recipe-types/service.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
+import { markForUpdate } from './advance.ts';
 import type { RecipeEngine } from './engine.ts';
 import { type NodeView, NO_COUNTS, type Recipe, type RecipeCounts, toRecipe } from './model.ts';
 import { type CheckedRecipeData, checkRecipeData } from './recipe-data.ts';
@@ -117,7 +118,7 @@ export function createRecipeService(deps: {
       );
       const made = res.rows.map((r) => r.id).sort((a, b) => a - b);
       // The marks make the engine finish the job should this process stop before it does.
-      await tx.query(`INSERT INTO recipe_update (recipe_id, seq) SELECT id, nextval('recipe_update_seq') FROM unnest($1::bigint[]) AS u(id)`, [made]);
+      await markForUpdate(tx, made);
       return made;
     });
     try {
@@ -293,7 +294,7 @@ export function createRecipeService(deps: {
       await tx.query('INSERT INTO recipe_node (recipe_id, node_name, sub_recipe_id) VALUES ($1, $2, $3)', [id, node, subIds[0]]);
       created.push(...subIds);
     }
-    await tx.query(`INSERT INTO recipe_update (recipe_id, seq) VALUES ($1, nextval('recipe_update_seq')) ON CONFLICT (recipe_id) DO NOTHING`, [id]);
+    await markForUpdate(tx, [id]);
     return created;
   }
 
