@@ -125,6 +125,9 @@ for (const kind of dbKinds()) {
         const jobs = await Promise.all(finished.jobs.map((j: any) => request(t.app).get(`/scale/jobs/${j.job.id}/`).then((r) => r.body)));
         const byName = new Map<string, any>(finished.jobs.map((j: any, i: number) => [j.job_name, jobs[i]]));
         assert.ok(new Date(byName.get('s2').queued) >= new Date(byName.get('s1').ended));
+        assert.deepEqual(byName.get('s2').recipes.map((x: any) => [x.id, x.job_name, x.recipe_type.name]), [[created.id, 's2', rt.name]]);
+        assert.equal(byName.get('s2').recipe.id, created.id);
+        assert.equal(byName.get('s2').recipe_node, 's2');
         const listed = (await request(t.app).get('/scale/recipes/').query({ recipe_type_id: rt.id }).expect(200)).body;
         assert.equal(listed.count, 1);
         assert.equal(listed.results[0].jobs_completed, 3);

@@ -8,11 +8,12 @@ import { JOB_STATUSES, type JobStatus } from '../core/jobs/model.ts';
 import { fileIdsOf, readJobData } from '../core/jobs/job-data.ts';
 import type { JobListFilter } from '../core/jobs/queries.ts';
 import { readLog, type LogLine } from '../executors/logs.ts';
-import { exeJson, fileJson, jobJson, jobTypeJson, nodeJson } from './codecs.ts';
+import { exeJson, fileJson, iso, jobJson, jobTypeJson, nodeJson } from './codecs.ts';
 import { jobContext } from './context.ts';
 import { body, idParam } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
+import { recipeTypeSummary } from './recipe-codecs.ts';
 
 const EXE_STATUSES = ['QUEUED', 'RUNNING', 'FAILED', 'COMPLETED', 'CANCELED'];
 
@@ -37,7 +38,10 @@ async function inputFiles(core: Core, jobs: Job[]): Promise<Map<number, ScaleFil
 }
 
 export async function jobDetails(core: Core, job: Job) {
-  const [ctx, exes, files, jt] = await Promise.all([jobContext(core, [job]), core.jobs.executions(job.id), inputFiles(core, [job]), core.jobTypes.get(job.jobTypeId)]);
+  const [ctx, exes, files, jt, memberships] = await Promise.all([
+    jobContext(core, [job]), core.jobs.executions(job.id), inputFiles(core, [job]), core.jobTypes.get(job.jobTypeId), core.recipes.ofJob(job.id),
+  ]);
+  const recipeTypes = await core.recipeTypes.getMany([...new Set(memberships.map((m) => m.recipe.recipeTypeId))]);
   const rev = await core.jobTypes.revision(job.jobTypeRevId);
   const exeCtx = await jobContext(core, [], exes);
   const data = readJobData(job.input, rev.interface);
@@ -70,7 +74,13 @@ export async function jobDetails(core: Core, job: Job) {
     ...(job.configuration ? { configuration: job.configuration } : {}),
     ...(job.dockerImage ? { docker_image: job.dockerImage } : {}),
     results: job.output ?? null,
-    recipes: [],
+    // v5 lists every recipe the job is part of; v6 names the one it was made for.
+    recipes: memberships.map(({ recipe: r, node }) => ({
+      id: r.id, job_name: node, recipe_type: recipeTypes.has(r.recipeTypeId) ? recipeTypeSummary(recipeTypes.get(r.recipeTypeId)!) : { id: r.recipeTypeId },
+      event: r.eventId ? { id: r.eventId } : null, created: iso(r.created), completed: iso(r.completed), last_modified: iso(r.lastModified),
+    })),
+    recipe: job.recipeId ? { id: job.recipeId } : null,
+    recipe_node: memberships.find((m) => m.recipe.id === job.recipeId)?.node ?? null,
     job_exes: exes.map((x) => exeJson(x, exeCtx)),
     inputs,
     outputs,

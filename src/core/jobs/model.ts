@@ -26,6 +26,8 @@ export interface Job {
   dockerImage: string | null;
   configuration: Record<string, any> | null;
   runtime: 'process' | 'docker';
+  /** The recipe the job was made for, if any. */
+  recipeId: number | null;
   created: Date;
   queued: Date | null;
   started: Date | null;
@@ -76,7 +78,7 @@ export function toJob(r: Row): Job {
     id: r.id, jobTypeId: r.job_type_id, jobTypeRevId: r.job_type_rev_id, eventId: r.event_id, status: r.status, errorId: r.error_id,
     priority: r.priority, numExes: r.num_exes, timeout: r.timeout, maxTries: r.max_tries, cpusRequired: r.cpus_required,
     memRequired: r.mem_required, diskInRequired: r.disk_in_required, diskOutRequired: r.disk_out_required, input: r.input,
-    output: r.output, dockerImage: r.docker_image, configuration: r.configuration, runtime: r.runtime, created: r.created, queued: r.queued, started: r.started, ended: r.ended,
+    output: r.output, dockerImage: r.docker_image, configuration: r.configuration, runtime: r.runtime, recipeId: r.recipe_id ?? null, created: r.created, queued: r.queued, started: r.started, ended: r.ended,
     lastStatusChange: r.last_status_change, lastModified: r.last_modified,
   };
 }

@@ -179,6 +179,12 @@ export function createRecipeService(deps: {
     return out;
   }
 
+  /** The recipes a job belongs to (its own, and those that took it over when superseding), with its node name. */
+  async function ofJob(jobId: number): Promise<{ recipe: Recipe; node: string }[]> {
+    const res = await db.query(`SELECT r.*, rn.node_name FROM recipe_node rn JOIN recipe r ON r.id = rn.recipe_id WHERE rn.job_id = $1 ORDER BY r.id`, [jobId]);
+    return res.rows.map((r) => ({ recipe: toRecipe(r), node: r.node_name }));
+  }
+
   /** The recipe that superseded each of these, by the id it superseded. */
   async function successors(ids: number[]): Promise<Map<number, number>> {
     if (!ids.length) return new Map();
@@ -335,7 +341,7 @@ export function createRecipeService(deps: {
     return get(created[0]);
   }
 
-  return { create, createMany, get, getMany, list, counts, successors, nodes, cancel, reprocess };
+  return { create, createMany, get, getMany, list, counts, successors, ofJob, nodes, cancel, reprocess };
 }
 
 /** One status for the jobs of a node that fanned out: the worst that applies. */
