@@ -78,8 +78,12 @@ function upgradeLegacy(manifest: any, root: string, warnings: Parsed<any>['warni
   return m;
 }
 
-/** Validates a manifest; `value` is the manifest with defaults filled in when there are no errors. */
-export function validateManifest(input: unknown, root = 'manifest'): Parsed<any> {
+/**
+ * Validates a manifest; `value` is the manifest with defaults filled in when there are no errors.
+ * `builtin`: a job type the server itself defines may give an output the name of an input (as
+ * Scale's own check allows; seed-cli forbids it, and outputs never become environment variables).
+ */
+export function validateManifest(input: unknown, root = 'manifest', opts: { builtin?: boolean } = {}): Parsed<any> {
   const warnings: Parsed<any>['warnings'] = [];
   const manifest = upgradeLegacy(input, root, warnings);
   const errors: Problem[] = check(SCHEMA, manifest, root);
@@ -122,6 +126,8 @@ export function validateManifest(input: unknown, root = 'manifest'): Parsed<any>
     const norm = normalizeName(n.name);
     if (reserved.has(norm)) errors.push({ field: n.field, message: `${JSON.stringify(n.name)} collides with the reserved variable ${norm} (${reserved.get(norm)})` });
     const prior = byNorm.get(norm);
+    const io = (f: string) => (f.includes('.inputs.') ? 'input' : f.includes('.outputs.') ? 'output' : 'other');
+    if (prior && opts.builtin && io(prior.field) !== io(n.field) && io(prior.field) !== 'other' && io(n.field) !== 'other') continue;
     if (prior) errors.push({ field: n.field, message: `${JSON.stringify(n.name)} collides with ${prior.field} (${JSON.stringify(prior.name)}) once normalised to ${norm}` });
     else byNorm.set(norm, n);
     if (norm !== n.name && !n.field.includes('.errors[')) warnings.push({ id: 'name', details: `${n.field} ${JSON.stringify(n.name)} is not normalised; it is injected as ${norm}` });

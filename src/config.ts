@@ -40,6 +40,12 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_WORKSPACE_ROOTS', default: '', help: 'Colon-separated directories that host workspaces must live under (empty = any absolute path)' },
   { env: 'SCALE_SCHEDULER', default: 'on', help: 'on: this process schedules and runs jobs; off: API only' },
   { env: 'SCALE_SECRETS_KEY', default: '', help: 'Key (64 hex characters) that encrypts secret setting values; default: a key file created under SCALE_DATA_DIR' },
+  { env: 'SCALE_PUBLIC_URL', default: '', help: 'The URL clients reach this server at, for absolute links (default: taken from each request\'s Host)' },
+  { env: 'SCALE_OGC_SYNC_SECONDS', default: '60', help: 'How long a synchronous OGC execute waits for its job; after that it answers with the job\'s status (201)' },
+  { env: 'SCALE_OGC_MAX_BODY_BYTES', default: '33554432', help: 'Largest OGC execute request accepted (inputs may be inline base64 content)' },
+  { env: 'SCALE_OGC_FETCH_SECONDS', default: '60', help: 'Time limit for fetching an OGC input given by href' },
+  { env: 'SCALE_OGC_FETCH_MAX_BYTES', default: '1073741824', help: 'Size limit for an OGC input given by href or inline' },
+  { env: 'SCALE_OGC_CALLBACK_SECONDS', default: '10', help: 'Time limit for one callback to an OGC subscriber (retried 5 times with backoff)' },
   { env: 'SCALE_PGLITE_VACUUM_SECONDS', default: '300', help: 'How often the embedded database is vacuumed (PGlite has no autovacuum; 0 = never)' },
 ];
 
@@ -70,6 +76,12 @@ export interface Config {
   schedulerEnabled: boolean;
   pgliteVacuumSeconds: number;
   secretsKey: string | null;
+  publicUrl: string | null;
+  ogcSyncSeconds: number;
+  ogcMaxBodyBytes: number;
+  ogcFetchSeconds: number;
+  ogcFetchMaxBytes: number;
+  ogcCallbackSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -116,6 +128,17 @@ function registryUrl(raw: string): string | null {
   return url.replace(/\/+$/, '');
 }
 
+function publicUrl(raw: string): string | null {
+  if (!raw) return null;
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    throw new ConfigError(`SCALE_PUBLIC_URL=${raw} is not an http(s) URL`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = num(env, 'PORT', { min: 0, integer: true });
   const executor = get(env, 'SCALE_EXECUTOR');
@@ -155,6 +178,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulerEnabled: scheduler === 'on',
     pgliteVacuumSeconds: num(env, 'SCALE_PGLITE_VACUUM_SECONDS', { min: 0 }),
     secretsKey: get(env, 'SCALE_SECRETS_KEY') || null,
+    publicUrl: publicUrl(get(env, 'SCALE_PUBLIC_URL')),
+    ogcSyncSeconds: num(env, 'SCALE_OGC_SYNC_SECONDS', { min: 0 }),
+    ogcMaxBodyBytes: num(env, 'SCALE_OGC_MAX_BODY_BYTES', { min: 1, integer: true }),
+    ogcFetchSeconds: num(env, 'SCALE_OGC_FETCH_SECONDS', { min: 0.1 }),
+    ogcFetchMaxBytes: num(env, 'SCALE_OGC_FETCH_MAX_BYTES', { min: 1, integer: true }),
+    ogcCallbackSeconds: num(env, 'SCALE_OGC_CALLBACK_SECONDS', { min: 0.1 }),
   };
 }
 
@@ -165,7 +194,7 @@ export function helpText(): string {
     'Usage: scale-ades <command> [options]',
     '',
     'Commands:',
-    '  serve     start the server (Scale REST API under /scale/, the scheduler and the executor)',
+    '  serve     start the server (OGC API - Processes at /, the Scale REST API under /scale/, the scheduler and the executor)',
     '  migrate   apply database migrations and exit',
     '',
     'Settings (environment variables):',

@@ -15,6 +15,7 @@ import type { Executor } from './executors/executor.ts';
 import type { Runtime } from './scheduler/placement.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createApp } from './scale-api/app.ts';
+import { ogcProcesses } from '../ogc/processes/app.ts';
 import { createRunner } from './scheduler/runner.ts';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import type { Db } from './store/db.ts';
@@ -84,10 +85,19 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
   // Recipes move on as their jobs end, in whichever process sees the end first.
   core.recipeEngine.start();
 
-  const app = createApp(core, {
-    maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, executionsDir, nodeLostSeconds: config.nodeLostSeconds,
-    defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, registry, log: log.child({ component: 'http' }),
+  const ogc = ogcProcesses(core, {
+    publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes,
+    maxBodyBytes: config.ogcMaxBodyBytes, callbackSeconds: config.ogcCallbackSeconds, defaultWorkspace: () => config.defaultWorkspace, log: log.child({ component: 'ogc' }),
   });
+  ogc.start();
+  const app = createApp(
+    core,
+    {
+      maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, executionsDir, nodeLostSeconds: config.nodeLostSeconds,
+      defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, registry, log: log.child({ component: 'http' }),
+    },
+    [ogc.router],
+  );
 
   let server: http.Server | null = null;
   let url: string | null = null;
@@ -110,6 +120,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
       stopMaintenance();
       if (scheduler) await scheduler.stop({ kill: true });
       await core.recipeEngine.stop();
+      await ogc.stop();
       if (!opts.db) await db.close();
     },
   };

@@ -18,6 +18,8 @@ import { createRecipeEngine } from './recipes/engine.ts';
 import { createRecipeService } from './recipes/service.ts';
 import { createConfigurationService } from './configuration/service.ts';
 import type { Logger } from '../log.ts';
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db.ts';
+import { echoManifest } from './job-types/builtin/echo.ts';
 
 export interface CoreOptions {
   workspaceRoots?: string[];
@@ -53,6 +55,21 @@ function createTypeServices(db: Db, opts: CoreOptions, secrets: ReturnType<typeo
 
 export type TypeServices = ReturnType<typeof createTypeServices>;
 
+/** Creates (or updates, when this installation moved) the job types the server defines itself. */
+async function ensureBuiltinJobTypes(seedJobTypes: TypeServices['seedJobTypes'], log?: Logger): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await seedJobTypes.save({ manifest: echoManifest(), configuration: { output_workspaces: { default: '', outputs: {} } } }, { builtin: true });
+      return;
+    } catch (err) {
+      // Two processes starting at once: the loser of the insert finds the row on the second try.
+      if (attempt < 2 && pgErrorCode(err) === PG_UNIQUE_VIOLATION) continue;
+      log?.error('could not register the built-in echo job type', { err });
+      throw err;
+    }
+  }
+}
+
 export async function createCore(db: Db, opts: CoreOptions) {
   const events = new CoreEvents();
   const secrets = createSecretBox(opts.secretKey);
@@ -71,6 +88,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }),
   });
   await errors.seedBuiltins();
+  await ensureBuiltinJobTypes(seedJobTypes, opts.log);
   return {
     db,
     events,

@@ -54,13 +54,16 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   return outer;
 }
 
-export function createApp(core: Core, opts: ScaleApiOptions): express.Express {
+/** The HTTP app: the Scale API under /scale/, then the other front doors (`doors`, mounted at /). */
+export function createApp(core: Core, opts: ScaleApiOptions, doors: Router[] = []): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(scaleApi(core, opts));
+  for (const door of doors) app.use(door);
   app.use((req, res) => {
-    res.status(404).json({ detail: `no endpoint ${req.method} ${req.originalUrl.split('?')[0]}` });
+    // Both shapes at once: Scale's {detail} and the OGC exception's {type, title, status}.
+    res.status(404).json({ type: 'NotFound', title: 'Not found', status: 404, detail: `no endpoint ${req.method} ${req.originalUrl.split('?')[0]}` });
   });
   app.use(errorHandler(opts.log));
   return app;

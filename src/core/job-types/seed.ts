@@ -102,7 +102,8 @@ export function createSeedJobTypes(deps: {
     return c;
   }
 
-  async function validate(given: SeedJobTypeInput, existing: JobType | null = null): Promise<SeedValidation> {
+  /** `builtin`: a job type of the server's own, run as a local process (no image). */
+  async function validate(given: SeedJobTypeInput, existing: JobType | null = null, opts: { builtin?: boolean } = {}): Promise<SeedValidation> {
     const input = await withManifest(given);
     const problems: Problem[] = [];
     const warnings: SeedValidation['warnings'] = [];
@@ -110,10 +111,12 @@ export function createSeedJobTypes(deps: {
       problems.push({ field: 'manifest', message: 'is required (or give only docker_image and let the server read the manifest label)' });
       return { errors: problems, warnings, manifest: null, configuration: null };
     }
-    const m = validateManifest(input.manifest);
+    const m = validateManifest(input.manifest, 'manifest', opts);
     problems.push(...m.errors);
     warnings.push(...m.warnings);
-    if (typeof input.docker_image !== 'string' || !input.docker_image.trim()) problems.push({ field: 'docker_image', message: 'is required for a SEED job type' });
+    if (opts.builtin && input.docker_image === undefined) {
+      // Built-in job types run their command as a local process.
+    } else if (typeof input.docker_image !== 'string' || !input.docker_image.trim()) problems.push({ field: 'docker_image', message: 'is required for a SEED job type' });
     else if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(input.docker_image) || input.docker_image.length > 500) problems.push({ field: 'docker_image', message: 'is not a valid image reference' });
     if (!m.value) return { errors: problems, warnings, manifest: null, configuration: null };
     const configuration = await checkConfiguration(m.value, input.configuration, existing, problems, warnings);
@@ -148,16 +151,16 @@ export function createSeedJobTypes(deps: {
   }
 
   /** Creates the job type, or revises it when (name, jobVersion) exists. */
-  async function save(given: SeedJobTypeInput): Promise<{ jobType: JobType; created: boolean; warnings: SeedValidation['warnings'] }> {
+  async function save(given: SeedJobTypeInput, opts: { builtin?: boolean } = {}): Promise<{ jobType: JobType; created: boolean; warnings: SeedValidation['warnings'] }> {
     const input = await withManifest(given);
-    const probe = validateManifest(input.manifest);
+    const probe = validateManifest(input.manifest, 'manifest', opts);
     const existing = probe.value ? await jobTypes.byNameVersion(probe.value.job.name, probe.value.job.jobVersion) : null;
     if (existing && existing.interfaceKind !== 'seed') {
       throw new Invalid('manifest.job.name', `job type ${existing.name} ${existing.version} exists with a Scale 1.0 interface; a SEED manifest cannot replace it`);
     }
-    const v = await validate(input, existing);
+    const v = await validate(input, existing, opts);
     if (v.errors.length || !v.manifest || !v.configuration) throw Invalid.many(v.errors);
-    const named = parseSeedImageName(input.docker_image!);
+    const named = input.docker_image ? parseSeedImageName(input.docker_image) : null;
     if (named && (named.name !== v.manifest.job.name || named.jobVersion !== v.manifest.job.jobVersion || named.packageVersion !== v.manifest.job.packageVersion)) {
       v.warnings.push({ id: 'docker_image', details: `${input.docker_image} is named for ${named.name} ${named.jobVersion} (package ${named.packageVersion}); its manifest says ${v.manifest.job.name} ${v.manifest.job.jobVersion} (package ${v.manifest.job.packageVersion})` });
     }
@@ -170,9 +173,9 @@ export function createSeedJobTypes(deps: {
     const { configuration, sealed } = seal(m, v.configuration, existing, previousSecrets);
     const values = [
       job.name, job.jobVersion, job.title, job.description, (job.tags ?? [])[0] ?? null, job.maintainer?.name ?? null, job.maintainer?.url ?? null,
-      input.icon_code ?? null, input.docker_image, job.timeout, res('cpus').value, res('mem').value, res('disk').value, res('disk').inputMultiplier,
+      input.icon_code ?? null, input.docker_image ?? null, job.timeout, res('cpus').value, res('mem').value, res('disk').value, res('disk').inputMultiplier,
       JSON.stringify(m), JSON.stringify(mapping), JSON.stringify(configuration), job.packageVersion, sealed, configuration.priority,
-      input.max_scheduled ?? null, input.is_paused ?? null, input.is_active ?? null, input.max_tries ?? null,
+      input.max_scheduled ?? null, input.is_paused ?? null, input.is_active ?? null, input.max_tries ?? null, opts.builtin ?? false,
     ];
     const jobType = await db.transaction(async (tx) => {
       let row;
@@ -181,18 +184,18 @@ export function createSeedJobTypes(deps: {
           await tx.query(
             `INSERT INTO job_type (name, version, title, description, category, author_name, author_url, icon_code, docker_image, timeout,
                 cpus_required, mem_required, disk_out_const_required, disk_out_mult_required, interface_kind, interface, manifest, error_mapping,
-                configuration, package_version, secrets, priority, max_scheduled, is_paused, paused, is_active, max_tries)
+                configuration, package_version, secrets, priority, max_scheduled, is_paused, paused, is_active, max_tries, is_system)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'seed', $15::jsonb, $15::jsonb, $16, $17, $18, $19, $20, $21,
-                coalesce($22::boolean, false), CASE WHEN $22::boolean THEN now() END, coalesce($23::boolean, true), coalesce($24::int, 3))
+                coalesce($22::boolean, false), CASE WHEN $22::boolean THEN now() END, coalesce($23::boolean, true), coalesce($24::int, 3), $25)
              RETURNING *`,
             values,
           )
         ).rows[0];
         await tx.query(`INSERT INTO job_type_revision (job_type_id, revision_num, interface_kind, interface, error_mapping, docker_image) VALUES ($1, 1, 'seed', $2, $3, $4)`, [
-          row.id, JSON.stringify(m), JSON.stringify(mapping), input.docker_image,
+          row.id, JSON.stringify(m), JSON.stringify(mapping), input.docker_image ?? null,
         ]);
       } else {
-        const revise = !sameJson(existing.manifest, m) || existing.dockerImage !== input.docker_image;
+        const revise = !sameJson(existing.manifest, m) || existing.dockerImage !== (input.docker_image ?? null);
         row = (
           await tx.query(
             `UPDATE job_type SET title = $3, description = $4, category = $5, author_name = $6, author_url = $7, icon_code = coalesce($8, icon_code),
@@ -201,14 +204,14 @@ export function createSeedJobTypes(deps: {
                 max_scheduled = coalesce($21::int, max_scheduled),
                 paused = CASE WHEN $22::boolean IS NULL OR $22::boolean = is_paused THEN paused WHEN $22::boolean THEN now() ELSE NULL END,
                 is_paused = coalesce($22::boolean, is_paused), is_active = coalesce($23::boolean, is_active), max_tries = coalesce($24::int, max_tries),
-                revision_num = revision_num + CASE WHEN $25 THEN 1 ELSE 0 END, last_modified = now()
+                is_system = is_system OR $25::boolean, revision_num = revision_num + CASE WHEN $26 THEN 1 ELSE 0 END, last_modified = now()
               WHERE name = $1 AND version = $2 RETURNING *`,
             [...values, revise],
           )
         ).rows[0];
         if (revise) {
           await tx.query(`INSERT INTO job_type_revision (job_type_id, revision_num, interface_kind, interface, error_mapping, docker_image) VALUES ($1, $2, 'seed', $3, $4, $5)`, [
-            row.id, row.revision_num, JSON.stringify(m), JSON.stringify(mapping), input.docker_image,
+            row.id, row.revision_num, JSON.stringify(m), JSON.stringify(mapping), input.docker_image ?? null,
           ]);
         }
       }

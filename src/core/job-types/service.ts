@@ -262,6 +262,32 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
     return rev;
   }
 
+  /**
+   * The newest active version of each job type name, in name order (one process per name for the
+   * OGC door); long-running system job types are services, not processes, and are left out.
+   */
+  async function newestVersions(page: { limit: number; offset: number }): Promise<ListResult<JobType>> {
+    const where = 'WHERE is_active AND NOT is_long_running';
+    const [count, rows] = await Promise.all([
+      db.query<{ n: number }>(`SELECT count(DISTINCT name)::int AS n FROM job_type ${where}`),
+      db.query(`SELECT DISTINCT ON (name) * FROM job_type ${where} ORDER BY name, created DESC, id DESC LIMIT $1 OFFSET $2`, [page.limit, page.offset]),
+    ]);
+    return { count: count.rows[0].n, rows: rows.rows.map(toJobType) };
+  }
+
+  /** The newest active version of a job type name, or null. */
+  async function newestVersion(name: string): Promise<JobType | null> {
+    const res = await db.query('SELECT * FROM job_type WHERE name = $1 AND is_active ORDER BY created DESC, id DESC LIMIT 1', [name]);
+    return res.rows[0] ? toJobType(res.rows[0]) : null;
+  }
+
+  /** The id of the newest active version of each name. */
+  async function newestIds(names: string[]): Promise<Map<string, number>> {
+    if (!names.length) return new Map();
+    const res = await db.query('SELECT DISTINCT ON (name) id, name FROM job_type WHERE name = ANY($1::text[]) AND is_active ORDER BY name, created DESC, id DESC', [names]);
+    return new Map(res.rows.map((r) => [r.name, r.id]));
+  }
+
   async function list(f: JobTypeListFilter): Promise<ListResult<JobType>> {
     const where = new Where()
       .range('last_modified', f.started, f.ended)
@@ -386,5 +412,5 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
     return out;
   }
 
-  return { validate, get, getMany, byNameVersion, revision, revisionByNum, revisionNums, currentRevision, list, create, edit, mappedErrors };
+  return { validate, get, getMany, byNameVersion, newestVersions, newestVersion, newestIds, revision, revisionByNum, revisionNums, currentRevision, list, create, edit, mappedErrors };
 }

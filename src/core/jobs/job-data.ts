@@ -244,7 +244,7 @@ export async function checkJobData(iface: JobInterface, json: unknown, lookups: 
       : {
           version: '6',
           files: Object.fromEntries([...inputs].filter(([, v]) => v.kind === 'file' || v.kind === 'files').map(([name, v]) => [name, (v as { fileIds: number[] }).fileIds])),
-          json: Object.fromEntries([...inputs].filter(([, v]) => v.kind === 'json').map(([name, v]) => [name, (v as { value: unknown }).value])),
+          json: Object.fromEntries([...inputs].filter(([, v]) => v.kind === 'json' || v.kind === 'property').map(([name, v]) => [name, (v as { value: unknown }).value])),
           output_data: outputData,
         };
   return { data: { inputs, outputs }, json: stored, inputFiles, warnings };
@@ -259,7 +259,8 @@ export function readJobData(json: any, iface?: JobInterface): JobData {
   const kinds = new Map(iface?.inputs.map((i) => [i.name, i]) ?? []);
   if (json?.version === '6') {
     for (const [name, ids] of Object.entries<number[]>(json.files ?? {})) inputs.set(name, { kind: kinds.get(name)?.kind === 'file' ? 'file' : 'files', fileIds: ids });
-    for (const [name, value] of Object.entries(json.json ?? {})) inputs.set(name, { kind: 'json', value });
+    // v6 data carries Scale 1.0 property inputs among its JSON values.
+    for (const [name, value] of Object.entries(json.json ?? {})) inputs.set(name, kinds.get(name)?.kind === 'property' ? { kind: 'property', value: String(value) } : { kind: 'json', value });
   } else {
     for (const i of json?.input_data ?? []) {
       const spec = kinds.get(i.name);

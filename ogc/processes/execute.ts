@@ -1,0 +1,111 @@
+// POST /processes/{id}/execution: an execute request becomes a core job (the same job the Scale
+// API shows). Asynchronous when the client prefers it (Prefer: respond-async): 201 with the job's
+// absolute URL. Otherwise synchronous: the request waits for the job (up to SCALE_OGC_SYNC_SECONDS)
+// and answers with its results as asked; a job that outlasts the wait is answered as async.
+import type { Request, Response } from 'express';
+import type { Core } from '../../src/core/index.ts';
+import type { Job } from '../../src/core/jobs/model.ts';
+import { readExecuteRequest } from '../../seed-mapping/ogc-execute.ts';
+import type { Catalog } from './catalog.ts';
+import { invalidParameter, noSuchProcess, OgcError, type Urls } from './http.ts';
+import { resolveInputs } from './inputs.ts';
+import type { createJobHandlers } from './jobs.ts';
+import { sendResults } from './results.ts';
+import { statusInfo } from './status.ts';
+import type { OgcStore } from './store.ts';
+
+export interface ExecuteOptions {
+  syncSeconds: number;
+  fetchSeconds: number;
+  maxBytes: number;
+  /** Where inline and fetched input files are stored. */
+  workspaceId: () => Promise<number>;
+}
+
+const FINAL = ['COMPLETED', 'FAILED', 'CANCELED'];
+
+/** The Prefer header's tokens, trimmed and lower-cased (clients send "respond-async " with a space). */
+export function preferences(header: string | undefined): Map<string, string | true> {
+  const out = new Map<string, string | true>();
+  for (const part of (header ?? '').split(/[,;]/)) {
+    const [k, v] = part.split('=').map((x) => x.trim());
+    if (k) out.set(k.toLowerCase(), v === undefined ? true : v.replace(/^"|"$/g, ''));
+  }
+  return out;
+}
+
+export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store: OgcStore; jobs: ReturnType<typeof createJobHandlers>; options: ExecuteOptions }) {
+  const { core, catalog, store, options } = deps;
+
+  /** Waits until the job ends or the time is up; resolves with the job as it then is. */
+  function waitForEnd(jobId: number, ms: number): Promise<Job> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const check = async () => {
+        if (done) return;
+        try {
+          const job = await core.jobs.get(jobId);
+          if (FINAL.includes(job.status) || Date.now() >= deadline) finish(job);
+        } catch (err) {
+          done = true;
+          cleanup();
+          reject(err);
+        }
+      };
+      const onEnded = (ids: number[]) => {
+        if (ids.includes(jobId)) void check();
+      };
+      const finish = (job: Job) => {
+        done = true;
+        cleanup();
+        resolve(job);
+      };
+      const cleanup = () => {
+        clearInterval(poll);
+        clearTimeout(timeout);
+        core.events.off('ended', onEnded);
+        core.events.off('canceled', onEnded);
+      };
+      const deadline = Date.now() + ms;
+      // Events say when a job of this process ends; polling covers jobs ended by other processes.
+      core.events.on('ended', onEnded);
+      core.events.on('canceled', onEnded);
+      const poll = setInterval(check, 250);
+      const timeout = setTimeout(check, ms);
+      void check();
+    });
+  }
+
+  async function asAccepted(res: Response, u: Urls, job: Job, processId: string, applied: boolean): Promise<void> {
+    const location = u.to(`/jobs/${job.id}`);
+    res.status(201).setHeader('Location', location);
+    if (applied) res.setHeader('Preference-Applied', 'respond-async');
+    res.json(statusInfo(job, processId, u));
+  }
+
+  return async function execute(req: Request, res: Response, u: Urls, processId: string): Promise<void> {
+    const entry = await catalog.resolve(processId);
+    if (!entry) throw noSuchProcess(processId);
+    const iface = entry.rev.interface;
+    const parsed = readExecuteRequest(req.body, iface);
+    if (!parsed.value) {
+      const p = parsed.problems;
+      throw invalidParameter(p.map((x) => (x.field ? `${x.field}: ${x.message}` : x.message)).join('; '), { ...(p[0]?.field ? { field: p[0].field } : {}), ...(p.length > 1 ? { errors: p } : {}) });
+    }
+    const request = parsed.value;
+    const data = await resolveInputs(core, request, iface, { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base });
+    const { job } = await core.jobs.create({ jobTypeId: entry.jobType.id, input: { files: data.files, json: data.json } });
+    const explicit = req.body && typeof req.body.outputs === 'object' && req.body.outputs && Object.keys(req.body.outputs).length > 0;
+    await store.record({ jobId: job.id, response: request.response, outputs: explicit ? Object.fromEntries(request.outputs) : null, subscriber: request.subscriber, baseUrl: u.base });
+
+    if (preferences(req.get('prefer')).has('respond-async')) return asAccepted(res, u, job, entry.id, true);
+    const ended = await waitForEnd(job.id, options.syncSeconds * 1000);
+    if (!FINAL.includes(ended.status)) return asAccepted(res, u, ended, entry.id, false);
+    if (ended.status === 'FAILED') throw await deps.jobs.failure(ended);
+    if (ended.status === 'CANCELED') throw new OgcError(410, 'dismissed', 'Job canceled', `job ${ended.id} was canceled before it finished`);
+    // The job this synchronous execution created. The OGC test suite reads the URL before the first
+    // ";" of a monitor Link, so the URL is written bare (not RFC 8288's <…>).
+    res.setHeader('Link', `${u.to(`/jobs/${ended.id}`)}; rel=monitor`);
+    await sendResults(res, core, u, ended, iface, request.outputs, request.response);
+  };
+}

@@ -1,0 +1,148 @@
+// /jobs: the job list (job-list class), a job's status, its results, one output, and dismiss.
+// OGC job ids are the core's job ids, so a job started through the Scale API is listed here too.
+import type { Request, Response } from 'express';
+import type { Core } from '../../src/core/index.ts';
+import { NotFound } from '../../src/core/domain-errors.ts';
+import type { Job } from '../../src/core/jobs/model.ts';
+import { coreStatuses } from '../../seed-mapping/ogc-process.ts';
+import type { Catalog } from './catalog.ts';
+import { htmlPage } from './html.ts';
+import { invalidParameter, noSuchJob, OgcError, resultNotReady, selfLinks, type Urls, wantsHtml } from './http.ts';
+import { outputValue, sendResults } from './results.ts';
+import { statusInfo } from './status.ts';
+import type { OgcStore } from './store.ts';
+
+const STATUS_CODES = ['accepted', 'running', 'successful', 'failed', 'dismissed'];
+const MAX_LIMIT = 10_000;
+
+/** All values of a query parameter: repeated keys and comma-separated lists alike. */
+export function queryList(req: Request, name: string): string[] {
+  const v = req.query[name];
+  const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+  return list.flatMap((x) => (typeof x === 'string' ? x.split(',') : [])).map((x) => x.trim()).filter(Boolean);
+}
+
+export function queryInt(req: Request, name: string, opts: { min: number; max?: number; fallback: number }): number {
+  const all = queryList(req, name);
+  if (!all.length) return opts.fallback;
+  const n = Number(all[0]);
+  if (all.length > 1 || !Number.isInteger(n) || n < opts.min || (opts.max !== undefined && n > opts.max)) {
+    throw invalidParameter(`${name} must be an integer from ${opts.min}${opts.max !== undefined ? ` to ${opts.max}` : ''}`, { field: name });
+  }
+  return n;
+}
+
+/** RFC 3339 instant or interval (a/b, ../b, a/.., with empty ends allowed) → bounds on `created`. */
+export function parseDatetime(raw: string | undefined): { from: Date | null; to: Date | null } {
+  if (raw === undefined || raw === '') return { from: null, to: null };
+  const instant = (s: string, field = 'datetime') => {
+    const t = Date.parse(s);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(s) || Number.isNaN(t)) throw invalidParameter(`${field}: ${JSON.stringify(s)} is not an RFC 3339 date-time`, { field });
+    return new Date(t);
+  };
+  if (!raw.includes('/')) {
+    const t = instant(raw);
+    return { from: t, to: t };
+  }
+  const [a, b, ...rest] = raw.split('/');
+  if (rest.length) throw invalidParameter('datetime: an interval has one "/"', { field: 'datetime' });
+  const open = (s: string) => s === '' || s === '..';
+  const from = open(a) ? null : instant(a);
+  const to = open(b) ? null : instant(b);
+  if (from && to && to < from) throw invalidParameter('datetime: the interval ends before it starts', { field: 'datetime' });
+  return { from, to };
+}
+
+export interface JobsDeps {
+  core: Core;
+  catalog: Catalog;
+  store: OgcStore;
+}
+
+export function createJobHandlers({ core, catalog, store }: JobsDeps) {
+  /** A job an OGC client may see: it exists and was not dismissed. */
+  async function visibleJob(rawId: string): Promise<Job> {
+    if (!/^\d{1,15}$/.test(rawId)) throw noSuchJob(rawId);
+    const id = Number(rawId);
+    const [job, ogc] = await Promise.all([core.jobs.get(id).catch((err) => (err instanceof NotFound ? null : Promise.reject(err))), store.get(id)]);
+    if (!job || ogc?.dismissed) throw noSuchJob(rawId);
+    return job;
+  }
+
+  async function list(req: Request, res: Response, u: Urls): Promise<void> {
+    const limit = queryInt(req, 'limit', { min: 1, max: MAX_LIMIT, fallback: 10 });
+    const offset = queryInt(req, 'offset', { min: 0, fallback: 0 });
+    const types = queryList(req, 'type');
+    const statuses = queryList(req, 'status');
+    for (const s of statuses) if (!STATUS_CODES.includes(s)) throw invalidParameter(`status ${JSON.stringify(s)} is not one of ${STATUS_CODES.join(', ')}`, { field: 'status' });
+    const duration = (name: string) => (queryList(req, name).length ? queryInt(req, name, { min: 0, fallback: 0 }) : null);
+    const { from, to } = parseDatetime(typeof req.query.datetime === 'string' ? req.query.datetime : undefined);
+    const processIds = queryList(req, 'processID');
+    let jobTypeIds: number[] | undefined;
+    if (processIds.length) {
+      jobTypeIds = (await Promise.all(processIds.map((p) => catalog.resolve(p)))).flatMap((e) => (e ? [e.jobType.id] : []));
+    }
+    // Every job here is a process job: asking for another type matches nothing.
+    if (types.length && !types.includes('process')) jobTypeIds = [];
+    const page = await store.listJobs({
+      jobTypeIds, statuses: statuses.length ? statuses.flatMap(coreStatuses) : undefined, createdFrom: from, createdTo: to,
+      minDuration: duration('minDuration'), maxDuration: duration('maxDuration'), limit, offset,
+    });
+    const ids = await catalog.processIds(page.jobs.map((j) => j.jobTypeId));
+    const query = Object.fromEntries(Object.entries(req.query).filter(([k, v]) => k !== 'f' && k !== 'offset' && typeof v === 'string')) as Record<string, string>;
+    const html = wantsHtml(req);
+    const links = selfLinks(u, '/jobs', 'the jobs', { ...query, offset: offset || undefined }, html);
+    if (offset + limit < page.count) links.push({ href: u.to('/jobs', { ...query, offset: offset + limit }), rel: 'next', type: 'application/json', title: 'the next jobs' });
+    if (offset > 0) links.push({ href: u.to('/jobs', { ...query, offset: Math.max(0, offset - limit) || undefined }), rel: 'prev', type: 'application/json', title: 'the previous jobs' });
+    const body = { jobs: page.jobs.map((j) => statusInfo(j, ids.get(j.jobTypeId)!, u)), links, numberMatched: page.count, numberReturned: page.jobs.length };
+    if (html) res.type('text/html').send(htmlPage('Jobs', body));
+    else res.json(body);
+  }
+
+  async function status(req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
+    const job = await visibleJob(rawId);
+    const ids = await catalog.processIds([job.jobTypeId]);
+    const message = job.errorId ? (await core.errors.get(job.errorId)).title : undefined;
+    const body = statusInfo(job, ids.get(job.jobTypeId)!, u, { message });
+    if (wantsHtml(req)) res.type('text/html').send(htmlPage(`Job ${job.id}`, body));
+    else res.json(body);
+  }
+
+  /** Dismiss: cancels a job that has not finished; from now on OGC clients do not see it. */
+  async function dismiss(_req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
+    let job = await visibleJob(rawId);
+    if (!['COMPLETED', 'FAILED', 'CANCELED'].includes(job.status)) job = await core.jobs.cancel(job.id);
+    await store.dismiss(job.id);
+    const ids = await catalog.processIds([job.jobTypeId]);
+    res.json(statusInfo(job, ids.get(job.jobTypeId)!, u, { dismissed: true, message: 'dismissed' }));
+  }
+
+  /** The exception for a job that failed: its error, as the type. */
+  async function failure(job: Job): Promise<OgcError> {
+    const e = job.errorId ? await core.errors.get(job.errorId) : null;
+    return new OgcError(500, e?.name ?? 'unknown', e?.title ?? 'Job failed', `job ${job.id} failed${e ? `: ${e.description || e.title}` : ''}`, { jobID: String(job.id), ...(e ? { category: e.category } : {}) });
+  }
+
+  async function results(_req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
+    const job = await visibleJob(rawId);
+    if (job.status === 'FAILED') throw await failure(job);
+    if (job.status === 'CANCELED') throw new OgcError(410, 'dismissed', 'Job canceled', `job ${job.id} was canceled and has no results`);
+    if (job.status !== 'COMPLETED') throw resultNotReady(String(job.id), job.status === 'RUNNING' ? 'running' : 'accepted');
+    const [ogc, rev] = await Promise.all([store.get(job.id), core.jobTypes.revision(job.jobTypeRevId)]);
+    const requested = new Map<string, 'value' | 'reference'>(ogc?.outputs ? Object.entries(ogc.outputs) : rev.interface.outputs.map((o) => [o.name, 'value']));
+    await sendResults(res, core, u, job, rev.interface, requested, ogc?.response ?? 'document');
+  }
+
+  async function output(_req: Request, res: Response, u: Urls, rawId: string, outputId: string): Promise<void> {
+    const job = await visibleJob(rawId);
+    if (job.status !== 'COMPLETED') throw resultNotReady(String(job.id), job.status.toLowerCase());
+    const rev = await core.jobTypes.revision(job.jobTypeRevId);
+    const o = outputValue(job, rev.interface, outputId);
+    if (!o.found) throw new OgcError(404, 'no-such-output', 'No such output', `job ${job.id} has no output ${JSON.stringify(outputId)}`);
+    if (o.fileIds?.length === 1) res.redirect(303, u.to(`/scale/files/${o.fileIds[0]}/content`));
+    else if (o.fileIds) res.json(o.fileIds.map((id) => ({ href: u.to(`/scale/files/${id}/content`) })));
+    else res.json(o.value);
+  }
+
+  return { list, status, dismiss, results, output, failure };
+}

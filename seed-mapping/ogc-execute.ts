@@ -1,0 +1,145 @@
+// An OGC API - Processes v1.0 execute request, read against a job type's interface: each input's
+// value(s) classified as a literal value, inline content (base64 or text) for a file input, or a
+// reference (href) to fetch; the requested outputs and how each is to be transmitted. Pure: what
+// needs fetching or storing is left to the caller. Problems name the input or field at fault.
+import type { InterfaceInput, JobInterface, JsonType } from '../src/core/job-types/model.ts';
+import type { Problem } from '../src/schemas.ts';
+
+export type GivenValue =
+  | { kind: 'value'; value: unknown }
+  | { kind: 'content'; data: Buffer; mediaType: string | null }
+  | { kind: 'href'; href: string; mediaType: string | null };
+
+export interface ExecuteRequest {
+  /** Per input name: the values given (one unless the input takes several files). */
+  inputs: Map<string, GivenValue[]>;
+  /** Requested outputs (all when the request names none), each by value or by reference. */
+  outputs: Map<string, 'value' | 'reference'>;
+  response: 'raw' | 'document';
+  subscriber: { successUri?: string; inProgressUri?: string; failedUri?: string } | null;
+}
+
+const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}$/;
+
+function jsonTypeOf(v: unknown): JsonType | 'null' {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v as JsonType;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The format fields of a qualified value: v1.0 puts them beside `value`, some clients nest them in `format`. */
+function formatOf(v: Record<string, unknown>): { mediaType: string | null; encoding: string | null } {
+  const nested = isObject(v.format) ? v.format : {};
+  const pick = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : typeof nested[k] === 'string' ? (nested[k] as string) : null);
+  return { mediaType: pick('mediaType'), encoding: pick('encoding') };
+}
+
+function fileValue(v: unknown, spec: InterfaceInput, field: string, problems: Problem[]): GivenValue | null {
+  if (isObject(v) && typeof v.href === 'string') return { kind: 'href', href: v.href, mediaType: typeof v.type === 'string' ? v.type : null };
+  let raw: unknown = v;
+  let format = { mediaType: null as string | null, encoding: null as string | null };
+  if (isObject(v) && 'value' in v) {
+    raw = v.value;
+    format = formatOf(v);
+  }
+  if (typeof raw !== 'string') {
+    problems.push({ field, message: `input ${JSON.stringify(spec.name)} takes a file: give {"href": URL}, or its content as a string (with "encoding": "base64" for binary)` });
+    return null;
+  }
+  const mediaType = format.mediaType ?? spec.mediaTypes[0] ?? null;
+  if (format.encoding && format.encoding.toLowerCase() === 'base64') {
+    if (!BASE64.test(raw.trim())) {
+      problems.push({ field, message: `input ${JSON.stringify(spec.name)} says base64 but its value is not base64` });
+      return null;
+    }
+    return { kind: 'content', data: Buffer.from(raw, 'base64'), mediaType };
+  }
+  return { kind: 'content', data: Buffer.from(raw, 'utf8'), mediaType };
+}
+
+function literalValue(v: unknown, spec: InterfaceInput, field: string, problems: Problem[]): GivenValue | null {
+  if (isObject(v) && typeof v.href === 'string' && Object.keys(v).every((k) => ['href', 'rel', 'type', 'hreflang', 'title'].includes(k))) {
+    return { kind: 'href', href: v.href, mediaType: typeof v.type === 'string' ? v.type : null };
+  }
+  // A qualified value wraps the value with its format; a bbox ({bbox, crs}) is itself the value.
+  const value = isObject(v) && 'value' in v && !('bbox' in v) ? v.value : v;
+  const want: JsonType = spec.kind === 'property' ? 'string' : (spec.jsonType ?? 'string');
+  const got = jsonTypeOf(value);
+  if (!(got === want || (want === 'number' && got === 'integer'))) {
+    problems.push({ field, message: `input ${JSON.stringify(spec.name)} must be ${want === 'integer' || want === 'array' || want === 'object' ? 'an' : 'a'} ${want}, not ${got === 'null' ? 'null' : `${got === 'integer' || got === 'array' || got === 'object' ? 'an' : 'a'} ${got}`}` });
+    return null;
+  }
+  return { kind: 'value', value };
+}
+
+export function readExecuteRequest(body: unknown, iface: JobInterface): { value: ExecuteRequest | null; problems: Problem[] } {
+  const problems: Problem[] = [];
+  if (!isObject(body)) return { value: null, problems: [{ field: null, message: 'the execute request must be a JSON object' }] };
+  const inputs = new Map<string, GivenValue[]>();
+  const given = body.inputs ?? {};
+  if (!isObject(given)) problems.push({ field: 'inputs', message: 'must be an object of input id → value' });
+  else {
+    const specs = new Map(iface.inputs.map((i) => [i.name, i]));
+    for (const [name, v] of Object.entries(given)) {
+      const spec = specs.get(name);
+      const field = `inputs.${name}`;
+      if (!spec) {
+        problems.push({ field, message: `the process has no input ${JSON.stringify(name)}; it takes ${[...specs.keys()].map((k) => JSON.stringify(k)).join(', ') || 'no inputs'}` });
+        continue;
+      }
+      const isFile = spec.kind === 'file' || spec.kind === 'files';
+      // Several values only where the input takes several (a files input), or an array is the value itself.
+      const list = Array.isArray(v) && (isFile || spec.jsonType !== 'array') ? v : [v];
+      if (list.length === 0 && spec.required) {
+        problems.push({ field, message: `input ${JSON.stringify(name)} needs at least one value` });
+        continue;
+      }
+      if (list.length > 1 && spec.kind !== 'files') {
+        problems.push({ field, message: `input ${JSON.stringify(name)} takes one value (maxOccurs 1), not ${list.length}` });
+        continue;
+      }
+      const values = list.map((x, n) => (isFile ? fileValue : literalValue)(x, spec, list.length > 1 || Array.isArray(v) ? `${field}[${n}]` : field, problems));
+      if (values.every((x): x is GivenValue => x !== null)) inputs.set(name, values);
+    }
+    for (const spec of iface.inputs) {
+      if (spec.required && !(spec.name in given)) problems.push({ field: `inputs.${spec.name}`, message: `required input ${JSON.stringify(spec.name)} is missing` });
+    }
+  }
+  const outputs = new Map<string, 'value' | 'reference'>();
+  const wanted = body.outputs;
+  if (wanted !== undefined && !isObject(wanted)) problems.push({ field: 'outputs', message: 'must be an object of output id → {transmissionMode, format}' });
+  const names = new Set(iface.outputs.map((o) => o.name));
+  if (isObject(wanted) && Object.keys(wanted).length) {
+    for (const [name, o] of Object.entries(wanted)) {
+      if (!names.has(name)) {
+        problems.push({ field: `outputs.${name}`, message: `the process has no output ${JSON.stringify(name)}` });
+        continue;
+      }
+      const mode = isObject(o) ? (o.transmissionMode ?? 'value') : 'value';
+      if (mode !== 'value' && mode !== 'reference') problems.push({ field: `outputs.${name}.transmissionMode`, message: 'must be "value" or "reference"' });
+      else outputs.set(name, mode);
+    }
+  } else {
+    for (const o of iface.outputs) outputs.set(o.name, 'value');
+  }
+  const response = body.response ?? 'raw';
+  if (response !== 'raw' && response !== 'document') problems.push({ field: 'response', message: 'must be "raw" or "document"' });
+  let subscriber: ExecuteRequest['subscriber'] = null;
+  if (body.subscriber !== undefined) {
+    if (!isObject(body.subscriber)) problems.push({ field: 'subscriber', message: 'must be an object {successUri, inProgressUri, failedUri}' });
+    else {
+      subscriber = {};
+      for (const k of ['successUri', 'inProgressUri', 'failedUri'] as const) {
+        const u = body.subscriber[k];
+        if (u === undefined) continue;
+        if (typeof u !== 'string' || !/^https?:\/\//.test(u)) problems.push({ field: `subscriber.${k}`, message: 'must be an http(s) URL' });
+        else subscriber[k] = u;
+      }
+    }
+  }
+  if (problems.length) return { value: null, problems };
+  return { value: { inputs, outputs, response: response as 'raw' | 'document', subscriber }, problems };
+}

@@ -1,0 +1,143 @@
+// Job types as OGC API - Processes v1.0 processes: the internal JobInterface (from a SEED manifest
+// or a Scale 1.0 interface) ⇄ process summaries and descriptions. Pure: data in, data out.
+// Input and output schemas use only the OpenAPI 3.0 subset a v1.0 description allows (schema.yaml).
+import type { InterfaceInput, InterfaceOutput, JobInterface, JsonType } from '../src/core/job-types/model.ts';
+
+export const JOB_CONTROL_OPTIONS = ['sync-execute', 'async-execute', 'dismiss'] as const;
+export const OUTPUT_TRANSMISSION = ['value', 'reference'] as const;
+
+/** What a process description is made from: a job type's descriptive fields and its interface. */
+export interface ProcessSource {
+  name: string;
+  version: string;
+  title: string | null;
+  description: string | null;
+  category: string | null;
+  /** The SEED manifest, when the job type is a SEED image (for keywords and metadata). */
+  manifest: Record<string, any> | null;
+  iface: JobInterface;
+}
+
+export interface Link {
+  href: string;
+  rel: string;
+  type?: string;
+  title?: string;
+}
+
+/** The process id of a job type: its name, or name:version for a version that is not the newest. */
+export function processId(name: string, version: string, newest: boolean): string {
+  return newest ? name : `${name}:${version}`;
+}
+
+/** A process id → job type name and version (null: the newest version). */
+export function parseProcessId(id: string): { name: string; version: string | null } {
+  const at = id.indexOf(':');
+  return at < 0 ? { name: id, version: null } : { name: id.slice(0, at), version: id.slice(at + 1) };
+}
+
+/** One file's schema: binary content of the accepted media types. */
+function fileSchema(mediaTypes: string[]): Record<string, unknown> {
+  const one = (m?: string) => ({ type: 'string', format: 'binary', contentEncoding: 'binary', ...(m ? { contentMediaType: m } : {}) });
+  if (mediaTypes.length <= 1) return one(mediaTypes[0]);
+  return { oneOf: mediaTypes.map(one) };
+}
+
+function valueSchema(t: JsonType | undefined): Record<string, unknown> {
+  if (!t) return {};
+  if (t === 'array') return { type: 'array', items: {} };
+  if (t === 'object') return { type: 'object' };
+  return { type: t };
+}
+
+/** The JSON Schema of one value of an input (a file input's schema is that of one file). */
+export function inputSchema(i: InterfaceInput): Record<string, unknown> {
+  if (i.kind === 'file' || i.kind === 'files') return fileSchema(i.mediaTypes);
+  if (i.kind === 'property') return { type: 'string' };
+  return valueSchema(i.jsonType);
+}
+
+export function outputSchema(o: InterfaceOutput): Record<string, unknown> {
+  if (o.kind === 'file') return fileSchema(o.mediaType ? [o.mediaType] : []);
+  if (o.kind === 'files') return { type: 'array', items: fileSchema(o.mediaType ? [o.mediaType] : []) };
+  return valueSchema(o.jsonType);
+}
+
+function keywordsOf(src: ProcessSource): string[] {
+  const tags: string[] = Array.isArray(src.manifest?.job?.tags) ? src.manifest.job.tags.filter((t: unknown) => typeof t === 'string') : [];
+  return [...new Set([...(src.category ? [src.category] : []), ...tags])];
+}
+
+function metadataOf(src: ProcessSource): { title: string; role?: string; href?: string }[] {
+  const m = src.manifest?.job?.maintainer;
+  const out: { title: string; role?: string; href?: string }[] = [];
+  if (m?.name) out.push({ title: `${m.name}${m.organization ? `, ${m.organization}` : ''}${m.email ? ` <${m.email}>` : ''}`, role: 'maintainer', ...(m.url ? { href: m.url } : {}) });
+  if (src.manifest?.job?.packageVersion) out.push({ title: `package ${src.manifest.job.packageVersion}`, role: 'packageVersion' });
+  return out;
+}
+
+export function processSummary(src: ProcessSource, id: string, links: Link[]) {
+  const keywords = keywordsOf(src);
+  const metadata = metadataOf(src);
+  return {
+    id,
+    version: src.version,
+    title: src.title ?? src.name,
+    ...(src.description ? { description: src.description } : {}),
+    ...(keywords.length ? { keywords } : {}),
+    ...(metadata.length ? { metadata } : {}),
+    jobControlOptions: [...JOB_CONTROL_OPTIONS],
+    outputTransmission: [...OUTPUT_TRANSMISSION],
+    links,
+  };
+}
+
+export function processDescription(src: ProcessSource, id: string, links: Link[]) {
+  const inputs: Record<string, unknown> = {};
+  for (const i of src.iface.inputs) {
+    inputs[i.name] = {
+      title: i.name,
+      schema: inputSchema(i),
+      minOccurs: i.required ? 1 : 0,
+      maxOccurs: i.kind === 'files' ? 'unbounded' : 1,
+    };
+  }
+  const outputs: Record<string, unknown> = {};
+  for (const o of src.iface.outputs) outputs[o.name] = { title: o.name, schema: outputSchema(o) };
+  return { ...processSummary(src, id, links), inputs, outputs };
+}
+
+/** The core's job states as OGC statusCode values. */
+export function ogcStatus(status: string, dismissed = false): 'accepted' | 'running' | 'successful' | 'failed' | 'dismissed' {
+  if (dismissed) return 'dismissed';
+  switch (status) {
+    case 'RUNNING':
+      return 'running';
+    case 'COMPLETED':
+      return 'successful';
+    case 'FAILED':
+      return 'failed';
+    case 'CANCELED':
+      return 'dismissed';
+    default:
+      return 'accepted';
+  }
+}
+
+/** OGC statusCode values → the core's job states. */
+export function coreStatuses(status: string): string[] {
+  switch (status) {
+    case 'accepted':
+      return ['PENDING', 'BLOCKED', 'QUEUED'];
+    case 'running':
+      return ['RUNNING'];
+    case 'successful':
+      return ['COMPLETED'];
+    case 'failed':
+      return ['FAILED'];
+    case 'dismissed':
+      return ['CANCELED'];
+    default:
+      return [];
+  }
+}

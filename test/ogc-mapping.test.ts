@@ -1,0 +1,139 @@
+// The pure OGC mappings (seed-mapping/): job types as process descriptions that validate against
+// the OGC API - Processes v1.0 schemas, and execute requests read against a job interface.
+import assert from 'node:assert/strict';
+import { checkOgc } from '../ogc/schemas.ts';
+import { readExecuteRequest } from '../seed-mapping/ogc-execute.ts';
+import { coreStatuses, ogcStatus, parseProcessId, processDescription, processSummary, type ProcessSource } from '../seed-mapping/ogc-process.ts';
+import { parseScaleInterface } from '../seed-mapping/scale-job-interface.ts';
+import { seedToInterface, validateManifest } from '../seed-mapping/seed-manifest.ts';
+import { echoManifest } from '../src/core/job-types/builtin/echo.ts';
+import { seedManifest } from './helpers/seed.ts';
+
+const seed = seedManifest(
+  { name: 'landsat-ndvi', tags: ['optical', 'ndvi'], maintainer: { name: 'Ann', email: 'ann@example.com', organization: 'NGA', url: 'https://example.com/ann' } },
+  {
+    inputs: {
+      files: [{ name: 'SCENE', mediaTypes: ['image/tiff', 'image/jp2'] }, { name: 'MASKS', multiple: true, required: false }],
+      json: [{ name: 'THRESHOLD', type: 'number' }, { name: 'BANDS', type: 'array', required: false }, { name: 'OPTIONS', type: 'object', required: false }],
+    },
+    outputs: { files: [{ name: 'NDVI', pattern: '*.tif', mediaType: 'image/tiff' }, { name: 'TILES', pattern: 'tiles/*', multiple: true }], json: [{ name: 'MEAN', type: 'number' }] },
+  },
+);
+const manifest = validateManifest(seed).value;
+const seedSource: ProcessSource = { name: 'landsat-ndvi', version: '1.0.0', title: 'NDVI', description: 'Vegetation index', category: null, manifest, iface: seedToInterface(manifest) };
+const scaleIface = parseScaleInterface({
+  version: '1.0', command: 'x', command_arguments: '${label} ${image} ${job_output_dir}',
+  input_data: [{ name: 'label', type: 'property' }, { name: 'image', type: 'file', media_types: ['image/png'] }],
+  output_data: [{ name: 'geo', type: 'file', media_type: 'application/geo+json' }],
+}).value!;
+const scaleSource: ProcessSource = { name: 'tagger', version: '2.0', title: null, description: null, category: 'tools', manifest: null, iface: scaleIface };
+
+describe('job types as OGC process descriptions', () => {
+  it('maps SEED inputs and outputs to JSON Schemas with occurrences, and validates as process.yaml', () => {
+    const d = processDescription(seedSource, 'landsat-ndvi', [{ href: 'http://h/processes/landsat-ndvi', rel: 'self' }]);
+    assert.deepEqual(checkOgc('process.yaml', d), []);
+    assert.deepEqual(d.inputs.SCENE, {
+      title: 'SCENE', minOccurs: 1, maxOccurs: 1,
+      schema: { oneOf: [{ type: 'string', format: 'binary', contentEncoding: 'binary', contentMediaType: 'image/tiff' }, { type: 'string', format: 'binary', contentEncoding: 'binary', contentMediaType: 'image/jp2' }] },
+    });
+    assert.deepEqual(d.inputs.MASKS, { title: 'MASKS', minOccurs: 0, maxOccurs: 'unbounded', schema: { type: 'string', format: 'binary', contentEncoding: 'binary' } });
+    assert.deepEqual((d.inputs.THRESHOLD as any).schema, { type: 'number' });
+    assert.deepEqual((d.inputs.BANDS as any).schema, { type: 'array', items: {} });
+    assert.deepEqual((d.outputs.TILES as any).schema, { type: 'array', items: { type: 'string', format: 'binary', contentEncoding: 'binary', contentMediaType: 'application/octet-stream' } });
+    assert.deepEqual((d.outputs.MEAN as any).schema, { type: 'number' });
+    assert.deepEqual(d.keywords, ['optical', 'ndvi']);
+    assert.deepEqual(d.metadata?.[0], { title: 'Ann, NGA <ann@example.com>', role: 'maintainer', href: 'https://example.com/ann' });
+    assert.deepEqual(d.jobControlOptions, ['sync-execute', 'async-execute', 'dismiss']);
+    assert.deepEqual(d.outputTransmission, ['value', 'reference']);
+    for (const i of Object.values(d.inputs)) assert.deepEqual(checkOgc('inputDescription.yaml', i), []);
+    for (const o of Object.values(d.outputs)) assert.deepEqual(checkOgc('outputDescription.yaml', o), []);
+  });
+
+  it('maps Scale 1.0 interfaces, and summaries validate as processSummary.yaml', () => {
+    const d = processDescription(scaleSource, 'tagger:2.0', []);
+    assert.deepEqual(checkOgc('process.yaml', d), []);
+    assert.equal(d.title, 'tagger');
+    assert.deepEqual(d.keywords, ['tools']);
+    assert.deepEqual((d.inputs.label as any).schema, { type: 'string' });
+    assert.deepEqual((d.inputs.image as any).schema, { type: 'string', format: 'binary', contentEncoding: 'binary', contentMediaType: 'image/png' });
+    assert.deepEqual(checkOgc('processSummary.yaml', processSummary(scaleSource, 'tagger', [])), []);
+    assert.deepEqual(parseProcessId('tagger:2.0'), { name: 'tagger', version: '2.0' });
+    assert.deepEqual(parseProcessId('tagger'), { name: 'tagger', version: null });
+  });
+
+  it('describes the built-in echo process as the OGC test suite needs it', () => {
+    const m = validateManifest(echoManifest(), 'manifest', { builtin: true });
+    assert.deepEqual(m.errors, []);
+    assert.ok(validateManifest(echoManifest()).errors.length, 'a user manifest may not give an output the name of an input (seed-cli)');
+    const d = processDescription({ name: 'echo', version: '1.0.0', title: 'Echo', description: null, category: null, manifest: m.value, iface: seedToInterface(m.value) }, 'echo', []);
+    assert.deepEqual(checkOgc('process.yaml', d), []);
+    assert.deepEqual(Object.keys(d.inputs), ['message', 'pause', 'fail']);
+    assert.deepEqual((d.inputs.message as any).schema, { type: 'string' }, 'a plain string input: no format, no contentMediaType');
+    assert.deepEqual(Object.keys(d.outputs), ['message'], 'its output has the id of its first input');
+  });
+
+  it("maps the core's job states to OGC status codes and back", () => {
+    assert.deepEqual(['PENDING', 'BLOCKED', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELED'].map((s) => ogcStatus(s)), ['accepted', 'accepted', 'accepted', 'running', 'successful', 'failed', 'dismissed']);
+    assert.equal(ogcStatus('COMPLETED', true), 'dismissed');
+    assert.deepEqual(coreStatuses('accepted'), ['PENDING', 'BLOCKED', 'QUEUED']);
+    assert.deepEqual(coreStatuses('nonsense'), []);
+  });
+});
+
+describe('execute requests', () => {
+  const iface = seedSource.iface;
+
+  it('reads values, qualified values, references, base64 content, arrays and bboxes', () => {
+    const r = readExecuteRequest({
+      inputs: {
+        SCENE: { value: Buffer.from('tiff bytes').toString('base64'), format: { mediaType: 'image/tiff', encoding: 'base64' } },
+        MASKS: [{ href: 'http://example.com/a.tif', type: 'image/tiff' }, 'plain text mask'],
+        THRESHOLD: { value: 0.4, mediaType: 'application/json' },
+        BANDS: [4, 3],
+        OPTIONS: { bbox: [1, 2, 3, 4], crs: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84' },
+      },
+      outputs: { NDVI: { transmissionMode: 'reference' } },
+      response: 'document',
+    }, iface);
+    assert.deepEqual(r.problems, []);
+    const v = r.value!;
+    assert.deepEqual(v.inputs.get('SCENE'), [{ kind: 'content', data: Buffer.from('tiff bytes'), mediaType: 'image/tiff' }]);
+    assert.deepEqual(v.inputs.get('MASKS'), [{ kind: 'href', href: 'http://example.com/a.tif', mediaType: 'image/tiff' }, { kind: 'content', data: Buffer.from('plain text mask'), mediaType: null }]);
+    assert.deepEqual(v.inputs.get('THRESHOLD'), [{ kind: 'value', value: 0.4 }]);
+    assert.deepEqual(v.inputs.get('BANDS'), [{ kind: 'value', value: [4, 3] }], 'an array input takes the array as one value');
+    assert.deepEqual(v.inputs.get('OPTIONS'), [{ kind: 'value', value: { bbox: [1, 2, 3, 4], crs: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84' } }]);
+    assert.deepEqual([...v.outputs], [['NDVI', 'reference']]);
+    assert.equal(v.response, 'document');
+  });
+
+  it('defaults to every output by value and a raw response', () => {
+    const r = readExecuteRequest({ inputs: { SCENE: { href: 'http://x/s.tif' }, THRESHOLD: 1 } }, iface);
+    assert.deepEqual([...r.value!.outputs], [['NDVI', 'value'], ['TILES', 'value'], ['MEAN', 'value']]);
+    assert.equal(r.value!.response, 'raw');
+  });
+
+  it('names the input at fault', () => {
+    const cases: [unknown, string, RegExp][] = [
+      [{ inputs: { THRESHOLD: 1 } }, 'inputs.SCENE', /required input "SCENE" is missing/],
+      [{ inputs: { SCENE: 'x', THRESHOLD: 'high' } }, 'inputs.THRESHOLD', /must be a number, not a string/],
+      [{ inputs: { SCENE: ['a', 'b'], THRESHOLD: 1 } }, 'inputs.SCENE', /takes one value \(maxOccurs 1\), not 2/],
+      [{ inputs: { SCENE: 42, THRESHOLD: 1 } }, 'inputs.SCENE', /takes a file/],
+      [{ inputs: { SCENE: { value: 'not base64!', encoding: 'base64' }, THRESHOLD: 1 } }, 'inputs.SCENE', /not base64/],
+      [{ inputs: { SCENE: 'x', THRESHOLD: 1, COLOUR: 'red' } }, 'inputs.COLOUR', /has no input "COLOUR"/],
+      [{ inputs: { SCENE: 'x', THRESHOLD: 1 }, outputs: { NOPE: {} } }, 'outputs.NOPE', /has no output/],
+      [{ inputs: { SCENE: 'x', THRESHOLD: 1 }, outputs: { NDVI: { transmissionMode: 'carrier-pigeon' } } }, 'outputs.NDVI.transmissionMode', /value" or "reference/],
+      [{ inputs: { SCENE: 'x', THRESHOLD: 1 }, response: 'everything' }, 'response', /raw" or "document/],
+      [{ inputs: { SCENE: 'x', THRESHOLD: 1 }, subscriber: { successUri: 'ftp://x' } }, 'subscriber.successUri', /http\(s\) URL/],
+      [{ inputs: 'SCENE=x' }, 'inputs', /must be an object/],
+      [{ 'invalid-execute-request': 'true)' }, 'inputs.SCENE', /required input/],
+    ];
+    for (const [body, field, re] of cases) {
+      const r = readExecuteRequest(body, iface);
+      assert.equal(r.value, null, JSON.stringify(body));
+      const p = r.problems.find((x) => x.field === field);
+      assert.ok(p, `${JSON.stringify(body)} names ${field}: ${JSON.stringify(r.problems)}`);
+      assert.match(p.message, re);
+    }
+    assert.deepEqual(readExecuteRequest([1], iface).problems, [{ field: null, message: 'the execute request must be a JSON object' }]);
+  });
+});

@@ -1,0 +1,353 @@
+// OGC API - Processes - Part 1 end to end over a real server: processes from job types, execution
+// in every mode of the response table, inputs by value, content and reference, jobs, results,
+// dismiss, callbacks, HTML and exceptions. Every JSON body is checked against the v1.0 schemas.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAPISchemaValidatorModule from 'openapi-schema-validator';
+import request from 'supertest';
+import YAML from 'yaml';
+import { checkOgc } from '../ogc/schemas.ts';
+import { dbKinds } from './helpers/db.ts';
+import { createJobType, script, upload } from './helpers/scale.ts';
+import { startServer, waitFor, type TestServer } from './helpers/server.ts';
+
+// The package is CommonJS: its class is the default export's default.
+const OpenAPISchemaValidator = ((OpenAPISchemaValidatorModule as any).default ?? OpenAPISchemaValidatorModule) as new (o: { version: number }) => { validate(doc: unknown): { errors: unknown[] } };
+const EXC = 'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/';
+const valid = (file: string, body: unknown) => assert.deepEqual(checkOgc(file, body), [], `${file}: ${JSON.stringify(body).slice(0, 400)}`);
+const pathOf = (url: string) => new URL(url).pathname + new URL(url).search;
+
+/** A local HTTP server for inputs by reference and for callbacks. */
+async function helperServer() {
+  const received: { path: string; body: any }[] = [];
+  const server = http.createServer((req, res) => {
+    if (req.method === 'POST') {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        received.push({ path: req.url!, body: JSON.parse(data || 'null') });
+        res.end('ok');
+      });
+      return;
+    }
+    if (req.url === '/text') res.setHeader('Content-Type', 'text/plain').end('referenced text\n');
+    else if (req.url === '/value') res.end('from a reference');
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+for (const kind of dbKinds()) {
+  describe(`OGC API - Processes Part 1 (${kind})`, function () {
+    this.timeout(90_000);
+    let t: TestServer;
+    let api: ReturnType<typeof request>;
+    let helper: Awaited<ReturnType<typeof helperServer>>;
+    let produce: any;
+
+    before(async () => {
+      t = await startServer(kind, { SCALE_OGC_SYNC_SECONDS: '20', SCALE_OGC_MAX_BODY_BYTES: '200000', SCALE_OGC_CALLBACK_SECONDS: '2' });
+      api = request(t.url!) as unknown as ReturnType<typeof request>;
+      helper = await helperServer();
+      produce = await createJobType(t.app, {
+        name: `produce-${kind}`,
+        interface: {
+          version: '1.0', command: `/bin/sh ${script('produce.sh')}`, command_arguments: '${message} ${input_file} ${job_output_dir}',
+          input_data: [{ name: 'message', type: 'property' }, { name: 'input_file', type: 'file', media_types: ['text/plain'] }],
+          output_data: [{ name: 'upper', type: 'file', media_type: 'text/plain' }, { name: 'notes', type: 'files', required: false }],
+        },
+      });
+    });
+    after(async () => {
+      await helper?.close();
+      await t?.close();
+    });
+
+    const get = (p: string) => request(t.url!).get(p);
+    const post = (p: string, body: unknown) => request(t.url!).post(p).send(body as object);
+    const waitStatus = (jobId: string, statuses: string[]) =>
+      waitFor(async () => {
+        const r = await get(`/jobs/${jobId}`);
+        return statuses.includes(r.body.status) ? r.body : null;
+      }, { timeoutMs: 30_000, what: `job ${jobId} to be ${statuses.join('/')}` });
+
+    describe('capabilities', () => {
+      it('serves a landing page with the required links, JSON by default and HTML on request', async () => {
+        const res = await get('/').expect(200);
+        assert.match(res.headers['content-type'], /^application\/json/);
+        valid('landingPage.yaml', res.body);
+        const rels = res.body.links.map((l: any) => l.rel);
+        for (const rel of ['service-desc', 'service-doc', 'http://www.opengis.net/def/rel/ogc/1.0/conformance', 'http://www.opengis.net/def/rel/ogc/1.0/processes', 'http://www.opengis.net/def/rel/ogc/1.0/job-list']) {
+          assert.ok(rels.includes(rel), rel);
+        }
+        const html = await get('/').set('Accept', 'text/html,application/xhtml+xml').expect(200);
+        assert.match(html.headers['content-type'], /^text\/html/);
+        assert.match(html.text, /^<!DOCTYPE html>/);
+        assert.match(html.text, /<a href="[^"]+\/conformance"/);
+        assert.match((await get('/processes?f=html').expect(200)).text, /<a href="[^"]+\/processes\/echo"/);
+        assert.match((await get('/jobs').set('Accept', 'text/html').expect(200)).headers['content-type'], /^text\/html/);
+      });
+
+      it('declares all eight Part 1 conformance classes', async () => {
+        const res = await get('/conformance').expect(200);
+        valid('confClasses.yaml', res.body);
+        assert.deepEqual(res.body.conformsTo.map((c: string) => c.split('/').pop()), ['core', 'ogc-process-description', 'json', 'html', 'oas30', 'job-list', 'callback', 'dismiss']);
+      });
+
+      it('serves its OpenAPI 3.0 document as JSON, YAML and HTML, with an execute body per process', async () => {
+        const res = await get('/api').expect(200);
+        assert.equal(res.headers['content-type'], 'application/vnd.oai.openapi+json;version=3.0');
+        const doc = JSON.parse(res.text);
+        assert.equal(doc.openapi, '3.0.3');
+        assert.deepEqual(new OpenAPISchemaValidator({ version: 3 }).validate(doc).errors, [], 'a valid OpenAPI 3.0 document');
+        const echo = doc.paths['/processes/echo/execution'].post.requestBody.content['application/json'].schema;
+        assert.deepEqual(echo.properties.inputs.required, ['message']);
+        assert.deepEqual(Object.keys(echo.properties.inputs.properties), ['message', 'pause', 'fail']);
+        assert.ok(doc.paths[`/processes/${produce.name}/execution`]);
+        for (const p of ['/', '/conformance', '/processes', '/processes/{processID}', '/jobs', '/jobs/{jobId}', '/jobs/{jobId}/results']) assert.ok(doc.paths[p], p);
+        const yaml = await get('/api?f=yaml').expect(200);
+        assert.equal(yaml.headers['content-type'], 'application/vnd.oai.openapi;version=3.0');
+        assert.deepEqual(YAML.parse(yaml.text), doc);
+        assert.match((await get('/api?f=html').expect(200)).text, /<!DOCTYPE html>/);
+      });
+    });
+
+    describe('processes', () => {
+      it('lists job types as processes, with limit and next links', async () => {
+        const all = (await get('/processes').expect(200)).body;
+        valid('processList.yaml', all);
+        for (const p of all.processes) valid('processSummary.yaml', p);
+        assert.ok(all.processes.some((p: any) => p.id === 'echo'));
+        assert.ok(all.processes.some((p: any) => p.id === produce.name));
+        const one = (await get('/processes?limit=1').expect(200)).body;
+        assert.equal(one.processes.length, 1);
+        const next = one.links.find((l: any) => l.rel === 'next');
+        assert.ok(next, 'a next link when there are more');
+        const second = (await get(pathOf(next.href)).expect(200)).body;
+        assert.equal(second.processes.length, 1);
+        assert.notEqual(second.processes[0].id, one.processes[0].id);
+        assert.ok(one.links.some((l: any) => l.rel === 'self') && one.links.some((l: any) => l.rel === 'alternate'));
+        for (const bad of ['limit=0', 'limit=abc', 'limit=10001', 'offset=-1']) {
+          const r = await get(`/processes?${bad}`).expect(400);
+          valid('exception.yaml', r.body);
+        }
+      });
+
+      it('describes each process; unknown ids are no-such-process', async () => {
+        for (const id of ['echo', produce.name, `${produce.name}:${produce.version}`]) {
+          const d = (await get(`/processes/${encodeURIComponent(id)}`).expect(200)).body;
+          valid('process.yaml', d);
+          assert.equal(d.id, id);
+        }
+        const missing = await get('/processes/no-such-thing').expect(404);
+        assert.equal(missing.headers['content-type'], 'application/json; charset=utf-8');
+        assert.equal(missing.body.type, `${EXC}no-such-process`);
+        valid('exception.yaml', missing.body);
+        await get('/processes/echo:9.9.9').expect(404);
+      });
+    });
+
+    describe('execution', () => {
+      it('runs echo synchronously by default: 200 with the raw value, a monitor link, and a job listed in /jobs', async () => {
+        const res = await post('/processes/echo/execution', { inputs: { message: 'teststring' } }).expect(200);
+        assert.match(res.headers['content-type'], /^application\/json/);
+        assert.equal(JSON.parse(res.text), 'teststring');
+        const monitor = res.headers.link.split(';')[0];
+        assert.match(res.headers.link, /rel=monitor/);
+        const job = (await get(pathOf(monitor)).expect(200)).body;
+        valid('statusInfo.yaml', job);
+        assert.equal(job.status, 'successful');
+        const listed = (await get('/jobs?processID=echo').expect(200)).body;
+        assert.ok(listed.jobs.some((j: any) => j.jobID === job.jobID));
+        const scale = (await request(t.app).get(`/scale/jobs/${job.jobID}/`).expect(200)).body;
+        assert.equal(scale.status, 'COMPLETED', 'the same job, seen through the Scale API');
+        assert.equal(scale.job_type.name, 'echo');
+      });
+
+      it('answers a document, and runs asynchronously when asked: 201, absolute Location, Preference-Applied', async () => {
+        const doc = await post('/processes/echo/execution', { inputs: { message: 'hi' }, response: 'document' }).expect(200);
+        assert.deepEqual(doc.body, { message: 'hi' });
+        valid('results.yaml', doc.body);
+        const res = await request(t.url!).post('/processes/echo/execution').set('Prefer', 'respond-async ').send({ inputs: { message: 'later', pause: 1 } }).expect(201);
+        assert.equal(res.headers['preference-applied'], 'respond-async');
+        assert.match(res.headers.location, /^http:\/\/127\.0\.0\.1:\d+\/jobs\/\d+$/);
+        valid('statusInfo.yaml', res.body);
+        assert.ok(['accepted', 'running'].includes(res.body.status));
+        assert.ok(!res.body.links.some((l: any) => l.rel.endsWith('/results')), 'no results link before there are results');
+        assert.ok(res.body.links.some((l: any) => l.rel === 'status'));
+        const notReady = await get(`${pathOf(res.headers.location)}/results`).expect(404);
+        assert.equal(notReady.body.type, `${EXC}result-not-ready`);
+        const done = await waitStatus(res.body.jobID, ['successful']);
+        const results = done.links.find((l: any) => l.rel === 'http://www.opengis.net/def/rel/ogc/1.0/results');
+        assert.equal(JSON.parse((await get(pathOf(results.href)).expect(200)).text), 'later', 'results follow the raw response the request asked for');
+        assert.ok(done.started && done.finished && done.progress === 100);
+      });
+
+      it('reports a failed job: an exception naming its error, synchronously and from /results', async () => {
+        const sync = await post('/processes/echo/execution', { inputs: { message: 'x', fail: true } }).expect(500);
+        valid('exception.yaml', sync.body);
+        assert.equal(sync.body.type, 'algorithm-unknown');
+        assert.equal(sync.headers['content-type'], 'application/json; charset=utf-8');
+        const res = await request(t.url!).post('/processes/echo/execution').set('Prefer', 'respond-async').send({ inputs: { message: 'x', fail: true } }).expect(201);
+        const failed = await waitStatus(res.body.jobID, ['failed']);
+        assert.ok(failed.message);
+        const r = await get(`/jobs/${res.body.jobID}/results`).expect(500);
+        assert.equal(r.body.type, 'algorithm-unknown');
+      });
+
+      it('takes file inputs as base64 content, as a reference to fetch, and as a reference to its own files', async () => {
+        const inline = await post(`/processes/${produce.name}/execution`, {
+          inputs: { message: 'inline', input_file: { value: Buffer.from('from base64\n').toString('base64'), format: { mediaType: 'text/plain', encoding: 'base64' } } },
+          response: 'document',
+        }).expect(200);
+        valid('results.yaml', inline.body);
+        assert.equal(Buffer.from(inline.body.upper.value, 'base64').toString(), 'FROM BASE64\n');
+        assert.equal(inline.body.upper.mediaType, 'text/plain');
+        assert.equal(inline.body.upper.encoding, 'base64');
+        const fetched = await post(`/processes/${produce.name}/execution`, {
+          inputs: { message: 'ref', input_file: { href: `${helper.url}/text` } }, outputs: { upper: { transmissionMode: 'reference' } }, response: 'document',
+        }).expect(200);
+        const href = fetched.body.upper.href;
+        assert.match(href, /\/scale\/files\/\d+\/content$/);
+        assert.equal((await get(pathOf(href)).expect(200)).text, 'REFERENCED TEXT\n');
+        // A file of this server is used as it is, not fetched again.
+        const own = await post(`/processes/${produce.name}/execution`, { inputs: { message: 'own', input_file: { href } }, response: 'document', outputs: { upper: {} } }).expect(200);
+        assert.equal(Buffer.from(own.body.upper.value, 'base64').toString(), 'REFERENCED TEXT\n');
+        const files = (await request(t.app).get('/scale/files/').expect(200)).body.results;
+        assert.equal(files.filter((f: any) => f.file_name === 'text').length, 1, 'the referenced file was stored once');
+        const value = await post('/processes/echo/execution', { inputs: { message: { href: `${helper.url}/value` } } }).expect(200);
+        assert.equal(JSON.parse(value.text), 'from a reference');
+      });
+
+      it('answers several raw values as multipart/related, and raw references as 204 with Link headers', async () => {
+        const file = await upload(t.app, 'multi\n', 'm.txt', { media_type: 'text/plain' });
+        const inputs = { message: 'multi', input_file: { href: `${t.url}/scale/files/${file.id}/content` } };
+        const multi = await request(t.url!).post(`/processes/${produce.name}/execution`).send({ inputs, response: 'raw' }).buffer(true).parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks).toString()));
+        }).expect(200);
+        const boundary = /boundary="([^"]+)"/.exec(multi.headers['content-type'])![1];
+        assert.match(multi.headers['content-type'], /^multipart\/related/);
+        const text = multi.body as string;
+        assert.equal(text.split(`--${boundary}`).length - 1, 3, 'two parts and the closing boundary');
+        assert.match(text, /Content-ID: <upper>\r\nContent-Type|Content-Type: text\/plain\r\nContent-ID: <upper>/);
+        assert.match(text, /MULTI\n/);
+        assert.match(text, /Content-ID: <notes\.0>/);
+        const refs = await post(`/processes/${produce.name}/execution`, { inputs, outputs: { upper: { transmissionMode: 'reference' }, notes: { transmissionMode: 'reference' } } }).expect(204);
+        assert.equal(refs.text, '');
+        const links = String(refs.headers.link);
+        assert.match(links, /<http:\/\/[^>]+\/scale\/files\/\d+\/content>; rel="http:\/\/www\.opengis\.net\/def\/rel\/ogc\/1\.0\/results"; type="text\/plain"; title="upper"/);
+        assert.match(links, /title="notes\.0"/);
+        const one = await post(`/processes/${produce.name}/execution`, { inputs, outputs: { upper: {} } }).expect(200);
+        assert.match(one.headers['content-type'], /^text\/plain/);
+        assert.equal(one.text, 'MULTI\n');
+      });
+
+      it('refuses bad requests with 4xx exceptions that name the problem, and creates no job', async () => {
+        const before = (await get('/jobs?limit=1').expect(200)).body.numberMatched;
+        const cases: [number, unknown, RegExp][] = [
+          [400, { inputs: { message: 5 } }, /inputs\.message: input "message" must be a string/],
+          [400, { inputs: { message: 'x', pause: 'long' } }, /inputs\.pause/],
+          [400, { inputs: {} }, /required input "message" is missing/],
+          [400, { 'invalid-execute-request': 'true)' }, /required input/],
+          [400, { inputs: { message: { href: 'http://127.0.0.1:1/nothing' } } }, /could not fetch/],
+          [400, { inputs: { message: { href: `${helper.url}/missing` } } }, /answered 404/],
+          [400, { inputs: { message: { href: 'file:///etc/passwd' } } }, /only http and https/],
+          [400, { inputs: { message: 'x' }, response: 'all' }, /response/],
+        ];
+        for (const [status, body, re] of cases) {
+          const res = await post('/processes/echo/execution', body);
+          assert.equal(res.status, status, JSON.stringify(body));
+          valid('exception.yaml', res.body);
+          assert.match(res.body.detail, re, JSON.stringify(body));
+          assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+        }
+        const malformed = await request(t.url!).post('/processes/echo/execution').set('Content-Type', 'application/json').send('{"inputs": ').expect(400);
+        assert.match(malformed.body.detail, /malformed JSON/);
+        const wrongType = await request(t.url!).post('/processes/echo/execution').set('Content-Type', 'text/plain').send('message=x').expect(415);
+        valid('exception.yaml', wrongType.body);
+        const huge = await post('/processes/echo/execution', { inputs: { message: 'x'.repeat(300_000) } }).expect(413);
+        valid('exception.yaml', huge.body);
+        await post('/processes/nope/execution', { inputs: {} }).expect(404);
+        assert.equal((await get('/jobs?limit=1').expect(200)).body.numberMatched, before, 'no job was created');
+        const wrong = await request(t.url!).put('/processes/echo').send({}).expect(405);
+        valid('exception.yaml', wrong.body);
+      });
+    });
+
+    describe('jobs', () => {
+      it('lists jobs with filters, limits and next links; every job has its processID', async () => {
+        const started = new Date(Date.now() - 1000).toISOString();
+        await post('/processes/echo/execution', { inputs: { message: 'a' } }).expect(200);
+        await post('/processes/echo/execution', { inputs: { message: 'b' } }).expect(200);
+        const all = (await get('/jobs').expect(200)).body;
+        valid('jobList.yaml', all);
+        for (const j of all.jobs) {
+          valid('statusInfo.yaml', j);
+          assert.ok(j.processID);
+        }
+        const page = (await get('/jobs?limit=1').expect(200)).body;
+        assert.equal(page.jobs.length, 1);
+        const next = page.links.find((l: any) => l.rel === 'next');
+        assert.notEqual((await get(pathOf(next.href)).expect(200)).body.jobs[0].jobID, page.jobs[0].jobID);
+        const failed = (await get('/jobs?status=failed').expect(200)).body;
+        assert.ok(failed.jobs.length > 0 && failed.jobs.every((j: any) => j.status === 'failed'));
+        const echoes = (await get(`/jobs?processID=echo&processID=${produce.name}`).expect(200)).body;
+        assert.ok(echoes.jobs.every((j: any) => ['echo', produce.name].includes(j.processID)));
+        assert.equal((await get('/jobs?type=process-chain').expect(200)).body.jobs.length, 0);
+        const recent = (await get(`/jobs?datetime=${started}/..`).expect(200)).body;
+        assert.ok(recent.jobs.length >= 2 && recent.jobs.every((j: any) => j.created >= started));
+        assert.equal((await get('/jobs?datetime=../2000-01-01T00:00:00Z').expect(200)).body.jobs.length, 0);
+        const long = (await get('/jobs?minDuration=3600').expect(200)).body;
+        assert.equal(long.jobs.length, 0);
+        const short = (await get('/jobs?maxDuration=3600').expect(200)).body;
+        assert.ok(short.jobs.every((j: any) => j.started));
+        for (const bad of ['status=done', 'limit=0', 'datetime=yesterday', 'minDuration=-1']) {
+          const r = await get(`/jobs?${bad}`).expect(400);
+          valid('exception.yaml', r.body);
+        }
+        for (const id of ['987654321', 'invalid-job-x']) {
+          assert.equal((await get(`/jobs/${id}`).expect(404)).body.type, `${EXC}no-such-job`);
+          assert.equal((await get(`/jobs/${id}/results`).expect(404)).body.type, `${EXC}no-such-job`);
+        }
+      });
+
+      it('dismisses a running job: canceled, status dismissed, then gone for OGC clients', async () => {
+        const res = await request(t.url!).post('/processes/echo/execution').set('Prefer', 'respond-async').send({ inputs: { message: 'slow', pause: 20 } }).expect(201);
+        await waitStatus(res.body.jobID, ['running']);
+        const dismissed = await request(t.url!).delete(`/jobs/${res.body.jobID}`).expect(200);
+        valid('statusInfo.yaml', dismissed.body);
+        assert.equal(dismissed.body.status, 'dismissed');
+        await get(`/jobs/${res.body.jobID}`).expect(404);
+        await request(t.url!).delete(`/jobs/${res.body.jobID}`).expect(404);
+        const scale = await waitFor(async () => {
+          const j = (await request(t.app).get(`/scale/jobs/${res.body.jobID}/`).expect(200)).body;
+          return j.status === 'CANCELED' && j.job_exes[0]?.status === 'CANCELED' ? j : null;
+        }, { what: 'the canceled execution' });
+        assert.equal(scale.status, 'CANCELED');
+        assert.ok(!(await get('/jobs?limit=1000').expect(200)).body.jobs.some((j: any) => j.jobID === res.body.jobID));
+      });
+
+      it('calls subscribers back, and a dead subscriber neither blocks nor fails the job', async () => {
+        const ok = await request(t.url!).post('/processes/echo/execution').set('Prefer', 'respond-async').send({
+          inputs: { message: 'call me', pause: 1 },
+          subscriber: { successUri: `${helper.url}/success`, inProgressUri: `${helper.url}/progress`, failedUri: `${helper.url}/failed` },
+        }).expect(201);
+        const success = await waitFor(async () => helper.received.find((r) => r.path === '/success'), { what: 'the success callback' });
+        assert.deepEqual(success.body, { message: 'call me' });
+        const progress = helper.received.find((r) => r.path === '/progress');
+        assert.ok(progress, 'the in-progress callback came first');
+        assert.equal(progress.body.jobID, ok.body.jobID);
+        await request(t.url!).post('/processes/echo/execution').set('Prefer', 'respond-async').send({ inputs: { message: 'x', fail: true }, subscriber: { successUri: `${helper.url}/success2`, failedUri: `${helper.url}/failed` } }).expect(201);
+        const failed = await waitFor(async () => helper.received.find((r) => r.path === '/failed'), { what: 'the failed callback' });
+        assert.equal(failed.body.type, 'algorithm-unknown');
+        const dead = await request(t.url!).post('/processes/echo/execution').set('Prefer', 'respond-async').send({ inputs: { message: 'nobody listens' }, subscriber: { successUri: 'http://127.0.0.1:1/gone' } }).expect(201);
+        assert.equal((await waitStatus(dead.body.jobID, ['successful', 'failed'])).status, 'successful');
+      });
+    });
+  });
+}
