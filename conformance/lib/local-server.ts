@@ -1,0 +1,69 @@
+// A throw-away HTTP server on this machine that the server under test can call: it serves the test
+// string for inputs passed by reference (GET /data/teststring) and records everything else it
+// receives (callbacks), answering 204.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TEST_STRING } from '../constants.ts';
+import { sleep } from './util.ts';
+
+export interface Received {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  at: number;
+}
+
+export interface LocalServer {
+  /** Absolute URL of `path` as the server under test should call it. */
+  url(path: string): string;
+  received: Received[];
+  /** The first recorded request matching `pred`, waiting at most `timeoutMs`. */
+  waitFor(pred: (r: Received) => boolean, timeoutMs: number): Promise<Received | undefined>;
+  close(): Promise<void>;
+}
+
+export const DATA_PATH = '/data/teststring';
+
+/** `host` is the name the server under test reaches this machine by (default 127.0.0.1). */
+export async function startLocalServer(host = '127.0.0.1'): Promise<LocalServer> {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), at: Date.now() });
+      if ((req.method === 'GET' || req.method === 'HEAD') && (req.url ?? '').split('?')[0] === DATA_PATH) {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(TEST_STRING)) });
+        res.end(req.method === 'HEAD' ? undefined : TEST_STRING);
+      } else {
+        res.writeHead(204);
+        res.end();
+      }
+    });
+  });
+  const loopback = host === '127.0.0.1' || host === 'localhost';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, loopback ? '127.0.0.1' : '0.0.0.0', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return {
+    url: (path) => `http://${hostPart}:${port}${path}`,
+    received,
+    async waitFor(pred, timeoutMs) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = received.find(pred);
+        if (hit || Date.now() >= end) return hit;
+        await sleep(200);
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
