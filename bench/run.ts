@@ -4,12 +4,14 @@ import { claims } from './claims.ts';
 import { listLatency } from './list-latency.ts';
 import { dockerThroughput } from './docker.ts';
 import { recipes } from './recipes.ts';
+import { ogcApi } from './ogc.ts';
 
-const pick = (process.env.BENCH ?? 'a,b,c,d,e').split(',');
+const pick = (process.env.BENCH ?? 'a,b,c,d,e,f').split(',');
 console.log(`scale-ades benchmarks on ${process.version}, ${(await import('node:os')).cpus().length} cpus${process.env.DATABASE_URL ? '' : ' (set DATABASE_URL for the PostgreSQL figures)'}`);
 if (pick.includes('a')) await throughput();
 if (pick.includes('b')) await claims();
 if (pick.includes('c')) await listLatency();
 if (pick.includes('d')) await dockerThroughput();
 if (pick.includes('e')) await recipes();
+if (pick.includes('f')) await ogcApi();
 process.exit(0);

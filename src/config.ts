@@ -45,6 +45,7 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_OGC_MAX_BODY_BYTES', default: '33554432', help: 'Largest OGC execute request accepted (inputs may be inline base64 content)' },
   { env: 'SCALE_OGC_FETCH_SECONDS', default: '60', help: 'Time limit for fetching an OGC input given by href' },
   { env: 'SCALE_OGC_FETCH_MAX_BYTES', default: '1073741824', help: 'Size limit for an OGC input given by href or inline' },
+  { env: 'SCALE_OGC_LIST_CACHE_MS', default: '250', help: 'How long a rendered OGC job list page is served again to pollers (0 = never); changes made by this process drop it at once' },
   { env: 'SCALE_OGC_CALLBACK_SECONDS', default: '10', help: 'Time limit for one callback to an OGC subscriber (retried 5 times with backoff)' },
   { env: 'SCALE_PGLITE_VACUUM_SECONDS', default: '300', help: 'How often the embedded database is vacuumed (PGlite has no autovacuum; 0 = never)' },
 ];
@@ -82,6 +83,7 @@ export interface Config {
   ogcFetchSeconds: number;
   ogcFetchMaxBytes: number;
   ogcCallbackSeconds: number;
+  ogcListCacheMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -184,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ogcFetchSeconds: num(env, 'SCALE_OGC_FETCH_SECONDS', { min: 0.1 }),
     ogcFetchMaxBytes: num(env, 'SCALE_OGC_FETCH_MAX_BYTES', { min: 1, integer: true }),
     ogcCallbackSeconds: num(env, 'SCALE_OGC_CALLBACK_SECONDS', { min: 0.1 }),
+    ogcListCacheMs: num(env, 'SCALE_OGC_LIST_CACHE_MS', { min: 0, integer: true }),
   };
 }
 

@@ -11,7 +11,7 @@ import { createCallbacks } from './callbacks.ts';
 import { createCatalog, type ProcessEntry } from './catalog.ts';
 import { createExecuteHandler } from './execute.ts';
 import { htmlPage } from './html.ts';
-import { OgcError, OPENAPI_JSON, REL, selfLinks, sendException, toOgcError, type Urls, urls, wantsHtml } from './http.ts';
+import { noSuchProcess, OgcError, OPENAPI_JSON, REL, selfLinks, sendException, toOgcError, type Urls, urls, wantsHtml } from './http.ts';
 import { createJobHandlers, queryInt } from './jobs.ts';
 import { openApiDocument } from './openapi.ts';
 import { createOgcStore } from './store.ts';
@@ -27,6 +27,7 @@ export interface OgcOptions {
   fetchMaxBytes: number;
   maxBodyBytes: number;
   callbackSeconds: number;
+  listCacheMs: number;
   defaultWorkspace: () => string | null;
   log: Logger;
 }
@@ -36,7 +37,7 @@ type Handler = (req: Request, res: Response, u: Urls, c: Context) => Promise<voi
 export function ogcProcesses(core: Core, opts: OgcOptions) {
   const catalog = createCatalog(core);
   const store = createOgcStore(core.db);
-  const jobs = createJobHandlers({ core, catalog, store });
+  const jobs = createJobHandlers({ core, catalog, store, listCacheMs: opts.listCacheMs });
   const execute = createExecuteHandler({
     core, catalog, store, jobs,
     options: {
@@ -105,8 +106,18 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
     async getProcessDescription(req, res, u, c) {
       const id = String(c.request.params.processID);
       const e = await catalog.resolve(id);
-      if (!e) throw new OgcError(404, 'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-process', 'No such process', `process ${JSON.stringify(id)} does not exist`);
-      send(req, res, e.source.title ?? e.id, describe(e, u, true));
+      if (!e) throw noSuchProcess(id);
+      // Descriptions are asked for far more often than job types change: render once per entry.
+      const html = wantsHtml(req);
+      const key = `${u.base}|${html}`;
+      let body = e.rendered.get(key);
+      if (body === undefined) {
+        const d = describe(e, u, true);
+        body = html ? htmlPage(e.source.title ?? e.id, d) : JSON.stringify(d);
+        e.rendered.set(key, body);
+      }
+      res.status(200).setHeader('Content-Type', html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8');
+      res.end(body);
     },
     async execute(req, res, u, c) {
       await execute(req, res, u, String(c.request.params.processID));
@@ -134,7 +145,13 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
   api.register('methodNotAllowed', (c: Context) => {
     throw new OgcError(405, 'MethodNotAllowed', 'Method not allowed', `${c.request.method.toUpperCase()} is not allowed on ${c.request.path}`);
   });
-  const ready = api.init();
+  // openapi-backend rebuilds its operation list (a lodash chain over the whole document) on every
+  // request it routes, twice; the definition never changes here, so compute it once.
+  const ready = api.init().then(() => {
+    const router = api.router as unknown as { getOperations: () => unknown[] };
+    const operations = router.getOperations();
+    router.getOperations = () => operations;
+  });
 
   const router = Router();
   const parseJson = express.json({ limit: opts.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'] });

@@ -57,9 +57,17 @@ export interface JobsDeps {
   core: Core;
   catalog: Catalog;
   store: OgcStore;
+  /** How long a rendered job list page may be served again (0: never). */
+  listCacheMs: number;
 }
 
-export function createJobHandlers({ core, catalog, store }: JobsDeps) {
+export function createJobHandlers({ core, catalog, store, listCacheMs }: JobsDeps) {
+  // Job list pages, rendered, for a moment: monitors poll the same pages over and over. Anything
+  // this process does to a job drops them at once; changes made elsewhere show within listCacheMs.
+  const pages = new Map<string, { type: string; body: string; until: number }>();
+  const forget = () => pages.clear();
+  for (const e of ['queued', 'started', 'ended', 'canceled', 'jobTypesChanged'] as const) core.events.on(e, forget);
+
   /** A job an OGC client may see: it exists and was not dismissed. */
   async function visibleJob(rawId: string): Promise<Job> {
     if (!/^\d{1,15}$/.test(rawId)) throw noSuchJob(rawId);
@@ -70,6 +78,23 @@ export function createJobHandlers({ core, catalog, store }: JobsDeps) {
   }
 
   async function list(req: Request, res: Response, u: Urls): Promise<void> {
+    const key = `${u.base}|${wantsHtml(req)}|${req.originalUrl}`;
+    const hit = pages.get(key);
+    if (hit && hit.until > Date.now()) {
+      res.status(200).setHeader('Content-Type', hit.type);
+      res.end(hit.body);
+      return;
+    }
+    const page = await render(req, u);
+    if (listCacheMs > 0) {
+      if (pages.size > 1000) pages.clear();
+      pages.set(key, { ...page, until: Date.now() + listCacheMs });
+    }
+    res.status(200).setHeader('Content-Type', page.type);
+    res.end(page.body);
+  }
+
+  async function render(req: Request, u: Urls): Promise<{ type: string; body: string }> {
     const limit = queryInt(req, 'limit', { min: 1, max: MAX_LIMIT, fallback: 10 });
     const offset = queryInt(req, 'offset', { min: 0, fallback: 0 });
     const types = queryList(req, 'type');
@@ -92,11 +117,10 @@ export function createJobHandlers({ core, catalog, store }: JobsDeps) {
     const query = Object.fromEntries(Object.entries(req.query).filter(([k, v]) => k !== 'f' && k !== 'offset' && typeof v === 'string')) as Record<string, string>;
     const html = wantsHtml(req);
     const links = selfLinks(u, '/jobs', 'the jobs', { ...query, offset: offset || undefined }, html);
-    if (offset + limit < page.count) links.push({ href: u.to('/jobs', { ...query, offset: offset + limit }), rel: 'next', type: 'application/json', title: 'the next jobs' });
+    if (page.more) links.push({ href: u.to('/jobs', { ...query, offset: offset + limit }), rel: 'next', type: 'application/json', title: 'the next jobs' });
     if (offset > 0) links.push({ href: u.to('/jobs', { ...query, offset: Math.max(0, offset - limit) || undefined }), rel: 'prev', type: 'application/json', title: 'the previous jobs' });
-    const body = { jobs: page.jobs.map((j) => statusInfo(j, ids.get(j.jobTypeId)!, u)), links, numberMatched: page.count, numberReturned: page.jobs.length };
-    if (html) res.type('text/html').send(htmlPage('Jobs', body));
-    else res.json(body);
+    const body = { jobs: page.jobs.map((j) => statusInfo(j, ids.get(j.jobTypeId)!, u)), links, numberReturned: page.jobs.length };
+    return html ? { type: 'text/html; charset=utf-8', body: htmlPage('Jobs', body) } : { type: 'application/json; charset=utf-8', body: JSON.stringify(body) };
   }
 
   async function status(req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
@@ -113,6 +137,7 @@ export function createJobHandlers({ core, catalog, store }: JobsDeps) {
     let job = await visibleJob(rawId);
     if (!['COMPLETED', 'FAILED', 'CANCELED'].includes(job.status)) job = await core.jobs.cancel(job.id);
     await store.dismiss(job.id);
+    forget();
     const ids = await catalog.processIds([job.jobTypeId]);
     res.json(statusInfo(job, ids.get(job.jobTypeId)!, u, { dismissed: true, message: 'dismissed' }));
   }

@@ -1,12 +1,12 @@
 // A core job as an OGC statusInfo document: the status mapped from the core's states, its times,
 // and the links a client follows (itself while it runs; the results once it succeeded).
-import type { Job } from '../../src/core/jobs/model.ts';
 import { ogcStatus } from '../../seed-mapping/ogc-process.ts';
 import { REL, type Urls } from './http.ts';
+import type { JobTimes } from './store.ts';
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : undefined);
+const iso = (d: Date | string | null) => (d === null ? undefined : typeof d === 'string' ? d : d.toISOString());
 
-export function statusInfo(job: Job, processId: string, u: Urls, opts: { dismissed?: boolean; message?: string } = {}) {
+export function statusInfo(job: JobTimes, processId: string, u: Urls, opts: { dismissed?: boolean; message?: string } = {}) {
   const status = ogcStatus(job.status, opts.dismissed);
   const path = `/jobs/${job.id}`;
   const links: { href: string; rel: string; type: string; title: string }[] = [

@@ -5,8 +5,12 @@ import { EventEmitter } from 'node:events';
 export interface CoreEventMap {
   queued: [count: number];
   canceled: [jobIds: number[]];
+  /** Jobs were claimed by this process's scheduler and are starting (RUNNING). */
+  started: [jobIds: number[]];
   /** Executions ended (jobs completed, failed, or went back on the queue to retry). */
   ended: [jobIds: number[]];
+  /** Job types were created or changed (caches of descriptions drop them). */
+  jobTypesChanged: [];
 }
 
 export class CoreEvents extends EventEmitter<CoreEventMap> {}

@@ -40,14 +40,15 @@ export type Core = Awaited<ReturnType<typeof createCore>>;
  * The services that define what can run (errors, workspaces, job types, recipe types) over a Db.
  * Built once over the database, and again over one transaction for configuration imports.
  */
-function createTypeServices(db: Db, opts: CoreOptions, secrets: ReturnType<typeof createSecretBox>) {
+function createTypeServices(db: Db, opts: CoreOptions, secrets: ReturnType<typeof createSecretBox>, events?: CoreEvents) {
   const errors = createErrorService({ db });
   const workspaces = createWorkspaceService({ db, allowedRoots: opts.workspaceRoots });
-  const jobTypes = createJobTypeService({ db, errors });
+  const jobTypes = createJobTypeService({ db, errors, events });
   const seedJobTypes = createSeedJobTypes({
     db, jobTypes, errors, workspaces, secrets, allowedRoots: opts.workspaceRoots ?? [],
     defaultWorkspace: opts.defaultWorkspaceName ?? (() => null),
     manifests: opts.manifests ?? null,
+    events,
   });
   const recipeTypes = createRecipeTypeService({ db, jobTypes });
   return { errors, workspaces, jobTypes, seedJobTypes, recipeTypes };
@@ -73,7 +74,7 @@ async function ensureBuiltinJobTypes(seedJobTypes: TypeServices['seedJobTypes'],
 export async function createCore(db: Db, opts: CoreOptions) {
   const events = new CoreEvents();
   const secrets = createSecretBox(opts.secretKey);
-  const { errors, workspaces, jobTypes, seedJobTypes, recipeTypes } = createTypeServices(db, opts, secrets);
+  const { errors, workspaces, jobTypes, seedJobTypes, recipeTypes } = createTypeServices(db, opts, secrets, events);
   const files = createFileService({ db, workspaces });
   const jobTypeStats = createJobTypeStats({ db });
   let defaultWorkspaceId: number | null = null;
@@ -82,7 +83,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const queue = createQueueService({ db });
   const nodes = createNodeService({ db });
   const finisher = createFinisher({ db, errors, files, events });
-  const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets) });
+  const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets, events) });
   const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, workspaces, errors, events, log: opts.log?.child({ component: 'recipes' }) });
   const recipes = createRecipeService({
     db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }),

@@ -91,6 +91,7 @@ export function createScheduler(deps: {
     smallestNeed = result.smallestNeed;
     lastPass = { claimed: result.claimed.length, waiting: result.waiting.size, at: new Date() };
     for (const c of result.claimed) void runner.start(c);
+    if (result.claimed.length) deps.events.emit('started', result.claimed.map((c) => c.jobId));
     return result.claimed.length > 0 && result.roomLeft;
   }
 

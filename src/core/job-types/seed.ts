@@ -12,6 +12,7 @@ import type { ErrorService } from '../errors/service.ts';
 import { MASK, type SecretBox } from '../secrets.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { type JobType, type JobTypeService, toJobType } from './service.ts';
+import type { CoreEvents } from '../events.ts';
 
 export interface SeedJobTypeInput {
   docker_image?: string;
@@ -46,6 +47,7 @@ export function createSeedJobTypes(deps: {
   defaultWorkspace: () => string | null;
   /** Reads the manifest label of an image (local engine, registry); null when neither is available. */
   manifests?: { read(image: string): Promise<unknown> } | null;
+  events?: CoreEvents;
 }) {
   const { db, jobTypes, workspaces, secrets } = deps;
 
@@ -222,6 +224,7 @@ export function createSeedJobTypes(deps: {
       );
       return toJobType(row);
     });
+    deps.events?.emit('jobTypesChanged');
     return { jobType, created: !existing, warnings: v.warnings };
   }
 

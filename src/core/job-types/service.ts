@@ -10,6 +10,7 @@ import { sameJson } from '../same-json.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { ScaleError } from '../errors/model.ts';
 import type { Problem } from '../../schemas.ts';
+import type { CoreEvents } from '../events.ts';
 import type { ErrorMapping, JobInterface } from './model.ts';
 
 export interface JobType {
@@ -131,7 +132,7 @@ export interface JobTypeListFilter extends ListRequest {
 
 export type JobTypeService = ReturnType<typeof createJobTypeService>;
 
-export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorService }) {
+export function createJobTypeService({ db, errors, events }: { db: Db; errors: ErrorService; events?: CoreEvents }) {
   // Revisions never change once written, so the parsed form is cached for the life of the process.
   const revisions = new Map<number, Revision>();
 
@@ -329,6 +330,7 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
         ]);
         return toJobType(res.rows[0]);
       });
+      events?.emit('jobTypesChanged');
       return { jobType, warnings: a.warnings };
     } catch (err) {
       if (pgErrorCode(err) === PG_UNIQUE_VIOLATION) throw new Conflict(`job type ${input.name} version ${input.version} already exists`);
@@ -401,6 +403,7 @@ export function createJobTypeService({ db, errors }: { db: Db; errors: ErrorServ
       }
       return toJobType(row);
     });
+    events?.emit('jobTypesChanged');
     return { jobType, warnings: a.warnings };
   }
 

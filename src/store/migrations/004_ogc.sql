@@ -20,3 +20,6 @@ CREATE TABLE ogc_job (
 );
 CREATE INDEX ogc_job_callbacks_idx ON ogc_job (callback_next) WHERE subscriber IS NOT NULL AND NOT callback_done;
 CREATE INDEX ogc_job_dismissed_idx ON ogc_job (job_id) WHERE dismissed IS NOT NULL;
+
+-- The OGC job list pages through jobs newest first.
+CREATE INDEX job_created_id_idx ON job (created, id);
