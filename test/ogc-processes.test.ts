@@ -186,6 +186,15 @@ for (const kind of dbKinds()) {
         assert.ok(done.started && done.finished && done.progress === 100);
       });
 
+      it('answers a synchronous execution that outlasts its wait with the job status (201), as async would', async () => {
+        const res = await request(t.url!).post('/processes/echo/execution').set('Prefer', 'wait=1').send({ inputs: { message: 'slow', pause: 3 } }).expect(201);
+        assert.equal(res.headers['preference-applied'], 'wait=1');
+        assert.match(res.headers.location, /\/jobs\/\d+$/);
+        valid('statusInfo.yaml', res.body);
+        assert.ok(['accepted', 'running'].includes(res.body.status));
+        assert.equal((await waitStatus(res.body.jobID, ['successful'])).status, 'successful');
+      });
+
       it('reports a failed job: an exception naming its error, synchronously and from /results', async () => {
         const sync = await post('/processes/echo/execution', { inputs: { message: 'x', fail: true } }).expect(500);
         valid('exception.yaml', sync.body);

@@ -1,7 +1,8 @@
 // POST /processes/{id}/execution: an execute request becomes a core job (the same job the Scale
 // API shows). Asynchronous when the client prefers it (Prefer: respond-async): 201 with the job's
-// absolute URL. Otherwise synchronous: the request waits for the job (up to SCALE_OGC_SYNC_SECONDS)
-// and answers with its results as asked; a job that outlasts the wait is answered as async.
+// absolute URL. Otherwise synchronous: the request waits for the job (up to SCALE_OGC_SYNC_SECONDS,
+// or less with Prefer: wait=N) and answers with its results as asked; a job that outlasts the wait
+// is answered as async would be, with its status.
 import type { Request, Response } from 'express';
 import type { Core } from '../../src/core/index.ts';
 import type { Job } from '../../src/core/jobs/model.ts';
@@ -76,10 +77,10 @@ export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store
     });
   }
 
-  async function asAccepted(res: Response, u: Urls, job: Job, processId: string, applied: boolean): Promise<void> {
+  async function asAccepted(res: Response, u: Urls, job: Job, processId: string, applied: string | null): Promise<void> {
     const location = u.to(`/jobs/${job.id}`);
     res.status(201).setHeader('Location', location);
-    if (applied) res.setHeader('Preference-Applied', 'respond-async');
+    if (applied) res.setHeader('Preference-Applied', applied);
     res.json(statusInfo(job, processId, u));
   }
 
@@ -98,9 +99,14 @@ export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store
     const explicit = req.body && typeof req.body.outputs === 'object' && req.body.outputs && Object.keys(req.body.outputs).length > 0;
     await store.record({ jobId: job.id, response: request.response, outputs: explicit ? Object.fromEntries(request.outputs) : null, subscriber: request.subscriber, baseUrl: u.base });
 
-    if (preferences(req.get('prefer')).has('respond-async')) return asAccepted(res, u, job, entry.id, true);
-    const ended = await waitForEnd(job.id, options.syncSeconds * 1000);
-    if (!FINAL.includes(ended.status)) return asAccepted(res, u, ended, entry.id, false);
+    const prefer = preferences(req.get('prefer'));
+    if (prefer.has('respond-async')) return asAccepted(res, u, job, entry.id, 'respond-async');
+    // Prefer: wait=N (RFC 7240) shortens the synchronous wait; it never lengthens it past the server's.
+    const wait = Number(prefer.get('wait'));
+    const honoured = Number.isFinite(wait) && wait >= 0 && wait < options.syncSeconds;
+    if (honoured) res.setHeader('Preference-Applied', `wait=${wait}`);
+    const ended = await waitForEnd(job.id, (honoured ? wait : options.syncSeconds) * 1000);
+    if (!FINAL.includes(ended.status)) return asAccepted(res, u, ended, entry.id, honoured ? `wait=${wait}` : null);
     if (ended.status === 'FAILED') throw await deps.jobs.failure(ended);
     if (ended.status === 'CANCELED') throw new OgcError(410, 'dismissed', 'Job canceled', `job ${ended.id} was canceled before it finished`);
     // The job this synchronous execution created. The OGC test suite reads the URL before the first
