@@ -17,6 +17,8 @@ export interface ExecuteRequest {
   outputs: Map<string, 'value' | 'reference'>;
   response: 'raw' | 'document';
   subscriber: { successUri?: string; inProgressUri?: string; failedUri?: string } | null;
+  /** The request itself asked for asynchronous execution (the list form's `mode: async`). */
+  async: boolean;
 }
 
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}$/;
@@ -75,9 +77,49 @@ function literalValue(v: unknown, spec: InterfaceInput, field: string, problems:
   return { kind: 'value', value };
 }
 
-export function readExecuteRequest(body: unknown, iface: JobInterface): { value: ExecuteRequest | null; problems: Problem[] } {
+/**
+ * The pre-1.0 draft form Weaver and older EMSs still send, in the v1.0 form: `inputs` and `outputs`
+ * as lists of `{id, …}` (a value in `data` or `value`, a reference in `href`; an id repeated for
+ * several values), `mode: async|sync|auto` and `response: document|raw`. Returns the body as v1.0
+ * and whether the request asked for asynchronous execution; problems name the list entry at fault.
+ */
+export function fromListForm(body: Record<string, unknown>, problems: Problem[]): { body: Record<string, unknown>; async: boolean } {
+  const out: Record<string, unknown> = { ...body };
+  if (Array.isArray(body.inputs)) {
+    const inputs: Record<string, unknown[]> = {};
+    body.inputs.forEach((x, n) => {
+      if (!isObject(x) || typeof x.id !== 'string') {
+        problems.push({ field: `inputs[${n}].id`, message: 'is required: the list form gives each input as {"id": …, "data" | "value" | "href": …}' });
+        return;
+      }
+      const { id, data, ...rest } = x;
+      const value = typeof rest.href === 'string' ? rest : 'value' in rest ? rest : data !== undefined ? (Object.keys(rest).length ? { ...rest, value: data } : data) : undefined;
+      if (value === undefined) problems.push({ field: `inputs[${n}]`, message: `input ${JSON.stringify(id)} gives no "data", "value" or "href"` });
+      else (inputs[id] ??= []).push(value);
+    });
+    out.inputs = Object.fromEntries(Object.entries(inputs).map(([id, vs]) => [id, vs.length === 1 ? vs[0] : vs]));
+  }
+  if (Array.isArray(body.outputs)) {
+    const outputs: Record<string, unknown> = {};
+    body.outputs.forEach((x, n) => {
+      if (!isObject(x) || typeof x.id !== 'string') problems.push({ field: `outputs[${n}].id`, message: 'is required: the list form gives each output as {"id": …, "transmissionMode": …}' });
+      else outputs[x.id] = { transmissionMode: x.transmissionMode ?? 'value', ...(x.format ? { format: x.format } : {}) };
+    });
+    out.outputs = outputs;
+  }
+  let async = false;
+  if (body.mode !== undefined) {
+    if (body.mode !== 'async' && body.mode !== 'sync' && body.mode !== 'auto') problems.push({ field: 'mode', message: 'must be "async", "sync" or "auto"' });
+    async = body.mode === 'async';
+    delete out.mode;
+  }
+  return { body: out, async };
+}
+
+export function readExecuteRequest(raw: unknown, iface: JobInterface): { value: ExecuteRequest | null; problems: Problem[] } {
   const problems: Problem[] = [];
-  if (!isObject(body)) return { value: null, problems: [{ field: null, message: 'the execute request must be a JSON object' }] };
+  if (!isObject(raw)) return { value: null, problems: [{ field: null, message: 'the execute request must be a JSON object' }] };
+  const { body, async } = fromListForm(raw, problems);
   const inputs = new Map<string, GivenValue[]>();
   const given = body.inputs ?? {};
   if (!isObject(given)) problems.push({ field: 'inputs', message: 'must be an object of input id → value' });
@@ -141,5 +183,5 @@ export function readExecuteRequest(body: unknown, iface: JobInterface): { value:
     }
   }
   if (problems.length) return { value: null, problems };
-  return { value: { inputs, outputs, response: response as 'raw' | 'document', subscriber }, problems };
+  return { value: { inputs, outputs, response: response as 'raw' | 'document', subscriber, async }, problems };
 }

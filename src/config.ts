@@ -1,5 +1,6 @@
 // Every setting the server reads, with its default and its help text. `serve --help` prints this table,
 // so a setting that is not declared here does not exist.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -47,6 +48,8 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_OGC_FETCH_MAX_BYTES', default: '1073741824', help: 'Size limit for an OGC input given by href or inline' },
   { env: 'SCALE_OGC_LIST_CACHE_MS', default: '250', help: 'How long a rendered OGC job list page is served again to pollers (0 = never); changes made by this process drop it at once' },
   { env: 'SCALE_OGC_CALLBACK_SECONDS', default: '10', help: 'Time limit for one callback to an OGC subscriber (retried 5 times with backoff)' },
+  { env: 'SCALE_AUTH_TOKENS', default: '', help: 'Comma-separated bearer tokens that may deploy, replace and undeploy processes (empty, with no token file: anyone may)' },
+  { env: 'SCALE_AUTH_TOKEN_FILE', default: '', help: 'A file of such tokens, one per line (read at start)' },
   { env: 'SCALE_PGLITE_VACUUM_SECONDS', default: '300', help: 'How often the embedded database is vacuumed (PGlite has no autovacuum; 0 = never)' },
 ];
 
@@ -84,6 +87,8 @@ export interface Config {
   ogcFetchMaxBytes: number;
   ogcCallbackSeconds: number;
   ogcListCacheMs: number;
+  /** Bearer tokens allowed to change processes; empty: no authorisation asked. */
+  authTokens: string[];
 }
 
 export class ConfigError extends Error {}
@@ -128,6 +133,20 @@ function registryUrl(raw: string): string | null {
     throw new ConfigError(`SCALE_REGISTRY=${raw} is not a URL`);
   }
   return url.replace(/\/+$/, '');
+}
+
+function authTokens(list: string, file: string): string[] {
+  const tokens = list.split(',').map((t) => t.trim()).filter(Boolean);
+  if (file) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`SCALE_AUTH_TOKEN_FILE=${file} cannot be read: ${(err as Error).message}`);
+    }
+    tokens.push(...text.split('\n').map((t) => t.trim()).filter((t) => t && !t.startsWith('#')));
+  }
+  return tokens;
 }
 
 function publicUrl(raw: string): string | null {
@@ -187,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ogcFetchMaxBytes: num(env, 'SCALE_OGC_FETCH_MAX_BYTES', { min: 1, integer: true }),
     ogcCallbackSeconds: num(env, 'SCALE_OGC_CALLBACK_SECONDS', { min: 0.1 }),
     ogcListCacheMs: num(env, 'SCALE_OGC_LIST_CACHE_MS', { min: 0, integer: true }),
+    authTokens: authTokens(get(env, 'SCALE_AUTH_TOKENS'), get(env, 'SCALE_AUTH_TOKEN_FILE')),
   };
 }
 

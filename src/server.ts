@@ -87,7 +87,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
 
   const ogc = ogcProcesses(core, {
     publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes,
-    maxBodyBytes: config.ogcMaxBodyBytes, callbackSeconds: config.ogcCallbackSeconds, listCacheMs: config.ogcListCacheMs, defaultWorkspace: () => config.defaultWorkspace, log: log.child({ component: 'ogc' }),
+    maxBodyBytes: config.ogcMaxBodyBytes, callbackSeconds: config.ogcCallbackSeconds, listCacheMs: config.ogcListCacheMs, authTokens: config.authTokens, defaultWorkspace: () => config.defaultWorkspace, log: log.child({ component: 'ogc' }),
   });
   ogc.start();
   const app = createApp(

@@ -11,14 +11,16 @@ import { createCallbacks } from './callbacks.ts';
 import { createCatalog, type ProcessEntry } from './catalog.ts';
 import { createExecuteHandler } from './execute.ts';
 import { htmlPage } from './html.ts';
-import { noSuchProcess, OgcError, OPENAPI_JSON, REL, selfLinks, sendException, toOgcError, type Urls, urls, wantsHtml } from './http.ts';
+import { invalidParameter, noSuchProcess, OgcError, OPENAPI_JSON, REL, selfLinks, sendException, toOgcError, type Urls, urls, wantsHtml } from './http.ts';
+import { createDeployHandlers } from './deploy.ts';
 import { createJobHandlers, queryInt } from './jobs.ts';
 import { openApiDocument } from './openapi.ts';
 import { createOgcStore } from './store.ts';
 
-export const CONFORMANCE = ['core', 'ogc-process-description', 'json', 'html', 'oas30', 'job-list', 'callback', 'dismiss'].map(
-  (c) => `http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/${c}`,
-);
+export const CONFORMANCE = [
+  ...['core', 'ogc-process-description', 'json', 'html', 'oas30', 'job-list', 'callback', 'dismiss'].map((c) => `http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/${c}`),
+  ...['deploy-replace-undeploy', 'ogcapppkg', 'docker'].map((c) => `http://www.opengis.net/spec/ogcapi-processes-2/1.0/conf/${c}`),
+];
 
 export interface OgcOptions {
   publicUrl: string | null;
@@ -28,6 +30,7 @@ export interface OgcOptions {
   maxBodyBytes: number;
   callbackSeconds: number;
   listCacheMs: number;
+  authTokens: string[];
   defaultWorkspace: () => string | null;
   log: Logger;
 }
@@ -57,15 +60,33 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
     else res.json(body);
   };
 
-  const describe = (e: ProcessEntry, u: Urls, full: boolean) => {
+  const describe = (e: ProcessEntry, u: Urls, full: boolean): Record<string, unknown> => {
     const path = `/processes/${encodeURIComponent(e.id)}`;
     const links = [
       { href: u.to(path), rel: full ? 'self' : 'process', type: 'application/json', title: 'the process description' },
       { href: u.to(path, { f: 'html' }), rel: 'alternate', type: 'text/html', title: 'the process description as HTML' },
       { href: u.to(`${path}/execution`), rel: `${REL}execute`, type: 'application/json', title: 'execute the process' },
+      ...(e.jobType.deployedPackage !== null ? [{ href: u.to(`${path}/package`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/application-package', type: e.jobType.deployedMediaType ?? 'application/json', title: 'the deployed package' }] : []),
     ];
-    return full ? processDescription(e.source, e.id, links) : processSummary(e.source, e.id, links);
+    const made = full ? processDescription(e.source, e.id, links) : processSummary(e.source, e.id, links);
+    // A deployed package's own description says more (titles, schemas) than its job type can.
+    const given = e.jobType.interfaceKind === 'ogcapppkg' ? (e.jobType.interface as { process?: Record<string, unknown> }).process : undefined;
+    const own = given ? Object.fromEntries(Object.entries(given).filter(([k]) => ['title', 'description', 'keywords', 'metadata', ...(full ? ['inputs', 'outputs'] : [])].includes(k))) : {};
+    return { ...made, ...own, mutable: !e.jobType.isSystem };
   };
+
+  const deploy = createDeployHandlers({
+    core,
+    options: { authTokens: opts.authTokens, maxBodyBytes: opts.maxBodyBytes },
+    async summary(jt, u) {
+      const e = await catalog.resolve(jt.name);
+      if (!e) throw new OgcError(500, 'ServerError', 'Deployed process not found', `process ${jt.name} was deployed but cannot be read back`);
+      return describe(e, u, false);
+    },
+    deployCwl: async () => {
+      throw invalidParameter('CWL packages are not supported yet');
+    },
+  });
 
   const handlers: Record<string, Handler> = {
     async getLandingPage(req, res, u) {
@@ -122,6 +143,12 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
     async execute(req, res, u, c) {
       await execute(req, res, u, String(c.request.params.processID));
     },
+    deploy: (req, res, u) => deploy.deploy(req, res, u),
+    replace: (req, res, u, c) => deploy.replace(req, res, u, String(c.request.params.processID)),
+    undeploy: (req, res, u, c) => deploy.undeploy(req, res, u, String(c.request.params.processID)),
+    getPackage: (req, res, u, c) => deploy.packageOf(req, res, u, String(c.request.params.processID)),
+    getVisibility: (req, res, u, c) => deploy.visibility(req, res, u, String(c.request.params.processID)),
+    setVisibility: (req, res, u, c) => deploy.visibility(req, res, u, String(c.request.params.processID)),
     getJobs: (req, res, u) => jobs.list(req, res, u),
     getStatus: (req, res, u, c) => jobs.status(req, res, u, String(c.request.params.jobId)),
     dismiss: (req, res, u, c) => jobs.dismiss(req, res, u, String(c.request.params.jobId)),
@@ -158,7 +185,9 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
   router.use(async (req, res, next) => {
     try {
       await ready;
-      if (req.method === 'POST' || req.method === 'PUT') {
+      // Deploy and replace read their body themselves: the package is kept exactly as sent.
+      const deploying = (req.method === 'POST' && /^\/processes\/?$/.test(req.path)) || (req.method === 'PUT' && /^\/processes\/[^/]+\/?$/.test(req.path));
+      if ((req.method === 'POST' || req.method === 'PUT') && !deploying) {
         const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
         if (hasBody && !req.is(['application/json', 'application/*+json'])) {
           throw new OgcError(415, 'UnsupportedMediaType', 'Unsupported media type', `send the request body as application/json, not ${JSON.stringify(req.headers['content-type'] ?? '')}`);

@@ -96,11 +96,12 @@ export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store
     const request = parsed.value;
     const data = await resolveInputs(core, request, iface, { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base });
     const { job } = await core.jobs.create({ jobTypeId: entry.jobType.id, input: { files: data.files, json: data.json } });
-    const explicit = req.body && typeof req.body.outputs === 'object' && req.body.outputs && Object.keys(req.body.outputs).length > 0;
+    const explicit = request.outputs.size > 0 && req.body && typeof req.body.outputs === 'object' && req.body.outputs && Object.keys(req.body.outputs).length > 0;
     await store.record({ jobId: job.id, response: request.response, outputs: explicit ? Object.fromEntries(request.outputs) : null, subscriber: request.subscriber, baseUrl: u.base });
 
     const prefer = preferences(req.get('prefer'));
     if (prefer.has('respond-async')) return asAccepted(res, u, job, entry.id, 'respond-async');
+    if (request.async) return asAccepted(res, u, job, entry.id, null);
     // Prefer: wait=N (RFC 7240) shortens the synchronous wait; it never lengthens it past the server's.
     const wait = Number(prefer.get('wait'));
     const honoured = Number.isFinite(wait) && wait >= 0 && wait < options.syncSeconds;

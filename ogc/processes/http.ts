@@ -27,6 +27,7 @@ export const invalidParameter = (detail: string, extra: Record<string, unknown> 
 
 /** Sends an exception. application/json, not problem+json: the OGC test suite accepts only the former in places. */
 export function sendException(res: Response, err: OgcError): void {
+  if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   res.status(err.status).type('application/json').json({ type: err.type, title: err.title, status: err.status, detail: err.message, ...err.extra });
 }
 
@@ -35,7 +36,7 @@ export function toOgcError(err: unknown): OgcError | null {
   if (err instanceof OgcError) return err;
   if (err instanceof Invalid) return invalidParameter(err.message, { ...(err.field ? { field: err.field } : {}), ...(err.details.length > 1 ? { errors: err.details } : {}) });
   if (err instanceof DomainError) {
-    const status = { 'not-found': 404, invalid: 400, conflict: 409, 'too-large': 413, unavailable: 503 }[err.kind];
+    const status = { 'not-found': 404, invalid: 400, conflict: 409, forbidden: 403, 'too-large': 413, unavailable: 503 }[err.kind];
     return new OgcError(status, err.kind, err.kind.replace(/-/g, ' '), err.message);
   }
   const e = err as { type?: string; status?: number; message?: string; limit?: number };

@@ -43,6 +43,22 @@ const exception = (description: string) => ({ description, content: json(ref('ex
 const errors = { 400: exception('The request is malformed or an input is invalid (the exception names it).'), 404: exception('No such process or job (type no-such-process, no-such-job, result-not-ready).'), 500: exception('A server error.') };
 const fParam = { name: 'f', in: 'query', required: false, description: 'Representation: json (default) or html', schema: { type: 'string', enum: ['json', 'html'] } };
 const limitParam = { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000, default: 10 } };
+const processParam = { name: 'processID', in: 'path', required: true, schema: { type: 'string' } };
+const wParam = { name: 'w', in: 'query', required: false, description: 'CWL: the workflow of a $graph to deploy', schema: { type: 'string' } };
+const visibility = { type: 'object', required: ['value'], properties: { value: { type: 'string', enum: ['public', 'private'] } } };
+const packageContent = {
+  'application/ogcapppkg+json': { schema: { type: 'object' } }, 'application/json': { schema: { type: 'object' } },
+  'application/cwl': { schema: { type: 'string' } }, 'application/cwl+json': { schema: { type: 'object' } }, 'application/cwl+yaml': { schema: { type: 'string' } },
+};
+const changeErrors = {
+  400: exception('The package is malformed or cannot run here (the exception says why).'),
+  401: exception('A bearer token is needed.'),
+  403: exception('The token may not change processes, or the process is built in (type immutable-process).'),
+  404: exception('No such process.'),
+  413: exception('The package is too large.'),
+  415: exception('Not a package media type (type unsupported-media-type).'),
+  500: exception('A server error.'),
+};
 const offsetParam = { name: 'offset', in: 'query', required: false, description: 'Items to skip (the next links carry it)', schema: { type: 'integer', minimum: 0, default: 0 } };
 
 function executeOperation(operationId: string, summary: string, body: unknown, processParam: boolean) {
@@ -117,9 +133,32 @@ export function openApiDocument(base: string, processes: ProcessDescriptionLike[
       },
     },
     '/conformance': { get: { summary: 'Conformance classes', operationId: 'getConformanceClasses', tags: ['ConformanceDeclaration'], parameters: [fParam], responses: { 200: { description: 'The conformance classes', content: { ...json(ref('confClasses')), 'text/html': {} } }, 500: errors[500] } } },
-    '/processes': { get: { summary: 'The processes', operationId: 'getProcesses', tags: ['Processes'], parameters: [limitParam, offsetParam, fParam], responses: { 200: { description: 'A page of process summaries', content: { ...json(ref('processList')), 'text/html': {} } }, 400: errors[400], 500: errors[500] } } },
+    '/processes': {
+      get: { summary: 'The processes', operationId: 'getProcesses', tags: ['Processes'], parameters: [limitParam, offsetParam, fParam], responses: { 200: { description: 'A page of process summaries', content: { ...json(ref('processList')), 'text/html': {} } }, 400: errors[400], 500: errors[500] } },
+      post: {
+        summary: 'Deploys a process (OGC Application Package or CWL)', operationId: 'deploy', tags: ['DRU'], parameters: [wParam],
+        requestBody: { required: true, content: packageContent },
+        responses: {
+          201: { description: 'Deployed: Location is the process; the body its summary', headers: { Location: { schema: { type: 'string', format: 'uri' } } }, content: json(ref('processSummary')) },
+          ...changeErrors, 409: exception('A process with this id is already deployed (type duplicated-process).'),
+        },
+      },
+    },
     '/processes/{processID}': {
-      get: { summary: 'A process description', operationId: 'getProcessDescription', tags: ['Processes'], parameters: [{ name: 'processID', in: 'path', required: true, schema: { type: 'string' } }, fParam], responses: { 200: { description: 'The process', content: { ...json(ref('process')), 'text/html': {} } }, 404: errors[404], 500: errors[500] } },
+      get: { summary: 'A process description', operationId: 'getProcessDescription', tags: ['Processes'], parameters: [processParam, fParam], responses: { 200: { description: 'The process', content: { ...json(ref('process')), 'text/html': {} } }, 404: errors[404], 500: errors[500] } },
+      put: {
+        summary: 'Replaces a deployed process (a new revision; running jobs keep theirs)', operationId: 'replace', tags: ['DRU'], parameters: [processParam, wParam],
+        requestBody: { required: true, content: packageContent },
+        responses: { 200: { description: 'Replaced: the summary', content: json(ref('processSummary')) }, ...changeErrors },
+      },
+      delete: { summary: 'Undeploys a process (its queued jobs are canceled)', operationId: 'undeploy', tags: ['DRU'], parameters: [processParam], responses: { 204: { description: 'Undeployed' }, 401: changeErrors[401], 403: changeErrors[403], 404: errors[404], 500: errors[500] } },
+    },
+    '/processes/{processID}/package': {
+      get: { summary: 'The package a process was deployed with, as sent', operationId: 'getPackage', tags: ['DRU'], parameters: [processParam], responses: { 200: { description: 'The package', content: packageContent }, 403: changeErrors[403], 404: errors[404] } },
+    },
+    '/processes/{processID}/visibility': {
+      get: { summary: 'Whether the process is listed (Weaver)', operationId: 'getVisibility', tags: ['DRU'], parameters: [processParam], responses: { 200: { description: 'The visibility', content: json(visibility) }, 404: errors[404] } },
+      put: { summary: 'Lists or hides the process (Weaver)', operationId: 'setVisibility', tags: ['DRU'], parameters: [processParam], requestBody: { required: true, content: json(visibility) }, responses: { 200: { description: 'The visibility', content: json(visibility) }, 400: errors[400], 401: changeErrors[401], 403: changeErrors[403], 404: errors[404] } },
     },
     '/processes/{processID}/execution': { post: executeOperation('execute', 'Executes a process', ref('execute'), true) },
     '/jobs': {
@@ -171,7 +210,7 @@ export function openApiDocument(base: string, processes: ProcessDescriptionLike[
       license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
     servers: [{ url: base }],
-    tags: [{ name: 'Capabilities' }, { name: 'ConformanceDeclaration' }, { name: 'Processes' }, { name: 'Jobs' }],
+    tags: [{ name: 'Capabilities' }, { name: 'ConformanceDeclaration' }, { name: 'Processes' }, { name: 'DRU' }, { name: 'Jobs' }],
     paths,
     components: { schemas: schemasCache },
   };

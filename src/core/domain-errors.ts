@@ -2,7 +2,7 @@
 // shape; the core only says what went wrong and, where it can, which field was at fault.
 
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'not-found' | 'invalid' | 'conflict' | 'too-large' | 'unavailable';
+  abstract readonly kind: 'not-found' | 'invalid' | 'conflict' | 'forbidden' | 'too-large' | 'unavailable';
 }
 
 /** A named thing does not exist (unknown id). */
@@ -38,6 +38,11 @@ export class Invalid extends DomainError {
 /** The request is valid but clashes with the current state (duplicate name, illegal transition). */
 export class Conflict extends DomainError {
   readonly kind = 'conflict' as const;
+}
+
+/** The thing exists but may not be changed this way (a built-in job type). */
+export class Forbidden extends DomainError {
+  readonly kind = 'forbidden' as const;
 }
 
 export class TooLarge extends DomainError {

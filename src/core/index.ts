@@ -8,6 +8,7 @@ import { createJobQueries } from './jobs/queries.ts';
 import { createJobService } from './jobs/service.ts';
 import { createJobTypeService } from './job-types/service.ts';
 import { createSeedJobTypes } from './job-types/seed.ts';
+import { createPackageDeployer } from './job-types/packages.ts';
 import { createJobTypeStats } from './job-types/stats.ts';
 import { createSecretBox } from './secrets.ts';
 import { createNodeService } from './nodes/service.ts';
@@ -83,6 +84,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const queue = createQueueService({ db });
   const nodes = createNodeService({ db });
   const finisher = createFinisher({ db, errors, files, events });
+  const packages = createPackageDeployer({ db, jobTypes, seedJobTypes, events, manifests: opts.manifests ?? null });
   const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets, events) });
   const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, workspaces, errors, events, log: opts.log?.child({ component: 'recipes' }) });
   const recipes = createRecipeService({
@@ -108,6 +110,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     recipeEngine,
     recipes,
     configuration,
+    packages,
     /** Why a QUEUED job has not started yet (null when it is not on the queue). */
     async queueReason(jobId: number) {
       const [state, online] = await Promise.all([

@@ -34,6 +34,8 @@ export interface Contract {
   mounts: { name: string; path: string; mode: 'ro' | 'rw'; source: { type: string; host_path?: string; driver?: string; driver_opts?: Record<string, string> } }[];
   /** Set when the contract cannot be met (a setting or mount without a value): the execution fails with it. */
   failure?: { error: string; message: string };
+  /** The command's working directory, when the interface asks for one (its output directory). */
+  workingDir?: string;
 }
 
 /** A value as an environment variable: strings as they are, anything else as JSON. */
@@ -61,6 +63,38 @@ export function expandSeedCommand(template: string, env: Record<string, string>,
   }
   if (last < template.length) parts.push({ literal: template.slice(last) });
   return words(parts);
+}
+
+/**
+ * The argv of bindings: the base command, then each binding in position order. A value is its text
+ * (JSON for objects), a file its path in the layout; several values are separate arguments unless
+ * an itemSeparator joins them; a boolean input is a flag (its prefix when true, nothing when false).
+ */
+export function boundArgv(b: NonNullable<LaunchSpec['iface']['bindings']>, inputs: LaunchSpec['inputs'], files: StagedFile[]): string[] {
+  const argv = [...b.baseCommand];
+  const byName = new Map(inputs.map((i) => [i.name, i]));
+  const ordered = b.args.map((a, n) => ({ a, n })).sort((x, y) => x.a.position - y.a.position || x.n - y.n);
+  for (const { a } of ordered) {
+    if (a.literal !== undefined) {
+      argv.push(...(a.prefix !== undefined ? (a.separate ? [a.prefix, a.literal] : [a.prefix + a.literal]) : [a.literal]));
+      continue;
+    }
+    const input = byName.get(a.input!);
+    if (!input) continue;
+    let values: string[];
+    if ('files' in input) values = files.filter((f) => f.input === input.name).map((f) => f.path);
+    else if (input.kind === 'property') values = [input.value];
+    else if (typeof input.value === 'boolean') {
+      if (input.value && a.prefix !== undefined) argv.push(a.prefix);
+      continue;
+    } else values = Array.isArray(input.value) ? input.value.map(envValue) : [envValue(input.value)];
+    if (!values.length) continue;
+    const joined = a.itemSeparator !== undefined ? [values.join(a.itemSeparator)] : values;
+    if (a.prefix === undefined) argv.push(...joined);
+    else if (a.separate) argv.push(a.prefix, ...joined);
+    else argv.push(...joined.map((v, i) => (i === 0 ? a.prefix + v : v)));
+  }
+  return argv;
 }
 
 export function runContract(spec: LaunchSpec, layout: Layout): Contract {
@@ -110,12 +144,14 @@ export function runContract(spec: LaunchSpec, layout: Layout): Contract {
   }
 
   let argv: string[];
-  if (seed) {
+  if (spec.iface.bindings) {
+    argv = boundArgv(spec.iface.bindings, spec.inputs, files);
+  } else if (seed) {
     const given = new Set(spec.inputs.map((i) => normalizeName(i.name)));
     const unset = new Set(spec.iface.inputs.filter((i) => !given.has(normalizeName(i.name))).map((i) => normalizeName(i.name)));
     argv = expandSeedCommand(spec.iface.commandArguments, env, unset);
   } else {
     argv = [...splitWords(spec.iface.command), ...buildArgs(spec.iface.commandArguments, values)];
   }
-  return { argv, env, files, mounts, failure };
+  return { argv, env, files, mounts, failure, ...(spec.iface.workingDir === 'output' ? { workingDir: layout.outputDir } : {}) };
 }

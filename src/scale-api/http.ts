@@ -14,7 +14,7 @@ export class HttpError extends Error {
   }
 }
 
-const STATUS: Record<DomainError['kind'], number> = { 'not-found': 404, invalid: 400, conflict: 409, 'too-large': 413, unavailable: 503 };
+const STATUS: Record<DomainError['kind'], number> = { 'not-found': 404, invalid: 400, conflict: 409, forbidden: 403, 'too-large': 413, unavailable: 503 };
 
 /** Parses JSON bodies up to `limit` bytes; a body in another media type is refused with 415. */
 export function jsonBody(limit: number): RequestHandler[] {

@@ -49,14 +49,22 @@ export function testJobManifest(name: string, overrides: Record<string, any> = {
 /** Builds `<name>-<jobVersion>-seed:<packageVersion>` with the manifest as its label (encoded as `label` says). */
 export async function buildSeedImage(manifest: any, label: (m: unknown) => string = manifestLabel, tag?: string): Promise<string> {
   const image = tag ?? `${manifest.job.name}-${manifest.job.jobVersion}-seed:${manifest.job.packageVersion}`;
-  const dir = await tempDir('seed-image-');
+  return buildImage(image, path.join(FIXTURES, 'seed-image', 'job.sh'), { 'com.ngageoint.seed.manifest': label(manifest) });
+}
+
+/**
+ * Builds an image FROM scratch with a static busybox and `script` as /job.sh, its entrypoint
+ * (`entrypoint: false`: no entrypoint, the command line names the program itself).
+ */
+export async function buildImage(image: string, script: string, labels: Record<string, string> = {}, opts: { entrypoint?: boolean } = {}): Promise<string> {
+  const dir = await tempDir('image-');
   await fs.copyFile('/bin/busybox', path.join(dir, 'busybox'));
-  await fs.copyFile(path.join(FIXTURES, 'seed-image', 'job.sh'), path.join(dir, 'job.sh'));
+  await fs.copyFile(script, path.join(dir, 'job.sh'));
   await fs.writeFile(
     path.join(dir, 'Dockerfile'),
-    ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', 'COPY job.sh /job.sh', 'ENTRYPOINT ["/bin/sh", "/job.sh"]', ''].join('\n'),
+    ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', 'COPY job.sh /job.sh', ...(opts.entrypoint === false ? [] : ['ENTRYPOINT ["/bin/sh", "/job.sh"]']), ''].join('\n'),
   );
-  const stream = await docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox', 'job.sh'] }, { t: image, labels: { 'com.ngageoint.seed.manifest': label(manifest) } });
+  const stream = await docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox', 'job.sh'] }, { t: image, labels });
   await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, out: any[]) => {
     const failed = out?.find((o) => o.error);
     if (err || failed) reject(err ?? new Error(failed.error));

@@ -57,6 +57,22 @@ export interface SeedError {
   category: 'job' | 'data';
 }
 
+/**
+ * One part of a command line built from bindings (OGC Application Package inputBindings, CWL
+ * inputBinding): a fixed argument, or an input's value(s) with an optional prefix. Parts are put
+ * in `position` order (stable); an optional input that was not given adds nothing.
+ */
+export interface ArgBinding {
+  position: number;
+  literal?: string;
+  input?: string;
+  prefix?: string;
+  /** Prefix and value as two arguments (true) or one (false). */
+  separate: boolean;
+  /** Several values (files of a multiple input, items of an array) joined into one argument. */
+  itemSeparator?: string;
+}
+
 export interface JobInterface {
   /** The wire format this came from: Scale job interface 1.0, or a SEED manifest. */
   format: 'scale-1.0' | 'seed';
@@ -76,6 +92,13 @@ export interface JobInterface {
   resources?: SeedResource[];
   /** SEED errors: exit code → named error with its category. */
   errors?: SeedError[];
+  /**
+   * A command line built from bindings instead of a template: the program (empty: the image's own
+   * entrypoint) and its arguments. Deployed Application Packages and CWL tools use it.
+   */
+  bindings?: { baseCommand: string[]; args: ArgBinding[] };
+  /** Where the command runs: its output directory (CWL: outputs are found relative to it). */
+  workingDir?: 'output';
 }
 
 /** Exit code → error name (Scale error interface 1.0). */

@@ -39,8 +39,11 @@ export interface JobType {
   memRequired: number;
   diskOutConstRequired: number;
   diskOutMultRequired: number;
-  /** 'scale-1.0' (a job interface) or 'seed' (a manifest, run from docker_image). */
-  interfaceKind: 'scale-1.0' | 'seed';
+  /**
+   * 'scale-1.0' (a job interface), 'seed' (a manifest, run from docker_image), 'ogcapppkg' (an OGC
+   * Application Package with a docker unit) or 'cwl' (a CWL CommandLineTool).
+   */
+  interfaceKind: InterfaceKind;
   interface: Record<string, unknown>;
   errorMapping: Record<string, unknown>;
   triggerRule: unknown;
@@ -48,10 +51,23 @@ export interface JobType {
   /** v6 configuration; secret setting values are masked here and kept encrypted apart. */
   configuration: Record<string, any>;
   packageVersion: string | null;
+  /** What an OGC client deployed (Part 2), as it was sent, and its media type. */
+  deployedPackage: string | null;
+  deployedMediaType: string | null;
+  visibility: 'public' | 'private';
   created: Date;
   archived: Date | null;
   paused: Date | null;
   lastModified: Date;
+}
+
+export type InterfaceKind = 'scale-1.0' | 'seed' | 'ogcapppkg' | 'cwl';
+
+/** Reads a stored interface of each kind into the model (the kinds besides Scale 1.0 and SEED register here). */
+const interfaceReaders = new Map<string, (json: any) => JobInterface>([['seed', (json) => seedToInterface(json)]]);
+
+export function registerInterfaceKind(kind: InterfaceKind, read: (json: any) => JobInterface): void {
+  interfaceReaders.set(kind, read);
 }
 
 export interface Revision {
@@ -116,7 +132,8 @@ export function toJobType(r: Row): JobType {
     timeout: r.timeout, maxScheduled: r.max_scheduled, maxTries: r.max_tries, cpusRequired: r.cpus_required,
     memRequired: r.mem_required, diskOutConstRequired: r.disk_out_const_required, diskOutMultRequired: r.disk_out_mult_required,
     interfaceKind: r.interface_kind, interface: r.interface, errorMapping: r.error_mapping, triggerRule: r.trigger_rule,
-    manifest: r.manifest, configuration: r.configuration ?? {}, packageVersion: r.package_version, created: r.created,
+    manifest: r.manifest, configuration: r.configuration ?? {}, packageVersion: r.package_version, deployedPackage: r.deployed_package ?? null,
+    deployedMediaType: r.deployed_media_type ?? null, visibility: r.visibility ?? 'public', created: r.created,
     archived: r.archived, paused: r.paused, lastModified: r.last_modified,
   };
 }
@@ -216,7 +233,8 @@ export function createJobTypeService({ db, errors, events }: { db: Db; errors: E
   }
 
   function toRevision(r: Row): Revision {
-    const iface = r.interface_kind === 'seed' ? { value: seedToInterface(r.interface), errors: [] } : parseScaleInterface(r.interface);
+    const reader = interfaceReaders.get(r.interface_kind);
+    const iface = reader ? { value: reader(r.interface), errors: [] } : parseScaleInterface(r.interface);
     const mapping = parseErrorMapping(r.error_mapping);
     if (!iface.value || !mapping.value) throw new Error(`stored revision ${r.id} no longer parses: ${JSON.stringify([...iface.errors, ...mapping.errors])}`);
     return {
@@ -268,7 +286,7 @@ export function createJobTypeService({ db, errors, events }: { db: Db; errors: E
    * OGC door); long-running system job types are services, not processes, and are left out.
    */
   async function newestVersions(page: { limit: number; offset: number }): Promise<ListResult<JobType>> {
-    const where = 'WHERE is_active AND NOT is_long_running';
+    const where = "WHERE is_active AND NOT is_long_running AND visibility = 'public'";
     const [count, rows] = await Promise.all([
       db.query<{ n: number }>(`SELECT count(DISTINCT name)::int AS n FROM job_type ${where}`),
       db.query(`SELECT DISTINCT ON (name) * FROM job_type ${where} ORDER BY name, created DESC, id DESC LIMIT $1 OFFSET $2`, [page.limit, page.offset]),
@@ -348,6 +366,9 @@ export function createJobTypeService({ db, errors, events }: { db: Db; errors: E
     const existing = await get(id);
     if (existing.interfaceKind === 'seed' && (input.interface !== undefined || input.error_mapping !== undefined)) {
       throw new Invalid(input.interface !== undefined ? 'interface' : 'error_mapping', 'a SEED job type takes its interface and errors from its manifest; send {"manifest": ...} instead');
+    }
+    if ((existing.interfaceKind === 'ogcapppkg' || existing.interfaceKind === 'cwl') && (input.interface !== undefined || input.error_mapping !== undefined)) {
+      throw new Invalid(input.interface !== undefined ? 'interface' : 'error_mapping', `job type ${existing.name} was deployed as a package; replace it with PUT /processes/${existing.name}`);
     }
     const a = await analyse(input, existing);
     if (a.errors.length) throw Invalid.many(a.errors);

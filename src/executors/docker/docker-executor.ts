@@ -67,6 +67,7 @@ export class DockerExecutor implements Executor {
       Image: spec.image!,
       // An empty SEED command runs the image's own CMD.
       Cmd: contract.argv.length ? contract.argv : undefined,
+      ...(contract.workingDir ? { WorkingDir: contract.workingDir } : {}),
       Env: Object.entries(contract.env).map(([k, v]) => `${k}=${v}`),
       Labels: {
         [LABEL_NODE]: this.node,

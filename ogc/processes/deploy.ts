@@ -1,0 +1,173 @@
+// OGC API - Processes - Part 2: deploy (POST /processes), replace (PUT /processes/{id}), undeploy
+// (DELETE /processes/{id}), the deployed package (GET /processes/{id}/package) and Weaver's
+// visibility (GET/PUT /processes/{id}/visibility). Bodies are read as text so the package can be
+// given back exactly as sent; changing a process needs a bearer token when tokens are configured.
+import { timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Core } from '../../src/core/index.ts';
+import { Conflict, DomainError } from '../../src/core/domain-errors.ts';
+import type { JobType } from '../../src/core/job-types/service.ts';
+import { type AppPackage, readAppPackage } from '../../seed-mapping/ogc-app-package.ts';
+import { checkOgc } from '../schemas.ts';
+import { invalidParameter, OgcError, type Urls } from './http.ts';
+
+export const EXCEPTIONS_2 = 'http://www.opengis.net/def/exceptions/ogcapi-processes-2/1.0/';
+const JSON_TYPES = ['application/json', 'application/ogcapppkg+json'];
+const CWL_TYPES = ['application/cwl', 'application/cwl+json', 'application/cwl+yaml'];
+const MAX_DEPTH = 64;
+
+/** The deepest nesting of a JSON value (iteratively: a hostile body must not overflow the stack). */
+export function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (d > MAX_DEPTH) break;
+    if (v && typeof v === 'object') for (const x of Object.values(v)) stack.push([x, d + 1]);
+  }
+  return max;
+}
+
+export interface DeployOptions {
+  authTokens: string[];
+  maxBodyBytes: number;
+}
+
+/** The exception a core refusal becomes here, with Part 2's type URIs. */
+function part2Error(err: unknown, u: Urls): unknown {
+  if (err instanceof Conflict) {
+    const id = (err as Conflict & { processId?: string }).processId;
+    return new OgcError(409, `${EXCEPTIONS_2}duplicated-process`, 'Duplicated process', err.message, id ? { location: u.to(`/processes/${encodeURIComponent(id)}`) } : {});
+  }
+  if (err instanceof DomainError && err.kind === 'forbidden') return new OgcError(403, `${EXCEPTIONS_2}immutable-process`, 'Immutable process', err.message);
+  if (err instanceof DomainError && err.kind === 'not-found') return new OgcError(404, 'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-process', 'No such process', err.message);
+  return err;
+}
+
+export function createDeployHandlers(deps: { core: Core; options: DeployOptions; summary: (jt: JobType, u: Urls) => Promise<Record<string, unknown>>; deployCwl: (text: string, mediaType: string, req: Request, replaceId: string | null) => Promise<JobType> }) {
+  const { core, options } = deps;
+
+  function authorise(req: Request): void {
+    if (!options.authTokens.length) return;
+    const header = req.get('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new OgcError(401, 'Unauthorized', 'Unauthorized', 'changing processes needs a bearer token (Authorization: Bearer …)', { wwwAuthenticate: 'Bearer' });
+    const given = Buffer.from(m[1]);
+    const ok = options.authTokens.some((t) => {
+      const want = Buffer.from(t);
+      return want.length === given.length && timingSafeEqual(want, given);
+    });
+    if (!ok) throw new OgcError(403, 'Forbidden', 'Forbidden', 'this token may not change processes');
+  }
+
+  /** The request body as text, up to the limit. */
+  function readText(req: Request): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > options.maxBodyBytes) {
+          req.removeAllListeners('data');
+          req.resume();
+          reject(new OgcError(413, 'PayloadTooLarge', 'Request body too large', `the package is larger than the limit of ${options.maxBodyBytes} bytes`));
+        } else chunks.push(c);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+  }
+
+  function mediaTypeOf(req: Request): string {
+    const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (![...JSON_TYPES, ...CWL_TYPES].includes(type)) {
+      throw new OgcError(415, `${EXCEPTIONS_2}unsupported-media-type`, 'Unsupported media type', `deploy an OGC Application Package (${JSON_TYPES.join(', ')}) or CWL (${CWL_TYPES.join(', ')}), not ${JSON.stringify(type || 'nothing')}`);
+    }
+    return type;
+  }
+
+  /** Reads and checks an Application Package; problems answer 400 naming the field. */
+  function parsePackage(text: string): AppPackage {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      throw invalidParameter(`the package is not JSON: ${(err as Error).message}`);
+    }
+    if (depthOf(body) > MAX_DEPTH) throw invalidParameter(`the package nests deeper than ${MAX_DEPTH} levels`);
+    const r = readAppPackage(body);
+    if (!r.value) throw invalidParameter(r.problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; '), { ...(r.problems[0]?.field ? { field: r.problems[0].field } : {}), errors: r.problems });
+    if (r.value.process) {
+      const problems = checkOgc('process.yaml', r.value.process);
+      if (problems.length) throw invalidParameter(`processDescription is not a valid OGC process description: ${problems.slice(0, 5).map((p) => `${p.path} ${p.message}`).join('; ')}`, { field: 'processDescription', errors: problems });
+    }
+    return r.value;
+  }
+
+  async function deployOrReplace(req: Request, replaceId: string | null): Promise<JobType> {
+    authorise(req);
+    const mediaType = mediaTypeOf(req);
+    const text = await readText(req);
+    if (CWL_TYPES.includes(mediaType)) return deps.deployCwl(text, mediaType, req, replaceId);
+    const pkg = parsePackage(text);
+    if (pkg.unit.kind === 'cwl') return deps.deployCwl(text, mediaType, req, replaceId);
+    const d = { pkg, raw: text, mediaType };
+    return replaceId === null ? core.packages.deploy(d) : core.packages.replace(replaceId, d);
+  }
+
+  return {
+    async deploy(req: Request, res: Response, u: Urls): Promise<void> {
+      try {
+        const jt = await deployOrReplace(req, null);
+        res.status(201).setHeader('Location', u.to(`/processes/${encodeURIComponent(jt.name)}`));
+        res.json(await deps.summary(jt, u));
+      } catch (err) {
+        throw part2Error(err, u);
+      }
+    },
+    async replace(req: Request, res: Response, u: Urls, id: string): Promise<void> {
+      try {
+        const jt = await deployOrReplace(req, id);
+        res.status(200).json(await deps.summary(jt, u));
+      } catch (err) {
+        throw part2Error(err, u);
+      }
+    },
+    async undeploy(req: Request, res: Response, u: Urls, id: string): Promise<void> {
+      try {
+        authorise(req);
+        await core.packages.undeploy(id);
+        res.status(204).end();
+      } catch (err) {
+        throw part2Error(err, u);
+      }
+    },
+    async packageOf(_req: Request, res: Response, u: Urls, id: string): Promise<void> {
+      try {
+        const p = await core.packages.packageOf(id);
+        res.status(200).setHeader('Content-Type', p.mediaType);
+        res.end(p.body);
+      } catch (err) {
+        throw part2Error(err, u);
+      }
+    },
+    async visibility(req: Request, res: Response, u: Urls, id: string): Promise<void> {
+      try {
+        if (req.method === 'GET') {
+          const jt = await core.packages.activeByName(id);
+          if (!jt) throw new OgcError(404, 'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-process', 'No such process', `process ${JSON.stringify(id)} does not exist`);
+          res.json({ value: jt.visibility });
+          return;
+        }
+        authorise(req);
+        const value = req.body?.value;
+        if (value !== 'public' && value !== 'private') throw invalidParameter('value must be "public" or "private"', { field: 'value' });
+        const jt = await core.packages.setVisibility(id, value);
+        res.json({ value: jt.visibility });
+      } catch (err) {
+        throw part2Error(err, u);
+      }
+    },
+  };
+}
