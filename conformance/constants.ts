@@ -1,6 +1,8 @@
-// URIs and fixed values of OGC API - Processes - Part 1: Core 1.0 (OGC 18-062r2).
+// URIs and fixed values of OGC API - Processes - Part 1: Core 1.0 (OGC 18-062r2) and Part 2:
+// Deploy, Replace, Undeploy (OGC 20-044, draft 1.0).
 
 const CONF = 'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/';
+const CONF_2 = 'http://www.opengis.net/spec/ogcapi-processes-2/1.0/conf/';
 
 export const CLASSES = {
   core: `${CONF}core`,
@@ -11,6 +13,10 @@ export const CLASSES = {
   'job-list': `${CONF}job-list`,
   callback: `${CONF}callback`,
   dismiss: `${CONF}dismiss`,
+  'deploy-replace-undeploy': `${CONF_2}deploy-replace-undeploy`,
+  ogcapppkg: `${CONF_2}ogcapppkg`,
+  docker: `${CONF_2}docker`,
+  cwl: `${CONF_2}cwl`,
 } as const;
 
 export type ClassKey = keyof typeof CLASSES;
@@ -22,6 +28,20 @@ export const EXCEPTION = {
   noSuchJob: `${EXC}no-such-job`,
   resultNotReady: `${EXC}result-not-ready`,
 } as const;
+
+const EXC_2 = 'http://www.opengis.net/def/exceptions/ogcapi-processes-2/1.0/';
+
+/** Part 2 exception types (checks compare the last segment where drafts disagree on the rest). */
+export const EXCEPTION_2 = {
+  unsupportedMediaType: `${EXC_2}unsupported-media-type`,
+  duplicatedProcess: `${EXC_2}duplicated-process`,
+  immutableProcess: `${EXC_2}immutable-process`,
+  workflowNotFound: `${EXC_2}workflow-not-found`,
+} as const;
+
+export const OGCAPPPKG_JSON = 'application/ogcapppkg+json';
+export const CWL_YAML = 'application/cwl+yaml';
+export const CWL_JSON = 'application/cwl+json';
 
 const OGC_REL = 'http://www.opengis.net/def/rel/ogc/1.0/';
 
@@ -41,6 +61,8 @@ export const TEST_STRING = 'teststring';
 
 export const OAS30_JSON = 'application/vnd.oai.openapi+json;version=3.0';
 
+/** How long a process deployed with 202 (queued) may take to appear. */
+export const DEPLOY_TIMEOUT_MS = 30_000;
 /** How long an asynchronous job may take to finish. */
 export const JOB_TIMEOUT_MS = 30_000;
 /** How long to wait for a callback. */

@@ -3,6 +3,7 @@
 import { CLASSES, type ClassKey } from './constants.ts';
 import { httpRequest, type HttpResponse } from './lib/http.ts';
 import { type LocalServer, startLocalServer } from './lib/local-server.ts';
+import { isObj, str } from './lib/util.ts';
 import type { CheckResult } from './types.ts';
 
 export interface Exchange {
@@ -10,6 +11,18 @@ export interface Exchange {
   url: string;
   status: number;
   mediaType: string;
+  /** The `type` of an error response's JSON body (an exception), when it has one. */
+  exceptionType?: string;
+}
+
+function exceptionTypeOf(res: HttpResponse): string | undefined {
+  if (res.status < 400) return undefined;
+  try {
+    const body: unknown = JSON.parse(res.text);
+    return isObj(body) ? str(body.type) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface RequestOptions {
@@ -26,6 +39,10 @@ export interface ContextOptions {
   url: string;
   echoProcessId?: string;
   localHost?: string;
+  /** The Part 2 test package (URL or file) instead of the built-in sample of its kind. */
+  packageUrl?: string;
+  /** Sent as `Authorization: Bearer` on POST, PUT and DELETE requests to the server. */
+  token?: string;
 }
 
 /** A POST asking for asynchronous execution and what the server answered. */
@@ -40,12 +57,14 @@ export class Context {
   readonly base: string;
   readonly origin: string;
   readonly echoId: string;
+  readonly packageUrl: string | undefined;
   readonly exchanges: Exchange[] = [];
   readonly asyncRequests: AsyncRequestRecord[] = [];
   readonly results = new Map<string, CheckResult>();
   /** The conformance classes the server declares (undefined until read, or when unreadable). */
   declared: Set<string> | undefined;
   private readonly localHost: string;
+  private readonly token: string | undefined;
   private readonly memos = new Map<string, Promise<unknown>>();
   private readonly closers: (() => Promise<void>)[] = [];
 
@@ -57,11 +76,14 @@ export class Context {
     this.origin = u.origin;
     this.echoId = opts.echoProcessId ?? 'echo';
     this.localHost = opts.localHost ?? '127.0.0.1';
+    this.packageUrl = opts.packageUrl;
+    this.token = opts.token;
   }
 
-  /** Whether the server declares conformance class `key`. */
+  /** Whether the server declares conformance class `key` (with the http or the https scheme). */
   declares(key: ClassKey): boolean {
-    return this.declared?.has(CLASSES[key]) ?? false;
+    const uri = CLASSES[key];
+    return (this.declared?.has(uri) || this.declared?.has(uri.replace(/^http:/, 'https:'))) ?? false;
   }
 
   /** `path` ('/processes') under the landing page; absolute URLs are returned as they are. */
@@ -78,9 +100,12 @@ export class Context {
       headers['content-type'] ??= 'application/json';
     }
     const url = this.url(path);
+    const ours = new URL(url).origin === this.origin;
+    if (this.token && ours && ['POST', 'PUT', 'DELETE'].includes(method)) headers.authorization ??= `Bearer ${this.token}`;
     const res = await httpRequest(url, { method, headers, body, timeoutMs: opts.timeoutMs });
-    if (new URL(url).origin === this.origin) {
-      this.exchanges.push({ method, url, status: res.status, mediaType: String(res.headers['content-type'] ?? '') });
+    if (ours) {
+      const exceptionType = exceptionTypeOf(res);
+      this.exchanges.push({ method, url, status: res.status, mediaType: String(res.headers['content-type'] ?? ''), ...(exceptionType ? { exceptionType } : {}) });
     }
     return res;
   }
@@ -115,6 +140,11 @@ export class Context {
       this.closers.push(() => server.close());
       return server;
     });
+  }
+
+  /** Runs `fn` when the run ends, whatever the checks did (in the order registered). */
+  onClose(fn: () => Promise<void>): void {
+    this.closers.push(fn);
   }
 
   async close(): Promise<void> {

@@ -36,22 +36,25 @@ export async function conformsTo(ctx: Context): Promise<string[]> {
 
 const MAX_PAGES = 20;
 
-/** Every process summary, following `next` links (at most 20 pages). */
+/** Every process summary of the list at `start`, following `next` links (at most 20 pages), read now. */
+export async function listProcesses(ctx: Context, start = '/processes'): Promise<Obj[]> {
+  const out: Obj[] = [];
+  let url: string | undefined = ctx.url(start);
+  const seen = new Set<string>();
+  for (let page = 0; url && page < MAX_PAGES && !seen.has(url); page++) {
+    seen.add(url);
+    const { body, links, res } = await getJson(ctx, url);
+    expect(Array.isArray(body.processes), `${describeResponse(res)}: no processes array`);
+    out.push(...(body.processes as unknown[]).filter(isObj));
+    const next = withRel(links, 'next')[0];
+    url = next ? resolveHref(next.href, res.url) : undefined;
+  }
+  return out;
+}
+
+/** Every process summary, following `next` links (at most 20 pages), read once per run. */
 export function processSummaries(ctx: Context): Promise<Obj[]> {
-  return ctx.memo('process-summaries', async () => {
-    const out: Obj[] = [];
-    let url: string | undefined = ctx.url('/processes');
-    const seen = new Set<string>();
-    for (let page = 0; url && page < MAX_PAGES && !seen.has(url); page++) {
-      seen.add(url);
-      const { body, links, res } = await getJson(ctx, url);
-      expect(Array.isArray(body.processes), `${describeResponse(res)}: no processes array`);
-      out.push(...(body.processes as unknown[]).filter(isObj));
-      const next = withRel(links, 'next')[0];
-      url = next ? resolveHref(next.href, res.url) : undefined;
-    }
-    return out;
-  });
+  return ctx.memo('process-summaries', () => listProcesses(ctx));
 }
 
 export interface Description {

@@ -1,12 +1,14 @@
-// Runs the OGC API - Processes - Part 1: Core 1.0 abstract tests (A.1-A.82) and the OGC test-suite
-// checklist (ETS.1-ETS.16) against a live server. Checks of a class the server does not declare
-// are skipped; a check that throws fails; no check may run longer than CHECK_TIMEOUT_MS.
+// Runs the OGC API - Processes - Part 1: Core 1.0 abstract tests (A.1-A.82), the Part 2: Deploy,
+// Replace, Undeploy abstract tests (B.1-B.25) and the OGC test-suite checklist (ETS.1-ETS.16)
+// against a live server. Checks of a class the server does not declare are skipped; a check that
+// throws fails; no check may run longer than CHECK_TIMEOUT_MS.
 import { callbackDismissChecks } from './checks/callback-dismiss.ts';
 import { coreExecuteChecks } from './checks/core-execute.ts';
 import { coreExecuteResponseChecks } from './checks/core-execute-responses.ts';
 import { coreJobChecks } from './checks/core-jobs.ts';
 import { coreLandingChecks } from './checks/core-landing.ts';
 import { coreProcessChecks } from './checks/core-processes.ts';
+import { druChecks } from './checks/dru.ts';
 import { etsChecks } from './checks/ets.ts';
 import { jobListChecks } from './checks/job-list.ts';
 import { jsonHtmlChecks } from './checks/json-html.ts';
@@ -24,8 +26,8 @@ export type { CheckResult } from './types.ts';
 const CHECK_TIMEOUT_MS = 120_000;
 
 /**
- * In the order they run: the OpenAPI checks come last because they review every exchange the
- * other checks had with the server.
+ * In the order they run: Part 2 after Part 1, so the process list Part 1 reads is the server's own;
+ * the OpenAPI checks last because they review every exchange the other checks had with the server.
  */
 export const CHECKS: Check[] = [
   ...coreLandingChecks,
@@ -38,6 +40,7 @@ export const CHECKS: Check[] = [
   ...jobListChecks,
   ...callbackDismissChecks,
   ...etsChecks,
+  ...druChecks,
   ...oas30Checks,
 ];
 
@@ -50,15 +53,23 @@ export interface ConformanceOptions {
   log?: (line: string) => void;
   /** Host name the server under test reaches this machine by, for input references and callbacks (default 127.0.0.1). */
   localHost?: string;
+  /** Part 2: the package (URL or file, an OGC Application Package or CWL) to deploy instead of the built-in sample of its kind. */
+  packageUrl?: string;
+  /** Part 2: a bearer token sent on POST, PUT and DELETE requests (deploy, replace, undeploy, dismiss, execute). */
+  token?: string;
 }
 
 export function formatResult(r: CheckResult): string {
   return `${r.outcome.toUpperCase()} ${r.id} ${r.title}${r.detail ? ` — ${r.detail}` : ''}`;
 }
 
+/** Part 1 (A), then Part 2 (B), then the rest (ETS). */
+const PREFIXES = ['A', 'B'];
+
 function idOrder(id: string): [number, number] {
   const [prefix, n] = id.split('.');
-  return [prefix === 'A' ? 0 : 1, Number(n)];
+  const i = PREFIXES.indexOf(prefix);
+  return [i === -1 ? PREFIXES.length : i, Number(n)];
 }
 
 export function compareIds(a: string, b: string): number {

@@ -181,7 +181,8 @@ export const oas30Checks: Check[] = [
       }
       const undefinedSchemes = new Set(requirements.filter(isObj).flatMap((r) => Object.keys(r)).filter((k) => !schemes.includes(k)));
       if (undefinedSchemes.size) fail(`security requirements name undefined schemes: ${[...undefinedSchemes].join(', ')}`);
-      const refused = ctx.exchanges.filter((x) => x.status === 401 || x.status === 403);
+      // A 403 immutable-process (Part 2: a built-in process cannot be undeployed) refuses the action, not the credentials.
+      const refused = ctx.exchanges.filter((x) => x.status === 401 || (x.status === 403 && !x.exceptionType?.endsWith('/immutable-process')));
       if (refused.length && schemes.length === 0) fail(`the server answered ${refused[0].status} to ${refused[0].method} ${refused[0].url} but documents no security scheme`);
       return schemes.length ? `structural: schemes ${schemes.join(', ')} documented and referenced consistently` : 'structural: no security schemes documented and no request was refused with 401/403';
     },
