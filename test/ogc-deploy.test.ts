@@ -168,6 +168,18 @@ describe('OGC API - Processes Part 2: deploy, replace, undeploy', function () {
       assert.equal((await jobType(t, 'upper')).revision_num, 2);
     });
 
+    it('replaces with another version: the process shows it, and the Scale API has that job type version', async () => {
+      await deploy(appPackage('versioned', image)).expect(201);
+      const v2 = appPackage('versioned', image);
+      v2.processDescription.process.version = '2.0.0';
+      const put = await api().put('/processes/versioned').set('Content-Type', APP).send(JSON.stringify(v2)).expect(200);
+      assert.equal(put.body.version, '2.0.0');
+      assert.equal((await api().get('/processes/versioned').expect(200)).body.version, '2.0.0');
+      const versions = (await request(t.app).get('/scale/job-types/?name=versioned').expect(200)).body.results.map((j: any) => `${j.version} ${j.is_active}`).sort();
+      assert.deepEqual(versions, ['1.0.0 false', '2.0.0 true']);
+      await api().delete('/processes/versioned').expect(204);
+    });
+
     it('refuses a replacement of another id, or of a process that does not exist', async () => {
       const wrong = await api().put('/processes/upper').set('Content-Type', APP).send(JSON.stringify(appPackage('other', image))).expect(400);
       assert.match(wrong.body.detail, /processDescription\.id/);
@@ -359,6 +371,8 @@ describe('OGC API - Processes Part 2: bearer tokens for deploy, and the Scale AP
     assert.equal(none.headers['www-authenticate'], 'Bearer');
     assert.match(none.headers['content-type'], /json/);
     assert.match(none.body.detail, /bearer token/);
+    valid('exception.yaml', none.body);
+    assert.match(none.body.type, /^https?:\/\//, 'the exception type is a URI');
     const wrong = await request(ogc.url!).post('/processes').set('Content-Type', APP).set('Authorization', 'Bearer token-three').send(pkg()).expect(403);
     assert.match(wrong.body.detail, /may not change processes/);
     await request(ogc.url!).put(`/processes/${manifest.job.name}`).set('Content-Type', APP).send(pkg()).expect(401);

@@ -8,8 +8,10 @@ import type { Core } from '../../src/core/index.ts';
 import type { Logger } from '../../src/log.ts';
 import { processDescription, processSummary } from '../../seed-mapping/ogc-process.ts';
 import { createCallbacks } from './callbacks.ts';
-import { createCatalog, type ProcessEntry } from './catalog.ts';
-import { createExecuteHandler } from './execute.ts';
+import { type AnyEntry, createCatalog } from './catalog.ts';
+import { deployedDescription } from './deployed.ts';
+import { createExecuteHandler, type ExecuteOptions } from './execute.ts';
+import { createWorkflowRuns, WORKFLOW_RUN } from './workflow-runs.ts';
 import { htmlPage } from './html.ts';
 import { invalidParameter, noSuchProcess, OgcError, OPENAPI_JSON, REL, selfLinks, sendException, toOgcError, type Urls, urls, wantsHtml } from './http.ts';
 import { createDeployHandlers } from './deploy.ts';
@@ -19,7 +21,7 @@ import { createOgcStore } from './store.ts';
 
 export const CONFORMANCE = [
   ...['core', 'ogc-process-description', 'json', 'html', 'oas30', 'job-list', 'callback', 'dismiss'].map((c) => `http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/${c}`),
-  ...['deploy-replace-undeploy', 'ogcapppkg', 'docker'].map((c) => `http://www.opengis.net/spec/ogcapi-processes-2/1.0/conf/${c}`),
+  ...['deploy-replace-undeploy', 'ogcapppkg', 'docker', 'cwl'].map((c) => `http://www.opengis.net/spec/ogcapi-processes-2/1.0/conf/${c}`),
 ];
 
 export interface OgcOptions {
@@ -41,18 +43,18 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
   const catalog = createCatalog(core);
   const store = createOgcStore(core.db);
   const jobs = createJobHandlers({ core, catalog, store, listCacheMs: opts.listCacheMs });
-  const execute = createExecuteHandler({
-    core, catalog, store, jobs,
-    options: {
-      syncSeconds: opts.syncSeconds, fetchSeconds: opts.fetchSeconds, maxBytes: opts.fetchMaxBytes,
-      async workspaceId() {
-        const name = opts.defaultWorkspace();
-        const ws = name ? await core.workspaces.byName(name) : null;
-        if (!ws) throw new OgcError(500, 'no-workspace', 'No workspace', 'inputs given as content or by reference need a default workspace (SCALE_DEFAULT_WORKSPACE)');
-        return ws.id;
-      },
+  const executeOptions: ExecuteOptions = {
+    syncSeconds: opts.syncSeconds, fetchSeconds: opts.fetchSeconds, maxBytes: opts.fetchMaxBytes,
+    async workspaceId() {
+      const name = opts.defaultWorkspace();
+      const ws = name ? await core.workspaces.byName(name) : null;
+      if (!ws) throw new OgcError(500, 'no-workspace', 'No workspace', 'inputs given as content or by reference need a default workspace (SCALE_DEFAULT_WORKSPACE)');
+      return ws.id;
     },
-  });
+  };
+  const workflows = createWorkflowRuns({ core, options: executeOptions });
+  const isRun = (c: Context) => WORKFLOW_RUN.test(String(c.request.params.jobId));
+  const execute = createExecuteHandler({ core, catalog, store, jobs, workflows, options: executeOptions });
   const callbacks = createCallbacks({ core, catalog, store, jobs, timeoutSeconds: opts.callbackSeconds, publicUrl: opts.publicUrl, log: opts.log });
 
   const send = (req: Request, res: Response, title: string, body: Record<string, unknown>) => {
@@ -60,31 +62,37 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
     else res.json(body);
   };
 
-  const describe = (e: ProcessEntry, u: Urls, full: boolean): Record<string, unknown> => {
+  const describe = (e: AnyEntry, u: Urls, full: boolean): Record<string, unknown> => {
     const path = `/processes/${encodeURIComponent(e.id)}`;
+    const packageType = e.kind === 'workflow' ? e.deployedMediaType : e.jobType.deployedPackage !== null ? (e.jobType.deployedMediaType ?? 'application/json') : null;
     const links = [
       { href: u.to(path), rel: full ? 'self' : 'process', type: 'application/json', title: 'the process description' },
       { href: u.to(path, { f: 'html' }), rel: 'alternate', type: 'text/html', title: 'the process description as HTML' },
       { href: u.to(`${path}/execution`), rel: `${REL}execute`, type: 'application/json', title: 'execute the process' },
-      ...(e.jobType.deployedPackage !== null ? [{ href: u.to(`${path}/package`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/application-package', type: e.jobType.deployedMediaType ?? 'application/json', title: 'the deployed package' }] : []),
+      ...(packageType ? [{ href: u.to(`${path}/package`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/application-package', type: packageType, title: 'the deployed package' }] : []),
     ];
+    const keep = (given: Record<string, unknown>) => Object.fromEntries(Object.entries(given).filter(([k]) => ['title', 'description', 'keywords', 'metadata', ...(full ? ['inputs', 'outputs'] : [])].includes(k)));
+    if (e.kind === 'workflow') {
+      const p = e.workflow.process;
+      return {
+        id: e.id, version: p.version, title: p.id, ...keep(p),
+        jobControlOptions: ['async-execute', 'dismiss'], outputTransmission: ['reference'], links, mutable: true,
+      };
+    }
     const made = full ? processDescription(e.source, e.id, links) : processSummary(e.source, e.id, links);
     // A deployed package's own description says more (titles, schemas) than its job type can.
-    const given = e.jobType.interfaceKind === 'ogcapppkg' ? (e.jobType.interface as { process?: Record<string, unknown> }).process : undefined;
-    const own = given ? Object.fromEntries(Object.entries(given).filter(([k]) => ['title', 'description', 'keywords', 'metadata', ...(full ? ['inputs', 'outputs'] : [])].includes(k))) : {};
-    return { ...made, ...own, mutable: !e.jobType.isSystem };
+    const given = deployedDescription(e.jobType);
+    return { ...made, ...(given ? keep(given) : {}), mutable: !e.jobType.isSystem && !(e.jobType.interface as { workflow?: string }).workflow };
   };
 
   const deploy = createDeployHandlers({
     core,
     options: { authTokens: opts.authTokens, maxBodyBytes: opts.maxBodyBytes },
-    async summary(jt, u) {
-      const e = await catalog.resolve(jt.name);
-      if (!e) throw new OgcError(500, 'ServerError', 'Deployed process not found', `process ${jt.name} was deployed but cannot be read back`);
+    async summary(d, u) {
+      const id = d.kind === 'tool' ? d.jobType.name : d.recipeType.name;
+      const e = await catalog.resolve(id);
+      if (!e) throw new OgcError(500, 'ServerError', 'Deployed process not found', `process ${id} was deployed but cannot be read back`);
       return describe(e, u, false);
-    },
-    deployCwl: async () => {
-      throw invalidParameter('CWL packages are not supported yet');
     },
   });
 
@@ -134,7 +142,7 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
       let body = e.rendered.get(key);
       if (body === undefined) {
         const d = describe(e, u, true);
-        body = html ? htmlPage(e.source.title ?? e.id, d) : JSON.stringify(d);
+        body = html ? htmlPage(String(d.title ?? e.id), d) : JSON.stringify(d);
         e.rendered.set(key, body);
       }
       res.status(200).setHeader('Content-Type', html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8');
@@ -150,9 +158,9 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
     getVisibility: (req, res, u, c) => deploy.visibility(req, res, u, String(c.request.params.processID)),
     setVisibility: (req, res, u, c) => deploy.visibility(req, res, u, String(c.request.params.processID)),
     getJobs: (req, res, u) => jobs.list(req, res, u),
-    getStatus: (req, res, u, c) => jobs.status(req, res, u, String(c.request.params.jobId)),
-    dismiss: (req, res, u, c) => jobs.dismiss(req, res, u, String(c.request.params.jobId)),
-    getResult: (req, res, u, c) => jobs.results(req, res, u, String(c.request.params.jobId)),
+    getStatus: (req, res, u, c) => (isRun(c) ? workflows.status : jobs.status)(req, res, u, String(c.request.params.jobId)),
+    dismiss: (req, res, u, c) => (isRun(c) ? workflows.dismiss : jobs.dismiss)(req, res, u, String(c.request.params.jobId)),
+    getResult: (req, res, u, c) => (isRun(c) ? workflows.results : jobs.results)(req, res, u, String(c.request.params.jobId)),
     getResultOutput: (req, res, u, c) => jobs.output(req, res, u, String(c.request.params.jobId), String(c.request.params.outputId)),
   };
 

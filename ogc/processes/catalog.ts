@@ -5,8 +5,11 @@
 import type { Core } from '../../src/core/index.ts';
 import type { JobType, Revision } from '../../src/core/job-types/service.ts';
 import { type ProcessSource, parseProcessId } from '../../seed-mapping/ogc-process.ts';
+import type { WorkflowProcess } from '../../src/core/job-types/cwl-packages.ts';
+import type { RecipeType } from '../../src/core/recipe-types/service.ts';
 
 export interface ProcessEntry {
+  kind: 'job';
   /** The id as the client named it (name, or name:version). */
   id: string;
   jobType: JobType;
@@ -16,12 +19,24 @@ export interface ProcessEntry {
   rendered: Map<string, string>;
 }
 
+/** A deployed CWL workflow: a recipe type of the core. */
+export interface WorkflowEntry {
+  kind: 'workflow';
+  id: string;
+  recipeType: RecipeType;
+  workflow: WorkflowProcess;
+  deployedMediaType: string;
+  rendered: Map<string, string>;
+}
+
+export type AnyEntry = ProcessEntry | WorkflowEntry;
+
 export type Catalog = ReturnType<typeof createCatalog>;
 
 const CACHE_MS = 2000;
 
 export function createCatalog(core: Core) {
-  const resolved = new Map<string, { entry: ProcessEntry | null; until: number }>();
+  const resolved = new Map<string, { entry: AnyEntry | null; until: number }>();
   const processIdCache = new Map<number, { id: string; until: number }>();
   core.events.on('jobTypesChanged', () => {
     resolved.clear();
@@ -34,11 +49,22 @@ export function createCatalog(core: Core) {
 
   async function entry(id: string, jt: JobType): Promise<ProcessEntry> {
     const rev = await core.jobTypes.currentRevision(jt);
-    return { id, jobType: jt, rev, source: sourceOf(jt, rev), rendered: new Map() };
+    return { kind: 'job', id, jobType: jt, rev, source: sourceOf(jt, rev), rendered: new Map() };
+  }
+
+  async function workflowEntry(id: string): Promise<WorkflowEntry | null> {
+    const wf = await core.cwl.activeWorkflow(id);
+    return wf ? { kind: 'workflow', id, recipeType: wf, workflow: wf.process, deployedMediaType: wf.deployedMediaType, rendered: new Map() } : null;
+  }
+
+  /** A process that runs as a job (not a workflow), or null. */
+  async function resolveJob(id: string): Promise<ProcessEntry | null> {
+    const e = await resolve(id);
+    return e?.kind === 'job' ? e : null;
   }
 
   /** The process a client names, or null when there is none (inactive and long-running job types are not processes). */
-  async function resolve(id: string): Promise<ProcessEntry | null> {
+  async function resolve(id: string): Promise<AnyEntry | null> {
     const hit = resolved.get(id);
     if (hit && hit.until > Date.now()) return hit.entry;
     const entry = await lookup(id);
@@ -47,18 +73,24 @@ export function createCatalog(core: Core) {
     return entry;
   }
 
-  async function lookup(id: string): Promise<ProcessEntry | null> {
+  async function lookup(id: string): Promise<AnyEntry | null> {
     const { name, version } = parseProcessId(id);
     if (!name) return null;
     const jt = version === null ? await core.jobTypes.newestVersion(name) : await core.jobTypes.byNameVersion(name, version);
-    if (!jt || !jt.isActive || jt.isLongRunning) return null;
+    if (!jt || !jt.isActive || jt.isLongRunning) return version === null ? workflowEntry(name) : null;
     return entry(id, jt);
   }
 
-  /** A page of processes, in name order. */
-  async function list(limit: number, offset: number): Promise<{ count: number; entries: ProcessEntry[] }> {
+  /** A page of processes: job types in name order, then deployed workflows in name order. */
+  async function list(limit: number, offset: number): Promise<{ count: number; entries: AnyEntry[] }> {
     const page = await core.jobTypes.newestVersions({ limit, offset });
-    return { count: page.count, entries: await Promise.all(page.rows.map((jt) => entry(jt.name, jt))) };
+    const jobs: AnyEntry[] = await Promise.all(page.rows.map((jt) => entry(jt.name, jt)));
+    const workflows = await core.db.query<{ name: string }>('SELECT DISTINCT name FROM recipe_type WHERE is_active AND process IS NOT NULL ORDER BY name');
+    const from = Math.max(0, offset - page.count);
+    const room = limit - jobs.length;
+    const names = room > 0 ? workflows.rows.slice(from, from + room).map((r) => r.name) : [];
+    const wf = (await Promise.all(names.map(workflowEntry))).filter((e): e is WorkflowEntry => e !== null);
+    return { count: page.count + workflows.rows.length, entries: [...jobs, ...wf] };
   }
 
   /** Process ids of jobs' job types (for status documents): the name, or name:version when not the newest. */
@@ -82,5 +114,5 @@ export function createCatalog(core: Core) {
     return out;
   }
 
-  return { resolve, list, processIds };
+  return { resolve, resolveJob, list, processIds };
 }

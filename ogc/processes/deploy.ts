@@ -6,10 +6,11 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Core } from '../../src/core/index.ts';
 import { Conflict, DomainError } from '../../src/core/domain-errors.ts';
-import type { JobType } from '../../src/core/job-types/service.ts';
-import { type AppPackage, readAppPackage } from '../../seed-mapping/ogc-app-package.ts';
+import { type CwlDeployment, type Deployed, WorkflowNotFound } from '../../src/core/job-types/cwl-packages.ts';
+import { type AppPackage, type ExecutionUnit, readAppPackage } from '../../seed-mapping/ogc-app-package.ts';
 import { checkOgc } from '../schemas.ts';
 import { invalidParameter, OgcError, type Urls } from './http.ts';
+import { fetchWithin } from './inputs.ts';
 
 export const EXCEPTIONS_2 = 'http://www.opengis.net/def/exceptions/ogcapi-processes-2/1.0/';
 const JSON_TYPES = ['application/json', 'application/ogcapppkg+json'];
@@ -36,6 +37,7 @@ export interface DeployOptions {
 
 /** The exception a core refusal becomes here, with Part 2's type URIs. */
 function part2Error(err: unknown, u: Urls): unknown {
+  if (err instanceof WorkflowNotFound) return new OgcError(400, `${EXCEPTIONS_2}workflow-not-found`, 'Workflow not found', err.message);
   if (err instanceof Conflict) {
     const id = (err as Conflict & { processId?: string }).processId;
     return new OgcError(409, `${EXCEPTIONS_2}duplicated-process`, 'Duplicated process', err.message, id ? { location: u.to(`/processes/${encodeURIComponent(id)}`) } : {});
@@ -45,20 +47,20 @@ function part2Error(err: unknown, u: Urls): unknown {
   return err;
 }
 
-export function createDeployHandlers(deps: { core: Core; options: DeployOptions; summary: (jt: JobType, u: Urls) => Promise<Record<string, unknown>>; deployCwl: (text: string, mediaType: string, req: Request, replaceId: string | null) => Promise<JobType> }) {
+export function createDeployHandlers(deps: { core: Core; options: DeployOptions; summary: (d: Deployed, u: Urls) => Promise<Record<string, unknown>> }) {
   const { core, options } = deps;
 
   function authorise(req: Request): void {
     if (!options.authTokens.length) return;
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw new OgcError(401, 'Unauthorized', 'Unauthorized', 'changing processes needs a bearer token (Authorization: Bearer …)', { wwwAuthenticate: 'Bearer' });
+    if (!m) throw new OgcError(401, 'https://www.rfc-editor.org/rfc/rfc9110#status.401', 'Unauthorized', 'changing processes needs a bearer token (Authorization: Bearer …)');
     const given = Buffer.from(m[1]);
     const ok = options.authTokens.some((t) => {
       const want = Buffer.from(t);
       return want.length === given.length && timingSafeEqual(want, given);
     });
-    if (!ok) throw new OgcError(403, 'Forbidden', 'Forbidden', 'this token may not change processes');
+    if (!ok) throw new OgcError(403, 'https://www.rfc-editor.org/rfc/rfc9110#status.403', 'Forbidden', 'this token may not change processes');
   }
 
   /** The request body as text, up to the limit. */
@@ -105,31 +107,64 @@ export function createDeployHandlers(deps: { core: Core; options: DeployOptions;
     return r.value;
   }
 
-  async function deployOrReplace(req: Request, replaceId: string | null): Promise<JobType> {
+  /** A CWL document fetched by reference (the package's href, or a step's relative `run`), up to the body limit. */
+  async function fetchCwl(href: string, field: string): Promise<string> {
+    const res = await fetchWithin(href, field, 30);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (body.length > options.maxBodyBytes) throw invalidParameter(`${field}: the CWL document at ${href} is larger than ${options.maxBodyBytes} bytes`, { field });
+    return body.toString('utf8');
+  }
+
+  /** What a CWL deployment reads: the body itself, or the package's execution unit (by value or by href). */
+  async function cwlDeployment(req: Request, text: string, mediaType: string, pkg: AppPackage | null): Promise<CwlDeployment> {
+    const w = typeof req.query.w === 'string' && req.query.w ? req.query.w : null;
+    const base = { w, raw: text, mediaType, load: null, fallbackId: null };
+    if (!pkg) return { ...base, cwl: text, id: null };
+    const unit = pkg.unit as Extract<ExecutionUnit, { kind: 'cwl' }>;
+    const id = pkg.process?.id ?? null;
+    if (!unit.href) return { ...base, cwl: unit.value, id };
+    const href = unit.href;
+    const cwl = await fetchCwl(href, 'executionUnit.href');
+    const stem = decodeURIComponent(new URL(href).pathname.split('/').pop() ?? '').replace(/\.(cwl|ya?ml|json)$/i, '');
+    // Steps' relative `run` references are fetched beside the document, as cwltool does.
+    const load = async (ref: string) => {
+      const parsed = (await import('yaml')).parse(await fetchCwl(new URL(ref, href).toString(), `run ${ref}`), { maxAliasCount: 50 });
+      return parsed && typeof parsed === 'object' ? parsed : null;
+    };
+    return { ...base, cwl, id, load, fallbackId: /^[A-Za-z0-9][\w.-]*$/.test(stem) ? stem : null };
+  }
+
+  async function deployOrReplace(req: Request, replaceId: string | null): Promise<Deployed> {
     authorise(req);
     const mediaType = mediaTypeOf(req);
     const text = await readText(req);
-    if (CWL_TYPES.includes(mediaType)) return deps.deployCwl(text, mediaType, req, replaceId);
-    const pkg = parsePackage(text);
-    if (pkg.unit.kind === 'cwl') return deps.deployCwl(text, mediaType, req, replaceId);
-    const d = { pkg, raw: text, mediaType };
-    return replaceId === null ? core.packages.deploy(d) : core.packages.replace(replaceId, d);
+    const cwlBody = CWL_TYPES.includes(mediaType);
+    const pkg = cwlBody ? null : parsePackage(text);
+    if (cwlBody || pkg!.unit.kind === 'cwl') {
+      const d = await cwlDeployment(req, text, mediaType, pkg);
+      return replaceId === null ? core.cwl.deploy(d) : core.cwl.replace(replaceId, d);
+    }
+    const d = { pkg: pkg!, raw: text, mediaType };
+    if (replaceId !== null && (await core.cwl.activeWorkflow(replaceId))) throw invalidParameter(`process ${replaceId} is a CWL workflow: replace it with CWL`);
+    return { kind: 'tool', jobType: replaceId === null ? await core.packages.deploy(d) : await core.packages.replace(replaceId, d) };
   }
+
+  const idOf = (d: Deployed) => (d.kind === 'tool' ? d.jobType.name : d.recipeType.name);
 
   return {
     async deploy(req: Request, res: Response, u: Urls): Promise<void> {
       try {
-        const jt = await deployOrReplace(req, null);
-        res.status(201).setHeader('Location', u.to(`/processes/${encodeURIComponent(jt.name)}`));
-        res.json(await deps.summary(jt, u));
+        const d = await deployOrReplace(req, null);
+        res.status(201).setHeader('Location', u.to(`/processes/${encodeURIComponent(idOf(d))}`));
+        res.json(await deps.summary(d, u));
       } catch (err) {
         throw part2Error(err, u);
       }
     },
     async replace(req: Request, res: Response, u: Urls, id: string): Promise<void> {
       try {
-        const jt = await deployOrReplace(req, id);
-        res.status(200).json(await deps.summary(jt, u));
+        const d = await deployOrReplace(req, id);
+        res.status(200).json(await deps.summary(d, u));
       } catch (err) {
         throw part2Error(err, u);
       }
@@ -137,7 +172,8 @@ export function createDeployHandlers(deps: { core: Core; options: DeployOptions;
     async undeploy(req: Request, res: Response, u: Urls, id: string): Promise<void> {
       try {
         authorise(req);
-        await core.packages.undeploy(id);
+        if (await core.cwl.activeWorkflow(id)) await core.cwl.undeployWorkflow(id);
+        else await core.packages.undeploy(id);
         res.status(204).end();
       } catch (err) {
         throw part2Error(err, u);
@@ -145,7 +181,8 @@ export function createDeployHandlers(deps: { core: Core; options: DeployOptions;
     },
     async packageOf(_req: Request, res: Response, u: Urls, id: string): Promise<void> {
       try {
-        const p = await core.packages.packageOf(id);
+        const wf = await core.cwl.activeWorkflow(id);
+        const p = wf ? { body: wf.deployedPackage, mediaType: wf.deployedMediaType } : await core.packages.packageOf(id);
         res.status(200).setHeader('Content-Type', p.mediaType);
         res.end(p.body);
       } catch (err) {

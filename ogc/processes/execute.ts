@@ -14,6 +14,7 @@ import type { createJobHandlers } from './jobs.ts';
 import { sendResults } from './results.ts';
 import { statusInfo } from './status.ts';
 import type { OgcStore } from './store.ts';
+import type { WorkflowRuns } from './workflow-runs.ts';
 
 export interface ExecuteOptions {
   syncSeconds: number;
@@ -35,7 +36,7 @@ export function preferences(header: string | undefined): Map<string, string | tr
   return out;
 }
 
-export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store: OgcStore; jobs: ReturnType<typeof createJobHandlers>; options: ExecuteOptions }) {
+export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store: OgcStore; jobs: ReturnType<typeof createJobHandlers>; workflows: WorkflowRuns; options: ExecuteOptions }) {
   const { core, catalog, store, options } = deps;
 
   /** Waits until the job ends or the time is up; resolves with the job as it then is. */
@@ -85,8 +86,10 @@ export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store
   }
 
   return async function execute(req: Request, res: Response, u: Urls, processId: string): Promise<void> {
-    const entry = await catalog.resolve(processId);
-    if (!entry) throw noSuchProcess(processId);
+    const found = await catalog.resolve(processId);
+    if (!found) throw noSuchProcess(processId);
+    if (found.kind === 'workflow') return deps.workflows.execute(req, res, u, found);
+    const entry = found;
     const iface = entry.rev.interface;
     const parsed = readExecuteRequest(req.body, iface);
     if (!parsed.value) {

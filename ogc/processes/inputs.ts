@@ -33,7 +33,7 @@ function ownFileId(href: string, base: string): number | null {
   }
 }
 
-async function fetchWithin(href: string, field: string, seconds: number): Promise<globalThis.Response> {
+export async function fetchWithin(href: string, field: string, seconds: number): Promise<globalThis.Response> {
   let url: URL;
   try {
     url = new URL(href);

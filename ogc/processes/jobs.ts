@@ -105,7 +105,7 @@ export function createJobHandlers({ core, catalog, store, listCacheMs }: JobsDep
     const processIds = queryList(req, 'processID');
     let jobTypeIds: number[] | undefined;
     if (processIds.length) {
-      jobTypeIds = (await Promise.all(processIds.map((p) => catalog.resolve(p)))).flatMap((e) => (e ? [e.jobType.id] : []));
+      jobTypeIds = (await Promise.all(processIds.map((p) => catalog.resolveJob(p)))).flatMap((e) => (e ? [e.jobType.id] : []));
     }
     // Every job here is a process job: asking for another type matches nothing.
     if (types.length && !types.includes('process')) jobTypeIds = [];

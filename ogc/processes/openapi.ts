@@ -14,6 +14,7 @@ export interface ProcessDescriptionLike {
   outputs: Record<string, unknown>;
 }
 
+const changeSecurity = [{}, { bearer: [] }];
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /** The Part 1 schemas as components, their file references turned into component references. */
@@ -136,7 +137,7 @@ export function openApiDocument(base: string, processes: ProcessDescriptionLike[
     '/processes': {
       get: { summary: 'The processes', operationId: 'getProcesses', tags: ['Processes'], parameters: [limitParam, offsetParam, fParam], responses: { 200: { description: 'A page of process summaries', content: { ...json(ref('processList')), 'text/html': {} } }, 400: errors[400], 500: errors[500] } },
       post: {
-        summary: 'Deploys a process (OGC Application Package or CWL)', operationId: 'deploy', tags: ['DRU'], parameters: [wParam],
+        summary: 'Deploys a process (OGC Application Package or CWL)', operationId: 'deploy', tags: ['DRU'], security: changeSecurity, parameters: [wParam],
         requestBody: { required: true, content: packageContent },
         responses: {
           201: { description: 'Deployed: Location is the process; the body its summary', headers: { Location: { schema: { type: 'string', format: 'uri' } } }, content: json(ref('processSummary')) },
@@ -147,18 +148,18 @@ export function openApiDocument(base: string, processes: ProcessDescriptionLike[
     '/processes/{processID}': {
       get: { summary: 'A process description', operationId: 'getProcessDescription', tags: ['Processes'], parameters: [processParam, fParam], responses: { 200: { description: 'The process', content: { ...json(ref('process')), 'text/html': {} } }, 404: errors[404], 500: errors[500] } },
       put: {
-        summary: 'Replaces a deployed process (a new revision; running jobs keep theirs)', operationId: 'replace', tags: ['DRU'], parameters: [processParam, wParam],
+        summary: 'Replaces a deployed process (a new revision; running jobs keep theirs)', operationId: 'replace', tags: ['DRU'], security: changeSecurity, parameters: [processParam, wParam],
         requestBody: { required: true, content: packageContent },
         responses: { 200: { description: 'Replaced: the summary', content: json(ref('processSummary')) }, ...changeErrors },
       },
-      delete: { summary: 'Undeploys a process (its queued jobs are canceled)', operationId: 'undeploy', tags: ['DRU'], parameters: [processParam], responses: { 204: { description: 'Undeployed' }, 401: changeErrors[401], 403: changeErrors[403], 404: errors[404], 500: errors[500] } },
+      delete: { summary: 'Undeploys a process (its queued jobs are canceled)', operationId: 'undeploy', tags: ['DRU'], security: changeSecurity, parameters: [processParam], responses: { 204: { description: 'Undeployed' }, 401: changeErrors[401], 403: changeErrors[403], 404: errors[404], 500: errors[500] } },
     },
     '/processes/{processID}/package': {
       get: { summary: 'The package a process was deployed with, as sent', operationId: 'getPackage', tags: ['DRU'], parameters: [processParam], responses: { 200: { description: 'The package', content: packageContent }, 403: changeErrors[403], 404: errors[404] } },
     },
     '/processes/{processID}/visibility': {
       get: { summary: 'Whether the process is listed (Weaver)', operationId: 'getVisibility', tags: ['DRU'], parameters: [processParam], responses: { 200: { description: 'The visibility', content: json(visibility) }, 404: errors[404] } },
-      put: { summary: 'Lists or hides the process (Weaver)', operationId: 'setVisibility', tags: ['DRU'], parameters: [processParam], requestBody: { required: true, content: json(visibility) }, responses: { 200: { description: 'The visibility', content: json(visibility) }, 400: errors[400], 401: changeErrors[401], 403: changeErrors[403], 404: errors[404] } },
+      put: { summary: 'Lists or hides the process (Weaver)', operationId: 'setVisibility', tags: ['DRU'], security: changeSecurity, parameters: [processParam], requestBody: { required: true, content: json(visibility) }, responses: { 200: { description: 'The visibility', content: json(visibility) }, 400: errors[400], 401: changeErrors[401], 403: changeErrors[403], 404: errors[404] } },
     },
     '/processes/{processID}/execution': { post: executeOperation('execute', 'Executes a process', ref('execute'), true) },
     '/jobs': {
@@ -212,6 +213,7 @@ export function openApiDocument(base: string, processes: ProcessDescriptionLike[
     servers: [{ url: base }],
     tags: [{ name: 'Capabilities' }, { name: 'ConformanceDeclaration' }, { name: 'Processes' }, { name: 'DRU' }, { name: 'Jobs' }],
     paths,
-    components: { schemas: schemasCache },
+    // Changing processes may need a bearer token (SCALE_AUTH_TOKENS); `{}` keeps it optional where none is configured.
+    components: { schemas: schemasCache, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from SCALE_AUTH_TOKENS, when the server has any' } } },
   };
 }

@@ -8,6 +8,7 @@ import { createJobQueries } from './jobs/queries.ts';
 import { createJobService } from './jobs/service.ts';
 import { createJobTypeService } from './job-types/service.ts';
 import { createSeedJobTypes } from './job-types/seed.ts';
+import { createCwlDeployer } from './job-types/cwl-packages.ts';
 import { createPackageDeployer } from './job-types/packages.ts';
 import { createJobTypeStats } from './job-types/stats.ts';
 import { createSecretBox } from './secrets.ts';
@@ -85,6 +86,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const nodes = createNodeService({ db });
   const finisher = createFinisher({ db, errors, files, events });
   const packages = createPackageDeployer({ db, jobTypes, seedJobTypes, events, manifests: opts.manifests ?? null });
+  const cwl = createCwlDeployer({ db, packages, jobTypes, recipeTypes, events });
   const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets, events) });
   const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, workspaces, errors, events, log: opts.log?.child({ component: 'recipes' }) });
   const recipes = createRecipeService({
@@ -111,6 +113,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     recipes,
     configuration,
     packages,
+    cwl,
     /** Why a QUEUED job has not started yet (null when it is not on the queue). */
     async queueReason(jobId: number) {
       const [state, online] = await Promise.all([

@@ -6,6 +6,7 @@ import { normalizeName } from '../../seed-mapping/seed-manifest.ts';
 import { BUILTIN } from '../core/errors/model.ts';
 import { buildArgs, type Part, splitWords, words } from './command.ts';
 import type { LaunchSpec } from './executor.ts';
+import { asWords, cwlFile, type RefContext, resolveTemplate } from './param-refs.ts';
 
 export interface Layout {
   /** Directory of a multiple-file input. */
@@ -36,6 +37,8 @@ export interface Contract {
   failure?: { error: string; message: string };
   /** The command's working directory, when the interface asks for one (its output directory). */
   workingDir?: string;
+  /** Standard streams as paths in the Layout: stdin read from a file, stdout and stderr written to files. */
+  stdio?: { stdin?: string; stdout?: string; stderr?: string };
 }
 
 /** A value as an environment variable: strings as they are, anything else as JSON. */
@@ -65,29 +68,40 @@ export function expandSeedCommand(template: string, env: Record<string, string>,
   return words(parts);
 }
 
+/** The values CWL parameter references see: inputs (files as File objects, defaults for inputs not given) and runtime facts. */
+export function refContext(spec: LaunchSpec, files: StagedFile[], outputDir: string): RefContext {
+  const inputs: Record<string, unknown> = { ...(spec.iface.bindings?.defaults ?? {}) };
+  for (const i of spec.iface.inputs) if (!(i.name in inputs)) inputs[i.name] = null;
+  for (const input of spec.inputs) {
+    if ('files' in input) {
+      const staged = files.filter((f) => f.input === input.name).map((f) => cwlFile(f.path, input.files.find((x) => x.id === f.fileId)?.size));
+      inputs[input.name] = input.kind === 'file' ? (staged[0] ?? null) : staged;
+    } else inputs[input.name] = input.value;
+  }
+  return { inputs, runtime: { outdir: outputDir, tmpdir: '/tmp', cores: spec.resources.cpus ?? 1, ram: spec.resources.mem ?? 0, outdirSize: spec.resources.disk ?? 0, tmpdirSize: 0 } };
+}
+
 /**
  * The argv of bindings: the base command, then each binding in position order. A value is its text
  * (JSON for objects), a file its path in the layout; several values are separate arguments unless
- * an itemSeparator joins them; a boolean input is a flag (its prefix when true, nothing when false).
+ * an itemSeparator joins them; a boolean input is a flag (its prefix when true, nothing when false);
+ * an input not given (and without a default) adds nothing. Templates resolve CWL parameter references.
  */
-export function boundArgv(b: NonNullable<LaunchSpec['iface']['bindings']>, inputs: LaunchSpec['inputs'], files: StagedFile[]): string[] {
+export function boundArgv(b: NonNullable<LaunchSpec['iface']['bindings']>, ctx: RefContext): string[] {
   const argv = [...b.baseCommand];
-  const byName = new Map(inputs.map((i) => [i.name, i]));
   const ordered = b.args.map((a, n) => ({ a, n })).sort((x, y) => x.a.position - y.a.position || x.n - y.n);
   for (const { a } of ordered) {
-    if (a.literal !== undefined) {
-      argv.push(...(a.prefix !== undefined ? (a.separate ? [a.prefix, a.literal] : [a.prefix + a.literal]) : [a.literal]));
+    let value: unknown;
+    if (a.input !== undefined) {
+      value = ctx.inputs[a.input];
+      if (value === null || value === undefined) continue;
+      if (a.literal !== undefined) value = a.template ? resolveTemplate(a.literal, { ...ctx, self: value }) : a.literal;
+    } else value = a.template ? resolveTemplate(a.literal!, ctx) : a.literal;
+    if (typeof value === 'boolean') {
+      if (value && a.prefix !== undefined) argv.push(a.prefix);
       continue;
     }
-    const input = byName.get(a.input!);
-    if (!input) continue;
-    let values: string[];
-    if ('files' in input) values = files.filter((f) => f.input === input.name).map((f) => f.path);
-    else if (input.kind === 'property') values = [input.value];
-    else if (typeof input.value === 'boolean') {
-      if (input.value && a.prefix !== undefined) argv.push(a.prefix);
-      continue;
-    } else values = Array.isArray(input.value) ? input.value.map(envValue) : [envValue(input.value)];
+    const values = asWords(value);
     if (!values.length) continue;
     const joined = a.itemSeparator !== undefined ? [values.join(a.itemSeparator)] : values;
     if (a.prefix === undefined) argv.push(...joined);
@@ -144,8 +158,19 @@ export function runContract(spec: LaunchSpec, layout: Layout): Contract {
   }
 
   let argv: string[];
+  let stdio: Contract['stdio'];
   if (spec.iface.bindings) {
-    argv = boundArgv(spec.iface.bindings, spec.inputs, files);
+    const ctx = refContext(spec, files, layout.outputDir);
+    argv = boundArgv(spec.iface.bindings, ctx);
+    const s = spec.iface.stdio;
+    if (s) {
+      const stdin = s.stdin !== undefined ? asWords(resolveTemplate(s.stdin, ctx))[0] : undefined;
+      stdio = {
+        ...(stdin ? { stdin } : {}),
+        ...(s.stdout ? { stdout: `${layout.outputDir}/${s.stdout}` } : {}),
+        ...(s.stderr ? { stderr: `${layout.outputDir}/${s.stderr}` } : {}),
+      };
+    }
   } else if (seed) {
     const given = new Set(spec.inputs.map((i) => normalizeName(i.name)));
     const unset = new Set(spec.iface.inputs.filter((i) => !given.has(normalizeName(i.name))).map((i) => normalizeName(i.name)));
@@ -153,5 +178,5 @@ export function runContract(spec: LaunchSpec, layout: Layout): Contract {
   } else {
     argv = [...splitWords(spec.iface.command), ...buildArgs(spec.iface.commandArguments, values)];
   }
-  return { argv, env, files, mounts, failure, ...(spec.iface.workingDir === 'output' ? { workingDir: layout.outputDir } : {}) };
+  return { argv, env, files, mounts, failure, ...(spec.iface.workingDir === 'output' ? { workingDir: layout.outputDir } : {}), ...(stdio ? { stdio } : {}) };
 }

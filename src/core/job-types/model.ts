@@ -71,6 +71,11 @@ export interface ArgBinding {
   separate: boolean;
   /** Several values (files of a multiple input, items of an array) joined into one argument. */
   itemSeparator?: string;
+  /**
+   * `literal` holds CWL parameter references ($(inputs.x), $(inputs.f.path), $(runtime.outdir),
+   * $(self)) resolved when the job runs; with `input`, $(self) is that input's value.
+   */
+  template?: boolean;
 }
 
 export interface JobInterface {
@@ -96,7 +101,12 @@ export interface JobInterface {
    * A command line built from bindings instead of a template: the program (empty: the image's own
    * entrypoint) and its arguments. Deployed Application Packages and CWL tools use it.
    */
-  bindings?: { baseCommand: string[]; args: ArgBinding[] };
+  bindings?: { baseCommand: string[]; args: ArgBinding[]; defaults?: Record<string, unknown> };
+  /**
+   * Standard streams (CWL stdin, stdout, stderr): stdin a file (a template, e.g. $(inputs.f.path)),
+   * stdout and stderr file names in the output directory.
+   */
+  stdio?: { stdin?: string; stdout?: string; stderr?: string };
   /** Where the command runs: its output directory (CWL: outputs are found relative to it). */
   workingDir?: 'output';
 }

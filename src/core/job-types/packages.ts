@@ -3,14 +3,14 @@
 // (kind 'ogcapppkg'), or a SEED image (the ordinary SEED job type, its interface from the image's
 // manifest). What the client sent is kept as sent, for GET /processes/{id}/package.
 import type { Db, Queryable } from '../../store/db.ts';
-import { type AppPackage, dockerInterface, type ExecutionUnit, type ProcessDoc } from '../../../seed-mapping/ogc-app-package.ts';
+import { type AppPackage, dockerInterface, type ExecutionUnit, type ProcessDoc, type Resources } from '../../../seed-mapping/ogc-app-package.ts';
 import { processDescription } from '../../../seed-mapping/ogc-process.ts';
 import { seedToInterface, validateManifest } from '../../../seed-mapping/seed-manifest.ts';
 import { Conflict, Forbidden, Invalid, NotFound } from '../domain-errors.ts';
 import type { CoreEvents } from '../events.ts';
 import { sameJson } from '../same-json.ts';
 import type { SeedJobTypes } from './seed.ts';
-import { type JobType, type JobTypeService, registerInterfaceKind, toJobType } from './service.ts';
+import { type InterfaceKind, type JobType, type JobTypeService, registerInterfaceKind, toJobType } from './service.ts';
 
 /** A deployed docker unit's stored interface: the process description and the unit. */
 interface StoredPackage {
@@ -87,36 +87,58 @@ export function createPackageDeployer(deps: {
     const r = dockerInterface(process, unit);
     if (!r.value) throw Invalid.many(r.problems);
     const stored: StoredPackage = { process, unit };
-    const { resources: res } = r.value;
+    return writeJobType({ process, image: unit.image, resources: r.value.resources, kind: 'ogcapppkg', stored, raw: d.raw, mediaType: d.mediaType }, existing);
+  }
+
+  /**
+   * Writes a deployed job type (an OGC docker unit, a CWL tool): a new row, or a new revision of
+   * `existing` when what it runs changed. `raw` null: not a process of its own (a workflow's step).
+   */
+  async function writeJobType(
+    w: { process: ProcessDoc; image: string; resources: Resources; kind: InterfaceKind; stored: unknown; raw: string | null; mediaType: string | null; visibility?: 'public' | 'private' },
+    existing: JobType | null,
+    q?: Queryable,
+  ): Promise<JobType> {
+    const { process, resources: res, kind } = w;
     const title = typeof process.title === 'string' ? process.title : process.id;
     const description = typeof process.description === 'string' ? process.description : null;
     const category = Array.isArray(process.keywords) && typeof process.keywords[0] === 'string' ? process.keywords[0] : null;
-    const jobType = await db.transaction(async (tx) => {
+    const stored = JSON.stringify(w.stored);
+    // A replacement with another version is that version's job type (Scale keys job types by name and
+    // version): the old version goes inactive, its jobs keep it; a version deployed before comes back.
+    let retire: JobType | null = null;
+    if (existing && existing.version !== process.version) {
+      retire = existing;
+      existing = await jobTypes.byNameVersion(process.id, process.version);
+    }
+    const write = async (tx: Queryable) => {
+      if (retire) await tx.query('UPDATE job_type SET is_active = false, archived = now(), last_modified = now() WHERE id = $1', [retire.id]);
       let row;
       if (!existing) {
         row = (await tx.query(
           `INSERT INTO job_type (name, version, title, description, category, docker_image, timeout, cpus_required, mem_required, disk_out_const_required,
-                                 interface_kind, interface, error_mapping, deployed_package, deployed_media_type)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'ogcapppkg', $11, '{"version":"1.0","exit_codes":{}}', $12, $13) RETURNING *`,
-          [process.id, process.version, title, description, category, unit.image, Math.ceil(res.timeout), res.cpus, res.mem, res.disk, JSON.stringify(stored), d.raw, d.mediaType],
+                                 interface_kind, interface, error_mapping, deployed_package, deployed_media_type, visibility)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '{"version":"1.0","exit_codes":{}}', $13, $14, $15) RETURNING *`,
+          [process.id, process.version, title, description, category, w.image, Math.ceil(res.timeout), res.cpus, res.mem, res.disk, kind, stored, w.raw, w.mediaType, w.visibility ?? 'public'],
         )).rows[0];
-        await tx.query(`INSERT INTO job_type_revision (job_type_id, revision_num, interface_kind, interface, error_mapping, docker_image) VALUES ($1, 1, 'ogcapppkg', $2, '{"version":"1.0","exit_codes":{}}', $3)`, [row.id, JSON.stringify(stored), unit.image]);
+        await tx.query(`INSERT INTO job_type_revision (job_type_id, revision_num, interface_kind, interface, error_mapping, docker_image) VALUES ($1, 1, $2, $3, '{"version":"1.0","exit_codes":{}}', $4)`, [row.id, kind, stored, w.image]);
       } else {
-        const revise = existing.interfaceKind !== 'ogcapppkg' || !sameJson(existing.interface, stored) || existing.dockerImage !== unit.image;
+        const revise = existing.interfaceKind !== kind || !sameJson(existing.interface, w.stored) || existing.dockerImage !== w.image;
         row = (await tx.query(
           `UPDATE job_type SET title = $2, description = $3, category = $4, docker_image = $5, timeout = $6, cpus_required = $7, mem_required = $8,
-                  disk_out_const_required = $9, interface_kind = 'ogcapppkg', interface = $10, manifest = NULL, deployed_package = $11, deployed_media_type = $12,
+                  disk_out_const_required = $9, interface_kind = $14, interface = $10, manifest = NULL, deployed_package = $11, deployed_media_type = $12,
                   is_active = true, archived = NULL, revision_num = revision_num + CASE WHEN $13 THEN 1 ELSE 0 END, last_modified = now()
             WHERE id = $1 RETURNING *`,
-          [existing.id, title, description, category, unit.image, Math.ceil(res.timeout), res.cpus, res.mem, res.disk, JSON.stringify(stored), d.raw, d.mediaType, revise],
+          [existing.id, title, description, category, w.image, Math.ceil(res.timeout), res.cpus, res.mem, res.disk, stored, w.raw, w.mediaType, revise, kind],
         )).rows[0];
         if (revise) {
-          await tx.query(`INSERT INTO job_type_revision (job_type_id, revision_num, interface_kind, interface, error_mapping, docker_image) VALUES ($1, $2, 'ogcapppkg', $3, '{"version":"1.0","exit_codes":{}}', $4)`, [row.id, row.revision_num, JSON.stringify(stored), unit.image]);
+          await tx.query(`INSERT INTO job_type_revision (job_type_id, revision_num, interface_kind, interface, error_mapping, docker_image) VALUES ($1, $2, $3, $4, '{"version":"1.0","exit_codes":{}}', $5)`, [row.id, row.revision_num, kind, stored, w.image]);
         }
       }
       return toJobType(row);
-    });
-    deps.events.emit('jobTypesChanged');
+    };
+    const jobType = q ? await write(q) : await db.transaction(write);
+    if (!q) deps.events.emit('jobTypesChanged');
     return jobType;
   }
 
@@ -202,6 +224,9 @@ export function createPackageDeployer(deps: {
     const existing = await activeByName(name);
     if (!existing) throw new NotFound('process', name);
     if (existing.isSystem) throw new Forbidden(`process ${name} is built in and cannot be changed`);
+    // A CWL workflow's step is changed through its workflow only.
+    const workflow = existing.interfaceKind === 'cwl' ? (existing.interface as { workflow?: string }).workflow : undefined;
+    if (workflow) throw new Forbidden(`process ${name} is a step of workflow ${workflow}; replace or undeploy the workflow`);
     return existing;
   }
 
@@ -245,5 +270,5 @@ export function createPackageDeployer(deps: {
     return jobTypes.get(existing.id);
   }
 
-  return { deploy, replace, undeploy, packageOf, setVisibility, activeByName, mutable };
+  return { deploy, replace, undeploy, packageOf, setVisibility, activeByName, mutable, writeJobType };
 }

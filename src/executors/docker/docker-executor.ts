@@ -5,6 +5,7 @@
 //   /scale/output_data                           OUTPUT_DIR, bound read-write from executions/<id>/output
 // Containers carry labels with the node and the execution id, so a restarted server finds the
 // ones still running and adopts them instead of leaking them.
+import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -67,6 +68,8 @@ export class DockerExecutor implements Executor {
       Image: spec.image!,
       // An empty SEED command runs the image's own CMD.
       Cmd: contract.argv.length ? contract.argv : undefined,
+      // A CWL stdin: the engine holds the container's stdin open until the file has been sent.
+      ...(contract.stdio?.stdin ? { OpenStdin: true, StdinOnce: true, AttachStdin: true } : {}),
       ...(contract.workingDir ? { WorkingDir: contract.workingDir } : {}),
       Env: Object.entries(contract.env).map(([k, v]) => `${k}=${v}`),
       Labels: {
@@ -88,7 +91,7 @@ export class DockerExecutor implements Executor {
   }
 
   /** Follows a started container to its end: logs into the log file, then its exit code. */
-  private async follow(container: Docker.Container, logPath: string): Promise<{ exitCode: number | null; artifacts: { name: string; path: string }[] }> {
+  private async follow(container: Docker.Container, logPath: string, redirect: { stdout?: string; stderr?: string } = {}): Promise<{ exitCode: number | null; artifacts: { name: string; path: string }[] }> {
     const artifacts: { name: string; path: string }[] = [];
     const log = createLogWriter(logPath, (line) => {
       const a = /^ARTIFACT:([^:]+):(.+)$/.exec(line);
@@ -97,8 +100,12 @@ export class DockerExecutor implements Executor {
     const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
     const out = new PassThrough();
     const err = new PassThrough();
-    out.on('data', (c: Buffer) => log.write('stdout', c));
-    err.on('data', (c: Buffer) => log.write('stderr', c));
+    // Streams the command redirects (CWL stdout/stderr) go to their files; the rest to the log.
+    const files = [redirect.stdout ? createWriteStream(redirect.stdout) : null, redirect.stderr ? createWriteStream(redirect.stderr) : null];
+    if (files[0]) out.pipe(files[0]);
+    else out.on('data', (c: Buffer) => log.write('stdout', c));
+    if (files[1]) err.pipe(files[1]);
+    else err.on('data', (c: Buffer) => log.write('stderr', c));
     this.docker.modem.demuxStream(stream, out, err);
     const ended = new Promise<void>((resolve) => {
       stream.on('end', resolve);
@@ -107,6 +114,9 @@ export class DockerExecutor implements Executor {
     });
     const waited = await container.wait();
     await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+    out.end();
+    err.end();
+    await Promise.all(files.map((f) => (f ? new Promise<void>((r) => (f.writableFinished ? r() : f.once('finish', () => r()).once('error', () => r()))) : null)));
     await log.close();
     return { exitCode: typeof waited?.StatusCode === 'number' ? waited.StatusCode : null, artifacts };
   }
@@ -160,7 +170,9 @@ export class DockerExecutor implements Executor {
         container = await this.docker.createContainer(this.createOptions(spec, contract, exeDir));
         state.container = container;
         if (state.killed) throw new Error('killed before it started');
+        const stdin = contract.stdio?.stdin ? await this.attachStdin(container, contract) : null;
         await container.start();
+        stdin?.();
       } catch (err: any) {
         if (container) await container.remove({ force: true }).catch(() => {});
         const message = err?.json?.message ?? err?.message ?? String(err);
@@ -168,12 +180,25 @@ export class DockerExecutor implements Executor {
       }
       const jobStarted = new Date();
       try {
-        const end = await this.follow(container, logPath);
+        const onHost = (p: string | undefined) => (p ? path.join(outputDir, path.relative(OUT, p)) : undefined);
+        const end = await this.follow(container, logPath, { stdout: onHost(contract.stdio?.stdout), stderr: onHost(contract.stdio?.stderr) });
         return { exitCode: end.exitCode, signal: null, launchError: null, outputDir, artifacts: end.artifacts, commandLine, jobStarted, jobCompleted: new Date() };
       } finally {
         await container.remove({ force: true }).catch(() => {});
       }
     });
+  }
+
+  /** Attaches to the container's stdin; the function returned, called once it started, sends the staged file and closes it. */
+  private async attachStdin(container: Docker.Container, contract: Contract): Promise<() => void> {
+    const staged = contract.files.find((f) => f.path === contract.stdio!.stdin);
+    if (!staged) throw new Error(`stdin ${contract.stdio!.stdin} is not an input file of the job`);
+    const stream = (await container.attach({ stream: true, stdin: true, hijack: true })) as unknown as NodeJS.ReadWriteStream;
+    return () => {
+      const file = createReadStream(staged.localPath);
+      file.on('error', () => stream.end());
+      file.pipe(stream);
+    };
   }
 
   /**

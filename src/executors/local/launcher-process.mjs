@@ -12,11 +12,11 @@
 // When the server goes away (the IPC channel closes), the launcher kills every command it started
 // and exits, so a crashed server leaves nothing running.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createLogWriter } from '../log-writer.mjs';
 
 /**
- * @typedef {{ t: 'run', id: number, cmd: string, args: string[], cwd: string, env: Record<string, string>, log: string, pidFile: string }} RunMessage
+ * @typedef {{ t: 'run', id: number, cmd: string, args: string[], cwd: string, env: Record<string, string>, log: string, pidFile: string, stdio?: { stdin?: string, stdout?: string, stderr?: string } }} RunMessage
  * @typedef {{ t: 'kill', id: number, graceMs: number }} KillMessage
  * @typedef {{ t: 'done', id: number, code: number | null, signal: string | null, error: string | null,
  *             artifacts: { name: string, path: string }[], started: string | null, ended: string }} DoneMessage
@@ -74,13 +74,25 @@ function main() {
       void log.close().then(() => send({ t: 'done', id: m.id, code: null, signal: null, error: null, artifacts, started, ended: new Date().toISOString(), ...fields }));
     /** @type {import('node:child_process').ChildProcess} */
     let child;
+    /** @type {number[]} */
+    const fds = [];
     try {
+      // Streams the command asked for (CWL stdin/stdout/stderr) are files; the rest go to the log.
+      const open = (/** @type {string | undefined} */ p, /** @type {string} */ flags, /** @type {'ignore' | 'pipe'} */ otherwise) => {
+        if (!p) return otherwise;
+        const fd = openSync(p, flags);
+        fds.push(fd);
+        return fd;
+      };
+      const stdio = [open(m.stdio?.stdin, 'r', 'ignore'), open(m.stdio?.stdout, 'w', 'pipe'), open(m.stdio?.stderr, 'w', 'pipe')];
       // Its own process group (detached), so a kill reaches everything the command started.
-      child = spawn(m.cmd, m.args, { cwd: m.cwd, env: m.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child = spawn(m.cmd, m.args, { cwd: m.cwd, env: m.env, stdio, detached: true });
     } catch (err) {
+      for (const fd of fds) closeSync(fd);
       done({ error: /** @type {Error} */ (err).message, started: null });
       return;
     }
+    for (const fd of fds) closeSync(fd);
     running.set(m.id, child);
     child.stdout?.on('data', (c) => log.write('stdout', c));
     child.stderr?.on('data', (c) => log.write('stderr', c));

@@ -80,7 +80,7 @@ export class LocalExecutor implements Executor {
       const argv = contract.argv;
       if (killed) return failed('killed before it started');
       launched = true;
-      const end = await this.launcher.run({ id: spec.exeId, cmd: argv[0], args: argv.slice(1), cwd: contract.workingDir ?? exeDir, env, log: logPath, pidFile: path.join(exeDir, 'pid') });
+      const end = await this.launcher.run({ id: spec.exeId, cmd: argv[0], args: argv.slice(1), cwd: contract.workingDir ?? exeDir, env, log: logPath, pidFile: path.join(exeDir, 'pid'), ...(contract.stdio ? { stdio: contract.stdio } : {}) });
       return {
         exitCode: end.code,
         signal: end.signal,
