@@ -159,6 +159,7 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
   });
 
   describe('a two-step workflow', () => {
+    let runId: string;
     it('deploys as a recipe type whose nodes are its steps, connected as the CWL says', async () => {
       const graph = await fs.readFile(path.join(CWL_DIR, 'revsort-busybox.cwl'), 'utf8');
       const json = JSON.stringify(parseYaml(graph));
@@ -187,6 +188,7 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
       const res = await api().post('/processes/revsort/execution').send({ inputs: { workflow_input: { href: textHref } } }).expect(201);
       valid('statusInfo.yaml', res.body);
       assert.match(res.body.jobID, /^wf-\d+$/);
+      runId = res.body.jobID;
       assert.equal(res.headers.location, `${t.url}/jobs/${res.body.jobID}`);
       const done = await waitDone(res.body.jobID);
       assert.equal(done.status, 'successful', JSON.stringify(done));
@@ -202,12 +204,33 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
       assert.deepEqual(jobs.map((j: any) => `${j.job_type.name} ${j.status}`).sort(), ['revsort.rev COMPLETED', 'revsort.sorted COMPLETED']);
     });
 
+    it('replaces with PUT: a changed step is a new job type revision the recipe type pins; a tool cannot replace a workflow', async () => {
+      const graph = (await fs.readFile(path.join(CWL_DIR, 'revsort-busybox.cwl'), 'utf8')).replace('label: Reverse and sort', 'label: Reverse, then sort').replace('prefix: -r', 'prefix: -r\n          separate: true');
+      const doc = parseYaml(graph);
+      // The sort step now also sorts numerically: a change in what the step runs.
+      doc.$graph[1].arguments = ['-n'];
+      await api().put('/processes/revsort').set('Content-Type', 'application/cwl+json').send(JSON.stringify(doc)).expect(200);
+      assert.equal((await api().get('/processes/revsort').expect(200)).body.title, 'Reverse, then sort');
+      const step = (await api().get('/scale/job-types/?name=revsort.sorted').expect(200)).body.results[0];
+      assert.equal(step.revision_num, 2);
+      const rt = (await api().get('/scale/recipe-types/revsort/').expect(200)).body;
+      const nodes = rt.revision?.definition?.nodes ?? rt.definition.nodes;
+      assert.equal(nodes.sorted.node_type.job_type_revision, 2);
+      assert.equal(nodes.rev.node_type.job_type_revision, 1);
+      const wc = await fs.readFile(path.join(CWL_DIR, 'wc-stdin.cwl'), 'utf8');
+      const res = await api().put('/processes/revsort').set('Content-Type', 'application/cwl+yaml').send(wc.replace('id: wc-lines', 'id: revsort')).expect(400);
+      assert.match(res.body.detail, /is a workflow/);
+    });
+
     it('undeploys: the workflow and its steps go, finished runs stay readable in the Scale API', async () => {
       await api().delete('/processes/revsort').expect(204);
       await api().get('/processes/revsort').expect(404);
       await api().get('/processes/revsort.rev').expect(404);
       const rt = (await api().get('/scale/recipe-types/revsort/').expect(200)).body;
       assert.equal(rt.is_active, false);
+      assert.equal((await api().get(`/jobs/${runId}`).expect(200)).body.status, 'successful');
+      assert.equal(await content((await api().get(`/jobs/${runId}/results`).expect(200)).body.sorted_output), 'yrrehc\nelppa\nananab\n');
+      await api().get('/jobs/wf-999999').expect(404);
     });
   });
 

@@ -11,7 +11,7 @@ import type { Db } from '../../store/db.ts';
 import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
 import type { CoreEvents } from '../events.ts';
 import type { RecipeType, RecipeTypeService } from '../recipe-types/service.ts';
-import type { PackageDeployer } from './packages.ts';
+import { cancelUnstartedJobs, type PackageDeployer } from './packages.ts';
 import { type JobType, type JobTypeService, registerInterfaceKind } from './service.ts';
 
 /** What a CWL job type stores: the normalised tool and what it inherits from its workflow. */
@@ -186,14 +186,7 @@ export function createCwlDeployer(deps: { db: Db; packages: PackageDeployer; job
     const canceled = await db.transaction(async (tx) => {
       await tx.query('UPDATE recipe_type SET is_active = false, archived = now(), last_modified = now() WHERE id = $1', [wf.id]);
       const steps = await tx.query<{ id: number }>(`UPDATE job_type SET is_active = false, archived = now(), last_modified = now() WHERE interface_kind = 'cwl' AND interface->>'workflow' = $1 RETURNING id`, [name]);
-      const ids = steps.rows.map((r) => r.id);
-      await tx.query('DELETE FROM queue WHERE job_type_id = ANY($1::int[])', [ids]);
-      const res = await tx.query<{ id: number }>(
-        `UPDATE job SET status = 'CANCELED', ended = now(), last_status_change = now(), last_modified = now()
-          WHERE job_type_id = ANY($1::int[]) AND status IN ('PENDING', 'BLOCKED', 'QUEUED') RETURNING id`,
-        [ids],
-      );
-      return res.rows.map((r) => r.id);
+      return cancelUnstartedJobs(tx, steps.rows.map((r) => r.id));
     });
     deps.events.emit('jobTypesChanged');
     if (canceled.length) deps.events.emit('canceled', canceled);

@@ -33,6 +33,18 @@ export interface Deployment {
 
 export type PackageDeployer = ReturnType<typeof createPackageDeployer>;
 
+/** Cancels the jobs of these job types that have not started (undeploy); returns their ids. */
+export async function cancelUnstartedJobs(tx: Queryable, jobTypeIds: number[]): Promise<number[]> {
+  // Queue rows first, as a job cancel does: a claim holds them locked.
+  await tx.query('DELETE FROM queue WHERE job_type_id = ANY($1::int[])', [jobTypeIds]);
+  const res = await tx.query<{ id: number }>(
+    `UPDATE job SET status = 'CANCELED', ended = now(), last_status_change = now(), last_modified = now()
+      WHERE job_type_id = ANY($1::int[]) AND status IN ('PENDING', 'BLOCKED', 'QUEUED') RETURNING id`,
+    [jobTypeIds],
+  );
+  return res.rows.map((r) => r.id);
+}
+
 export function createPackageDeployer(deps: {
   db: Db;
   jobTypes: JobTypeService;
@@ -241,14 +253,9 @@ export function createPackageDeployer(deps: {
     const existing = await mutable(name);
     const canceled = await db.transaction(async (tx) => {
       await tx.query('UPDATE job_type SET is_active = false, archived = now(), last_modified = now() WHERE name = $1 AND is_active', [name]);
-      // Queue rows first, as a job cancel does: a claim holds them locked.
-      await tx.query('DELETE FROM queue WHERE job_type_id IN (SELECT id FROM job_type WHERE name = $1)', [name]);
-      const res = await tx.query<{ id: number }>(
-        `UPDATE job SET status = 'CANCELED', ended = now(), last_status_change = now(), last_modified = now()
-          WHERE job_type_id IN (SELECT id FROM job_type WHERE name = $1) AND status IN ('PENDING', 'BLOCKED', 'QUEUED') RETURNING id`,
-        [name],
-      );
-      return res.rows.map((r) => r.id);
+      // Every version's jobs: a job of an older version still waiting is of this process too.
+      const all = await tx.query<{ id: number }>('SELECT id FROM job_type WHERE name = $1', [name]);
+      return cancelUnstartedJobs(tx, all.rows.map((r) => r.id));
     });
     deps.events.emit('jobTypesChanged');
     if (canceled.length) deps.events.emit('canceled', canceled);
