@@ -6,10 +6,9 @@ import { OpenAPIBackend, type Context, type Document } from 'openapi-backend';
 import YAML from 'yaml';
 import type { Core } from '../../src/core/index.ts';
 import type { Logger } from '../../src/log.ts';
-import { processDescription, processSummary } from '../../seed-mapping/ogc-process.ts';
 import { createCallbacks } from './callbacks.ts';
 import { type AnyEntry, createCatalog } from './catalog.ts';
-import { deployedDescription } from './deployed.ts';
+import { describe } from './describe.ts';
 import { createExecuteHandler, type ExecuteOptions } from './execute.ts';
 import { createWorkflowRuns, WORKFLOW_RUN } from './workflow-runs.ts';
 import { htmlPage } from './html.ts';
@@ -18,6 +17,9 @@ import { createDeployHandlers } from './deploy.ts';
 import { createJobHandlers, queryInt } from './jobs.ts';
 import { openApiDocument } from './openapi.ts';
 import { createOgcStore } from './store.ts';
+import { wpsRouter } from '../wps/router.ts';
+import { createWpsService } from '../wps/service.ts';
+import { createWpsTransactions } from '../wps/transactional.ts';
 
 export const CONFORMANCE = [
   ...['core', 'ogc-process-description', 'json', 'html', 'oas30', 'job-list', 'callback', 'dismiss'].map((c) => `http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/${c}`),
@@ -60,29 +62,6 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
   const send = (req: Request, res: Response, title: string, body: Record<string, unknown>) => {
     if (wantsHtml(req)) res.type('text/html').send(htmlPage(title, body));
     else res.json(body);
-  };
-
-  const describe = (e: AnyEntry, u: Urls, full: boolean): Record<string, unknown> => {
-    const path = `/processes/${encodeURIComponent(e.id)}`;
-    const packageType = e.kind === 'workflow' ? e.deployedMediaType : e.jobType.deployedPackage !== null ? (e.jobType.deployedMediaType ?? 'application/json') : null;
-    const links = [
-      { href: u.to(path), rel: full ? 'self' : 'process', type: 'application/json', title: 'the process description' },
-      { href: u.to(path, { f: 'html' }), rel: 'alternate', type: 'text/html', title: 'the process description as HTML' },
-      { href: u.to(`${path}/execution`), rel: `${REL}execute`, type: 'application/json', title: 'execute the process' },
-      ...(packageType ? [{ href: u.to(`${path}/package`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/application-package', type: packageType, title: 'the deployed package' }] : []),
-    ];
-    const keep = (given: Record<string, unknown>) => Object.fromEntries(Object.entries(given).filter(([k]) => ['title', 'description', 'keywords', 'metadata', ...(full ? ['inputs', 'outputs'] : [])].includes(k)));
-    if (e.kind === 'workflow') {
-      const p = e.workflow.process;
-      return {
-        id: e.id, version: p.version, title: p.id, ...keep(p),
-        jobControlOptions: ['async-execute', 'dismiss'], outputTransmission: ['reference'], links, mutable: true,
-      };
-    }
-    const made = full ? processDescription(e.source, e.id, links) : processSummary(e.source, e.id, links);
-    // A deployed package's own description says more (titles, schemas) than its job type can.
-    const given = deployedDescription(e.jobType);
-    return { ...made, ...(given ? keep(given) : {}), mutable: !e.jobType.isSystem && !(e.jobType.interface as { workflow?: string }).workflow };
   };
 
   const deploy = createDeployHandlers({
@@ -189,6 +168,9 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
   });
 
   const router = Router();
+  // WPS 2.0 / 1.0.0 and WPS-T at /wps, over the same catalog, store and deployer.
+  const wps = createWpsService({ core, catalog, store, executeOptions });
+  router.use(wpsRouter(wps, createWpsTransactions({ deploy, catalog }), { publicUrl: opts.publicUrl, maxBodyBytes: opts.maxBodyBytes, log: opts.log.child({ component: 'wps' }) }));
   const parseJson = express.json({ limit: opts.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'] });
   router.use(async (req, res, next) => {
     try {

@@ -116,8 +116,7 @@ export function createDeployHandlers(deps: { core: Core; options: DeployOptions;
   }
 
   /** What a CWL deployment reads: the body itself, or the package's execution unit (by value or by href). */
-  async function cwlDeployment(req: Request, text: string, mediaType: string, pkg: AppPackage | null): Promise<CwlDeployment> {
-    const w = typeof req.query.w === 'string' && req.query.w ? req.query.w : null;
+  async function cwlDeployment(w: string | null, text: string, mediaType: string, pkg: AppPackage | null): Promise<CwlDeployment> {
     const base = { w, raw: text, mediaType, load: null, fallbackId: null };
     if (!pkg) return { ...base, cwl: text, id: null };
     const unit = pkg.unit as Extract<ExecutionUnit, { kind: 'cwl' }>;
@@ -134,14 +133,12 @@ export function createDeployHandlers(deps: { core: Core; options: DeployOptions;
     return { ...base, cwl, id, load, fallbackId: /^[A-Za-z0-9][\w.-]*$/.test(stem) ? stem : null };
   }
 
-  async function deployOrReplace(req: Request, replaceId: string | null): Promise<Deployed> {
-    authorise(req);
-    const mediaType = mediaTypeOf(req);
-    const text = await readText(req);
+  /** Deploys (or replaces) what a body holds: an Application Package, or CWL. Authorisation is the caller's. */
+  async function deployText(text: string, mediaType: string, w: string | null, replaceId: string | null): Promise<Deployed> {
     const cwlBody = CWL_TYPES.includes(mediaType);
     const pkg = cwlBody ? null : parsePackage(text);
     if (cwlBody || pkg!.unit.kind === 'cwl') {
-      const d = await cwlDeployment(req, text, mediaType, pkg);
+      const d = await cwlDeployment(w, text, mediaType, pkg);
       return replaceId === null ? core.cwl.deploy(d) : core.cwl.replace(replaceId, d);
     }
     const d = { pkg: pkg!, raw: text, mediaType };
@@ -149,9 +146,27 @@ export function createDeployHandlers(deps: { core: Core; options: DeployOptions;
     return { kind: 'tool', jobType: replaceId === null ? await core.packages.deploy(d) : await core.packages.replace(replaceId, d) };
   }
 
+  async function deployOrReplace(req: Request, replaceId: string | null): Promise<Deployed> {
+    authorise(req);
+    const mediaType = mediaTypeOf(req);
+    const text = await readText(req);
+    const w = typeof req.query.w === 'string' && req.query.w ? req.query.w : null;
+    return deployText(text, mediaType, w, replaceId);
+  }
+
+  /** Undeploys a process: a workflow, or a job type. */
+  async function undeployProcess(id: string): Promise<void> {
+    if (await core.cwl.activeWorkflow(id)) await core.cwl.undeployWorkflow(id);
+    else await core.packages.undeploy(id);
+  }
+
   const idOf = (d: Deployed) => (d.kind === 'tool' ? d.jobType.name : d.recipeType.name);
 
   return {
+    authorise,
+    deployText,
+    undeployProcess,
+    idOf,
     async deploy(req: Request, res: Response, u: Urls): Promise<void> {
       try {
         const d = await deployOrReplace(req, null);
@@ -172,8 +187,7 @@ export function createDeployHandlers(deps: { core: Core; options: DeployOptions;
     async undeploy(req: Request, res: Response, u: Urls, id: string): Promise<void> {
       try {
         authorise(req);
-        if (await core.cwl.activeWorkflow(id)) await core.cwl.undeployWorkflow(id);
-        else await core.packages.undeploy(id);
+        await undeployProcess(id);
         res.status(204).end();
       } catch (err) {
         throw part2Error(err, u);

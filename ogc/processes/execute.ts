@@ -36,47 +36,47 @@ export function preferences(header: string | undefined): Map<string, string | tr
   return out;
 }
 
-export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store: OgcStore; jobs: ReturnType<typeof createJobHandlers>; workflows: WorkflowRuns; options: ExecuteOptions }) {
-  const { core, catalog, store, options } = deps;
-
-  /** Waits until the job ends or the time is up; resolves with the job as it then is. */
-  function waitForEnd(jobId: number, ms: number): Promise<Job> {
-    return new Promise((resolve, reject) => {
-      let done = false;
-      const check = async () => {
-        if (done) return;
-        try {
-          const job = await core.jobs.get(jobId);
-          if (FINAL.includes(job.status) || Date.now() >= deadline) finish(job);
-        } catch (err) {
-          done = true;
-          cleanup();
-          reject(err);
-        }
-      };
-      const onEnded = (ids: number[]) => {
-        if (ids.includes(jobId)) void check();
-      };
-      const finish = (job: Job) => {
+/** Waits until the job ends or the time is up; resolves with the job as it then is. */
+export function waitForEnd(core: Core, jobId: number, ms: number): Promise<Job> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const check = async () => {
+      if (done) return;
+      try {
+        const job = await core.jobs.get(jobId);
+        if (FINAL.includes(job.status) || Date.now() >= deadline) finish(job);
+      } catch (err) {
         done = true;
         cleanup();
-        resolve(job);
-      };
-      const cleanup = () => {
-        clearInterval(poll);
-        clearTimeout(timeout);
-        core.events.off('ended', onEnded);
-        core.events.off('canceled', onEnded);
-      };
-      const deadline = Date.now() + ms;
-      // Events say when a job of this process ends; polling covers jobs ended by other processes.
-      core.events.on('ended', onEnded);
-      core.events.on('canceled', onEnded);
-      const poll = setInterval(check, 250);
-      const timeout = setTimeout(check, ms);
-      void check();
-    });
-  }
+        reject(err);
+      }
+    };
+    const onEnded = (ids: number[]) => {
+      if (ids.includes(jobId)) void check();
+    };
+    const finish = (job: Job) => {
+      done = true;
+      cleanup();
+      resolve(job);
+    };
+    const cleanup = () => {
+      clearInterval(poll);
+      clearTimeout(timeout);
+      core.events.off('ended', onEnded);
+      core.events.off('canceled', onEnded);
+    };
+    const deadline = Date.now() + ms;
+    // Events say when a job of this process ends; polling covers jobs ended by other processes.
+    core.events.on('ended', onEnded);
+    core.events.on('canceled', onEnded);
+    const poll = setInterval(check, 250);
+    const timeout = setTimeout(check, ms);
+    void check();
+  });
+}
+
+export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store: OgcStore; jobs: ReturnType<typeof createJobHandlers>; workflows: WorkflowRuns; options: ExecuteOptions }) {
+  const { core, catalog, store, options } = deps;
 
   async function asAccepted(res: Response, u: Urls, job: Job, processId: string, applied: string | null): Promise<void> {
     const location = u.to(`/jobs/${job.id}`);
@@ -109,7 +109,7 @@ export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store
     const wait = Number(prefer.get('wait'));
     const honoured = Number.isFinite(wait) && wait >= 0 && wait < options.syncSeconds;
     if (honoured) res.setHeader('Preference-Applied', `wait=${wait}`);
-    const ended = await waitForEnd(job.id, (honoured ? wait : options.syncSeconds) * 1000);
+    const ended = await waitForEnd(core, job.id, (honoured ? wait : options.syncSeconds) * 1000);
     if (!FINAL.includes(ended.status)) return asAccepted(res, u, ended, entry.id, honoured ? `wait=${wait}` : null);
     if (ended.status === 'FAILED') throw await deps.jobs.failure(ended);
     if (ended.status === 'CANCELED') throw new OgcError(410, 'dismissed', 'Job canceled', `job ${ended.id} was canceled before it finished`);
