@@ -5,8 +5,9 @@ import { listLatency } from './list-latency.ts';
 import { dockerThroughput } from './docker.ts';
 import { recipes } from './recipes.ts';
 import { ogcApi } from './ogc.ts';
+import { wps } from './wps.ts';
 
-const pick = (process.env.BENCH ?? 'a,b,c,d,e,f').split(',');
+const pick = (process.env.BENCH ?? 'a,b,c,d,e,f,g').split(',');
 console.log(`scale-ades benchmarks on ${process.version}, ${(await import('node:os')).cpus().length} cpus${process.env.DATABASE_URL ? '' : ' (set DATABASE_URL for the PostgreSQL figures)'}`);
 if (pick.includes('a')) await throughput();
 if (pick.includes('b')) await claims();
@@ -14,4 +15,5 @@ if (pick.includes('c')) await listLatency();
 if (pick.includes('d')) await dockerThroughput();
 if (pick.includes('e')) await recipes();
 if (pick.includes('f')) await ogcApi();
+if (pick.includes('g')) await wps();
 process.exit(0);
