@@ -51,8 +51,18 @@ function valueSchema(t: JsonType | undefined): Record<string, unknown> {
 }
 
 /** The JSON Schema of one value of an input (a file input's schema is that of one file). */
+/** An OGC bounding box (Part 1 bbox.yaml). */
+export const BBOX_SCHEMA = {
+  type: 'object', format: 'ogc-bbox', required: ['bbox'],
+  properties: {
+    bbox: { type: 'array', oneOf: [{ minItems: 4, maxItems: 4 }, { minItems: 6, maxItems: 6 }], items: { type: 'number' } },
+    crs: { type: 'string', format: 'uri', default: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84' },
+  },
+};
+
 export function inputSchema(i: InterfaceInput): Record<string, unknown> {
   if (i.kind === 'file' || i.kind === 'files') return fileSchema(i.mediaTypes);
+  if (i.bbox) return BBOX_SCHEMA;
   if (i.kind === 'property') return { type: 'string' };
   return valueSchema(i.jsonType);
 }
@@ -94,7 +104,9 @@ export function processSummary(src: ProcessSource, id: string, links: Link[]) {
 
 export function processDescription(src: ProcessSource, id: string, links: Link[]) {
   const inputs: Record<string, unknown> = {};
-  for (const i of src.iface.inputs) {
+  // Required inputs first (stable): clients such as the OGC test suite treat the first input as the main one.
+  const ordered = [...src.iface.inputs.filter((i) => i.required), ...src.iface.inputs.filter((i) => !i.required)];
+  for (const i of ordered) {
     inputs[i.name] = {
       title: i.name,
       schema: inputSchema(i),

@@ -152,13 +152,16 @@ export function validateManifest(input: unknown, root = 'manifest', opts: { buil
 const RESOURCE_DEFAULTS: Record<string, number> = { cpus: 1, mem: 64, disk: 64 };
 
 /** The internal model of a validated manifest (with defaults). */
+/** The naming convention for bounding-box inputs (see InterfaceInput.bbox). */
+export const isBboxName = (name: string, type: unknown) => type === 'object' && /^(bbox|.+[_-]bbox|bounding[_-]?box)$/i.test(name);
+
 export function seedToInterface(m: any): JobInterface {
   const iface = m.job.interface ?? {};
   const inputs: InterfaceInput[] = [
     ...(iface.inputs?.files ?? []).map((f: any) => ({
       name: f.name, kind: f.multiple ? 'files' : 'file', required: f.required, mediaTypes: f.mediaTypes, partial: f.partial,
     })),
-    ...(iface.inputs?.json ?? []).map((j: any) => ({ name: j.name, kind: 'json', required: j.required, mediaTypes: [], jsonType: j.type as JsonType })),
+    ...(iface.inputs?.json ?? []).map((j: any) => ({ name: j.name, kind: 'json', required: j.required, mediaTypes: [], jsonType: j.type as JsonType, ...(isBboxName(j.name, j.type) ? { bbox: true } : {}) })),
   ];
   const outputs: InterfaceOutput[] = [
     ...(iface.outputs?.files ?? []).map((f: any) => ({

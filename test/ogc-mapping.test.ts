@@ -67,7 +67,7 @@ describe('job types as OGC process descriptions', () => {
     assert.ok(validateManifest(echoManifest()).errors.length, 'a user manifest may not give an output the name of an input (seed-cli)');
     const d = processDescription({ name: 'echo', version: '1.0.0', title: 'Echo', description: null, category: null, manifest: m.value, iface: seedToInterface(m.value) }, 'echo', []);
     assert.deepEqual(checkOgc('process.yaml', d), []);
-    assert.deepEqual(Object.keys(d.inputs), ['message', 'pause', 'fail']);
+    assert.deepEqual(Object.keys(d.inputs), ['message', 'complex', 'pause', 'fail', 'bbox']);
     assert.deepEqual((d.inputs.message as any).schema, { type: 'string' }, 'a plain string input: no format, no contentMediaType');
     assert.deepEqual(Object.keys(d.outputs), ['message'], 'its output has the id of its first input');
   });

@@ -107,7 +107,7 @@ for (const kind of dbKinds()) {
         assert.deepEqual(new OpenAPISchemaValidator({ version: 3 }).validate(doc).errors, [], 'a valid OpenAPI 3.0 document');
         const echo = doc.paths['/processes/echo/execution'].post.requestBody.content['application/json'].schema;
         assert.deepEqual(echo.properties.inputs.required, ['message']);
-        assert.deepEqual(Object.keys(echo.properties.inputs.properties), ['message', 'pause', 'fail']);
+        assert.deepEqual(Object.keys(echo.properties.inputs.properties), ['message', 'complex', 'pause', 'fail', 'bbox']);
         assert.ok(doc.paths[`/processes/${produce.name}/execution`]);
         for (const p of ['/', '/conformance', '/processes', '/processes/{processID}', '/jobs', '/jobs/{jobId}', '/jobs/{jobId}/results']) assert.ok(doc.paths[p], p);
         const yaml = await get('/api?f=yaml').expect(200);

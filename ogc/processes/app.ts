@@ -17,6 +17,7 @@ import { createDeployHandlers } from './deploy.ts';
 import { createJobHandlers, queryInt } from './jobs.ts';
 import { openApiDocument } from './openapi.ts';
 import { createOgcStore } from './store.ts';
+import { tb14Router } from './tb14.ts';
 import { wpsRouter } from '../wps/router.ts';
 import { createWpsService } from '../wps/service.ts';
 import { createWpsTransactions } from '../wps/transactional.ts';
@@ -171,6 +172,8 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
   // WPS 2.0 / 1.0.0 and WPS-T at /wps, over the same catalog, store and deployer.
   const wps = createWpsService({ core, catalog, store, executeOptions });
   router.use(wpsRouter(wps, createWpsTransactions({ deploy, catalog }), { publicUrl: opts.publicUrl, maxBodyBytes: opts.maxBodyBytes, log: opts.log.child({ component: 'wps' }) }));
+  // The Testbed-14 ADES paths (jobs under their process) for EMS clients of that generation.
+  router.use(tb14Router({ core, catalog, store, execute, publicUrl: opts.publicUrl, maxBodyBytes: opts.maxBodyBytes, onError: (err, _req, _res, next) => next(err) }));
   const parseJson = express.json({ limit: opts.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'] });
   router.use(async (req, res, next) => {
     try {

@@ -98,7 +98,7 @@ export interface ExecuteResponse1 {
   created: Date;
   state: { kind: 'accepted' } | { kind: 'started'; percent: number } | { kind: 'succeeded' } | { kind: 'failed'; code: string; text: string };
   outputs?: [string, OutputValue][];
-  lineage?: { inputs: string[]; outputs: { id: string; asReference: boolean }[] };
+  lineage?: { inputs: { id: string; value?: string; href?: string; mimeType?: string }[]; outputs: { id: string; asReference: boolean }[] };
 }
 
 export function executeResponse1(r: ExecuteResponse1): string {
@@ -112,6 +112,8 @@ export function executeResponse1(r: ExecuteResponse1): string {
   return XML_DECL + el('wps:ExecuteResponse', { ...ns1, service: 'WPS', version: '1.0.0', 'xml:lang': 'en-US', serviceInstance: r.serviceInstance, statusLocation: r.statusLocation },
     brief1(r.process),
     el('wps:Status', { creationTime: r.created.toISOString() }, status),
+    r.lineage?.inputs.length ? el('wps:DataInputs', {}, ...r.lineage.inputs.map((i) => el('wps:Input', {}, tx('ows:Identifier', i.id), tx('ows:Title', r.process.inputs.find((p) => p.id === i.id)?.title ?? i.id),
+      i.href !== undefined ? el('wps:Reference', { 'xlink:href': i.href, mimeType: i.mimeType }) : el('wps:Data', {}, tx('wps:LiteralData', i.value ?? ''))))) : '',
     r.lineage ? el('wps:OutputDefinitions', {}, ...r.lineage.outputs.map((o) => el('wps:Output', { asReference: String(o.asReference) }, tx('ows:Identifier', o.id)))) : '',
     r.outputs?.length ? el('wps:ProcessOutputs', {}, ...r.outputs.map(([id, o]) => el('wps:Output', {}, tx('ows:Identifier', id), tx('ows:Title', titleOf(id)), data1(o)))) : '');
 }

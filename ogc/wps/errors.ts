@@ -31,7 +31,7 @@ export function exceptionReport(err: WpsError, version: WpsVersion): { status: n
   const code = v1 && !V1_CODES.has(err.code) ? (err.status >= 500 ? 'NoApplicableCode' : 'InvalidParameterValue') : err.code;
   const ns = v1 ? NS.ows1 : NS.ows2;
   // InternalServerError carries no text or locator (WPS 2.0 table); nothing internal is shown either way.
-  const internal = err.code === 'InternalServerError' || err.code === 'NoApplicableCode';
+  const internal = err.code === 'InternalServerError';
   const body = XML_DECL + el('ows:ExceptionReport', { 'xmlns:ows': ns, version: v1 ? '1.0.0' : '2.0.0', 'xml:lang': 'en' },
     el('ows:Exception', { exceptionCode: code, locator: internal ? undefined : err.locator }, internal && !v1 ? '' : tx('ows:ExceptionText', err.message)));
   return { status: err.status, body };

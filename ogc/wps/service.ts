@@ -29,6 +29,21 @@ export type WpsService = ReturnType<typeof createWpsService>;
 export function createWpsService(deps: { core: Core; catalog: Catalog; store: OgcStore; executeOptions: ExecuteOptions }) {
   const { core, catalog, store, executeOptions } = deps;
 
+  // Capabilities and DescribeProcess ALL are asked for far more often than processes change: each
+  // is rendered once per base URL and version, until a job type changes here or CACHE_MS passes
+  // (changes made by another server process show within that).
+  const CACHE_MS = 2000;
+  const rendered = new Map<string, { body: string; until: number }>();
+  core.events.on('jobTypesChanged', () => rendered.clear());
+  async function cached(key: string, make: () => Promise<string>): Promise<string> {
+    const hit = rendered.get(key);
+    if (hit && hit.until > Date.now()) return hit.body;
+    const body = await make();
+    if (rendered.size > 1000) rendered.clear();
+    rendered.set(key, { body, until: Date.now() + CACHE_MS });
+    return body;
+  }
+
   const noSuchProcess = (id: string, v: WpsVersion) => (v === '1.0.0' ? new WpsError('InvalidParameterValue', `process ${JSON.stringify(id)} does not exist`, 'Identifier') : new WpsError('NoSuchProcess', `process ${JSON.stringify(id)} does not exist`, id));
 
   async function allProcesses(u: Urls): Promise<{ entry: AnyEntry; process: WpsProcess }[]> {
@@ -206,8 +221,10 @@ export function createWpsService(deps: { core: Core; catalog: Catalog; store: Og
 
   // ---- WPS 1.0.0 ----
 
-  async function response1(job: Job, process: WpsProcess, iface: JobInterface, requested: Map<string, 'value' | 'reference'>, u: Urls, statusLocation: string | undefined, lineage: boolean): Promise<string> {
-    const common = { process, serviceInstance: u.to('/wps', { service: 'WPS', request: 'GetCapabilities' }), statusLocation, created: job.created, ...(lineage ? { lineage: { inputs: [], outputs: [...requested].map(([id, t]) => ({ id, asReference: t === 'reference' })) } } : {}) };
+  async function response1(job: Job, process: WpsProcess, iface: JobInterface, requested: Map<string, 'value' | 'reference'>, u: Urls, statusLocation: string | undefined, lineage: WpsExecute | null): Promise<string> {
+    // lineage: the inputs as given (literals and references; inline complex content as text) and the output definitions.
+    const inputs = (lineage?.inputs ?? []).map((i) => (i.href !== undefined ? { id: i.id, href: i.href, mimeType: i.mimeType } : { id: i.id, value: i.bbox ? i.bbox.coords.join(' ') : (i.value ?? '') }));
+    const common = { process, serviceInstance: u.to('/wps', { service: 'WPS', request: 'GetCapabilities' }), statusLocation, created: job.created, ...(lineage ? { lineage: { inputs, outputs: [...requested].map(([id, t]) => ({ id, asReference: t === 'reference' })) } } : {}) };
     if (job.status === 'COMPLETED') return executeResponse1({ ...common, state: { kind: 'succeeded' }, outputs: await outputsOf(job, iface, requested, u) });
     if (job.status === 'FAILED') return executeResponse1({ ...common, state: { kind: 'failed', code: 'NoApplicableCode', text: await failureText(job) } });
     if (job.status === 'CANCELED') return executeResponse1({ ...common, state: { kind: 'failed', code: 'NoApplicableCode', text: `job ${job.id} was canceled` } });
@@ -220,23 +237,28 @@ export function createWpsService(deps: { core: Core; catalog: Catalog; store: Og
   async function execute1(ex: WpsExecute, u: Urls): Promise<WpsAnswer> {
     const started = await start(ex, '1.0.0', u);
     const iface = started.entry.rev.interface;
-    if (ex.mode === 'async') return xml(await response1(started.job, started.process, iface, started.requested, u, statusUrl(u, started.job.id), ex.lineage ?? false));
+    if (ex.mode === 'async') return xml(await response1(started.job, started.process, iface, started.requested, u, statusUrl(u, started.job.id), ex.lineage ? ex : null));
     const job = await waitForEnd(core, started.job.id, executeOptions.syncSeconds * 1000);
     if (ex.response === 'raw' && job.status === 'COMPLETED') return resultOf2(job, iface, started.requested, 'raw', u);
     if (ex.response === 'raw' && job.status === 'FAILED') throw new WpsError('NoApplicableCode', await failureText(job), undefined, 500);
     // A synchronous execution that outlasts the wait answers as a stored one would.
     const stored = !FINAL.includes(job.status) ? statusUrl(u, job.id) : undefined;
-    return xml(await response1(job, started.process, iface, started.requested, u, stored, ex.lineage ?? false));
+    return xml(await response1(job, started.process, iface, started.requested, u, stored, ex.lineage ? ex : null));
   }
 
   return {
     async getCapabilities(v: WpsVersion, u: Urls): Promise<WpsAnswer> {
-      const all = (await allProcesses(u)).map((p) => p.process);
-      return xml(v === '1.0.0' ? capabilities1(u.to('/wps'), all) : capabilities2(u.to('/wps'), all));
+      return xml(await cached(`caps|${v}|${u.base}`, async () => {
+        const all = (await allProcesses(u)).map((p) => p.process);
+        return v === '1.0.0' ? capabilities1(u.to('/wps'), all) : capabilities2(u.to('/wps'), all);
+      }));
     },
     async describeProcess(ids: string[], v: WpsVersion, u: Urls): Promise<WpsAnswer> {
-      const ps = await processesNamed(ids, u, v);
-      return xml(v === '1.0.0' ? descriptions1(ps) : offerings2(ps));
+      const make = async () => {
+        const ps = await processesNamed(ids, u, v);
+        return v === '1.0.0' ? descriptions1(ps) : offerings2(ps);
+      };
+      return xml(ids.length === 1 && ids[0].toLowerCase() === 'all' ? await cached(`all|${v}|${u.base}`, make) : await make());
     },
     execute: (ex: WpsExecute, v: WpsVersion, u: Urls) => (v === '1.0.0' ? execute1(ex, u) : execute2(ex, u)),
     async getStatus(jobId: string): Promise<WpsAnswer> {
@@ -264,7 +286,7 @@ export function createWpsService(deps: { core: Core; catalog: Catalog; store: Og
       const [ogc, rev, jt] = await Promise.all([store.get(job.id), core.jobTypes.revision(job.jobTypeRevId), core.jobTypes.get(job.jobTypeId)]);
       const { process } = await jobEntry(jt.name, '1.0.0', u).catch(() => ({ process: wpsProcess({ id: jt.name, version: jt.version, title: jt.title ?? jt.name, inputs: {}, outputs: {} }) }));
       const requested = new Map<string, 'value' | 'reference'>(ogc?.outputs ? Object.entries(ogc.outputs) : rev.interface.outputs.map((o) => [o.name, 'value']));
-      return xml(await response1(job, process, rev.interface, requested, u, statusUrl(u, job.id), false));
+      return xml(await response1(job, process, rev.interface, requested, u, statusUrl(u, job.id), null));
     },
   };
 }

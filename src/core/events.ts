@@ -13,4 +13,10 @@ export interface CoreEventMap {
   jobTypesChanged: [];
 }
 
-export class CoreEvents extends EventEmitter<CoreEventMap> {}
+export class CoreEvents extends EventEmitter<CoreEventMap> {
+  constructor() {
+    super();
+    // Every synchronous execution waiting for its job listens for its end: many at once is normal.
+    this.setMaxListeners(0);
+  }
+}

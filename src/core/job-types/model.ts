@@ -14,6 +14,11 @@ export interface InterfaceInput {
   jsonType?: JsonType;
   /** Reads only part of a large file (SEED `partial`). */
   partial?: boolean;
+  /**
+   * A json object input holding a bounding box ({bbox: [minx, miny, maxx, maxy], crs}): SEED and
+   * Scale cannot say so, so an object input named `bbox`, `*_bbox` or `bounding_box` is one.
+   */
+  bbox?: boolean;
 }
 
 export type OutputKind = 'file' | 'files' | 'json';

@@ -52,7 +52,7 @@ export function createSeedJobTypes(deps: {
   const { db, jobTypes, workspaces, secrets } = deps;
 
   /** Fills the defaults of a v6 configuration and checks it against the manifest. */
-  async function checkConfiguration(manifest: any, given: Record<string, any> | undefined, existing: JobType | null, problems: Problem[], warnings: SeedValidation['warnings']) {
+  async function checkConfiguration(manifest: any, given: Record<string, any> | undefined, existing: JobType | null, problems: Problem[], warnings: SeedValidation['warnings'], builtin = false) {
     const base = existing?.configuration ?? {};
     const c = {
       mounts: given?.mounts ?? base.mounts ?? {},
@@ -98,7 +98,8 @@ export function createSeedJobTypes(deps: {
       if (!ws) problems.push({ field: 'configuration.output_workspaces', message: `workspace ${JSON.stringify(name)} does not exist` });
       else if (!ws.isActive) problems.push({ field: 'configuration.output_workspaces', message: `workspace ${name} is not active` });
     }
-    if (fileOutputs.size && !c.output_workspaces.default && [...fileOutputs].some((o) => !c.output_workspaces.outputs[o as string])) {
+    // Built-in job types write their files to the server's default workspace, whatever it is called.
+    if (!builtin && fileOutputs.size && !c.output_workspaces.default && [...fileOutputs].some((o) => !c.output_workspaces.outputs[o as string])) {
       problems.push({ field: 'configuration.output_workspaces.default', message: 'file outputs need a workspace: give a default or one per output' });
     }
     return c;
@@ -121,7 +122,7 @@ export function createSeedJobTypes(deps: {
     } else if (typeof input.docker_image !== 'string' || !input.docker_image.trim()) problems.push({ field: 'docker_image', message: 'is required for a SEED job type' });
     else if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(input.docker_image) || input.docker_image.length > 500) problems.push({ field: 'docker_image', message: 'is not a valid image reference' });
     if (!m.value) return { errors: problems, warnings, manifest: null, configuration: null };
-    const configuration = await checkConfiguration(m.value, input.configuration, existing, problems, warnings);
+    const configuration = await checkConfiguration(m.value, input.configuration, existing, problems, warnings, opts.builtin);
     return { errors: problems, warnings, manifest: m.value, configuration };
   }
 

@@ -10,6 +10,7 @@ if (process.env.FAIL === 'true') {
   console.error('failing, as the fail input asked');
   process.exit(1);
 }
-const message = process.env.MESSAGE ?? '';
+// The complex input's content (COMPLEX is the staged file's path), else the bounding box as JSON, else the message.
+const message = process.env.COMPLEX ? fs.readFileSync(process.env.COMPLEX, 'utf8') : (process.env.BBOX ?? process.env.MESSAGE ?? '');
 fs.writeFileSync(path.join(process.env.OUTPUT_DIR ?? '.', 'seed.outputs.json'), JSON.stringify({ message }));
 console.log(message);

@@ -1,6 +1,7 @@
 // The built-in job types the server defines for itself. `echo` is the test process of OGC API -
 // Processes (18-062r2 /rec/core/test-process, and the process the OGC test suite executes): a
-// string input echoed to an output of the same id, with an optional pause to allow async testing.
+// string input echoed to an output of the same id, with an optional pause to allow async testing;
+// a complex (file) or bounding-box input, when given, is what the message output echoes.
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('./echo.mjs', import.meta.url));
@@ -22,13 +23,18 @@ export function echoManifest(): Record<string, unknown> {
       interface: {
         // SEED commands are split on spaces (no quoting): the paths must not contain any.
         command: `${process.execPath} ${SCRIPT}`,
+        // A literal, a complex (file) and a bounding-box input, each echoed: what the OGC WPS 2.0
+        // test suite looks for in the echo process's description.
         inputs: {
+          files: [{ name: 'complex', required: false, mediaTypes: ['application/xml', 'text/xml', 'application/json', 'text/plain'] }],
           json: [
             { name: 'message', type: 'string', required: true },
             { name: 'pause', type: 'integer', required: false },
             { name: 'fail', type: 'boolean', required: false },
+            { name: 'bbox', type: 'object', required: false },
           ],
         },
+        // One output: the complex input's content when one is given, else the box as JSON when given, else the message.
         outputs: { json: [{ name: 'message', type: 'string', key: 'message', required: true }] },
       },
     },
