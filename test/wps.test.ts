@@ -12,7 +12,7 @@ import request from 'supertest';
 import { FIXTURES, upload } from './helpers/scale.ts';
 import { startServer, tempDir, waitFor, type TestServer } from './helpers/server.ts';
 
-const XSD = path.resolve(import.meta.dirname, '../../shared/ogc/xsd');
+const XSD = path.resolve(import.meta.dirname, '../schemas/xsd');
 const WPS2_XSD = path.join(XSD, 'wps/2.0/wps.xsd');
 const WPS1_XSD = path.join(XSD, 'wps/1.0.0/wpsAll.xsd');
 const W2 = 'xmlns:wps="http://www.opengis.net/wps/2.0" xmlns:ows="http://www.opengis.net/ows/2.0" xmlns:xlink="http://www.w3.org/1999/xlink"';
@@ -51,7 +51,7 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
 
   before(async function () {
     if (!xmllintAvailable()) {
-      if (process.env.REQUIRE_DOCKER === '1' || process.env.REQUIRE_XMLLINT === '1') throw new Error('xmllint (libxml2-utils) and shared/ogc/xsd are needed to validate WPS responses');
+      if (process.env.REQUIRE_DOCKER === '1' || process.env.REQUIRE_XMLLINT === '1') throw new Error('xmllint (libxml2-utils) and schemas/xsd are needed to validate WPS responses');
       this.skip();
     }
     scratch = await tempDir('wps-');
