@@ -140,6 +140,22 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
       assert.equal(locator(nope.text), 'nope,nada');
     });
 
+    it('describes allowed values, defaults and occurrences (a deployed CWL tool with an enum, a default and a File array)', async () => {
+      const cwl = { cwlVersion: 'v1.2', class: 'CommandLineTool', id: 'described', requirements: [{ class: 'DockerRequirement', dockerPull: 'registry.example/d:1.0' }],
+        inputs: { mode: { type: { type: 'enum', symbols: ['fast', 'slow'] }, default: 'fast', inputBinding: { position: 1 } }, count: { type: 'int', default: 3 }, images: { type: 'File[]', format: 'iana:image/tiff' } },
+        outputs: { out: 'stdout' }, baseCommand: 'x', $namespaces: { iana: 'https://www.iana.org/assignments/media-types/' } };
+      await request(t.url!).post('/processes').set('Content-Type', 'application/cwl+json').send(JSON.stringify(cwl)).expect(201);
+      const d2 = await get('service=WPS&version=2.0.0&request=DescribeProcess&identifier=described').expect(200);
+      assertValid(d2.text, WPS2_XSD, 'describe2 enum');
+      assert.match(d2.text, /<ows:AllowedValues><ows:Value>fast<\/ows:Value><ows:Value>slow<\/ows:Value><\/ows:AllowedValues>.*<ows:DefaultValue>fast<\/ows:DefaultValue>/);
+      assert.match(d2.text, /<wps:Input minOccurs="0" maxOccurs="1"><ows:Title>count<\/ows:Title><ows:Identifier>count<\/ows:Identifier><wps:LiteralData>.*?<ows:DataType[^>]*>integer<\/ows:DataType><ows:DefaultValue>3</);
+      assert.match(d2.text, /<wps:Input minOccurs="1" maxOccurs="unbounded"><ows:Title>images<\/ows:Title><ows:Identifier>images<\/ows:Identifier><wps:ComplexData><wps:Format mimeType="image\/tiff" default="true"\/>/);
+      const d1 = await get('service=WPS&version=1.0.0&request=DescribeProcess&identifier=described').expect(200);
+      assertValid(d1.text, WPS1_XSD, 'describe1 enum');
+      assert.match(d1.text, /<DefaultValue>fast<\/DefaultValue>/);
+      await request(t.url!).delete('/processes/described').expect(204);
+    });
+
     it('DescribeProcess 1.0.0: unqualified ProcessDescription, valid; an unknown id is InvalidParameterValue at Identifier', async () => {
       const res = await get('service=WPS&version=1.0.0&request=DescribeProcess&identifier=echo').expect(200);
       assertValid(res.text, WPS1_XSD, 'describe1');
