@@ -43,7 +43,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
   const registry = config.registry ? registryClient(config.registry, { auth: config.registryAuth }) : null;
   const core = await createCore(db, {
     manifests: docker || registry ? manifestReader(docker, registry) : null,
-    workspaceRoots: config.workspaceRoots, nodeLostSeconds: config.nodeLostSeconds, defaultWorkspaceName: () => config.defaultWorkspace,
+    workspaceRoots: config.workspaceRoots, s3CacheDir: path.join(config.dataDir, 's3-cache'), nodeLostSeconds: config.nodeLostSeconds, defaultWorkspaceName: () => config.defaultWorkspace,
     secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }),
     log,
   });

@@ -25,6 +25,8 @@ import { echoManifest } from './job-types/builtin/echo.ts';
 
 export interface CoreOptions {
   workspaceRoots?: string[];
+  /** Where files of S3 workspaces are downloaded for executors to read. */
+  s3CacheDir?: string;
   /** Key for secret setting values (32 bytes). */
   secretKey: Buffer;
   /** Name of the workspace outputs go to when nothing else is said. */
@@ -44,7 +46,7 @@ export type Core = Awaited<ReturnType<typeof createCore>>;
  */
 function createTypeServices(db: Db, opts: CoreOptions, secrets: ReturnType<typeof createSecretBox>, events?: CoreEvents) {
   const errors = createErrorService({ db });
-  const workspaces = createWorkspaceService({ db, allowedRoots: opts.workspaceRoots });
+  const workspaces = createWorkspaceService({ db, allowedRoots: opts.workspaceRoots, ...(opts.s3CacheDir ? { cacheDir: opts.s3CacheDir } : {}) });
   const jobTypes = createJobTypeService({ db, errors, events });
   const seedJobTypes = createSeedJobTypes({
     db, jobTypes, errors, workspaces, secrets, allowedRoots: opts.workspaceRoots ?? [],

@@ -21,8 +21,15 @@ export function workspaceJson(w: Workspace, detail = false) {
   return {
     id: w.id, name: w.name, title: w.title, description: w.description, base_url: w.baseUrl, is_active: w.isActive,
     used_size: w.usedSize, total_size: w.totalSize, created: iso(w.created), archived: iso(w.archived), last_modified: iso(w.lastModified),
-    ...(detail ? { json_config: w.jsonConfig } : {}),
+    ...(detail ? { json_config: maskedConfig(w.jsonConfig) } : {}),
   };
+}
+
+/** A workspace configuration as clients see it: an S3 secret key is never shown (send it back as ***** to keep it). */
+export function maskedConfig(c: Workspace['jsonConfig']): Workspace['jsonConfig'] {
+  const creds = (c.broker as { credentials?: Record<string, unknown> }).credentials;
+  if (!creds || typeof creds !== 'object') return c;
+  return { ...c, broker: { ...c.broker, credentials: { ...creds, secret_access_key: '*****' } } };
 }
 
 export function fileUrl(f: ScaleFile): string | null {

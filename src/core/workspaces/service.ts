@@ -1,5 +1,6 @@
 // Workspaces: named places that hold files, each behind a broker (host directories for now).
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
@@ -7,6 +8,7 @@ import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '..
 import { check } from '../../schemas.ts';
 import type { Broker } from '../../storage/broker.ts';
 import { HostBroker } from '../../storage/host-broker.ts';
+import { S3Broker, type S3BrokerConfig } from '../../storage/s3-broker.ts';
 import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
 
 export interface Workspace {
@@ -60,7 +62,7 @@ function toWorkspace(r: Row): Workspace {
 
 export type WorkspaceService = ReturnType<typeof createWorkspaceService>;
 
-export function createWorkspaceService({ db, allowedRoots = [] }: { db: Db; allowedRoots?: string[] }) {
+export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.join(os.tmpdir(), 'scale-s3-cache') }: { db: Db; allowedRoots?: string[]; cacheDir?: string }) {
   const brokers = new Map<number, { config: string; broker: Broker }>();
 
   /** Validates a workspace configuration; throws Invalid for errors and returns warnings. */
@@ -69,8 +71,12 @@ export function createWorkspaceService({ db, allowedRoots = [] }: { db: Db; allo
     if (problems.length) throw Invalid.many(problems);
     const broker = (config as Workspace['jsonConfig']).broker;
     const warnings: Warning[] = [];
+    if (previous && previous.jsonConfig.broker.type !== broker.type) {
+      warnings.push({ id: 'broker_type', details: 'Changing the broker type may disrupt queued/running jobs.' });
+    }
+    if (broker.type === 's3') return [...warnings, ...(await checkS3(broker))];
     if (broker.type !== 'host') {
-      throw new Invalid('json_config.broker.type', `broker type ${JSON.stringify(broker.type)} is not supported by this server; use "host"`);
+      throw new Invalid('json_config.broker.type', `broker type ${JSON.stringify(broker.type)} is not supported by this server; use "host" or "s3"`);
     }
     const hostPath = broker.host_path;
     if (typeof hostPath !== 'string' || !path.isAbsolute(hostPath)) {
@@ -87,10 +93,23 @@ export function createWorkspaceService({ db, allowedRoots = [] }: { db: Db; allo
       if (err instanceof Invalid) throw err;
       warnings.push({ id: 'host_path', details: `${hostPath} does not exist yet; it will be created` });
     }
-    if (previous && previous.jsonConfig.broker.type !== broker.type) {
-      warnings.push({ id: 'broker_type', details: 'Changing the broker type may disrupt queued/running jobs.' });
-    }
     return warnings;
+  }
+
+  /** Scale's s3 broker fields, checked; the bucket is tried (a warning when it does not answer, as Scale's validator does). */
+  async function checkS3(b: Record<string, unknown>): Promise<Warning[]> {
+    const field = (k: string) => `json_config.broker.${k}`;
+    if (typeof b.bucket_name !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b.bucket_name)) throw new Invalid(field('bucket_name'), 'is required: an S3 bucket name (3-63 lower-case letters, digits, "." and "-")');
+    for (const k of ['region_name', 'endpoint_url', 'host_path'] as const) if (b[k] !== undefined && typeof b[k] !== 'string') throw new Invalid(field(k), 'must be a string');
+    if (typeof b.endpoint_url === 'string' && !/^https?:\/\//.test(b.endpoint_url)) throw new Invalid(field('endpoint_url'), 'must be an http(s) URL');
+    if (b.credentials !== undefined) {
+      const c = b.credentials as Record<string, unknown> | null;
+      if (!c || typeof c !== 'object' || typeof c.access_key_id !== 'string' || typeof c.secret_access_key !== 'string') {
+        throw new Invalid(field('credentials'), 'must be {"access_key_id": …, "secret_access_key": …} (omit it to use the default credential chain)');
+      }
+    }
+    const problem = await new S3Broker(b as unknown as S3BrokerConfig, cacheDir).reachable();
+    return problem ? [{ id: 'bucket', details: `bucket ${b.bucket_name} did not answer (${problem}); files cannot be stored until it does` }] : [];
   }
 
   function checkFields(input: WorkspaceInput, creating: boolean): void {
@@ -108,8 +127,18 @@ export function createWorkspaceService({ db, allowedRoots = [] }: { db: Db; allo
     }
   }
 
-  async function validate(input: WorkspaceInput, existingId?: number): Promise<Warning[]> {
+  /** A secret key sent back masked (*****) means the one already stored. */
+  function unmask(input: WorkspaceInput, previous: Workspace | undefined): WorkspaceInput {
+    const creds = (input.json_config as { broker?: { credentials?: Record<string, unknown> } } | undefined)?.broker?.credentials;
+    const old = (previous?.jsonConfig.broker as { credentials?: Record<string, unknown> } | undefined)?.credentials;
+    if (!creds || creds.secret_access_key !== '*****' || !old) return input;
+    const cfg = input.json_config as Workspace['jsonConfig'];
+    return { ...input, json_config: { ...cfg, broker: { ...cfg.broker, credentials: { ...creds, secret_access_key: old.secret_access_key } } } };
+  }
+
+  async function validate(given: WorkspaceInput, existingId?: number): Promise<Warning[]> {
     const previous = existingId === undefined ? undefined : await get(existingId);
+    const input = unmask(given, previous);
     checkFields(input, previous === undefined);
     return input.json_config === undefined ? [] : checkConfig(input.json_config, previous);
   }
@@ -139,7 +168,7 @@ export function createWorkspaceService({ db, allowedRoots = [] }: { db: Db; allo
   async function create(input: WorkspaceInput): Promise<{ workspace: Workspace; warnings: Warning[] }> {
     const warnings = await validate(input);
     const config = input.json_config as Workspace['jsonConfig'];
-    await fs.mkdir(String(config.broker.host_path), { recursive: true });
+    if (config.broker.type === 'host') await fs.mkdir(String(config.broker.host_path), { recursive: true });
     try {
       const res = await db.query(
         `INSERT INTO workspace (name, title, description, base_url, is_active, json_config) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
@@ -152,9 +181,10 @@ export function createWorkspaceService({ db, allowedRoots = [] }: { db: Db; allo
     }
   }
 
-  async function edit(id: number, input: WorkspaceInput): Promise<{ workspace: Workspace; warnings: Warning[] }> {
+  async function edit(id: number, given: WorkspaceInput): Promise<{ workspace: Workspace; warnings: Warning[] }> {
+    const input = unmask(given, await get(id));
     const warnings = await validate(input, id);
-    if (input.json_config !== undefined) {
+    if (input.json_config !== undefined && (input.json_config as Workspace['jsonConfig']).broker.type === 'host') {
       await fs.mkdir(String((input.json_config as Workspace['jsonConfig']).broker.host_path), { recursive: true });
     }
     const res = await db.query(
@@ -184,8 +214,9 @@ export function createWorkspaceService({ db, allowedRoots = [] }: { db: Db; allo
     const key = JSON.stringify(ws.jsonConfig);
     const cached = brokers.get(ws.id);
     if (cached && cached.config === key) return cached.broker;
-    if (ws.jsonConfig.broker.type !== 'host') throw new Invalid('workspace', `workspace ${ws.name} uses unsupported broker ${ws.jsonConfig.broker.type}`);
-    const b = new HostBroker(String(ws.jsonConfig.broker.host_path));
+    const type = ws.jsonConfig.broker.type;
+    if (type !== 'host' && type !== 's3') throw new Invalid('workspace', `workspace ${ws.name} uses unsupported broker ${type}`);
+    const b: Broker = type === 's3' ? new S3Broker(ws.jsonConfig.broker as unknown as S3BrokerConfig, cacheDir) : new HostBroker(String(ws.jsonConfig.broker.host_path));
     brokers.set(ws.id, { config: key, broker: b });
     return b;
   }
