@@ -84,6 +84,8 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
 
   // Recipes move on as their jobs end, in whichever process sees the end first.
   core.recipeEngine.start();
+  // Strike monitors: each Strike swept by one server process at a time.
+  core.strikes.start(config.strikePollMs);
 
   const ogc = ogcProcesses(core, {
     publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes,
@@ -120,6 +122,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
       stopMaintenance();
       if (scheduler) await scheduler.stop({ kill: true });
       await core.recipeEngine.stop();
+      await core.strikes.stop();
       await ogc.stop();
       if (!opts.db) await db.close();
     },

@@ -8,6 +8,10 @@ import { createJobQueries } from './jobs/queries.ts';
 import { createJobService } from './jobs/service.ts';
 import { createJobTypeService } from './job-types/service.ts';
 import { createSeedJobTypes } from './job-types/seed.ts';
+import { createIngester } from './ingest/ingester.ts';
+import { createIngestQueries } from './ingest/ingests.ts';
+import { createScanService } from './ingest/scans.ts';
+import { createStrikeService } from './ingest/strikes.ts';
 import { createCwlDeployer } from './job-types/cwl-packages.ts';
 import { createPackageDeployer } from './job-types/packages.ts';
 import { createJobTypeStats } from './job-types/stats.ts';
@@ -88,6 +92,10 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const nodes = createNodeService({ db });
   const finisher = createFinisher({ db, errors, files, events });
   const packages = createPackageDeployer({ db, jobTypes, seedJobTypes, events, manifests: opts.manifests ?? null });
+  const ingester = createIngester({ db, workspaces });
+  const strikes = createStrikeService({ db, workspaces, ingester, log: opts.log?.child({ component: 'strike' }) });
+  const scans = createScanService({ db, workspaces, ingester });
+  const ingests = createIngestQueries(db);
   const cwl = createCwlDeployer({ db, packages, jobTypes, recipeTypes, events });
   const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets, events) });
   const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, workspaces, errors, events, log: opts.log?.child({ component: 'recipes' }) });
@@ -116,6 +124,10 @@ export async function createCore(db: Db, opts: CoreOptions) {
     configuration,
     packages,
     cwl,
+    ingester,
+    strikes,
+    scans,
+    ingests,
     /** Why a QUEUED job has not started yet (null when it is not on the queue). */
     async queueReason(jobId: number) {
       const [state, online] = await Promise.all([

@@ -15,6 +15,7 @@ import { queueRouter } from './queue.ts';
 import { recipeTypesRouter } from './recipe-types.ts';
 import { recipesRouter } from './recipes.ts';
 import { workspacesRouter } from './workspaces.ts';
+import { ingestRouter } from './ingest.ts';
 
 export interface ScaleApiOptions {
   maxBodyBytes: number;
@@ -35,6 +36,7 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(jsonBody(opts.maxBodyBytes));
   api.use(errorsRouter(core));
   api.use(workspacesRouter(core));
+  api.use(ingestRouter(core));
   api.use(jobTypesRouter(core, opts));
   api.use(jobsRouter(core));
   api.use(jobExecutionsRouter(core, (id) => path.join(opts.executionsDir, String(id), 'log')));

@@ -18,4 +18,6 @@ export interface Broker {
   /** A path on this machine an executor can read the file at without copying (host storage). */
   localPath(relPath: string): Promise<string>;
   delete(relPath: string): Promise<void>;
+  /** The files under the root (or under `prefix`), relative paths and sizes; dot files are left out. */
+  list(opts?: { recursive?: boolean; prefix?: string }): Promise<{ relPath: string; size: number }[]>;
 }

@@ -147,4 +147,27 @@ export class HostBroker implements Broker {
   async delete(relPath: string): Promise<void> {
     await fs.rm(await this.resolve(relPath), { force: true });
   }
+
+  async list(opts: { recursive?: boolean; prefix?: string } = {}): Promise<{ relPath: string; size: number }[]> {
+    const root = await this.rootReal();
+    const start = opts.prefix ? await this.resolve(opts.prefix) : root;
+    return listDir(root, start, opts.recursive ?? false);
+  }
+}
+
+/** Regular files under `dir` (relative to `root`), skipping dot files and symlinks that leave the root. */
+export async function listDir(root: string, dir: string, recursive: boolean): Promise<{ relPath: string; size: number }[]> {
+  const out: { relPath: string; size: number }[] = [];
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err) => (err?.code === 'ENOENT' ? [] : Promise.reject(err)));
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (recursive) out.push(...(await listDir(root, p, true)));
+    } else if (e.isFile()) {
+      const st = await fs.stat(p).catch(() => null);
+      if (st) out.push({ relPath: path.relative(root, p).split(path.sep).join('/'), size: st.size });
+    }
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Conflict, NotFound } from '../core/domain-errors.ts';
 import type { Broker, StoredFile } from './broker.ts';
@@ -124,6 +124,21 @@ export class S3Broker implements Broker {
       await fs.rm(tmp, { force: true });
     }
     return target;
+  }
+
+  async list(opts: { recursive?: boolean; prefix?: string } = {}): Promise<{ relPath: string; size: number }[]> {
+    const out: { relPath: string; size: number }[] = [];
+    const prefix = opts.prefix ? `${checkRelativePath(opts.prefix)}/` : undefined;
+    let token: string | undefined;
+    do {
+      const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, ...(opts.recursive ? {} : { Delimiter: '/' }) }));
+      for (const o of res.Contents ?? []) {
+        const name = (o.Key ?? '').split('/').pop() ?? '';
+        if (o.Key && !o.Key.endsWith('/') && !name.startsWith('.')) out.push({ relPath: o.Key, size: o.Size ?? 0 });
+      }
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    return out;
   }
 
   async delete(relPath: string): Promise<void> {

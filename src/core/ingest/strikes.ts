@@ -1,0 +1,191 @@
+// Strikes: configured watchers, each run by one server process at a time (a lease on its row, so a
+// dead process's Strike is taken over). A dir-watcher sweep lists the watched directory: files
+// still ending in the transfer suffix are TRANSFERRING (size tracked); the rest are ingested in
+// batches. An s3 monitor polls its bucket for objects not yet ingested or set aside.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Db, Row } from '../../store/db.ts';
+import { listDir } from '../../storage/host-broker.ts';
+import type { Logger } from '../../log.ts';
+import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import type { WorkspaceService } from '../workspaces/service.ts';
+import { type IngestConfig, readStrikeConfig } from './config.ts';
+import type { FoundFile, Ingester, SourceRoot } from './ingester.ts';
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
+
+export interface Strike {
+  id: number;
+  name: string;
+  title: string | null;
+  description: string | null;
+  configuration: Record<string, unknown>;
+  isActive: boolean;
+  created: Date;
+  lastModified: Date;
+}
+
+const toStrike = (r: Row): Strike => ({ id: r.id, name: r.name, title: r.title, description: r.description, configuration: r.configuration, isActive: r.is_active, created: r.created, lastModified: r.last_modified });
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$/;
+const BATCH = 500;
+const SET_ASIDE = new Set(['deferred', 'duplicate']);
+
+export type StrikeService = ReturnType<typeof createStrikeService>;
+
+export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService; ingester: Ingester; log?: Logger }) {
+  const { db, workspaces, ingester } = deps;
+  const me = `strike-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const recovered = new Set<number>();
+
+  /** The configuration checked, and its workspaces found (400 naming the field otherwise). */
+  async function checked(json: unknown): Promise<IngestConfig> {
+    const c = readStrikeConfig(json);
+    if (c.source.kind === 'workspace') {
+      const ws = await workspaces.byName(c.source.workspace);
+      if (!ws) throw new Invalid('configuration.workspace', `workspace ${JSON.stringify(c.source.workspace)} does not exist`);
+      const type = ws.jsonConfig.broker.type;
+      if (c.monitor.type === 'dir-watcher' && type !== 'host') throw new Invalid('configuration.monitor.type', `a dir-watcher watches a host workspace; ${ws.name} is ${type}`);
+      if (c.monitor.type === 's3' && type !== 's3') throw new Invalid('configuration.monitor.type', `an s3 monitor watches an s3 workspace; ${ws.name} is ${type}`);
+    }
+    for (const [i, r] of c.rules.entries()) {
+      if (r.newWorkspace && !(await workspaces.byName(r.newWorkspace))) throw new Invalid(`configuration.files_to_ingest[${i}].${c.version === '1.0' ? 'workspace_name' : 'new_workspace'}`, `workspace ${JSON.stringify(r.newWorkspace)} does not exist`);
+    }
+    return c;
+  }
+
+  async function get(id: number): Promise<Strike> {
+    const res = await db.query('SELECT * FROM strike WHERE id = $1', [id]);
+    if (!res.rows[0]) throw new NotFound('strike', id);
+    return toStrike(res.rows[0]);
+  }
+
+  async function list(): Promise<Strike[]> {
+    return (await db.query('SELECT * FROM strike ORDER BY id')).rows.map(toStrike);
+  }
+
+  async function create(input: { name?: unknown; title?: unknown; description?: unknown; configuration?: unknown }): Promise<Strike> {
+    if (typeof input.name !== 'string' || !NAME.test(input.name)) throw new Invalid('name', 'is required: 1-50 letters, digits, "_", "." or "-"');
+    await checked(input.configuration);
+    try {
+      const res = await db.query('INSERT INTO strike (name, title, description, configuration) VALUES ($1, $2, $3, $4) RETURNING *', [input.name, input.title ?? null, input.description ?? null, JSON.stringify(input.configuration)]);
+      return toStrike(res.rows[0]);
+    } catch (err) {
+      if (pgErrorCode(err) === PG_UNIQUE_VIOLATION) throw new Conflict(`a Strike named ${JSON.stringify(input.name)} already exists`);
+      throw err;
+    }
+  }
+
+  async function edit(id: number, input: { title?: unknown; description?: unknown; configuration?: unknown; is_active?: unknown }): Promise<Strike> {
+    await get(id);
+    if (input.configuration !== undefined) await checked(input.configuration);
+    if (input.is_active !== undefined && typeof input.is_active !== 'boolean') throw new Invalid('is_active', 'must be a boolean');
+    const res = await db.query(
+      `UPDATE strike SET title = CASE WHEN $2 THEN $3 ELSE title END, description = CASE WHEN $4 THEN $5 ELSE description END,
+              configuration = coalesce($6::jsonb, configuration), is_active = coalesce($7, is_active), last_modified = now() WHERE id = $1 RETURNING *`,
+      [id, input.title !== undefined, input.title ?? null, input.description !== undefined, input.description ?? null, input.configuration === undefined ? null : JSON.stringify(input.configuration), input.is_active ?? null],
+    );
+    return toStrike(res.rows[0]);
+  }
+
+  async function sourceOf(c: IngestConfig): Promise<SourceRoot> {
+    if (c.source.kind === 'dir') return { dir: c.source.dir, workspace: null, broker: null };
+    const ws = await workspaces.byName(c.source.workspace);
+    if (!ws) throw new Error(`workspace ${c.source.workspace} is gone`);
+    const broker = workspaces.broker(ws);
+    return { dir: ws.jsonConfig.broker.type === 'host' ? String(ws.jsonConfig.broker.host_path) : null, workspace: ws, broker };
+  }
+
+  /** One sweep of a dir-watcher: transfers tracked, finished files ingested. */
+  async function sweepDir(s: Strike, c: IngestConfig, src: SourceRoot): Promise<number> {
+    const suffix = c.monitor.type === 'dir-watcher' ? c.monitor.transferSuffix : '';
+    await fs.mkdir(src.dir!, { recursive: true });
+    const entries = (await listDir(src.dir!, src.dir!, false)).filter((f) => !SET_ASIDE.has(f.relPath.split('/')[0]));
+    const moving = entries.filter((f) => suffix && f.relPath.endsWith(suffix));
+    if (moving.length) {
+      await db.query(
+        `INSERT INTO ingest (file_name, strike_id, status, bytes_transferred, transfer_started, file_path, workspace_id)
+         SELECT t.name, $1, 'TRANSFERRING', t.size, now(), t.path, $2 FROM unnest($3::text[], $4::bigint[], $5::text[]) AS t(name, size, path)
+         ON CONFLICT (strike_id, file_name) WHERE status IN ('TRANSFERRING', 'INGESTING') DO UPDATE SET bytes_transferred = EXCLUDED.bytes_transferred, last_modified = now()`,
+        [s.id, src.workspace?.id ?? null, moving.map((f) => f.relPath.slice(0, -suffix.length)), moving.map((f) => f.size), moving.map((f) => f.relPath)],
+      );
+    }
+    const ready = entries.filter((f) => !(suffix && f.relPath.endsWith(suffix)));
+    if (!ready.length) return 0;
+    const open = await db.query<{ id: number; file_name: string; status: string }>(
+      `SELECT id, file_name, status FROM ingest WHERE strike_id = $1 AND status IN ('TRANSFERRING', 'INGESTING') AND file_name = ANY($2::text[])`,
+      [s.id, ready.map((f) => f.relPath)],
+    );
+    const byName = new Map(open.rows.map((r) => [r.file_name, r]));
+    const found: FoundFile[] = ready
+      // A file whose ingest is still open elsewhere (another batch in flight) waits.
+      .filter((f) => byName.get(f.relPath)?.status !== 'INGESTING')
+      .map((f) => ({ name: path.basename(f.relPath), relPath: f.relPath, size: f.size, ...(byName.has(f.relPath) ? { recordId: byName.get(f.relPath)!.id } : {}) }));
+    let n = 0;
+    for (let i = 0; i < found.length; i += BATCH) n += (await ingester.ingestBatch({ strikeId: s.id, scanId: null }, c, src, found.slice(i, i + BATCH))).ingested;
+    return n;
+  }
+
+  /** One poll of an s3 monitor: objects not ingested yet and not set aside before. */
+  async function sweepS3(s: Strike, c: IngestConfig, src: SourceRoot): Promise<number> {
+    const objects = await src.broker!.list({ recursive: true });
+    if (!objects.length) return 0;
+    const known = await db.query<{ file_path: string }>(
+      `SELECT file_path FROM scale_file WHERE workspace_id = $1 AND file_path = ANY($2::text[]) AND NOT is_deleted
+       UNION SELECT file_path FROM ingest WHERE strike_id = $3 AND status IN ('DEFERRED', 'DUPLICATE', 'INGESTING') AND file_path = ANY($2::text[])`,
+      [src.workspace!.id, objects.map((o) => o.relPath), s.id],
+    );
+    const skip = new Set(known.rows.map((r) => r.file_path));
+    const found = objects.filter((o) => !skip.has(o.relPath)).map((o) => ({ name: path.basename(o.relPath), relPath: o.relPath, size: o.size }));
+    let n = 0;
+    for (let i = 0; i < found.length; i += BATCH) n += (await ingester.ingestBatch({ strikeId: s.id, scanId: null }, c, src, found.slice(i, i + BATCH))).ingested;
+    return n;
+  }
+
+  /** Sweeps every active Strike this process holds the lease of (or takes over); returns the files ingested. */
+  async function tick(leaseSeconds: number): Promise<number> {
+    const claimed = await db.query(
+      `UPDATE strike SET monitor_owner = $1, monitor_lease = now() + make_interval(secs => $2)
+        WHERE is_active AND (monitor_owner IS NULL OR monitor_owner = $1 OR monitor_lease < now()) RETURNING *`,
+      [me, leaseSeconds],
+    );
+    let n = 0;
+    for (const row of claimed.rows) {
+      const s = toStrike(row);
+      try {
+        const c = readStrikeConfig(s.configuration);
+        const src = await sourceOf(c);
+        if (!recovered.has(s.id)) {
+          await ingester.recoverOpen({ strikeId: s.id, scanId: null }, src);
+          recovered.add(s.id);
+        }
+        n += c.monitor.type === 's3' ? await sweepS3(s, c, src) : await sweepDir(s, c, src);
+      } catch (err) {
+        deps.log?.error('Strike sweep failed', { strike: s.name, err });
+      }
+    }
+    return n;
+  }
+
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> | null = null;
+  return {
+    get, list, create, edit, tick,
+    /** Sweeps every `pollMs` (Scale: 60 s); a sweep never overlaps the previous one. */
+    start(pollMs: number): void {
+      if (timer) return;
+      const leaseSeconds = Math.max(30, Math.ceil((pollMs * 3) / 1000));
+      timer = setInterval(() => {
+        if (running) return;
+        running = tick(leaseSeconds).catch((err) => deps.log?.error('Strike monitors failed', { err })).finally(() => (running = null));
+      }, pollMs);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await running;
+      await db.query('UPDATE strike SET monitor_owner = NULL, monitor_lease = NULL WHERE monitor_owner = $1', [me]).catch(() => {});
+    },
+  };
+}
