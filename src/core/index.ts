@@ -9,6 +9,7 @@ import { createJobService } from './jobs/service.ts';
 import { createJobTypeService } from './job-types/service.ts';
 import { createSeedJobTypes } from './job-types/seed.ts';
 import { createIngester } from './ingest/ingester.ts';
+import { createTriggerService, type TriggerService } from './triggers/service.ts';
 import { createIngestQueries } from './ingest/ingests.ts';
 import { createScanService } from './ingest/scans.ts';
 import { createStrikeService } from './ingest/strikes.ts';
@@ -92,7 +93,9 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const nodes = createNodeService({ db });
   const finisher = createFinisher({ db, errors, files, events });
   const packages = createPackageDeployer({ db, jobTypes, seedJobTypes, events, manifests: opts.manifests ?? null });
-  const ingester = createIngester({ db, workspaces });
+  // Ingested files fire INGEST triggers; the trigger service is built once jobs and recipes are.
+  let triggers: TriggerService | null = null;
+  const ingester = createIngester({ db, workspaces, onIngested: (files) => triggers?.onIngested(files) ?? Promise.resolve() });
   const strikes = createStrikeService({ db, workspaces, ingester, log: opts.log?.child({ component: 'strike' }) });
   const scans = createScanService({ db, workspaces, ingester });
   const ingests = createIngestQueries(db);
@@ -102,6 +105,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const recipes = createRecipeService({
     db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }),
   });
+  triggers = createTriggerService({ db, jobs, recipes, recipeTypes, log: opts.log?.child({ component: 'triggers' }) });
   await errors.seedBuiltins();
   await ensureBuiltinJobTypes(seedJobTypes, opts.log);
   return {

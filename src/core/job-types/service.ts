@@ -7,6 +7,7 @@ import { parseErrorMapping, parseScaleInterface, toErrorInterface, toScaleInterf
 import { seedToInterface } from '../../../seed-mapping/seed-manifest.ts';
 import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
 import { sameJson } from '../same-json.ts';
+import { triggerRuleProblems } from '../triggers/check.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { ScaleError } from '../errors/model.ts';
 import type { Problem } from '../../schemas.ts';
@@ -204,7 +205,8 @@ export function createJobTypeService({ db, errors, events }: { db: Db; errors: E
       }
     }
     if (input.trigger_rule !== undefined && input.trigger_rule !== null) {
-      warnings.push({ id: 'trigger_rule', details: 'trigger rules are stored but not yet acted on by this server' });
+      const inputs = iface?.inputs ?? (existing ? (await currentRevision(existing)).interface.inputs : null);
+      problems.push(...(await triggerRuleProblems(db, input.trigger_rule, inputs)));
     }
     return { errors: problems, warnings, iface, mapping };
   }

@@ -12,6 +12,7 @@ import type { JobType, JobTypeService, Revision as JobTypeRevision } from '../jo
 import type { RecipeDefinition } from '../recipes/definition.ts';
 import { type DefinitionLookups, type Lookup, type Warning, validateDefinition } from '../recipes/validate.ts';
 import { sameJson } from '../same-json.ts';
+import { triggerRuleProblems } from '../triggers/check.ts';
 
 export interface RecipeType {
   id: number;
@@ -228,7 +229,8 @@ export function createRecipeTypeService({ db, jobTypes }: { db: Db; jobTypes: Jo
       }
     }
     if (input.trigger_rule !== undefined && input.trigger_rule !== null) {
-      warnings.push({ id: 'trigger_rule', details: 'trigger rules are stored but not yet acted on by this server' });
+      const inputs = definition?.inputs ?? (existing ? (await currentRevision(existing)).definition.inputs : null);
+      errors.push(...(await triggerRuleProblems(db, input.trigger_rule, inputs)));
     }
     return { errors, warnings, definition };
   }
