@@ -49,6 +49,7 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_OGC_LIST_CACHE_MS', default: '250', help: 'How long a rendered OGC job list page is served again to pollers (0 = never); changes made by this process drop it at once' },
   { env: 'SCALE_OGC_CALLBACK_SECONDS', default: '10', help: 'Time limit for one callback to an OGC subscriber (retried 5 times with backoff)' },
   { env: 'SCALE_STRIKE_POLL_MS', default: '5000', help: 'How often Strike monitors sweep their directory or bucket (Scale: 60 s)' },
+  { env: 'SCALE_CLOCK_TICK_MS', default: '10000', help: 'How often CLOCK trigger rules are checked for a period that is due' },
   { env: 'SCALE_AUTH_TOKENS', default: '', help: 'Comma-separated bearer tokens that may deploy, replace and undeploy processes (empty, with no token file: anyone may)' },
   { env: 'SCALE_AUTH_TOKEN_FILE', default: '', help: 'A file of such tokens, one per line (read at start)' },
   { env: 'SCALE_PGLITE_VACUUM_SECONDS', default: '300', help: 'How often the embedded database is vacuumed (PGlite has no autovacuum; 0 = never)' },
@@ -88,6 +89,7 @@ export interface Config {
   ogcFetchMaxBytes: number;
   ogcCallbackSeconds: number;
   strikePollMs: number;
+  clockTickMs: number;
   ogcListCacheMs: number;
   /** Bearer tokens allowed to change processes; empty: no authorisation asked. */
   authTokens: string[];
@@ -208,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ogcFetchMaxBytes: num(env, 'SCALE_OGC_FETCH_MAX_BYTES', { min: 1, integer: true }),
     ogcCallbackSeconds: num(env, 'SCALE_OGC_CALLBACK_SECONDS', { min: 0.1 }),
     strikePollMs: num(env, 'SCALE_STRIKE_POLL_MS', { min: 10 }),
+    clockTickMs: num(env, 'SCALE_CLOCK_TICK_MS', { min: 10 }),
     ogcListCacheMs: num(env, 'SCALE_OGC_LIST_CACHE_MS', { min: 0, integer: true }),
     authTokens: authTokens(get(env, 'SCALE_AUTH_TOKENS'), get(env, 'SCALE_AUTH_TOKEN_FILE')),
   };

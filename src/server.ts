@@ -86,6 +86,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
   core.recipeEngine.start();
   // Strike monitors: each Strike swept by one server process at a time.
   core.strikes.start(config.strikePollMs);
+  core.triggers.startClock(config.clockTickMs);
 
   const ogc = ogcProcesses(core, {
     publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes,
@@ -123,6 +124,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
       if (scheduler) await scheduler.stop({ kill: true });
       await core.recipeEngine.stop();
       await core.strikes.stop();
+      await core.triggers.stopClock();
       await ogc.stop();
       if (!opts.db) await db.close();
     },

@@ -8,6 +8,7 @@ import path from 'node:path';
 import S3rver from 's3rver';
 import request from 'supertest';
 import { createRecipeType, fileText, outputIds, stepJobType, waitForRecipe } from './helpers/recipes.ts';
+import { createJobType, queueJob, script, upload, waitForJob } from './helpers/scale.ts';
 import { startServer, tempDir, waitFor, type TestServer } from './helpers/server.ts';
 
 describe('ingest triggers and the pipeline from a watched directory to products', function () {
@@ -104,5 +105,42 @@ describe('ingest triggers and the pipeline from a watched directory to products'
       const srcDetails = (await api().get(`/scale/sources/${ingest.source_file.id}/`).expect(200)).body;
       assert.ok(JSON.stringify(srcDetails).includes(String(productId)) || JSON.stringify(srcDetails).includes(`"id":${s2Id}`) || JSON.stringify(srcDetails).includes('jobs'), JSON.stringify(srcDetails).slice(0, 500));
     }
+  });
+
+  it('fires PARSE triggers when a job reports parse results for its input, recording the file metadata', async () => {
+    const parser = await createJobType(t.app, {
+      name: 'parser', interface: { version: '1.0', command: `/bin/sh ${script('parse.sh')}`, command_arguments: '${input} ${job_output_dir}', input_data: [{ name: 'input', type: 'file' }], output_data: [] },
+    });
+    const follower = await stepJobType(t.app, 'after-parse', 'copy', 'parsed');
+    await api().patch(`/scale/job-types/${follower.id}/`).send({ trigger_rule: { type: 'PARSE', is_active: true, configuration: { version: '1.0', condition: { data_types: ['parsed-scene'] }, data: { input_data_name: 'input', workspace_name: 'products' } } } }).expect(200);
+    const src = await upload(t.app, 'to parse\n', 'scene-9.txt', { media_type: 'text/plain' });
+    const job = await queueJob(t.app, parser.id, { version: '1.0', input_data: [{ name: 'input', file_id: src.id }] });
+    assert.equal((await waitForJob(t.app, job.job_id ?? job.id)).status, 'COMPLETED');
+    const file = await waitFor(async () => {
+      const f = (await api().get(`/scale/files/${src.id}/`).expect(200)).body;
+      return f.data_type.includes('parsed-scene') ? f : null;
+    }, { timeoutMs: 10_000, what: 'the parse results to be recorded' });
+    assert.equal(file.data_started, '2020-01-02T03:04:05.000Z');
+    assert.deepEqual(file.geometry, { type: 'Point', coordinates: [1, 2] });
+    const triggered = await waitFor(async () => {
+      const jobs = (await api().get(`/scale/jobs/?job_type_name=${follower.name}`).expect(200)).body.results;
+      return jobs.length ? jobs : null;
+    }, { timeoutMs: 10_000, what: 'the PARSE trigger to start its job' });
+    const ev = (await t.db.query('SELECT e.type, e.description FROM job j JOIN trigger_event e ON e.id = j.event_id WHERE j.id = $1', [triggered[0].id])).rows[0];
+    assert.equal(ev.type, 'PARSE');
+    assert.equal(ev.description.file_id, src.id);
+  });
+
+  it('fires CLOCK triggers once per period, whichever process gets there first', async () => {
+    const clocked = await createJobType(t.app, { name: 'hourly', interface: { version: '1.0', command: '/bin/true', command_arguments: '', input_data: [], output_data: [] }, trigger_rule: { type: 'CLOCK', is_active: true, configuration: { schedule: 'PT1H' } } });
+    const now = new Date('2030-01-01T10:15:00Z');
+    assert.equal(await t.core.triggers.clockTick(now), 1);
+    assert.equal(await t.core.triggers.clockTick(new Date('2030-01-01T10:45:00Z')), 0, 'the same hour fires once');
+    assert.equal(await t.core.triggers.clockTick(new Date('2030-01-01T11:01:00Z')), 1, 'the next hour fires again');
+    const jobs = (await api().get(`/scale/jobs/?job_type_id=${clocked.id}`).expect(200)).body.results;
+    assert.equal(jobs.length, 2);
+    const withInputs = await api().post('/scale/job-types/').send({ name: 'clock-bad', version: '1.0', interface: { version: '1.0', command: '/bin/true', command_arguments: '${f}', input_data: [{ name: 'f', type: 'file' }], output_data: [] }, trigger_rule: { type: 'CLOCK', configuration: { schedule: 'P1D' } } });
+    assert.equal(withInputs.status, 400);
+    assert.match(JSON.stringify(withInputs.body), /CLOCK/);
   });
 });

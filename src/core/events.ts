@@ -11,6 +11,8 @@ export interface CoreEventMap {
   ended: [jobIds: number[]];
   /** Job types were created or changed (caches of descriptions drop them). */
   jobTypesChanged: [];
+  /** Completed jobs reported parse results for their input files (results manifest parse_results). */
+  parsed: [results: { jobId: number; parseResults: unknown[] }[]];
 }
 
 export class CoreEvents extends EventEmitter<CoreEventMap> {

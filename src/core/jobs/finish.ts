@@ -129,6 +129,13 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
     const withProducts = outcomes.filter((o) => o.status === 'COMPLETED' && o.products?.length);
     const applied = await record(outcomes, withProducts, errorOf);
     if (applied.length) events?.emit('ended', applied.map((a) => a.jobId));
+    // Parse results of completed jobs: their input files' metadata, and PARSE triggers.
+    const done = new Set(applied.filter((a) => a.jobStatus === 'COMPLETED').map((a) => a.exeId));
+    const parsed = outcomes.flatMap((o) => {
+      const pr = (o.resultsManifest as { parse_results?: unknown } | null | undefined)?.parse_results;
+      return done.has(o.exeId) && Array.isArray(pr) && pr.length ? [{ jobId: o.jobId, parseResults: pr }] : [];
+    });
+    if (parsed.length) events?.emit('parsed', parsed);
     return applied;
   }
 

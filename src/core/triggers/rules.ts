@@ -35,6 +35,8 @@ export function readTriggerRule(json: unknown, inputs: InterfaceInput[] | null):
     const c = json.configuration;
     const every = durationSeconds(isObject(c) ? c.schedule : undefined);
     if (!every) return { value: null, problems: [{ field: 'trigger_rule.configuration.schedule', message: 'is required: an ISO-8601 duration such as PT1H or P1D' }] };
+    const required = (inputs ?? []).filter((i) => i.required);
+    if (required.length) return { value: null, problems: [{ field: 'trigger_rule.type', message: `a CLOCK trigger starts its job with no inputs; required inputs ${required.map((i) => JSON.stringify(i.name)).join(', ')} would have no value` }] };
     return { value: { type, isActive, everySeconds: every }, problems: [] };
   }
   if (type !== 'INGEST' && type !== 'PARSE') return { value: null, problems: [{ field: 'trigger_rule.type', message: `${JSON.stringify(type ?? null)} is not a trigger type: INGEST, PARSE or CLOCK` }] };

@@ -4,6 +4,7 @@
 // too, the file as the recipe's first input. Events are recorded and linked to what they created.
 import type { Db } from '../../store/db.ts';
 import type { Logger } from '../../log.ts';
+import type { FileService } from '../files/service.ts';
 import type { IngestOwner } from '../ingest/ingester.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { RecipeTypeService } from '../recipe-types/service.ts';
@@ -14,7 +15,7 @@ type FileRule = Extract<TriggerRule, { type: 'INGEST' | 'PARSE' }>;
 
 export type TriggerService = ReturnType<typeof createTriggerService>;
 
-export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: RecipeService; recipeTypes: RecipeTypeService; log?: Logger }) {
+export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: RecipeService; recipeTypes: RecipeTypeService; files: FileService; log?: Logger }) {
   const { db } = deps;
 
   /** Active rules of a type on job types and recipe types (newest active version of each name). */
@@ -66,32 +67,131 @@ export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: 
     return first ? { id: rt.id, firstInput: first.name } : null;
   }
 
-  return {
-    /** INGEST events for newly ingested files, and whatever their rules start. */
-    async onIngested(files: { ingestId: number; fileId: number; owner: IngestOwner }[]): Promise<void> {
-      if (!files.length) return;
-      const rules = await rulesOf('INGEST');
-      const meta = await db.query<{ id: string; file_name: string; media_type: string; data_type_tags: string[] }>('SELECT id, file_name, media_type, data_type_tags FROM scale_file WHERE id = ANY($1::bigint[])', [files.map((f) => f.fileId)]);
-      const byId = new Map(meta.rows.map((r) => [Number(r.id), r]));
-      const recipes = new Map<string, { id: number; firstInput: string } | null>();
-      for (const f of files) {
-        const m = byId.get(f.fileId);
-        if (!m) continue;
+  /** Records a trigger event for each file and starts what the matching rules (and the file's Strike or Scan recipe) name. */
+  async function fire(type: 'INGEST' | 'PARSE', items: { fileId: number; description: Record<string, unknown>; owner: IngestOwner | null }[]): Promise<void> {
+    if (!items.length) return;
+    const rules = await rulesOf(type);
+    const meta = await db.query<{ id: string; file_name: string; media_type: string; data_type_tags: string[] }>('SELECT id, file_name, media_type, data_type_tags FROM scale_file WHERE id = ANY($1::bigint[])', [items.map((f) => f.fileId)]);
+    const byId = new Map(meta.rows.map((r) => [Number(r.id), r]));
+    const recipes = new Map<string, { id: number; firstInput: string } | null>();
+    for (const f of items) {
+      const m = byId.get(f.fileId);
+      if (!m) continue;
+      let ownRecipe: { id: number; firstInput: string } | null = null;
+      if (f.owner) {
         const key = `${f.owner.strikeId}/${f.owner.scanId}`;
         if (!recipes.has(key)) recipes.set(key, await ownerRecipe(f.owner));
-        const matching = rules.filter((r) => fileMatches(r.rule, { mediaType: m.media_type, dataTypes: m.data_type_tags ?? [] }));
-        const ownRecipe = recipes.get(key);
-        if (!matching.length && !ownRecipe) continue;
-        const ev = await db.query<{ id: number }>(
-          `INSERT INTO trigger_event (type, rule, description) VALUES ('INGEST', $1, $2) RETURNING id`,
-          [JSON.stringify(matching.map((r) => ({ [`${r.kind}_type`]: { id: r.id, name: r.name } }))), JSON.stringify({ version: '1.0', file_id: f.fileId, file_name: m.file_name, ingest_id: f.ingestId, strike_id: f.owner.strikeId, scan_id: f.owner.scanId })],
-        );
-        const eventId = ev.rows[0].id;
-        const started = [];
-        for (const r of matching) started.push({ [`${r.kind}_type`]: r.name, ...(await start(r.kind, r.id, r.rule.inputName, f.fileId, r.rule.workspaceName, eventId)) });
-        if (ownRecipe) started.push({ recipe_type: 'strike', ...(await start('recipe', ownRecipe.id, ownRecipe.firstInput, f.fileId, null, eventId)) });
-        await db.query("UPDATE trigger_event SET description = description || jsonb_build_object('started', $2::jsonb) WHERE id = $1", [eventId, JSON.stringify(started)]);
+        ownRecipe = recipes.get(key) ?? null;
       }
+      const matching = rules.filter((r) => fileMatches(r.rule, { mediaType: m.media_type, dataTypes: m.data_type_tags ?? [] }));
+      if (!matching.length && !ownRecipe) continue;
+      const ev = await db.query<{ id: number }>(
+        'INSERT INTO trigger_event (type, rule, description) VALUES ($1, $2, $3) RETURNING id',
+        [type, JSON.stringify(matching.map((r) => ({ [`${r.kind}_type`]: { id: r.id, name: r.name } }))), JSON.stringify({ version: '1.0', file_id: f.fileId, file_name: m.file_name, ...f.description })],
+      );
+      const eventId = ev.rows[0].id;
+      const started = [];
+      for (const r of matching) started.push({ [`${r.kind}_type`]: r.name, ...(await start(r.kind, r.id, r.rule.inputName, f.fileId, r.rule.workspaceName, eventId)) });
+      if (ownRecipe) started.push({ recipe_type: 'strike', ...(await start('recipe', ownRecipe.id, ownRecipe.firstInput, f.fileId, null, eventId)) });
+      await db.query("UPDATE trigger_event SET description = description || jsonb_build_object('started', $2::jsonb) WHERE id = $1", [eventId, JSON.stringify(started)]);
+    }
+  }
+
+  /** The file ids a job was given (job data 1.0 input_data, or v6 files). */
+  function inputFileIds(input: any): number[] {
+    if (!input || typeof input !== 'object') return [];
+    if (Array.isArray(input.input_data)) return input.input_data.flatMap((d: any) => (Array.isArray(d?.file_ids) ? d.file_ids : d?.file_id !== undefined ? [d.file_id] : [])).map(Number);
+    if (input.files && typeof input.files === 'object') return Object.values(input.files).flatMap((v) => (Array.isArray(v) ? v : [])).map(Number);
+    return [];
+  }
+
+  /**
+   * Parse results of completed jobs (results manifest parse_results): each names one of the job's
+   * input files; its data types, times and geometry are recorded, and a PARSE event fires for it.
+   */
+  async function onParsed(results: { jobId: number; parseResults: unknown[] }[]): Promise<void> {
+    const items: { fileId: number; description: Record<string, unknown>; owner: null }[] = [];
+    for (const r of results) {
+      const job = (await db.query<{ input: unknown }>('SELECT input FROM job WHERE id = $1', [r.jobId])).rows[0];
+      const ids = inputFileIds(job?.input);
+      if (!ids.length) continue;
+      const files = (await db.query<{ id: string; file_name: string; data_type_tags: string[] }>("SELECT id, file_name, data_type_tags FROM scale_file WHERE id = ANY($1::bigint[]) AND file_type = 'SOURCE'", [ids])).rows;
+      for (const p of r.parseResults as any[]) {
+        const f = files.find((x) => x.file_name === p?.filename);
+        if (!f) continue;
+        const geo = p.geo_metadata ?? {};
+        const geometry = geo.geo_json?.type === 'Feature' ? geo.geo_json.geometry : geo.geo_json;
+        await deps.files.updateMetadata([{
+          fileId: Number(f.id), dataTypes: [...new Set([...(f.data_type_tags ?? []), ...(Array.isArray(p.data_types) ? p.data_types : [])])],
+          ...(geometry ? { geometry } : {}), ...(geo.data_started ? { dataStarted: geo.data_started } : {}), ...(geo.data_ended ? { dataEnded: geo.data_ended } : {}),
+          metaData: { parsed: new Date().toISOString(), parsed_by_job: r.jobId },
+        }]);
+        items.push({ fileId: Number(f.id), description: { job_id: r.jobId }, owner: null });
+      }
+    }
+    await fire('PARSE', items);
+  }
+
+  /**
+   * CLOCK rules: each active job or recipe type with one gets a job (or recipe) every schedule
+   * period. One event per type and period, whichever server process gets there first (a unique key).
+   */
+  async function clockTick(now = new Date()): Promise<number> {
+    const res = await db.query<{ kind: 'job' | 'recipe'; id: number; name: string; trigger_rule: unknown }>(
+      `SELECT 'job' AS kind, id, name, trigger_rule FROM job_type WHERE is_active AND trigger_rule->>'type' = 'CLOCK'
+       UNION ALL SELECT DISTINCT ON (name) 'recipe' AS kind, id, name, trigger_rule FROM recipe_type WHERE is_active AND trigger_rule->>'type' = 'CLOCK'`,
+    );
+    let n = 0;
+    for (const r of res.rows) {
+      const rule = readTriggerRule(r.trigger_rule, null).value;
+      if (!rule || rule.type !== 'CLOCK' || !rule.isActive) continue;
+      const slot = Math.floor(now.getTime() / 1000 / rule.everySeconds);
+      const ev = await db.query<{ id: number }>(
+        `INSERT INTO trigger_event (type, rule, description, clock_key) VALUES ('CLOCK', $1, $2, $3) ON CONFLICT (clock_key) DO NOTHING RETURNING id`,
+        [JSON.stringify({ [`${r.kind}_type`]: { id: r.id, name: r.name } }), JSON.stringify({ version: '1.0', schedule_seconds: rule.everySeconds, slot }), `${r.kind}:${r.id}:${slot}`],
+      );
+      if (!ev.rows[0]) continue;
+      const started = await startEmpty(r.kind, r.id, ev.rows[0].id);
+      await db.query("UPDATE trigger_event SET description = description || jsonb_build_object('started', $2::jsonb) WHERE id = $1", [ev.rows[0].id, JSON.stringify(started)]);
+      n++;
+    }
+    return n;
+  }
+
+  async function startEmpty(kind: 'job' | 'recipe', typeId: number, eventId: number): Promise<{ job?: number; recipe?: number; error?: string }> {
+    try {
+      if (kind === 'job') {
+        const { job } = await deps.jobs.create({ jobTypeId: typeId, input: { files: {}, json: {} } });
+        await db.query('UPDATE job SET event_id = $2 WHERE id = $1', [job.id, eventId]);
+        return { job: job.id };
+      }
+      const { recipe } = await deps.recipes.create({ recipeTypeId: typeId, input: { files: {}, json: {} } });
+      await db.query('UPDATE recipe SET event_id = $2 WHERE id = $1', [recipe.id, eventId]);
+      return { recipe: recipe.id };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+
+  let clock: NodeJS.Timeout | null = null;
+  let ticking: Promise<unknown> | null = null;
+  return {
+    /** INGEST events for newly ingested files, and whatever their rules start. */
+    onIngested: (files: { ingestId: number; fileId: number; owner: IngestOwner }[]) => fire('INGEST', files.map((f) => ({ fileId: f.fileId, owner: f.owner, description: { ingest_id: f.ingestId, strike_id: f.owner.strikeId, scan_id: f.owner.scanId } }))),
+    onParsed,
+    clockTick,
+    startClock(everyMs: number): void {
+      if (clock) return;
+      clock = setInterval(() => {
+        if (ticking) return;
+        ticking = clockTick().catch((err) => deps.log?.error('clock triggers failed', { err })).finally(() => (ticking = null));
+      }, everyMs);
+      clock.unref();
+    },
+    async stopClock(): Promise<void> {
+      if (clock) clearInterval(clock);
+      clock = null;
+      await ticking;
     },
   };
 }
