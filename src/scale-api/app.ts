@@ -16,6 +16,7 @@ import { recipeTypesRouter } from './recipe-types.ts';
 import { recipesRouter } from './recipes.ts';
 import { workspacesRouter } from './workspaces.ts';
 import { ingestRouter } from './ingest.ts';
+import { sourcesProductsRouter } from './sources-products.ts';
 
 export interface ScaleApiOptions {
   maxBodyBytes: number;
@@ -37,6 +38,7 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(errorsRouter(core));
   api.use(workspacesRouter(core));
   api.use(ingestRouter(core));
+  api.use(sourcesProductsRouter(core));
   api.use(jobTypesRouter(core, opts));
   api.use(jobsRouter(core));
   api.use(jobExecutionsRouter(core, (id) => path.join(opts.executionsDir, String(id), 'log')));
