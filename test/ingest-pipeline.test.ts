@@ -98,13 +98,14 @@ describe('ingest triggers and the pipeline from a watched directory to products'
     const event = (await t.db.query('SELECT e.description FROM recipe r JOIN trigger_event e ON e.id = r.event_id WHERE r.id = $1', [recipes[0].id])).rows[0];
     assert.equal(event.description.file_id, ingest.source_file.id);
     assert.equal(event.description.ingest_id, ingest.id);
-    // Products and sources through the Scale API, when the lineage endpoints are there.
-    const products = await api().get('/scale/products/?page_size=100');
-    if (products.status === 200) {
-      assert.ok(products.body.results.some((p: any) => p.id === productId), 'listed as a product');
-      const srcDetails = (await api().get(`/scale/sources/${ingest.source_file.id}/`).expect(200)).body;
-      assert.ok(JSON.stringify(srcDetails).includes(String(productId)) || JSON.stringify(srcDetails).includes(`"id":${s2Id}`) || JSON.stringify(srcDetails).includes('jobs'), JSON.stringify(srcDetails).slice(0, 500));
-    }
+    // Products and sources through the Scale API, with their lineage both ways.
+    const products = (await api().get('/scale/products/?page_size=100&is_published=false').expect(200)).body.results.concat((await api().get('/scale/products/?page_size=100').expect(200)).body.results);
+    assert.ok(products.some((p: any) => p.id === productId), 'listed as a product');
+    const productDetails = (await api().get(`/scale/products/${productId}/`).expect(200)).body;
+    assert.deepEqual(productDetails.sources.map((s: any) => s.id), [ingest.source_file.id], 'the product came from the ingested source');
+    const srcDetails = (await api().get(`/scale/sources/${ingest.source_file.id}/`).expect(200)).body;
+    assert.ok(srcDetails.products.some((p: any) => p.id === productId), 'the source lists the product derived from it');
+    assert.equal(srcDetails.jobs.length, 2, 'and both jobs of the recipe');
   });
 
   it('fires PARSE triggers when a job reports parse results for its input, recording the file metadata', async () => {
@@ -122,6 +123,9 @@ describe('ingest triggers and the pipeline from a watched directory to products'
     }, { timeoutMs: 10_000, what: 'the parse results to be recorded' });
     assert.equal(file.data_started, '2020-01-02T03:04:05.000Z');
     assert.deepEqual(file.geometry, { type: 'Point', coordinates: [1, 2] });
+    const asSource = (await api().get(`/scale/sources/${src.id}/`).expect(200)).body;
+    assert.equal(asSource.is_parsed, true);
+    assert.ok((await api().get('/scale/sources/?is_parsed=true').expect(200)).body.results.some((f: any) => f.id === src.id));
     const triggered = await waitFor(async () => {
       const jobs = (await api().get(`/scale/jobs/?job_type_name=${follower.name}`).expect(200)).body.results;
       return jobs.length ? jobs : null;

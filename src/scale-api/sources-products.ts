@@ -38,9 +38,12 @@ export function productJson(f: ScaleFile, jobTypes: JobTypes) {
   };
 }
 
-/** A source file: the file and whether it was parsed (nothing parses sources here, so never). */
+/** When a job reported parse results for the file (meta_data.parsed), or null. */
+const parsedAt = (f: ScaleFile): string | null => (typeof f.metaData?.parsed === 'string' ? f.metaData.parsed : null);
+
+/** A source file: the file and whether (and when) it was parsed. */
 export function sourceJson(f: ScaleFile) {
-  return { ...fileJson(f), is_parsed: false, parsed: null };
+  return { ...fileJson(f), is_parsed: parsedAt(f) !== null, parsed: parsedAt(f) };
 }
 
 /** What last happened to a product: deleted, else published, else unpublished. */
@@ -50,9 +53,10 @@ function productUpdate(f: ScaleFile) {
   return { action: 'UNPUBLISHED', when: null };
 }
 
-/** What last happened to a source: deleted, else parsed (never here), else created. */
+/** What last happened to a source: deleted, else parsed, else created. */
 function sourceUpdate(f: ScaleFile) {
   if (f.isDeleted) return { action: 'DELETED', when: iso(f.deleted) };
+  if (parsedAt(f)) return { action: 'PARSED', when: parsedAt(f) };
   return { action: 'CREATED', when: iso(f.created) };
 }
 

@@ -16,10 +16,10 @@ export type ProductTimeField = (typeof PRODUCT_TIME_FIELDS)[number];
 export type SourceTimeField = (typeof SOURCE_TIME_FIELDS)[number];
 
 /**
- * Whether a source was parsed. Nothing parses source files here (there is no parse job nor a
- * parsed column), so none is; the filter and the field read this one expression.
+ * Whether a source was parsed: a job reported parse results for it (results manifest parse_results),
+ * which records meta_data.parsed (src/core/triggers/service.ts).
  */
-const IS_PARSED = 'false';
+const IS_PARSED = "(f.meta_data->>'parsed' IS NOT NULL)";
 
 const SELECT = `f.*, w.name AS workspace_name, w.base_url AS workspace_base_url`;
 const FROM = `scale_file f JOIN workspace w ON w.id = f.workspace_id`;
