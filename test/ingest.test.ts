@@ -101,14 +101,31 @@ describe('ingest: Strike, Scan and ingest records', function () {
       assert.equal((await ingests(`&strike_id=${strike.id}&status=DEFERRED`)).length, 1, 'a set-aside file is not seen again');
     });
 
+    it("reads a file's .metadata.json side-car into its geometry, times and data types; the side-car is not a file of its own", async () => {
+      const feature = { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] }, properties: { dataStarted: '2021-05-01T00:00:00Z', dataEnded: '2021-05-01T01:00:00Z', dataTypes: ['satellite'] } };
+      await fs.writeFile(path.join(landing, 'scene.txt.metadata.json'), JSON.stringify(feature));
+      await tick();
+      assert.ok(await fs.stat(path.join(landing, 'scene.txt.metadata.json')), 'a side-car waits for its file');
+      await fs.writeFile(path.join(landing, 'scene.txt'), 'pixels');
+      await tick();
+      const rec = (await ingests('&file_name=scene.txt'))[0];
+      assert.equal(rec.status, 'INGESTED');
+      const file = (await api().get(`/scale/files/${rec.source_file.id}/`).expect(200)).body;
+      assert.deepEqual(file.geometry, feature.geometry);
+      assert.equal(file.data_started, '2021-05-01T00:00:00.000Z');
+      assert.deepEqual(file.data_type.sort(), ['landing', 'satellite', 'text']);
+      assert.equal((await ingests('&file_name=scene.txt.metadata.json')).length, 0);
+      await assert.rejects(fs.stat(path.join(landing, 'scene.txt.metadata.json')), 'the side-car is consumed');
+    });
+
     it('lists ingests with filters and counts them per Strike (ingests/status)', async () => {
       const ingested = await ingests(`&status=INGESTED&strike_id=${strike.id}`);
-      assert.equal(ingested.length, 2);
+      assert.equal(ingested.length, 3);
       assert.equal((await ingests('&file_name=image.tif'))[0].status, 'DEFERRED');
       const status = (await api().get('/scale/ingests/status/?use_ingest_time=true').expect(200)).body.results;
       const mine = status.find((s: any) => s.strike.id === strike.id);
-      assert.equal(mine.files, 2);
-      assert.equal(mine.size, 11 + 'stays in landing'.length);
+      assert.equal(mine.files, 3);
+      assert.equal(mine.size, 11 + 'stays in landing'.length + 'pixels'.length);
       assert.equal(mine.values.length, 1);
       const strikes = (await api().get('/scale/strikes/').expect(200)).body.results;
       assert.ok(strikes.some((s: any) => s.name === 'landing-strike'));
@@ -245,6 +262,18 @@ describe('ingest: Strike, Scan and ingest records', function () {
       assert.deepEqual(keys, ['incoming/skip.bin', e1.new_file_path].sort(), 'moved, not copied; the deferred object stays');
       await tick();
       assert.equal((await ingests(`&strike_id=${strike.id}`)).length, 2, 'nothing is ingested or deferred twice');
+      // Bucket notifications (S3 event JSON): ObjectCreated 2.x records ingest at once; the rest are skipped and said why.
+      await client.send(new PutObjectCommand({ Bucket: 'drop-zone', Key: 'incoming/e 2.json', Body: '{"n":2}' }));
+      const event = (key: string, over: Record<string, unknown> = {}) => ({ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'drop-zone' }, object: { key, size: 7 } }, ...over });
+      const res = await api().post(`/scale/strikes/${strike.id}/notifications/`).send({
+        Records: [event('incoming/e+2.json'), 'garbage', event('incoming/e1.json', { eventVersion: '1.0' }), event('x', { eventName: 'ObjectRemoved:Delete' }), event('y', { s3: { bucket: { name: 'other' }, object: { key: 'y' } } }), event('%E0%A4%A')],
+      }).expect(200);
+      assert.equal(res.body.ingested, 1, JSON.stringify(res.body));
+      assert.deepEqual(res.body.skipped.map((x: any) => x.record), [1, 2, 3, 4, 5]);
+      assert.match(res.body.skipped[1].reason, /eventVersion/);
+      assert.equal((await ingests('&file_name=e 2.json'))[0].status, 'INGESTED');
+      await api().post(`/scale/strikes/${strike.id}/notifications/`).send({ nothing: true }).expect(400);
+      await api().post(`/scale/strikes/${strike.id}/notifications/`).set('Content-Type', 'application/json').send('{"Records": [').expect(400);
     });
   });
 });

@@ -95,7 +95,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const packages = createPackageDeployer({ db, jobTypes, seedJobTypes, events, manifests: opts.manifests ?? null });
   // Ingested files fire INGEST triggers; the trigger service is built once jobs and recipes are.
   let triggers: TriggerService | null = null;
-  const ingester = createIngester({ db, workspaces, onIngested: (files) => triggers?.onIngested(files) ?? Promise.resolve() });
+  const ingester = createIngester({ db, workspaces, onIngested: (f) => triggers?.onIngested(f) ?? Promise.resolve(), updateMetadata: (u) => files.updateMetadata(u) });
   const strikes = createStrikeService({ db, workspaces, ingester, log: opts.log?.child({ component: 'strike' }) });
   const scans = createScanService({ db, workspaces, ingester });
   const ingests = createIngestQueries(db);

@@ -58,6 +58,11 @@ export function ingestRouter(core: Core): Router {
     res.json(strikeJson(await core.strikes.edit(idParam(req, 'id', 'strike'), bodyOf(req)), true));
   });
 
+  // S3 event notifications for an s3 Strike (a MinIO webhook, or a relay from SQS).
+  r.post('/strikes/:id/notifications/', async (req, res) => {
+    res.json(await core.strikes.notify(idParam(req, 'id', 'strike'), bodyOf(req)));
+  });
+
   r.post('/scans/', async (req, res) => {
     const s = await core.scans.create(bodyOf(req));
     res.status(201).location(`${req.baseUrl}/scans/${s.id}/`).json(scanJson(s, true));

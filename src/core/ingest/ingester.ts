@@ -11,7 +11,10 @@ import type { Db, Queryable } from '../../store/db.ts';
 import type { Broker } from '../../storage/broker.ts';
 import { mediaTypeFor } from '../files/service.ts';
 import type { Workspace, WorkspaceService } from '../workspaces/service.ts';
+import { readSidecar } from '../jobs/seed-capture.ts';
 import { type IngestConfig, matchRule, targetPath } from './config.ts';
+
+const SIDECAR = '.metadata.json';
 
 /** A file a monitor or scanner found: its name, where it is relative to the source root, and its size. */
 export interface FoundFile {
@@ -43,7 +46,12 @@ export interface BatchResult {
 
 export type Ingester = ReturnType<typeof createIngester>;
 
-export function createIngester(deps: { db: Db; workspaces: WorkspaceService; onIngested?: (files: { ingestId: number; fileId: number; owner: IngestOwner }[]) => Promise<void> }) {
+export function createIngester(deps: {
+  db: Db;
+  workspaces: WorkspaceService;
+  onIngested?: (files: { ingestId: number; fileId: number; owner: IngestOwner }[]) => Promise<void>;
+  updateMetadata?: (updates: { fileId: number; geometry?: unknown; dataStarted?: string | null; dataEnded?: string | null; dataTypes?: string[]; metaData?: Record<string, unknown> }[]) => Promise<void>;
+}) {
   const { db, workspaces } = deps;
 
   /** The file on this machine: itself for a directory, a cached download for a workspace. */
@@ -100,6 +108,16 @@ export function createIngester(deps: { db: Db; workspaces: WorkspaceService; onI
    */
   async function ingestBatch(owner: IngestOwner, config: IngestConfig, src: SourceRoot, files: FoundFile[], opts: { dryRun?: boolean } = {}): Promise<BatchResult & { plan: { file: string; status: string; workspace: string | null; path: string | null }[] }> {
     const now = new Date();
+    // <file>.metadata.json beside <file> (SEED side-car GeoJSON) is its metadata, not a file of its
+    // own; one whose file is not here yet (still being copied) waits for it.
+    const names = new Set(files.map((f) => f.relPath));
+    const sidecars = new Map<string, FoundFile>();
+    files = files.filter((f) => {
+      if (!f.relPath.endsWith(SIDECAR)) return true;
+      const base = f.relPath.slice(0, -SIDECAR.length);
+      if (names.has(base)) sidecars.set(base, f);
+      return false;
+    });
     const wsByName = new Map<string, Workspace | null>();
     const wsNamed = async (name: string) => {
       if (!wsByName.has(name)) wsByName.set(name, await workspaces.byName(name));
@@ -183,6 +201,7 @@ export function createIngester(deps: { db: Db; workspaces: WorkspaceService; onI
       }
     }));
     await finish(done, errors);
+    if (sidecars.size) await applySidecars(src, done, sidecars, rows.map((r, i) => ({ relPath: r.file.relPath, id: ids[i] })));
     result.deferred = rows.filter((r) => r.status === 'DEFERRED').length;
     result.duplicates = rows.filter((r) => r.status === 'DUPLICATE').length;
     result.ingested = done.length;
@@ -192,6 +211,30 @@ export function createIngester(deps: { db: Db; workspaces: WorkspaceService; onI
       await deps.onIngested(rec.rows.map((r) => ({ ingestId: r.id, fileId: Number(r.source_file_id), owner })));
     }
     return { ...result, plan };
+  }
+
+  /** Reads each ingested file's side-car into its geometry, times and data types, then removes the side-car from the source. */
+  async function applySidecars(src: SourceRoot, done: { id: number }[], sidecars: Map<string, FoundFile>, byPath: { relPath: string; id: number }[]): Promise<void> {
+    const ingested = new Set(done.map((d) => d.id));
+    for (const { relPath, id } of byPath) {
+      const side = sidecars.get(relPath);
+      if (!side || !ingested.has(id)) continue;
+      try {
+        const local = src.dir ? path.join(src.dir, side.relPath) : await src.broker!.localPath(side.relPath);
+        const r = await readSidecar(local);
+        const fileId = (await db.query<{ source_file_id: string }>('SELECT source_file_id FROM ingest WHERE id = $1', [id])).rows[0]?.source_file_id;
+        if (r.geo && fileId && deps.updateMetadata) {
+          const tags = (await db.query<{ data_type_tags: string[] }>('SELECT data_type_tags FROM scale_file WHERE id = $1', [fileId])).rows[0]?.data_type_tags ?? [];
+          await deps.updateMetadata([{ fileId: Number(fileId), geometry: r.geo.geoJson, dataStarted: r.geo.dataStarted, dataEnded: r.geo.dataEnded, dataTypes: [...new Set([...tags, ...(r.geo.dataTypes ?? [])])], metaData: r.geo.properties }]);
+        } else if (r.error) {
+          await db.query('UPDATE ingest SET error = $2 WHERE id = $1', [id, `side-car ignored: ${r.error}`]);
+        }
+        if (src.dir) await fs.rm(path.join(src.dir, side.relPath), { force: true });
+        else await src.broker!.delete(side.relPath);
+      } catch (err) {
+        await db.query('UPDATE ingest SET error = $2 WHERE id = $1', [id, `side-car ignored: ${(err as Error).message}`]);
+      }
+    }
   }
 
   /** Registers the moved files as SOURCE files and closes their ingests (one transaction). */

@@ -142,6 +142,50 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
     return n;
   }
 
+  /**
+   * S3 bucket notifications (S3 event JSON, as S3, MinIO or an SQS relay send them): ObjectCreated
+   * records of eventVersion 2.x for the Strike's bucket are ingested at once. A record that is not
+   * one (another version, another event, another bucket, no key) is skipped and reported, never
+   * retried forever (Scale #1450, #616).
+   */
+  async function notify(id: number, body: unknown): Promise<{ ingested: number; skipped: { record: number; reason: string }[] }> {
+    const s = await get(id);
+    const c = readStrikeConfig(s.configuration);
+    if (c.monitor.type !== 's3') throw new Invalid('monitor', `Strike ${s.name} does not watch a bucket (its monitor is ${c.monitor.type})`);
+    const records = (body as { Records?: unknown } | null)?.Records;
+    if (!Array.isArray(records)) throw new Invalid('Records', 'is required: an S3 event notification has a Records array');
+    const src = await sourceOf(c);
+    const bucket = String(src.workspace!.jsonConfig.broker.bucket_name);
+    const skipped: { record: number; reason: string }[] = [];
+    const wanted = new Map<string, number>();
+    records.forEach((r: any, i) => {
+      if (!r || typeof r !== 'object') return skipped.push({ record: i, reason: 'not an object' });
+      if (typeof r.eventVersion !== 'string' || !r.eventVersion.startsWith('2.')) return skipped.push({ record: i, reason: `eventVersion ${JSON.stringify(r.eventVersion ?? null)} is not 2.x` });
+      if (typeof r.eventName !== 'string' || !r.eventName.startsWith('ObjectCreated')) return skipped.push({ record: i, reason: `event ${JSON.stringify(r.eventName ?? null)} is not an ObjectCreated event` });
+      if (r.s3?.bucket?.name !== bucket) return skipped.push({ record: i, reason: `bucket ${JSON.stringify(r.s3?.bucket?.name ?? null)} is not ${bucket}` });
+      if (typeof r.s3?.object?.key !== 'string' || !r.s3.object.key) return skipped.push({ record: i, reason: 'no object key' });
+      let key: string;
+      try {
+        // Keys arrive URL-encoded, spaces as '+'.
+        key = decodeURIComponent(r.s3.object.key.replace(/\+/g, ' '));
+      } catch {
+        return skipped.push({ record: i, reason: 'the object key is not URL-encoded text' });
+      }
+      wanted.set(key, Number(r.s3.object.size ?? 0));
+      return undefined;
+    });
+    if (!wanted.size) return { ingested: 0, skipped };
+    const known = await db.query<{ file_path: string }>(
+      `SELECT file_path FROM scale_file WHERE workspace_id = $1 AND file_path = ANY($2::text[]) AND NOT is_deleted
+       UNION SELECT file_path FROM ingest WHERE strike_id = $3 AND status IN ('DEFERRED', 'DUPLICATE', 'INGESTING') AND file_path = ANY($2::text[])`,
+      [src.workspace!.id, [...wanted.keys()], s.id],
+    );
+    const skip = new Set(known.rows.map((r) => r.file_path));
+    const found = [...wanted].filter(([k]) => !skip.has(k)).map(([relPath, size]) => ({ name: path.basename(relPath), relPath, size }));
+    const r = found.length ? await ingester.ingestBatch({ strikeId: s.id, scanId: null }, c, src, found) : { ingested: 0 };
+    return { ingested: r.ingested, skipped };
+  }
+
   /** Sweeps every active Strike this process holds the lease of (or takes over); returns the files ingested. */
   async function tick(leaseSeconds: number): Promise<number> {
     const claimed = await db.query(
@@ -170,7 +214,7 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   return {
-    get, list, create, edit, tick,
+    get, list, create, edit, tick, notify,
     /** Sweeps every `pollMs` (Scale: 60 s); a sweep never overlaps the previous one. */
     start(pollMs: number): void {
       if (timer) return;

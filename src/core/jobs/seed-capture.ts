@@ -40,7 +40,7 @@ async function readJson(file: string): Promise<{ value?: unknown; missing?: bool
 }
 
 /** Reads a GeoJSON side-car into a product's geometry, times and properties; null when absent. */
-async function sidecar(file: string): Promise<{ geo: SourceMetadata['geo'] | null; error?: string }> {
+export async function readSidecar(file: string): Promise<{ geo: SourceMetadata['geo'] | null; error?: string }> {
   const r = await readJson(file);
   if (r.missing) return { geo: null };
   if (r.error) return { geo: null, error: `${path.basename(file)} ${r.error}` };
@@ -70,7 +70,7 @@ export async function captureSeedOutputs(iface: JobInterface, outputDir: string)
     if (o.kind === 'file' && matches.length > 1) return fail(BUILTIN.unexpectedMultipleOutputs, `output ${JSON.stringify(o.name)} takes one file; ${matches.length} matched ${JSON.stringify(o.pattern)}`);
     for (const rel of matches) {
       const localPath = path.join(outputDir, rel);
-      const side = await sidecar(`${localPath}.metadata.json`);
+      const side = await readSidecar(`${localPath}.metadata.json`);
       if (side.error) return fail(BUILTIN.invalidResultsManifest, `side-car of ${rel}: ${side.error}`);
       const mediaType = o.mediaType && o.mediaType !== 'application/octet-stream' ? o.mediaType : mediaTypeFor(rel);
       files.push({ output: o.name, localPath, relPath: rel, mediaType, geo: side.geo, metaData: side.geo?.properties });
@@ -104,7 +104,7 @@ export async function captureSeedOutputs(iface: JobInterface, outputDir: string)
   const sourceUpdates: SourceMetadata[] = [];
   for (const i of iface.inputs) {
     if (i.kind !== 'file') continue;
-    const side = await sidecar(path.join(outputDir, `${i.name}.metadata.json`));
+    const side = await readSidecar(path.join(outputDir, `${i.name}.metadata.json`));
     if (side.error) return fail(BUILTIN.invalidResultsManifest, `side-car of input ${i.name}: ${side.error}`);
     if (side.geo) sourceUpdates.push({ input: i.name, geo: side.geo });
   }
