@@ -182,6 +182,22 @@ describe('ingest: Strike, Scan and ingest records', function () {
     assert.match(rec.error, /vanished/);
   });
 
+  it('records a file its workspace cannot take (the target is not writable) as ERRORED with the reason, and keeps it', async () => {
+    const dir = await hostWs('src-ok');
+    const bad = await hostWs('target-broken');
+    // The target workspace's directory is replaced by a plain file: nothing can be written there.
+    await fs.rm(bad, { recursive: true, force: true });
+    await fs.writeFile(bad, 'not a directory');
+    const res = await api().post('/scale/strike/create/').send({ name: 'to-broken', configuration: { version: '2.0', workspace: 'src-ok', monitor: { type: 'dir-watcher' }, files_to_ingest: [{ filename_regex: '.*', new_workspace: 'target-broken' }] } }).expect(201);
+    await fs.writeFile(path.join(dir, 'precious.bin'), 'keep me');
+    await tick();
+    const rec = (await ingests(`&strike_id=${res.body.id}`))[0];
+    assert.equal(rec.status, 'ERRORED');
+    assert.ok(rec.error, 'a reason');
+    assert.equal(await fs.readFile(path.join(dir, 'precious.bin'), 'utf8'), 'keep me', 'the file is not lost');
+    await api().patch(`/scale/strikes/${res.body.id}/`).send({ is_active: false }).expect(200);
+  });
+
   it('finishes an ingest a dead process left half done: registered once, never twice', async () => {
     const dir = await hostWs('crash');
     const res = await api().post('/scale/strike/create/').send({ name: 'crash-strike', configuration: { version: '2.0', workspace: 'crash', monitor: { type: 'dir-watcher' }, files_to_ingest: [{ filename_regex: '.*', new_file_path: 'done' }] } }).expect(201);
