@@ -71,6 +71,7 @@ describe('ingest: Strike, Scan and ingest records', function () {
       const done = (await api().get(`/scale/ingests/${moving.id}/`).expect(200)).body;
       assert.equal(done.status, 'INGESTED', JSON.stringify(done));
       assert.equal(done.new_file_path, `texts/${today()}/a.txt`);
+      assert.ok(done.transfer_ended, 'the transfer was closed (TRANSFERRED) before the ingest');
       assert.deepEqual(done.data_type, ['text', 'landing']);
       assert.equal(await fs.readFile(path.join(archive, 'texts', today(), 'a.txt'), 'utf8'), 'hello world');
       await assert.rejects(fs.stat(path.join(landing, 'a.txt')), 'moved out of the watched directory');
@@ -195,6 +196,8 @@ describe('ingest: Strike, Scan and ingest records', function () {
     assert.equal(rec.status, 'ERRORED');
     assert.ok(rec.error, 'a reason');
     assert.equal(await fs.readFile(path.join(dir, 'precious.bin'), 'utf8'), 'keep me', 'the file is not lost');
+    await tick();
+    assert.equal((await ingests(`&strike_id=${res.body.id}`)).length, 1, 'a failed file waits before it is tried again');
     await api().patch(`/scale/strikes/${res.body.id}/`).send({ is_active: false }).expect(200);
   });
 

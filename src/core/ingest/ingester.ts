@@ -15,6 +15,8 @@ import { readSidecar } from '../jobs/seed-capture.ts';
 import { type IngestConfig, matchRule, targetPath } from './config.ts';
 
 const SIDECAR = '.metadata.json';
+/** How long a file whose ingest failed waits before it is tried again. */
+export const RETRY_AFTER_SECONDS = 300;
 
 /** A file a monitor or scanner found: its name, where it is relative to the source root, and its size. */
 export interface FoundFile {
@@ -238,7 +240,7 @@ export function createIngester(deps: {
   }
 
   /** Registers the moved files as SOURCE files and closes their ingests (one transaction). */
-  async function finish(done: { id: number; wsId: number; path: string; name: string; size: number; checksum: string; tags: string[] }[], errors: { id: number; reason: string }[]): Promise<void> {
+  async function finish(done: { id: number; wsId: number; path: string; name: string; size: number; checksum: string; tags: string[] }[], errors: { id: number; reason: string; retryNow?: boolean }[]): Promise<void> {
     await db.transaction(async (tx) => {
       if (done.length) {
         await tx.query(
@@ -254,9 +256,12 @@ export function createIngester(deps: {
         );
       }
       if (errors.length) {
+        // A failure is retried from its source after a pause (not every sweep); an interrupted ingest at once.
         await tx.query(
-          `UPDATE ingest i SET status = 'ERRORED', error = e.reason, ingest_ended = now(), last_modified = now() FROM unnest($1::bigint[], $2::text[]) AS e(id, reason) WHERE i.id = e.id`,
-          [errors.map((e) => e.id), errors.map((e) => e.reason)],
+          `UPDATE ingest i SET status = 'ERRORED', error = e.reason, ingest_ended = now(), last_modified = now(),
+                  retry_after = CASE WHEN e.retry_now THEN NULL ELSE now() + make_interval(secs => $4) END
+             FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS e(id, reason, retry_now) WHERE i.id = e.id`,
+          [errors.map((e) => e.id), errors.map((e) => e.reason), errors.map((e) => e.retryNow === true), RETRY_AFTER_SECONDS],
         );
       }
     });
@@ -287,7 +292,7 @@ export function createIngester(deps: {
       }
       const stillThere = src.dir ? await fs.stat(path.join(src.dir, r.file_path)).then(() => true, () => false) : src.broker ? await src.broker.size(r.file_path).then(() => true, () => false) : false;
       // Still at its source: the record goes back to TRANSFERRED-and-closed; the next sweep opens a fresh one.
-      errors.push({ id: r.id, reason: stillThere ? 'interrupted by a restart; ingested again from its source' : 'interrupted by a restart and the file is gone' });
+      errors.push({ id: r.id, reason: stillThere ? 'interrupted by a restart; ingested again from its source' : 'interrupted by a restart and the file is gone', retryNow: true });
     }
     await finish(done, errors);
     return open.rows.length;

@@ -110,10 +110,21 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
         [s.id, src.workspace?.id ?? null, moving.map((f) => f.relPath.slice(0, -suffix.length)), moving.map((f) => f.size), moving.map((f) => f.relPath)],
       );
     }
-    const ready = entries.filter((f) => !(suffix && f.relPath.endsWith(suffix)));
+    let ready = entries.filter((f) => !(suffix && f.relPath.endsWith(suffix)));
     if (!ready.length) return 0;
+    // A file that failed lately (same name and size) is tried again only after RETRY_AFTER_SECONDS.
+    const failed = await db.query<{ file_path: string; file_size: string }>(
+      `SELECT DISTINCT file_path, file_size::text FROM ingest WHERE strike_id = $1 AND status = 'ERRORED' AND retry_after > now() AND file_path = ANY($2::text[])`,
+      [s.id, ready.map((f) => f.relPath)],
+    );
+    const waiting = new Set(failed.rows.map((r) => `${r.file_path}\u0000${r.file_size}`));
+    ready = ready.filter((f) => !waiting.has(`${f.relPath}\u0000${f.size}`));
+    if (!ready.length) return 0;
+    // Transfers that finished (renamed without the suffix) are TRANSFERRED before they are ingested.
     const open = await db.query<{ id: number; file_name: string; status: string }>(
-      `SELECT id, file_name, status FROM ingest WHERE strike_id = $1 AND status IN ('TRANSFERRING', 'INGESTING') AND file_name = ANY($2::text[])`,
+      `UPDATE ingest SET status = CASE WHEN status = 'TRANSFERRING' THEN 'TRANSFERRED' ELSE status END,
+              transfer_ended = CASE WHEN status = 'TRANSFERRING' THEN now() ELSE transfer_ended END, last_modified = now()
+        WHERE strike_id = $1 AND status IN ('TRANSFERRING', 'INGESTING') AND file_name = ANY($2::text[]) RETURNING id, file_name, status`,
       [s.id, ready.map((f) => f.relPath)],
     );
     const byName = new Map(open.rows.map((r) => [r.file_name, r]));
