@@ -21,7 +21,8 @@ describe('ingest triggers and the pipeline from a watched directory to products'
   before(async () => {
     s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: await tempDir('s3rver-'), configureBuckets: [{ name: 'ingested', configs: [] }] });
     const addr = (await s3.run()) as unknown as { port: number };
-    t = await startServer('pglite', { SCALE_STRIKE_POLL_MS: '3600000' });
+    // Sweeps and clock ticks are driven by the tests, not by timers.
+    t = await startServer('pglite', { SCALE_STRIKE_POLL_MS: '3600000', SCALE_CLOCK_TICK_MS: '3600000' });
     root = await tempDir('pipeline-');
     await api().post('/scale/workspaces/').send({ name: 'drop', json_config: { broker: { type: 'host', host_path: path.join(root, 'drop') } } }).expect(201);
     await api().post('/scale/workspaces/').send({ name: 'lake', json_config: { broker: { type: 's3', bucket_name: 'ingested', endpoint_url: `http://127.0.0.1:${addr.port}`, credentials: { access_key_id: 'S3RVER', secret_access_key: 'S3RVER' } } } }).expect(201);
@@ -138,11 +139,18 @@ describe('ingest triggers and the pipeline from a watched directory to products'
   it('fires CLOCK triggers once per period, whichever process gets there first', async () => {
     const clocked = await createJobType(t.app, { name: 'hourly', interface: { version: '1.0', command: '/bin/true', command_arguments: '', input_data: [], output_data: [] }, trigger_rule: { type: 'CLOCK', is_active: true, configuration: { schedule: 'PT1H' } } });
     const now = new Date('2030-01-01T10:15:00Z');
-    assert.equal(await t.core.triggers.clockTick(now), 1);
-    assert.equal(await t.core.triggers.clockTick(new Date('2030-01-01T10:45:00Z')), 0, 'the same hour fires once');
-    assert.equal(await t.core.triggers.clockTick(new Date('2030-01-01T11:01:00Z')), 1, 'the next hour fires again');
+    // The built-in JOB_LOAD rule fires too (one sample of the queue per minute).
+    assert.equal(await t.core.triggers.clockTick(now), 2);
+    assert.equal(await t.core.triggers.clockTick(new Date('2030-01-01T10:15:30Z')), 0, 'the same minute and hour fire once');
+    assert.equal(await t.core.triggers.clockTick(new Date('2030-01-01T10:45:00Z')), 1, 'the same hour does not fire again; the next minute samples the load');
+    assert.equal(await t.core.triggers.clockTick(new Date('2030-01-01T11:01:00Z')), 2, 'the next hour fires again');
+    const loads = (await t.db.query("SELECT count(*)::int AS n FROM trigger_event WHERE type = 'JOB_LOAD'")).rows[0].n;
+    assert.ok(loads >= 3, 'JOB_LOAD events recorded');
+    assert.ok((await t.db.query('SELECT count(*)::int AS n FROM job_load')).rows[0].n > 0, 'the queue load was sampled');
     const jobs = (await api().get(`/scale/jobs/?job_type_id=${clocked.id}`).expect(200)).body.results;
     assert.equal(jobs.length, 2);
+    const events = (await t.db.query("SELECT description FROM trigger_event WHERE type = 'MY_HOURLY' ORDER BY id")).rows;
+    assert.equal(events.length, 0, 'no event of a type no rule names');
     const withInputs = await api().post('/scale/job-types/').send({ name: 'clock-bad', version: '1.0', interface: { version: '1.0', command: '/bin/true', command_arguments: '${f}', input_data: [{ name: 'f', type: 'file' }], output_data: [] }, trigger_rule: { type: 'CLOCK', configuration: { schedule: 'P1D' } } });
     assert.equal(withInputs.status, 400);
     assert.match(JSON.stringify(withInputs.body), /CLOCK/);

@@ -105,7 +105,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const recipes = createRecipeService({
     db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }),
   });
-  triggers = createTriggerService({ db, jobs, recipes, recipeTypes, files, log: opts.log?.child({ component: 'triggers' }) });
+  triggers = createTriggerService({ db, jobs, recipes, recipeTypes, files, recordLoad: () => queue.recordLoad(), log: opts.log?.child({ component: 'triggers' }) });
   const firing = triggers;
   events.on('parsed', (results) => void firing.onParsed(results).catch((err) => opts.log?.error('parse triggers failed', { err })));
   await errors.seedBuiltins();

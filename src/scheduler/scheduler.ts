@@ -29,7 +29,6 @@ export interface SchedulerOptions {
   heartbeatMs: number;
   nodeLostSeconds: number;
   cancelPollMs?: number;
-  loadSampleMs?: number;
 }
 
 export type Scheduler = ReturnType<typeof createScheduler>;
@@ -222,7 +221,7 @@ export function createScheduler(deps: {
     every(options.heartbeatMs, 'heartbeat', heartbeat);
     every(Math.max(options.heartbeatMs, 1000), 'lost-node check', checkLostNodes);
     every(options.cancelPollMs ?? 1000, 'cancel poll', pollCancels);
-    every(options.loadSampleMs ?? 60_000, 'job load sample', () => queue.recordLoad());
+    // Job load samples are taken by the clock (the built-in JOB_LOAD clock rule), once per minute across servers.
     loopDone = loop();
   }
 

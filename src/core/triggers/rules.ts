@@ -7,7 +7,7 @@ import type { InterfaceInput } from '../job-types/model.ts';
 
 export type TriggerRule =
   | { type: 'INGEST' | 'PARSE'; isActive: boolean; mediaType: string | null; dataTypes: string[]; inputName: string; workspaceName: string }
-  | { type: 'CLOCK'; isActive: boolean; everySeconds: number };
+  | { type: 'CLOCK'; isActive: boolean; everySeconds: number; eventType: string };
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -37,7 +37,9 @@ export function readTriggerRule(json: unknown, inputs: InterfaceInput[] | null):
     if (!every) return { value: null, problems: [{ field: 'trigger_rule.configuration.schedule', message: 'is required: an ISO-8601 duration such as PT1H or P1D' }] };
     const required = (inputs ?? []).filter((i) => i.required);
     if (required.length) return { value: null, problems: [{ field: 'trigger_rule.type', message: `a CLOCK trigger starts its job with no inputs; required inputs ${required.map((i) => JSON.stringify(i.name)).join(', ')} would have no value` }] };
-    return { value: { type, isActive, everySeconds: every }, problems: [] };
+    const eventType = isObject(c) && c.event_type !== undefined ? c.event_type : 'CLOCK';
+    if (typeof eventType !== 'string' || !/^[A-Z][A-Z0-9_]{0,49}$/.test(eventType)) return { value: null, problems: [{ field: 'trigger_rule.configuration.event_type', message: 'must be an upper-case event name such as MY_METRICS' }] };
+    return { value: { type, isActive, everySeconds: every, eventType }, problems: [] };
   }
   if (type !== 'INGEST' && type !== 'PARSE') return { value: null, problems: [{ field: 'trigger_rule.type', message: `${JSON.stringify(type ?? null)} is not a trigger type: INGEST, PARSE or CLOCK` }] };
   const problems = check('scale/ingest-trigger-1.0', json.configuration, 'trigger_rule.configuration');

@@ -15,8 +15,10 @@ type FileRule = Extract<TriggerRule, { type: 'INGEST' | 'PARSE' }>;
 
 export type TriggerService = ReturnType<typeof createTriggerService>;
 
-export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: RecipeService; recipeTypes: RecipeTypeService; files: FileService; log?: Logger }) {
+export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: RecipeService; recipeTypes: RecipeTypeService; files: FileService; recordLoad: () => Promise<void>; log?: Logger }) {
   const { db } = deps;
+  /** Scale's built-in clock processors, by event type. */
+  const builtinClock = [{ eventType: 'JOB_LOAD', schedule: 'PT1M0S', everySeconds: 60, run: deps.recordLoad }];
 
   /** Active rules of a type on job types and recipe types (newest active version of each name). */
   async function rulesOf(type: 'INGEST' | 'PARSE'): Promise<{ kind: 'job' | 'recipe'; id: number; name: string; rule: FileRule }[]> {
@@ -132,23 +134,45 @@ export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: 
     await fire('PARSE', items);
   }
 
+  /** The period a moment falls in, counted from the start of its UTC day (Scale: a schedule is absolute within each day). */
+  function periodKey(now: Date, everySeconds: number): string {
+    const day = now.toISOString().slice(0, 10);
+    const since = (now.getTime() - Date.parse(`${day}T00:00:00Z`)) / 1000;
+    return `${day}:${Math.floor(since / everySeconds)}`;
+  }
+
   /**
-   * CLOCK rules: each active job or recipe type with one gets a job (or recipe) every schedule
-   * period. One event per type and period, whichever server process gets there first (a unique key).
+   * CLOCK rules: the built-in clock processors (Scale's scale-clock: JOB_LOAD samples the queue
+   * every minute) and every active job or recipe type with a CLOCK rule, which gets a job (or
+   * recipe) each period. One event per rule and period, whichever server process gets there first
+   * (a unique key), so two servers never both fire.
    */
   async function clockTick(now = new Date()): Promise<number> {
+    let n = 0;
+    for (const b of builtinClock) {
+      const ev = await db.query<{ id: number }>(
+        `INSERT INTO trigger_event (type, rule, description, clock_key) VALUES ($1, $2, $3, $4) ON CONFLICT (clock_key) DO NOTHING RETURNING id`,
+        [b.eventType, JSON.stringify({ builtin: b.eventType, schedule: b.schedule }), JSON.stringify({ version: '1.0', event_type: b.eventType }), `builtin:${b.eventType}:${periodKey(now, b.everySeconds)}`],
+      );
+      if (!ev.rows[0]) continue;
+      try {
+        await b.run();
+      } catch (err) {
+        deps.log?.warn('a clock processor failed', { eventType: b.eventType, err });
+      }
+      n++;
+    }
     const res = await db.query<{ kind: 'job' | 'recipe'; id: number; name: string; trigger_rule: unknown }>(
       `SELECT 'job' AS kind, id, name, trigger_rule FROM job_type WHERE is_active AND trigger_rule->>'type' = 'CLOCK'
        UNION ALL SELECT DISTINCT ON (name) 'recipe' AS kind, id, name, trigger_rule FROM recipe_type WHERE is_active AND trigger_rule->>'type' = 'CLOCK'`,
     );
-    let n = 0;
     for (const r of res.rows) {
       const rule = readTriggerRule(r.trigger_rule, null).value;
       if (!rule || rule.type !== 'CLOCK' || !rule.isActive) continue;
-      const slot = Math.floor(now.getTime() / 1000 / rule.everySeconds);
+      const key = periodKey(now, rule.everySeconds);
       const ev = await db.query<{ id: number }>(
-        `INSERT INTO trigger_event (type, rule, description, clock_key) VALUES ('CLOCK', $1, $2, $3) ON CONFLICT (clock_key) DO NOTHING RETURNING id`,
-        [JSON.stringify({ [`${r.kind}_type`]: { id: r.id, name: r.name } }), JSON.stringify({ version: '1.0', schedule_seconds: rule.everySeconds, slot }), `${r.kind}:${r.id}:${slot}`],
+        `INSERT INTO trigger_event (type, rule, description, clock_key) VALUES ($1, $2, $3, $4) ON CONFLICT (clock_key) DO NOTHING RETURNING id`,
+        [rule.eventType, JSON.stringify({ [`${r.kind}_type`]: { id: r.id, name: r.name } }), JSON.stringify({ version: '1.0', event_type: rule.eventType, schedule_seconds: rule.everySeconds, period: key }), `${r.kind}:${r.id}:${key}`],
       );
       if (!ev.rows[0]) continue;
       const started = await startEmpty(r.kind, r.id, ev.rows[0].id);
