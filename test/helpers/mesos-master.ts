@@ -1,0 +1,1121 @@
+// A faithful-enough Mesos master double for tests: the v1 scheduler HTTP API (`POST /api/v1/scheduler`, JSON
+// only) over node:http on 127.0.0.1, with fake agents whose tasks really run as local processes.
+// Wire format and behaviour follow /work/shared/mesos/REFERENCE.md (sections 1-3 and 6); every place where
+// this double is simpler than the real master (apache/mesos src/master/*.cpp) says so in a SIMPLIFICATION note.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+// ---------------------------------------------------------------------------------------------- types
+
+export interface FakeAgentSpec {
+  id?: string;
+  hostname: string;
+  /** Scalars (cpus, mem and disk in MiB, gpus, any custom scalar) and optionally `ports` ranges. */
+  resources: { cpus: number; mem: number; disk: number; gpus?: number; ports?: Array<[number, number]>; [name: string]: number | Array<[number, number]> | undefined };
+  /** TEXT attributes for strings, SCALAR for numbers. */
+  attributes?: Record<string, string | number>;
+}
+
+export interface MesosMasterOptions {
+  agents?: FakeAgentSpec[];
+  /** SUBSCRIBED.heartbeat_interval_seconds and the HEARTBEAT period (real master: 15). */
+  heartbeatIntervalSeconds?: number;
+  /** Allocation interval: an offer cycle runs this often (real master: --allocation_interval 1 s). */
+  offerIntervalMs?: number;
+  /** When set, an offer not answered within this time is rescinded (real master: --offer_timeout, off by default). */
+  offerTimeoutMs?: number;
+  /** An agent status update not acknowledged is resent after this long (real agent: 10 s backoff up to 10 min). */
+  ackTimeoutMs?: number;
+  /** Grace between SIGTERM and SIGKILL on KILL when the task has no kill_policy (real command executor: 3 s). */
+  killGraceMs?: number;
+  /** Non-leader mode: every scheduler call is answered 307 to this leader URL (e.g. the other double's url). */
+  redirectTo?: string;
+  /** Root for the agents' work dirs (sandboxes); a temp dir (removed on close) when absent. */
+  workDir?: string;
+}
+
+export type TaskStateName =
+  | 'TASK_STAGING' | 'TASK_STARTING' | 'TASK_RUNNING' | 'TASK_KILLING' | 'TASK_FINISHED' | 'TASK_FAILED'
+  | 'TASK_KILLED' | 'TASK_ERROR' | 'TASK_LOST' | 'TASK_DROPPED' | 'TASK_UNREACHABLE' | 'TASK_GONE'
+  | 'TASK_GONE_BY_OPERATOR' | 'TASK_UNKNOWN';
+
+const TERMINAL = new Set<string>(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
+export const isTerminal = (s: string): boolean => TERMINAL.has(s);
+
+/** Resources as the double keeps them: scalars by name plus RANGES (ports) by name. */
+export interface Res {
+  scalars: Record<string, number>;
+  ranges: Record<string, Array<[number, number]>>;
+}
+
+export interface FakeAgent {
+  id: string;
+  hostname: string;
+  total: Res;
+  /** Held by live tasks (resources return when the task ends). */
+  used: Res;
+  attributes: Record<string, string | number>;
+  removed: boolean;
+}
+
+export interface FakeOffer {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  resources: Res;
+  timer: NodeJS.Timeout | null;
+}
+
+export interface FakeFramework {
+  id: string;
+  info: any;
+  role: string;
+  capabilities: Set<string>;
+  streamId: string | null;
+  stream: http.ServerResponse | null;
+  connected: boolean;
+  suppressed: boolean;
+  /** Refusal filters per agent: offers whose resources are a subset of `res` are withheld until `until`. */
+  filters: Map<string, Array<{ until: number; res: Res }>>;
+  heartbeat: NodeJS.Timeout | null;
+  failover: NodeJS.Timeout | null;
+  removed: boolean;
+  /** Every event written to this framework's streams, in order. */
+  events: any[];
+}
+
+export interface FakeTask {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  info: any;
+  resources: Res;
+  /** Latest state as the agent knows it. */
+  state: TaskStateName;
+  /** State of the latest update forwarded to the framework (what reconciliation reports). */
+  statusUpdateState: TaskStateName | null;
+  containerId: string;
+  sandbox: string;
+  proc: ChildProcess | null;
+  pid: number | null;
+  killRequested: boolean;
+  /** Unacknowledged agent updates; only the head is sent (and resent until acknowledged). */
+  queue: any[];
+  retry: NodeJS.Timeout | null;
+  killTimer: NodeJS.Timeout | null;
+  /** The master forgot the task (terminal update acknowledged, agent removed, framework torn down). */
+  removed: boolean;
+  /** Resources already returned to the agent. */
+  released: boolean;
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface RecordedCall {
+  at: number;
+  type: string | null;
+  body: any;
+  streamId: string | null;
+  status: number;
+  error?: string;
+}
+
+export interface MesosMaster {
+  url: string;
+  masterId: string;
+  workDir: string;
+  agents: FakeAgent[];
+  tasks: Map<string, FakeTask>;
+  offers: Map<string, FakeOffer>;
+  frameworks: Map<string, FakeFramework>;
+  calls: RecordedCall[];
+  /** MESSAGE calls (SIMPLIFICATION: there are no executors to deliver them to). */
+  messages: any[];
+  close(): Promise<void>;
+  /** Remove an agent: rescind its offers, its tasks end TASK_LOST (GONE if PARTITION_AWARE), FAILURE{agent_id}. */
+  loseAgent(agentId: string): void;
+  /** Add an agent at run time (it is offered at the next cycle). */
+  addAgent(spec: FakeAgentSpec): FakeAgent;
+  /** Close the subscriber stream(s) (all frameworks, or one) as a broken connection would. */
+  dropStream(frameworkId?: string): void;
+  /** Stop sending HEARTBEAT events (the stream stays open). */
+  stopHeartbeats(): void;
+  /** Rescind one outstanding offer now. */
+  rescind(offerId: string): void;
+  /** Run an offer cycle now. */
+  offerCycle(): void;
+  /** The sandbox directory of a task (also reachable as /slaves/<aid>/frameworks/<fid>/executors/<tid>/runs/latest). */
+  sandboxOf(taskId: string): string | null;
+}
+
+// --------------------------------------------------------------------------------------- resources
+
+const round = (x: number): number => Math.round(x * 1000) / 1000; // Mesos scalars are fixed-point, 3 decimals
+
+const emptyRes = (): Res => ({ scalars: {}, ranges: {} });
+
+function cloneRes(r: Res): Res {
+  return { scalars: { ...r.scalars }, ranges: Object.fromEntries(Object.entries(r.ranges).map(([k, v]) => [k, v.map(([a, b]) => [a, b] as [number, number])])) };
+}
+
+function normRanges(rs: Array<[number, number]>): Array<[number, number]> {
+  const s = rs.filter(([a, b]) => b >= a).sort((x, y) => x[0] - y[0]);
+  const out: Array<[number, number]> = [];
+  for (const [a, b] of s) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+function subRanges(a: Array<[number, number]>, b: Array<[number, number]>): Array<[number, number]> {
+  let cur = normRanges(a.map(([x, y]) => [x, y] as [number, number]));
+  for (const [bs, be] of b) {
+    const next: Array<[number, number]> = [];
+    for (const [s, e] of cur) {
+      if (be < s || bs > e) next.push([s, e]);
+      else {
+        if (bs > s) next.push([s, bs - 1]);
+        if (be < e) next.push([be + 1, e]);
+      }
+    }
+    cur = next;
+  }
+  return cur;
+}
+
+function rangesContain(outer: Array<[number, number]>, inner: Array<[number, number]>): boolean {
+  return inner.every(([s, e]) => normRanges(outer).some(([os_, oe]) => s >= os_ && e <= oe));
+}
+
+function addRes(a: Res, b: Res): Res {
+  const r = cloneRes(a);
+  for (const [k, v] of Object.entries(b.scalars)) r.scalars[k] = round((r.scalars[k] ?? 0) + v);
+  for (const [k, v] of Object.entries(b.ranges)) r.ranges[k] = normRanges([...(r.ranges[k] ?? []), ...v]);
+  return r;
+}
+
+function subRes(a: Res, b: Res): Res {
+  const r = cloneRes(a);
+  for (const [k, v] of Object.entries(b.scalars)) r.scalars[k] = Math.max(0, round((r.scalars[k] ?? 0) - v));
+  for (const [k, v] of Object.entries(b.ranges)) r.ranges[k] = subRanges(r.ranges[k] ?? [], v);
+  return r;
+}
+
+/** a ⊇ b */
+function containsRes(a: Res, b: Res): boolean {
+  for (const [k, v] of Object.entries(b.scalars)) if (round(v) > round(a.scalars[k] ?? 0)) return false;
+  for (const [k, v] of Object.entries(b.ranges)) if (!rangesContain(a.ranges[k] ?? [], v)) return false;
+  return true;
+}
+
+function isEmptyRes(r: Res): boolean {
+  return Object.values(r.scalars).every((v) => v <= 0) && Object.values(r.ranges).every((v) => v.length === 0);
+}
+
+/** Like Mesos' Resources stringify, without the role/allocation decorations. */
+function fmtRes(r: Res): string {
+  const parts = Object.entries(r.scalars).filter(([, v]) => v > 0).map(([k, v]) => `${k}:${v}`);
+  for (const [k, v] of Object.entries(r.ranges)) if (v.length) parts.push(`${k}:[${v.map(([a, b]) => `${a}-${b}`).join(', ')}]`);
+  return parts.join('; ') || '{}';
+}
+
+/** Resource JSON (MP Resource) → Res; throws an Error with the master's wording for invalid resources. */
+function parseResources(list: any): Res {
+  const r = emptyRes();
+  if (list === undefined) return r;
+  if (!Array.isArray(list)) throw new Error('Invalid resources: expected an array');
+  for (const x of list) {
+    if (!x || typeof x.name !== 'string') throw new Error('Invalid resources: resource without a name');
+    const type = x.type ?? 'SCALAR';
+    if (type === 'SCALAR') {
+      const v = x.scalar?.value;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`Invalid scalar resource ${x.name}: ${JSON.stringify(x.scalar)}`);
+      r.scalars[x.name] = round((r.scalars[x.name] ?? 0) + v);
+    } else if (type === 'RANGES') {
+      const rs = (x.ranges?.range ?? []).map((y: any) => [Number(y.begin), Number(y.end)] as [number, number]);
+      r.ranges[x.name] = normRanges([...(r.ranges[x.name] ?? []), ...rs]);
+    } else {
+      // SIMPLIFICATION: SET and TEXT resources are not modelled; they can never be satisfied by an offer.
+      throw new Error(`Unsupported resource type ${type} for ${x.name}`);
+    }
+  }
+  return r;
+}
+
+function resourcesJson(r: Res, role: string, refinement: boolean): any[] {
+  // Old-style `role:"*"` plus allocation_info, or (RESERVATION_REFINEMENT) no role and an empty `reservations`
+  // (empty repeated fields are not written by stout's JSON, so the field is simply absent).
+  const deco = (o: any) => (refinement ? { ...o, allocation_info: { role } } : { ...o, role: '*', allocation_info: { role } });
+  const out: any[] = [];
+  for (const [name, value] of Object.entries(r.scalars)) if (value > 0) out.push(deco({ name, type: 'SCALAR', scalar: { value } }));
+  for (const [name, rs] of Object.entries(r.ranges)) if (rs.length) out.push(deco({ name, type: 'RANGES', ranges: { range: rs.map(([begin, end]) => ({ begin, end })) } }));
+  return out;
+}
+
+// ----------------------------------------------------------------------------------------- helpers
+
+const SIGNAL_NAMES: Record<string, string> = {
+  SIGTERM: 'Terminated', SIGKILL: 'Killed', SIGINT: 'Interrupt', SIGHUP: 'Hangup', SIGSEGV: 'Segmentation fault',
+  SIGABRT: 'Aborted', SIGQUIT: 'Quit', SIGPIPE: 'Broken pipe', SIGUSR1: 'User defined signal 1', SIGUSR2: 'User defined signal 2',
+};
+
+const CALL_TYPES = new Set([
+  'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS', 'REVIVE', 'KILL',
+  'SHUTDOWN', 'ACKNOWLEDGE', 'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE', 'RECONCILE_OPERATIONS', 'MESSAGE', 'REQUEST',
+  'SUPPRESS', 'UPDATE_FRAMEWORK',
+]);
+
+/** The sub-message each call type must carry (VAL scheduler::call::validate: "Expecting 'x' to be present"). */
+const CALL_FIELD: Record<string, string> = {
+  SUBSCRIBE: 'subscribe', ACCEPT: 'accept', DECLINE: 'decline', ACCEPT_INVERSE_OFFERS: 'accept_inverse_offers',
+  DECLINE_INVERSE_OFFERS: 'decline_inverse_offers', KILL: 'kill', SHUTDOWN: 'shutdown', ACKNOWLEDGE: 'acknowledge',
+  ACKNOWLEDGE_OPERATION_STATUS: 'acknowledge_operation_status', RECONCILE: 'reconcile', MESSAGE: 'message', REQUEST: 'request',
+  UPDATE_FRAMEWORK: 'update_framework',
+};
+
+class BadRequest extends Error {}
+
+/** Proto-required fields that stout reports as "Missing required fields: …" (a subset: the ones calls carry). */
+function missingRequired(call: any): string[] {
+  const miss: string[] = [];
+  const idOk = (o: any) => o && typeof o === 'object' && typeof o.value === 'string';
+  const need = (cond: boolean, p: string) => { if (!cond) miss.push(p); };
+  if (call.framework_id !== undefined) need(idOk(call.framework_id), 'framework_id.value');
+  const fi = call.subscribe?.framework_info;
+  if (call.subscribe !== undefined) {
+    need(fi && typeof fi === 'object', 'subscribe.framework_info');
+    if (fi && typeof fi === 'object') {
+      need(typeof fi.user === 'string', 'subscribe.framework_info.user');
+      need(typeof fi.name === 'string', 'subscribe.framework_info.name');
+    }
+  }
+  const ops = call.accept?.operations;
+  if (Array.isArray(ops)) {
+    ops.forEach((op: any, i: number) => {
+      need(op && typeof op.type === 'string', `accept.operations[${i}].type`);
+      const tis = op?.launch?.task_infos;
+      if (Array.isArray(tis)) {
+        tis.forEach((t: any, j: number) => {
+          const p = `accept.operations[${i}].launch.task_infos[${j}]`;
+          need(typeof t?.name === 'string', `${p}.name`);
+          need(idOk(t?.task_id), `${p}.task_id`);
+          need(idOk(t?.agent_id), `${p}.agent_id`);
+        });
+      }
+    });
+  }
+  if (call.acknowledge !== undefined) {
+    need(idOk(call.acknowledge?.agent_id), 'acknowledge.agent_id');
+    need(idOk(call.acknowledge?.task_id), 'acknowledge.task_id');
+    need(typeof call.acknowledge?.uuid === 'string', 'acknowledge.uuid');
+  }
+  if (call.kill !== undefined) need(idOk(call.kill?.task_id), 'kill.task_id');
+  if (Array.isArray(call.reconcile?.tasks)) call.reconcile.tasks.forEach((t: any, i: number) => need(idOk(t?.task_id), `reconcile.tasks[${i}].task_id`));
+  if (call.message !== undefined) {
+    need(idOk(call.message?.agent_id), 'message.agent_id');
+    need(idOk(call.message?.executor_id), 'message.executor_id');
+    need(typeof call.message?.data === 'string', 'message.data');
+  }
+  return miss;
+}
+
+// --------------------------------------------------------------------------------------------- master
+
+export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<MesosMaster> {
+  const heartbeatS = opts.heartbeatIntervalSeconds ?? 15;
+  const offerIntervalMs = opts.offerIntervalMs ?? 1000;
+  const ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
+  const killGraceMs = opts.killGraceMs ?? 3000;
+  const ownWorkDir = !opts.workDir;
+  const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fake-mesos-'));
+  const masterId = randomUUID();
+
+  let nextFramework = 0;
+  let nextOffer = 0;
+  let nextAgent = 0;
+  let heartbeatsOn = true;
+  let closed = false;
+
+  const agents: FakeAgent[] = [];
+  const tasks = new Map<string, FakeTask>(); // key: `${frameworkId}/${taskId}` would be exact; task ids are unique per framework
+  const offers = new Map<string, FakeOffer>();
+  const frameworks = new Map<string, FakeFramework>();
+  const completedFrameworks = new Set<string>();
+  const calls: RecordedCall[] = [];
+  const messages: any[] = [];
+  const taskKey = (fwId: string, taskId: string) => `${fwId}/${taskId}`;
+  let port = 0;
+
+  // ------------------------------------------------------------------------------- agents
+
+  function addAgent(spec: FakeAgentSpec): FakeAgent {
+    const total = emptyRes();
+    for (const [k, v] of Object.entries(spec.resources)) {
+      if (v === undefined) continue;
+      if (Array.isArray(v)) total.ranges[k] = normRanges(v);
+      else if (v > 0) total.scalars[k] = round(v);
+    }
+    const agent: FakeAgent = { id: spec.id ?? `${masterId}-S${nextAgent++}`, hostname: spec.hostname, total, used: emptyRes(), attributes: spec.attributes ?? {}, removed: false };
+    agents.push(agent);
+    fs.mkdirSync(path.join(workDir, 'slaves', agent.id), { recursive: true });
+    return agent;
+  }
+  for (const a of opts.agents ?? []) addAgent(a);
+  const agentById = (id: string) => agents.find((a) => a.id === id && !a.removed);
+
+  const attributesJson = (attrs: Record<string, string | number>) =>
+    Object.entries(attrs).map(([name, v]) => (typeof v === 'number' ? { name, type: 'SCALAR', scalar: { value: v } } : { name, type: 'TEXT', text: { value: v } }));
+
+  // ------------------------------------------------------------------------------- streams
+
+  function send(fw: FakeFramework, event: any): void {
+    if (!fw.connected || !fw.stream || fw.stream.writableEnded || fw.stream.destroyed) return;
+    fw.events.push(event);
+    const json = JSON.stringify(event);
+    fw.stream.write(`${Buffer.byteLength(json)}\n${json}`);
+  }
+
+  function masterInfo() {
+    return {
+      id: masterId, ip: 16777343 /* 127.0.0.1 in network byte order, as the real uint32 field */, port, hostname: '127.0.0.1',
+      version: '1.11.0', address: { hostname: '127.0.0.1', ip: '127.0.0.1', port },
+    };
+  }
+
+  function startHeartbeat(fw: FakeFramework): void {
+    if (fw.heartbeat) clearInterval(fw.heartbeat);
+    send(fw, { type: 'HEARTBEAT' });
+    fw.heartbeat = setInterval(() => { if (heartbeatsOn) send(fw, { type: 'HEARTBEAT' }); }, heartbeatS * 1000);
+  }
+
+  function disconnect(fw: FakeFramework, stream: http.ServerResponse): void {
+    if (fw.stream !== stream) return; // an older stream closed after a failover: nothing to do
+    fw.connected = false;
+    fw.stream = null;
+    fw.streamId = null;
+    if (fw.heartbeat) clearInterval(fw.heartbeat);
+    fw.heartbeat = null;
+    // A disconnected framework's offers go back to the allocator (Master::deactivate); no RESCIND (no stream).
+    for (const o of [...offers.values()]) if (o.frameworkId === fw.id) removeOffer(o, false);
+    if (closed || fw.removed) return;
+    // failover_timeout (seconds, default 0): when it expires the framework is torn down and its tasks killed.
+    const timeoutMs = Math.max(0, Number(fw.info.failover_timeout ?? 0) * 1000);
+    fw.failover = setTimeout(() => teardown(fw), Math.min(timeoutMs, 2 ** 31 - 1));
+  }
+
+  // ------------------------------------------------------------------------------- offers
+
+  function removeOffer(o: FakeOffer, rescind: boolean): void {
+    if (!offers.has(o.id)) return;
+    offers.delete(o.id);
+    if (o.timer) clearTimeout(o.timer);
+    if (rescind) {
+      const fw = frameworks.get(o.frameworkId);
+      if (fw) send(fw, { type: 'RESCIND', rescind: { offer_id: { value: o.id } } });
+    }
+  }
+
+  function offeredOn(agentId: string): Res {
+    let r = emptyRes();
+    for (const o of offers.values()) if (o.agentId === agentId) r = addRes(r, o.resources);
+    return r;
+  }
+
+  function filtered(fw: FakeFramework, agentId: string, res: Res): boolean {
+    const now = Date.now();
+    const list = (fw.filters.get(agentId) ?? []).filter((f) => f.until > now);
+    fw.filters.set(agentId, list);
+    // RefusedOfferFilter semantics: an offer is withheld while its resources are a subset of the refused ones.
+    return list.some((f) => containsRes(f.res, res));
+  }
+
+  function offerCycle(): void {
+    if (closed) return;
+    for (const fw of frameworks.values()) {
+      if (!fw.connected || fw.suppressed || fw.removed) continue;
+      const made: FakeOffer[] = [];
+      for (const agent of agents) {
+        if (agent.removed) continue;
+        // Without GPU_RESOURCES a framework is offered nothing from agents that have GPUs.
+        if ((agent.total.scalars.gpus ?? 0) > 0 && !fw.capabilities.has('GPU_RESOURCES')) continue;
+        // SIMPLIFICATION: "offered = allocated" per agent — while any offer for an agent is outstanding, the agent
+        // is not offered again (the real allocator can offer the remainder to other frameworks/roles).
+        if ([...offers.values()].some((o) => o.agentId === agent.id)) continue;
+        const free = subRes(subRes(agent.total, agent.used), offeredOn(agent.id));
+        if (isEmptyRes(free) || filtered(fw, agent.id, free)) continue;
+        const o: FakeOffer = { id: `${masterId}-O${nextOffer++}`, frameworkId: fw.id, agentId: agent.id, resources: free, timer: null };
+        offers.set(o.id, o);
+        if (opts.offerTimeoutMs !== undefined) o.timer = setTimeout(() => removeOffer(o, true), opts.offerTimeoutMs);
+        made.push(o);
+      }
+      if (made.length === 0) continue;
+      const refinement = fw.capabilities.has('RESERVATION_REFINEMENT');
+      send(fw, {
+        type: 'OFFERS',
+        offers: {
+          offers: made.map((o) => {
+            const agent = agentById(o.agentId)!;
+            return {
+              id: { value: o.id }, framework_id: { value: fw.id }, agent_id: { value: agent.id }, hostname: agent.hostname,
+              allocation_info: { role: fw.role }, resources: resourcesJson(o.resources, fw.role, refinement),
+              attributes: attributesJson(agent.attributes), executor_ids: [],
+            };
+          }),
+        },
+      });
+    }
+  }
+  const cycleTimer = setInterval(offerCycle, offerIntervalMs);
+  let cycleSoon: NodeJS.Immediate | null = null;
+  const offerSoon = () => { if (!cycleSoon) cycleSoon = setImmediate(() => { cycleSoon = null; offerCycle(); }); };
+
+  function addFilter(fw: FakeFramework, agentId: string, res: Res, filters: any): void {
+    // MP Filters: refuse_seconds defaults to 5; the master caps it at 365 days; <= 0 means no filter.
+    let s = Number(filters?.refuse_seconds ?? 5);
+    if (!Number.isFinite(s)) s = 5;
+    s = Math.min(s, 365 * 24 * 3600);
+    if (s <= 0 || isEmptyRes(res)) return;
+    const list = fw.filters.get(agentId) ?? [];
+    list.push({ until: Date.now() + s * 1000, res: cloneRes(res) });
+    fw.filters.set(agentId, list);
+  }
+
+  // ------------------------------------------------------------------------------- status updates
+
+  function baseStatus(task: { id: string; agentId: string }, state: TaskStateName, source: string): any {
+    return { task_id: { value: task.id }, state, source, agent_id: { value: task.agentId }, timestamp: Date.now() / 1000 };
+  }
+
+  /** A master-generated update: no uuid (so never acknowledged nor resent); dropped if the framework is away. */
+  function masterUpdate(fw: FakeFramework, status: any): void {
+    send(fw, { type: 'UPDATE', update: { status } });
+  }
+
+  /** Map the partition-aware states for frameworks without PARTITION_AWARE. */
+  function compatState(fw: FakeFramework, s: TaskStateName): TaskStateName {
+    if (fw.capabilities.has('PARTITION_AWARE')) return s;
+    return ['TASK_UNREACHABLE', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN'].includes(s) ? 'TASK_LOST' : s;
+  }
+
+  function sendHead(task: FakeTask): void {
+    if (task.retry) clearTimeout(task.retry);
+    task.retry = null;
+    const head = task.queue[0];
+    const fw = frameworks.get(task.frameworkId);
+    if (!head || !fw || task.removed) return;
+    if (fw.connected) {
+      task.statusUpdateState = head.state;
+      send(fw, { type: 'UPDATE', update: { status: { ...head } } });
+    }
+    // SIMPLIFICATION: a fixed retry interval instead of the agent's 10 s → 10 min exponential backoff.
+    task.retry = setTimeout(() => sendHead(task), ackTimeoutMs);
+  }
+
+  /** An agent/executor-generated update: random uuid, queued, only the head is in flight until acknowledged. */
+  function agentUpdate(task: FakeTask, state: TaskStateName, extra: Record<string, unknown> = {}, source = 'SOURCE_EXECUTOR'): void {
+    if (task.removed) return;
+    task.state = state;
+    const status = { ...baseStatus(task, state, source), executor_id: { value: task.id }, uuid: randomBytes(16).toString('base64'), ...extra };
+    task.queue.push(status);
+    if (isTerminal(state)) release(task);
+    if (task.queue.length === 1) sendHead(task);
+  }
+
+  function release(task: FakeTask): void {
+    if (task.released) return;
+    task.released = true;
+    const agent = agents.find((a) => a.id === task.agentId);
+    if (agent) agent.used = subRes(agent.used, task.resources);
+    // SIMPLIFICATION: real recovered resources wait for the next batch allocation; so do they here.
+  }
+
+  // ------------------------------------------------------------------------------- tasks
+
+  function launch(fw: FakeFramework, info: any, res: Res): void {
+    const agent = agentById(info.agent_id.value)!;
+    const containerId = randomUUID();
+    const sandbox = path.join(workDir, 'slaves', agent.id, 'frameworks', fw.id, 'executors', info.task_id.value, 'runs', containerId);
+    const task: FakeTask = {
+      id: info.task_id.value, frameworkId: fw.id, agentId: agent.id, info, resources: res, state: 'TASK_STAGING', statusUpdateState: null,
+      containerId, sandbox, proc: null, pid: null, killRequested: false, queue: [], retry: null, killTimer: null, removed: false,
+      released: false, exitCode: null, signal: null,
+    };
+    tasks.set(taskKey(fw.id, task.id), task);
+    agent.used = addRes(agent.used, res);
+    // A new task is TASK_STAGING with no event; the agent then starts it.
+    setImmediate(() => runTask(fw, task));
+  }
+
+  function runTask(fw: FakeFramework, task: FakeTask): void {
+    if (task.removed || closed) return;
+    if (task.killRequested) {
+      // Killed before the agent launched it.
+      agentUpdate(task, 'TASK_KILLED', { reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before delivery to the executor' }, 'SOURCE_AGENT');
+      return;
+    }
+    const info = task.info;
+    const cmd = info.command ?? {};
+    const isDocker = info.container?.type === 'DOCKER';
+    const word = isDocker ? 'Container' : 'Command';
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>), // the real agent passes its own environment to executors by default
+      MESOS_SANDBOX: task.sandbox, MESOS_DIRECTORY: task.sandbox, MESOS_TASK_ID: task.id, MESOS_FRAMEWORK_ID: fw.id,
+      MESOS_AGENT_ID: task.agentId, MESOS_EXECUTOR_ID: task.id, MESOS_CONTAINER_NAME: `mesos-${task.containerId}`,
+    };
+    for (const v of cmd.environment?.variables ?? []) if (typeof v?.name === 'string') env[v.name] = String(v.value ?? '');
+    // SIMPLIFICATION: DOCKER (and MESOS-with-image) containers are not run in Docker: their command runs as a local
+    // process in the sandbox. `env` docker parameters become variables; image, volumes, network, cpu/memory
+    // limits, other parameters and the image ENTRYPOINT are ignored; no `data` (docker inspect) on TASK_RUNNING.
+    for (const p of info.container?.docker?.parameters ?? []) {
+      if (p?.key === 'env' && typeof p.value === 'string' && p.value.includes('=')) env[p.value.slice(0, p.value.indexOf('='))] = p.value.slice(p.value.indexOf('=') + 1);
+    }
+    let file: string;
+    let args: string[];
+    let argv0: string | undefined;
+    if (cmd.shell !== false) {
+      // shell (the default): `/bin/sh -c value`, arguments ignored.
+      file = '/bin/sh';
+      args = ['-c', String(cmd.value ?? '')];
+    } else if (isDocker) {
+      // docker: [value] + arguments (value optional; here the first word is the executable).
+      const all = [...(cmd.value !== undefined ? [String(cmd.value)] : []), ...(cmd.arguments ?? []).map(String)];
+      file = all[0] ?? '';
+      args = all.slice(1);
+    } else {
+      // command executor, shell:false: execvp(value, arguments) — arguments[0] is argv[0].
+      file = String(cmd.value ?? '');
+      const a = (cmd.arguments ?? []).map(String);
+      argv0 = a[0];
+      args = a.slice(1);
+    }
+    // The command executor sends TASK_STARTING, forks the command, then TASK_RUNNING.
+    agentUpdate(task, 'TASK_STARTING');
+    let out: number;
+    let err: number;
+    try {
+      fs.mkdirSync(task.sandbox, { recursive: true });
+      const latest = path.join(path.dirname(task.sandbox), 'latest');
+      fs.rmSync(latest, { force: true });
+      fs.symlinkSync(task.sandbox, latest, 'dir');
+      out = fs.openSync(path.join(task.sandbox, 'stdout'), 'a');
+      err = fs.openSync(path.join(task.sandbox, 'stderr'), 'a');
+    } catch (e: any) {
+      agentUpdate(task, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${e.message}` }, 'SOURCE_AGENT');
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      // detached: its own process group, so a kill reaches the whole tree as cgroup/container teardown would.
+      child = spawn(file, args, { cwd: task.sandbox, env, detached: true, stdio: ['ignore', out, err], ...(argv0 !== undefined ? { argv0 } : {}) });
+    } catch (e: any) {
+      fs.closeSync(out);
+      fs.closeSync(err);
+      agentUpdate(task, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${e.message}` }, 'SOURCE_AGENT');
+      return;
+    }
+    fs.closeSync(out);
+    fs.closeSync(err);
+    task.proc = child;
+    let done = false;
+    child.once('spawn', () => {
+      task.pid = child.pid ?? null;
+      if (task.removed || done) return;
+      agentUpdate(task, 'TASK_RUNNING', {
+        container_status: { container_id: { value: task.containerId }, executor_pid: child.pid, network_infos: [{ ip_addresses: [{ ip_address: '127.0.0.1', protocol: 'IPv4' }] }] },
+      });
+      if (task.killRequested) killProcess(fw, task);
+    });
+    child.once('error', (e) => {
+      if (done) return;
+      done = true;
+      if (task.killTimer) clearTimeout(task.killTimer);
+      // SIMPLIFICATION: an executable that cannot be exec'd is a launch failure here (the real command executor
+      // would report the forked child's exit status instead).
+      agentUpdate(task, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${e.message}` }, 'SOURCE_AGENT');
+    });
+    child.once('exit', (code, signal) => {
+      if (done) return;
+      done = true;
+      if (task.killTimer) clearTimeout(task.killTimer);
+      task.exitCode = code;
+      task.signal = signal;
+      const how = signal ? `terminated with signal ${SIGNAL_NAMES[signal] ?? signal}` : `exited with status ${code}`;
+      const state: TaskStateName = task.killRequested ? 'TASK_KILLED' : code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
+      agentUpdate(task, state, { message: `${word} ${how}` });
+    });
+  }
+
+  function killProcess(fw: FakeFramework, task: FakeTask): void {
+    if (!task.pid || task.killTimer) return;
+    if (fw.capabilities.has('TASK_KILLING_STATE')) agentUpdate(task, 'TASK_KILLING');
+    const pid = task.pid;
+    const sig = (s: NodeJS.Signals) => { try { process.kill(-pid, s); } catch { /* already gone */ } };
+    sig('SIGTERM');
+    const ns = Number(task.info.kill_policy?.grace_period?.nanoseconds);
+    const grace = Number.isFinite(ns) ? ns / 1e6 : killGraceMs;
+    task.killTimer = setTimeout(() => sig('SIGKILL'), grace);
+  }
+
+  /** Stop a task's process without any further update (agent removed, framework torn down, double closed). */
+  function silence(task: FakeTask): void {
+    task.removed = true;
+    if (task.retry) clearTimeout(task.retry);
+    if (task.killTimer) clearTimeout(task.killTimer);
+    task.retry = null;
+    task.queue = [];
+    if (task.pid && task.exitCode === null && task.signal === null) {
+      try { process.kill(-task.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    release(task);
+  }
+
+  // ------------------------------------------------------------------------------- call handlers
+
+  function teardown(fw: FakeFramework): void {
+    if (fw.removed) return;
+    fw.removed = true;
+    completedFrameworks.add(fw.id);
+    if (fw.failover) clearTimeout(fw.failover);
+    if (fw.heartbeat) clearInterval(fw.heartbeat);
+    for (const o of [...offers.values()]) if (o.frameworkId === fw.id) removeOffer(o, false);
+    // SIMPLIFICATION: tasks are SIGKILLed at once (the real agent runs each executor's kill path).
+    for (const t of tasks.values()) if (t.frameworkId === fw.id && !t.removed) silence(t);
+    const s = fw.stream;
+    fw.connected = false;
+    fw.stream = null;
+    s?.end();
+    frameworks.delete(fw.id);
+  }
+
+  function subscribe(call: any, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const info = call.subscribe.framework_info;
+    const caps = new Set<string>((info.capabilities ?? []).map((c: any) => String(c?.type)));
+    const streamId = randomUUID();
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId, 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
+    const refuse = (message: string) => {
+      const json = JSON.stringify({ type: 'ERROR', error: { message } });
+      res.end(`${Buffer.byteLength(json)}\n${json}`);
+    };
+    // Invalid FrameworkInfo: 200, one ERROR event, then the stream closes (MS refuseSubscription).
+    if (Array.isArray(info.roles) && info.roles.length > 0 && !caps.has('MULTI_ROLE')) return refuse("'FrameworkInfo.roles' is set but MULTI_ROLE capability is not specified");
+    if (info.role !== undefined && caps.has('MULTI_ROLE')) return refuse("'FrameworkInfo.role' is set but MULTI_ROLE capability is specified");
+    const id: string | undefined = info.id?.value;
+    if (id && completedFrameworks.has(id)) return refuse('Framework has been removed');
+
+    let fw = id ? frameworks.get(id) : undefined;
+    const failover = !!fw;
+    if (fw) {
+      // Failover: the old stream (if any) is told and closed; the framework keeps its tasks.
+      if (fw.failover) clearTimeout(fw.failover);
+      fw.failover = null;
+      if (fw.heartbeat) clearInterval(fw.heartbeat);
+      const old = fw.stream;
+      if (old) {
+        send(fw, { type: 'ERROR', error: { message: 'Framework failed over' } });
+        fw.stream = null;
+        old.end();
+      }
+      fw.info = { ...info, id: { value: fw.id } };
+      fw.capabilities = caps;
+    } else {
+      // New framework, or (a known id after a master failover, which this double cannot tell apart) re-registration.
+      const newId = id ?? `${masterId}-${String(nextFramework++).padStart(4, '0')}`;
+      fw = {
+        id: newId, info: { ...info, id: { value: newId } }, role: '*', capabilities: caps, streamId: null, stream: null, connected: false,
+        suppressed: false, filters: new Map(), heartbeat: null, failover: null, removed: false, events: [],
+      };
+      frameworks.set(newId, fw);
+    }
+    fw.role = caps.has('MULTI_ROLE') ? (info.roles?.[0] ?? '*') : (info.role ?? '*');
+    const suppressedRoles: string[] = call.subscribe.suppressed_roles ?? [];
+    fw.suppressed = suppressedRoles.includes(fw.role);
+    fw.stream = res;
+    fw.streamId = streamId;
+    fw.connected = true;
+    const theFw = fw;
+    res.on('close', () => disconnect(theFw, res));
+    req.socket.setKeepAlive(true);
+    send(fw, { type: 'SUBSCRIBED', subscribed: { framework_id: { value: fw.id }, heartbeat_interval_seconds: heartbeatS, master_info: masterInfo() } });
+    startHeartbeat(fw);
+    if (failover) {
+      for (const o of [...offers.values()]) if (o.frameworkId === fw.id) removeOffer(o, true);
+      // Unacknowledged updates are re-sent to the new subscriber.
+      for (const t of tasks.values()) if (t.frameworkId === fw.id && !t.removed && t.queue.length) sendHead(t);
+    }
+    offerSoon();
+  }
+
+  function accept(fw: FakeFramework, a: any): void {
+    const offerIds: string[] = (a.offer_ids ?? []).map((o: any) => String(o?.value));
+    const operations: any[] = a.operations ?? [];
+    const launches: any[] = operations.flatMap((op) => (op?.type === 'LAUNCH' ? op.launch?.task_infos ?? [] : op?.type === 'LAUNCH_GROUP' ? op.launch_group?.task_group?.tasks ?? [] : []));
+
+    // Offer validation (VAL offer::validate): each offer exists and is this framework's, all from one agent, no duplicates.
+    let offerError: string | null = null;
+    const seen = new Set<string>();
+    let agentId: string | null = null;
+    for (const id of offerIds) {
+      const o = offers.get(id);
+      if (seen.has(id)) offerError = `Duplicate offer ${id} in offer list`;
+      else if (!o || o.frameworkId !== fw.id) offerError = `Offer ${id} is no longer valid`;
+      else if (agentId !== null && o.agentId !== agentId) offerError = 'Aggregated offers must belong to one single agent';
+      else agentId = o.agentId;
+      seen.add(id);
+      if (offerError) break;
+    }
+    if (offerIds.length === 0) offerError = 'No offers specified';
+    let pool = emptyRes();
+    for (const id of offerIds) {
+      const o = offers.get(id);
+      if (o && o.frameworkId === fw.id) {
+        if (!offerError) pool = addRes(pool, o.resources);
+        removeOffer(o, false); // valid offers are used up (recovered) even when the accept is invalid
+      }
+    }
+    if (offerError) {
+      const state = compatState(fw, 'TASK_DROPPED');
+      for (const t of launches) {
+        masterUpdate(fw, { ...baseStatus({ id: t.task_id.value, agentId: t.agent_id.value }, state, 'SOURCE_MASTER'), reason: 'REASON_INVALID_OFFERS', message: `Task launched with invalid offers: ${offerError}` });
+      }
+      return;
+    }
+    const agent = agentById(agentId!)!;
+    const launchedIds = new Set<string>();
+    for (const op of operations) {
+      if (op?.type === 'LAUNCH' || op?.type === 'LAUNCH_GROUP') {
+        const infos: any[] = op.type === 'LAUNCH' ? op.launch?.task_infos ?? [] : op.launch_group?.task_group?.tasks ?? [];
+        for (const t of infos) {
+          const taskError = (msg: string) =>
+            masterUpdate(fw, { ...baseStatus({ id: t.task_id.value, agentId: t.agent_id.value }, 'TASK_ERROR', 'SOURCE_MASTER'), reason: 'REASON_TASK_INVALID', message: msg });
+          if (op.type === 'LAUNCH_GROUP') {
+            // SIMPLIFICATION: task groups (pods, default executor) are not supported by this double.
+            taskError('Task group launch is not supported by the fake master');
+            continue;
+          }
+          const existing = tasks.get(taskKey(fw.id, t.task_id.value));
+          if ((existing && !existing.removed) || launchedIds.has(t.task_id.value)) { taskError(`Task has duplicate ID: ${t.task_id.value}`); continue; }
+          if (t.agent_id.value !== agent.id) { taskError(`Task uses invalid agent ${t.agent_id.value} while agent ${agent.id} is expected`); continue; }
+          if ((t.command === undefined) === (t.executor === undefined)) { taskError('Task should have at least one (but not both) of CommandInfo or ExecutorInfo present'); continue; }
+          if (t.executor !== undefined) {
+            // SIMPLIFICATION: custom executors (which would speak the executor API) are not supported.
+            taskError('Custom executors are not supported by the fake master');
+            continue;
+          }
+          if (t.container?.type === 'DOCKER' && !t.container.docker?.image) { taskError('DockerInfo must be set for DOCKER containerizer'); continue; }
+          let r: Res;
+          try { r = parseResources(t.resources); } catch (e: any) { taskError(e.message); continue; }
+          if (isEmptyRes(r)) { taskError('Task uses no resources'); continue; }
+          if (!containsRes(pool, r)) { taskError(`Total resources ${fmtRes(r)} required by task and its executor is more than available ${fmtRes(pool)}`); continue; }
+          pool = subRes(pool, r);
+          launchedIds.add(t.task_id.value);
+          launch(fw, t, r);
+        }
+      }
+      // SIMPLIFICATION: RESERVE, UNRESERVE, CREATE, DESTROY and the other offer operations are ignored (recorded only).
+    }
+    // Leftovers are declined with the call's filters.
+    addFilter(fw, agent.id, pool, a.filters);
+  }
+
+  function reconcileOne(fw: FakeFramework, taskId: string, agentId: string | undefined): void {
+    const t = tasks.get(taskKey(fw.id, taskId));
+    if (t && !t.removed) {
+      masterUpdate(fw, { ...baseStatus(t, t.statusUpdateState ?? t.state, 'SOURCE_MASTER'), reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Latest task state' });
+      return;
+    }
+    const known = agentId !== undefined && agentById(agentId);
+    const state: TaskStateName = known ? 'TASK_GONE' : 'TASK_UNKNOWN';
+    const status: any = { task_id: { value: taskId }, state: compatState(fw, state), source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', timestamp: Date.now() / 1000, message: known ? 'Reconciliation: Task is unknown to the agent' : 'Reconciliation: Task is unknown' };
+    if (agentId !== undefined) status.agent_id = { value: agentId };
+    // SIMPLIFICATION: agents are never "unreachable", "gone" or "recovering" here, so no TASK_UNREACHABLE,
+    // TASK_GONE_BY_OPERATOR or silent answers.
+    masterUpdate(fw, status);
+  }
+
+  function handle(fw: FakeFramework, call: any): void {
+    switch (call.type) {
+      case 'TEARDOWN':
+        teardown(fw);
+        break;
+      case 'ACCEPT':
+        accept(fw, call.accept);
+        break;
+      case 'DECLINE':
+        for (const idv of call.decline.offer_ids ?? []) {
+          const o = offers.get(String(idv?.value));
+          if (!o || o.frameworkId !== fw.id) continue; // the real master only logs invalid ones
+          removeOffer(o, false);
+          addFilter(fw, o.agentId, o.resources, call.decline.filters);
+        }
+        break;
+      case 'REVIVE': {
+        const roles: string[] | undefined = call.revive?.roles;
+        if (!roles || roles.length === 0 || roles.includes(fw.role)) {
+          fw.filters.clear();
+          fw.suppressed = false;
+          offerSoon();
+        }
+        break;
+      }
+      case 'SUPPRESS': {
+        const roles: string[] | undefined = call.suppress?.roles;
+        if (!roles || roles.length === 0 || roles.includes(fw.role)) fw.suppressed = true;
+        // SIMPLIFICATION: outstanding offers stay outstanding (as in the real master); no per-role bookkeeping.
+        break;
+      }
+      case 'KILL': {
+        const t = tasks.get(taskKey(fw.id, call.kill.task_id.value));
+        if (!t || t.removed) {
+          // Unknown task: the master answers by reconciling it.
+          reconcileOne(fw, call.kill.task_id.value, call.kill.agent_id?.value);
+          break;
+        }
+        if (isTerminal(t.state)) break;
+        t.killRequested = true;
+        if (t.pid) killProcess(fw, t);
+        // else: not started yet; runTask (or the 'spawn' handler) sees killRequested
+        break;
+      }
+      case 'ACKNOWLEDGE': {
+        const ack = call.acknowledge;
+        const t = tasks.get(taskKey(fw.id, ack.task_id.value));
+        if (!t || t.removed || t.agentId !== ack.agent_id.value) break; // the real master logs and drops it
+        const head = t.queue[0];
+        if (!head || !Buffer.from(head.uuid, 'base64').equals(Buffer.from(ack.uuid, 'base64'))) break; // stale/duplicate ack
+        t.queue.shift();
+        if (t.retry) clearTimeout(t.retry);
+        t.retry = null;
+        if (isTerminal(head.state)) {
+          // The master forgets a task once its terminal update is acknowledged.
+          t.removed = true;
+          release(t);
+        } else {
+          sendHead(t);
+        }
+        break;
+      }
+      case 'RECONCILE': {
+        const list: any[] = call.reconcile.tasks ?? [];
+        if (list.length === 0) {
+          for (const t of tasks.values()) if (t.frameworkId === fw.id && !t.removed) reconcileOne(fw, t.id, t.agentId);
+        } else {
+          for (const x of list) reconcileOne(fw, x.task_id.value, x.agent_id?.value);
+        }
+        break;
+      }
+      case 'MESSAGE':
+        messages.push(call.message);
+        break;
+      case 'UPDATE_FRAMEWORK':
+        fw.info = { ...fw.info, ...call.update_framework.framework_info, id: { value: fw.id } };
+        break;
+      default:
+        // SHUTDOWN, REQUEST, inverse offers, operation status: accepted and recorded, no effect.
+        break;
+    }
+  }
+
+  // ------------------------------------------------------------------------------- HTTP
+
+  function reply(res: http.ServerResponse, status: number, body = '', headers: Record<string, string> = {}): void {
+    res.writeHead(status, { ...(body ? { 'Content-Type': 'text/plain; charset=utf-8' } : {}), ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  }
+
+  function schedulerEndpoint(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+    const streamHeader = req.headers['mesos-stream-id'];
+    const streamId = typeof streamHeader === 'string' ? streamHeader : null;
+    const record: RecordedCall = { at: Date.now(), type: null, body: null, streamId, status: 0 };
+    calls.push(record);
+    const fail = (status: number, msg: string, headers: Record<string, string> = {}) => {
+      record.status = status;
+      record.error = msg;
+      reply(res, status, msg, headers);
+    };
+    if (opts.redirectTo) {
+      // Not the leader: 307 to the leader, protocol-relative as Master::Http::redirect builds it.
+      const u = new URL(opts.redirectTo);
+      return fail(307, '', { Location: `//${u.hostname}:${u.port}/api/v1/scheduler` });
+    }
+    if (req.method !== 'POST') return fail(405, `Expecting one of { 'POST' }, but received '${req.method}'`, { Allow: 'POST' });
+    const ct = req.headers['content-type'];
+    if (ct === undefined) return fail(400, "Expecting 'Content-Type' to be present");
+    // The real master compares the media type exactly (no parameters such as charset).
+    if (ct === 'application/x-protobuf') return fail(415, 'SIMPLIFICATION: the fake master only speaks application/json');
+    if (ct !== 'application/json') return fail(415, "Expecting 'Content-Type' of application/json or application/x-protobuf");
+    let call: any;
+    try {
+      call = JSON.parse(raw);
+    } catch (e: any) {
+      return fail(400, `Failed to parse body into JSON: ${e.message}`);
+    }
+    record.body = call;
+    if (!call || typeof call !== 'object' || Array.isArray(call)) return fail(400, 'Failed to convert JSON into Call protobuf: Expecting a JSON object');
+    if (call.type !== undefined && !CALL_TYPES.has(call.type)) return fail(400, `Failed to convert JSON into Call protobuf: Failed to find enum for '${call.type}'`);
+    const missing = missingRequired(call);
+    if (missing.length) return fail(400, `Failed to convert JSON into Call protobuf: Missing required fields: ${missing.join(', ')}`);
+    record.type = call.type ?? null;
+    // VAL scheduler::call::validate
+    const v = 'Failed to validate scheduler::Call: ';
+    if (call.type === undefined) return fail(400, `${v}Expecting 'type' to be present`);
+    const field = CALL_FIELD[call.type];
+    if (field && (call[field] === undefined || call[field] === null)) return fail(400, `${v}Expecting '${field}' to be present`);
+    if (call.type === 'SUBSCRIBE') {
+      const fid = call.subscribe.framework_info.id?.value;
+      if (call.framework_id !== undefined && call.framework_id.value !== fid) return fail(400, `${v}'framework_id' differs from 'subscribe.framework_info.id'`);
+      if (streamId !== null) return fail(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+      // SIMPLIFICATION: the Accept header is not negotiated (always JSON; no 406).
+      record.status = 200;
+      subscribe(call, req, res);
+      return;
+    }
+    if (call.framework_id === undefined) return fail(400, `${v}Expecting 'framework_id' to be present`);
+    if (call.type === 'ACKNOWLEDGE' && Buffer.from(call.acknowledge.uuid, 'base64').length !== 16) return fail(400, `${v}Not a valid UUID`);
+    const fw = frameworks.get(call.framework_id.value);
+    if (!fw) return fail(400, 'Framework cannot be found');
+    if (!fw.connected) return fail(403, 'Framework is not subscribed');
+    if (streamId === null) return fail(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+    if (streamId !== fw.streamId) return fail(400, `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${fw.id}`);
+    if (call.type === 'UPDATE_FRAMEWORK') {
+      record.status = 200;
+      handle(fw, call);
+      return reply(res, 200);
+    }
+    record.status = 202;
+    reply(res, 202);
+    // Processed asynchronously, after the 202, as the real master does; results come as events.
+    setImmediate(() => { if (!closed) handle(fw, call); });
+  }
+
+  function filesRead(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // The agent's /files/read (src/files/files.cpp). SIMPLIFICATION: served by the master double's port for every
+    // agent (a real client asks http://<agent hostname>:5051/files/read).
+    const u = new URL(req.url ?? '/', 'http://x');
+    const json = (status: number, body: any) => reply(res, status, JSON.stringify(body), { 'Content-Type': 'application/json' });
+    const p = u.searchParams.get('path');
+    if (!p) return reply(res, 400, "Expecting 'path=value' in query.\n");
+    let offset = -1;
+    let length = -1;
+    if (u.searchParams.has('offset')) {
+      offset = Number(u.searchParams.get('offset'));
+      if (!Number.isInteger(offset)) return reply(res, 400, `Failed to parse offset: '${u.searchParams.get('offset')}'.\n`);
+    }
+    if (u.searchParams.has('length')) {
+      length = Number(u.searchParams.get('length'));
+      if (!Number.isInteger(length)) return reply(res, 400, `Failed to parse length: '${u.searchParams.get('length')}'.\n`);
+      if (length < -1) return reply(res, 400, 'Negative length provided: ' + length + '.\n');
+    }
+    // Absolute sandbox paths, or the virtual /slaves/<aid>/frameworks/<fid>/executors/<eid>/runs/latest/... form.
+    const resolved = path.resolve(p.startsWith(workDir) ? p : path.join(workDir, p));
+    let real: string;
+    try { real = fs.realpathSync(resolved); } catch { return reply(res, 404, 'File not found.\n'); }
+    if (!real.startsWith(fs.realpathSync(workDir) + path.sep)) return reply(res, 404, 'File not found.\n');
+    const st = fs.statSync(real);
+    if (st.isDirectory()) return reply(res, 400, 'Cannot read a directory.\n');
+    const size = st.size;
+    if (offset === -1) offset = size;
+    if (length === -1) length = size - offset;
+    length = Math.min(length, 4096 * 16); // capped at 16 pages
+    if (offset >= size) return json(200, { data: '', offset: size });
+    const fd = fs.openSync(real, 'r');
+    try {
+      const buf = Buffer.alloc(Math.max(0, length));
+      const n = fs.readSync(fd, buf, 0, buf.length, offset);
+      return json(200, { data: buf.subarray(0, n).toString('utf8'), offset });
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const pathname = (req.url ?? '/').split('?')[0];
+      try {
+        if (pathname === '/api/v1/scheduler') schedulerEndpoint(req, res, Buffer.concat(chunks).toString('utf8'));
+        else if ((pathname === '/files/read' || pathname === '/files/read.json') && req.method === 'GET') filesRead(req, res);
+        else reply(res, 404);
+      } catch (e: any) {
+        if (!res.headersSent) reply(res, e instanceof BadRequest ? 400 : 500, String(e?.message ?? e));
+        else res.destroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    masterId,
+    workDir,
+    agents,
+    tasks,
+    offers,
+    frameworks,
+    calls,
+    messages,
+    addAgent(spec) {
+      const a = addAgent(spec);
+      offerSoon();
+      return a;
+    },
+    loseAgent(agentId) {
+      const agent = agentById(agentId);
+      if (!agent) throw new Error(`no such agent ${agentId}`);
+      // Master::removeSlave → __removeSlave: rescind offers, forward LOST/GONE for its tasks, then FAILURE{agent_id}.
+      for (const o of [...offers.values()]) if (o.agentId === agentId) removeOffer(o, true);
+      agent.removed = true;
+      for (const t of tasks.values()) {
+        if (t.agentId !== agentId || t.removed) continue;
+        const wasTerminal = isTerminal(t.state);
+        // SIMPLIFICATION: the task's process is killed (a real task on a removed agent may keep running there).
+        silence(t);
+        t.state = 'TASK_LOST';
+        const fw = frameworks.get(t.frameworkId);
+        if (!fw || wasTerminal) continue;
+        masterUpdate(fw, { ...baseStatus(t, compatState(fw, 'TASK_GONE'), 'SOURCE_MASTER'), reason: 'REASON_AGENT_REMOVED', message: `Agent ${agent.hostname} removed: lost (test hook)` });
+      }
+      for (const fw of frameworks.values()) send(fw, { type: 'FAILURE', failure: { agent_id: { value: agentId } } });
+    },
+    dropStream(frameworkId) {
+      for (const fw of frameworks.values()) if ((!frameworkId || fw.id === frameworkId) && fw.stream) fw.stream.destroy();
+    },
+    stopHeartbeats() {
+      heartbeatsOn = false;
+    },
+    rescind(offerId) {
+      const o = offers.get(offerId);
+      if (o) removeOffer(o, true);
+    },
+    offerCycle,
+    sandboxOf(taskId) {
+      for (const t of tasks.values()) if (t.id === taskId) return t.sandbox;
+      return null;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(cycleTimer);
+      if (cycleSoon) clearImmediate(cycleSoon);
+      for (const o of [...offers.values()]) removeOffer(o, false);
+      for (const t of tasks.values()) silence(t);
+      for (const fw of frameworks.values()) {
+        if (fw.heartbeat) clearInterval(fw.heartbeat);
+        if (fw.failover) clearTimeout(fw.failover);
+        fw.stream?.end();
+      }
+      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      if (ownWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
