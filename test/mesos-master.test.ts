@@ -310,8 +310,7 @@ describe('Mesos master double (v1 scheduler HTTP API)', function () {
     const o1 = offerOn(offers, 'agent1');
     const o2 = offerOn(offers, 'agent2');
     await s.call({ type: 'DECLINE', decline: { offer_ids: [o1.id], filters: { refuse_seconds: 60 } } });
-    const resc = await s.waitFor((e) => e.type === 'RESCIND', 'RESCIND of the unanswered offer');
-    assert.equal(resc.rescind.offer_id.value, o2.id.value);
+    await s.waitFor((e) => e.type === 'RESCIND' && e.rescind.offer_id.value === o2.id.value, 'RESCIND of the unanswered offer');
     const mark = s.events.length;
     await s.waitFor((e) => e.type === 'OFFERS' && e.offers.offers.some((o: any) => o.hostname === 'agent2'), 'agent2 re-offered', 4000, mark);
     assert.ok(!s.events.slice(mark).some((e) => e.type === 'OFFERS' && e.offers.offers.some((o: any) => o.hostname === 'agent1')), 'agent1 filtered');
