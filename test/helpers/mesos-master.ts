@@ -144,7 +144,8 @@ export interface MesosMaster {
   /** Close the subscriber stream(s) (all frameworks, or one) as a broken connection would. */
   dropStream(frameworkId?: string): void;
   /** Stop sending HEARTBEAT events (the stream stays open). */
-  stopHeartbeats(): void;
+  /** Stops (or, with false, resumes) the HEARTBEAT events. */
+  stopHeartbeats(stop?: boolean): void;
   /** Rescind one outstanding offer now. */
   rescind(offerId: string): void;
   /** Run an offer cycle now. */
@@ -1090,8 +1091,8 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
     dropStream(frameworkId) {
       for (const fw of frameworks.values()) if ((!frameworkId || fw.id === frameworkId) && fw.stream) fw.stream.destroy();
     },
-    stopHeartbeats() {
-      heartbeatsOn = false;
+    stopHeartbeats(stop = true) {
+      heartbeatsOn = !stop;
     },
     rescind(offerId) {
       const o = offers.get(offerId);
