@@ -3,6 +3,7 @@
 // visibility (GET/PUT /processes/{id}/visibility). Bodies are read as text so the package can be
 // given back exactly as sent; changing a process needs a bearer token when tokens are configured.
 import { timingSafeEqual } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
 import type { Request, Response } from 'express';
 import type { Core } from '../../src/core/index.ts';
 import { Conflict, DomainError } from '../../src/core/domain-errors.ts';
@@ -127,7 +128,7 @@ export function createDeployHandlers(deps: { core: Core; options: DeployOptions;
     const stem = decodeURIComponent(new URL(href).pathname.split('/').pop() ?? '').replace(/\.(cwl|ya?ml|json)$/i, '');
     // Steps' relative `run` references are fetched beside the document, as cwltool does.
     const load = async (ref: string) => {
-      const parsed = (await import('yaml')).parse(await fetchCwl(new URL(ref, href).toString(), `run ${ref}`), { maxAliasCount: 50 });
+      const parsed = parseYaml(await fetchCwl(new URL(ref, href).toString(), `run ${ref}`), { maxAliasCount: 50 });
       return parsed && typeof parsed === 'object' ? parsed : null;
     };
     return { ...base, cwl, id, load, fallbackId: /^[A-Za-z0-9][\w.-]*$/.test(stem) ? stem : null };

@@ -51,7 +51,10 @@ export function tb14Router(deps: { core: Core; catalog: Catalog; store: OgcStore
     const entry = await catalog.resolveJob(String(req.params.processId));
     if (!entry) throw noSuchProcess(String(req.params.processId));
     const page = await store.listJobs({ jobTypeIds: [entry.jobType.id], limit: 1000, offset: 0 });
-    res.json({ jobs: page.jobs.map((j) => ({ jobId: String(j.id), status: TB14_STATUS[statusInfo(j, entry.id, u).status] ?? statusInfo(j, entry.id, u).status, href: u.to(`/processes/${encodeURIComponent(entry.id)}/jobs/${j.id}`) })) });
+    res.json({ jobs: page.jobs.map((j) => {
+      const status = statusInfo(j, entry.id, u).status;
+      return { jobId: String(j.id), status: TB14_STATUS[status] ?? status, href: u.to(`/processes/${encodeURIComponent(entry.id)}/jobs/${j.id}`) };
+    }) });
   }));
 
   router.get('/processes/:processId/jobs/:jobId', wrap(async (req, res, u) => {

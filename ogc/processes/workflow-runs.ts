@@ -70,8 +70,8 @@ export function createWorkflowRuns(deps: { core: Core; options: ExecuteOptions }
     if (!m) throw noSuchJob(rawId);
     try {
       const recipe = await core.recipes.get(Number(m[1]));
-      const rt = await core.recipeTypes.get(recipe.recipeTypeId);
-      if (!(await core.cwl.activeWorkflow(rt.name)) && !(await core.db.query('SELECT 1 FROM recipe_type WHERE id = $1 AND process IS NOT NULL', [rt.id])).rows.length) throw noSuchJob(rawId);
+      // Only recipes of deployed workflows (recipe types with a process) are OGC jobs, undeployed or not.
+      if (!(await core.db.query('SELECT 1 FROM recipe_type WHERE id = $1 AND process IS NOT NULL', [recipe.recipeTypeId])).rows.length) throw noSuchJob(rawId);
       return recipe;
     } catch (err) {
       if (err instanceof NotFound) throw noSuchJob(rawId);

@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Db, Queryable } from '../../store/db.ts';
 import type { Broker } from '../../storage/broker.ts';
+import { hashFile } from '../../storage/host-broker.ts';
 import { mediaTypeFor } from '../files/service.ts';
 import type { Workspace, WorkspaceService } from '../workspaces/service.ts';
 import { readSidecar } from '../jobs/seed-capture.ts';
@@ -187,7 +188,6 @@ export function createIngester(deps: {
             const ws = await workspaces.get(r.newWorkspaceId!);
             let stored;
             if (src.workspace && ws.id === src.workspace.id && r.newPath === r.file.relPath) {
-              const { hashFile } = await import('../../storage/host-broker.ts');
               stored = await hashFile(await src.broker!.localPath(r.file.relPath));
             } else {
               const local = await localOf(src, r.file.relPath);
@@ -285,7 +285,6 @@ export function createIngester(deps: {
       const size = await broker.size(r.new_file_path).catch(() => null);
       if (size !== null) {
         const local = await broker.localPath(r.new_file_path);
-        const { hashFile } = await import('../../storage/host-broker.ts');
         const stored = await hashFile(local);
         done.push({ id: r.id, wsId: ws.id, path: r.new_file_path, name: r.file_name, size, checksum: stored.checksum, tags: r.data_type_tags });
         continue;

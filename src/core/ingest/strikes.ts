@@ -137,17 +137,22 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
     return n;
   }
 
-  /** One poll of an s3 monitor: objects not ingested yet and not set aside before. */
-  async function sweepS3(s: Strike, c: IngestConfig, src: SourceRoot): Promise<number> {
-    const objects = await src.broker!.list({ recursive: true });
-    if (!objects.length) return 0;
+  /** Objects of an s3 Strike's bucket not ingested yet, not set aside before, and not being ingested now. */
+  async function unseen(s: Strike, src: SourceRoot, objects: { relPath: string; size: number }[]): Promise<FoundFile[]> {
     const known = await db.query<{ file_path: string }>(
       `SELECT file_path FROM scale_file WHERE workspace_id = $1 AND file_path = ANY($2::text[]) AND NOT is_deleted
        UNION SELECT file_path FROM ingest WHERE strike_id = $3 AND status IN ('DEFERRED', 'DUPLICATE', 'INGESTING') AND file_path = ANY($2::text[])`,
       [src.workspace!.id, objects.map((o) => o.relPath), s.id],
     );
     const skip = new Set(known.rows.map((r) => r.file_path));
-    const found = objects.filter((o) => !skip.has(o.relPath)).map((o) => ({ name: path.basename(o.relPath), relPath: o.relPath, size: o.size }));
+    return objects.filter((o) => !skip.has(o.relPath)).map((o) => ({ name: path.basename(o.relPath), relPath: o.relPath, size: o.size }));
+  }
+
+  /** One poll of an s3 monitor: objects not ingested yet and not set aside before. */
+  async function sweepS3(s: Strike, c: IngestConfig, src: SourceRoot): Promise<number> {
+    const objects = await src.broker!.list({ recursive: true });
+    if (!objects.length) return 0;
+    const found = await unseen(s, src, objects);
     let n = 0;
     for (let i = 0; i < found.length; i += BATCH) n += (await ingester.ingestBatch({ strikeId: s.id, scanId: null }, c, src, found.slice(i, i + BATCH))).ingested;
     return n;
@@ -186,13 +191,7 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
       return undefined;
     });
     if (!wanted.size) return { ingested: 0, skipped };
-    const known = await db.query<{ file_path: string }>(
-      `SELECT file_path FROM scale_file WHERE workspace_id = $1 AND file_path = ANY($2::text[]) AND NOT is_deleted
-       UNION SELECT file_path FROM ingest WHERE strike_id = $3 AND status IN ('DEFERRED', 'DUPLICATE', 'INGESTING') AND file_path = ANY($2::text[])`,
-      [src.workspace!.id, [...wanted.keys()], s.id],
-    );
-    const skip = new Set(known.rows.map((r) => r.file_path));
-    const found = [...wanted].filter(([k]) => !skip.has(k)).map(([relPath, size]) => ({ name: path.basename(relPath), relPath, size }));
+    const found = await unseen(s, src, [...wanted].map(([relPath, size]) => ({ relPath, size })));
     const r = found.length ? await ingester.ingestBatch({ strikeId: s.id, scanId: null }, c, src, found) : { ingested: 0 };
     return { ingested: r.ingested, skipped };
   }

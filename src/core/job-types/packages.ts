@@ -109,7 +109,6 @@ export function createPackageDeployer(deps: {
   async function writeJobType(
     w: { process: ProcessDoc; image: string; resources: Resources; kind: InterfaceKind; stored: unknown; raw: string | null; mediaType: string | null; visibility?: 'public' | 'private' },
     existing: JobType | null,
-    q?: Queryable,
   ): Promise<JobType> {
     const { process, resources: res, kind } = w;
     const title = typeof process.title === 'string' ? process.title : process.id;
@@ -149,8 +148,8 @@ export function createPackageDeployer(deps: {
       }
       return toJobType(row);
     };
-    const jobType = q ? await write(q) : await db.transaction(write);
-    if (!q) deps.events.emit('jobTypesChanged');
+    const jobType = await db.transaction(write);
+    deps.events.emit('jobTypesChanged');
     return jobType;
   }
 

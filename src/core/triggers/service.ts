@@ -36,10 +36,13 @@ export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: 
     return out;
   }
 
-  /** Creates what a rule starts for one file; its failure is reported on the event, never thrown. */
-  async function start(kind: 'job' | 'recipe', typeId: number, inputName: string, fileId: number, workspace: string | null, eventId: number): Promise<{ job?: number; recipe?: number; error?: string }> {
-    const input = { files: { [inputName]: [fileId] }, json: {} };
-    const configuration = workspace ? { output_workspaces: { default: workspace, outputs: {} } } : undefined;
+  /**
+   * Creates what a rule starts: given the file (INGEST, PARSE) or nothing (CLOCK); its products go to
+   * the rule's workspace. Its failure is reported on the event, never thrown.
+   */
+  async function start(kind: 'job' | 'recipe', typeId: number, file: { input: string; fileId: number; workspace: string | null } | null, eventId: number): Promise<{ job?: number; recipe?: number; error?: string }> {
+    const input = { files: file ? { [file.input]: [file.fileId] } : {}, json: {} };
+    const configuration = file?.workspace ? { output_workspaces: { default: file.workspace, outputs: {} } } : undefined;
     try {
       if (kind === 'job') {
         const { job } = await deps.jobs.create({ jobTypeId: typeId, input, ...(configuration ? { configuration } : {}) });
@@ -50,7 +53,7 @@ export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: 
       await db.query('UPDATE recipe SET event_id = $2 WHERE id = $1', [recipe.id, eventId]);
       return { recipe: recipe.id };
     } catch (err) {
-      deps.log?.warn('a trigger could not start what its rule names', { kind, typeId, fileId, err });
+      deps.log?.warn('a trigger could not start what its rule names', { kind, typeId, fileId: file?.fileId, err });
       return { error: (err as Error).message };
     }
   }
@@ -93,8 +96,8 @@ export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: 
       );
       const eventId = ev.rows[0].id;
       const started = [];
-      for (const r of matching) started.push({ [`${r.kind}_type`]: r.name, ...(await start(r.kind, r.id, r.rule.inputName, f.fileId, r.rule.workspaceName, eventId)) });
-      if (ownRecipe) started.push({ recipe_type: 'strike', ...(await start('recipe', ownRecipe.id, ownRecipe.firstInput, f.fileId, null, eventId)) });
+      for (const r of matching) started.push({ [`${r.kind}_type`]: r.name, ...(await start(r.kind, r.id, { input: r.rule.inputName, fileId: f.fileId, workspace: r.rule.workspaceName }, eventId)) });
+      if (ownRecipe) started.push({ recipe_type: 'strike', ...(await start('recipe', ownRecipe.id, { input: ownRecipe.firstInput, fileId: f.fileId, workspace: null }, eventId)) });
       await db.query("UPDATE trigger_event SET description = description || jsonb_build_object('started', $2::jsonb) WHERE id = $1", [eventId, JSON.stringify(started)]);
     }
   }
@@ -175,26 +178,11 @@ export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: 
         [rule.eventType, JSON.stringify({ [`${r.kind}_type`]: { id: r.id, name: r.name } }), JSON.stringify({ version: '1.0', event_type: rule.eventType, schedule_seconds: rule.everySeconds, period: key }), `${r.kind}:${r.id}:${key}`],
       );
       if (!ev.rows[0]) continue;
-      const started = await startEmpty(r.kind, r.id, ev.rows[0].id);
+      const started = await start(r.kind, r.id, null, ev.rows[0].id);
       await db.query("UPDATE trigger_event SET description = description || jsonb_build_object('started', $2::jsonb) WHERE id = $1", [ev.rows[0].id, JSON.stringify(started)]);
       n++;
     }
     return n;
-  }
-
-  async function startEmpty(kind: 'job' | 'recipe', typeId: number, eventId: number): Promise<{ job?: number; recipe?: number; error?: string }> {
-    try {
-      if (kind === 'job') {
-        const { job } = await deps.jobs.create({ jobTypeId: typeId, input: { files: {}, json: {} } });
-        await db.query('UPDATE job SET event_id = $2 WHERE id = $1', [job.id, eventId]);
-        return { job: job.id };
-      }
-      const { recipe } = await deps.recipes.create({ recipeTypeId: typeId, input: { files: {}, json: {} } });
-      await db.query('UPDATE recipe SET event_id = $2 WHERE id = $1', [recipe.id, eventId]);
-      return { recipe: recipe.id };
-    } catch (err) {
-      return { error: (err as Error).message };
-    }
   }
 
   let clock: NodeJS.Timeout | null = null;
