@@ -21,7 +21,18 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_DB_USER', default: 'scale', help: 'PostgreSQL user' },
   { env: 'SCALE_DB_PASS', default: '', help: 'PostgreSQL password' },
   { env: 'SCALE_DB_POOL_MAX', default: '10', help: 'Maximum PostgreSQL connections per process' },
-  { env: 'SCALE_EXECUTOR', default: 'auto', help: 'Where jobs run: local (child processes), docker (containers on the Docker engine), auto (both when a Docker engine answers)' },
+  { env: 'SCALE_EXECUTOR', default: 'auto', help: 'Where jobs run: local (child processes), docker (containers on the Docker engine), auto (both when a Docker engine answers), mesos (tasks on the agents of a Mesos cluster)' },
+  { env: 'MESOS_MASTER_URL', default: '', help: 'The Mesos master (http://host:5050) with SCALE_EXECUTOR=mesos; a standby master redirects to the leader' },
+  { env: 'DCOS_PACKAGE_FRAMEWORK_NAME', default: 'scale', help: 'The framework name registered with Mesos (Scale\'s setting name)' },
+  { env: 'MESOS_ROLE', default: '*', help: 'The Mesos role the framework subscribes in; resources reserved for it or unreserved ("*") are used' },
+  { env: 'MESOS_PRINCIPAL', default: '', help: 'Principal for the master\'s HTTP basic authentication and reservations' },
+  { env: 'MESOS_SECRET', default: '', help: 'Secret for the master\'s HTTP basic authentication (with MESOS_PRINCIPAL)' },
+  { env: 'MESOS_USER', default: 'root', help: 'The user tasks run as on the agents (FrameworkInfo.user; Scale: root)' },
+  { env: 'MESOS_FAILOVER_SECONDS', default: '604800', help: 'How long the master keeps the framework\'s tasks running while this server is away' },
+  { env: 'MESOS_SHARED_DIR', default: '', help: 'A directory mounted at the same path on every agent and this server (NFS): inputs, outputs and logs of Mesos tasks (default: SCALE_DATA_DIR/executions)' },
+  { env: 'MESOS_REFUSE_SECONDS', default: '5', help: 'How long a declined offer\'s resources stay away (the DECLINE refuse filter); new work revives offers at once' },
+  { env: 'MESOS_RECONCILE_SECONDS', default: '120', help: 'Tasks not heard of for this long are reconciled with the master (Scale: 2 minutes)' },
+  { env: 'MESOS_LOG_POLL_MS', default: '2000', help: 'How often running tasks\' stdout and stderr are read from their agents' },
   { env: 'DOCKER_HOST', default: '', help: 'Docker engine to run SEED images on (unix:///path or tcp://host:port; default: /var/run/docker.sock)' },
   { env: 'SCALE_REGISTRY', default: '', help: 'Docker registry (HTTP API v2) SEED images are read from and imported by scan-registry, e.g. http://localhost:5000' },
   { env: 'SCALE_REGISTRY_AUTH', default: '', help: 'user:password for the registry, when it asks for basic authentication' },
@@ -61,7 +72,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   dbPoolMax: number;
-  executor: 'local' | 'docker' | 'auto';
+  executor: 'local' | 'docker' | 'auto' | 'mesos';
+  mesos: MesosConfig | null;
   dockerHost: string | null;
   dockerMaxContainers: number;
   registry: string | null;
@@ -95,7 +107,51 @@ export interface Config {
   authTokens: string[];
 }
 
+export interface MesosConfig {
+  masterUrl: string;
+  frameworkName: string;
+  role: string;
+  principal: string | null;
+  secret: string | null;
+  user: string;
+  failoverSeconds: number;
+  sharedDir: string | null;
+  refuseSeconds: number;
+  reconcileSeconds: number;
+  logPollMs: number;
+}
+
 export class ConfigError extends Error {}
+
+function mesosConfig(env: NodeJS.ProcessEnv): MesosConfig {
+  const masterUrl = get(env, 'MESOS_MASTER_URL');
+  if (!masterUrl) throw new ConfigError('SCALE_EXECUTOR=mesos needs MESOS_MASTER_URL (http://host:5050)');
+  if (/^zk:\/\//.test(masterUrl)) throw new ConfigError(`MESOS_MASTER_URL=${masterUrl}: ZooKeeper discovery is not supported; give any master's http(s) URL (a standby redirects to the leader)`);
+  try {
+    const u = new URL(masterUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    throw new ConfigError(`MESOS_MASTER_URL=${masterUrl} is not an http(s) URL`);
+  }
+  const principal = get(env, 'MESOS_PRINCIPAL') || null;
+  const secret = get(env, 'MESOS_SECRET') || null;
+  if (secret && !principal) throw new ConfigError('MESOS_SECRET is set without MESOS_PRINCIPAL');
+  const shared = get(env, 'MESOS_SHARED_DIR');
+  if (shared && !path.isAbsolute(shared)) throw new ConfigError(`MESOS_SHARED_DIR=${shared} must be an absolute path (the same on every agent)`);
+  return {
+    masterUrl: masterUrl.replace(/\/+$/, ''),
+    frameworkName: get(env, 'DCOS_PACKAGE_FRAMEWORK_NAME') || 'scale',
+    role: get(env, 'MESOS_ROLE') || '*',
+    principal,
+    secret,
+    user: get(env, 'MESOS_USER') || 'root',
+    failoverSeconds: num(env, 'MESOS_FAILOVER_SECONDS', { min: 0 }),
+    sharedDir: shared || null,
+    refuseSeconds: num(env, 'MESOS_REFUSE_SECONDS', { min: 0 }),
+    reconcileSeconds: num(env, 'MESOS_RECONCILE_SECONDS', { min: 0.1 }),
+    logPollMs: num(env, 'MESOS_LOG_POLL_MS', { min: 50, integer: true }),
+  };
+}
 
 function num(env: NodeJS.ProcessEnv, name: string, opts: { min?: number; integer?: boolean } = {}): number {
   const raw = get(env, name);
@@ -167,7 +223,7 @@ function publicUrl(raw: string): string | null {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = num(env, 'PORT', { min: 0, integer: true });
   const executor = get(env, 'SCALE_EXECUTOR');
-  if (executor !== 'local' && executor !== 'docker' && executor !== 'auto') throw new ConfigError(`SCALE_EXECUTOR=${executor} is not supported; choose local, docker or auto`);
+  if (executor !== 'local' && executor !== 'docker' && executor !== 'auto' && executor !== 'mesos') throw new ConfigError(`SCALE_EXECUTOR=${executor} is not supported; choose local, docker, auto or mesos`);
   const dockerHost = get(env, 'DOCKER_HOST') || null;
   if (dockerHost && !/^(unix|tcp|http|https):\/\//.test(dockerHost)) throw new ConfigError(`DOCKER_HOST=${dockerHost} must be unix:///path or tcp://host:port`);
   const scheduler = get(env, 'SCALE_SCHEDULER');
@@ -183,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: databaseUrlFrom(env),
     dbPoolMax: num(env, 'SCALE_DB_POOL_MAX', { min: 1, integer: true }),
     executor,
+    mesos: executor === 'mesos' ? mesosConfig(env) : null,
     dockerHost,
     dockerMaxContainers: num(env, 'SCALE_DOCKER_MAX_CONTAINERS', { min: 1, integer: true }),
     registry: registryUrl(get(env, 'SCALE_REGISTRY')),

@@ -12,6 +12,7 @@ import { DockerExecutor } from './executors/docker/docker-executor.ts';
 import { connectDocker, engineResources } from './executors/docker/engine.ts';
 import { manifestReader, registryClient } from './executors/docker/images.ts';
 import type { Executor } from './executors/executor.ts';
+import { createMesosFramework, type MesosFramework } from './executors/mesos/framework.ts';
 import type { Runtime } from './scheduler/placement.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createApp } from './scale-api/app.ts';
@@ -35,7 +36,15 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export async function buildServer(config: Config, opts: { db?: Db; listen?: boolean; log?: Logger } = {}): Promise<Server> {
+export interface BuildOptions {
+  db?: Db;
+  listen?: boolean;
+  log?: Logger;
+  /** For tests: faster Mesos reconnects and shorter waits. */
+  mesosTuning?: Parameters<typeof createMesosFramework>[0]['tuning'];
+}
+
+export async function buildServer(config: Config, opts: BuildOptions = {}): Promise<Server> {
   const log = opts.log ?? createLogger({ service: 'scale-ades' });
   const db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }));
   // A Docker engine serves the docker runtime and reads SEED labels; a registry serves discovery.
@@ -52,19 +61,28 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
   const stopMaintenance = startMaintenance(db, log, config.pgliteVacuumSeconds * 1000);
 
   let scheduler: Scheduler | null = null;
+  let mesos: MesosFramework | null = null;
   if (config.schedulerEnabled) {
     const incarnation = randomUUID();
     const executors: Partial<Record<Runtime, Executor>> = {};
-    if (config.executor !== 'docker') executors.process = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000);
+    if (config.mesos) {
+      // Mesos agents run both commands and images: one executor for both runtimes.
+      mesos = createMesosFramework({
+        config: config.mesos, db, nodes: core.nodes, incarnation, defaultSharedDir: executionsDir, killGraceMs: config.killGraceSeconds * 1000,
+        log: log.child({ component: 'mesos' }), tuning: opts.mesosTuning,
+      });
+      executors.process = mesos.executor;
+      executors.docker = mesos.executor;
+    } else if (config.executor !== 'docker') executors.process = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000);
     if (config.executor === 'docker' && !docker) throw new Error(`SCALE_EXECUTOR=docker but no Docker engine answers at ${config.dockerHost ?? '/var/run/docker.sock'}`);
-    if (docker && config.executor !== 'local') executors.docker = new DockerExecutor(docker, executionsDir, config.killGraceSeconds * 1000, config.nodeName);
+    if (docker && !mesos && config.executor !== 'local') executors.docker = new DockerExecutor(docker, executionsDir, config.killGraceSeconds * 1000, config.nodeName);
     log.info('executors', { runtimes: Object.keys(executors) });
     const runner = createRunner({
       executors, jobTypes: core.jobTypes, secretSettings: (id) => core.seedJobTypes.secretSettings(id), files: core.files, workspaces: core.workspaces,
       finisher: core.finisher, log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(),
     });
     const machine = () => machineResources(executionsDir, { cpus: config.nodeCpus, mem: config.nodeMem, disk: config.nodeDisk });
-    const provider = createLocalNodeProvider({
+    const provider = mesos?.provider ?? createLocalNodeProvider({
       nodes: core.nodes, name: config.nodeName, port: config.port || null, incarnation, workDir: executionsDir,
       runtimes: Object.keys(executors) as Runtime[],
       // A docker-only node is the engine: its resources are what the engine reports.
@@ -79,6 +97,7 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
         nodeLostSeconds: config.nodeLostSeconds,
       },
     });
+    if (mesos) mesos.provider.onChange = () => scheduler?.wake();
     await scheduler.start();
   }
 
@@ -121,7 +140,10 @@ export async function buildServer(config: Config, opts: { db?: Db; listen?: bool
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       server?.closeAllConnections?.();
       stopMaintenance();
-      if (scheduler) await scheduler.stop({ kill: true });
+      // Mesos tasks run on without this server (the master keeps them for the failover timeout) and are
+      // reconciled when it comes back; local processes and containers here are killed.
+      if (scheduler) await scheduler.stop(mesos ? {} : { kill: true });
+      await mesos?.close();
       await core.recipeEngine.stop();
       await core.strikes.stop();
       await core.triggers.stopClock();

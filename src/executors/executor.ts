@@ -11,6 +11,8 @@ export interface LaunchSpec {
   exeId: number;
   jobId: number;
   exeNum: number;
+  /** The node the scheduler placed the execution on (a cluster executor launches there). */
+  nodeId?: number;
   jobTypeName: string;
   jobTypeVersion: string;
   iface: JobInterface;

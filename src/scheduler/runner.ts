@@ -231,7 +231,7 @@ export function createRunner(deps: {
     if (r.canceled) return { ...base, status: 'CANCELED' };
     if (r.aborted) return { ...base, errorName: r.aborted };
     const spec: LaunchSpec = {
-      exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, jobTypeName: jt.name, jobTypeVersion: jt.version, iface: rev.interface,
+      exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, nodeId: c.nodeId, jobTypeName: jt.name, jobTypeVersion: jt.version, iface: rev.interface,
       inputs: resolved.inputs, resources: allocation(c, rev), image: c.dockerImage, settings, mounts: c.configuration?.mounts,
       inputMetadata: rev.interface.format === 'seed' ? inputMetadata(resolved.inputs, resolved.files) : undefined,
     };

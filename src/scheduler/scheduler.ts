@@ -21,6 +21,15 @@ export interface ResourceProvider {
   register(): Promise<Node[]>;
   /** Offers of free resources on those nodes now (none for paused or inactive nodes). */
   offers(allocated: Resources): Promise<Offer[]>;
+  /** The nodes owned now, when they change after register (Mesos agents come and go); register()'s list otherwise. */
+  nodes?(): Node[];
+  /**
+   * After each pass that had offers: what was placed where, and whether queued work was seen at all
+   * (a cluster provider gives unused offers back, and stops asking for more when the queue is empty).
+   */
+  passed?(r: { placed: { exeId: number; nodeId: number; need: Resources }[]; queued: boolean }): void;
+  /** Work was queued in this process (a cluster provider asks for offers again). */
+  workQueued?(): void;
 }
 
 export interface SchedulerOptions {
@@ -82,13 +91,20 @@ export function createScheduler(deps: {
   async function pass(): Promise<boolean> {
     const offers = await provider.offers(runner.allocated());
     if (!offers.length) return false;
-    if (smallestNeed && !offers.some((o) => fits(smallestNeed!, o.free))) return false;
+    if (smallestNeed && !offers.some((o) => fits(smallestNeed!, o.free))) {
+      provider.passed?.({ placed: [], queued: true });
+      return false;
+    }
     // Read about as many queue rows as the free room could take, judged by the smallest job seen.
     const room = smallestNeed ? offers.reduce((n, o) => n + Math.floor(Math.min(...(['cpus', 'mem', 'disk'] as const).map((d) => (smallestNeed![d] > 0 ? o.free[d] / smallestNeed![d] : Infinity)))), 0) : 32;
     const pageSize = Math.max(4, Math.min(32, room + 2));
     const result = await queue.claim({ offers, clusterNodes: await clusterNodes(), limit: options.queueLimit, pageSize });
     smallestNeed = result.smallestNeed;
     lastPass = { claimed: result.claimed.length, waiting: result.waiting.size, at: new Date() };
+    provider.passed?.({
+      placed: result.claimed.map((c) => ({ exeId: c.exeId, nodeId: c.nodeId, need: { cpus: c.resources.cpus, mem: c.resources.mem, disk: c.resources.diskIn + c.resources.diskOut } })),
+      queued: result.claimed.length > 0 || result.waiting.size > 0,
+    });
     for (const c of result.claimed) void runner.start(c);
     if (result.claimed.length) deps.events.emit('started', result.claimed.map((c) => c.jobId));
     return result.claimed.length > 0 && result.roomLeft;
@@ -125,7 +141,7 @@ export function createScheduler(deps: {
     // Processes and containers left behind on this host are killed first, so nothing runs twice at once.
     for (const n of nodeList) {
       const ids = exes.filter((e) => e.nodeId === n.id).map((e) => e.id);
-      const mine = myNodes.some((m) => m.id === n.id);
+      const mine = owned().some((m) => m.id === n.id);
       if (!ids.length || (!mine && n.hostname !== os.hostname())) continue;
       if (deps.executors.process && (mine || n.workDir)) await deps.executors.process.killOrphans(ids, mine ? undefined : n.workDir!);
       if (deps.executors.docker) await deps.executors.docker.killOrphans(ids).catch((err) => log.warn('removing orphan containers failed', { err }));
@@ -138,20 +154,21 @@ export function createScheduler(deps: {
     return applied.length;
   }
 
+  const owned = (): Node[] => provider.nodes?.() ?? myNodes;
+
   async function heartbeat(): Promise<void> {
-    for (const n of myNodes) {
-      const ok = await nodes.heartbeat(n.id, deps.incarnation);
-      if (!ok) {
-        // Another process registered the same node name: two owners would run jobs twice.
-        log.error('another process took over this node; scheduling stops here', { node: n.slaveId });
-        stopped = true;
-        wake();
-      }
+    const taken = await nodes.heartbeatMany(owned().map((n) => n.id), deps.incarnation);
+    if (taken.length) {
+      // Another process registered the same node name: two owners would run jobs twice.
+      log.error('another process took over this node; scheduling stops here', { nodes: owned().filter((n) => taken.includes(n.id)).map((n) => n.slaveId) });
+      stopped = true;
+      wake();
     }
   }
 
   async function checkLostNodes(): Promise<void> {
-    const lost = (await nodes.lostWithRunning(options.nodeLostSeconds)).filter((n) => !myNodes.some((m) => m.id === n.id));
+    const mine = new Set(owned().map((n) => n.id));
+    const lost = (await nodes.lostWithRunning(options.nodeLostSeconds)).filter((n) => !mine.has(n.id));
     if (lost.length) await recover(lost, BUILTIN.nodeLost);
   }
 
@@ -194,6 +211,7 @@ export function createScheduler(deps: {
 
   const onQueued = () => {
     smallestNeed = null;
+    provider.workQueued?.();
     wake();
   };
   const onCanceled = (jobIds: number[]) => runner.cancelJobs(jobIds);
@@ -245,7 +263,7 @@ export function createScheduler(deps: {
     start,
     stop,
     wake,
-    nodes: () => myNodes,
+    nodes: owned,
     isRunning: () => !stopped,
     lastPass: () => lastPass,
     /** For tests: run the periodic checks now. */

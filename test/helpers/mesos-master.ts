@@ -467,6 +467,8 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
               id: { value: o.id }, framework_id: { value: fw.id }, agent_id: { value: agent.id }, hostname: agent.hostname,
               allocation_info: { role: fw.role }, resources: resourcesJson(o.resources, fw.role, refinement),
               attributes: attributesJson(agent.attributes), executor_ids: [],
+              // The agent's URL (MP Offer.url). SIMPLIFICATION: every fake agent is served by the double's own port.
+              url: { scheme: 'http', address: { hostname: agent.hostname, ip: '127.0.0.1', port }, path: '/slave(1)' },
             };
           }),
         },
@@ -1014,8 +1016,13 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
       if (!Number.isInteger(length)) return reply(res, 400, `Failed to parse length: '${u.searchParams.get('length')}'.\n`);
       if (length < -1) return reply(res, 400, 'Negative length provided: ' + length + '.\n');
     }
-    // Absolute sandbox paths, or the virtual /slaves/<aid>/frameworks/<fid>/executors/<eid>/runs/latest/... form.
-    const resolved = path.resolve(p.startsWith(workDir) ? p : path.join(workDir, p));
+    // Absolute sandbox paths, the agent's virtual /frameworks/<fid>/executors/<eid>/runs/latest/... path
+    // (slave.cpp attaches each executor's sandbox there; executor id = task id for command and docker
+    // executors), or the /slaves/<aid>/frameworks/... form under the work dir.
+    const virtual = /^\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/latest(\/.*)?$/.exec(p);
+    const task = virtual ? [...tasks.values()].find((t) => t.frameworkId === virtual[1] && t.id === virtual[2]) : undefined;
+    if (virtual && !task) return reply(res, 404, 'File not found.\n');
+    const resolved = task ? path.resolve(path.join(task.sandbox, virtual![3] ?? '')) : path.resolve(p.startsWith(workDir) ? p : path.join(workDir, p));
     let real: string;
     try { real = fs.realpathSync(resolved); } catch { return reply(res, 404, 'File not found.\n'); }
     if (!real.startsWith(fs.realpathSync(workDir) + path.sep)) return reply(res, 404, 'File not found.\n');

@@ -78,6 +78,19 @@ export function createNodeService({ db }: { db: Db }) {
     return res.rowCount > 0;
   }
 
+  /** heartbeat() for many nodes in one statement; returns the ids another incarnation has taken over. */
+  async function heartbeatMany(nodeIds: number[], incarnation: string): Promise<number[]> {
+    if (!nodeIds.length) return [];
+    const res = await db.query<{ id: number }>(`UPDATE node SET last_heartbeat = now(), last_offer = now() WHERE id = ANY($1::int[]) AND incarnation = $2 RETURNING id`, [nodeIds, incarnation]);
+    const alive = new Set(res.rows.map((r) => r.id));
+    return nodeIds.filter((id) => !alive.has(id));
+  }
+
+  /** Records a node's size as learnt later (a Mesos agent shows more of itself in later offers). */
+  async function setTotal(nodeId: number, total: Resources): Promise<void> {
+    await db.query(`UPDATE node SET cpus_total = $2, mem_total = $3, disk_total = $4, last_modified = now() WHERE id = $1`, [nodeId, total.cpus, total.mem, total.disk]);
+  }
+
   async function get(id: number): Promise<Node> {
     const res = await db.query('SELECT * FROM node WHERE id = $1', [id]);
     if (!res.rows[0]) throw new NotFound('node', id);
@@ -167,5 +180,5 @@ export function createNodeService({ db }: { db: Db }) {
     return schedulerState();
   }
 
-  return { register, heartbeat, get, list, active, edit, scheduled, lostWithRunning, exeCounts, schedulerState, editScheduler };
+  return { register, heartbeat, heartbeatMany, setTotal, get, list, active, edit, scheduled, lostWithRunning, exeCounts, schedulerState, editScheduler };
 }

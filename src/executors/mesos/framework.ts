@@ -1,0 +1,79 @@
+// The Mesos framework assembled: one scheduler client, the offers it receives as the scheduler's
+// resource provider, and the executor that launches and follows tasks; events from the master are
+// routed to both. Unknown event types are logged and skipped (issue 10, point 8).
+import type { MesosConfig } from '../../config.ts';
+import type { NodeService } from '../../core/nodes/service.ts';
+import type { Logger } from '../../log.ts';
+import type { Db } from '../../store/db.ts';
+import { MesosSchedulerClient } from './client.ts';
+import { dbFrameworkStore } from './framework-store.ts';
+import { MesosExecutor } from './mesos-executor.ts';
+import { MesosOffers } from './mesos-offers.ts';
+
+const KNOWN_EVENTS = new Set(['SUBSCRIBED', 'OFFERS', 'INVERSE_OFFERS', 'RESCIND', 'RESCIND_INVERSE_OFFER', 'UPDATE', 'UPDATE_OPERATION_STATUS', 'MESSAGE', 'FAILURE', 'ERROR', 'HEARTBEAT']);
+
+export interface MesosFramework {
+  client: MesosSchedulerClient;
+  provider: MesosOffers;
+  executor: MesosExecutor;
+  close(): Promise<void>;
+}
+
+export function createMesosFramework(deps: {
+  config: MesosConfig;
+  db: Db;
+  nodes: NodeService;
+  incarnation: string;
+  /** Used when MESOS_SHARED_DIR is not set (a single machine, or SCALE_DATA_DIR on shared storage). */
+  defaultSharedDir: string;
+  killGraceMs: number;
+  log: Logger;
+  /** For tests: a faster reconnect, and shorter waits. */
+  tuning?: { minBackoffMs?: number; suppressRecheckMs?: number; reconcileGraceMs?: number; killRetryMs?: number };
+}): MesosFramework {
+  const { config, log } = deps;
+  const client = new MesosSchedulerClient(
+    config.masterUrl,
+    {
+      user: config.user, name: config.frameworkName, roles: [config.role], checkpoint: true, failoverTimeoutSeconds: config.failoverSeconds,
+      ...(config.principal ? { principal: config.principal } : {}), ...(config.secret ? { secret: config.secret } : {}),
+    },
+    dbFrameworkStore(deps.db, config.frameworkName),
+    log,
+    { minBackoffMs: deps.tuning?.minBackoffMs },
+  );
+  const provider = new MesosOffers(
+    client, deps.nodes,
+    { role: config.role, incarnation: deps.incarnation, refuseSeconds: config.refuseSeconds, runtimes: ['process', 'docker'], suppressRecheckMs: deps.tuning?.suppressRecheckMs ?? 10_000 },
+    log,
+  );
+  const executor = new MesosExecutor(
+    client, provider, deps.db,
+    {
+      sharedDir: config.sharedDir ?? deps.defaultSharedDir, role: config.role, principal: config.principal ?? undefined, reconcileMs: config.reconcileSeconds * 1000,
+      logPollMs: config.logPollMs, killRetryMs: deps.tuning?.killRetryMs ?? Math.max(1000, deps.killGraceMs * 2), reconcileGraceMs: deps.tuning?.reconcileGraceMs ?? 5000,
+    },
+    log,
+  );
+  client.on('event', (ev) => {
+    if (!KNOWN_EVENTS.has(ev.type)) {
+      log.warn('an unknown event type from the Mesos master was skipped', { type: String(ev.type).slice(0, 100) });
+      return;
+    }
+    try {
+      provider.handle(ev);
+      executor.handle(ev);
+    } catch (err) {
+      log.error('handling a Mesos event failed', { type: ev.type, err });
+    }
+  });
+  client.on('disconnected', (reason) => provider.disconnected(reason));
+  return {
+    client, provider, executor,
+    async close() {
+      provider.close();
+      await executor.close();
+      client.stop();
+    },
+  };
+}

@@ -1,0 +1,381 @@
+// Mesos offers as the scheduler's resource provider (issue 10, point 2). Every agent that offers
+// becomes a node; its outstanding offers, less what this process has placed there and not yet
+// launched, are the room the scheduler places work in. Launches on an agent are gathered and sent
+// as one ACCEPT with one LAUNCH holding all its tasks (as Scale does); offers a pass left unused go
+// back with DECLINE and a refuse filter; an empty queue SUPPRESSes offers and new work REVIVEs them;
+// RESCIND and agent removal (FAILURE) take offers and agents away.
+import type { Node, NodeService, Resources } from '../../core/nodes/service.ts';
+import type { Logger } from '../../log.ts';
+import type { Offer, Runtime } from '../../scheduler/placement.ts';
+import type { ResourceProvider } from '../../scheduler/scheduler.ts';
+import type { MesosSchedulerClient } from './client.ts';
+import { readOffer } from './offers.ts';
+
+export interface MesosOffersOptions {
+  /** The role resources are accepted in ("*" unless a role is configured). */
+  role: string;
+  incarnation: string;
+  /** DECLINE's refuse filter: how long the master keeps an unused offer's resources from us. */
+  refuseSeconds: number;
+  /** The runtimes agents offer: Docker images through the Docker containerizer, commands through the command executor. */
+  runtimes: Runtime[];
+  /** While offers are suppressed, they are revived this often anyway (work queued through other server processes). */
+  suppressRecheckMs: number;
+}
+
+interface Agent {
+  agentId: string;
+  node: Node;
+  hostname: string;
+  /** The agent's own HTTP endpoint (Offer.url), for /files/read. */
+  url: string | null;
+  total: Resources;
+  lost: boolean;
+}
+
+interface HeldOffer {
+  offerId: string;
+  agentId: string;
+  resources: Record<string, number>;
+}
+
+interface Launch {
+  exeId: number;
+  taskInfo: Record<string, any>;
+  need: Resources;
+  attempts: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+const DIMS = ['cpus', 'mem', 'disk'] as const;
+const zero = (): Resources => ({ cpus: 0, mem: 0, disk: 0 });
+const add = (a: Resources, b: Resources): Resources => ({ cpus: a.cpus + b.cpus, mem: a.mem + b.mem, disk: a.disk + b.disk });
+const EPS = 1e-9;
+const fitsIn = (need: Resources, room: Resources) => DIMS.every((d) => need[d] <= room[d] + EPS);
+
+/** What a TaskInfo asks for, in the scheduler's dimensions. */
+export function taskNeed(taskInfo: Record<string, any>): Resources {
+  const r = zero();
+  for (const res of taskInfo.resources ?? []) if (res.name in r && typeof res.scalar?.value === 'number') r[res.name as keyof Resources] += res.scalar.value;
+  return r;
+}
+
+export class MesosOffers implements ResourceProvider {
+  private readonly agents = new Map<string, Agent>();
+  private readonly byNode = new Map<number, Agent>();
+  private readonly held = new Map<string, HeldOffer>();
+  /** Placed by a pass, not launched yet: counted against the agent's offers until launched or released. */
+  private readonly reserved = new Map<number, { agentId: string; need: Resources }>();
+  private readonly launching = new Map<string, Launch[]>();
+  private readonly flushTimers = new Map<string, NodeJS.Timeout>();
+  private suppressedAt: number | null = null;
+  private declinedSinceRevive = false;
+  private reviveTimer: NodeJS.Timeout | null = null;
+  private lastRevive = 0;
+  private serial: Promise<void> = Promise.resolve();
+  /** Called when offers arrive (the scheduler makes a pass). */
+  onChange: () => void = () => {};
+
+  constructor(
+    private readonly client: MesosSchedulerClient,
+    private readonly nodeService: NodeService,
+    private readonly opts: MesosOffersOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts the framework and returns the agents known from before (their running tasks are reconciled). */
+  async register(): Promise<Node[]> {
+    await this.client.start();
+    const known = (await this.nodeService.active()).filter((n) => n.executor === 'mesos');
+    for (const node of known) this.remember({ agentId: node.slaveId, node, hostname: node.hostname, url: null, total: node.total, lost: false });
+    return known;
+  }
+
+  nodes(): Node[] {
+    return [...this.agents.values()].filter((a) => !a.lost).map((a) => a.node);
+  }
+
+  agentOfNode(nodeId: number): { agentId: string; url: string | null } | null {
+    const a = this.byNode.get(nodeId);
+    return a && !a.lost ? { agentId: a.agentId, url: a.url } : null;
+  }
+
+  agentUrl(agentId: string): string | null {
+    return this.agents.get(agentId)?.url ?? null;
+  }
+
+  /** Events from the master that concern offers and agents; the rest are ignored here. */
+  handle(ev: Record<string, any>): void {
+    if (ev.type === 'OFFERS') {
+      const list = Array.isArray(ev.offers?.offers) ? ev.offers.offers : [];
+      this.serial = this.serial.then(() => this.receive(list)).catch((err) => this.log.error('handling Mesos offers failed', { err }));
+    } else if (ev.type === 'RESCIND') {
+      const id = ev.rescind?.offer_id?.value;
+      if (typeof id === 'string') this.held.delete(id);
+    } else if (ev.type === 'FAILURE' && ev.failure?.agent_id?.value && !ev.failure.executor_id) {
+      this.agentRemoved(String(ev.failure.agent_id.value));
+    } else if (ev.type === 'SUBSCRIBED') {
+      // A new subscription starts with no outstanding offers and no filters or suppression.
+      this.held.clear();
+      this.suppressedAt = null;
+      this.declinedSinceRevive = false;
+    }
+  }
+
+  /** Offers die with the subscription they came on. */
+  disconnected(reason: string): void {
+    this.log.warn('the Mesos master stream was lost; its offers with it', { reason });
+    this.held.clear();
+  }
+
+  private remember(a: Agent): void {
+    this.agents.set(a.agentId, a);
+    this.byNode.set(a.node.id, a);
+  }
+
+  private async receive(list: unknown[]): Promise<void> {
+    const refuse: string[] = [];
+    for (const raw of list) {
+      const { value: o, problem } = readOffer(raw, this.opts.role);
+      if (!o) {
+        this.log.warn('a malformed Mesos offer was skipped', { problem });
+        continue;
+      }
+      if (o.ignored.length) this.log.debug('offer resources that are not scalars are not used', { agent: o.hostname, resources: o.ignored });
+      if (o.foreignRole) {
+        // Scale declines an offer that carries a resource of a role it does not accept.
+        this.log.info('declining an offer with resources of another role', { agent: o.hostname, role: o.foreignRole });
+        refuse.push(o.offerId);
+        continue;
+      }
+      const offered: Resources = { cpus: o.resources.cpus ?? 0, mem: o.resources.mem ?? 0, disk: o.resources.disk ?? 0 };
+      let agent = this.agents.get(o.agentId);
+      const url = agentUrlOf(raw);
+      if (!agent || agent.lost) {
+        const total = agent ? maxOf(agent.total, offered) : offered;
+        const node = await this.nodeService.register({
+          hostname: o.hostname, port: portOf(raw), slaveId: o.agentId, executor: 'mesos', total, runtimes: this.opts.runtimes, incarnation: this.opts.incarnation,
+        });
+        agent = { agentId: o.agentId, node, hostname: o.hostname, url, total, lost: false };
+        this.remember(agent);
+      } else {
+        if (url) agent.url = url;
+        // An agent shows more of itself as other frameworks' tasks end: its size is the most it ever offered.
+        const grown = maxOf(agent.total, add(offered, this.committed(agent.agentId)));
+        if (DIMS.some((d) => grown[d] > agent!.total[d] + EPS)) {
+          agent.total = grown;
+          agent.node = { ...agent.node, total: grown };
+          await this.nodeService.setTotal(agent.node.id, grown);
+        }
+      }
+      this.held.set(o.offerId, { offerId: o.offerId, agentId: o.agentId, resources: o.resources });
+    }
+    if (refuse.length) void this.decline(refuse);
+    // Waiting launches take the new offers first.
+    for (const agentId of this.launching.keys()) this.flush(agentId);
+    this.onChange();
+  }
+
+  private agentRemoved(agentId: string): void {
+    const agent = this.agents.get(agentId);
+    this.log.warn('a Mesos agent was removed', { agent: agent?.hostname ?? agentId });
+    for (const o of [...this.held.values()]) if (o.agentId === agentId) this.held.delete(o.offerId);
+    for (const l of this.launching.get(agentId) ?? []) l.reject(Object.assign(new Error(`agent ${agentId} was removed before the task was launched`), { lost: true }));
+    this.launching.delete(agentId);
+    if (agent) agent.lost = true;
+  }
+
+  /** Resources placed or launching on an agent that its offers must still cover. */
+  private committed(agentId: string): Resources {
+    let r = zero();
+    for (const v of this.reserved.values()) if (v.agentId === agentId) r = add(r, v.need);
+    for (const l of this.launching.get(agentId) ?? []) r = add(r, l.need);
+    return r;
+  }
+
+  private offered(agentId: string): { ids: string[]; room: Resources } {
+    const ids: string[] = [];
+    const room = zero();
+    for (const o of this.held.values()) {
+      if (o.agentId !== agentId) continue;
+      ids.push(o.offerId);
+      for (const d of DIMS) room[d] += o.resources[d] ?? 0;
+    }
+    return { ids, room };
+  }
+
+  async offers(): Promise<Offer[]> {
+    if (this.suppressedAt !== null && Date.now() - this.suppressedAt > this.opts.suppressRecheckMs) this.revive('periodic check for work queued elsewhere');
+    const byAgent = new Map<string, Resources>();
+    for (const o of this.held.values()) {
+      const room = byAgent.get(o.agentId) ?? zero();
+      for (const d of DIMS) room[d] += o.resources[d] ?? 0;
+      byAgent.set(o.agentId, room);
+    }
+    const out: Offer[] = [];
+    for (const [agentId, room] of byAgent) {
+      const agent = this.agents.get(agentId);
+      if (!agent || agent.lost) continue;
+      const used = this.committed(agentId);
+      const free = { cpus: Math.max(0, room.cpus - used.cpus), mem: Math.max(0, room.mem - used.mem), disk: Math.max(0, room.disk - used.disk) };
+      out.push({ nodeId: agent.node.id, total: agent.total, free, runtimes: this.opts.runtimes });
+    }
+    return out;
+  }
+
+  passed(r: { placed: { exeId: number; nodeId: number; need: Resources }[]; queued: boolean }): void {
+    for (const p of r.placed) {
+      const agent = this.byNode.get(p.nodeId);
+      if (agent) this.reserved.set(p.exeId, { agentId: agent.agentId, need: p.need });
+    }
+    const busy = new Set<string>([...this.reserved.values()].map((v) => v.agentId));
+    for (const [agentId, list] of this.launching) if (list.length) busy.add(agentId);
+    const unused = [...this.held.values()].filter((o) => !busy.has(o.agentId)).map((o) => o.offerId);
+    if (unused.length) void this.decline(unused);
+    if (!r.queued && busy.size === 0 && this.suppressedAt === null) void this.suppress();
+  }
+
+  workQueued(): void {
+    if (this.suppressedAt === null && !this.declinedSinceRevive) return;
+    // Many jobs are often queued at once: one REVIVE for them, at most every 200 ms.
+    if (this.reviveTimer) return;
+    const wait = Math.max(0, this.lastRevive + 200 - Date.now());
+    this.reviveTimer = setTimeout(() => {
+      this.reviveTimer = null;
+      this.revive('work was queued');
+    }, wait);
+  }
+
+  private revive(why: string): void {
+    if (!this.client.connected) return;
+    this.lastRevive = Date.now();
+    this.suppressedAt = null;
+    this.declinedSinceRevive = false;
+    this.log.debug('reviving Mesos offers', { why });
+    this.client.call('REVIVE', { revive: this.opts.role !== '*' ? { roles: [this.opts.role] } : {} }).catch((err) => this.log.warn('REVIVE failed', { err }));
+  }
+
+  private async suppress(): Promise<void> {
+    if (!this.client.connected) return;
+    this.suppressedAt = Date.now();
+    await this.client.call('SUPPRESS', { suppress: this.opts.role !== '*' ? { roles: [this.opts.role] } : {} }).catch((err) => this.log.warn('SUPPRESS failed', { err }));
+  }
+
+  private async decline(offerIds: string[]): Promise<void> {
+    for (const id of offerIds) this.held.delete(id);
+    this.declinedSinceRevive = true;
+    if (!this.client.connected) return;
+    await this.client
+      .call('DECLINE', { decline: { offer_ids: offerIds.map((value) => ({ value })), filters: { refuse_seconds: this.opts.refuseSeconds } } })
+      .catch((err) => this.log.warn('DECLINE failed', { err }));
+  }
+
+  /**
+   * Launches a task on the agent the scheduler placed its execution on; resolves once the master has
+   * taken the ACCEPT (the task's fate then comes as status updates), rejects when it cannot be sent.
+   */
+  launch(exeId: number, agentId: string, taskInfo: Record<string, any>): Promise<void> {
+    const need = this.reserved.get(exeId)?.need ?? taskNeed(taskInfo);
+    this.reserved.delete(exeId);
+    return new Promise((resolve, reject) => {
+      const list = this.launching.get(agentId) ?? [];
+      list.push({ exeId, taskInfo, need, attempts: 0, resolve, reject });
+      this.launching.set(agentId, list);
+      // Launches placed by one pass reach here within a few milliseconds of each other: one ACCEPT for them.
+      if (!this.flushTimers.has(agentId)) {
+        this.flushTimers.set(agentId, setTimeout(() => {
+          this.flushTimers.delete(agentId);
+          this.flush(agentId);
+        }, 5));
+      }
+    });
+  }
+
+  /** Takes a launch back before it was sent; false when it is already on its way. */
+  cancelLaunch(exeId: number): boolean {
+    this.reserved.delete(exeId);
+    for (const [agentId, list] of this.launching) {
+      const i = list.findIndex((l) => l.exeId === exeId);
+      if (i >= 0) {
+        list.splice(i, 1);
+        if (!list.length) this.launching.delete(agentId);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The execution is over: whatever it still held here is free. */
+  release(exeId: number): void {
+    this.reserved.delete(exeId);
+  }
+
+  private flush(agentId: string): void {
+    const list = this.launching.get(agentId);
+    if (!list?.length || !this.client.connected) return;
+    const { ids, room } = this.offered(agentId);
+    if (!ids.length) return; // the agent's next offer launches them
+    const batch: Launch[] = [];
+    let need = zero();
+    for (const l of list) {
+      // Sizes are checked against what the master offered, task by task (the master refuses more).
+      if (fitsIn(add(need, taskNeed(l.taskInfo)), room)) {
+        batch.push(l);
+        need = add(need, taskNeed(l.taskInfo));
+      }
+    }
+    if (!batch.length) return;
+    for (const id of ids) this.held.delete(id);
+    const rest = list.filter((l) => !batch.includes(l));
+    if (rest.length) this.launching.set(agentId, rest);
+    else this.launching.delete(agentId);
+    const body = {
+      accept: {
+        offer_ids: ids.map((value) => ({ value })),
+        operations: [{ type: 'LAUNCH', launch: { task_infos: batch.map((l) => l.taskInfo) } }],
+        // The offers' leftovers come straight back for the next launches.
+        filters: { refuse_seconds: 0 },
+      },
+    };
+    this.client.call('ACCEPT', body).then(
+      (status) => {
+        if (status === 202) return batch.forEach((l) => l.resolve());
+        this.retry(agentId, batch, new Error(`the Mesos master answered ${status} to ACCEPT`));
+      },
+      (err) => this.retry(agentId, batch, err),
+    );
+  }
+
+  private retry(agentId: string, batch: Launch[], err: Error): void {
+    for (const l of batch) {
+      if (++l.attempts >= 3) l.reject(err);
+      else this.launching.set(agentId, [l, ...(this.launching.get(agentId) ?? [])]);
+    }
+  }
+
+  close(): void {
+    if (this.reviveTimer) clearTimeout(this.reviveTimer);
+    for (const t of this.flushTimers.values()) clearTimeout(t);
+    for (const [, list] of this.launching) for (const l of list) l.reject(new Error('the server is stopping'));
+    this.launching.clear();
+  }
+}
+
+function maxOf(a: Resources, b: Resources): Resources {
+  return { cpus: Math.max(a.cpus, b.cpus), mem: Math.max(a.mem, b.mem), disk: Math.max(a.disk, b.disk) };
+}
+
+/** The agent's HTTP endpoint from Offer.url (scheme, address{hostname, ip, port}). */
+function agentUrlOf(raw: any): string | null {
+  const u = raw?.url;
+  const addr = u?.address;
+  if (!addr || typeof addr.port !== 'number') return null;
+  const host = addr.ip ?? addr.hostname;
+  return typeof host === 'string' ? `${u.scheme ?? 'http'}://${host}:${addr.port}` : null;
+}
+
+function portOf(raw: any): number | null {
+  const p = raw?.url?.address?.port;
+  return typeof p === 'number' ? p : null;
+}

@@ -1,0 +1,78 @@
+// A task's stdout and stderr, read from its agent's sandbox through the agent's /files/read
+// endpoint (src/files/files.cpp: `?path=&offset=&length=` → {"data","offset"}) at the executor's
+// virtual path /frameworks/<fid>/executors/<task id>/runs/latest, and appended to the execution's
+// log file in this server's format (log-writer.mjs), so the job-execution logs endpoint serves it
+// live. Offsets are kept beside the log so a restarted server continues where it stopped.
+import fs from 'node:fs/promises';
+import { createLogWriter, type LogWriter } from '../logs.ts';
+
+const PAGE = 64 * 1024;
+const STREAMS = ['stdout', 'stderr'] as const;
+
+export class SandboxLog {
+  private writer: LogWriter | null = null;
+  private offsets = { stdout: 0, stderr: 0 };
+  private busy: Promise<void> | null = null;
+  /** ARTIFACT:<output>:<path> lines seen on stdout (Scale 1.x job types). */
+  readonly artifacts: { name: string; path: string }[] = [];
+
+  constructor(
+    private readonly logPath: string,
+    private readonly offsetsPath: string,
+  ) {}
+
+  /** Continues after the offsets a previous process recorded. */
+  async restore(): Promise<void> {
+    try {
+      const saved = JSON.parse(await fs.readFile(this.offsetsPath, 'utf8'));
+      for (const s of STREAMS) if (Number.isInteger(saved[s]) && saved[s] >= 0) this.offsets[s] = saved[s];
+    } catch {
+      /* none recorded */
+    }
+  }
+
+  /** Reads what is new in both streams; concurrent calls share one read. */
+  read(agentUrl: string, frameworkId: string, taskId: string): Promise<void> {
+    if (!this.busy) this.busy = this.readAll(agentUrl, frameworkId, taskId).finally(() => (this.busy = null));
+    return this.busy;
+  }
+
+  private async readAll(agentUrl: string, frameworkId: string, taskId: string): Promise<void> {
+    const before = { ...this.offsets };
+    for (const stream of STREAMS) {
+      const file = `/frameworks/${frameworkId}/executors/${taskId}/runs/latest/${stream}`;
+      for (;;) {
+        const u = new URL('/files/read', agentUrl);
+        u.searchParams.set('path', file);
+        u.searchParams.set('offset', String(this.offsets[stream]));
+        u.searchParams.set('length', String(PAGE));
+        const res = await fetch(u, { signal: AbortSignal.timeout(10_000) });
+        if (res.status === 404) break; // not created yet
+        if (!res.ok) throw new Error(`the agent answered ${res.status} to ${u.pathname}`);
+        const body = (await res.json()) as { data?: unknown; offset?: unknown };
+        const data = typeof body.data === 'string' ? body.data : '';
+        if (!data) break;
+        this.writerOf().write(stream, Buffer.from(data, 'utf8'));
+        this.offsets[stream] += Buffer.byteLength(data, 'utf8');
+        if (Buffer.byteLength(data, 'utf8') < PAGE) break;
+      }
+    }
+    if (before.stdout !== this.offsets.stdout || before.stderr !== this.offsets.stderr) await fs.writeFile(this.offsetsPath, JSON.stringify(this.offsets)).catch(() => {});
+  }
+
+  private writerOf(): LogWriter {
+    if (!this.writer) {
+      this.writer = createLogWriter(this.logPath, (line) => {
+        const a = /^ARTIFACT:([^:]+):(.+)$/.exec(line);
+        if (a) this.artifacts.push({ name: a[1], path: a[2] });
+      });
+    }
+    return this.writer;
+  }
+
+  async close(): Promise<void> {
+    await this.busy?.catch(() => {});
+    await this.writer?.close();
+    this.writer = null;
+  }
+}
