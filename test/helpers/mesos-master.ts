@@ -150,6 +150,8 @@ export interface MesosMaster {
   rescind(offerId: string): void;
   /** Run an offer cycle now. */
   offerCycle(): void;
+  /** Test hook (no real master does this): writes an event, RecordIO-framed, or raw bytes to every subscriber stream. */
+  inject(event: Record<string, unknown> | { raw: string }): void;
   /** The sandbox directory of a task (also reachable as /slaves/<aid>/frameworks/<fid>/executors/<tid>/runs/latest). */
   sandboxOf(taskId: string): string | null;
 }
@@ -1106,6 +1108,13 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
       if (o) removeOffer(o, true);
     },
     offerCycle,
+    inject(event) {
+      for (const fw of frameworks.values()) {
+        if (!fw.connected || !fw.stream || fw.stream.writableEnded || fw.stream.destroyed) continue;
+        if ('raw' in event && typeof event.raw === 'string') fw.stream.write(event.raw);
+        else send(fw, event);
+      }
+    },
     sandboxOf(taskId) {
       for (const t of tasks.values()) if (t.id === taskId) return t.sandbox;
       return null;

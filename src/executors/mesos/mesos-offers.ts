@@ -116,10 +116,12 @@ export class MesosOffers implements ResourceProvider {
     } else if (ev.type === 'FAILURE' && ev.failure?.agent_id?.value && !ev.failure.executor_id) {
       this.agentRemoved(String(ev.failure.agent_id.value));
     } else if (ev.type === 'SUBSCRIBED') {
-      // A new subscription starts with no outstanding offers and no filters or suppression.
+      // A new subscription starts with no outstanding offers and unsuppressed; refuse filters set
+      // before may still hold, so new work revives, and launches waiting for offers revive now.
       this.held.clear();
       this.suppressedAt = null;
-      this.declinedSinceRevive = false;
+      this.declinedSinceRevive = true;
+      if (this.launching.size || this.reserved.size) this.workQueued();
     }
   }
 
@@ -142,7 +144,7 @@ export class MesosOffers implements ResourceProvider {
         this.log.warn('a malformed Mesos offer was skipped', { problem });
         continue;
       }
-      if (o.ignored.length) this.log.debug('offer resources that are not scalars are not used', { agent: o.hostname, resources: o.ignored });
+      if (o.ignored.length && !this.agents.has(o.agentId)) this.log.info('offer resources that are not scalars are not used', { agent: o.hostname, resources: o.ignored });
       if (o.foreignRole) {
         // Scale declines an offer that carries a resource of a role it does not accept.
         this.log.info('declining an offer with resources of another role', { agent: o.hostname, role: o.foreignRole });
