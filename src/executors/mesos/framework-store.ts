@@ -1,4 +1,5 @@
-// The framework id kept in the database (table mesos_framework), by framework name.
+// What the framework keeps in the database: its id (table mesos_framework, by framework name) and
+// its agents' endpoints (table mesos_agent).
 import type { Queryable } from '../../store/db.ts';
 import type { FrameworkIdStore } from './client.ts';
 
@@ -13,6 +14,27 @@ export function dbFrameworkStore(db: Queryable, name: string): FrameworkIdStore 
         `INSERT INTO mesos_framework (name, framework_id) VALUES ($1, $2)
          ON CONFLICT (name) DO UPDATE SET framework_id = EXCLUDED.framework_id, updated = now()`,
         [name, id],
+      );
+    },
+  };
+}
+
+export interface AgentUrlStore {
+  load(agentIds: string[]): Promise<Map<string, string>>;
+  save(agentId: string, url: string): Promise<void>;
+}
+
+export function dbAgentUrlStore(db: Queryable): AgentUrlStore {
+  return {
+    async load(agentIds) {
+      if (!agentIds.length) return new Map();
+      const res = await db.query<{ agent_id: string; url: string }>('SELECT agent_id, url FROM mesos_agent WHERE agent_id = ANY($1::text[])', [agentIds]);
+      return new Map(res.rows.map((r) => [r.agent_id, r.url]));
+    },
+    async save(agentId, url) {
+      await db.query(
+        `INSERT INTO mesos_agent (agent_id, url) VALUES ($1, $2) ON CONFLICT (agent_id) DO UPDATE SET url = EXCLUDED.url, updated = now()`,
+        [agentId, url],
       );
     },
   };

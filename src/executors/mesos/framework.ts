@@ -6,7 +6,7 @@ import type { NodeService } from '../../core/nodes/service.ts';
 import type { Logger } from '../../log.ts';
 import type { Db } from '../../store/db.ts';
 import { MesosSchedulerClient } from './client.ts';
-import { dbFrameworkStore } from './framework-store.ts';
+import { dbAgentUrlStore, dbFrameworkStore } from './framework-store.ts';
 import { MesosExecutor } from './mesos-executor.ts';
 import { MesosOffers } from './mesos-offers.ts';
 
@@ -43,7 +43,7 @@ export function createMesosFramework(deps: {
     { minBackoffMs: deps.tuning?.minBackoffMs },
   );
   const provider = new MesosOffers(
-    client, deps.nodes,
+    client, deps.nodes, dbAgentUrlStore(deps.db),
     { role: config.role, incarnation: deps.incarnation, refuseSeconds: config.refuseSeconds, runtimes: ['process', 'docker'], suppressRecheckMs: deps.tuning?.suppressRecheckMs ?? 10_000 },
     log,
   );

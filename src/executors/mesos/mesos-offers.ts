@@ -9,6 +9,7 @@ import type { Logger } from '../../log.ts';
 import type { Offer, Runtime } from '../../scheduler/placement.ts';
 import type { ResourceProvider } from '../../scheduler/scheduler.ts';
 import type { MesosSchedulerClient } from './client.ts';
+import type { AgentUrlStore } from './framework-store.ts';
 import { readOffer } from './offers.ts';
 
 export interface MesosOffersOptions {
@@ -80,6 +81,7 @@ export class MesosOffers implements ResourceProvider {
   constructor(
     private readonly client: MesosSchedulerClient,
     private readonly nodeService: NodeService,
+    private readonly agentUrls: AgentUrlStore,
     private readonly opts: MesosOffersOptions,
     private readonly log: Logger,
   ) {}
@@ -87,8 +89,15 @@ export class MesosOffers implements ResourceProvider {
   /** Starts the framework and returns the agents known from before (their running tasks are reconciled). */
   async register(): Promise<Node[]> {
     await this.client.start();
-    const known = (await this.nodeService.active()).filter((n) => n.executor === 'mesos');
-    for (const node of known) this.remember({ agentId: node.slaveId, node, hostname: node.hostname, url: null, total: node.total, lost: false });
+    const known: Node[] = [];
+    const mesosNodes = (await this.nodeService.active()).filter((x) => x.executor === 'mesos');
+    const urls = await this.agentUrls.load(mesosNodes.map((n) => n.slaveId));
+    for (const n of mesosNodes) {
+      // This process owns the framework's agents now (stamped with its incarnation, as their heartbeats expect).
+      const node = await this.nodeService.register({ hostname: n.hostname, port: n.port, slaveId: n.slaveId, executor: 'mesos', total: n.total, runtimes: n.runtimes, incarnation: this.opts.incarnation });
+      this.remember({ agentId: node.slaveId, node, hostname: node.hostname, url: urls.get(node.slaveId) ?? null, total: node.total, lost: false });
+      known.push(node);
+    }
     return known;
   }
 
@@ -161,8 +170,12 @@ export class MesosOffers implements ResourceProvider {
         });
         agent = { agentId: o.agentId, node, hostname: o.hostname, url, total, lost: false };
         this.remember(agent);
+        if (url) await this.agentUrls.save(o.agentId, url);
       } else {
-        if (url) agent.url = url;
+        if (url && url !== agent.url) {
+          agent.url = url;
+          await this.agentUrls.save(o.agentId, url);
+        }
         // An agent shows more of itself as other frameworks' tasks end: its size is the most it ever offered.
         const grown = maxOf(agent.total, add(offered, this.committed(agent.agentId)));
         if (DIMS.some((d) => grown[d] > agent!.total[d] + EPS)) {
