@@ -64,6 +64,21 @@ describe('configuration and command line', () => {
     assert.throws(() => loadConfig({ SCALE_WORKSPACE_ROOTS: 'relative/dir' }), /absolute/);
   });
 
+  it('reads the Mesos settings under Scale\'s names, and refuses incomplete or unusable ones', () => {
+    const c = loadConfig({ SCALE_EXECUTOR: 'mesos', MESOS_MASTER_URL: 'http://master:5050/', DCOS_PACKAGE_FRAMEWORK_NAME: 'scale-prod', MESOS_ROLE: 'scale', MESOS_PRINCIPAL: 'p', MESOS_SECRET: 's' });
+    assert.equal(c.executor, 'mesos');
+    assert.deepEqual(
+      { ...c.mesos },
+      { masterUrl: 'http://master:5050', frameworkName: 'scale-prod', role: 'scale', principal: 'p', secret: 's', user: 'root', failoverSeconds: 604800, sharedDir: null, refuseSeconds: 5, reconcileSeconds: 120, logPollMs: 2000 },
+    );
+    assert.equal(loadConfig({}).mesos, null);
+    assert.throws(() => loadConfig({ SCALE_EXECUTOR: 'mesos' }), /needs MESOS_MASTER_URL/);
+    assert.throws(() => loadConfig({ SCALE_EXECUTOR: 'mesos', MESOS_MASTER_URL: 'zk://localhost:2181/scale' }), /ZooKeeper discovery is not supported/);
+    assert.throws(() => loadConfig({ SCALE_EXECUTOR: 'mesos', MESOS_MASTER_URL: 'http://m:5050', MESOS_SECRET: 's' }), /without MESOS_PRINCIPAL/);
+    assert.throws(() => loadConfig({ SCALE_EXECUTOR: 'mesos', MESOS_MASTER_URL: 'http://m:5050', MESOS_SHARED_DIR: 'rel' }), /MESOS_SHARED_DIR=rel must be an absolute path/);
+    assert.throws(() => loadConfig({ SCALE_EXECUTOR: 'mesos', MESOS_MASTER_URL: 'http://m:5050', MESOS_REFUSE_SECONDS: '-1' }), /MESOS_REFUSE_SECONDS/);
+  });
+
   it('exits with a clear message on a bad setting', async () => {
     await assert.rejects(run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { env: { ...process.env, PORT: 'x' } }), (err: any) => {
       assert.equal(err.code, 2);

@@ -35,11 +35,11 @@ describe('Mesos faults are logged and survived', function () {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  async function server(masterUrl: string, lines: Parameters<typeof recordingLogger>[0]) {
+  async function server(masterUrl: string, lines: Parameters<typeof recordingLogger>[0], env: Record<string, string> = {}) {
     const db = await database.open();
     const config = loadConfig({
       PORT: '0', HOST: '127.0.0.1', SCALE_DATA_DIR: dataDir, SCALE_SCHEDULER_INTERVAL_MS: '100', SCALE_HEARTBEAT_SECONDS: '1',
-      SCALE_EXECUTOR: 'mesos', MESOS_MASTER_URL: masterUrl, MESOS_LOG_POLL_MS: '100',
+      SCALE_EXECUTOR: 'mesos', MESOS_MASTER_URL: masterUrl, MESOS_LOG_POLL_MS: '100', ...env,
     });
     const s = await buildServer(config, { db, log: recordingLogger(lines), listen: false, mesosTuning: { minBackoffMs: 50 } });
     const close = s.close;
@@ -66,6 +66,27 @@ describe('Mesos faults are logged and survived', function () {
       await request(s.app).get('/scale/nodes/').expect(200);
     } finally {
       await new Promise<void>((r) => { fake.close(() => r()); fake.closeAllConnections(); });
+    }
+  });
+
+  it('authenticates to the master with MESOS_PRINCIPAL and MESOS_SECRET; a wrong secret is refused (401), logged and retried', async () => {
+    const master = await startMesosMaster({ agents: [{ hostname: 'agent-auth', resources: { cpus: 1, mem: 1024, disk: 1000 } }], offerIntervalMs: 100, credentials: { principal: 'scale', secret: 'right' } });
+    try {
+      const lines: Parameters<typeof recordingLogger>[0] = [];
+      const wrong = await server(master.url, lines, { MESOS_PRINCIPAL: 'scale', MESOS_SECRET: 'wrong' });
+      await waitFor(async () => master.calls.filter((c) => c.status === 401).length >= 2, { what: 'refused subscriptions' });
+      assert.ok(lines.some((l) => l.level === 'error' && l.fields.status === 401));
+      await request(wrong.app).get('/scale/status/').expect(200);
+      await servers.pop()!.close();
+      const s = await server(master.url, [], { MESOS_PRINCIPAL: 'scale', MESOS_SECRET: 'right' });
+      const jt = await createJobType(s.app, { interface: { command: '/bin/echo', command_arguments: 'authenticated', input_data: [] } });
+      const job = await waitForJob(s.app, (await queueJob(s.app, jt.id, { version: '1.0', input_data: [] })).id);
+      assert.equal(job.status, 'COMPLETED', JSON.stringify(job.error));
+      const sub = master.calls.find((c) => c.type === 'SUBSCRIBE' && c.status === 200)!;
+      assert.equal(sub.body.subscribe.framework_info.principal, 'scale');
+      await servers.pop()!.close();
+    } finally {
+      await master.close();
     }
   });
 

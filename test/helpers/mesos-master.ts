@@ -37,6 +37,12 @@ export interface MesosMasterOptions {
   redirectTo?: string;
   /** Root for the agents' work dirs (sandboxes); a temp dir (removed on close) when absent. */
   workDir?: string;
+  /**
+   * HTTP framework authentication (--authenticate_http_frameworks with the basic authenticator):
+   * scheduler calls need `Authorization: Basic <principal:secret>`, else 401; a SUBSCRIBE whose
+   * FrameworkInfo.principal differs from the authenticated one is 403.
+   */
+  credentials?: { principal: string; secret: string };
 }
 
 export type TaskStateName =
@@ -951,6 +957,13 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
       return fail(307, '', { Location: `//${u.hostname}:${u.port}/api/v1/scheduler` });
     }
     if (req.method !== 'POST') return fail(405, `Expecting one of { 'POST' }, but received '${req.method}'`, { Allow: 'POST' });
+    let principal: string | null = null;
+    if (opts.credentials) {
+      // libprocess BasicAuthenticator: 401 with a challenge when the header is missing or wrong.
+      const expected = `Basic ${Buffer.from(`${opts.credentials.principal}:${opts.credentials.secret}`).toString('base64')}`;
+      if (req.headers.authorization !== expected) return fail(401, '', { 'WWW-Authenticate': 'Basic realm="mesos"' });
+      principal = opts.credentials.principal;
+    }
     const ct = req.headers['content-type'];
     if (ct === undefined) return fail(400, "Expecting 'Content-Type' to be present");
     // The real master compares the media type exactly (no parameters such as charset).
@@ -977,6 +990,8 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
       const fid = call.subscribe.framework_info.id?.value;
       if (call.framework_id !== undefined && call.framework_id.value !== fid) return fail(400, `${v}'framework_id' differs from 'subscribe.framework_info.id'`);
       if (streamId !== null) return fail(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+      const claimed = call.subscribe.framework_info.principal;
+      if (principal !== null && claimed !== principal) return fail(403, `Authenticated principal '${principal}' does not match principal '${claimed ?? ''}' set in \`FrameworkInfo\``);
       // SIMPLIFICATION: the Accept header is not negotiated (always JSON; no 406).
       record.status = 200;
       subscribe(call, req, res);
