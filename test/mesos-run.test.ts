@@ -4,7 +4,11 @@
 // survived as issue 10 asks.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import path from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
 import request from 'supertest';
+import { s3Client } from '../src/storage/s3-broker.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import { buildServer, type Server } from '../src/server.ts';
@@ -142,6 +146,15 @@ describe('running jobs on Mesos agents (master double)', function () {
     assert.ok(master.calls.some((c) => c.type === 'KILL' && c.body.kill.task_id.value === taskOf(queued.id)!.id));
   });
 
+  it('a timeout KILLs the task; the execution fails with the timeout error', async () => {
+    const jt = await createJobType(t.app, { timeout: 1, max_tries: 1, interface: { command: `/bin/sh ${script('sleep.sh')}`, command_arguments: '30', input_data: [] } });
+    const queued = await queueJob(t.app, jt.id, { version: '1.0', input_data: [] });
+    const job = await waitForJob(t.app, queued.id);
+    assert.equal(job.status, 'FAILED');
+    assert.equal(job.error.name, 'timeout');
+    await waitFor(async () => taskOf(queued.id)?.state === 'TASK_KILLED', { what: 'the task to be killed' });
+  });
+
   it('a job too big for any agent stays queued with its reason and does not hold back smaller jobs', async () => {
     const big = await createJobType(t.app, { cpus_required: 16, interface: { command: '/bin/true', command_arguments: '', input_data: [] } });
     const small = await createJobType(t.app, { interface: { command: '/bin/true', command_arguments: '', input_data: [] } });
@@ -168,6 +181,46 @@ describe('running jobs on Mesos agents (master double)', function () {
     assert.equal(first.status, 'FAILED');
     assert.equal(first.error.name, 'node-lost');
     assert.notEqual(taskOf(job.id, 2)!.agentId, lost, 'the retry ran on the other agent');
+  });
+
+  it('moves inputs and outputs between an S3 workspace and the agents through the shared directory', async () => {
+    const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: await tempDir('s3rver-'), configureBuckets: [{ name: 'mesos-test', configs: [] }] });
+    const addr = (await s3.run()) as unknown as { port: number };
+    const broker = { type: 's3', bucket_name: 'mesos-test', endpoint_url: `http://127.0.0.1:${addr.port}`, region_name: 'us-east-1', credentials: { access_key_id: 'S3RVER', secret_access_key: 'S3RVER' } };
+    try {
+      const ws = (await request(t.app).post('/scale/workspaces/').send({ name: 's3-mesos', title: 'S3', json_config: { broker } }).expect(201)).body;
+      const input = await upload(t.app, 'from the bucket\n', 'in.txt', { workspace: 's3-mesos', media_type: 'text/plain' });
+      const jt = await createJobType(t.app, {
+        interface: {
+          version: '1.0', command: `/bin/sh ${path.join(import.meta.dirname, 'helpers', 'owslib', 'upper.sh')}`, command_arguments: '${input_file} ${job_output_dir}',
+          input_data: [{ name: 'input_file', type: 'file', media_types: ['text/plain'] }], output_data: [{ name: 'upper', type: 'file', media_type: 'text/plain' }],
+        },
+      });
+      const queued = await queueJob(t.app, jt.id, { version: '1.0', input_data: [{ name: 'input_file', file_id: input.id }], output_data: [{ name: 'upper', workspace_id: ws.id }] });
+      const job = await waitForJob(t.app, queued.id);
+      assert.equal(job.status, 'COMPLETED', JSON.stringify(job.error));
+      const out = job.outputs.find((o: any) => o.name === 'upper').value;
+      assert.equal(out.workspace.name, 's3-mesos');
+      const obj = await s3Client(broker).send(new GetObjectCommand({ Bucket: 'mesos-test', Key: out.file_path }));
+      assert.equal(Buffer.from(await obj.Body!.transformToByteArray()).toString(), 'FROM THE BUCKET\n');
+      assert.ok(taskOf(job.id), 'it ran as a Mesos task');
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it('reconciles tasks not heard from periodically, and KILLs a task of ours that no execution follows', async () => {
+    const jt = await createJobType(t.app, { interface: { command: `/bin/sh ${script('sleep.sh')}`, command_arguments: '3', input_data: [] } });
+    const queued = await queueJob(t.app, jt.id, { version: '1.0', input_data: [] });
+    await waitFor(async () => taskOf(queued.id)?.state === 'TASK_RUNNING', { what: 'the task to run' });
+    const id = taskOf(queued.id)!.id;
+    const since = master.calls.length;
+    await waitFor(async () => master.calls.slice(since).some((c) => c.type === 'RECONCILE' && c.body.reconcile.tasks.some((x: any) => x.task_id.value === id)), { timeoutMs: 5000, what: 'a periodic RECONCILE' });
+    const fw = [...master.frameworks.keys()][0];
+    const stray = `scale_job_${fw}_999999x1_main`;
+    master.inject({ type: 'UPDATE', update: { status: { task_id: { value: stray }, state: 'TASK_RUNNING', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', agent_id: { value: taskOf(queued.id)!.agentId } } } });
+    await waitFor(async () => master.calls.some((c) => c.type === 'KILL' && c.body.kill.task_id.value === stray), { what: 'the stray task to be killed' });
+    assert.equal((await waitForJob(t.app, queued.id)).status, 'COMPLETED');
   });
 
   it('declines unused offers with the refuse filter, suppresses offers when the queue is empty and revives them for new work', async () => {
