@@ -2,6 +2,7 @@
 // interface 1.0 for older job types), computed once for every executor. Each executor says only
 // where things live (a Layout: host paths for a child process, container paths for Docker) and then
 // stages the files and runs the argv with the environment given here.
+import path from 'node:path';
 import { normalizeName } from '../../seed-mapping/seed-manifest.ts';
 import { BUILTIN } from '../core/errors/model.ts';
 import { buildArgs, type Part, splitWords, words } from './command.ts';
@@ -16,6 +17,18 @@ export interface Layout {
   outputDir: string;
   /** The INPUT_METADATA JSON document. */
   inputMetadata: string;
+}
+
+/** The layout of an execution directory on a file system the command sees as it is: <dir>/input/…, <dir>/output. */
+export function directoryLayout(exeDir: string): Layout & { inputRoot: string } {
+  const inputRoot = path.join(exeDir, 'input');
+  return {
+    inputRoot,
+    inputDir: (name) => path.join(inputRoot, name),
+    inputFile: (name, file) => path.join(inputRoot, name, file),
+    outputDir: path.join(exeDir, 'output'),
+    inputMetadata: path.join(inputRoot, 'scale-input-metadata.json'),
+  };
 }
 
 export interface StagedFile {

@@ -7,7 +7,7 @@
 // the launcher process (launcher-process.mjs) starts it, so the server itself never forks.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { runContract } from '../contract.ts';
+import { directoryLayout, runContract } from '../contract.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, RunResult } from '../executor.ts';
 import { Launcher } from './launcher.ts';
 import { processStart } from './launcher-process.mjs';
@@ -49,14 +49,9 @@ export class LocalExecutor implements Executor {
     };
 
     const done = (async (): Promise<RunResult> => {
-      const outputDir = path.join(exeDir, 'output');
-      const inputRoot = path.join(exeDir, 'input');
-      const contract = runContract(spec, {
-        inputDir: (name) => path.join(inputRoot, name),
-        inputFile: (name, file) => path.join(inputRoot, name, file),
-        outputDir,
-        inputMetadata: path.join(inputRoot, 'scale-input-metadata.json'),
-      });
+      const layout = directoryLayout(exeDir);
+      const { outputDir, inputRoot } = layout;
+      const contract = runContract(spec, layout);
       const commandLine = contract.argv.join(' ');
       const failed = (message: string): RunResult => ({ exitCode: null, signal: null, launchError: message, outputDir, artifacts: [], commandLine, jobStarted: null, jobCompleted: new Date() });
       if (contract.failure) return { ...failed(contract.failure.message), failWith: contract.failure.error };

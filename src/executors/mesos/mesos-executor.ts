@@ -12,7 +12,7 @@ import path from 'node:path';
 import { BUILTIN } from '../../core/errors/model.ts';
 import type { Db } from '../../store/db.ts';
 import type { Logger } from '../../log.ts';
-import { type Contract, runContract } from '../contract.ts';
+import { type Contract, directoryLayout, runContract } from '../contract.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, RunResult } from '../executor.ts';
 import type { MesosSchedulerClient } from './client.ts';
 import { SandboxLog } from './sandbox-log.ts';
@@ -131,14 +131,9 @@ export class MesosExecutor implements Executor {
       this.kill(run);
     };
     const done = (async (): Promise<RunResult> => {
-      const outputDir = path.join(exeDir, 'output');
-      const inputRoot = path.join(exeDir, 'input');
-      const contract = runContract(spec, {
-        inputDir: (name) => path.join(inputRoot, name),
-        inputFile: (name, file) => path.join(inputRoot, name, file),
-        outputDir,
-        inputMetadata: path.join(inputRoot, 'scale-input-metadata.json'),
-      });
+      const layout = directoryLayout(exeDir);
+      const { outputDir, inputRoot } = layout;
+      const contract = runContract(spec, layout);
       const commandLine = contract.argv.join(' ');
       const failed = (message: string, failWith?: string): RunResult => ({
         exitCode: null, signal: null, launchError: message, ...(failWith ? { failWith } : {}), outputDir, artifacts: [], commandLine, jobStarted: null, jobCompleted: new Date(),
