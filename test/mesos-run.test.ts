@@ -107,6 +107,31 @@ describe('running jobs on Mesos agents (master double)', function () {
     assert.equal(info.command.value, undefined, 'the image entrypoint runs the SEED command');
   });
 
+  it('schedules GPUs: a SEED job needing a GPU waits, saying so, until an agent with one offers, and runs there with its GPU', async () => {
+    const m = seedManifest(
+      { resources: { scalar: [{ name: 'cpus', value: 0.5 }, { name: 'mem', value: 32 }, { name: 'gpus', value: 1 }] } },
+      { command: 'echo ${GPU_JOB}', inputs: { json: [{ name: 'GPU_JOB', type: 'string' }] } },
+    );
+    const jt = (await request(t.app).post('/scale/job-types/').send({ docker_image: `${m.job.name}:1.0.0`, manifest: m }).expect(201)).body;
+    const queued = (await request(t.app).post('/scale/jobs/').send({ job_type_id: jt.id, input: { json: { GPU_JOB: 'on a gpu' } } }).expect(201)).body;
+    const waiting = await waitFor(async () => {
+      const j = (await request(t.app).get(`/scale/jobs/${queued.id}/`).expect(200)).body;
+      return j.queue_reason?.reason === 'INSUFFICIENT_RESOURCES' ? j : null;
+    }, { what: 'the GPU job to wait for a GPU agent' });
+    assert.match(waiting.queue_reason.details, /gpus 1.*no node has 1 GPUs/);
+    const gpuAgent = master.addAgent({ hostname: 'agent-gpu', resources: { cpus: 2, mem: 2048, disk: 10_000, gpus: 1 } });
+    const job = await waitForJob(t.app, queued.id);
+    assert.equal(job.status, 'COMPLETED', JSON.stringify(job.error));
+    const task = taskOf(job.id)!;
+    assert.equal(task.agentId, gpuAgent.id);
+    assert.deepEqual(task.info.resources.find((r: any) => r.name === 'gpus'), { name: 'gpus', type: 'SCALAR', scalar: { value: 1 } });
+    // Work without GPUs keeps to the other agents.
+    const plain = await createJobType(t.app, { interface: { command: '/bin/true', command_arguments: '', input_data: [] } });
+    const other = await waitForJob(t.app, (await queueJob(t.app, plain.id, { version: '1.0', input_data: [] })).id);
+    assert.notEqual(taskOf(other.id)!.agentId, gpuAgent.id);
+    master.loseAgent(gpuAgent.id);
+  });
+
   it('runs a recipe whose jobs pass files from agent to agent', async () => {
     const a = await stepJobType(t.app, `mesos-a-${process.pid}`, 'copy', 'stage-a');
     const b = await stepJobType(t.app, `mesos-b-${process.pid}`, 'copy', 'stage-b');

@@ -140,12 +140,12 @@ export async function createCore(db: Db, opts: CoreOptions) {
       const [state, online] = await Promise.all([
         nodes.schedulerState(),
         db.query(
-          `SELECT cpus_total, mem_total, disk_total, runtimes FROM node
+          `SELECT cpus_total, mem_total, disk_total, gpus_total, runtimes FROM node
             WHERE is_active AND NOT is_paused AND last_heartbeat > now() - make_interval(secs => $1)`,
           [opts.nodeLostSeconds ?? 30],
         ),
       ]);
-      const live = online.rows.map((r) => ({ total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total }, runtimes: r.runtimes }));
+      const live = online.rows.map((r) => ({ total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total, gpus: r.gpus_total }, runtimes: r.runtimes }));
       return queue.explain(jobId, live, state.isPaused);
     },
     /** Makes the named host workspace the place outputs go when job data names none. */

@@ -117,5 +117,8 @@ export function nodeJson(n: Node) {
 }
 
 export function resourcesJson(total: Resources, scheduled: Resources) {
-  return { total, scheduled, used: { cpus: 0, mem: 0, disk: 0 } };
+  // GPUs are shown where a node has some (Scale lists the resources a node offers).
+  const withGpus = (total.gpus ?? 0) > 0;
+  const shape = (r: Resources) => ({ cpus: r.cpus, mem: r.mem, disk: r.disk, ...(withGpus ? { gpus: r.gpus ?? 0 } : {}) });
+  return { total: shape(total), scheduled: shape(scheduled), used: shape({ cpus: 0, mem: 0, disk: 0, gpus: 0 }) };
 }

@@ -41,17 +41,22 @@ export interface PlacementResult {
   remaining: Offer[];
 }
 
-const DIMS: (keyof Resources)[] = ['cpus', 'mem', 'disk'];
+const DIMS = ['cpus', 'mem', 'disk'] as const;
 // Floating point sums of fractional cpus must not refuse an exact fit.
 const EPS = 1e-9;
 
+/** Whether a need fits in a room; GPUs count only when the job needs some (most nodes have none). */
 export function fits(need: Resources, room: Resources): boolean {
-  return DIMS.every((d) => need[d] <= room[d] + EPS);
+  return DIMS.every((d) => need[d] <= room[d] + EPS) && (need.gpus ?? 0) <= (room.gpus ?? 0) + EPS;
 }
 
-/** How much of a node a placement would leave unused, normalised per dimension; lower is a tighter fit. */
+/**
+ * How much of a node a placement would leave unused, normalised per dimension; lower is a tighter
+ * fit. A job without GPUs keeps off GPU nodes while others have room (Mesos' advice for GPU_RESOURCES).
+ */
 function leftover(need: Resources, offer: Offer): number {
-  return DIMS.reduce((sum, d) => sum + (offer.total[d] > 0 ? (offer.free[d] - need[d]) / offer.total[d] : 0), 0);
+  const gpuPenalty = !need.gpus && (offer.total.gpus ?? 0) > 0 ? DIMS.length : 0;
+  return gpuPenalty + DIMS.reduce((sum, d) => sum + (offer.total[d] > 0 ? (offer.free[d] - need[d]) / offer.total[d] : 0), 0);
 }
 
 /**
@@ -86,6 +91,7 @@ export function place(candidates: Candidate[], offers: Offer[], clusterNodes: Cl
     }
     if (best) {
       for (const d of DIMS) best.free[d] -= c.need[d];
+      if (c.need.gpus) best.free.gpus = (best.free.gpus ?? 0) - c.need.gpus;
       if (best.slots?.[c.runtime] !== undefined) best.slots[c.runtime]! -= 1;
       placed.push({ jobId: c.jobId, nodeId: best.nodeId });
       counts.set(c.jobTypeId, (counts.get(c.jobTypeId) ?? 0) + 1);

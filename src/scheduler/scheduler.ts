@@ -75,11 +75,11 @@ export function createScheduler(deps: {
   async function clusterNodes(): Promise<ClusterNode[]> {
     if (Date.now() - clusterCache.at < 1000) return clusterCache.nodes;
     const res = await deps.db.query(
-      `SELECT cpus_total, mem_total, disk_total, runtimes FROM node
+      `SELECT cpus_total, mem_total, disk_total, gpus_total, runtimes FROM node
         WHERE is_active AND NOT is_paused AND last_heartbeat > now() - make_interval(secs => $1)`,
       [options.nodeLostSeconds],
     );
-    clusterCache = { at: Date.now(), nodes: res.rows.map((r) => ({ total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total }, runtimes: r.runtimes })) };
+    clusterCache = { at: Date.now(), nodes: res.rows.map((r) => ({ total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total, gpus: r.gpus_total }, runtimes: r.runtimes })) };
     return clusterCache.nodes;
   }
 
@@ -102,7 +102,7 @@ export function createScheduler(deps: {
     smallestNeed = result.smallestNeed;
     lastPass = { claimed: result.claimed.length, waiting: result.waiting.size, at: new Date() };
     provider.passed?.({
-      placed: result.claimed.map((c) => ({ exeId: c.exeId, nodeId: c.nodeId, need: { cpus: c.resources.cpus, mem: c.resources.mem, disk: c.resources.diskIn + c.resources.diskOut } })),
+      placed: result.claimed.map((c) => ({ exeId: c.exeId, nodeId: c.nodeId, need: { cpus: c.resources.cpus, mem: c.resources.mem, disk: c.resources.diskIn + c.resources.diskOut, gpus: c.resources.gpus } })),
       queued: result.claimed.length > 0 || result.waiting.size > 0,
     });
     for (const c of result.claimed) void runner.start(c);

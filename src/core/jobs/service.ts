@@ -35,6 +35,8 @@ export interface JobRow {
   mem: number;
   diskIn: number;
   diskOut: number;
+  /** GPUs (SEED's `gpus` scalar); 0 for most jobs. */
+  gpus?: number;
   input: string | null;
   dockerImage: string | null;
   configuration: string | null;
@@ -105,14 +107,14 @@ export function createJobService(deps: {
   function resources(jobType: JobType, rev: Revision, diskIn: number) {
     const seed = rev.interface.resources;
     if (!seed) {
-      return { cpus: jobType.cpusRequired, mem: jobType.memRequired, diskOut: jobType.diskOutConstRequired + jobType.diskOutMultRequired * diskIn };
+      return { cpus: jobType.cpusRequired, mem: jobType.memRequired, diskOut: jobType.diskOutConstRequired + jobType.diskOutMultRequired * diskIn, gpus: 0 };
     }
     const need = (name: string) => {
       const r = seed.find((x) => x.name === name);
       return r ? r.value + r.inputMultiplier * diskIn : 0;
     };
     // Scale's minimums (job/models.py MIN_RESOURCE): a quarter of a cpu, 4 MiB of memory at the very least.
-    return { cpus: Math.max(need('cpus'), 0.01), mem: Math.max(Math.ceil(need('mem')), 4), diskOut: Math.ceil(need('disk')) };
+    return { cpus: Math.max(need('cpus'), 0.01), mem: Math.max(Math.ceil(need('mem')), 4), diskOut: Math.ceil(need('disk')), gpus: need('gpus') };
   }
 
   /** Checks a new job's data and works out its row; `q` is the transaction to read through, if any. */
@@ -147,6 +149,7 @@ export function createJobService(deps: {
         timeout: jobType.timeout,
         maxTries: Math.max(jobType.maxTries, 1),
         cpus: need.cpus,
+        gpus: need.gpus,
         mem: need.mem,
         diskIn,
         diskOut: need.diskOut,
@@ -166,15 +169,15 @@ export function createJobService(deps: {
     const col = <K extends keyof JobRow>(k: K) => rows.map((r) => r[k] ?? null);
     const res = await tx.query<{ id: number }>(
       `INSERT INTO job (job_type_id, job_type_rev_id, status, priority, timeout, max_tries, cpus_required, mem_required,
-                        disk_in_required, disk_out_required, input, docker_image, configuration, queued, recipe_id)
-       SELECT t, r, $13, p, tmo, mt, c, m, di, dout, i, img, cfg, CASE WHEN $13 = 'QUEUED' THEN now() END, rec
+                        disk_in_required, disk_out_required, gpus_required, input, docker_image, configuration, queued, recipe_id)
+       SELECT t, r, $13, p, tmo, mt, c, m, di, dout, coalesce(g, 0), i, img, cfg, CASE WHEN $13 = 'QUEUED' THEN now() END, rec
          FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::jsonb[],
-                     $11::text[], $12::jsonb[], $14::bigint[])
-           WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, img, cfg, rec, ord)
+                     $11::text[], $12::jsonb[], $14::bigint[], $15::float8[])
+           WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, img, cfg, rec, g, ord)
         ORDER BY ord
        RETURNING id`,
       [col('jobTypeId'), col('revId'), col('priority'), col('timeout'), col('maxTries'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('input'),
-        col('dockerImage'), col('configuration'), status, col('recipeId')],
+        col('dockerImage'), col('configuration'), status, col('recipeId'), col('gpus')],
     );
     // Ids come from one sequence in insertion order, so sorting restores the input order.
     const ids = res.rows.map((r) => r.id).sort((a, b) => a - b);
@@ -188,7 +191,7 @@ export function createJobService(deps: {
     const need = resources(jobType, rev, 0);
     return {
       jobTypeId: jobType.id, revId: rev.id, priority: opts.priority ?? configuration?.priority ?? jobType.priority, timeout: jobType.timeout,
-      maxTries: Math.max(jobType.maxTries, 1), cpus: need.cpus, mem: need.mem, diskIn: 0, diskOut: need.diskOut, input: null,
+      maxTries: Math.max(jobType.maxTries, 1), cpus: need.cpus, mem: need.mem, diskIn: 0, diskOut: need.diskOut, gpus: need.gpus, input: null,
       dockerImage: rev.dockerImage ?? jobType.dockerImage, configuration: configuration ? JSON.stringify(configuration) : null,
     };
   }
@@ -199,11 +202,11 @@ export function createJobService(deps: {
     const col = <K extends keyof JobRow>(k: K) => items.map((x) => x.row[k]);
     const res = await tx.query<{ id: number }>(
       `UPDATE job SET status = 'QUEUED', input = u.i, priority = u.p, cpus_required = u.c, mem_required = u.m, disk_in_required = u.di,
-              disk_out_required = u.dout, configuration = u.cfg, queued = now(), last_status_change = now(), last_modified = now()
-         FROM unnest($1::bigint[], $2::jsonb[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::jsonb[]) AS u(id, i, p, c, m, di, dout, cfg)
+              disk_out_required = u.dout, gpus_required = coalesce(u.g, 0), configuration = u.cfg, queued = now(), last_status_change = now(), last_modified = now()
+         FROM unnest($1::bigint[], $2::jsonb[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::jsonb[], $9::float8[]) AS u(id, i, p, c, m, di, dout, cfg, g)
         WHERE job.id = u.id AND job.status IN ('PENDING', 'BLOCKED') AND job.num_exes = 0
        RETURNING job.id`,
-      [items.map((x) => x.jobId), col('input'), col('priority'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('configuration')],
+      [items.map((x) => x.jobId), col('input'), col('priority'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('configuration'), col('gpus')],
     );
     const ids = res.rows.map((r) => r.id);
     await enqueue(tx, ids);

@@ -9,6 +9,8 @@ export interface Resources {
   cpus: number;
   mem: number;
   disk: number;
+  /** Absent or 0 on most nodes and for most jobs. */
+  gpus?: number;
 }
 
 export interface Node {
@@ -47,7 +49,7 @@ export function toNode(r: Row): Node {
   return {
     id: r.id, hostname: r.hostname, port: r.port, slaveId: r.slave_id, executor: r.executor, pauseReason: r.pause_reason,
     isPaused: r.is_paused, isPausedErrors: r.is_paused_errors, isActive: r.is_active, deprecated: r.deprecated,
-    total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total }, runtimes: r.runtimes ?? ['process'], incarnation: r.incarnation, workDir: r.work_dir,
+    total: { cpus: r.cpus_total, mem: r.mem_total, disk: r.disk_total, gpus: r.gpus_total ?? 0 }, runtimes: r.runtimes ?? ['process'], incarnation: r.incarnation, workDir: r.work_dir,
     lastHeartbeat: r.last_heartbeat, archived: r.archived, created: r.created, lastOffer: r.last_offer, lastModified: r.last_modified,
   };
 }
@@ -60,14 +62,14 @@ export function createNodeService({ db }: { db: Db }) {
     hostname: string; port: number | null; slaveId: string; executor: string; total: Resources; runtimes?: Runtime[]; incarnation: string; workDir?: string | null;
   }): Promise<Node> {
     const res = await db.query(
-      `INSERT INTO node (hostname, port, slave_id, executor, cpus_total, mem_total, disk_total, runtimes, incarnation, work_dir, last_heartbeat, last_offer)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now())
+      `INSERT INTO node (hostname, port, slave_id, executor, cpus_total, mem_total, disk_total, runtimes, incarnation, work_dir, gpus_total, last_heartbeat, last_offer)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), now())
        ON CONFLICT (slave_id) DO UPDATE SET hostname = EXCLUDED.hostname, port = EXCLUDED.port, executor = EXCLUDED.executor,
-         cpus_total = EXCLUDED.cpus_total, mem_total = EXCLUDED.mem_total, disk_total = EXCLUDED.disk_total, runtimes = EXCLUDED.runtimes,
+         cpus_total = EXCLUDED.cpus_total, mem_total = EXCLUDED.mem_total, disk_total = EXCLUDED.disk_total, gpus_total = EXCLUDED.gpus_total, runtimes = EXCLUDED.runtimes,
          incarnation = EXCLUDED.incarnation, work_dir = EXCLUDED.work_dir, last_heartbeat = now(), last_offer = now(),
          is_active = true, archived = NULL, deprecated = NULL, last_modified = now()
        RETURNING *`,
-      [n.hostname, n.port, n.slaveId, n.executor, n.total.cpus, n.total.mem, n.total.disk, JSON.stringify(n.runtimes ?? ['process']), n.incarnation, n.workDir ?? null],
+      [n.hostname, n.port, n.slaveId, n.executor, n.total.cpus, n.total.mem, n.total.disk, JSON.stringify(n.runtimes ?? ['process']), n.incarnation, n.workDir ?? null, n.total.gpus ?? 0],
     );
     return toNode(res.rows[0]);
   }
@@ -88,7 +90,7 @@ export function createNodeService({ db }: { db: Db }) {
 
   /** Records a node's size as learnt later (a Mesos agent shows more of itself in later offers). */
   async function setTotal(nodeId: number, total: Resources): Promise<void> {
-    await db.query(`UPDATE node SET cpus_total = $2, mem_total = $3, disk_total = $4, last_modified = now() WHERE id = $1`, [nodeId, total.cpus, total.mem, total.disk]);
+    await db.query(`UPDATE node SET cpus_total = $2, mem_total = $3, disk_total = $4, gpus_total = $5, last_modified = now() WHERE id = $1`, [nodeId, total.cpus, total.mem, total.disk, total.gpus ?? 0]);
   }
 
   async function get(id: number): Promise<Node> {

@@ -14,7 +14,7 @@ export interface Claimed {
   revId: number;
   input: any;
   timeout: number;
-  resources: { cpus: number; mem: number; diskIn: number; diskOut: number };
+  resources: { cpus: number; mem: number; diskIn: number; diskOut: number; gpus?: number };
   runtime: Runtime;
   dockerImage: string | null;
   /** The job's v6 configuration (SEED: output workspaces, non-secret settings, mounts). */
@@ -56,7 +56,7 @@ export interface QueuedExplanation {
 
 /** A page of runnable queue rows in queue order, locked; pauses are read by the same statement (see claim). */
 const pageSql = (dir: 'ASC' | 'DESC') => `
-  SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.timeout, q.queued, q.runtime,
+  SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.gpus, q.timeout, q.queued, q.runtime,
          (SELECT max_scheduled FROM job_type WHERE id = q.job_type_id) AS max_scheduled,
          (SELECT queue_mode FROM scheduler WHERE id = 1) AS queue_mode,
          ARRAY(SELECT id FROM node WHERE id = ANY($3::int[]) AND is_active AND NOT is_paused) AS open_nodes
@@ -151,7 +151,7 @@ export function createQueueService({ db }: { db: Db }) {
         const candidates: Candidate[] = rows.map((r) => ({
           jobId: r.job_id,
           jobTypeId: r.job_type_id,
-          need: { cpus: r.cpus, mem: r.mem, disk: r.disk_in + r.disk_out },
+          need: { cpus: r.cpus, mem: r.mem, disk: r.disk_in + r.disk_out, gpus: r.gpus },
           runtime: r.runtime,
           maxScheduled: r.max_scheduled,
         }));
@@ -165,7 +165,7 @@ export function createQueueService({ db }: { db: Db }) {
       const { placed, waiting } = result;
       const schedulable = rows.filter((r) => !isHopeless(waiting.get(r.job_id)));
       const smallestNeed = schedulable.length
-        ? schedulable.reduce<Resources>((m, r) => ({ cpus: Math.min(m.cpus, r.cpus), mem: Math.min(m.mem, r.mem), disk: Math.min(m.disk, r.disk_in + r.disk_out) }), { cpus: Infinity, mem: Infinity, disk: Infinity })
+        ? schedulable.reduce<Resources>((m, r) => ({ cpus: Math.min(m.cpus, r.cpus), mem: Math.min(m.mem, r.mem), disk: Math.min(m.disk, r.disk_in + r.disk_out), gpus: Math.min(m.gpus!, r.gpus) }), { cpus: Infinity, mem: Infinity, disk: Infinity, gpus: Infinity })
         : null;
       const roomLeft = smallestNeed !== null && result.remaining.some((o) => fits(smallestNeed, o.free));
       if (!placed.length) return { claimed: [], waiting, smallestNeed, roomLeft };
@@ -190,7 +190,7 @@ export function createQueueService({ db }: { db: Db }) {
           revId: m.job_type_rev_id,
           input: m.input,
           timeout: p.row.timeout,
-          resources: { cpus: p.row.cpus, mem: p.row.mem, diskIn: p.row.disk_in, diskOut: p.row.disk_out },
+          resources: { cpus: p.row.cpus, mem: p.row.mem, diskIn: p.row.disk_in, diskOut: p.row.disk_out, gpus: p.row.gpus },
           runtime: m.runtime,
           dockerImage: m.docker_image,
           configuration: m.configuration,
@@ -248,8 +248,8 @@ export function createQueueService({ db }: { db: Db }) {
     const r = res.rows[0];
     if (!r) return null;
     const position = r.ahead + 1;
-    const need = { cpus: r.cpus, mem: r.mem, disk: r.disk_in + r.disk_out };
-    const needText = `cpus ${need.cpus}, mem ${need.mem} MiB, disk ${need.disk.toFixed(1)} MiB`;
+    const need = { cpus: r.cpus, mem: r.mem, disk: r.disk_in + r.disk_out, gpus: r.gpus ?? 0 };
+    const needText = `cpus ${need.cpus}, mem ${need.mem} MiB, disk ${need.disk.toFixed(1)} MiB${need.gpus ? `, gpus ${need.gpus}` : ''}`;
     if (schedulerPaused) return { reason: 'SCHEDULER_PAUSED', details: 'the scheduler is paused', position };
     if (r.is_paused) return { reason: 'JOB_TYPE_PAUSED', details: `job type ${r.name} is paused`, position };
     if (!clusterNodes.length) return { reason: 'NO_NODES', details: 'no active, unpaused node is available', position };
@@ -257,11 +257,12 @@ export function createQueueService({ db }: { db: Db }) {
     if (!able.length) {
       return { reason: 'NO_RUNTIME', details: `the job runs ${r.runtime === 'docker' ? 'a Docker image' : 'a process'} and no available node offers that runtime`, position };
     }
-    if (!able.some((t) => need.cpus <= t.cpus && need.mem <= t.mem && need.disk <= t.disk)) {
+    if (!able.some((t) => fits(need, t))) {
       const largest = able.reduce((a, b) => (b.cpus + b.mem > a.cpus + a.mem ? b : a));
+      const gpus = need.gpus ? `; ${able.some((t) => (t.gpus ?? 0) >= need.gpus) ? 'nodes with enough GPUs are too small otherwise' : `no node has ${need.gpus} GPUs`}` : '';
       return {
         reason: 'INSUFFICIENT_RESOURCES',
-        details: `the job needs ${needText}; the largest node offers cpus ${largest.cpus}, mem ${largest.mem} MiB, disk ${largest.disk} MiB`,
+        details: `the job needs ${needText}; the largest node offers cpus ${largest.cpus}, mem ${largest.mem} MiB, disk ${largest.disk} MiB${gpus}`,
         position,
       };
     }

@@ -92,7 +92,7 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
   private subscribeBody(): string {
     const info: Record<string, unknown> = {
       user: this.framework.user, name: this.framework.name, roles: this.framework.roles, checkpoint: this.framework.checkpoint,
-      failover_timeout: this.framework.failoverTimeoutSeconds, capabilities: [{ type: 'MULTI_ROLE' }],
+      failover_timeout: this.framework.failoverTimeoutSeconds, capabilities: [{ type: 'MULTI_ROLE' }, { type: 'GPU_RESOURCES' }],
       ...(this.framework.principal ? { principal: this.framework.principal } : {}),
       ...(this.frameworkId ? { id: { value: this.frameworkId } } : {}),
     };

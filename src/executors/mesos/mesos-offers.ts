@@ -6,7 +6,7 @@
 // RESCIND and agent removal (FAILURE) take offers and agents away.
 import type { Node, NodeService, Resources } from '../../core/nodes/service.ts';
 import type { Logger } from '../../log.ts';
-import type { Offer, Runtime } from '../../scheduler/placement.ts';
+import { fits, type Offer, type Runtime } from '../../scheduler/placement.ts';
 import type { ResourceProvider } from '../../scheduler/scheduler.ts';
 import type { MesosSchedulerClient } from './client.ts';
 import type { AgentUrlStore } from './framework-store.ts';
@@ -49,14 +49,14 @@ interface Launch {
   reject: (err: Error) => void;
 }
 
-const DIMS = ['cpus', 'mem', 'disk'] as const;
-const zero = (): Resources => ({ cpus: 0, mem: 0, disk: 0 });
-const add = (a: Resources, b: Resources): Resources => ({ cpus: a.cpus + b.cpus, mem: a.mem + b.mem, disk: a.disk + b.disk });
+const DIMS = ['cpus', 'mem', 'disk', 'gpus'] as const;
+type Full = Required<Resources>;
+const zero = (): Full => ({ cpus: 0, mem: 0, disk: 0, gpus: 0 });
+const add = (a: Resources, b: Resources): Full => ({ cpus: a.cpus + b.cpus, mem: a.mem + b.mem, disk: a.disk + b.disk, gpus: (a.gpus ?? 0) + (b.gpus ?? 0) });
 const EPS = 1e-9;
-const fitsIn = (need: Resources, room: Resources) => DIMS.every((d) => need[d] <= room[d] + EPS);
 
 /** What a TaskInfo asks for, in the scheduler's dimensions. */
-export function taskNeed(taskInfo: Record<string, any>): Resources {
+export function taskNeed(taskInfo: Record<string, any>): Full {
   const r = zero();
   for (const res of taskInfo.resources ?? []) if (res.name in r && typeof res.scalar?.value === 'number') r[res.name as keyof Resources] += res.scalar.value;
   return r;
@@ -160,7 +160,7 @@ export class MesosOffers implements ResourceProvider {
         refuse.push(o.offerId);
         continue;
       }
-      const offered: Resources = { cpus: o.resources.cpus ?? 0, mem: o.resources.mem ?? 0, disk: o.resources.disk ?? 0 };
+      const offered: Full = { cpus: o.resources.cpus ?? 0, mem: o.resources.mem ?? 0, disk: o.resources.disk ?? 0, gpus: o.resources.gpus ?? 0 };
       let agent = this.agents.get(o.agentId);
       const url = agentUrlOf(raw);
       if (!agent || agent.lost) {
@@ -178,7 +178,7 @@ export class MesosOffers implements ResourceProvider {
         }
         // An agent shows more of itself as other frameworks' tasks end: its size is the most it ever offered.
         const grown = maxOf(agent.total, add(offered, this.committed(agent.agentId)));
-        if (DIMS.some((d) => grown[d] > agent!.total[d] + EPS)) {
+        if (DIMS.some((d) => grown[d] > (agent!.total[d] ?? 0) + EPS)) {
           agent.total = grown;
           agent.node = { ...agent.node, total: grown };
           await this.nodeService.setTotal(agent.node.id, grown);
@@ -202,14 +202,14 @@ export class MesosOffers implements ResourceProvider {
   }
 
   /** Resources placed or launching on an agent that its offers must still cover. */
-  private committed(agentId: string): Resources {
+  private committed(agentId: string): Full {
     let r = zero();
     for (const v of this.reserved.values()) if (v.agentId === agentId) r = add(r, v.need);
     for (const l of this.launching.get(agentId) ?? []) r = add(r, l.need);
     return r;
   }
 
-  private offered(agentId: string): { ids: string[]; room: Resources } {
+  private offered(agentId: string): { ids: string[]; room: Full } {
     const ids: string[] = [];
     const room = zero();
     for (const o of this.held.values()) {
@@ -222,7 +222,7 @@ export class MesosOffers implements ResourceProvider {
 
   async offers(): Promise<Offer[]> {
     if (this.suppressedAt !== null && Date.now() - this.suppressedAt > this.opts.suppressRecheckMs) this.revive('periodic check for work queued elsewhere');
-    const byAgent = new Map<string, Resources>();
+    const byAgent = new Map<string, Full>();
     for (const o of this.held.values()) {
       const room = byAgent.get(o.agentId) ?? zero();
       for (const d of DIMS) room[d] += o.resources[d] ?? 0;
@@ -233,7 +233,8 @@ export class MesosOffers implements ResourceProvider {
       const agent = this.agents.get(agentId);
       if (!agent || agent.lost) continue;
       const used = this.committed(agentId);
-      const free = { cpus: Math.max(0, room.cpus - used.cpus), mem: Math.max(0, room.mem - used.mem), disk: Math.max(0, room.disk - used.disk) };
+      const free = zero();
+      for (const d of DIMS) free[d] = Math.max(0, room[d] - used[d]);
       out.push({ nodeId: agent.node.id, total: agent.total, free, runtimes: this.opts.runtimes });
     }
     return out;
@@ -335,7 +336,7 @@ export class MesosOffers implements ResourceProvider {
     let need = zero();
     for (const l of list) {
       // Sizes are checked against what the master offered, task by task (the master refuses more).
-      if (fitsIn(add(need, taskNeed(l.taskInfo)), room)) {
+      if (fits(add(need, taskNeed(l.taskInfo)), room)) {
         batch.push(l);
         need = add(need, taskNeed(l.taskInfo));
       }
@@ -377,8 +378,8 @@ export class MesosOffers implements ResourceProvider {
   }
 }
 
-function maxOf(a: Resources, b: Resources): Resources {
-  return { cpus: Math.max(a.cpus, b.cpus), mem: Math.max(a.mem, b.mem), disk: Math.max(a.disk, b.disk) };
+function maxOf(a: Resources, b: Resources): Full {
+  return { cpus: Math.max(a.cpus, b.cpus), mem: Math.max(a.mem, b.mem), disk: Math.max(a.disk, b.disk), gpus: Math.max(a.gpus ?? 0, b.gpus ?? 0) };
 }
 
 /** The agent's HTTP endpoint from Offer.url (scheme, address{hostname, ip, port}). */
