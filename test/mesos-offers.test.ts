@@ -8,6 +8,11 @@ import { runContract } from '../src/executors/contract.ts';
 import type { LaunchSpec } from '../src/executors/executor.ts';
 import { MesosSchedulerClient } from '../src/executors/mesos/client.ts';
 import { parseTaskId, readOffer, taskIdOf, taskInfoOf } from '../src/executors/mesos/offers.ts';
+import { MesosOffers } from '../src/executors/mesos/mesos-offers.ts';
+import { dbAgentUrlStore } from '../src/executors/mesos/framework-store.ts';
+import { createNodeService } from '../src/core/nodes/service.ts';
+import { createLogger } from '../src/log.ts';
+import { freshDatabase } from './helpers/db.ts';
 import { startMesosMaster } from './helpers/mesos-master.ts';
 import { waitFor } from './helpers/server.ts';
 
@@ -93,6 +98,29 @@ describe('Mesos offers and TaskInfos', () => {
     } finally {
       client.stop();
       await master.close();
+    }
+  });
+
+  it('a launch waiting for an offer from its agent can be taken back, and gives up after the launch timeout', async () => {
+    const database = await freshDatabase('pglite');
+    const db = await database.open();
+    // A client that never subscribes: no offer ever comes, so launches wait.
+    const client = new MesosSchedulerClient('http://127.0.0.1:9', { user: 'root', name: 'idle', roles: ['*'], checkpoint: true, failoverTimeoutSeconds: 60 }, { load: async () => null, save: async () => {} });
+    const offers = new MesosOffers(client, createNodeService({ db }), dbAgentUrlStore(db), { role: '*', incarnation: 'i', refuseSeconds: 5, runtimes: ['process'], suppressRecheckMs: 10_000, launchTimeoutMs: 200 }, createLogger({}, 'silent'));
+    try {
+      const task = { name: 't', task_id: { value: 'x' }, agent_id: { value: 'S1' }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }] };
+      const canceled = offers.launch(1, 'S1', task);
+      assert.equal(offers.cancelLaunch(1), true);
+      await assert.rejects(canceled, (err: any) => err.canceled === true);
+      assert.equal(offers.cancelLaunch(1), false, 'nothing left to take back');
+      const stuck = offers.launch(2, 'S1', task);
+      await new Promise((r) => setTimeout(r, 250));
+      await offers.offers();
+      await assert.rejects(stuck, /no offer from agent S1 took the task within 0.2 s/);
+    } finally {
+      offers.close();
+      await db.close();
+      await database.drop();
     }
   });
 });

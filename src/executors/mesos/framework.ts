@@ -29,7 +29,7 @@ export function createMesosFramework(deps: {
   killGraceMs: number;
   log: Logger;
   /** For tests: a faster reconnect, and shorter waits. */
-  tuning?: { minBackoffMs?: number; suppressRecheckMs?: number; reconcileGraceMs?: number; killRetryMs?: number };
+  tuning?: { minBackoffMs?: number; suppressRecheckMs?: number; reconcileGraceMs?: number; killRetryMs?: number; launchTimeoutMs?: number };
 }): MesosFramework {
   const { config, log } = deps;
   const client = new MesosSchedulerClient(
@@ -44,7 +44,8 @@ export function createMesosFramework(deps: {
   );
   const provider = new MesosOffers(
     client, deps.nodes, dbAgentUrlStore(deps.db),
-    { role: config.role, incarnation: deps.incarnation, refuseSeconds: config.refuseSeconds, runtimes: ['process', 'docker'], suppressRecheckMs: deps.tuning?.suppressRecheckMs ?? 10_000 },
+    { role: config.role, incarnation: deps.incarnation, refuseSeconds: config.refuseSeconds, runtimes: ['process', 'docker'], suppressRecheckMs: deps.tuning?.suppressRecheckMs ?? 10_000,
+      launchTimeoutMs: deps.tuning?.launchTimeoutMs ?? 60_000 },
     log,
   );
   const executor = new MesosExecutor(

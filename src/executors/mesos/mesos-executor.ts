@@ -157,6 +157,7 @@ export class MesosExecutor implements Executor {
         await this.offers.launch(spec.exeId, agent.agentId, taskInfo);
       } catch (err: any) {
         this.forget(run);
+        if (err.canceled) return failed('killed before it was launched');
         return failed(err.message, err.lost ? BUILTIN.nodeLost : BUILTIN.taskLaunch);
       }
       run.launched = true;
@@ -178,8 +179,8 @@ export class MesosExecutor implements Executor {
     run.killRequested = true;
     if (run.settled) return;
     if (!run.launched) {
-      // Not sent yet: taken back, it never runs. (Sent but unanswered: killed once launched.)
-      if (this.offers.cancelLaunch(run.exeId)) this.settle(run, { exitCode: null, signal: 'SIGKILL', launchError: null });
+      // Not sent yet: taken back, it never runs (launch() sees it canceled). Sent but unanswered: killed once launched.
+      this.offers.cancelLaunch(run.exeId);
       return;
     }
     const send = () => {

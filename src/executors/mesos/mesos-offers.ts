@@ -22,6 +22,8 @@ export interface MesosOffersOptions {
   runtimes: Runtime[];
   /** While offers are suppressed, they are revived this often anyway (work queued through other server processes). */
   suppressRecheckMs: number;
+  /** A launch no offer from its agent has taken within this long fails (task-launch, retried elsewhere). */
+  launchTimeoutMs: number;
 }
 
 interface Agent {
@@ -44,6 +46,7 @@ interface Launch {
   exeId: number;
   taskInfo: Record<string, any>;
   need: Resources;
+  since: number;
   attempts: number;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -221,6 +224,7 @@ export class MesosOffers implements ResourceProvider {
   }
 
   async offers(): Promise<Offer[]> {
+    this.expireLaunches();
     if (this.suppressedAt !== null && Date.now() - this.suppressedAt > this.opts.suppressRecheckMs) this.revive('periodic check for work queued elsewhere');
     const byAgent = new Map<string, Full>();
     for (const o of this.held.values()) {
@@ -296,7 +300,7 @@ export class MesosOffers implements ResourceProvider {
     this.reserved.delete(exeId);
     return new Promise((resolve, reject) => {
       const list = this.launching.get(agentId) ?? [];
-      list.push({ exeId, taskInfo, need, attempts: 0, resolve, reject });
+      list.push({ exeId, taskInfo, need, since: Date.now(), attempts: 0, resolve, reject });
       this.launching.set(agentId, list);
       // Launches placed by one pass reach here within a few milliseconds of each other: one ACCEPT for them.
       if (!this.flushTimers.has(agentId)) {
@@ -308,18 +312,32 @@ export class MesosOffers implements ResourceProvider {
     });
   }
 
-  /** Takes a launch back before it was sent; false when it is already on its way. */
+  /** Takes a launch back before it was sent (its launch() rejects as canceled); false when it is already on its way. */
   cancelLaunch(exeId: number): boolean {
     this.reserved.delete(exeId);
     for (const [agentId, list] of this.launching) {
       const i = list.findIndex((l) => l.exeId === exeId);
       if (i >= 0) {
-        list.splice(i, 1);
+        const [l] = list.splice(i, 1);
         if (!list.length) this.launching.delete(agentId);
+        l.reject(Object.assign(new Error('killed before it was launched'), { canceled: true }));
         return true;
       }
     }
     return false;
+  }
+
+  /** Launches waiting too long for an offer from their agent give up (the agent may be gone without a word). */
+  private expireLaunches(): void {
+    const before = Date.now() - this.opts.launchTimeoutMs;
+    for (const [agentId, list] of this.launching) {
+      const stale = list.filter((l) => l.since < before);
+      if (!stale.length) continue;
+      const rest = list.filter((l) => l.since >= before);
+      if (rest.length) this.launching.set(agentId, rest);
+      else this.launching.delete(agentId);
+      for (const l of stale) l.reject(new Error(`no offer from agent ${this.agents.get(agentId)?.hostname ?? agentId} took the task within ${this.opts.launchTimeoutMs / 1000} s`));
+    }
   }
 
   /** The execution is over: whatever it still held here is free. */
