@@ -63,6 +63,8 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_CLOCK_TICK_MS', default: '10000', help: 'How often CLOCK trigger rules are checked for a period that is due' },
   { env: 'SCALE_AUTH_TOKENS', default: '', help: 'Comma-separated bearer tokens that may deploy, replace and undeploy processes (empty, with no token file: anyone may)' },
   { env: 'SCALE_AUTH_TOKEN_FILE', default: '', help: 'A file of such tokens, one per line (read at start)' },
+  { env: 'LOG_LEVEL', default: 'info', help: 'Server log level: debug, info, warn, error or silent (execution logs are kept apart, per execution)' },
+  { env: 'LOG_FORMAT', default: '', help: 'json (one object per line) or pretty; default: pretty on a terminal, json otherwise' },
   { env: 'SCALE_PGLITE_VACUUM_SECONDS', default: '300', help: 'How often the embedded database is vacuumed (PGlite has no autovacuum; 0 = never)' },
 ];
 

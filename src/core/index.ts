@@ -107,6 +107,13 @@ export async function createCore(db: Db, opts: CoreOptions) {
   });
   triggers = createTriggerService({ db, jobs, recipes, recipeTypes, files, recordLoad: () => queue.recordLoad(), log: opts.log?.child({ component: 'triggers' }) });
   const firing = triggers;
+  // What callers changed, for operators: written in the caller's context, so an API request's lines carry its request id.
+  const audit = opts.log?.child({ component: 'core' });
+  if (audit) {
+    events.on('queued', (count) => audit.info('jobs queued', { count }));
+    events.on('canceled', (jobIds) => audit.info('jobs canceled', { jobIds }));
+    events.on('jobTypesChanged', () => audit.info('job types changed'));
+  }
   events.on('parsed', (results) => void firing.onParsed(results).catch((err) => opts.log?.error('parse triggers failed', { err })));
   await errors.seedBuiltins();
   await ensureBuiltinJobTypes(seedJobTypes, opts.log);

@@ -11,6 +11,7 @@ import { HttpError, errorHandler, jsonBody } from './http.ts';
 import { jobTypesRouter } from './job-types.ts';
 import { jobExecutionsRouter, jobsRouter } from './jobs.ts';
 import { nodesRouter } from './nodes.ts';
+import { requestLog } from './request-log.ts';
 import { queueRouter } from './queue.ts';
 import { recipeTypesRouter } from './recipe-types.ts';
 import { recipesRouter } from './recipes.ts';
@@ -63,6 +64,7 @@ export function createApp(core: Core, opts: ScaleApiOptions, doors: Router[] = [
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(requestLog(opts.log));
   app.use(scaleApi(core, opts));
   for (const door of doors) app.use(door);
   app.use((req, res) => {
