@@ -20,6 +20,7 @@ import { ogcProcesses } from '../ogc/processes/app.ts';
 import { createRunner } from './scheduler/runner.ts';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import type { Db } from './store/db.ts';
+import { createTelemetry } from './telemetry/prometheus.ts';
 import { startMaintenance } from './store/maintenance.ts';
 import { openDb } from './store/open.ts';
 
@@ -59,6 +60,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
   if (config.defaultWorkspace) await core.useDefaultWorkspace(config.defaultWorkspace, path.join(config.dataDir, 'workspaces', config.defaultWorkspace));
   const executionsDir = path.join(config.dataDir, 'executions');
   const stopMaintenance = startMaintenance(db, log, config.pgliteVacuumSeconds * 1000);
+  const telemetry = createTelemetry(db);
 
   let scheduler: Scheduler | null = null;
   let mesos: MesosFramework | null = null;
@@ -79,7 +81,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
     log.info('executors', { runtimes: Object.keys(executors) });
     const runner = createRunner({
       executors, jobTypes: core.jobTypes, secretSettings: (id) => core.seedJobTypes.secretSettings(id), files: core.files, workspaces: core.workspaces,
-      finisher: core.finisher, log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(),
+      finisher: core.finisher, log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(), telemetry,
     });
     const machine = () => machineResources(executionsDir, { cpus: config.nodeCpus, mem: config.nodeMem, disk: config.nodeDisk });
     const provider = mesos?.provider ?? createLocalNodeProvider({
@@ -91,7 +93,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
     });
     scheduler = createScheduler({
       db, nodes: core.nodes, queue: core.queue, jobs: core.jobQueries, finisher: core.finisher, runner, executors, provider,
-      events: core.events, incarnation, log: log.child({ component: 'scheduler' }),
+      events: core.events, incarnation, log: log.child({ component: 'scheduler' }), telemetry,
       options: {
         intervalMs: config.schedulerIntervalMs, queueLimit: config.schedulerQueueLimit, heartbeatMs: config.heartbeatSeconds * 1000,
         nodeLostSeconds: config.nodeLostSeconds,
@@ -116,7 +118,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
     core,
     {
       maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, executionsDir, nodeLostSeconds: config.nodeLostSeconds,
-      defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, registry, log: log.child({ component: 'http' }),
+      defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, registry, log: log.child({ component: 'http' }), telemetry,
     },
     [ogc.router],
   );

@@ -12,6 +12,7 @@ import { jobTypesRouter } from './job-types.ts';
 import { jobExecutionsRouter, jobsRouter } from './jobs.ts';
 import { nodesRouter } from './nodes.ts';
 import { requestLog } from './request-log.ts';
+import type { Telemetry } from '../telemetry/prometheus.ts';
 import { queueRouter } from './queue.ts';
 import { recipeTypesRouter } from './recipe-types.ts';
 import { recipesRouter } from './recipes.ts';
@@ -28,6 +29,8 @@ export interface ScaleApiOptions {
   schedulerOnline: () => boolean;
   registry: RegistryClient | null;
   log: Logger;
+  /** Prometheus metrics, served at GET /metrics when given. */
+  telemetry?: Telemetry;
 }
 
 export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
@@ -64,7 +67,13 @@ export function createApp(core: Core, opts: ScaleApiOptions, doors: Router[] = [
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(requestLog(opts.log));
+  app.use(requestLog(opts.log, opts.telemetry));
+  const telemetry = opts.telemetry;
+  if (telemetry) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(telemetry.contentType).send(await telemetry.scrape());
+    });
+  }
   app.use(scaleApi(core, opts));
   for (const door of doors) app.use(door);
   app.use((req, res) => {

@@ -18,6 +18,7 @@ import type { WorkspaceService } from '../core/workspaces/service.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, ResolvedInput, RunResult } from '../executors/executor.ts';
 import type { Logger } from '../log.ts';
 import type { Runtime } from './placement.ts';
+import type { Telemetry } from '../telemetry/prometheus.ts';
 
 interface Running {
   claim: Claimed;
@@ -69,6 +70,7 @@ export function createRunner(deps: {
   finisher: Finisher;
   log: Logger;
   onFreed: () => void;
+  telemetry?: Telemetry;
 }) {
   const { jobTypes, files, workspaces, log } = deps;
   const running = new Map<number, Running>();
@@ -216,6 +218,7 @@ export function createRunner(deps: {
 
   async function execute(r: Running): Promise<Outcome> {
     const c = r.claim;
+    const claimedAt = Date.now();
     const [jt, rev] = await Promise.all([jobType(c.jobTypeId), jobTypes.revision(c.revId)]);
     const base: Outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, jobTypeName: jt.name, status: 'FAILED' };
     let resolved: Awaited<ReturnType<typeof resolveInputs>>;
@@ -236,6 +239,10 @@ export function createRunner(deps: {
       inputMetadata: rev.interface.format === 'seed' ? inputMetadata(resolved.inputs, resolved.files) : undefined,
     };
     const handle = executor.launch(spec);
+    handle.done.then(
+      (res) => res.jobStarted && deps.telemetry?.launched(c.runtime, Math.max(0, res.jobStarted.getTime() - claimedAt) / 1000),
+      () => {},
+    );
     return supervise(r, jt, rev, handle, resolved.inputs, c.timeout > 0 ? c.timeout * 1000 : null);
   }
 

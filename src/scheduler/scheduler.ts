@@ -15,6 +15,7 @@ import type { Logger } from '../log.ts';
 import type { Executor } from '../executors/executor.ts';
 import { type ClusterNode, fits, type Offer, type Runtime } from './placement.ts';
 import type { Runner } from './runner.ts';
+import type { Telemetry } from '../telemetry/prometheus.ts';
 
 export interface ResourceProvider {
   /** The nodes this process places work on; registered (or re-registered) at start. */
@@ -55,6 +56,7 @@ export function createScheduler(deps: {
   incarnation: string;
   log: Logger;
   options: SchedulerOptions;
+  telemetry?: Telemetry;
 }) {
   const { nodes, queue, runner, provider, log, options } = deps;
   let myNodes: Node[] = [];
@@ -114,8 +116,10 @@ export function createScheduler(deps: {
     while (!stopped) {
       woken = false;
       let again = false;
+      const began = performance.now();
       try {
         again = await pass();
+        deps.telemetry?.schedulerPass((performance.now() - began) / 1000);
       } catch (err) {
         log.error('scheduling pass failed', { err });
       }

@@ -30,6 +30,8 @@ export interface Db extends Queryable {
   /** Runs a script of several statements (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+  /** Connections now: open, idle, and requests waiting for one (for monitoring). */
+  stats?(): { total: number; idle: number; waiting: number };
 }
 
 /** PostgreSQL error codes the core reacts to. */

@@ -76,6 +76,8 @@ export async function openPglite(dataDir: string | null): Promise<Db> {
     exec: async (sql) => {
       await call({ op: 'exec', sql });
     },
+    // One session in a worker: busy while any request is in flight, the rest wait behind it.
+    stats: () => ({ total: 1, idle: pending.size === 0 ? 1 : 0, waiting: Math.max(0, pending.size - 1) }),
     close: async () => {
       if (failed) return;
       const exited = new Promise((r) => worker.once('exit', r));

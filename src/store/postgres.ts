@@ -45,5 +45,6 @@ export async function openPostgres(url: string, poolMax = 10): Promise<Db> {
       await pool.query(sql);
     },
     close: () => pool.end(),
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
