@@ -18,6 +18,9 @@ function render(v: unknown): string {
   return `<dl>${Object.entries(o).map(([k, x]) => `<dt>${escape(k)}</dt><dd>${render(x)}</dd>`).join('')}</dl>`;
 }
 
+/** The pages' only style, inline: the Content-Security-Policy allows exactly this text by its hash. */
+export const PAGE_STYLE = 'body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}dt{font-weight:bold}dd{margin:0 0 .5em 1.5em}code{background:#f4f4f4}';
+
 /** A page for `body`, titled `title`; its `links` (if any) are listed first. */
 export function htmlPage(title: string, body: Record<string, unknown>): string {
   const { links, ...rest } = body;
@@ -25,7 +28,7 @@ export function htmlPage(title: string, body: Record<string, unknown>): string {
     '<!DOCTYPE html>',
     '<html lang="en">',
     `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title>`,
-    '<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}dt{font-weight:bold}dd{margin:0 0 .5em 1.5em}code{background:#f4f4f4}</style></head>',
+    `<style>${PAGE_STYLE}</style></head>`,
     '<body>',
     `<h1>${escape(title)}</h1>`,
     Array.isArray(links) && links.length ? `<nav><h2>Links</h2>${render(links)}</nav>` : '',

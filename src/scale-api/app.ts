@@ -11,7 +11,9 @@ import { HttpError, errorHandler, jsonBody } from './http.ts';
 import { jobTypesRouter } from './job-types.ts';
 import { jobExecutionsRouter, jobsRouter } from './jobs.ts';
 import { nodesRouter } from './nodes.ts';
+import { metricsRouter } from './metrics.ts';
 import { requestLog } from './request-log.ts';
+import { securityHeaders } from './security-headers.ts';
 import type { Telemetry } from '../telemetry/prometheus.ts';
 import { queueRouter } from './queue.ts';
 import { recipeTypesRouter } from './recipe-types.ts';
@@ -51,6 +53,7 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(recipesRouter(core));
   api.use(configurationRouter(core));
   api.use(nodesRouter(core, opts));
+  api.use(metricsRouter(core));
   api.use((req, _res, next) => next(new HttpError(404, `no Scale API endpoint ${req.method} ${req.originalUrl.split('?')[0]}`)));
   api.use(errorHandler(opts.log));
 
@@ -68,6 +71,7 @@ export function createApp(core: Core, opts: ScaleApiOptions, doors: Router[] = [
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestLog(opts.log, opts.telemetry));
+  app.use(securityHeaders());
   const telemetry = opts.telemetry;
   if (telemetry) {
     app.get('/metrics', async (_req, res) => {
