@@ -16,7 +16,7 @@ describe('security headers', function () {
 
   const check = (res: request.Response) => {
     const csp = res.headers['content-security-policy'];
-    assert.ok(csp, `${res.req.path}: a Content-Security-Policy`);
+    assert.ok(csp, 'a Content-Security-Policy');
     const directives = Object.fromEntries(csp.split(';').map((d: string) => d.trim().split(/\s+/)).map(([k, ...v]: string[]) => [k, v]));
     assert.deepEqual(directives['script-src'], ["'self'"]);
     assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval'));
