@@ -24,6 +24,7 @@ import { createRecipeTypeService } from './recipe-types/service.ts';
 import { createRecipeEngine } from './recipes/engine.ts';
 import { createRecipeService } from './recipes/service.ts';
 import { createConfigurationService } from './configuration/service.ts';
+import { createMetricsService } from './metrics/service.ts';
 import type { Logger } from '../log.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db.ts';
 import { echoManifest } from './job-types/builtin/echo.ts';
@@ -105,7 +106,9 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const recipes = createRecipeService({
     db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }),
   });
-  triggers = createTriggerService({ db, jobs, recipes, recipeTypes, files, recordLoad: () => queue.recordLoad(), log: opts.log?.child({ component: 'triggers' }) });
+  const metrics = createMetricsService({ db, log: opts.log?.child({ component: 'metrics' }) });
+  // The JOB_LOAD clock minute (one server per minute) also rolls the hourly metrics up.
+  triggers = createTriggerService({ db, jobs, recipes, recipeTypes, files, recordLoad: () => queue.recordLoad().finally(() => metrics.tick()), log: opts.log?.child({ component: 'triggers' }) });
   const firing = triggers;
   // What callers changed, for operators: written in the caller's context, so an API request's lines carry its request id.
   const audit = opts.log?.child({ component: 'core' });
@@ -142,6 +145,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     strikes,
     scans,
     ingests,
+    metrics,
     /** Why a QUEUED job has not started yet (null when it is not on the queue). */
     async queueReason(jobId: number) {
       const [state, online] = await Promise.all([
