@@ -15,10 +15,15 @@ export function durationSeconds(text: string): number | null {
 /** Parses a datetime or a duration (relative to now); throws Invalid naming the field. */
 export function parseTimeParam(field: string, text: string, now = new Date()): Date {
   const secs = durationSeconds(text);
-  if (secs !== null) return new Date(now.getTime() - secs * 1000);
+  if (secs !== null) {
+    const d = new Date(now.getTime() - secs * 1000);
+    // Longer ago than year 1 is no time a database holds.
+    if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1) throw new Invalid(field, `the duration ${JSON.stringify(text)} reaches back before year 1`);
+    return d;
+  }
   if (DATETIME.test(text)) {
     const d = new Date(text.length === 10 ? `${text}T00:00:00Z` : /[Z+-]\d*:?\d*$/.test(text.slice(10)) ? text : `${text}Z`);
-    if (!Number.isNaN(d.getTime())) return d;
+    if (!Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1) return d;
   }
   throw new Invalid(field, `${JSON.stringify(text)} is neither an ISO-8601 datetime (2015-01-01T00:00:00Z) nor a duration (PT3H0M0S)`);
 }
