@@ -21,6 +21,7 @@ import { recipesRouter } from './recipes.ts';
 import { workspacesRouter } from './workspaces.ts';
 import { ingestRouter } from './ingest.ts';
 import { sourcesProductsRouter } from './sources-products.ts';
+import { uiRouter } from './ui.ts';
 
 export interface ScaleApiOptions {
   maxBodyBytes: number;
@@ -78,6 +79,7 @@ export function createApp(core: Core, opts: ScaleApiOptions, doors: Router[] = [
       res.type(telemetry.contentType).send(await telemetry.scrape());
     });
   }
+  app.use(uiRouter());
   app.use(scaleApi(core, opts));
   for (const door of doors) app.use(door);
   app.use((req, res) => {
