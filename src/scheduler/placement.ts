@@ -39,6 +39,8 @@ export interface PlacementResult {
   waiting: Map<number, WaitReason>;
   /** The offers still open after this placement, with what is left free on them. */
   remaining: Offer[];
+  /** Executions per job type counting this placement's (pass it on to place the next candidates). */
+  counts: Map<number, number>;
 }
 
 const DIMS = ['cpus', 'mem', 'disk'] as const;
@@ -59,11 +61,18 @@ function leftover(need: Resources, offer: Offer): number {
   return gpuPenalty + DIMS.reduce((sum, d) => sum + (offer.total[d] > 0 ? (offer.free[d] - need[d]) / offer.total[d] : 0), 0);
 }
 
+const shapeOf = (c: Candidate) => `${c.runtime}|${c.need.cpus}|${c.need.mem}|${c.need.disk}|${c.need.gpus ?? 0}`;
+
 /**
  * @param candidates queued jobs in queue order
- * @param offers the nodes this pass may place on, with their free resources
+ * @param offers the nodes this pass may place on, with their free resources (a later call may
+ *   continue with the `remaining` of an earlier one)
  * @param clusterNodes every live node of the cluster (decides "could ever run": runtime and size)
  * @param running executions running now per job type (for max_scheduled)
+ *
+ * Costs about candidates × offers for jobs that fit somewhere; jobs of one shape (most of a queue)
+ * share the "could it ever run" answer, and once no offer has room for a shape, later jobs of that
+ * shape skip the search (offers only shrink within a pass).
  */
 export function place(candidates: Candidate[], offers: Offer[], clusterNodes: ClusterNode[], running: Map<number, number>): PlacementResult {
   const available = offers.map((o) => ({ ...o, free: { ...o.free }, slots: o.slots ? { ...o.slots } : undefined }));
@@ -71,39 +80,79 @@ export function place(candidates: Candidate[], offers: Offer[], clusterNodes: Cl
   const counts = new Map(running);
   const placed: PlacementResult['placed'] = [];
   const waiting = new Map<number, WaitReason>();
+  // Per shape: whether any cluster node could ever hold it (or which reason says no), and whether offers are exhausted for it.
+  const hopeless = new Map<string, WaitReason | null>();
+  const exhausted = new Set<string>();
+  // The offer a shape was last placed on, while nothing else changed since: it is still that shape's
+  // best fit (its leftover only shrank, every other offer is as it was), so the next job of the same
+  // shape goes there without a search — a queue of like jobs fills a node, then searches again.
+  const lastBest = new Map<string, { offer: (typeof available)[number]; version: number }>();
+  let version = 0;
   for (const c of candidates) {
-    const able = clusterNodes.filter((n) => n.runtimes.includes(c.runtime));
-    if (!able.length) {
-      waiting.set(c.jobId, 'NO_RUNTIME');
-      continue;
+    const shape = shapeOf(c);
+    let never = hopeless.get(shape);
+    if (never === undefined) {
+      const able = clusterNodes.filter((n) => n.runtimes.includes(c.runtime));
+      never = !able.length ? 'NO_RUNTIME' : !able.some((n) => fits(c.need, n.total)) ? 'INSUFFICIENT_RESOURCES' : null;
+      hopeless.set(shape, never);
     }
-    if (!able.some((n) => fits(c.need, n.total))) {
-      waiting.set(c.jobId, 'INSUFFICIENT_RESOURCES');
+    if (never) {
+      waiting.set(c.jobId, never);
       continue;
     }
     if (c.maxScheduled !== null && (counts.get(c.jobTypeId) ?? 0) >= c.maxScheduled) {
       waiting.set(c.jobId, 'MAX_SCHEDULED');
       continue;
     }
+    const nc = c.need.cpus;
+    const nm = c.need.mem;
+    const nd = c.need.disk;
+    const ng = c.need.gpus ?? 0;
+    const roomFor = (o: Offer) =>
+      o.free.cpus + EPS >= nc && o.free.mem + EPS >= nm && o.free.disk + EPS >= nd && (ng === 0 || (o.free.gpus ?? 0) + EPS >= ng) && (o.slots?.[c.runtime] ?? 1) > 0;
     let best: (typeof available)[number] | null = null;
-    for (const o of available) {
-      if (o.runtimes.includes(c.runtime) && hasSlot(o, c) && fits(c.need, o.free) && (!best || leftover(c.need, o) < leftover(c.need, best))) best = o;
+    const cached = lastBest.get(shape);
+    if (cached && cached.version === version && roomFor(cached.offer)) best = cached.offer;
+    else if (!exhausted.has(shape)) {
+      let bestLeft = Infinity;
+      for (const o of available) {
+        if (!roomFor(o) || !o.runtimes.includes(c.runtime)) continue;
+        const t = o.total;
+        let left = (t.cpus > 0 ? (o.free.cpus - nc) / t.cpus : 0) + (t.mem > 0 ? (o.free.mem - nm) / t.mem : 0) + (t.disk > 0 ? (o.free.disk - nd) / t.disk : 0);
+        if (ng === 0 && (t.gpus ?? 0) > 0) left += DIMS.length;
+        if (left < bestLeft) {
+          best = o;
+          bestLeft = left;
+        }
+      }
     }
     if (best) {
       for (const d of DIMS) best.free[d] -= c.need[d];
-      if (c.need.gpus) best.free.gpus = (best.free.gpus ?? 0) - c.need.gpus;
+      if (ng) best.free.gpus = (best.free.gpus ?? 0) - ng;
       if (best.slots?.[c.runtime] !== undefined) best.slots[c.runtime]! -= 1;
       placed.push({ jobId: c.jobId, nodeId: best.nodeId });
       counts.set(c.jobTypeId, (counts.get(c.jobTypeId) ?? 0) + 1);
+      lastBest.set(shape, { offer: best, version: ++version });
       continue;
     }
+    exhausted.add(shape);
     // Fits the cluster but nothing here has room now: hold back the offered node closest to fitting.
-    const reservable = available.filter((o) => o.runtimes.includes(c.runtime) && fits(c.need, o.total));
-    if (reservable.length) {
-      const nearest = reservable.reduce((a, b) => (leftover(c.need, a) >= leftover(c.need, b) ? a : b));
-      available.splice(available.indexOf(nearest), 1);
+    let nearest = -1;
+    let nearestLeft = -Infinity;
+    for (let i = 0; i < available.length; i++) {
+      const o = available[i];
+      if (!o.runtimes.includes(c.runtime) || !fits(c.need, o.total)) continue;
+      const left = leftover(c.need, o);
+      if (left > nearestLeft) {
+        nearest = i;
+        nearestLeft = left;
+      }
+    }
+    if (nearest >= 0) {
+      available.splice(nearest, 1);
+      version++;
     }
     waiting.set(c.jobId, 'WAITING_FOR_RESOURCES');
   }
-  return { placed, waiting, remaining: available };
+  return { placed, waiting, remaining: available, counts };
 }

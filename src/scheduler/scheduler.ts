@@ -99,7 +99,7 @@ export function createScheduler(deps: {
     }
     // Read about as many queue rows as the free room could take, judged by the smallest job seen.
     const room = smallestNeed ? offers.reduce((n, o) => n + Math.floor(Math.min(...(['cpus', 'mem', 'disk'] as const).map((d) => (smallestNeed![d] > 0 ? o.free[d] / smallestNeed![d] : Infinity)))), 0) : 32;
-    const pageSize = Math.max(4, Math.min(32, room + 2));
+    const pageSize = Math.max(4, Math.min(options.queueLimit, room + 2));
     const result = await queue.claim({ offers, clusterNodes: await clusterNodes(), limit: options.queueLimit, pageSize });
     smallestNeed = result.smallestNeed;
     lastPass = { claimed: result.claimed.length, waiting: result.waiting.size, at: new Date() };

@@ -28,6 +28,8 @@ export interface ClaimResult {
   smallestNeed: Resources | null;
   /** Whether an open offer still has room for the smallest need after this pass. */
   roomLeft: boolean;
+  /** Where the pass spent its time: reading the queue, placing (the decision), writing the executions. */
+  timings?: { readMs: number; placeMs: number; writeMs: number };
 }
 
 export interface QueueStatusRow {
@@ -58,8 +60,7 @@ export interface QueuedExplanation {
 const pageSql = (dir: 'ASC' | 'DESC') => `
   SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.gpus, q.timeout, q.queued, q.runtime,
          (SELECT max_scheduled FROM job_type WHERE id = q.job_type_id) AS max_scheduled,
-         (SELECT queue_mode FROM scheduler WHERE id = 1) AS queue_mode,
-         ARRAY(SELECT id FROM node WHERE id = ANY($3::int[]) AND is_active AND NOT is_paused) AS open_nodes
+         (SELECT queue_mode FROM scheduler WHERE id = 1) AS queue_mode
     FROM queue q
    WHERE q.job_type_id NOT IN (SELECT id FROM job_type WHERE is_paused)
      AND NOT (SELECT is_paused FROM scheduler WHERE id = 1)
@@ -116,30 +117,37 @@ export function createQueueService({ db }: { db: Db }) {
       // this claim or is skipped by it. Reading the queue alone, in its index order, keeps the plan
       // an index scan even without statistics (PGlite runs no autoanalyze).
       // Pages grow (32, 64, 128 …) so a pass with much room reads the queue in few round trips.
+      // Paused and deactivated nodes take no work (read here, inside the transaction; usually none, so
+      // this reads a few rows rather than matching every offered node id in SQL).
+      const closedStart = performance.now();
+      const closed = new Set((await tx.query<{ id: number }>('SELECT id FROM node WHERE is_paused OR NOT is_active')).rows.map((r) => r.id));
+      if (closed.size) offers = opts.offers.filter((o) => !closed.has(o.nodeId));
+      if (!offers.length) return none;
+      const closedMs = performance.now() - closedStart;
       let pageSize = Math.min(opts.limit, opts.pageSize ?? 32);
       const rows: any[] = [];
       const running = new Map<number, number>();
-      let result: ReturnType<typeof place> = { placed: [], waiting: new Map(), remaining: offers };
+      // Placement goes on page by page from where the last page left the offers.
+      let result: ReturnType<typeof place> = { placed: [], waiting: new Map(), remaining: offers, counts: new Map() };
+      const timings = { readMs: closedMs, placeMs: 0, writeMs: 0 };
       for (;;) {
         const want = Math.min(pageSize, opts.limit - rows.length);
-        // Pauses (scheduler, nodes) are read by the same statement, inside the transaction, so a
-        // pause is honoured from the next pass on. Each subquery runs once per statement.
+        // Pauses (scheduler, job types) are read by the same statement, inside the transaction, so a
+        // pause is honoured from the next pass on. Each uncorrelated subquery runs once per statement.
+        const readStart = performance.now();
         const page = (
           await tx.query(
             queueMode === 'LIFO' ? PAGE_LIFO : PAGE_FIFO,
-            [want, rows.length, opts.offers.map((o) => o.nodeId)],
+            [want, rows.length],
           )
         ).rows;
+        timings.readMs += performance.now() - readStart;
         if (page.length && page[0].queue_mode !== queueMode) {
           // The queue mode was switched (FIFO/LIFO): read again in the new order.
           queueMode = page[0].queue_mode;
           rows.length = 0;
+          result = { placed: [], waiting: new Map(), remaining: offers, counts: new Map() };
           continue;
-        }
-        if (page.length) {
-          const open = new Set<number>(page[0].open_nodes);
-          offers = opts.offers.filter((o) => open.has(o.nodeId));
-          if (!offers.length) return none;
         }
         rows.push(...page);
         const limited = [...new Set(page.filter((r) => r.max_scheduled !== null && !running.has(r.job_type_id)).map((r) => r.job_type_id))];
@@ -147,18 +155,28 @@ export function createQueueService({ db }: { db: Db }) {
           for (const id of limited) running.set(id, 0);
           const res = await tx.query(`SELECT job_type_id, count(*)::int AS n FROM job_exe WHERE status = 'RUNNING' AND job_type_id = ANY($1::int[]) GROUP BY 1`, [limited]);
           for (const r of res.rows) running.set(r.job_type_id, r.n);
+          for (const id of limited) if (!result.counts.has(id)) result.counts.set(id, running.get(id)!);
         }
-        const candidates: Candidate[] = rows.map((r) => ({
+        const candidates: Candidate[] = page.map((r) => ({
           jobId: r.job_id,
           jobTypeId: r.job_type_id,
           need: { cpus: r.cpus, mem: r.mem, disk: r.disk_in + r.disk_out, gpus: r.gpus },
           runtime: r.runtime,
           maxScheduled: r.max_scheduled,
         }));
-        result = place(candidates, offers, opts.clusterNodes, running);
+        const placeStart = performance.now();
+        const step = place(candidates, result.remaining, opts.clusterNodes, result.counts);
+        timings.placeMs += performance.now() - placeStart;
+        result = { placed: [...result.placed, ...step.placed], waiting: new Map([...result.waiting, ...step.waiting]), remaining: step.remaining, counts: step.counts };
         if (page.length < want || rows.length >= opts.limit) break;
-        // Read on only while some open offer could still take one of the jobs seen so far.
-        const room = result.remaining.some((o) => candidates.some((c) => !isHopeless(result.waiting.get(c.jobId)) && o.runtimes.includes(c.runtime) && fits(c.need, o.free)));
+        // Read on only while some open offer could still take a job of a shape seen so far.
+        const shapes = new Map<string, Candidate>();
+        for (const r of rows) {
+          if (isHopeless(result.waiting.get(r.job_id))) continue;
+          const c = { need: { cpus: r.cpus, mem: r.mem, disk: r.disk_in + r.disk_out, gpus: r.gpus }, runtime: r.runtime } as Candidate;
+          shapes.set(`${c.runtime}|${c.need.cpus}|${c.need.mem}|${c.need.disk}|${c.need.gpus}`, c);
+        }
+        const room = result.remaining.some((o) => [...shapes.values()].some((c) => o.runtimes.includes(c.runtime) && fits(c.need, o.free)));
         if (!room) break;
         pageSize *= 2;
       }
@@ -168,7 +186,8 @@ export function createQueueService({ db }: { db: Db }) {
         ? schedulable.reduce<Resources>((m, r) => ({ cpus: Math.min(m.cpus, r.cpus), mem: Math.min(m.mem, r.mem), disk: Math.min(m.disk, r.disk_in + r.disk_out), gpus: Math.min(m.gpus!, r.gpus) }), { cpus: Infinity, mem: Infinity, disk: Infinity, gpus: Infinity })
         : null;
       const roomLeft = smallestNeed !== null && result.remaining.some((o) => fits(smallestNeed, o.free));
-      if (!placed.length) return { claimed: [], waiting, smallestNeed, roomLeft };
+      if (!placed.length) return { claimed: [], waiting, smallestNeed, roomLeft, timings };
+      const writeStart = performance.now();
       const byJob = new Map(rows.map((r) => [r.job_id, r]));
       const picked = placed.map((p) => ({ ...p, row: byJob.get(p.jobId)! }));
       const col = (f: (p: (typeof picked)[number]) => unknown) => picked.map(f);
@@ -196,7 +215,8 @@ export function createQueueService({ db }: { db: Db }) {
           configuration: m.configuration,
         };
       });
-      return { claimed, waiting, smallestNeed, roomLeft };
+      timings.writeMs = performance.now() - writeStart;
+      return { claimed, waiting, smallestNeed, roomLeft, timings };
     });
   }
 
