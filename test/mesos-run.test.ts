@@ -248,6 +248,21 @@ describe('running jobs on Mesos agents (master double)', function () {
     assert.equal((await waitForJob(t.app, queued.id)).status, 'COMPLETED');
   });
 
+  it('an ACCEPT whose answer is lost: the task is not launched twice; an ACCEPT lost on the way: the job runs again', async () => {
+    const jt = await createJobType(t.app, { max_tries: 3, interface: { command: '/bin/echo', command_arguments: 'accepted', input_data: [] } });
+    master.cutNext('ACCEPT', { process: true });
+    const once = await waitForJob(t.app, (await queueJob(t.app, jt.id, { version: '1.0', input_data: [] })).id);
+    assert.equal(once.status, 'COMPLETED', JSON.stringify(once.error));
+    assert.equal(once.num_exes, 1, 'the master had taken it: followed by reconciliation, not launched again');
+    assert.equal([...master.tasks.values()].filter((x) => x.id.includes(`_${once.id}x`)).length, 1);
+    master.cutNext('ACCEPT', { process: false });
+    const again = await waitForJob(t.app, (await queueJob(t.app, jt.id, { version: '1.0', input_data: [] })).id);
+    assert.equal(again.status, 'COMPLETED', JSON.stringify(again.error));
+    assert.equal(again.num_exes, 2, 'the master never had it: reconciliation says lost, and the job runs again');
+    const first = (await request(t.app).get(`/scale/jobs/${again.id}/executions/`).expect(200)).body.results.find((x: any) => x.exe_num === 1);
+    assert.equal(first.error.name, 'node-lost');
+  });
+
   it('declines unused offers with the refuse filter, suppresses offers when the queue is empty and revives them for new work', async () => {
     await waitFor(async () => master.calls.some((c) => c.type === 'SUPPRESS'), { what: 'SUPPRESS with an empty queue' });
     const declines = master.calls.filter((c) => c.type === 'DECLINE');

@@ -158,6 +158,11 @@ export interface MesosMaster {
   offerCycle(): void;
   /** Test hook (no real master does this): writes an event, RecordIO-framed, or raw bytes to every subscriber stream. */
   inject(event: Record<string, unknown> | { raw: string }): void;
+  /**
+   * Test hook (a network fault): the next call of this type gets no answer, its connection is cut;
+   * with `process` the master still acts on it (the answer was lost), without it the call is lost.
+   */
+  cutNext(type: string, opts: { process: boolean }): void;
   /** The sandbox directory of a task (also reachable as /slaves/<aid>/frameworks/<fid>/executors/<tid>/runs/latest). */
   sandboxOf(taskId: string): string | null;
 }
@@ -361,6 +366,7 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
   const messages: any[] = [];
   const taskKey = (fwId: string, taskId: string) => `${fwId}/${taskId}`;
   let port = 0;
+  const cuts = new Map<string, { process: boolean }>();
 
   // ------------------------------------------------------------------------------- agents
 
@@ -1009,6 +1015,15 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
       handle(fw, call);
       return reply(res, 200);
     }
+    const cut = cuts.get(call.type);
+    if (cut) {
+      cuts.delete(call.type);
+      record.status = 0;
+      record.error = 'connection cut (test hook)';
+      res.socket?.destroy();
+      if (cut.process) setImmediate(() => { if (!closed) handle(fw, call); });
+      return;
+    }
     record.status = 202;
     reply(res, 202);
     // Processed asynchronously, after the 202, as the real master does; results come as events.
@@ -1123,6 +1138,9 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
       if (o) removeOffer(o, true);
     },
     offerCycle,
+    cutNext(type, o) {
+      cuts.set(type, o);
+    },
     inject(event) {
       for (const fw of frameworks.values()) {
         if (!fw.connected || !fw.stream || fw.stream.writableEnded || fw.stream.destroyed) continue;

@@ -44,6 +44,9 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
   private backoffMs = 500;
   private stopped = true;
   private heartbeatMs = 15_000;
+  // Calls (not the event stream, which holds its own connection) go over a few kept-alive sockets.
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
 
   constructor(
     masterUrl: string,
@@ -78,6 +81,8 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
 
   stop(): void {
     this.stopped = true;
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
     this.drop('stopped');
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
@@ -217,14 +222,31 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
     this.emit('event', ev);
   }
 
-  /** Sends a call on the current subscription; resolves with the HTTP status (202 when accepted). */
-  call(type: string, body: Record<string, unknown> = {}): Promise<number> {
+  /**
+   * Sends a call on the current subscription; resolves with the HTTP status (202 when accepted).
+   * Calls share a few kept-alive connections (a burst of acknowledgements must not open thousands
+   * of sockets). A call that fails in transit is sent again, but for ACCEPT, whose fate the caller
+   * must decide (it may have been taken).
+   */
+  async call(type: string, body: Record<string, unknown> = {}): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.send(type, body);
+      } catch (err) {
+        if (type === 'ACCEPT' || attempt >= 3 || !this.streamId) throw err;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  }
+
+  private send(type: string, body: Record<string, unknown>): Promise<number> {
     if (!this.streamId || !this.frameworkId) return Promise.reject(new Error('not subscribed to a Mesos master'));
     const payload = JSON.stringify({ framework_id: { value: this.frameworkId }, type, ...body });
     const url = this.masterUrl;
     const mod = url.protocol === 'https:' ? https : http;
+    const agent = url.protocol === 'https:' ? this.httpsAgent : this.httpAgent;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { method: 'POST', headers: this.headers({ 'Mesos-Stream-Id': this.streamId! }) }, (res) => {
+      const req = mod.request(url, { method: 'POST', agent, headers: this.headers({ 'Mesos-Stream-Id': this.streamId! }) }, (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
         res.on('end', () => {

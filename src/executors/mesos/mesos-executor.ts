@@ -153,8 +153,9 @@ export class MesosExecutor implements Executor {
         inputDir: inputRoot, outputDir, containerIn: inputRoot, containerOut: outputDir,
       });
       run = this.track(spec.exeId, taskIdOf(frameworkId, spec.jobId, spec.exeNum), agent.agentId, commandLine, false);
+      let sent;
       try {
-        await this.offers.launch(spec.exeId, agent.agentId, taskInfo);
+        sent = await this.offers.launch(spec.exeId, agent.agentId, taskInfo);
       } catch (err: any) {
         this.forget(run);
         if (err.canceled) return failed('killed before it was launched');
@@ -162,6 +163,7 @@ export class MesosExecutor implements Executor {
       }
       run.launched = true;
       run.lastUpdate = Date.now();
+      if (sent.uncertain) this.reconcile([run]);
       if (run.killRequested) this.kill(run);
       return run.ended;
     })();

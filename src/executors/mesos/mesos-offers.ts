@@ -48,8 +48,13 @@ interface Launch {
   need: Resources;
   since: number;
   attempts: number;
-  resolve: () => void;
+  resolve: (r: LaunchSent) => void;
   reject: (err: Error) => void;
+}
+
+/** How a launch left: taken by the master (202), or sent without an answer (it may or may not run: reconcile it). */
+export interface LaunchSent {
+  uncertain: boolean;
 }
 
 const DIMS = ['cpus', 'mem', 'disk', 'gpus'] as const;
@@ -295,7 +300,7 @@ export class MesosOffers implements ResourceProvider {
    * Launches a task on the agent the scheduler placed its execution on; resolves once the master has
    * taken the ACCEPT (the task's fate then comes as status updates), rejects when it cannot be sent.
    */
-  launch(exeId: number, agentId: string, taskInfo: Record<string, any>): Promise<void> {
+  launch(exeId: number, agentId: string, taskInfo: Record<string, any>): Promise<LaunchSent> {
     const need = this.reserved.get(exeId)?.need ?? taskNeed(taskInfo);
     this.reserved.delete(exeId);
     return new Promise((resolve, reject) => {
@@ -374,10 +379,19 @@ export class MesosOffers implements ResourceProvider {
     };
     this.client.call('ACCEPT', body).then(
       (status) => {
-        if (status === 202) return batch.forEach((l) => l.resolve());
+        if (status === 202) return batch.forEach((l) => l.resolve({ uncertain: false }));
+        // Refused: the offers are still ours at the master, so they go back, and the tasks wait for new ones.
+        void this.decline(ids);
         this.retry(agentId, batch, new Error(`the Mesos master answered ${status} to ACCEPT`));
       },
-      (err) => this.retry(agentId, batch, err),
+      (err) => {
+        // No answer: the master may have launched the tasks or not. Launching them again could run
+        // them twice, so they count as launched and are reconciled; the offers are declined (a
+        // no-op for offers the master used), so their resources are not held forever.
+        this.log.warn('an ACCEPT got no answer; its tasks are reconciled', { agent: agentId, tasks: batch.length, err: (err as Error).message });
+        void this.decline(ids);
+        batch.forEach((l) => l.resolve({ uncertain: true }));
+      },
     );
   }
 
