@@ -8,8 +8,9 @@ import { ogcApi } from './ogc.ts';
 import { wps } from './wps.ts';
 import { ingest } from './ingest.ts';
 import { mesos } from './mesos.ts';
+import { metrics } from './metrics.ts';
 
-const pick = (process.env.BENCH ?? 'a,b,c,d,e,f,g,h,i').split(',');
+const pick = (process.env.BENCH ?? 'a,b,c,d,e,f,g,h,i,j').split(',');
 console.log(`scale-ades benchmarks on ${process.version}, ${(await import('node:os')).cpus().length} cpus${process.env.DATABASE_URL ? '' : ' (set DATABASE_URL for the PostgreSQL figures)'}`);
 if (pick.includes('a')) await throughput();
 if (pick.includes('b')) await claims();
@@ -20,4 +21,5 @@ if (pick.includes('f')) await ogcApi();
 if (pick.includes('g')) await wps();
 if (pick.includes('h')) await ingest();
 if (pick.includes('i')) await mesos();
+if (pick.includes('j')) await metrics();
 process.exit(0);
