@@ -138,6 +138,10 @@ describe('ingest triggers and the pipeline from a watched directory to products'
 
   it('fires CLOCK triggers once per period, whichever process gets there first', async () => {
     const clocked = await createJobType(t.app, { name: 'hourly', interface: { version: '1.0', command: '/bin/true', command_arguments: '', input_data: [], output_data: [] }, trigger_rule: { type: 'CLOCK', is_active: true, configuration: { schedule: 'PT1H' } } });
+    // A job that stays queued (its job type is paused), so every load sample has something to count.
+    const waiting = await createJobType(t.app, { name: 'load-sample', interface: { version: '1.0', command: '/bin/true', command_arguments: '', input_data: [], output_data: [] } });
+    await api().patch(`/scale/job-types/${waiting.id}/`).send({ is_paused: true }).expect(200);
+    const held = (await api().post('/scale/queue/new-job/').send({ job_type_id: waiting.id, job_data: { version: '1.0', input_data: [] } }).expect(201)).body;
     const now = new Date('2030-01-01T10:15:00Z');
     // The built-in JOB_LOAD rule fires too (one sample of the queue per minute).
     assert.equal(await t.core.triggers.clockTick(now), 2);
@@ -146,7 +150,8 @@ describe('ingest triggers and the pipeline from a watched directory to products'
     assert.equal(await t.core.triggers.clockTick(new Date('2030-01-01T11:01:00Z')), 2, 'the next hour fires again');
     const loads = (await t.db.query("SELECT count(*)::int AS n FROM trigger_event WHERE type = 'JOB_LOAD'")).rows[0].n;
     assert.ok(loads >= 3, 'JOB_LOAD events recorded');
-    assert.ok((await t.db.query('SELECT count(*)::int AS n FROM job_load')).rows[0].n > 0, 'the queue load was sampled');
+    assert.ok((await t.db.query('SELECT count(*)::int AS n FROM job_load WHERE job_type_id = $1 AND queued_count = 1', [waiting.id])).rows[0].n > 0, 'the queue load was sampled');
+    await api().patch(`/scale/jobs/${held.id}/`).send({ status: 'CANCELED' }).expect(200);
     const jobs = (await api().get(`/scale/jobs/?job_type_id=${clocked.id}`).expect(200)).body.results;
     assert.equal(jobs.length, 2);
     const events = (await t.db.query("SELECT description FROM trigger_event WHERE type = 'MY_HOURLY' ORDER BY id")).rows;
