@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseScopes, parseTokenList, type Scope, SCOPES } from './auth/tokens.ts';
 
 export interface Setting {
   env: string;
@@ -61,8 +62,9 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_OGC_CALLBACK_SECONDS', default: '10', help: 'Time limit for one callback to an OGC subscriber (retried 5 times with backoff)' },
   { env: 'SCALE_STRIKE_POLL_MS', default: '5000', help: 'How often Strike monitors sweep their directory or bucket (Scale: 60 s)' },
   { env: 'SCALE_CLOCK_TICK_MS', default: '10000', help: 'How often CLOCK trigger rules are checked for a period that is due' },
-  { env: 'SCALE_AUTH_TOKENS', default: '', help: 'Comma-separated bearer tokens that may deploy, replace and undeploy processes (empty, with no token file: anyone may)' },
-  { env: 'SCALE_AUTH_TOKEN_FILE', default: '', help: 'A file of such tokens, one per line (read at start)' },
+  { env: 'SCALE_AUTH_TOKENS', default: '', help: 'Bearer tokens and their scopes: token:scope+scope,… (scopes read, execute, deploy, admin; a token alone is admin). No tokens and no token file: authentication is off' },
+  { env: 'SCALE_AUTH_TOKEN_FILE', default: '', help: 'A file of tokens, one "token scope scope…" per line (read at start; # starts a comment)' },
+  { env: 'SCALE_ANONYMOUS_SCOPES', default: '', help: 'What a request without a token may do when tokens are configured: comma-separated scopes, or none (default: read)' },
   { env: 'LOG_LEVEL', default: 'info', help: 'Server log level: debug, info, warn, error or silent (execution logs are kept apart, per execution)' },
   { env: 'LOG_FORMAT', default: '', help: 'json (one object per line) or pretty; default: pretty on a terminal, json otherwise' },
   { env: 'SCALE_PGLITE_VACUUM_SECONDS', default: '300', help: 'How often the embedded database is vacuumed (PGlite has no autovacuum; 0 = never)' },
@@ -105,8 +107,8 @@ export interface Config {
   strikePollMs: number;
   clockTickMs: number;
   ogcListCacheMs: number;
-  /** Bearer tokens allowed to change processes; empty: no authorisation asked. */
-  authTokens: string[];
+  /** Bearer tokens with their scopes (none: authentication off), and what anonymous requests may do. */
+  auth: { tokens: { token: string; scopes: Scope[] }[]; anonymous: Scope[] };
 }
 
 export interface MesosConfig {
@@ -197,18 +199,22 @@ function registryUrl(raw: string): string | null {
   return url.replace(/\/+$/, '');
 }
 
-function authTokens(list: string, file: string): string[] {
-  const tokens = list.split(',').map((t) => t.trim()).filter(Boolean);
+function authConfig(list: string, file: string, anonymous: string): Config['auth'] {
+  let text: string | null = null;
   if (file) {
-    let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
       throw new ConfigError(`SCALE_AUTH_TOKEN_FILE=${file} cannot be read: ${(err as Error).message}`);
     }
-    tokens.push(...text.split('\n').map((t) => t.trim()).filter((t) => t && !t.startsWith('#')));
   }
-  return tokens;
+  try {
+    const tokens = parseTokenList(list, text, `SCALE_AUTH_TOKEN_FILE=${file}`);
+    const anon = !tokens.length ? [...SCOPES] : anonymous === '' ? (['read'] as Scope[]) : anonymous === 'none' ? [] : parseScopes(anonymous, 'SCALE_ANONYMOUS_SCOPES');
+    return { tokens, anonymous: anon };
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 function publicUrl(raw: string): string | null {
@@ -271,7 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     strikePollMs: num(env, 'SCALE_STRIKE_POLL_MS', { min: 10 }),
     clockTickMs: num(env, 'SCALE_CLOCK_TICK_MS', { min: 10 }),
     ogcListCacheMs: num(env, 'SCALE_OGC_LIST_CACHE_MS', { min: 0, integer: true }),
-    authTokens: authTokens(get(env, 'SCALE_AUTH_TOKENS'), get(env, 'SCALE_AUTH_TOKEN_FILE')),
+    auth: authConfig(get(env, 'SCALE_AUTH_TOKENS'), get(env, 'SCALE_AUTH_TOKEN_FILE'), get(env, 'SCALE_ANONYMOUS_SCOPES').trim()),
   };
 }
 

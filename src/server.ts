@@ -21,6 +21,7 @@ import { createRunner } from './scheduler/runner.ts';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import type { Db } from './store/db.ts';
 import { createTelemetry } from './telemetry/prometheus.ts';
+import { expand, TokenTable } from './auth/tokens.ts';
 import { startMaintenance } from './store/maintenance.ts';
 import { openDb } from './store/open.ts';
 
@@ -111,14 +112,17 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
 
   const ogc = ogcProcesses(core, {
     publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes,
-    maxBodyBytes: config.ogcMaxBodyBytes, callbackSeconds: config.ogcCallbackSeconds, listCacheMs: config.ogcListCacheMs, authTokens: config.authTokens, defaultWorkspace: () => config.defaultWorkspace, log: log.child({ component: 'ogc' }),
+    maxBodyBytes: config.ogcMaxBodyBytes, callbackSeconds: config.ogcCallbackSeconds, listCacheMs: config.ogcListCacheMs, defaultWorkspace: () => config.defaultWorkspace, log: log.child({ component: 'ogc' }),
   });
   ogc.start();
+  const tokens = new TokenTable(config.auth.tokens);
+  if (!tokens.size) log.warn('authentication is off: anyone who reaches this server may run, deploy and administer (set SCALE_AUTH_TOKENS or SCALE_AUTH_TOKEN_FILE)');
   const app = createApp(
     core,
     {
       maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, executionsDir, nodeLostSeconds: config.nodeLostSeconds,
       defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, registry, log: log.child({ component: 'http' }), telemetry,
+      auth: { tokens, anonymous: expand(config.auth.anonymous) },
     },
     [ogc.router],
   );

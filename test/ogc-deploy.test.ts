@@ -357,7 +357,7 @@ describe('OGC API - Processes Part 2: bearer tokens for deploy, and the Scale AP
     }
     manifest = testJobManifest(`seed-same-${process.pid}`);
     seedImage = await buildSeedImage(manifest);
-    [ogc, scale] = await Promise.all([startServer('pglite', { SCALE_AUTH_TOKENS: 'token-one, token-two' }), startServer('pglite')]);
+    [ogc, scale] = await Promise.all([startServer('pglite', { SCALE_AUTH_TOKENS: 'deploy-token-0001:deploy, deploy-token-0002:deploy, reader-token-00001:read', SCALE_ANONYMOUS_SCOPES: 'read,execute' }), startServer('pglite')]);
   });
   after(async () => {
     await ogc?.close();
@@ -366,23 +366,26 @@ describe('OGC API - Processes Part 2: bearer tokens for deploy, and the Scale AP
 
   const pkg = () => JSON.stringify({ executionUnit: { href: seedImage } });
 
-  it('asks for a bearer token to deploy, replace and undeploy: 401 with WWW-Authenticate, 403 for a wrong token', async () => {
+  it('asks for a bearer token with the deploy scope to deploy, replace and undeploy: 401 with WWW-Authenticate, 401 for an unknown token, 403 for a token without the scope', async () => {
     const none = await request(ogc.url!).post('/processes').set('Content-Type', APP).send(pkg()).expect(401);
     assert.equal(none.headers['www-authenticate'], 'Bearer');
     assert.match(none.headers['content-type'], /json/);
     assert.match(none.body.detail, /bearer token/);
     valid('exception.yaml', none.body);
     assert.match(none.body.type, /^https?:\/\//, 'the exception type is a URI');
-    const wrong = await request(ogc.url!).post('/processes').set('Content-Type', APP).set('Authorization', 'Bearer token-three').send(pkg()).expect(403);
-    assert.match(wrong.body.detail, /may not change processes/);
+    const wrong = await request(ogc.url!).post('/processes').set('Content-Type', APP).set('Authorization', 'Bearer token-three-unknown').send(pkg()).expect(401);
+    assert.equal(wrong.headers['www-authenticate'], 'Bearer error="invalid_token"');
+    const reader = await request(ogc.url!).post('/processes').set('Content-Type', APP).set('Authorization', 'Bearer reader-token-00001').send(pkg()).expect(403);
+    assert.match(reader.body.detail, /does not have the deploy scope/);
+    valid('exception.yaml', reader.body);
     await request(ogc.url!).put(`/processes/${manifest.job.name}`).set('Content-Type', APP).send(pkg()).expect(401);
     await request(ogc.url!).delete('/processes/echo').expect(401);
     await request(ogc.url!).put('/processes/echo/visibility').send({ value: 'private' }).expect(401);
     await request(ogc.url!).get(`/processes/${manifest.job.name}`).expect(404);
   });
 
-  it('deploys with a token; reading and executing stay open', async () => {
-    const res = await request(ogc.url!).post('/processes').set('Content-Type', APP).set('Authorization', 'Bearer token-two').send(pkg());
+  it('deploys with a token; reading and executing stay open where the anonymous scopes say so', async () => {
+    const res = await request(ogc.url!).post('/processes').set('Content-Type', APP).set('Authorization', 'Bearer deploy-token-0002').send(pkg());
     assert.equal(res.status, 201, res.text);
     await request(ogc.url!).get(`/processes/${manifest.job.name}`).expect(200);
     await request(ogc.url!).get('/processes/echo').expect(200);

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import express from 'express';
 import request from 'supertest';
 import { vacuum } from '../src/store/maintenance.ts';
 import { createRecipeType, newRecipe, stepJobType, waitForRecipe } from './helpers/recipes.ts';
@@ -26,13 +27,14 @@ const BENCH_JOBS = Number(process.env.UI_BENCH_JOBS ?? 100_000);
 describe('operators dashboard at /ui/ (chromium)', function () {
   this.timeout(120_000);
   let t: TestServer;
+  let authed: express.Express;
   let browser: Browser;
   let page: Page;
   let base: string;
   const problems: string[] = [];
   const apiRequests: { url: string; auth: string | undefined }[] = [];
   let recording = false;
-  const api = () => request(t.app);
+  const api = () => request(authed);
   const get = async (url: string) => (await api().get(url).expect(200)).body;
 
   // The data the pages show.
@@ -84,6 +86,14 @@ describe('operators dashboard at /ui/ (chromium)', function () {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     t = await startServer('pglite', { SCALE_EXECUTOR: 'local', SCALE_AUTH_TOKENS: TOKEN, SCALE_STRIKE_POLL_MS: '3600000' });
     base = t.url!;
+    // The test's own API calls carry the admin token; anonymous callers may only read, so every change
+    // the dashboard makes must carry the token it was given.
+    authed = express()
+      .use((req, _res, next) => {
+        req.headers.authorization = `Bearer ${TOKEN}`;
+        next();
+      })
+      .use(t.app);
     browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'], defaultViewport: { width: 1400, height: 1000 } });
     page = await browser.newPage();
     await watch(page, problems);
@@ -93,7 +103,7 @@ describe('operators dashboard at /ui/ (chromium)', function () {
     });
 
     // A completed job with an input file and output files.
-    const produce = await createJobType(t.app, {
+    const produce = await createJobType(authed, {
       name: `ui-produce-${process.pid}`, title: 'Produce',
       interface: {
         version: '1.0', command: `/bin/sh ${script('produce.sh')}`, command_arguments: '${message} ${input_file} ${job_output_dir}',
@@ -101,19 +111,19 @@ describe('operators dashboard at /ui/ (chromium)', function () {
         output_data: [{ name: 'upper', type: 'file', media_type: 'text/plain' }, { name: 'notes', type: 'files', required: false }],
       },
     });
-    const file = await upload(t.app, 'hello dashboard\n', 'in.txt');
-    produced = await queueJob(t.app, produce.id, { version: '1.0', input_data: [{ name: 'message', value: 'two words' }, { name: 'input_file', file_id: file.id }] });
+    const file = await upload(authed, 'hello dashboard\n', 'in.txt');
+    produced = await queueJob(authed, produce.id, { version: '1.0', input_data: [{ name: 'message', value: 'two words' }, { name: 'input_file', file_id: file.id }] });
     // A failing one.
-    const failing = await createJobType(t.app, { name: `ui-fail-${process.pid}`, interface: { command: `/bin/sh ${script('exit.sh')}`, command_arguments: '9' } });
-    failed = await queueJob(t.app, failing.id);
+    const failing = await createJobType(authed, { name: `ui-fail-${process.pid}`, interface: { command: `/bin/sh ${script('exit.sh')}`, command_arguments: '9' } });
+    failed = await queueJob(authed, failing.id);
     // One queued behind its paused job type.
-    pausedType = await createJobType(t.app, { name: `ui-paused-${process.pid}`, interface: { command: `/bin/sh ${script('exit.sh')}`, command_arguments: '0' } });
+    pausedType = await createJobType(authed, { name: `ui-paused-${process.pid}`, interface: { command: `/bin/sh ${script('exit.sh')}`, command_arguments: '0' } });
     await api().patch(`/scale/job-types/${pausedType.id}/`).send({ is_paused: true }).expect(200);
-    waiting = await queueJob(t.app, pausedType.id);
+    waiting = await queueJob(authed, pausedType.id);
     // A job that writes a line every 0.25 s for 10 s.
     const ticker = path.join(t.dataDir, 'ticker.sh');
     fs.writeFileSync(ticker, '#!/bin/sh\ni=1\nwhile [ $i -le 40 ]; do echo "tick $i"; i=$((i + 1)); sleep 0.25; done\n');
-    tickerType = await createJobType(t.app, { name: `ui-ticker-${process.pid}`, interface: { command: `/bin/sh ${ticker}`, command_arguments: '' } });
+    tickerType = await createJobType(authed, { name: `ui-ticker-${process.pid}`, interface: { command: `/bin/sh ${ticker}`, command_arguments: '' } });
     // A SEED job type (not run: its manifest and OGC description are what is shown).
     const m = seedManifest({}, {
       command: '${INPUT_FILE} ${OUTPUT_DIR}',
@@ -122,10 +132,10 @@ describe('operators dashboard at /ui/ (chromium)', function () {
     });
     seedType = (await api().post('/scale/job-types/').send({ docker_image: `${m.job.name}-1.0.0-seed:1.0.0`, manifest: m }).expect(201)).body;
     // A recipe whose second step fails.
-    const a = await stepJobType(t.app, `ui-step-a-${process.pid}`, 'copy', 'stage-a');
-    const flaky = await stepJobType(t.app, `ui-flaky-${process.pid}`, 'fail-unless', path.join(t.dataDir, 'never'));
-    const b = await stepJobType(t.app, `ui-step-b-${process.pid}`, 'copy', 'stage-b');
-    recipeType = await createRecipeType(t.app, {
+    const a = await stepJobType(authed, `ui-step-a-${process.pid}`, 'copy', 'stage-a');
+    const flaky = await stepJobType(authed, `ui-flaky-${process.pid}`, 'fail-unless', path.join(t.dataDir, 'never'));
+    const b = await stepJobType(authed, `ui-step-b-${process.pid}`, 'copy', 'stage-b');
+    recipeType = await createRecipeType(authed, {
       name: `ui-chain-${process.pid}`, title: 'UI chain',
       definition: {
         version: '1.0',
@@ -137,8 +147,8 @@ describe('operators dashboard at /ui/ (chromium)', function () {
         ],
       },
     });
-    const image = await upload(t.app, 'recipe input\n', 'image.txt');
-    const created = await newRecipe(t.app, recipeType.id, { version: '1.0', input_data: [{ name: 'image', file_id: image.id }] });
+    const image = await upload(authed, 'recipe input\n', 'image.txt');
+    const created = await newRecipe(authed, recipeType.id, { version: '1.0', input_data: [{ name: 'image', file_id: image.id }] });
     // A Strike with one ingested file.
     const landing = path.join(await tempDir('ui-landing-'), 'landing');
     await api().post('/scale/workspaces/').send({ name: 'ui-landing', json_config: { broker: { type: 'host', host_path: landing } } }).expect(201);
@@ -151,11 +161,11 @@ describe('operators dashboard at /ui/ (chromium)', function () {
       return (await get(`/scale/ingests/?strike_id=${strike.id}&status=INGESTED`)).count === 1;
     }, { what: 'the Strike to ingest its file' });
 
-    produced = await waitForJob(t.app, produced.id);
+    produced = await waitForJob(authed, produced.id);
     assert.equal(produced.status, 'COMPLETED', JSON.stringify(produced.error));
-    failed = await waitForJob(t.app, failed.id);
+    failed = await waitForJob(authed, failed.id);
     assert.equal(failed.status, 'FAILED');
-    theRecipe = await waitForRecipe(t.app, created.id, (r) => r.nodes.find((n: any) => n.name === 'second')?.state === 'FAILED', 'its second node failed');
+    theRecipe = await waitForRecipe(authed, created.id, (r) => r.nodes.find((n: any) => n.name === 'second')?.state === 'FAILED', 'its second node failed');
   });
 
   after(async () => {
@@ -315,7 +325,7 @@ describe('operators dashboard at /ui/ (chromium)', function () {
     await page.click(`[data-action="resume-job-type"][data-job-type="${pausedType.id}"]`);
     await page.waitForSelector(`table.job-types tr[data-job-type="${pausedType.id}"][data-state="ACTIVE"]`);
     assert.equal((await get(`/scale/job-types/${pausedType.id}/`)).is_paused, false);
-    assert.equal((await waitForJob(t.app, waiting.id)).status, 'COMPLETED');
+    assert.equal((await waitForJob(authed, waiting.id)).status, 'COMPLETED');
     // And pause it again from the list.
     await page.click(`[data-action="pause-job-type"][data-job-type="${pausedType.id}"]`);
     await page.waitForSelector(`table.job-types tr[data-job-type="${pausedType.id}"][data-state="PAUSED"]`);
@@ -328,18 +338,18 @@ describe('operators dashboard at /ui/ (chromium)', function () {
   });
 
   it('a running job: the log grows while the page is open, cancel and requeue through the UI', async () => {
-    const job = await queueJob(t.app, tickerType.id);
+    const job = await queueJob(authed, tickerType.id);
     await open(`#/jobs/${job.id}`);
     await page.waitForFunction('document.querySelector(".view").dataset.status === "RUNNING"', { timeout: 15_000 });
     await page.waitForFunction('/tick 2\\b/.test(document.querySelector("#job-log").textContent)', { timeout: 15_000 });
     await page.waitForFunction('/tick 6\\b/.test(document.querySelector("#job-log").textContent)', { timeout: 15_000 });
     assert.match(await text('#log-state'), /^Running: updated/);
     await page.click('[data-action="cancel-job"]');
-    assert.equal((await waitForJob(t.app, job.id, ['CANCELED'])).status, 'CANCELED');
+    assert.equal((await waitForJob(authed, job.id, ['CANCELED'])).status, 'CANCELED');
     await page.waitForSelector('[data-action="requeue-job"]');
     assert.equal(await text('#job-status'), 'CANCELED');
     await page.click('[data-action="requeue-job"]');
-    const again = await waitForJob(t.app, job.id, ['RUNNING'], 15_000);
+    const again = await waitForJob(authed, job.id, ['RUNNING'], 15_000);
     assert.equal(again.num_exes, 2);
     await page.waitForFunction(`document.querySelectorAll('table.executions tbody tr').length === 2 && /tick 1\\b/.test(document.querySelector("#job-log").textContent)`, { timeout: 15_000 });
     await api().patch(`/scale/jobs/${job.id}/`).send({ status: 'CANCELED' }).expect(200);
@@ -508,7 +518,7 @@ describe('operators dashboard at /ui/ (chromium)', function () {
 
   it(`benchmark: the overview's first render with ${BENCH_JOBS.toLocaleString('en-US')} jobs (printed, not asserted)`, async () => {
     const types = [];
-    for (let i = 0; i < 10; i++) types.push(await createJobType(t.app, { name: `ui-bench-${i}`, interface: { command: '/bin/true', command_arguments: '' } }));
+    for (let i = 0; i < 10; i++) types.push(await createJobType(authed, { name: `ui-bench-${i}`, interface: { command: '/bin/true', command_arguments: '' } }));
     const t0 = performance.now();
     // As bench/list-latency.ts: bulk rows straight into the table (what is measured is the UI).
     await t.db.query(

@@ -420,14 +420,15 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
 
   describe('WPS-T authorisation', () => {
     it('asks for the bearer token of OGC API Part 2 to deploy and undeploy; reading stays open', async () => {
-      const guarded = await startServer('pglite', { SCALE_AUTH_TOKENS: 'wps-secret' });
+      const guarded = await startServer('pglite', { SCALE_AUTH_TOKENS: 'wps-secret-deploy-0001:deploy,wps-secret-reader-0001:read' });
       try {
         const xml = `<wps:UndeployProcess service="WPS" version="2.0.0" ${W2}><ows:Identifier>echo</ows:Identifier></wps:UndeployProcess>`;
         const none = await request(guarded.url!).post('/wps').set('Content-Type', 'text/xml').send(xml).expect(401);
         assert.equal(code(none.text), 'Unauthorized');
         assert.equal(none.headers['www-authenticate'], 'Bearer');
-        assert.equal(code((await request(guarded.url!).post('/wps').set('Content-Type', 'text/xml').set('Authorization', 'Bearer wrong').send(xml).expect(403)).text), 'Forbidden');
-        assert.equal(code((await request(guarded.url!).post('/wps').set('Content-Type', 'text/xml').set('Authorization', 'Bearer wps-secret').send(xml).expect(403)).text), 'ImmutableProcess', 'with the token, echo is still built in');
+        assert.equal(code((await request(guarded.url!).post('/wps').set('Content-Type', 'text/xml').set('Authorization', 'Bearer wrong-token-unknown').send(xml).expect(401)).text), 'Unauthorized');
+        assert.equal(code((await request(guarded.url!).post('/wps').set('Content-Type', 'text/xml').set('Authorization', 'Bearer wps-secret-reader-0001').send(xml).expect(403)).text), 'Forbidden');
+        assert.equal(code((await request(guarded.url!).post('/wps').set('Content-Type', 'text/xml').set('Authorization', 'Bearer wps-secret-deploy-0001').send(xml).expect(403)).text), 'ImmutableProcess', 'with the token, echo is still built in');
         await request(guarded.url!).get('/wps?service=WPS&request=GetCapabilities').expect(200);
       } finally {
         await guarded.close();

@@ -35,7 +35,6 @@ export interface OgcOptions {
   maxBodyBytes: number;
   callbackSeconds: number;
   listCacheMs: number;
-  authTokens: string[];
   defaultWorkspace: () => string | null;
   log: Logger;
 }
@@ -67,7 +66,7 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
 
   const deploy = createDeployHandlers({
     core,
-    options: { authTokens: opts.authTokens, maxBodyBytes: opts.maxBodyBytes },
+    options: { maxBodyBytes: opts.maxBodyBytes },
     async summary(d, u) {
       const id = d.kind === 'tool' ? d.jobType.name : d.recipeType.name;
       const e = await catalog.resolve(id);

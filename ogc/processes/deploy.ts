@@ -2,9 +2,9 @@
 // (DELETE /processes/{id}), the deployed package (GET /processes/{id}/package) and Weaver's
 // visibility (GET/PUT /processes/{id}/visibility). Bodies are read as text so the package can be
 // given back exactly as sent; changing a process needs a bearer token when tokens are configured.
-import { timingSafeEqual } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { Request, Response } from 'express';
+import { AuthError, requireScope } from '../../src/auth/middleware.ts';
 import type { Core } from '../../src/core/index.ts';
 import { Conflict, DomainError } from '../../src/core/domain-errors.ts';
 import { type CwlDeployment, type Deployed, WorkflowNotFound } from '../../src/core/job-types/cwl-packages.ts';
@@ -32,7 +32,6 @@ export function depthOf(value: unknown): number {
 }
 
 export interface DeployOptions {
-  authTokens: string[];
   maxBodyBytes: number;
 }
 
@@ -51,17 +50,14 @@ function part2Error(err: unknown, u: Urls): unknown {
 export function createDeployHandlers(deps: { core: Core; options: DeployOptions; summary: (d: Deployed, u: Urls) => Promise<Record<string, unknown>> }) {
   const { core, options } = deps;
 
+  /** Changing processes needs the deploy scope (the app's authentication checked it for this door's routes; WPS-T comes here too). */
   function authorise(req: Request): void {
-    if (!options.authTokens.length) return;
-    const header = req.get('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw new OgcError(401, 'https://www.rfc-editor.org/rfc/rfc9110#status.401', 'Unauthorized', 'changing processes needs a bearer token (Authorization: Bearer …)');
-    const given = Buffer.from(m[1]);
-    const ok = options.authTokens.some((t) => {
-      const want = Buffer.from(t);
-      return want.length === given.length && timingSafeEqual(want, given);
-    });
-    if (!ok) throw new OgcError(403, 'https://www.rfc-editor.org/rfc/rfc9110#status.403', 'Forbidden', 'this token may not change processes');
+    try {
+      requireScope(req.res, 'deploy');
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      throw new OgcError(err.status, `https://www.rfc-editor.org/rfc/rfc9110#status.${err.status}`, err.status === 401 ? 'Unauthorized' : 'Forbidden', err.message);
+    }
   }
 
   /** The request body as text, up to the limit. */

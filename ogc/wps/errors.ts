@@ -28,7 +28,8 @@ const V1_CODES = new Set(['OperationNotSupported', 'MissingParameterValue', 'Inv
 
 export function exceptionReport(err: WpsError, version: WpsVersion): { status: number; body: string } {
   const v1 = version === '1.0.0';
-  const code = v1 && !V1_CODES.has(err.code) ? (err.status >= 500 ? 'NoApplicableCode' : 'InvalidParameterValue') : err.code;
+  // Refusals of the caller (401, 403) are not a parameter's fault: NoApplicableCode, with the HTTP status saying which.
+  const code = v1 && !V1_CODES.has(err.code) ? (err.status >= 500 || err.status === 401 || err.status === 403 ? 'NoApplicableCode' : 'InvalidParameterValue') : err.code;
   const ns = v1 ? NS.ows1 : NS.ows2;
   // InternalServerError carries no text or locator (WPS 2.0 table); nothing internal is shown either way.
   const internal = err.code === 'InternalServerError';

@@ -1,6 +1,7 @@
 // The WPS door at /wps: GET KVP and POST XML for WPS 2.0 and 1.0.0, WPS-T DeployProcess and
 // UndeployProcess, and /wps/status/{job} (the stored WPS 1.0.0 ExecuteResponse an asynchronous
 // execution's statusLocation points to). Every failure is an OWS ExceptionReport; nothing else.
+import { AuthError, requireScope } from '../../src/auth/middleware.ts';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Logger } from '../../src/log.ts';
 import { urls, type Urls } from '../processes/http.ts';
@@ -60,7 +61,19 @@ export function wpsRouter(service: WpsService, transactions: WpsTransactions, op
     res.end(r.body);
   }
 
+  /** The scope each operation needs: running and dismissing execute, WPS-T deploy, the rest read. */
+  function authorise(r: WpsRequest, res: Response): void {
+    const scope = r.op === 'Execute' || r.op === 'Dismiss' ? 'execute' : r.op === 'DeployProcess' || r.op === 'UndeployProcess' ? 'deploy' : 'read';
+    try {
+      requireScope(res, scope);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      throw new WpsError(err.status === 401 ? 'Unauthorized' : 'Forbidden', err.message, 'Authorization', err.status);
+    }
+  }
+
   async function dispatch(r: WpsRequest, req: Request, u: Urls): Promise<WpsAnswer> {
+    authorise(r, req.res!);
     switch (r.op) {
       case 'GetCapabilities':
         return service.getCapabilities(r.version, u);

@@ -14,6 +14,7 @@ import { nodesRouter } from './nodes.ts';
 import { metricsRouter } from './metrics.ts';
 import { requestLog } from './request-log.ts';
 import { securityHeaders } from './security-headers.ts';
+import { authenticate, type AuthSettings } from '../auth/middleware.ts';
 import type { Telemetry } from '../telemetry/prometheus.ts';
 import { queueRouter } from './queue.ts';
 import { recipeTypesRouter } from './recipe-types.ts';
@@ -34,6 +35,8 @@ export interface ScaleApiOptions {
   log: Logger;
   /** Prometheus metrics, served at GET /metrics when given. */
   telemetry?: Telemetry;
+  /** Bearer tokens and scopes checked on every request (none: every request may do everything). */
+  auth?: AuthSettings;
 }
 
 export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
@@ -73,6 +76,7 @@ export function createApp(core: Core, opts: ScaleApiOptions, doors: Router[] = [
   app.set('trust proxy', 'loopback');
   app.use(requestLog(opts.log, opts.telemetry));
   app.use(securityHeaders());
+  if (opts.auth) app.use(authenticate(opts.auth));
   const telemetry = opts.telemetry;
   if (telemetry) {
     app.get('/metrics', async (_req, res) => {
