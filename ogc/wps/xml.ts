@@ -36,7 +36,13 @@ export function parseXml(text: string): XNode {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('the request has a DTD (<!DOCTYPE or <!ENTITY); DTDs and entity declarations are not accepted');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new XmlError(`the request is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
-  const tree = parser.parse(text) as any[];
+  let tree: any[];
+  try {
+    tree = parser.parse(text) as any[];
+  } catch (err) {
+    // The parser's own limits (nesting deeper than 100 elements, …) are the client's mistake, not ours.
+    throw new XmlError(`the request cannot be read as XML: ${(err as Error).message}`);
+  }
   const root = tree.find((n) => elementName(n) !== null);
   if (!root) throw new XmlError('the request has no root element');
   return toNode(root, new Map([['xml', NS.xml]]));
