@@ -64,6 +64,10 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_CLOCK_TICK_MS', default: '10000', help: 'How often CLOCK trigger rules are checked for a period that is due' },
   { env: 'SCALE_AUTH_TOKENS', default: '', help: 'Bearer tokens and their scopes: token:scope+scope,… (scopes read, execute, deploy, admin; a token alone is admin). No tokens and no token file: authentication is off' },
   { env: 'SCALE_AUTH_TOKEN_FILE', default: '', help: 'A file of tokens, one "token scope scope…" per line (read at start; # starts a comment)' },
+  { env: 'SCALE_RATE_LIMIT', default: '0', help: 'Requests a minute each bearer token (or client address, without one) may make; more answer 429 with Retry-After (0 = no limit)' },
+  { env: 'SCALE_RATE_LIMIT_BURST', default: '0', help: 'How many requests may come at once within the rate (default: a tenth of SCALE_RATE_LIMIT, at least 10)' },
+  { env: 'SCALE_NODE_MAX_EXECUTIONS', default: '0', help: 'Executions this process\'s node runs at once at most, of every runtime (0 = as many as its resources hold)' },
+  { env: 'SCALE_MAX_INPUTS', default: '1000', help: 'Most inputs (values and files together) one job, recipe or OGC/WPS execution may be given; more answer 413' },
   { env: 'SCALE_ANONYMOUS_SCOPES', default: '', help: 'What a request without a token may do when tokens are configured: comma-separated scopes, or none (default: read)' },
   { env: 'LOG_LEVEL', default: 'info', help: 'Server log level: debug, info, warn, error or silent (execution logs are kept apart, per execution)' },
   { env: 'LOG_FORMAT', default: '', help: 'json (one object per line) or pretty; default: pretty on a terminal, json otherwise' },
@@ -109,6 +113,11 @@ export interface Config {
   ogcListCacheMs: number;
   /** Bearer tokens with their scopes (none: authentication off), and what anonymous requests may do. */
   auth: { tokens: { token: string; scopes: Scope[] }[]; anonymous: Scope[] };
+  /** Per-caller request rate (null: no limit). */
+  rateLimit: { perMinute: number; burst: number } | null;
+  /** Executions the local node runs at once (null: no limit beyond its resources). */
+  nodeMaxExecutions: number | null;
+  maxInputs: number;
 }
 
 export interface MesosConfig {
@@ -199,6 +208,11 @@ function registryUrl(raw: string): string | null {
   return url.replace(/\/+$/, '');
 }
 
+function rateLimitConfig(perMinute: number, burst: number): Config['rateLimit'] {
+  if (!perMinute) return null;
+  return { perMinute, burst: burst || Math.max(10, Math.ceil(perMinute / 10)) };
+}
+
 function authConfig(list: string, file: string, anonymous: string): Config['auth'] {
   let text: string | null = null;
   if (file) {
@@ -277,6 +291,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     strikePollMs: num(env, 'SCALE_STRIKE_POLL_MS', { min: 10 }),
     clockTickMs: num(env, 'SCALE_CLOCK_TICK_MS', { min: 10 }),
     ogcListCacheMs: num(env, 'SCALE_OGC_LIST_CACHE_MS', { min: 0, integer: true }),
+    rateLimit: rateLimitConfig(num(env, 'SCALE_RATE_LIMIT', { min: 0 }), num(env, 'SCALE_RATE_LIMIT_BURST', { min: 0, integer: true })),
+    nodeMaxExecutions: num(env, 'SCALE_NODE_MAX_EXECUTIONS', { min: 0, integer: true }) || null,
+    maxInputs: num(env, 'SCALE_MAX_INPUTS', { min: 1, integer: true }),
     auth: authConfig(get(env, 'SCALE_AUTH_TOKENS'), get(env, 'SCALE_AUTH_TOKEN_FILE'), get(env, 'SCALE_ANONYMOUS_SCOPES').trim()),
   };
 }

@@ -55,7 +55,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
   const core = await createCore(db, {
     manifests: docker || registry ? manifestReader(docker, registry) : null,
     workspaceRoots: config.workspaceRoots, s3CacheDir: path.join(config.dataDir, 's3-cache'), nodeLostSeconds: config.nodeLostSeconds, defaultWorkspaceName: () => config.defaultWorkspace,
-    secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }),
+    secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }), maxInputs: config.maxInputs,
     log,
   });
   if (config.defaultWorkspace) await core.useDefaultWorkspace(config.defaultWorkspace, path.join(config.dataDir, 'workspaces', config.defaultWorkspace));
@@ -90,7 +90,11 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       runtimes: Object.keys(executors) as Runtime[],
       // A docker-only node is the engine: its resources are what the engine reports.
       total: async () => (executors.process || !docker ? machine() : { ...(await machine()), ...(await engineResources(docker)) }),
-      slots: () => (executors.docker ? { docker: config.dockerMaxContainers - runner.countByRuntime('docker') } : {}),
+      slots: () => ({
+        ...(executors.docker ? { docker: config.dockerMaxContainers - runner.countByRuntime('docker') } : {}),
+        // Counted until an execution's outcome is written (outputs being stored count too).
+        ...(config.nodeMaxExecutions ? { any: config.nodeMaxExecutions - runner.running().length } : {}),
+      }),
     });
     scheduler = createScheduler({
       db, nodes: core.nodes, queue: core.queue, jobs: core.jobQueries, finisher: core.finisher, runner, executors, provider,
@@ -122,7 +126,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
     {
       maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, executionsDir, nodeLostSeconds: config.nodeLostSeconds,
       defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, registry, log: log.child({ component: 'http' }), telemetry,
-      auth: { tokens, anonymous: expand(config.auth.anonymous) },
+      auth: { tokens, anonymous: expand(config.auth.anonymous) }, rateLimit: config.rateLimit,
     },
     [ogc.router],
   );

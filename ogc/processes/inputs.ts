@@ -2,6 +2,7 @@
 // files in a workspace (streamed, with size and time limits), references to this server's own
 // files are used as they are, and values given by reference are fetched as text. The result is
 // v6 job data ({files, json}) that the core checks against the job type like any other.
+import { checkInputCount } from '../../src/core/input-count.ts';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import mime from 'mime-types';
@@ -86,6 +87,8 @@ async function store(core: Core, spec: InterfaceInput, data: Readable, fileName:
 }
 
 export async function resolveInputs(core: Core, req: ExecuteRequest, iface: JobInterface, limits: InputLimits): Promise<{ files: Record<string, number[]>; json: Record<string, unknown> }> {
+  // Counted before anything is fetched or stored.
+  checkInputCount([...req.inputs.values()].reduce((n, v) => n + v.length, 0), core.maxInputs);
   const files: Record<string, number[]> = {};
   const json: Record<string, unknown> = {};
   const specs = new Map(iface.inputs.map((i) => [i.name, i]));

@@ -183,6 +183,7 @@ export function createWpsService(deps: { core: Core; catalog: Catalog; store: Og
         const fetching = /fetch|answered|reference|larger than/.test(err.message);
         throw new WpsError(fetching ? 'DataNotAccessible' : 'WrongInputData', err.message, (err as Invalid).field?.replace(/^inputs\./, '').split(/[.[]/)[0]);
       }
+      if (err instanceof DomainError && err.kind === 'too-large') throw new WpsError('TooManyInputs', err.message, undefined, 413);
       throw err;
     }
     const { job } = await core.jobs.create({ jobTypeId: entry.jobType.id, input: { files: data.files, json: data.json } });

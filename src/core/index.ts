@@ -42,6 +42,8 @@ export interface CoreOptions {
   /** A node silent this long is not counted as capacity. */
   nodeLostSeconds?: number;
   log?: Logger;
+  /** Most inputs one job, recipe or execution may be given (SCALE_MAX_INPUTS). */
+  maxInputs?: number;
 }
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -88,7 +90,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const files = createFileService({ db, workspaces });
   const jobTypeStats = createJobTypeStats({ db });
   let defaultWorkspaceId: number | null = null;
-  const jobs = createJobService({ db, jobTypes, files, workspaces, events, defaultWorkspaceId: () => defaultWorkspaceId });
+  const jobs = createJobService({ db, jobTypes, files, workspaces, events, defaultWorkspaceId: () => defaultWorkspaceId, maxInputs: opts.maxInputs });
   const jobQueries = createJobQueries({ db });
   const queue = createQueueService({ db });
   const nodes = createNodeService({ db });
@@ -104,7 +106,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets, events) });
   const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, workspaces, errors, events, log: opts.log?.child({ component: 'recipes' }) });
   const recipes = createRecipeService({
-    db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }),
+    db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }), maxInputs: opts.maxInputs,
   });
   const metrics = createMetricsService({ db, log: opts.log?.child({ component: 'metrics' }) });
   // The JOB_LOAD clock minute (one server per minute) also rolls the hourly metrics up.
@@ -122,6 +124,8 @@ export async function createCore(db: Db, opts: CoreOptions) {
   await ensureBuiltinJobTypes(seedJobTypes, opts.log);
   return {
     db,
+    /** Most inputs one job, recipe or execution may be given (SCALE_MAX_INPUTS). */
+    maxInputs: opts.maxInputs,
     events,
     errors,
     workspaces,

@@ -15,6 +15,7 @@ import { metricsRouter } from './metrics.ts';
 import { requestLog } from './request-log.ts';
 import { securityHeaders } from './security-headers.ts';
 import { authenticate, type AuthSettings } from '../auth/middleware.ts';
+import { rateLimit, type RateLimit } from '../auth/rate-limit.ts';
 import type { Telemetry } from '../telemetry/prometheus.ts';
 import { queueRouter } from './queue.ts';
 import { recipeTypesRouter } from './recipe-types.ts';
@@ -37,6 +38,8 @@ export interface ScaleApiOptions {
   telemetry?: Telemetry;
   /** Bearer tokens and scopes checked on every request (none: every request may do everything). */
   auth?: AuthSettings;
+  /** Requests a minute per caller (none: no limit). */
+  rateLimit?: RateLimit | null;
 }
 
 export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
@@ -77,6 +80,7 @@ export function createApp(core: Core, opts: ScaleApiOptions, doors: Router[] = [
   app.use(requestLog(opts.log, opts.telemetry));
   app.use(securityHeaders());
   if (opts.auth) app.use(authenticate(opts.auth));
+  if (opts.rateLimit) app.use(rateLimit(opts.rateLimit));
   const telemetry = opts.telemetry;
   if (telemetry) {
     app.get('/metrics', async (_req, res) => {

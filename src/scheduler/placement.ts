@@ -23,8 +23,11 @@ export interface Offer {
   free: Resources;
   runtimes: Runtime[];
   /** How many more executions of a runtime the node takes now (e.g. containers in flight), when limited. */
-  slots?: Partial<Record<Runtime, number>>;
+  slots?: Slots;
 }
+
+/** Executions a node may still start now, per runtime and (`any`) in all; absent means no limit. */
+export type Slots = Partial<Record<Runtime | 'any', number>>;
 
 /** A node of the cluster as far as "could this job ever run anywhere" is concerned. */
 export interface ClusterNode {
@@ -76,7 +79,6 @@ const shapeOf = (c: Candidate) => `${c.runtime}|${c.need.cpus}|${c.need.mem}|${c
  */
 export function place(candidates: Candidate[], offers: Offer[], clusterNodes: ClusterNode[], running: Map<number, number>): PlacementResult {
   const available = offers.map((o) => ({ ...o, free: { ...o.free }, slots: o.slots ? { ...o.slots } : undefined }));
-  const hasSlot = (o: Offer, c: Candidate) => (o.slots?.[c.runtime] ?? 1) > 0;
   const counts = new Map(running);
   const placed: PlacementResult['placed'] = [];
   const waiting = new Map<number, WaitReason>();
@@ -109,7 +111,7 @@ export function place(candidates: Candidate[], offers: Offer[], clusterNodes: Cl
     const nd = c.need.disk;
     const ng = c.need.gpus ?? 0;
     const roomFor = (o: Offer) =>
-      o.free.cpus + EPS >= nc && o.free.mem + EPS >= nm && o.free.disk + EPS >= nd && (ng === 0 || (o.free.gpus ?? 0) + EPS >= ng) && (o.slots?.[c.runtime] ?? 1) > 0;
+      o.free.cpus + EPS >= nc && o.free.mem + EPS >= nm && o.free.disk + EPS >= nd && (ng === 0 || (o.free.gpus ?? 0) + EPS >= ng) && (o.slots?.[c.runtime] ?? 1) > 0 && (o.slots?.any ?? 1) > 0;
     let best: (typeof available)[number] | null = null;
     const cached = lastBest.get(shape);
     if (cached && cached.version === version && roomFor(cached.offer)) best = cached.offer;
@@ -130,6 +132,7 @@ export function place(candidates: Candidate[], offers: Offer[], clusterNodes: Cl
       for (const d of DIMS) best.free[d] -= c.need[d];
       if (ng) best.free.gpus = (best.free.gpus ?? 0) - ng;
       if (best.slots?.[c.runtime] !== undefined) best.slots[c.runtime]! -= 1;
+      if (best.slots?.any !== undefined) best.slots.any -= 1;
       placed.push({ jobId: c.jobId, nodeId: best.nodeId });
       counts.set(c.jobTypeId, (counts.get(c.jobTypeId) ?? 0) + 1);
       lastBest.set(shape, { offer: best, version: ++version });

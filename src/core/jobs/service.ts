@@ -1,4 +1,5 @@
 // Jobs: creating them (validated, queued), reading them, canceling and requeueing them.
+import { checkInputCount, countInputs } from '../input-count.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import { check } from '../../schemas.ts';
 import { Invalid, NotFound } from '../domain-errors.ts';
@@ -69,6 +70,8 @@ export function createJobService(deps: {
   workspaces: WorkspaceService;
   events: CoreEvents;
   defaultWorkspaceId: () => number | null;
+  /** Most inputs one job may be given (SCALE_MAX_INPUTS). */
+  maxInputs?: number;
 }) {
   const { db, jobTypes, files, workspaces, events } = deps;
 
@@ -124,6 +127,7 @@ export function createJobService(deps: {
     if (!jobType.isActive) throw new Invalid('job_type_id', `job type ${jobType.name} ${jobType.version} is archived and takes no new jobs`);
     if (n.priority !== undefined && (!Number.isInteger(n.priority) || n.priority < 1)) throw new Invalid('priority', 'must be an integer >= 1');
     if (n.data !== undefined && n.input !== undefined) throw new Invalid(null, 'give job_data (Scale 1.0) or input (v6), not both');
+    checkInputCount(countInputs(n.input ?? n.data), deps.maxInputs);
     const configuration = jobConfiguration(jobType, n.configuration);
     const v6 = n.input !== undefined;
     const checked = await checkJobData(

@@ -1,5 +1,6 @@
 // Recipes: creating them (data checked, first jobs queued), reading them with their node graph and
 // counters, and canceling them. Reprocessing lives in reprocess.ts; the engine does the rest.
+import { checkInputCount, countInputs } from '../input-count.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { check } from '../../schemas.ts';
@@ -59,6 +60,8 @@ export function createRecipeService(deps: {
   events: CoreEvents;
   defaultWorkspaceId: () => number | null;
   log?: Logger;
+  /** Most inputs one recipe may be given (SCALE_MAX_INPUTS). */
+  maxInputs?: number;
 }) {
   const { db, recipeTypes, files, workspaces, engine, events } = deps;
 
@@ -96,6 +99,7 @@ export function createRecipeService(deps: {
       const at = (field: string) => (items.length > 1 ? `recipes[${i}].${field}` : field);
       if (item.data !== undefined && item.input !== undefined) throw new Invalid(items.length > 1 ? `recipes[${i}]` : null, 'give recipe_data (1.0) or input (v6), not both');
       const v6 = item.input !== undefined;
+      checkInputCount(countInputs(v6 ? item.input : item.data), deps.maxInputs);
       const checked = await checkRecipeData(
         rev.definition.inputs, v6 ? item.input : item.data, { files: (ids) => files.getMany(ids), workspaces: (ids) => workspaces.getMany(ids) },
         at(v6 ? 'input' : 'recipe_data'), v6 ? 'v6' : 'v1',

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import type { Node, NodeService, Resources } from '../../core/nodes/service.ts';
-import type { Offer, Runtime } from '../../scheduler/placement.ts';
+import type { Offer, Runtime, Slots } from '../../scheduler/placement.ts';
 import type { ResourceProvider } from '../../scheduler/scheduler.ts';
 
 const MIB = 1024 * 1024;
@@ -32,7 +32,7 @@ export function createLocalNodeProvider(deps: {
   incarnation: string;
   workDir: string;
   /** Free slots per runtime now (containers in flight), when limited. */
-  slots?: () => Partial<Record<Runtime, number>>;
+  slots?: () => Slots;
 }): ResourceProvider {
   let node: Node | null = null;
   return {
