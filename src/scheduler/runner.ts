@@ -33,8 +33,13 @@ interface Running {
 
 /** Scale's product layout: jobs/<type>/<version>/<yyyy>/<mm>/<dd>/job_exe_<id>/<path in output dir>. */
 export function productPath(jt: { name: string; version: string }, exeId: number, when: Date, rel: string): string {
+  return [productDir(jt, exeId, when), ...rel.split(path.sep)].join('/');
+}
+
+/** The directory an execution's products go to when stored on the given (UTC) day. */
+export function productDir(jt: { name: string; version: string }, exeId: number, when: Date): string {
   const d = when.toISOString();
-  return ['jobs', jt.name, jt.version, d.slice(0, 4), d.slice(5, 7), d.slice(8, 10), `job_exe_${exeId}`, ...rel.split(path.sep)].join('/');
+  return ['jobs', jt.name, jt.version, d.slice(0, 4), d.slice(5, 7), d.slice(8, 10), `job_exe_${exeId}`].join('/');
 }
 
 /** The INPUT_METADATA document of seed 001: per input, its value or the details of its files. */
@@ -304,6 +309,32 @@ export function createRunner(deps: {
     });
   }
 
+  /**
+   * Removes the outputs that executions which ended without their process (lost with a dead server)
+   * may have stored before their outcome was written: nothing records those files, and the jobs run
+   * again and store their own. They are looked for under each output workspace of the job, for every
+   * day from the execution's creation to now. Only for executions already ended as lost.
+   */
+  async function discardOutputs(lost: { exeId: number; jobTypeId: number; jobInput: unknown; since: Date }[]): Promise<number> {
+    let removed = 0;
+    for (const x of lost) {
+      const jt = await jobType(x.jobTypeId);
+      const wsIds = new Set([...readJobData(x.jobInput).outputs.values()].map((o) => o.workspaceId));
+      for (const wsId of wsIds) {
+        const ws = await workspaces.get(wsId).catch(() => null);
+        if (!ws) continue;
+        const broker = workspaces.broker(ws);
+        for (let day = Date.UTC(x.since.getUTCFullYear(), x.since.getUTCMonth(), x.since.getUTCDate()); day <= Date.now(); day += 86_400_000) {
+          for (const f of await broker.list({ prefix: productDir(jt, x.exeId, new Date(day)), recursive: true })) {
+            await broker.delete(f.relPath);
+            removed++;
+          }
+        }
+      }
+    }
+    return removed;
+  }
+
   /** Kills the running executions of these jobs; their outcome is CANCELED. */
   function cancelJobs(jobIds: number[]): number {
     const ids = new Set(jobIds);
@@ -333,6 +364,7 @@ export function createRunner(deps: {
     adopt,
     cancelJobs,
     abort,
+    discardOutputs,
     finish: (o: Outcome) => finish.add(o),
     flush: () => finish.flush(),
     running: () => [...running.values()].map((r) => r.claim),

@@ -154,6 +154,13 @@ export function createScheduler(deps: {
     if (applied.length) {
       log.warn('executions lost', { error: errorName, nodes: nodeList.map((n) => n.slaveId), executions: applied.map((a) => a.exeId), retried: applied.filter((a) => a.retried).length });
       deps.events.emit('queued', applied.filter((a) => a.retried).length);
+      // A process killed while it stored outputs left them in the workspace, recorded nowhere.
+      const ended = new Set(applied.map((a) => a.exeId));
+      const lost = exes.filter((e) => ended.has(e.id));
+      void deps.jobs.jobsByIds([...new Set(lost.map((e) => e.jobId))])
+        .then((jobs) => runner.discardOutputs(lost.map((e) => ({ exeId: e.id, jobTypeId: e.jobTypeId, jobInput: jobs.get(e.jobId)?.input, since: e.created }))))
+        .then((n) => n && log.warn('removed outputs stored by lost executions', { files: n, executions: lost.map((e) => e.id) }))
+        .catch((err) => log.warn('removing outputs of lost executions failed', { err }));
     }
     return applied.length;
   }
