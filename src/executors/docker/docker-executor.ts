@@ -13,6 +13,7 @@ import type Docker from 'dockerode';
 import { type Contract, runContract } from '../contract.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, RunResult } from '../executor.ts';
 import { createLogWriter } from '../logs.ts';
+import { isImageReference } from './images.ts';
 
 export const LABEL_NODE = 'scale-node';
 export const LABEL_EXE = 'scale-job-exe-id';
@@ -39,6 +40,7 @@ export class DockerExecutor implements Executor {
 
   /** Makes sure the image is on the engine, pulling it (once) when it is not. */
   async ensureImage(image: string): Promise<void> {
+    if (!isImageReference(image)) throw new Error(`${JSON.stringify(image.slice(0, 200))} is not a Docker image reference`);
     try {
       await this.docker.getImage(image).inspect();
       return;

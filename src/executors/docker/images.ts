@@ -83,10 +83,27 @@ function manifestFrom(labels: Record<string, string> | null | undefined, image: 
   }
 }
 
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const DOMAIN = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?';
+/** [registry[:port]/]name[/name…][:tag][@digest]: Docker's reference grammar (distribution/reference). */
+const IMAGE_REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
+
+/**
+ * Whether a name may be given to the Docker engine. Anything else must not reach it: the engine
+ * answers a path it cleans (a//b, a/./b) with a redirect that dockerode follows to a host named
+ * "images", and the failed lookup is an 'error' event nobody listens to — the process dies.
+ */
+export function isImageReference(image: string): boolean {
+  return image.length <= 500 && IMAGE_REFERENCE.test(image);
+}
+
 export function manifestReader(docker: Docker | null, registry: RegistryClient | null): ManifestReader {
   return {
     registry,
     async read(image) {
+      // Checked before any engine or registry sees it: a name that is no image reference (spaces,
+      // a//b, …) is the client's mistake, not an engine failure (it was a 503, or a crash).
+      if (!isImageReference(image)) throw new Invalid('docker_image', `${JSON.stringify(image.slice(0, 200))} is not a Docker image reference`);
       if (docker) {
         try {
           const info = await docker.getImage(image).inspect();
