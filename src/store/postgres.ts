@@ -29,6 +29,14 @@ export async function openPostgres(url: string, poolMax = 10): Promise<Db> {
     query: (sql, params) => run(pool, sql, params),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const c = await pool.connect();
+      // A connection lost while checked out (the server restarted, the backend was terminated) is an
+      // 'error' event on the client: without a listener it would crash the process. The transaction
+      // fails instead, and the broken client is thrown away rather than put back in the pool.
+      let lost: Error | null = null;
+      const onError = (err: Error) => {
+        lost = err;
+      };
+      c.on('error', onError);
       try {
         await c.query('BEGIN');
         const result = await fn({ query: (sql, params) => run(c, sql, params) });
@@ -38,7 +46,8 @@ export async function openPostgres(url: string, poolMax = 10): Promise<Db> {
         await c.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        c.release();
+        c.off('error', onError);
+        c.release(lost ?? undefined);
       }
     },
     exec: async (sql) => {
