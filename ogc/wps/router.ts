@@ -4,6 +4,7 @@
 import { AuthError, requireScope } from '../../src/auth/middleware.ts';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Logger } from '../../src/log.ts';
+import { DomainError } from '../../src/core/domain-errors.ts';
 import { urls, type Urls } from '../processes/http.ts';
 import { exceptionReport, WpsError, type WpsVersion } from './errors.ts';
 import { fromKvp, fromXml, kvpOf, type WpsRequest } from './request.ts';
@@ -51,6 +52,7 @@ export function wpsRouter(service: WpsService, transactions: WpsTransactions, op
     let e: WpsError;
     if (err instanceof WpsError) e = err;
     else if (err instanceof XmlError) e = new WpsError('InvalidParameterValue', err.message, 'request');
+    else if (err instanceof DomainError && err.kind === 'unavailable') e = new WpsError('ServerBusy', err.message, undefined, 503);
     else {
       opts.log.error('WPS request failed', { method: req.method, url: req.originalUrl, err });
       e = new WpsError('NoApplicableCode', 'internal server error', undefined, 500);

@@ -1,9 +1,24 @@
 // PostgreSQL adapter over a pg connection pool; several server processes may share one database.
 import pg from 'pg';
+import { Unavailable } from '../core/domain-errors.ts';
 import type { Db, QueryResult, Queryable, Row, Statement } from './db.ts';
 
 const INT8 = 20;
 const NUMERIC = 1700;
+
+// Errors that mean the connection went away (the database restarted, the backend was terminated,
+// the network dropped), not that the statement was wrong: class 08, 57P01-57P03, socket errors.
+const LOST_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
+const LOST_MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed and is not queryable/i;
+
+/** A lost connection becomes Unavailable (503 at the front doors: try again), keeping the driver's code. */
+function connectionLoss(err: unknown): unknown {
+  if (err instanceof Unavailable) return err;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (!(LOST_CODES.has(code) || code.startsWith('08') || LOST_MESSAGES.test(String(e?.message ?? '')))) return err;
+  return Object.assign(new Unavailable(`the database cannot be reached right now (${String(e?.message ?? code)}); try again`), { code, cause: err });
+}
 
 export async function openPostgres(url: string, poolMax = 10): Promise<Db> {
   const typeParsers = {
@@ -20,15 +35,19 @@ export async function openPostgres(url: string, poolMax = 10): Promise<Db> {
   client.release();
 
   const run = async <T = Row>(c: pg.Pool | pg.PoolClient, sql: string | Statement, params: unknown[] = []): Promise<QueryResult<T>> => {
-    const res = typeof sql === 'string' ? await c.query(sql, params as any[]) : await c.query({ name: sql.name, text: sql.text, values: params as any[] });
-    return { rows: res.rows as T[], rowCount: res.rowCount ?? res.rows.length };
+    try {
+      const res = typeof sql === 'string' ? await c.query(sql, params as any[]) : await c.query({ name: sql.name, text: sql.text, values: params as any[] });
+      return { rows: res.rows as T[], rowCount: res.rowCount ?? res.rows.length };
+    } catch (err) {
+      throw connectionLoss(err);
+    }
   };
 
   return {
     kind: 'postgres',
     query: (sql, params) => run(pool, sql, params),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const c = await pool.connect();
+      const c = await pool.connect().catch((err) => Promise.reject(connectionLoss(err)));
       // A connection lost while checked out (the server restarted, the backend was terminated) is an
       // 'error' event on the client: without a listener it would crash the process. The transaction
       // fails instead, and the broken client is thrown away rather than put back in the pool.
@@ -44,7 +63,7 @@ export async function openPostgres(url: string, poolMax = 10): Promise<Db> {
         return result;
       } catch (err) {
         await c.query('ROLLBACK').catch(() => {});
-        throw err;
+        throw connectionLoss(err);
       } finally {
         c.off('error', onError);
         c.release(lost ?? undefined);
