@@ -14,7 +14,7 @@ import type { JobInterface } from '../core/job-types/model.ts';
 import type { JobType, JobTypeService, Revision } from '../core/job-types/service.ts';
 import type { Resources } from '../core/nodes/service.ts';
 import type { Claimed } from '../core/queue/service.ts';
-import type { WorkspaceService } from '../core/workspaces/service.ts';
+import type { Workspace, WorkspaceService } from '../core/workspaces/service.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, ResolvedInput, RunResult } from '../executors/executor.ts';
 import type { Logger } from '../log.ts';
 import type { Runtime } from './placement.ts';
@@ -158,31 +158,48 @@ export function createRunner(deps: {
     const kinds = new Map(rev.interface.outputs.map((o) => [o.name, o.kind]));
     const now = new Date();
     const products: (NewProduct & { kind: 'file' | 'files' })[] = [];
-    for (const f of captured.files) {
-      const wsId = data.outputs.get(f.output)?.workspaceId;
-      if (wsId === undefined) return { ...base, errorName: BUILTIN.invalidResultsManifest, resultsManifest: captured.manifest };
-      const ws = await workspaces.get(wsId);
-      const rel = productPath(jt, c.exeId, now, f.relPath);
-      const stored = await workspaces.broker(ws).putFile(f.localPath, rel);
-      products.push({
-        kind: kinds.get(f.output) === 'files' ? 'files' : 'file',
-        workspaceId: ws.id, fileName: path.basename(f.relPath), filePath: rel, mediaType: f.mediaType, fileSize: stored.size,
-        checksum: stored.checksum, jobId: c.jobId, jobExeId: c.exeId, jobTypeId: c.jobTypeId, jobOutput: f.output,
-        dataStarted: f.geo?.dataStarted ?? null, dataEnded: f.geo?.dataEnded ?? null, geometry: f.geo?.geoJson ?? null, metaData: f.metaData ?? null,
-      });
+    // What is stored already is removed again when the rest fails, so nothing is left half-published.
+    const stored: { ws: Workspace; rel: string }[] = [];
+    const discard = async () => {
+      for (const p of stored) await workspaces.broker(p.ws).delete(p.rel).catch((err) => log.warn('removing a stored output failed', { exeId: c.exeId, path: p.rel, err }));
+    };
+    try {
+      for (const f of captured.files) {
+        const wsId = data.outputs.get(f.output)?.workspaceId;
+        if (wsId === undefined) {
+          await discard();
+          return { ...base, errorName: BUILTIN.invalidResultsManifest, resultsManifest: captured.manifest };
+        }
+        const ws = await workspaces.get(wsId);
+        const rel = productPath(jt, c.exeId, now, f.relPath);
+        const file = await workspaces.broker(ws).putFile(f.localPath, rel);
+        stored.push({ ws, rel });
+        products.push({
+          kind: kinds.get(f.output) === 'files' ? 'files' : 'file',
+          workspaceId: ws.id, fileName: path.basename(f.relPath), filePath: rel, mediaType: f.mediaType, fileSize: file.size,
+          checksum: file.checksum, jobId: c.jobId, jobExeId: c.exeId, jobTypeId: c.jobTypeId, jobOutput: f.output,
+          dataStarted: f.geo?.dataStarted ?? null, dataEnded: f.geo?.dataEnded ?? null, geometry: f.geo?.geoJson ?? null, metaData: f.metaData ?? null,
+        });
+      }
+      const seed = captured as SeedCaptureResult;
+      if (seed.sourceUpdates?.length) {
+        // What the job learned about its single-file inputs (their <INPUT>.metadata.json side-cars).
+        const updates = seed.sourceUpdates.flatMap((u) => {
+          const input = inputFiles.find((i) => i.name === u.input);
+          return input && input.kind === 'file'
+            ? [{ fileId: input.files[0].id, geometry: u.geo.geoJson, dataStarted: u.geo.dataStarted, dataEnded: u.geo.dataEnded, dataTypes: u.geo.dataTypes, metaData: u.geo.properties }]
+            : [];
+        });
+        await files.updateMetadata(updates);
+      }
+      return { ...base, status: 'COMPLETED', products, jsonValues: seed.jsonValues, resultsManifest: captured.manifest };
+    } catch (err) {
+      // A full disk, an unreachable store or database part way through: the execution fails (and is
+      // retried when tries remain) saying why, with none of its outputs left behind.
+      await discard();
+      log.warn('storing outputs failed', { exeId: c.exeId, err });
+      return { ...base, errorName: BUILTIN.filesystemIo, resultsManifest: { error: `storing the outputs failed: ${(err as Error)?.message ?? String(err)}` } };
     }
-    const seed = captured as SeedCaptureResult;
-    if (seed.sourceUpdates?.length) {
-      // What the job learned about its single-file inputs (their <INPUT>.metadata.json side-cars).
-      const updates = seed.sourceUpdates.flatMap((u) => {
-        const input = inputFiles.find((i) => i.name === u.input);
-        return input && input.kind === 'file'
-          ? [{ fileId: input.files[0].id, geometry: u.geo.geoJson, dataStarted: u.geo.dataStarted, dataEnded: u.geo.dataEnded, dataTypes: u.geo.dataTypes, metaData: u.geo.properties }]
-          : [];
-      });
-      await files.updateMetadata(updates);
-    }
-    return { ...base, status: 'COMPLETED', products, jsonValues: seed.jsonValues, resultsManifest: captured.manifest };
   }
 
   /** Turns how the command ended into an outcome, capturing outputs when it succeeded. */
