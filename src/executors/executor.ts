@@ -35,8 +35,10 @@ export interface RunResult {
   signal: string | null;
   /** Set when the command could not be started at all. */
   launchError: string | null;
-  /** The builtin error to fail with when the run could not happen (missing-setting, missing-mount, pull, docker-task-launch). */
+  /** The builtin error to fail with when the run could not happen (missing-setting, missing-mount, pull, docker-task-launch, filesystem-io). */
   failWith?: string;
+  /** Why, with failWith, for the execution's record when its log cannot say it (a full disk). */
+  message?: string;
   /** The directory the command wrote its outputs into. */
   outputDir: string;
   /** ARTIFACT:<output_name>:<path> lines from stdout (Scale 1.x). */

@@ -212,7 +212,7 @@ export function createRunner(deps: {
     if (r.canceled) return { ...ran, status: 'CANCELED' };
     if (r.aborted) return { ...ran, errorName: r.aborted };
     if (r.timedOut) return { ...ran, errorName: BUILTIN.timeout };
-    if (result.failWith) return { ...ran, errorName: result.failWith };
+    if (result.failWith) return { ...ran, errorName: result.failWith, ...(result.message ? { resultsManifest: { error: result.message } } : {}) };
     if (result.launchError) {
       // A missing or unrunnable program is the algorithm's fault, as exit codes 127/126 are in a shell.
       const code = /ENOENT/.test(result.launchError) ? 127 : /EACCES/.test(result.launchError) ? 126 : null;

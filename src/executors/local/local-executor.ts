@@ -15,6 +15,17 @@ import { processStart } from './launcher-process.mjs';
 /** Server environment variables a job may see; everything else (credentials, DATABASE_URL) stays out. */
 const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
 
+/** Whether the file system holding dir is full (what a process of this user can still write), as a note; null when it is not. */
+async function noSpaceLeft(dir: string): Promise<string | null> {
+  try {
+    const s = await fs.statfs(dir);
+    const free = (process.getuid?.() === 0 ? s.bfree : s.bavail) * s.bsize;
+    return free < 64 * 1024 ? `${free} bytes free of ${s.blocks * s.bsize}` : null;
+  } catch {
+    return null;
+  }
+}
+
 export class LocalExecutor implements Executor {
   readonly kind = 'local';
 
@@ -76,7 +87,11 @@ export class LocalExecutor implements Executor {
       if (killed) return failed('killed before it started');
       launched = true;
       const end = await this.launcher.run({ id: spec.exeId, cmd: argv[0], args: argv.slice(1), cwd: contract.workingDir ?? exeDir, env, log: logPath, pidFile: path.join(exeDir, 'pid'), ...(contract.stdio ? { stdio: contract.stdio } : {}) });
+      // A command that failed on a full disk is not the algorithm's fault, and its log (on the same
+      // disk) cannot say what happened: the execution fails as a system error that does.
+      const full = end.code !== 0 && !end.error && !killed ? await noSpaceLeft(exeDir) : null;
       return {
+        ...(full ? { failWith: 'filesystem-io', message: `no space left on the device of ${this.dir} (${full}); the command failed when it could not write` } : {}),
         exitCode: end.code,
         signal: end.signal,
         launchError: end.error,
