@@ -81,6 +81,8 @@ function readUpload(req: Request, limit: number): Promise<Buffer> {
     }
     let found = false;
     bb.on('file', (name, stream) => {
+      // A form cut short (no closing boundary) errors the part's stream too: unheard, that error killed the process.
+      stream.on('error', (err) => reject(new HttpError(400, `malformed multipart upload: ${err.message}`)));
       if (found || (name !== 'import' && name !== 'file')) {
         stream.resume();
         return;

@@ -48,6 +48,8 @@ function receive(req: Request, core: Core, opts: { maxUploadBytes: number; defau
       else fields[name === 'workspace_id' ? 'workspace' : (name as 'workspace' | 'file_path' | 'media_type')] = value;
     });
     bb.on('file', (name, stream, info) => {
+      // A form cut short (no closing boundary) errors the part's stream too: unheard, that error killed the process.
+      stream.on('error', (err) => fail(new Invalid(null, `malformed multipart body: ${err.message}`)));
       if (name !== 'file') {
         stream.resume();
         return fail(new Invalid(name, 'the file part must be named "file"'));
