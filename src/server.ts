@@ -78,7 +78,8 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       executors.docker = mesos.executor;
     } else if (config.executor !== 'docker') executors.process = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000);
     if (config.executor === 'docker' && !docker) throw new Error(`SCALE_EXECUTOR=docker but no Docker engine answers at ${config.dockerHost ?? '/var/run/docker.sock'}`);
-    if (docker && !mesos && config.executor !== 'local') executors.docker = new DockerExecutor(docker, executionsDir, config.killGraceSeconds * 1000, config.nodeName);
+    const dockerExecutor = docker && !mesos && config.executor !== 'local' ? new DockerExecutor(docker, executionsDir, config.killGraceSeconds * 1000, config.nodeName) : null;
+    if (dockerExecutor) executors.docker = dockerExecutor;
     log.info('executors', { runtimes: Object.keys(executors) });
     const runner = createRunner({
       executors, jobTypes: core.jobTypes, secretSettings: (id) => core.seedJobTypes.secretSettings(id), files: core.files, workspaces: core.workspaces,
@@ -91,7 +92,8 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       // A docker-only node is the engine: its resources are what the engine reports.
       total: async () => (executors.process || !docker ? machine() : { ...(await machine()), ...(await engineResources(docker)) }),
       slots: () => ({
-        ...(executors.docker ? { docker: config.dockerMaxContainers - runner.countByRuntime('docker') } : {}),
+        // While the engine cannot be reached, containers wait in the queue instead of failing one try after another.
+        ...(executors.docker ? { docker: dockerExecutor?.available() === false ? 0 : config.dockerMaxContainers - runner.countByRuntime('docker') } : {}),
         // Counted until an execution's outcome is written (outputs being stored count too).
         ...(config.nodeMaxExecutions ? { any: config.nodeMaxExecutions - runner.running().length } : {}),
       }),

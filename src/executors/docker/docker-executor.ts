@@ -21,10 +21,19 @@ const IN = '/scale/input_data';
 const OUT = '/scale/output_data';
 const MIB = 1024 * 1024;
 
+/** Whether an engine request failed because the engine could not be reached (stopped, restarting, socket gone). */
+function unreachable(err: any): boolean {
+  return err?.syscall === 'connect' || ['ECONNRESET', 'EPIPE', 'ECONNREFUSED'].includes(err?.code) || /socket hang up/i.test(err?.message ?? '');
+}
+
 export class DockerExecutor implements Executor {
   readonly kind = 'docker';
   /** Image pulls under way, so each image is pulled once per node, not once per job. */
   private readonly pulls = new Map<string, Promise<void>>();
+  /** Set while the engine cannot be reached: no container is started until a ping gets through again. */
+  private probe: NodeJS.Timeout | null = null;
+  /** How often a container's state is read while its wait() is pending (a wait cut by an engine restart never ends). */
+  pollMs = 2000;
 
   constructor(
     private readonly docker: Docker,
@@ -36,6 +45,62 @@ export class DockerExecutor implements Executor {
 
   exeDir(exeId: number): string {
     return path.join(this.dir, String(exeId));
+  }
+
+  /** Whether containers can be started now: false from a failed attempt to reach the engine until it answers again. */
+  available(): boolean {
+    return this.probe === null;
+  }
+
+  /** The engine went away: stop offering containers, and ping it until it is back. */
+  private lost(err: unknown): void {
+    if (this.probe || !unreachable(err)) return;
+    this.probe = setInterval(() => {
+      this.docker.ping().then(
+        () => {
+          if (this.probe) clearInterval(this.probe);
+          this.probe = null;
+        },
+        () => {},
+      );
+    }, 1000);
+    this.probe.unref();
+  }
+
+  /**
+   * The container's exit code once it has stopped: from wait(), or from its state read every
+   * pollMs, since a wait cut by the engine going away may never settle. While the engine cannot be
+   * reached the container may well run on, so it is waited for, not given up on. `gone`: the
+   * container no longer exists (removed, or lost with the engine).
+   */
+  private async exitOf(container: Docker.Container): Promise<{ exitCode: number | null; gone: boolean }> {
+    let over = false;
+    const waited = container.wait().then(
+      (w) => ({ exitCode: typeof w?.StatusCode === 'number' ? w.StatusCode : null, gone: false }),
+      (err) => {
+        this.lost(err);
+        return new Promise<never>(() => {}); // the state poll decides
+      },
+    );
+    const polled = (async () => {
+      while (!over) {
+        await new Promise((r) => setTimeout(r, this.pollMs));
+        if (over) break;
+        try {
+          const info = await container.inspect();
+          if (!info.State?.Running) return { exitCode: typeof info.State?.ExitCode === 'number' ? info.State.ExitCode : null, gone: false };
+        } catch (err: any) {
+          if (err?.statusCode === 404) return { exitCode: null, gone: true };
+          this.lost(err);
+        }
+      }
+      return new Promise<never>(() => {});
+    })();
+    try {
+      return await Promise.race([waited, polled]);
+    } finally {
+      over = true;
+    }
   }
 
   /** Makes sure the image is on the engine, pulling it (once) when it is not. */
@@ -93,13 +158,18 @@ export class DockerExecutor implements Executor {
   }
 
   /** Follows a started container to its end: logs into the log file, then its exit code. */
-  private async follow(container: Docker.Container, logPath: string, redirect: { stdout?: string; stderr?: string } = {}): Promise<{ exitCode: number | null; artifacts: { name: string; path: string }[] }> {
+  private async follow(container: Docker.Container, logPath: string, redirect: { stdout?: string; stderr?: string } = {}): Promise<{ exitCode: number | null; gone: boolean; artifacts: { name: string; path: string }[] }> {
     const artifacts: { name: string; path: string }[] = [];
     const log = createLogWriter(logPath, (line) => {
       const a = /^ARTIFACT:([^:]+):(.+)$/.exec(line);
       if (a) artifacts.push({ name: a[1], path: a[2].trim().replace(new RegExp(`^${OUT}/?`), '') });
     });
-    const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+    // Without the engine there is no log to follow; the container is still waited for.
+    const stream = ((await container.logs({ follow: true, stdout: true, stderr: true }).catch((err) => {
+      if (!unreachable(err)) throw err;
+      this.lost(err);
+      return new PassThrough().end();
+    })) as unknown) as NodeJS.ReadableStream;
     const out = new PassThrough();
     const err = new PassThrough();
     // Streams the command redirects (CWL stdout/stderr) go to their files; the rest to the log.
@@ -114,13 +184,13 @@ export class DockerExecutor implements Executor {
       stream.on('close', resolve);
       stream.on('error', resolve);
     });
-    const waited = await container.wait();
+    const waited = await this.exitOf(container);
     await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
     out.end();
     err.end();
     await Promise.all(files.map((f) => (f ? new Promise<void>((r) => (f.writableFinished ? r() : f.once('finish', () => r()).once('error', () => r()))) : null)));
     await log.close();
-    return { exitCode: typeof waited?.StatusCode === 'number' ? waited.StatusCode : null, artifacts };
+    return { exitCode: waited.exitCode, gone: waited.gone, artifacts };
   }
 
   private handleFor(exeId: number, logPath: string, run: (state: { container: Docker.Container | null; killed: boolean }) => Promise<RunResult>): ExecutionHandle {
@@ -176,6 +246,7 @@ export class DockerExecutor implements Executor {
         await container.start();
         stdin?.();
       } catch (err: any) {
+        this.lost(err);
         if (container) await container.remove({ force: true }).catch(() => {});
         const message = err?.json?.message ?? err?.message ?? String(err);
         return failed(message, { failWith: /pull|not found|manifest unknown|repository/i.test(message) && !container ? 'pull' : 'docker-task-launch' });
@@ -184,7 +255,8 @@ export class DockerExecutor implements Executor {
       try {
         const onHost = (p: string | undefined) => (p ? path.join(outputDir, path.relative(OUT, p)) : undefined);
         const end = await this.follow(container, logPath, { stdout: onHost(contract.stdio?.stdout), stderr: onHost(contract.stdio?.stderr) });
-        return { exitCode: end.exitCode, signal: null, launchError: null, outputDir, artifacts: end.artifacts, commandLine, jobStarted, jobCompleted: new Date() };
+        const ran = { exitCode: end.exitCode, signal: null, launchError: null, outputDir, artifacts: end.artifacts, commandLine, jobStarted, jobCompleted: new Date() };
+        return end.gone ? { ...ran, failWith: 'docker-terminated', message: 'the container vanished from the engine before it ended' } : ran;
       } finally {
         await container.remove({ force: true }).catch(() => {});
       }
@@ -226,7 +298,8 @@ export class DockerExecutor implements Executor {
           // The engine keeps the whole log; write it again from the start.
           await fs.rm(path.join(exeDir, 'log'), { force: true });
           const end = await this.follow(container, path.join(exeDir, 'log'));
-          return { exitCode: end.exitCode, signal: null, launchError: null, outputDir: path.join(exeDir, 'output'), artifacts: end.artifacts, commandLine: info.Command ?? '', jobStarted: startedAt, jobCompleted: new Date() };
+          const ran = { exitCode: end.exitCode, signal: null, launchError: null, outputDir: path.join(exeDir, 'output'), artifacts: end.artifacts, commandLine: info.Command ?? '', jobStarted: startedAt, jobCompleted: new Date() };
+          return end.gone ? { ...ran, failWith: 'docker-terminated', message: 'the container vanished from the engine before it ended' } : ran;
         } finally {
           await container.remove({ force: true }).catch(() => {});
         }
@@ -255,5 +328,8 @@ export class DockerExecutor implements Executor {
     return n;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
+  }
 }
