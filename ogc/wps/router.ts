@@ -4,7 +4,7 @@
 import { AuthError, requireScope } from '../../src/auth/middleware.ts';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Logger } from '../../src/log.ts';
-import { DomainError } from '../../src/core/domain-errors.ts';
+import { DomainError, Invalid } from '../../src/core/domain-errors.ts';
 import { urls, type Urls } from '../processes/http.ts';
 import { exceptionReport, WpsError, type WpsVersion } from './errors.ts';
 import { fromKvp, fromXml, kvpOf, type WpsRequest } from './request.ts';
@@ -50,9 +50,14 @@ export function wpsRouter(service: WpsService, transactions: WpsTransactions, op
 
   function fail(res: Response, req: Request, err: unknown, version: WpsVersion): void {
     let e: WpsError;
+    const status = (err as { status?: unknown })?.status;
     if (err instanceof WpsError) e = err;
     else if (err instanceof XmlError) e = new WpsError('InvalidParameterValue', err.message, 'request');
     else if (err instanceof DomainError && err.kind === 'unavailable') e = new WpsError('ServerBusy', err.message, undefined, 503);
+    // The core's verdict on a value (text the database cannot store, …), and the router's on a path
+    // it cannot decode (/wps/status/%ff): the client's mistakes, which were 500s.
+    else if (err instanceof Invalid) e = new WpsError('InvalidParameterValue', err.message, err.field ?? 'request');
+    else if (typeof status === 'number' && status >= 400 && status < 500) e = new WpsError('InvalidParameterValue', (err as Error).message, 'request', status);
     else {
       opts.log.error('WPS request failed', { method: req.method, url: req.originalUrl, err });
       e = new WpsError('NoApplicableCode', 'internal server error', undefined, 500);
@@ -127,6 +132,7 @@ export function wpsRouter(service: WpsService, transactions: WpsTransactions, op
     }
   });
 
+  router.all('/wps/status/:jobId', (req, res) => fail(res, req, new WpsError('OperationNotSupported', `${req.method} is not supported: use GET`, req.method, 405), '1.0.0'));
   router.all('/wps', (req, res) => fail(res, req, new WpsError('OperationNotSupported', `${req.method} is not supported: use GET (KVP) or POST (XML)`, req.method, 405), '2.0.0'));
   router.use('/wps', (err: unknown, req: Request, res: Response, next: NextFunction) => (res.headersSent ? next(err) : fail(res, req, err, '2.0.0')));
   return router;

@@ -1,5 +1,6 @@
 // The Db port: the only way the core talks to its database. Two adapters implement it
 // (PGlite embedded, PostgreSQL through pg); both speak the same SQL.
+import { Invalid } from '../core/domain-errors.ts';
 
 export type Row = Record<string, any>;
 
@@ -40,6 +41,20 @@ export const PG_FOREIGN_KEY_VIOLATION = '23503';
 
 export function pgErrorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/**
+ * Text PostgreSQL cannot hold — a NUL character (22021), a \u0000 escape in jsonb (22P05), an
+ * unpaired surrogate in jsonb (22P02 on type json) — only ever arrives in a request: the caller's
+ * mistake (a 400 naming it), not a server failure (it was a 500 on every door, found by fuzzing).
+ */
+export function unstorableText(err: unknown): unknown {
+  const code = pgErrorCode(err);
+  const message = String((err as Error)?.message ?? '');
+  if (code === '22021' || code === '22P05' || (code === '22P02' && /type json/.test(message))) {
+    return Object.assign(new Invalid(null, `a value holds text the database cannot store (${message}): NUL characters and unpaired surrogates are not accepted`), { code, cause: err });
+  }
+  return err;
 }
 
 /**

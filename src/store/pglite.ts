@@ -3,7 +3,7 @@
 // the PostgreSQL adapter's; transactions hold PGlite's single session until they end.
 import fs from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import type { Db, QueryResult, Queryable, Row, Statement } from './db.ts';
+import { type Db, type QueryResult, type Queryable, type Row, type Statement, unstorableText } from './db.ts';
 
 const SCRIPT = new URL('./pglite-worker.mjs', import.meta.url);
 
@@ -52,7 +52,7 @@ export async function openPglite(dataDir: string | null): Promise<Db> {
   };
   const queryVia = (tx: number | null): Queryable => ({
     async query<T = Row>(sql: string | Statement, params: unknown[] = []): Promise<QueryResult<T>> {
-      const m = await call({ op: 'query', sql: typeof sql === 'string' ? sql : sql.text, params, tx });
+      const m = await call({ op: 'query', sql: typeof sql === 'string' ? sql : sql.text, params, tx }).catch((err) => Promise.reject(unstorableText(err)));
       return { rows: m.rows, rowCount: m.rowCount };
     },
   });

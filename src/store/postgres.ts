@@ -1,7 +1,7 @@
 // PostgreSQL adapter over a pg connection pool; several server processes may share one database.
 import pg from 'pg';
 import { Unavailable } from '../core/domain-errors.ts';
-import type { Db, QueryResult, Queryable, Row, Statement } from './db.ts';
+import { type Db, type QueryResult, type Queryable, type Row, type Statement, unstorableText } from './db.ts';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -39,7 +39,7 @@ export async function openPostgres(url: string, poolMax = 10): Promise<Db> {
       const res = typeof sql === 'string' ? await c.query(sql, params as any[]) : await c.query({ name: sql.name, text: sql.text, values: params as any[] });
       return { rows: res.rows as T[], rowCount: res.rowCount ?? res.rows.length };
     } catch (err) {
-      throw connectionLoss(err);
+      throw unstorableText(connectionLoss(err));
     }
   };
 
