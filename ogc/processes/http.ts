@@ -39,6 +39,8 @@ export function toOgcError(err: unknown): OgcError | null {
     const status = { 'not-found': 404, invalid: 400, conflict: 409, forbidden: 403, 'too-large': 413, unavailable: 503 }[err.kind];
     return new OgcError(status, err.kind, err.kind.replace(/-/g, ' '), err.message);
   }
+  // decodeURIComponent on a path or query that is not percent-encoded UTF-8 (/jobs/%ff): it was a 500.
+  if (err instanceof URIError) return invalidParameter(`the request URL is not valid percent-encoded UTF-8: ${err.message}`);
   const e = err as { type?: string; status?: number; message?: string; limit?: number };
   // body-parser's errors carry a type and a status.
   if (e?.type === 'entity.parse.failed') return new OgcError(400, 'InvalidParameterValue', 'Malformed JSON', `malformed JSON in the request body: ${e.message}`);
