@@ -60,6 +60,7 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_OGC_FETCH_MAX_BYTES', default: '1073741824', help: 'Size limit for an OGC input given by href or inline' },
   { env: 'SCALE_OGC_LIST_CACHE_MS', default: '250', help: 'How long a rendered OGC job list page is served again to pollers (0 = never); changes made by this process drop it at once' },
   { env: 'SCALE_OGC_CALLBACK_SECONDS', default: '10', help: 'Time limit for one callback to an OGC subscriber (retried 5 times with backoff)' },
+  { env: 'SCALE_S3_TIMEOUT_SECONDS', default: '30', help: 'An S3 request that moves no byte for this long (a stalled server) is abandoned and tried again, with backoff, 3 attempts in all (0 = wait forever)' },
   { env: 'SCALE_STRIKE_POLL_MS', default: '5000', help: 'How often Strike monitors sweep their directory or bucket (Scale: 60 s)' },
   { env: 'SCALE_CLOCK_TICK_MS', default: '10000', help: 'How often CLOCK trigger rules are checked for a period that is due' },
   { env: 'SCALE_AUTH_TOKENS', default: '', help: 'Bearer tokens and their scopes: token:scope+scope,… (scopes read, execute, deploy, admin; a token alone is admin). No tokens and no token file: authentication is off' },
@@ -109,6 +110,8 @@ export interface Config {
   ogcFetchMaxBytes: number;
   ogcCallbackSeconds: number;
   strikePollMs: number;
+  /** SCALE_S3_TIMEOUT_SECONDS, checked here; the S3 broker reads it from the environment. */
+  s3TimeoutSeconds: number;
   clockTickMs: number;
   ogcListCacheMs: number;
   /** Bearer tokens with their scopes (none: authentication off), and what anonymous requests may do. */
@@ -289,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ogcFetchMaxBytes: num(env, 'SCALE_OGC_FETCH_MAX_BYTES', { min: 1, integer: true }),
     ogcCallbackSeconds: num(env, 'SCALE_OGC_CALLBACK_SECONDS', { min: 0.1 }),
     strikePollMs: num(env, 'SCALE_STRIKE_POLL_MS', { min: 10 }),
+    s3TimeoutSeconds: num(env, 'SCALE_S3_TIMEOUT_SECONDS', { min: 0 }),
     clockTickMs: num(env, 'SCALE_CLOCK_TICK_MS', { min: 10 }),
     ogcListCacheMs: num(env, 'SCALE_OGC_LIST_CACHE_MS', { min: 0, integer: true }),
     rateLimit: rateLimitConfig(num(env, 'SCALE_RATE_LIMIT', { min: 0 }), num(env, 'SCALE_RATE_LIMIT_BURST', { min: 0, integer: true })),

@@ -23,14 +23,24 @@ export interface S3BrokerConfig {
 
 const PART_SIZE = 8 * 1024 * 1024;
 
+/** SCALE_S3_TIMEOUT_SECONDS in ms (see config.ts): how long a request may move no byte; 0 = no limit. */
+function idleTimeoutMs(): number {
+  const s = Number(process.env.SCALE_S3_TIMEOUT_SECONDS ?? 30);
+  return Number.isFinite(s) && s >= 0 ? Math.round(s * 1000) : 30_000;
+}
+
 /** An S3 client for a broker configuration: its endpoint or S3_ENDPOINT (path-style), its credentials or the default chain. */
 export function s3Client(c: S3BrokerConfig): S3Client {
   const endpoint = c.endpoint_url ?? process.env.S3_ENDPOINT;
+  const idle = idleTimeoutMs();
   const config: S3ClientConfig = {
     region: c.region_name ?? process.env.AWS_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     ...(c.credentials ? { credentials: { accessKeyId: c.credentials.access_key_id, secretAccessKey: c.credentials.secret_access_key } } : {}),
     maxAttempts: 3,
+    // Without a limit, a server that takes a request and never answers holds an upload (and the
+    // execution or ingest behind it) forever; a stalled request fails and is retried instead.
+    ...(idle ? { requestHandler: { connectionTimeout: idle, socketTimeout: idle } } : {}),
   };
   return new S3Client(config);
 }
