@@ -94,10 +94,16 @@ export class Client {
   serverErrors: string[] = [];
   inflight = 0;
 
-  constructor(private readonly urls: () => string[]) {}
+  /** @param patienceMs how long a request is tried again before the client gives up (no server up, or only 5xx) */
+  constructor(
+    private readonly urls: () => string[],
+    private readonly patienceMs = 60_000,
+  ) {}
 
   async post(p: string, body: unknown, headers: Record<string, string> = {}): Promise<any> {
+    const deadline = Date.now() + this.patienceMs;
     for (;;) {
+      if (Date.now() > deadline) throw new Error(`POST ${p}: no server answered within ${this.patienceMs} ms (last errors: ${this.serverErrors.slice(-3).join(' | ')})`);
       const urls = this.urls();
       if (!urls.length) {
         await sleep(50);
@@ -130,9 +136,15 @@ export class Client {
   }
 
   async get(p: string): Promise<any> {
+    const deadline = Date.now() + this.patienceMs;
     for (;;) {
+      if (Date.now() > deadline) throw new Error(`GET ${p}: no server answered within ${this.patienceMs} ms`);
       const urls = this.urls();
       const url = urls[Math.floor(Math.random() * urls.length)];
+      if (!url) {
+        await sleep(50);
+        continue;
+      }
       try {
         const res = await fetch(`${url}${p}`, { signal: AbortSignal.timeout(30_000) });
         const text = await res.text();
