@@ -183,10 +183,13 @@ if (!hasPg && process.env.REQUIRE_POSTGRES === '1') throw new Error('REQUIRE_POS
       const phases = Object.fromEntries(PLAN.map((p) => [`kills ${p}`, kills.filter((k) => k.phase === p).length]));
       record({
         area: 'crash recovery',
-        what: `kill -9 of ${s.servers === 1 ? 'the server' : 'one of two servers'} (${s.jobs} jobs, ${s.recipes} recipes, ${s.files} ingests)`,
+        what: s.servers === 1 ? 'kill -9 of the server at chosen moments, restarted' : 'kill -9 of one of two servers sharing the database, restarted',
         tried: kills.length,
         held,
         figures: {
+          jobs: s.jobs,
+          recipes: s.recipes,
+          ingests: s.files,
           ...phases,
           'kills seen at their moment': kills.filter((k) => !k.seen.startsWith('not seen')).length,
           accepted: client.accepted.length,
