@@ -9,8 +9,9 @@ import { wps } from './wps.ts';
 import { ingest } from './ingest.ts';
 import { mesos } from './mesos.ts';
 import { metrics } from './metrics.ts';
+import { soak } from './soak.ts';
 
-const pick = (process.env.BENCH ?? 'a,b,c,d,e,f,g,h,i,j').split(',');
+const pick = (process.env.BENCH ?? 'a,b,c,d,e,f,g,h,i,j,k').split(',');
 console.log(`scale-ades benchmarks on ${process.version}, ${(await import('node:os')).cpus().length} cpus${process.env.DATABASE_URL ? '' : ' (set DATABASE_URL for the PostgreSQL figures)'}`);
 if (pick.includes('a')) await throughput();
 if (pick.includes('b')) await claims();
@@ -22,4 +23,5 @@ if (pick.includes('g')) await wps();
 if (pick.includes('h')) await ingest();
 if (pick.includes('i')) await mesos();
 if (pick.includes('j')) await metrics();
+if (pick.includes('k')) await soak();
 process.exit(0);
