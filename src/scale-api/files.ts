@@ -1,6 +1,7 @@
 // /files/: list and describe files, upload into a workspace (multipart, streamed to storage) and
 // download (streamed, with byte ranges). Scale had no way to put a file in except ingest; these
 // two calls close that gap (seed 003 lists it as a limit users hit).
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { Router, type Request } from 'express';
@@ -33,13 +34,18 @@ function receive(req: Request, core: Core, opts: { maxUploadBytes: number; defau
     }
     const fields: UploadFields = { data_type: [] };
     let upload: Promise<ScaleFile> | null = null;
+    let part: Readable | null = null;
     let failed = false;
     const fail = (err: unknown) => {
       if (failed) return;
       failed = true;
       req.unpipe(bb);
       req.resume(); // drain the rest so the client can read our answer
-      reject(err);
+      if (!upload) return reject(err);
+      // A file already under way is not kept when the request fails after all (a second file, a bad
+      // field after it): a rejected upload must leave no file behind, in the database or the workspace.
+      part?.destroy(new Error('the upload request failed'));
+      upload.then((f) => core.files.discard(f.id), () => {}).then(() => reject(err), () => reject(err));
     };
     bb.on('field', (name, value, info) => {
       if (!FIELDS.has(name)) return fail(new Invalid(name, 'is not an upload field; use workspace, file_path, media_type, data_type and one file part named file'));
@@ -50,10 +56,11 @@ function receive(req: Request, core: Core, opts: { maxUploadBytes: number; defau
     bb.on('file', (name, stream, info) => {
       // A form cut short (no closing boundary) errors the part's stream too: unheard, that error killed the process.
       stream.on('error', (err) => fail(new Invalid(null, `malformed multipart body: ${err.message}`)));
-      if (name !== 'file') {
+      if (name !== 'file' || failed) {
         stream.resume();
         return fail(new Invalid(name, 'the file part must be named "file"'));
       }
+      part = stream;
       upload = (async () => {
         const wsRef = fields.workspace ?? opts.defaultWorkspace();
         if (!wsRef) throw new Invalid('workspace', 'is required and must come before the file part');

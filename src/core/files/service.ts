@@ -181,6 +181,14 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
     }
   }
 
+  /** Removes an upload whose request failed after it was stored (nothing can refer to it yet): its row and its bytes. */
+  async function discard(id: number): Promise<void> {
+    const res = await db.query<{ workspace_id: number; file_path: string }>(`DELETE FROM scale_file WHERE id = $1 AND file_type = 'SOURCE' AND job_id IS NULL RETURNING workspace_id, file_path`, [id]);
+    const row = res.rows[0];
+    if (!row) return;
+    await workspaces.broker(await workspaces.get(row.workspace_id)).delete(row.file_path).catch(() => {});
+  }
+
   /** Opens a file's bytes for download. */
   async function open(id: number, range?: { start: number; end: number }): Promise<{ file: ScaleFile; stream: Readable }> {
     const file = await get(id);
@@ -225,5 +233,5 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
     }
   }
 
-  return { get, getMany, list, upload, open, insertProducts, updateMetadata };
+  return { get, getMany, list, upload, discard, open, insertProducts, updateMetadata };
 }
