@@ -23,7 +23,9 @@ export function uiRouter(dir = UI_DIR): Router {
         return;
       }
       noCache(res);
-      res.sendFile(path.join(dir, 'index.html'));
+      // A client-side route is the whole page: a Range on it is ignored (an unsatisfiable one was a
+      // 416 whose JSON error went out as text/html, the header sendFile had already set).
+      res.sendFile(path.join(dir, 'index.html'), { acceptRanges: false });
     });
   });
   return r;
