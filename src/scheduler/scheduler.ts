@@ -150,17 +150,23 @@ export function createScheduler(deps: {
       if (deps.executors.process && (mine || n.workDir)) await deps.executors.process.killOrphans(ids, mine ? undefined : n.workDir!);
       if (deps.executors.docker) await deps.executors.docker.killOrphans(ids).catch((err) => log.warn('removing orphan containers failed', { err }));
     }
+    // A process killed while it stored outputs left them in the workspace, recorded nowhere. This
+    // node's predecessor is surely dead: its executions' outputs are removed before they are ended,
+    // so a crash part way leaves them RUNNING, to be recovered (and cleaned) again. Another node may
+    // be slow rather than dead and could still complete one: its executions are ended first, and
+    // only those this recovery ended are cleaned.
+    const jobs = await deps.jobs.jobsByIds([...new Set(exes.map((e) => e.jobId))]);
+    const discard = (list: typeof exes) =>
+      runner.discardOutputs(list.map((e) => ({ exeId: e.id, jobTypeId: e.jobTypeId, jobInput: jobs.get(e.jobId)?.input, since: e.created })))
+        .catch((err) => (log.warn('removing outputs of lost executions failed', { err, executions: list.map((e) => e.id) }), 0));
+    const isMine = (e: (typeof exes)[number]) => owned().some((m) => m.id === e.nodeId);
+    let removed = await discard(exes.filter(isMine));
     const applied = await deps.finisher.apply(exes.map((e) => ({ exeId: e.id, jobId: e.jobId, exeNum: e.exeNum, status: 'FAILED' as const, errorName })));
+    const ended = new Set(applied.map((a) => a.exeId));
+    removed += await discard(exes.filter((e) => ended.has(e.id) && !isMine(e)));
     if (applied.length) {
-      log.warn('executions lost', { error: errorName, nodes: nodeList.map((n) => n.slaveId), executions: applied.map((a) => a.exeId), retried: applied.filter((a) => a.retried).length });
+      log.warn('executions lost', { error: errorName, nodes: nodeList.map((n) => n.slaveId), executions: applied.map((a) => a.exeId), retried: applied.filter((a) => a.retried).length, outputsRemoved: removed });
       deps.events.emit('queued', applied.filter((a) => a.retried).length);
-      // A process killed while it stored outputs left them in the workspace, recorded nowhere.
-      const ended = new Set(applied.map((a) => a.exeId));
-      const lost = exes.filter((e) => ended.has(e.id));
-      void deps.jobs.jobsByIds([...new Set(lost.map((e) => e.jobId))])
-        .then((jobs) => runner.discardOutputs(lost.map((e) => ({ exeId: e.id, jobTypeId: e.jobTypeId, jobInput: jobs.get(e.jobId)?.input, since: e.created }))))
-        .then((n) => n && log.warn('removed outputs stored by lost executions', { files: n, executions: lost.map((e) => e.id) }))
-        .catch((err) => log.warn('removing outputs of lost executions failed', { err }));
     }
     return applied.length;
   }
