@@ -86,7 +86,25 @@ async function store(core: Core, spec: InterfaceInput, data: Readable, fileName:
   }
 }
 
-export async function resolveInputs(core: Core, req: ExecuteRequest, iface: JobInterface, limits: InputLimits): Promise<{ files: Record<string, number[]>; json: Record<string, unknown> }> {
+export type ResolvedInputs = { files: Record<string, number[]>; json: Record<string, unknown> };
+
+/**
+ * Resolves the inputs and creates what they are for (`create`: the job or the recipe). A failure
+ * anywhere — an input that cannot be fetched after an earlier one was stored, or the job the core
+ * then refuses — discards the files stored for this request: a rejected execute leaves no file behind.
+ */
+export async function withInputs<T>(core: Core, req: ExecuteRequest, iface: JobInterface, limits: InputLimits, create: (data: ResolvedInputs) => Promise<T>): Promise<T> {
+  const stored: number[] = [];
+  try {
+    return await create(await resolveInputs(core, req, iface, limits, stored));
+  } catch (err) {
+    await Promise.all(stored.map((id) => core.files.discard(id).catch(() => {})));
+    throw err;
+  }
+}
+
+/** `stored` collects the ids of the files this call stored (not the server's own files it was pointed at). */
+export async function resolveInputs(core: Core, req: ExecuteRequest, iface: JobInterface, limits: InputLimits, stored: number[] = []): Promise<ResolvedInputs> {
   // Counted before anything is fetched or stored.
   checkInputCount([...req.inputs.values()].reduce((n, v) => n + v.length, 0), core.maxInputs);
   const files: Record<string, number[]> = {};
@@ -103,7 +121,9 @@ export async function resolveInputs(core: Core, req: ExecuteRequest, iface: JobI
     const ids: number[] = [];
     for (const [n, v] of values.entries()) {
       if (v.kind === 'content') {
-        ids.push(await store(core, spec, Readable.from(v.data), fileNameFor(spec, null, v.mediaType, n), v.mediaType, field, limits));
+        const id = await store(core, spec, Readable.from(v.data), fileNameFor(spec, null, v.mediaType, n), v.mediaType, field, limits);
+        stored.push(id);
+        ids.push(id);
       } else if (v.kind === 'href') {
         const own = ownFileId(v.href, limits.base);
         if (own !== null) {
@@ -113,7 +133,9 @@ export async function resolveInputs(core: Core, req: ExecuteRequest, iface: JobI
         const res = await fetchWithin(v.href, field, limits.fetchSeconds);
         const mediaType = v.mediaType ?? res.headers.get('content-type')?.split(';')[0].trim() ?? null;
         const body = res.body ? Readable.fromWeb(res.body as unknown as WebReadableStream) : Readable.from([]);
-        ids.push(await store(core, spec, body, fileNameFor(spec, v.href, mediaType, n), mediaType, field, limits));
+        const id = await store(core, spec, body, fileNameFor(spec, v.href, mediaType, n), mediaType, field, limits);
+        stored.push(id);
+        ids.push(id);
       } else {
         throw new Invalid(field, `input ${JSON.stringify(name)} takes a file, not a ${typeof v.value}`);
       }

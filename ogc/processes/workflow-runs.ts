@@ -11,7 +11,7 @@ import { readExecuteRequest } from '../../seed-mapping/ogc-execute.ts';
 import type { WorkflowEntry } from './catalog.ts';
 import type { ExecuteOptions } from './execute.ts';
 import { invalidParameter, noSuchJob, OgcError, REL, resultNotReady, type Urls } from './http.ts';
-import { resolveInputs } from './inputs.ts';
+import { withInputs } from './inputs.ts';
 
 export const WORKFLOW_RUN = /^wf-(\d{1,15})$/;
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
@@ -87,8 +87,8 @@ export function createWorkflowRuns(deps: { core: Core; options: ExecuteOptions }
         const p = parsed.problems;
         throw invalidParameter(p.map((x) => (x.field ? `${x.field}: ${x.message}` : x.message)).join('; '), { ...(p[0]?.field ? { field: p[0].field } : {}), ...(p.length > 1 ? { errors: p } : {}) });
       }
-      const data = await resolveInputs(core, parsed.value, iface, { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base });
-      const { recipe } = await core.recipes.create({ recipeTypeId: entry.recipeType.id, input: { files: data.files, json: data.json } });
+      const limits = { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base };
+      const { recipe } = await withInputs(core, parsed.value, iface, limits, (data) => core.recipes.create({ recipeTypeId: entry.recipeType.id, input: { files: data.files, json: data.json } }));
       res.status(201).setHeader('Location', u.to(`/jobs/wf-${recipe.id}`));
       res.json(await statusDoc(recipe, u));
     },

@@ -11,7 +11,7 @@ import type { AnyEntry, Catalog, ProcessEntry } from '../processes/catalog.ts';
 import { describe } from '../processes/describe.ts';
 import { type ExecuteOptions, waitForEnd } from '../processes/execute.ts';
 import type { Urls } from '../processes/http.ts';
-import { resolveInputs } from '../processes/inputs.ts';
+import { withInputs } from '../processes/inputs.ts';
 import { resultsDocument } from '../processes/results.ts';
 import type { OgcStore } from '../processes/store.ts';
 import { capabilities1, capabilities2, descriptions1, executeResponse1, type OutputValue, offerings2, result2, status2, statusInfo2 } from './documents.ts';
@@ -175,9 +175,10 @@ export function createWpsService(deps: { core: Core; catalog: Catalog; store: Og
       const missing = /required/.test(p.message);
       throw new WpsError(missing ? 'MissingParameterValue' : 'WrongInputData', parsed.problems.map((x) => (x.field ? `${x.field}: ${x.message}` : x.message)).join('; '), p.field?.replace(/^inputs\./, '').split('.')[0] ?? undefined);
     }
-    let data;
+    let job: Job;
     try {
-      data = await resolveInputs(core, parsed.value, iface, { workspaceId: await executeOptions.workspaceId(), fetchSeconds: executeOptions.fetchSeconds, maxBytes: executeOptions.maxBytes, base: u.base });
+      const limits = { workspaceId: await executeOptions.workspaceId(), fetchSeconds: executeOptions.fetchSeconds, maxBytes: executeOptions.maxBytes, base: u.base };
+      ({ job } = await withInputs(core, parsed.value, iface, limits, (data) => core.jobs.create({ jobTypeId: entry.jobType.id, input: { files: data.files, json: data.json } })));
     } catch (err) {
       if (err instanceof DomainError && err.kind === 'invalid') {
         const fetching = /fetch|answered|reference|larger than/.test(err.message);
@@ -186,7 +187,6 @@ export function createWpsService(deps: { core: Core; catalog: Catalog; store: Og
       if (err instanceof DomainError && err.kind === 'too-large') throw new WpsError('TooManyInputs', err.message, undefined, 413);
       throw err;
     }
-    const { job } = await core.jobs.create({ jobTypeId: entry.jobType.id, input: { files: data.files, json: data.json } });
     await store.record({ jobId: job.id, response: 'document', outputs: Object.fromEntries(requested), subscriber: null, baseUrl: u.base });
     return { job, entry, process, requested };
   }
