@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseScopes, parseTokenList, type Scope, SCOPES } from './auth/tokens.ts';
+import { type AllowList, parseAllowList } from '../ogc/processes/fetch-guard.ts';
 
 export interface Setting {
   env: string;
@@ -57,6 +58,7 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_OGC_SYNC_SECONDS', default: '60', help: 'How long a synchronous OGC execute waits for its job; after that it answers with the job\'s status (201)' },
   { env: 'SCALE_OGC_MAX_BODY_BYTES', default: '33554432', help: 'Largest OGC execute request accepted (inputs may be inline base64 content)' },
   { env: 'SCALE_OGC_FETCH_SECONDS', default: '60', help: 'Time limit for fetching an OGC input given by href' },
+  { env: 'SCALE_FETCH_ALLOW', default: '', help: 'Where hrefs given by clients (OGC execute inputs, WPS Reference inputs, CWL packages by href) may point inside this server\'s own network: comma-separated host names, IP addresses and CIDR networks (e.g. 127.0.0.1,10.1.0.0/16,files.internal), or * for anywhere. By default loopback, private (RFC 1918, fc00::/7), link-local (169.254.0.0/16: cloud metadata; fe80::/10) and reserved addresses are refused, whatever name resolves to them' },
   { env: 'SCALE_OGC_FETCH_MAX_BYTES', default: '1073741824', help: 'Size limit for an OGC input given by href or inline' },
   { env: 'SCALE_OGC_LIST_CACHE_MS', default: '250', help: 'How long a rendered OGC job list page is served again to pollers (0 = never); changes made by this process drop it at once' },
   { env: 'SCALE_OGC_CALLBACK_SECONDS', default: '10', help: 'Time limit for one callback to an OGC subscriber (retried 5 times with backoff)' },
@@ -108,6 +110,8 @@ export interface Config {
   ogcMaxBodyBytes: number;
   ogcFetchSeconds: number;
   ogcFetchMaxBytes: number;
+  /** SCALE_FETCH_ALLOW: the private hosts and networks client hrefs may point at. */
+  fetchAllow: AllowList;
   ogcCallbackSeconds: number;
   strikePollMs: number;
   /** SCALE_S3_TIMEOUT_SECONDS, checked here; the S3 broker reads it from the environment. */
@@ -245,6 +249,14 @@ function publicUrl(raw: string): string | null {
   return raw.replace(/\/+$/, '');
 }
 
+function fetchAllow(raw: string): AllowList {
+  try {
+    return parseAllowList(raw);
+  } catch (err) {
+    throw new ConfigError(`SCALE_FETCH_ALLOW: ${(err as Error).message}`);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = num(env, 'PORT', { min: 0, integer: true });
   const executor = get(env, 'SCALE_EXECUTOR');
@@ -290,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ogcMaxBodyBytes: num(env, 'SCALE_OGC_MAX_BODY_BYTES', { min: 1, integer: true }),
     ogcFetchSeconds: num(env, 'SCALE_OGC_FETCH_SECONDS', { min: 0.1 }),
     ogcFetchMaxBytes: num(env, 'SCALE_OGC_FETCH_MAX_BYTES', { min: 1, integer: true }),
+    fetchAllow: fetchAllow(get(env, 'SCALE_FETCH_ALLOW')),
     ogcCallbackSeconds: num(env, 'SCALE_OGC_CALLBACK_SECONDS', { min: 0.1 }),
     strikePollMs: num(env, 'SCALE_STRIKE_POLL_MS', { min: 10 }),
     s3TimeoutSeconds: num(env, 'SCALE_S3_TIMEOUT_SECONDS', { min: 0 }),

@@ -117,7 +117,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
   core.triggers.startClock(config.clockTickMs);
 
   const ogc = ogcProcesses(core, {
-    publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes,
+    publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes, fetchAllow: config.fetchAllow,
     maxBodyBytes: config.ogcMaxBodyBytes, callbackSeconds: config.ogcCallbackSeconds, listCacheMs: config.ogcListCacheMs, defaultWorkspace: () => config.defaultWorkspace, log: log.child({ component: 'ogc' }),
   });
   ogc.start();

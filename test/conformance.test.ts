@@ -44,7 +44,7 @@ describe('OGC API - Processes conformance runner against this server', function 
   let initial: string[];
   let results: CheckResult[];
   before(async () => {
-    t = await startServer('pglite');
+    t = await startServer('pglite', { SCALE_FETCH_ALLOW: '127.0.0.1' });
     initial = await processIds(t);
     results = await runConformance({ url: t.url! });
   });
@@ -73,7 +73,7 @@ describe('OGC API - Processes conformance runner against a server that wants a b
   this.timeout(300_000);
   let t: TestServer;
   before(async () => {
-    t = await startServer('pglite', { SCALE_AUTH_TOKENS: 'conformance-token' });
+    t = await startServer('pglite', { SCALE_FETCH_ALLOW: '127.0.0.1', SCALE_AUTH_TOKENS: 'conformance-token' });
   });
   after(() => t?.close());
 

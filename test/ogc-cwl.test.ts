@@ -36,7 +36,7 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
       this.skip();
     }
     await buildImage('cwl-busybox-test:1.0', path.join(FIXTURES, 'app-image', 'app.sh'), {}, { entrypoint: false });
-    t = await startServer('pglite', { SCALE_EXECUTOR: 'auto', SCALE_OGC_SYNC_SECONDS: '60', SCALE_OGC_MAX_BODY_BYTES: '200000' });
+    t = await startServer('pglite', { SCALE_FETCH_ALLOW: '127.0.0.1', SCALE_EXECUTOR: 'auto', SCALE_OGC_SYNC_SECONDS: '60', SCALE_OGC_MAX_BODY_BYTES: '200000' });
     const file = await upload(t.app, 'banana\napple\ncherry\n', 'fruit.txt', { media_type: 'text/plain' });
     textHref = `${t.url}/scale/files/${file.id}/content`;
     // Serves CWL documents by href, as an EMS's registry would: /debian/* from cwltool's tests, /fixtures/* from ours.

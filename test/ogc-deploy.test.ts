@@ -58,7 +58,7 @@ describe('OGC API - Processes Part 2: deploy, replace, undeploy', function () {
       this.skip();
     }
     image = await buildImage('ogc-app-test:1.0', path.join(FIXTURES, 'app-image', 'app.sh'));
-    t = await startServer('pglite', { SCALE_EXECUTOR: 'auto', SCALE_OGC_SYNC_SECONDS: '60', SCALE_OGC_MAX_BODY_BYTES: '100000' });
+    t = await startServer('pglite', { SCALE_FETCH_ALLOW: '127.0.0.1', SCALE_EXECUTOR: 'auto', SCALE_OGC_SYNC_SECONDS: '60', SCALE_OGC_MAX_BODY_BYTES: '100000' });
     const file = await upload(t.app, 'hello\nworld\n', 'hello.txt', { media_type: 'text/plain' });
     textHref = `${t.url}/scale/files/${file.id}/content`;
   });
@@ -357,7 +357,7 @@ describe('OGC API - Processes Part 2: bearer tokens for deploy, and the Scale AP
     }
     manifest = testJobManifest(`seed-same-${process.pid}`);
     seedImage = await buildSeedImage(manifest);
-    [ogc, scale] = await Promise.all([startServer('pglite', { SCALE_AUTH_TOKENS: 'deploy-token-0001:deploy, deploy-token-0002:deploy, reader-token-00001:read', SCALE_ANONYMOUS_SCOPES: 'read,execute' }), startServer('pglite')]);
+    [ogc, scale] = await Promise.all([startServer('pglite', { SCALE_AUTH_TOKENS: 'deploy-token-0001:deploy, deploy-token-0002:deploy, reader-token-00001:read', SCALE_ANONYMOUS_SCOPES: 'read,execute', SCALE_FETCH_ALLOW: '127.0.0.1' }), startServer('pglite', { SCALE_FETCH_ALLOW: '127.0.0.1' })]);
   });
   after(async () => {
     await ogc?.close();

@@ -49,7 +49,7 @@ for (const kind of dbKinds()) {
     let produce: any;
 
     before(async () => {
-      t = await startServer(kind, { SCALE_OGC_SYNC_SECONDS: '20', SCALE_OGC_MAX_BODY_BYTES: '200000', SCALE_OGC_CALLBACK_SECONDS: '2' });
+      t = await startServer(kind, { SCALE_FETCH_ALLOW: '127.0.0.1', SCALE_OGC_SYNC_SECONDS: '20', SCALE_OGC_MAX_BODY_BYTES: '200000', SCALE_OGC_CALLBACK_SECONDS: '2' });
       api = request(t.url!) as unknown as ReturnType<typeof request>;
       helper = await helperServer();
       produce = await createJobType(t.app, {

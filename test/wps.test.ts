@@ -55,7 +55,7 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
       this.skip();
     }
     scratch = await tempDir('wps-');
-    t = await startServer('pglite', { SCALE_OGC_SYNC_SECONDS: '30', SCALE_OGC_MAX_BODY_BYTES: '100000' });
+    t = await startServer('pglite', { SCALE_FETCH_ALLOW: '127.0.0.1', SCALE_OGC_SYNC_SECONDS: '30', SCALE_OGC_MAX_BODY_BYTES: '100000' });
     const f = await upload(t.app, 'from a file\n', 'note.txt', { media_type: 'text/plain' });
     fileHref = `${t.url}/scale/files/${f.id}/content`;
     // Serves CWL for WPS-T workflow deployments by reference.

@@ -10,6 +10,7 @@ import { createCallbacks } from './callbacks.ts';
 import { type AnyEntry, createCatalog } from './catalog.ts';
 import { describe } from './describe.ts';
 import { createExecuteHandler, type ExecuteOptions } from './execute.ts';
+import type { AllowList } from './fetch-guard.ts';
 import { createWorkflowRuns, WORKFLOW_RUN } from './workflow-runs.ts';
 import { htmlPage } from './html.ts';
 import { invalidParameter, noSuchProcess, OgcError, OPENAPI_JSON, REL, selfLinks, sendException, toOgcError, type Urls, urls, wantsHtml } from './http.ts';
@@ -31,6 +32,8 @@ export interface OgcOptions {
   publicUrl: string | null;
   syncSeconds: number;
   fetchSeconds: number;
+  /** Private addresses hrefs may point at (SCALE_FETCH_ALLOW). */
+  fetchAllow?: AllowList;
   fetchMaxBytes: number;
   maxBodyBytes: number;
   callbackSeconds: number;
@@ -46,7 +49,7 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
   const store = createOgcStore(core.db);
   const jobs = createJobHandlers({ core, catalog, store, listCacheMs: opts.listCacheMs });
   const executeOptions: ExecuteOptions = {
-    syncSeconds: opts.syncSeconds, fetchSeconds: opts.fetchSeconds, maxBytes: opts.fetchMaxBytes,
+    syncSeconds: opts.syncSeconds, fetchSeconds: opts.fetchSeconds, maxBytes: opts.fetchMaxBytes, fetchAllow: opts.fetchAllow,
     async workspaceId() {
       const name = opts.defaultWorkspace();
       const ws = name ? await core.workspaces.byName(name) : null;
@@ -66,7 +69,7 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
 
   const deploy = createDeployHandlers({
     core,
-    options: { maxBodyBytes: opts.maxBodyBytes },
+    options: { maxBodyBytes: opts.maxBodyBytes, fetchAllow: opts.fetchAllow },
     async summary(d, u) {
       const id = d.kind === 'tool' ? d.jobType.name : d.recipeType.name;
       const e = await catalog.resolve(id);

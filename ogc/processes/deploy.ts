@@ -11,6 +11,7 @@ import { type CwlDeployment, type Deployed, WorkflowNotFound } from '../../src/c
 import { type AppPackage, type ExecutionUnit, readAppPackage } from '../../seed-mapping/ogc-app-package.ts';
 import { checkOgc } from '../schemas.ts';
 import { invalidParameter, OgcError, type Urls } from './http.ts';
+import type { AllowList } from './fetch-guard.ts';
 import { fetchWithin } from './inputs.ts';
 
 export const EXCEPTIONS_2 = 'http://www.opengis.net/def/exceptions/ogcapi-processes-2/1.0/';
@@ -33,6 +34,8 @@ export function depthOf(value: unknown): number {
 
 export interface DeployOptions {
   maxBodyBytes: number;
+  /** Private addresses a package's CWL href may point at (SCALE_FETCH_ALLOW). */
+  fetchAllow?: AllowList;
 }
 
 /** The exception a core refusal becomes here, with Part 2's type URIs. */
@@ -106,7 +109,7 @@ export function createDeployHandlers(deps: { core: Core; options: DeployOptions;
 
   /** A CWL document fetched by reference (the package's href, or a step's relative `run`), up to the body limit. */
   async function fetchCwl(href: string, field: string): Promise<string> {
-    const res = await fetchWithin(href, field, 30);
+    const res = await fetchWithin(href, field, 30, options.fetchAllow);
     const body = Buffer.from(await res.arrayBuffer());
     if (body.length > options.maxBodyBytes) throw invalidParameter(`${field}: the CWL document at ${href} is larger than ${options.maxBodyBytes} bytes`, { field });
     return body.toString('utf8');

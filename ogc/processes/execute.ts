@@ -9,6 +9,7 @@ import type { Job } from '../../src/core/jobs/model.ts';
 import { readExecuteRequest } from '../../seed-mapping/ogc-execute.ts';
 import type { Catalog } from './catalog.ts';
 import { invalidParameter, noSuchProcess, OgcError, type Urls } from './http.ts';
+import type { AllowList } from './fetch-guard.ts';
 import { withInputs } from './inputs.ts';
 import type { createJobHandlers } from './jobs.ts';
 import { sendResults } from './results.ts';
@@ -20,6 +21,8 @@ export interface ExecuteOptions {
   syncSeconds: number;
   fetchSeconds: number;
   maxBytes: number;
+  /** Private addresses input hrefs may point at (SCALE_FETCH_ALLOW). */
+  fetchAllow?: AllowList;
   /** Where inline and fetched input files are stored. */
   workspaceId: () => Promise<number>;
 }
@@ -97,7 +100,7 @@ export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store
       throw invalidParameter(p.map((x) => (x.field ? `${x.field}: ${x.message}` : x.message)).join('; '), { ...(p[0]?.field ? { field: p[0].field } : {}), ...(p.length > 1 ? { errors: p } : {}) });
     }
     const request = parsed.value;
-    const limits = { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base };
+    const limits = { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base, allow: options.fetchAllow };
     const { job } = await withInputs(core, request, iface, limits, (data) => core.jobs.create({ jobTypeId: entry.jobType.id, input: { files: data.files, json: data.json } }));
     const explicit = request.outputs.size > 0 && req.body && typeof req.body.outputs === 'object' && req.body.outputs && Object.keys(req.body.outputs).length > 0;
     await store.record({ jobId: job.id, response: request.response, outputs: explicit ? Object.fromEntries(request.outputs) : null, subscriber: request.subscriber, baseUrl: u.base });

@@ -10,6 +10,7 @@ import type { Core } from '../../src/core/index.ts';
 import { DomainError, Invalid } from '../../src/core/domain-errors.ts';
 import type { InterfaceInput, JobInterface } from '../../src/core/job-types/model.ts';
 import type { ExecuteRequest, GivenValue } from '../../seed-mapping/ogc-execute.ts';
+import { type AllowList, FetchRefused, guardedGet, NO_ALLOW } from './fetch-guard.ts';
 
 export interface InputLimits {
   workspaceId: number;
@@ -17,6 +18,8 @@ export interface InputLimits {
   maxBytes: number;
   /** This server's own base URL: references to its files are not fetched. */
   base: string;
+  /** Private addresses hrefs may point at (SCALE_FETCH_ALLOW); none by default. */
+  allow?: AllowList;
 }
 
 const OWN_FILE = /^\/scale\/(?:v\d+\/)?files\/(\d+)\/(?:content\/?)?$/;
@@ -34,7 +37,8 @@ function ownFileId(href: string, base: string): number | null {
   }
 }
 
-export async function fetchWithin(href: string, field: string, seconds: number): Promise<globalThis.Response> {
+/** Fetches a client's href under the fetch policy (fetch-guard.ts): refused and failed fetches are the field's Invalid. */
+export async function fetchWithin(href: string, field: string, seconds: number, allow: AllowList = NO_ALLOW): Promise<globalThis.Response> {
   let url: URL;
   try {
     url = new URL(href);
@@ -42,8 +46,9 @@ export async function fetchWithin(href: string, field: string, seconds: number):
     throw new Invalid(field, `${JSON.stringify(href)} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Invalid(field, `only http and https references can be fetched, not ${url.protocol}`);
+  const signal = AbortSignal.timeout(seconds * 1000);
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(seconds * 1000), redirect: 'follow' });
+    const res = await guardedGet(url.toString(), { signal, allow });
     if (!res.ok) {
       await res.body?.cancel().catch(() => {});
       throw new Invalid(field, `fetching ${href} answered ${res.status} ${res.statusText}`);
@@ -51,13 +56,14 @@ export async function fetchWithin(href: string, field: string, seconds: number):
     return res;
   } catch (err) {
     if (err instanceof Invalid) throw err;
-    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${seconds} s` : ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+    if (err instanceof FetchRefused) throw new Invalid(field, `will not fetch ${href}: ${err.message}`);
+    const reason = signal.aborted ? `no answer within ${seconds} s` : ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
     throw new Invalid(field, `could not fetch ${href}: ${reason}`);
   }
 }
 
 async function valueByReference(spec: InterfaceInput, given: Extract<GivenValue, { kind: 'href' }>, field: string, limits: InputLimits): Promise<unknown> {
-  const res = await fetchWithin(given.href, field, limits.fetchSeconds);
+  const res = await fetchWithin(given.href, field, limits.fetchSeconds, limits.allow);
   const body = Buffer.from(await res.arrayBuffer());
   if (body.length > MAX_VALUE_BYTES) throw new Invalid(field, `the value at ${given.href} is larger than ${MAX_VALUE_BYTES} bytes`);
   const text = body.toString('utf8');
@@ -130,7 +136,7 @@ export async function resolveInputs(core: Core, req: ExecuteRequest, iface: JobI
           ids.push(own);
           continue;
         }
-        const res = await fetchWithin(v.href, field, limits.fetchSeconds);
+        const res = await fetchWithin(v.href, field, limits.fetchSeconds, limits.allow);
         const mediaType = v.mediaType ?? res.headers.get('content-type')?.split(';')[0].trim() ?? null;
         const body = res.body ? Readable.fromWeb(res.body as unknown as WebReadableStream) : Readable.from([]);
         const id = await store(core, spec, body, fileNameFor(spec, v.href, mediaType, n), mediaType, field, limits);

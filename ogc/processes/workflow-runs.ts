@@ -87,7 +87,7 @@ export function createWorkflowRuns(deps: { core: Core; options: ExecuteOptions }
         const p = parsed.problems;
         throw invalidParameter(p.map((x) => (x.field ? `${x.field}: ${x.message}` : x.message)).join('; '), { ...(p[0]?.field ? { field: p[0].field } : {}), ...(p.length > 1 ? { errors: p } : {}) });
       }
-      const limits = { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base };
+      const limits = { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base, allow: options.fetchAllow };
       const { recipe } = await withInputs(core, parsed.value, iface, limits, (data) => core.recipes.create({ recipeTypeId: entry.recipeType.id, input: { files: data.files, json: data.json } }));
       res.status(201).setHeader('Location', u.to(`/jobs/wf-${recipe.id}`));
       res.json(await statusDoc(recipe, u));

@@ -177,7 +177,7 @@ export function createWpsService(deps: { core: Core; catalog: Catalog; store: Og
     }
     let job: Job;
     try {
-      const limits = { workspaceId: await executeOptions.workspaceId(), fetchSeconds: executeOptions.fetchSeconds, maxBytes: executeOptions.maxBytes, base: u.base };
+      const limits = { workspaceId: await executeOptions.workspaceId(), fetchSeconds: executeOptions.fetchSeconds, maxBytes: executeOptions.maxBytes, base: u.base, allow: executeOptions.fetchAllow };
       ({ job } = await withInputs(core, parsed.value, iface, limits, (data) => core.jobs.create({ jobTypeId: entry.jobType.id, input: { files: data.files, json: data.json } })));
     } catch (err) {
       if (err instanceof DomainError && err.kind === 'invalid') {
