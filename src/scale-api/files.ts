@@ -91,6 +91,16 @@ function receive(req: Request, core: Core, opts: { maxUploadBytes: number; defau
   });
 }
 
+/**
+ * An attachment's name as RFC 6266 gives it: an ASCII fallback and the UTF-8 name (RFC 5987). A name
+ * outside Latin-1 in the plain parameter made Node refuse the header: the download answered 500.
+ */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const utf8 = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${utf8}`;
+}
+
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'invalid' {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
@@ -140,7 +150,7 @@ export function filesRouter(core: Core, opts: { maxUploadBytes: number; defaultW
     res.set({
       'Content-Type': file.mediaType,
       'Content-Length': String(range ? range.end - range.start + 1 : file.fileSize),
-      'Content-Disposition': `attachment; filename="${file.fileName.replace(/["\\]/g, '_')}"`,
+      'Content-Disposition': contentDisposition(file.fileName),
       'Accept-Ranges': 'bytes',
       ...(file.checksum ? { ETag: `"${file.checksum}"` } : {}),
       ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${file.fileSize}` } : {}),
