@@ -13,6 +13,8 @@ import { type Db, type Queryable, statement } from '../../store/db.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { FileService, NewProduct } from '../files/service.ts';
 import type { ExeStatus } from './model.ts';
+import { Invalid } from '../domain-errors.ts';
+import { BUILTIN } from '../errors/model.ts';
 import type { CoreEvents } from '../events.ts';
 import { QUEUE_COLUMNS, QUEUE_VALUES } from '../queue/enqueue.ts';
 
@@ -127,7 +129,23 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
       }
     }
     const withProducts = outcomes.filter((o) => o.status === 'COMPLETED' && o.products?.length);
-    const applied = await record(outcomes, withProducts, errorOf);
+    let applied: Applied[];
+    try {
+      applied = await record(outcomes, withProducts, errorOf);
+    } catch (err) {
+      // Results the database cannot store (a NUL character in an output value: the job's input said
+      // so, found by the hostile-input tests) were retried forever, holding up every outcome in the
+      // batch and the server's shutdown. The batch is applied one by one; the culprit's job fails.
+      if (!(err instanceof Invalid)) throw err;
+      if (outcomes.length > 1) {
+        const each: Applied[] = [];
+        for (const o of outcomes) each.push(...(await apply([o])));
+        return each;
+      }
+      const [o] = outcomes;
+      if (o.status === 'FAILED' && !o.jsonValues && o.resultsManifest == null) throw err;
+      return apply([{ ...o, status: 'FAILED', errorName: BUILTIN.invalidResultsManifest, products: [], jsonValues: undefined, resultsManifest: null }]);
+    }
     if (applied.length) events?.emit('ended', applied.map((a) => a.jobId));
     // Parse results of completed jobs: their input files' metadata, and PARSE triggers.
     const done = new Set(applied.filter((a) => a.jobStatus === 'COMPLETED').map((a) => a.exeId));
