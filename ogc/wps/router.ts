@@ -36,7 +36,8 @@ function readBody(req: Request, limit: number): Promise<string> {
       } else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    // A client that goes away mid-body ("aborted") made a mistake, not the server: no 500, no error in the log.
+    req.on('error', (err) => reject(new WpsError('InvalidParameterValue', `the request body was not received in full (${err.message})`, 'request', 400)));
   });
 }
 
