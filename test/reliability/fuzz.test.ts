@@ -22,6 +22,7 @@ import { DomainError } from '../../src/core/domain-errors.ts';
 import { parseXml, XmlError } from '../../ogc/wps/xml.ts';
 import { fromKvp, fromXml, kvpOf } from '../../ogc/wps/request.ts';
 import { WpsError } from '../../ogc/wps/errors.ts';
+import { dbKinds, type DbKind } from '../helpers/db.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import {
   allRoutes, type Answer, checksumDiff, damage, damageArb, dbChecksum, type Door, exceptionReportNs, fromSchema, type FuzzRequest, judge, mutate, mutateXml,
@@ -29,8 +30,12 @@ import {
 } from './fuzz-kit.ts';
 import { record } from './report.ts';
 
+const FULL = process.env.RELIABILITY_SCALE === 'full';
 const SEED = Number(process.env.FUZZ_SEED ?? 1_204_2026);
-const COUNT = Number(process.env.FUZZ_REQUESTS ?? 10_000);
+/** 10,000 in npm test; 50,000 per database in npm run reliability (RELIABILITY_SCALE=full); FUZZ_REQUESTS overrides both. */
+const COUNT = Number(process.env.FUZZ_REQUESTS ?? (FULL ? 50_000 : 10_000));
+/** npm test fuzzes the embedded database; the full run PostgreSQL too when DATABASE_URL is set. */
+const KINDS: DbKind[] = FULL ? dbKinds() : ['pglite'];
 const BATCH = 50;
 const CONCURRENCY = 8;
 const MAX_BODY = 65_536;
@@ -258,7 +263,7 @@ async function rowsOf(db: TestServer['db']): Promise<Map<string, string>> {
   return out;
 }
 
-describe('fuzzing every front door (issue 12, point 3)', function () {
+for (const kind of KINDS) describe(`fuzzing every front door (issue 12, point 3; ${kind})`, function () {
   this.timeout(600_000);
   let t: TestServer;
   let dataDir: string;
@@ -270,7 +275,7 @@ describe('fuzzing every front door (issue 12, point 3)', function () {
     process.prependListener('uncaughtException', onCrash);
     process.prependListener('unhandledRejection', onCrash);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-fuzz-'));
-    t = await startServer('pglite', {
+    t = await startServer(kind, {
       SCALE_DATA_DIR: dataDir, SCALE_WORKSPACE_ROOTS: dataDir, SCALE_SCHEDULER: 'off', SCALE_CLOCK_TICK_MS: '3600000', SCALE_STRIKE_POLL_MS: '3600000', SCALE_PGLITE_VACUUM_SECONDS: '0',
       SCALE_OGC_SYNC_SECONDS: '0', SCALE_OGC_FETCH_SECONDS: '1', SCALE_OGC_CALLBACK_SECONDS: '0.2', SCALE_MAX_BODY_BYTES: String(MAX_BODY), SCALE_OGC_MAX_BODY_BYTES: String(4 * MAX_BODY), SCALE_OGC_LIST_CACHE_MS: '0',
       SCALE_AUTH_TOKENS: `${TOKEN}:admin`, SCALE_ANONYMOUS_SCOPES: 'read,execute,deploy,admin',
@@ -368,7 +373,7 @@ describe('fuzzing every front door (issue 12, point 3)', function () {
       assert.ok(res.status < 500, `${method} ${p} → ${res.status} ${res.text.slice(0, 300)}`);
       if (res.status >= 400) assert.equal(typeof res.body.detail, 'string', `${method} ${p} → ${res.status} without detail`);
     }), { seed: SEED, numRuns: 300 });
-    record({ area: 'fuzzing', what: 'property: schema-derived Scale bodies, mutated (fast-check, shrinking)', tried: sent, held: true, figures: { seed: SEED, '5xx': 0 } });
+    record({ area: 'fuzzing', what: `property: schema-derived Scale bodies, mutated (fast-check, shrinking; ${kind})`, tried: sent, held: true, figures: { seed: SEED, '5xx': 0 } });
   });
 
   it(`the request fuzzer: ${COUNT} requests over every route of every door; no 5xx, well-formed errors, no crash, the database untouched by rejections`, async () => {
@@ -478,10 +483,10 @@ describe('fuzzing every front door (issue 12, point 3)', function () {
     console.log(`      rejected ${tally.rejected} (database checked unchanged around ${tally.verified}; ${tally.unverified} shared a batch with an accepted write), accepted writes ${tally.acceptedWrites}, resent after a kept-alive socket closed under them ${tally.resent}, ExceptionReports validated against the XSDs ${xsdChecked}`);
     const held = !failures.length && !dbFailures.length && !crashes.length && !xsdProblems.length;
     for (const [door, n] of Object.entries(tally.byDoor)) {
-      record({ area: 'fuzzing', what: `request fuzzer, ${door} door`, tried: n, held, figures: { seed: SEED } });
+      record({ area: 'fuzzing', what: `request fuzzer, ${door} door (${kind})`, tried: n, held, figures: { seed: SEED } });
     }
     record({
-      area: 'fuzzing', what: 'request fuzzer, every door (malformed, truncated, oversized, wrongly typed, random; methods, headers, query strings, raw bytes)', tried: tally.sent, held,
+      area: 'fuzzing', what: `request fuzzer, every door (malformed, truncated, oversized, wrongly typed, random; methods, headers, query strings, raw bytes; ${kind})`, tried: tally.sent, held,
       figures: { seed: SEED, '5xx': tally.fiveXx, 'bad answers': failures.length, crashes: crashes.length, 'rejected, database checked unchanged': tally.verified, 'database changed by a rejection': dbFailures.length, 'ExceptionReports validated (XSD)': xsdChecked, seconds: Math.round(seconds) },
     });
     assert.deepEqual(crashes.map(String), [], 'uncaught exceptions or unhandled rejections in the server');
