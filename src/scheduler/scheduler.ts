@@ -8,6 +8,7 @@ import type { CoreEvents } from '../core/events.ts';
 import type { Finisher } from '../core/jobs/finish.ts';
 import { BUILTIN } from '../core/errors/model.ts';
 import type { JobQueries } from '../core/jobs/queries.ts';
+import type { JobExecution } from '../core/jobs/model.ts';
 import type { Node, NodeService, Resources } from '../core/nodes/service.ts';
 import type { QueueService } from '../core/queue/service.ts';
 import type { Db } from '../store/db.ts';
@@ -150,25 +151,40 @@ export function createScheduler(deps: {
       if (deps.executors.process && (mine || n.workDir)) await deps.executors.process.killOrphans(ids, mine ? undefined : n.workDir!);
       if (deps.executors.docker) await deps.executors.docker.killOrphans(ids).catch((err) => log.warn('removing orphan containers failed', { err }));
     }
-    // A process killed while it stored outputs left them in the workspace, recorded nowhere. This
-    // node's predecessor is surely dead: its executions' outputs are removed before they are ended,
-    // so a crash part way leaves them RUNNING, to be recovered (and cleaned) again. Another node may
-    // be slow rather than dead and could still complete one: its executions are ended first, and
-    // only those this recovery ended are cleaned.
-    const jobs = await deps.jobs.jobsByIds([...new Set(exes.map((e) => e.jobId))]);
-    const discard = (list: typeof exes) =>
-      runner.discardOutputs(list.map((e) => ({ exeId: e.id, jobTypeId: e.jobTypeId, jobInput: jobs.get(e.jobId)?.input, since: e.created })))
-        .catch((err) => (log.warn('removing outputs of lost executions failed', { err, executions: list.map((e) => e.id) }), 0));
-    const isMine = (e: (typeof exes)[number]) => owned().some((m) => m.id === e.nodeId);
-    let removed = await discard(exes.filter(isMine));
-    const applied = await deps.finisher.apply(exes.map((e) => ({ exeId: e.id, jobId: e.jobId, exeNum: e.exeNum, status: 'FAILED' as const, errorName })));
+    // A process killed while it stored outputs left them in the workspace, recorded nowhere. The
+    // statement that ends the executions marks them (job_exe.discard_outputs); their files are
+    // removed after and the mark cleared, so a crash in between leaves the work on record for the
+    // next sweep, here or on any server. An execution a slow node completed first is not ended here,
+    // and its outputs stay.
+    const applied = await deps.finisher.apply(exes.map((e) => ({ exeId: e.id, jobId: e.jobId, exeNum: e.exeNum, status: 'FAILED' as const, errorName, discardOutputs: true })));
     const ended = new Set(applied.map((a) => a.exeId));
-    removed += await discard(exes.filter((e) => ended.has(e.id) && !isMine(e)));
+    const removed = await discardLostOutputs(exes.filter((e) => ended.has(e.id)));
     if (applied.length) {
       log.warn('executions lost', { error: errorName, nodes: nodeList.map((n) => n.slaveId), executions: applied.map((a) => a.exeId), retried: applied.filter((a) => a.retried).length, outputsRemoved: removed });
       deps.events.emit('queued', applied.filter((a) => a.retried).length);
     }
     return applied.length;
+  }
+
+  /** Removes the unrecorded outputs of executions ended as lost, then clears their mark; a failure leaves the mark for the next sweep. */
+  async function discardLostOutputs(exes: JobExecution[]): Promise<number> {
+    if (!exes.length) return 0;
+    try {
+      const jobs = await deps.jobs.jobsByIds([...new Set(exes.map((e) => e.jobId))]);
+      const removed = await runner.discardOutputs(exes.map((e) => ({ exeId: e.id, jobTypeId: e.jobTypeId, jobInput: jobs.get(e.jobId)?.input, since: e.created })));
+      await deps.finisher.outputsDiscarded(exes.map((e) => e.id));
+      return removed;
+    } catch (err) {
+      log.warn('removing outputs of lost executions failed; will try again', { err, executions: exes.map((e) => e.id) });
+      return 0;
+    }
+  }
+
+  /** Lost executions whose outputs a crashed recovery (here or on another server) did not get to remove. */
+  async function sweepLostOutputs(): Promise<void> {
+    const pending = await deps.jobs.outputsToDiscard(50);
+    const removed = await discardLostOutputs(pending);
+    if (pending.length) log.info('removed outputs of executions lost earlier', { executions: pending.map((e) => e.id), outputsRemoved: removed });
   }
 
   const owned = (): Node[] => provider.nodes?.() ?? myNodes;
@@ -187,6 +203,7 @@ export function createScheduler(deps: {
     const mine = new Set(owned().map((n) => n.id));
     const lost = (await nodes.lostWithRunning(options.nodeLostSeconds)).filter((n) => !mine.has(n.id));
     if (lost.length) await recover(lost, BUILTIN.nodeLost);
+    await sweepLostOutputs();
   }
 
   /**

@@ -245,9 +245,20 @@ if (!hasPg && process.env.REQUIRE_POSTGRES === '1') throw new Error('REQUIRE_POS
       const gone = await until(async () => (await fs.readdir(dir).catch(() => [])).length === 0, 10_000, 50);
       held = !!gone;
       assert.ok(gone, `the unrecorded outputs of execution ${exe.id} are still in the workspace: ${await fs.readdir(dir).catch(() => [])}`);
+      const mark = async () => (await db.query(`SELECT discard_outputs FROM job_exe WHERE id = $1`, [exe.id])).rows[0].discard_outputs;
+      assert.equal(await until(async () => !(await mark()), 5000, 50), true, 'the clean-up mark is cleared once the files are gone');
+      // A recovery killed after ending the execution and before removing its files leaves the mark
+      // on record: the running server's sweep removes them.
+      held = false;
+      await fs.mkdir(dir, { recursive: true });
+      for (const k of [4, 5]) await fs.writeFile(path.join(dir, `part-${k}.txt`), 'stored, never recorded\n');
+      await db.query(`UPDATE job_exe SET discard_outputs = true WHERE id = $1`, [exe.id]);
+      const swept = await until(async () => (await fs.readdir(dir).catch(() => [])).length === 0 && !(await mark()), 15_000, 50);
+      held = !!swept;
+      assert.ok(swept, `a lost execution's mark was not swept: ${await fs.readdir(dir).catch(() => [])}`);
       await fetch(`${m.url}/scale/jobs/${job.id}/`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'CANCELED' }) });
     } finally {
-      record({ area: 'crash recovery', what: 'kill -9 between storing outputs and recording them', tried: 1, held, figures: { 'files unrecorded': held ? 0 : 3 } });
+      record({ area: 'crash recovery', what: 'kill -9 between storing outputs and recording them, and during their clean-up', tried: 2, held, figures: { 'files unrecorded': held ? 0 : 3 } });
       await m.stop().catch(() => {});
       await db.end().catch(() => {});
       await database.drop().catch(() => {});

@@ -37,6 +37,8 @@ export interface Outcome {
   jsonValues?: Record<string, unknown>;
   resultsManifest?: unknown;
   logPath?: string | null;
+  /** The execution ended without its process (lost): its stray outputs are to be removed (job_exe.discard_outputs). */
+  discardOutputs?: boolean;
 }
 
 export interface Applied {
@@ -52,8 +54,8 @@ const APPLY = statement(
   `
 WITH u AS (
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::int[], $6::boolean[], $7::int[], $8::text[],
-                       $9::timestamptz[], $10::timestamptz[], $11::jsonb[], $12::jsonb[], $13::text[])
-    AS u(exe_id, job_id, exe_num, status, error_id, retry, exit_code, args, js, jc, results, manifest, log)),
+                       $9::timestamptz[], $10::timestamptz[], $11::jsonb[], $12::jsonb[], $13::text[], $14::boolean[])
+    AS u(exe_id, job_id, exe_num, status, error_id, retry, exit_code, args, js, jc, results, manifest, log, discard)),
 j AS (SELECT id, status, num_exes, max_tries FROM job WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE),
 x AS (SELECT id FROM job_exe WHERE id = ANY($1::bigint[]) AND status = 'RUNNING' FOR UPDATE),
 d AS (
@@ -70,7 +72,8 @@ ue AS (
   UPDATE job_exe SET status = e.exe_status, error_id = CASE WHEN e.exe_status = 'FAILED' THEN e.error_id END,
          exit_code = e.exit_code, job_exit_code = e.exit_code, command_arguments = coalesce(e.args, job_exe.command_arguments),
          job_started = e.js, job_completed = e.jc, results = CASE WHEN e.exe_status = 'COMPLETED' THEN e.results END,
-         results_manifest = e.manifest, log_path = coalesce(e.log, job_exe.log_path), ended = now(), last_modified = now()
+         results_manifest = e.manifest, log_path = coalesce(e.log, job_exe.log_path), discard_outputs = e.discard,
+         ended = now(), last_modified = now()
     FROM e WHERE job_exe.id = e.exe_id AND job_exe.id = ANY($1::bigint[])
   RETURNING job_exe.id),
 uj AS (
@@ -115,6 +118,7 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
       col((o) => o.exitCode ?? null), col((o) => o.commandArguments ?? null), col((o) => o.jobStarted ?? null), col((o) => o.jobCompleted ?? null),
       col((o) => (o.status === 'COMPLETED' ? JSON.stringify(resultsOf(o, productIds)) : null)),
       col((o) => (o.resultsManifest == null ? null : JSON.stringify(o.resultsManifest))), col((o) => o.logPath ?? null),
+      col((o) => o.discardOutputs === true),
     ]);
     return res.rows.map((r) => ({ exeId: r.exe_id, jobId: r.job_id, exeStatus: r.exe_status, jobStatus: r.job_status, retried: r.job_status === 'QUEUED' }));
   }
@@ -170,5 +174,10 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
     });
   }
 
-  return { apply };
+  /** The stray outputs of these lost executions are gone. */
+  async function outputsDiscarded(exeIds: number[]): Promise<void> {
+    if (exeIds.length) await db.query(`UPDATE job_exe SET discard_outputs = false WHERE id = ANY($1::bigint[]) AND discard_outputs`, [exeIds]);
+  }
+
+  return { apply, outputsDiscarded };
 }

@@ -95,5 +95,11 @@ export function createJobQueries({ db }: { db: Db }) {
     return res.rows.map(toExecution);
   }
 
-  return { listJobs, listExecutions, jobsByIds, latestExecutions, execution, runningOnNodes };
+  /** Lost executions whose stray outputs are still to be removed, oldest first. */
+  async function outputsToDiscard(limit: number): Promise<JobExecution[]> {
+    const res = await db.query(`SELECT * FROM job_exe WHERE discard_outputs ORDER BY id LIMIT $1`, [limit]);
+    return res.rows.map(toExecution);
+  }
+
+  return { listJobs, listExecutions, jobsByIds, latestExecutions, execution, runningOnNodes, outputsToDiscard };
 }
