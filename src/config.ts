@@ -70,6 +70,7 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_RATE_LIMIT', default: '0', help: 'Requests a minute each bearer token (or client address, without one) may make; more answer 429 with Retry-After (0 = no limit)' },
   { env: 'SCALE_RATE_LIMIT_BURST', default: '0', help: 'How many requests may come at once within the rate (default: a tenth of SCALE_RATE_LIMIT, at least 10)' },
   { env: 'SCALE_NODE_MAX_EXECUTIONS', default: '0', help: 'Executions this process\'s node runs at once at most, of every runtime (0 = as many as its resources hold)' },
+  { env: 'SCALE_IDEMPOTENCY_HOURS', default: '24', help: 'How long an Idempotency-Key sent with a request that makes a job or recipe (Scale queue/jobs/recipes, OGC execute) is remembered: the same request sent again with it gets what the first made' },
   { env: 'SCALE_MAX_INPUTS', default: '1000', help: 'Most inputs (values and files together) one job, recipe or OGC/WPS execution may be given; more answer 413' },
   { env: 'SCALE_ANONYMOUS_SCOPES', default: '', help: 'What a request without a token may do when tokens are configured: comma-separated scopes, or none (default: read)' },
   { env: 'LOG_LEVEL', default: 'info', help: 'Server log level: debug, info, warn, error or silent (execution logs are kept apart, per execution)' },
@@ -125,6 +126,7 @@ export interface Config {
   /** Executions the local node runs at once (null: no limit beyond its resources). */
   nodeMaxExecutions: number | null;
   maxInputs: number;
+  idempotencyHours: number;
 }
 
 export interface MesosConfig {
@@ -311,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: rateLimitConfig(num(env, 'SCALE_RATE_LIMIT', { min: 0 }), num(env, 'SCALE_RATE_LIMIT_BURST', { min: 0, integer: true })),
     nodeMaxExecutions: num(env, 'SCALE_NODE_MAX_EXECUTIONS', { min: 0, integer: true }) || null,
     maxInputs: num(env, 'SCALE_MAX_INPUTS', { min: 1, integer: true }),
+    idempotencyHours: num(env, 'SCALE_IDEMPOTENCY_HOURS', { min: 1 }),
     auth: authConfig(get(env, 'SCALE_AUTH_TOKENS'), get(env, 'SCALE_AUTH_TOKEN_FILE'), get(env, 'SCALE_ANONYMOUS_SCOPES').trim()),
   };
 }

@@ -55,7 +55,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
   const core = await createCore(db, {
     manifests: docker || registry ? manifestReader(docker, registry) : null,
     workspaceRoots: config.workspaceRoots, s3CacheDir: path.join(config.dataDir, 's3-cache'), nodeLostSeconds: config.nodeLostSeconds, defaultWorkspaceName: () => config.defaultWorkspace,
-    secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }), maxInputs: config.maxInputs,
+    secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }), maxInputs: config.maxInputs, idempotencyHours: config.idempotencyHours,
     log,
   });
   if (config.defaultWorkspace) await core.useDefaultWorkspace(config.defaultWorkspace, path.join(config.dataDir, 'workspaces', config.defaultWorkspace));

@@ -4,6 +4,7 @@
 // or less with Prefer: wait=N) and answers with its results as asked; a job that outlasts the wait
 // is answered as async would be, with its status.
 import type { Request, Response } from 'express';
+import { idempotencyKeyOf, REPLAYED_HEADER } from '../../src/auth/idempotency-key.ts';
 import type { Core } from '../../src/core/index.ts';
 import type { Job } from '../../src/core/jobs/model.ts';
 import { readExecuteRequest } from '../../seed-mapping/ogc-execute.ts';
@@ -101,9 +102,16 @@ export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store
     }
     const request = parsed.value;
     const limits = { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base, allow: options.fetchAllow };
-    const { job } = await withInputs(core, request, iface, limits, (data) => core.jobs.create({ jobTypeId: entry.jobType.id, input: { files: data.files, json: data.json } }));
+    // Sent again under its Idempotency-Key, an execute gets the job the first one made (nothing is fetched again).
+    const idempotency = idempotencyKeyOf(req, res);
+    const prior = idempotency ? await core.idempotency.find(idempotency, 'job') : null;
+    const { job, replayed } = prior !== null
+      ? { job: await core.jobs.get(prior), replayed: true }
+      : await withInputs(core, request, iface, limits, (data) => core.jobs.create({ jobTypeId: entry.jobType.id, input: { files: data.files, json: data.json }, idempotency }));
     const explicit = request.outputs.size > 0 && req.body && typeof req.body.outputs === 'object' && req.body.outputs && Object.keys(req.body.outputs).length > 0;
+    // A replayed job keeps the record its first request wrote (written now if that request died first).
     await store.record({ jobId: job.id, response: request.response, outputs: explicit ? Object.fromEntries(request.outputs) : null, subscriber: request.subscriber, baseUrl: u.base });
+    if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
 
     const prefer = preferences(req.get('prefer'));
     if (prefer.has('respond-async')) return asAccepted(res, u, job, entry.id, 'respond-async');

@@ -99,10 +99,13 @@ export type ResolvedInputs = { files: Record<string, number[]>; json: Record<str
  * anywhere — an input that cannot be fetched after an earlier one was stored, or the job the core
  * then refuses — discards the files stored for this request: a rejected execute leaves no file behind.
  */
-export async function withInputs<T>(core: Core, req: ExecuteRequest, iface: JobInterface, limits: InputLimits, create: (data: ResolvedInputs) => Promise<T>): Promise<T> {
+export async function withInputs<T extends { replayed?: boolean }>(core: Core, req: ExecuteRequest, iface: JobInterface, limits: InputLimits, create: (data: ResolvedInputs) => Promise<T>): Promise<T> {
   const stored: number[] = [];
   try {
-    return await create(await resolveInputs(core, req, iface, limits, stored));
+    const made = await create(await resolveInputs(core, req, iface, limits, stored));
+    // What an earlier request with the same Idempotency-Key made uses that request's inputs, not these.
+    if (made.replayed) await Promise.all(stored.map((id) => core.files.discard(id).catch(() => {})));
+    return made;
   } catch (err) {
     await Promise.all(stored.map((id) => core.files.discard(id).catch(() => {})));
     throw err;

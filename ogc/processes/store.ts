@@ -48,7 +48,8 @@ export type OgcStore = ReturnType<typeof createOgcStore>;
 export function createOgcStore(db: Db) {
   async function record(j: { jobId: number; response: 'raw' | 'document'; outputs: Record<string, 'value' | 'reference'> | null; subscriber: OgcJob['subscriber']; baseUrl: string }): Promise<void> {
     await db.query(
-      `INSERT INTO ogc_job (job_id, response, outputs, subscriber, base_url, callback_next) VALUES ($1, $2, $3, $4, $5, CASE WHEN $4::jsonb IS NULL THEN NULL ELSE now() END)`,
+      `INSERT INTO ogc_job (job_id, response, outputs, subscriber, base_url, callback_next) VALUES ($1, $2, $3, $4, $5, CASE WHEN $4::jsonb IS NULL THEN NULL ELSE now() END)
+       ON CONFLICT (job_id) DO NOTHING`,
       [j.jobId, j.response, j.outputs ? JSON.stringify(j.outputs) : null, j.subscriber ? JSON.stringify(j.subscriber) : null, j.baseUrl],
     );
   }

@@ -3,6 +3,7 @@
 // `wf-<recipe id>`; its status comes from the recipe's jobs, and its results are the node outputs
 // the workflow's outputs name.
 import type { Request, Response } from 'express';
+import { idempotencyKeyOf, REPLAYED_HEADER } from '../../src/auth/idempotency-key.ts';
 import type { Core } from '../../src/core/index.ts';
 import type { JobInterface } from '../../src/core/job-types/model.ts';
 import type { Recipe } from '../../src/core/recipes/model.ts';
@@ -88,7 +89,13 @@ export function createWorkflowRuns(deps: { core: Core; options: ExecuteOptions }
         throw invalidParameter(p.map((x) => (x.field ? `${x.field}: ${x.message}` : x.message)).join('; '), { ...(p[0]?.field ? { field: p[0].field } : {}), ...(p.length > 1 ? { errors: p } : {}) });
       }
       const limits = { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base, allow: options.fetchAllow };
-      const { recipe } = await withInputs(core, parsed.value, iface, limits, (data) => core.recipes.create({ recipeTypeId: entry.recipeType.id, input: { files: data.files, json: data.json } }));
+      // Sent again under its Idempotency-Key, a run gets the recipe the first one made (nothing is fetched again).
+      const idempotency = idempotencyKeyOf(req, res);
+      const prior = idempotency ? await core.idempotency.find(idempotency, 'recipe') : null;
+      const { recipe, replayed } = prior !== null
+        ? { recipe: await core.recipes.get(prior), replayed: true }
+        : await withInputs(core, parsed.value, iface, limits, (data) => core.recipes.create({ recipeTypeId: entry.recipeType.id, input: { files: data.files, json: data.json }, idempotency }));
+      if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
       res.status(201).setHeader('Location', u.to(`/jobs/wf-${recipe.id}`));
       res.json(await statusDoc(recipe, u));
     },

@@ -5,6 +5,7 @@ import { CoreEvents } from './events.ts';
 import { createFileService } from './files/service.ts';
 import { createFinisher } from './jobs/finish.ts';
 import { createJobQueries } from './jobs/queries.ts';
+import { createIdempotency } from './idempotency.ts';
 import { createJobService } from './jobs/service.ts';
 import { createJobTypeService } from './job-types/service.ts';
 import { createSeedJobTypes } from './job-types/seed.ts';
@@ -44,6 +45,8 @@ export interface CoreOptions {
   log?: Logger;
   /** Most inputs one job, recipe or execution may be given (SCALE_MAX_INPUTS). */
   maxInputs?: number;
+  /** How long an Idempotency-Key is remembered (SCALE_IDEMPOTENCY_HOURS). */
+  idempotencyHours?: number;
 }
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -90,7 +93,8 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const files = createFileService({ db, workspaces });
   const jobTypeStats = createJobTypeStats({ db });
   let defaultWorkspaceId: number | null = null;
-  const jobs = createJobService({ db, jobTypes, files, workspaces, events, defaultWorkspaceId: () => defaultWorkspaceId, maxInputs: opts.maxInputs });
+  const idempotency = createIdempotency({ db, keepHours: opts.idempotencyHours ?? 24 });
+  const jobs = createJobService({ db, jobTypes, files, workspaces, events, idempotency, defaultWorkspaceId: () => defaultWorkspaceId, maxInputs: opts.maxInputs });
   const jobQueries = createJobQueries({ db });
   const queue = createQueueService({ db });
   const nodes = createNodeService({ db });
@@ -106,11 +110,11 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets, events) });
   const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, workspaces, errors, events, log: opts.log?.child({ component: 'recipes' }) });
   const recipes = createRecipeService({
-    db, recipeTypes, files, workspaces, engine: recipeEngine, events, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }), maxInputs: opts.maxInputs,
+    db, recipeTypes, files, workspaces, engine: recipeEngine, events, idempotency, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }), maxInputs: opts.maxInputs,
   });
   const metrics = createMetricsService({ db, log: opts.log?.child({ component: 'metrics' }) });
   // The JOB_LOAD clock minute (one server per minute) also rolls the hourly metrics up.
-  triggers = createTriggerService({ db, jobs, recipes, recipeTypes, files, recordLoad: () => queue.recordLoad().finally(() => metrics.tick()), log: opts.log?.child({ component: 'triggers' }) });
+  triggers = createTriggerService({ db, jobs, recipes, recipeTypes, files, recordLoad: () => queue.recordLoad().finally(() => metrics.tick()).finally(() => idempotency.purge().catch(() => 0)), log: opts.log?.child({ component: 'triggers' }) });
   const firing = triggers;
   // What callers changed, for operators: written in the caller's context, so an API request's lines carry its request id.
   const audit = opts.log?.child({ component: 'core' });
@@ -134,6 +138,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     seedJobTypes,
     jobTypeStats,
     jobs,
+    idempotency,
     jobQueries,
     queue,
     nodes,

@@ -1,5 +1,6 @@
 // /queue/ and /load/: put jobs on the queue, see what waits, requeue what failed.
 import { Router, type Request, type Response } from 'express';
+import { idempotencyKeyOf, REPLAYED_HEADER } from '../auth/idempotency-key.ts';
 import type { Core } from '../core/index.ts';
 import { Invalid } from '../core/domain-errors.ts';
 import { parseTimeParam } from '../core/time.ts';
@@ -17,7 +18,10 @@ export function queueRouter(core: Core): Router {
 
   const newJob = async (req: Request, res: Response) => {
     const b = body<{ job_type_id: number; job_data?: unknown; input?: unknown; configuration?: Record<string, any>; priority?: number }>(req, 'scale-api/queue-new-job');
-    const { job, warnings } = await core.jobs.create({ jobTypeId: b.job_type_id, data: b.job_data, input: b.input, configuration: b.configuration, priority: b.priority });
+    const { job, warnings, replayed } = await core.jobs.create({
+      jobTypeId: b.job_type_id, data: b.job_data, input: b.input, configuration: b.configuration, priority: b.priority, idempotency: idempotencyKeyOf(req, res),
+    });
+    if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
     res.status(201).location(`${req.baseUrl}/jobs/${job.id}/`).json({ ...(await jobDetails(core, job)), warnings });
   };
   r.post('/queue/new-job/', newJob);

@@ -1,5 +1,6 @@
 // /recipes/ and /queue/new-recipe/: start recipes, follow them node by node, cancel and reprocess them.
 import { Router, type Request, type Response } from 'express';
+import { idempotencyKeyOf, REPLAYED_HEADER } from '../auth/idempotency-key.ts';
 import type { Core } from '../core/index.ts';
 import { fileIdsOf } from '../core/jobs/job-data.ts';
 import type { Recipe } from '../core/recipes/model.ts';
@@ -58,7 +59,10 @@ export function recipesRouter(core: Core): Router {
 
   const newRecipe = async (req: Request, res: Response) => {
     const b = body<{ recipe_type_id: number; recipe_data?: unknown; input?: unknown; configuration?: Record<string, any> }>(req, 'scale-api/queue-new-recipe');
-    const { recipe, warnings } = await core.recipes.create({ recipeTypeId: b.recipe_type_id, data: b.recipe_data, input: b.input, configuration: b.configuration });
+    const { recipe, warnings, replayed } = await core.recipes.create({
+      recipeTypeId: b.recipe_type_id, data: b.recipe_data, input: b.input, configuration: b.configuration, idempotency: idempotencyKeyOf(req, res),
+    });
+    if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
     res.status(201).location(`${req.baseUrl}/recipes/${recipe.id}/`).json({ ...(await recipeDetails(core, req, recipe)), warnings });
   };
   r.post('/queue/new-recipe/', newRecipe);

@@ -11,12 +11,20 @@ const NUMERIC = 1700;
 const LOST_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
 const LOST_MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed and is not queryable/i;
 
-/** A lost connection becomes Unavailable (503 at the front doors: try again), keeping the driver's code. */
-function connectionLoss(err: unknown): unknown {
-  if (err instanceof Unavailable) return err;
+function isConnectionLoss(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
-  if (!(LOST_CODES.has(code) || code.startsWith('08') || LOST_MESSAGES.test(String(e?.message ?? '')))) return err;
+  return LOST_CODES.has(code) || code.startsWith('08') || LOST_MESSAGES.test(String(e?.message ?? ''));
+}
+
+/** A statement that only reads: run again on another connection when its own was lost, it cannot have done anything twice. */
+const readOnly = (sql: string | Statement) => /^\s*SELECT\b/i.test(typeof sql === 'string' ? sql : sql.text) && !/\bFOR\s+(NO\s+KEY\s+)?(UPDATE|SHARE)\b|\b(INSERT|UPDATE|DELETE|nextval|pg_advisory)/i.test(typeof sql === 'string' ? sql : sql.text);
+
+/** A lost connection becomes Unavailable (503 at the front doors: try again), keeping the driver's code. */
+function connectionLoss(err: unknown): unknown {
+  if (err instanceof Unavailable || !isConnectionLoss(err)) return err;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
   return Object.assign(new Unavailable(`the database cannot be reached right now (${String(e?.message ?? code)}); try again`), { code, cause: err });
 }
 
@@ -35,40 +43,55 @@ export async function openPostgres(url: string, poolMax = 10): Promise<Db> {
   client.release();
 
   const run = async <T = Row>(c: pg.Pool | pg.PoolClient, sql: string | Statement, params: unknown[] = []): Promise<QueryResult<T>> => {
-    try {
-      const res = typeof sql === 'string' ? await c.query(sql, params as any[]) : await c.query({ name: sql.name, text: sql.text, values: params as any[] });
-      return { rows: res.rows as T[], rowCount: res.rowCount ?? res.rows.length };
-    } catch (err) {
-      throw unstorableText(connectionLoss(err));
+    // Outside a transaction, a read whose connection was terminated (a database restart, an
+    // administrator, a pooler) is tried once more on a fresh one rather than failing the request.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = typeof sql === 'string' ? await c.query(sql, params as any[]) : await c.query({ name: sql.name, text: sql.text, values: params as any[] });
+        return { rows: res.rows as T[], rowCount: res.rowCount ?? res.rows.length };
+      } catch (err) {
+        if (attempt === 1 && c === pool && isConnectionLoss(err) && readOnly(sql)) continue;
+        throw unstorableText(connectionLoss(err));
+      }
     }
   };
+
+  async function transaction<T>(fn: (tx: Queryable) => Promise<T>, retried = false): Promise<T> {
+    const c = await pool.connect().catch((err) => Promise.reject(connectionLoss(err)));
+    // A connection lost while checked out (the server restarted, the backend was terminated) is an
+    // 'error' event on the client: without a listener it would crash the process. The transaction
+    // fails instead, and the broken client is thrown away rather than put back in the pool.
+    let lost: Error | null = null;
+    const onError = (err: Error) => {
+      lost = err;
+    };
+    c.on('error', onError);
+    try {
+      await c.query('BEGIN');
+    } catch (err) {
+      c.off('error', onError);
+      c.release(err as Error);
+      // A pooled connection found dead at BEGIN: nothing was done yet, so once more on a fresh one.
+      if (!retried && isConnectionLoss(err)) return transaction(fn, true);
+      throw connectionLoss(err);
+    }
+    try {
+      const result = await fn({ query: (sql, params) => run(c, sql, params) });
+      await c.query('COMMIT');
+      return result;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw connectionLoss(err);
+    } finally {
+      c.off('error', onError);
+      c.release(lost ?? undefined);
+    }
+  }
 
   return {
     kind: 'postgres',
     query: (sql, params) => run(pool, sql, params),
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const c = await pool.connect().catch((err) => Promise.reject(connectionLoss(err)));
-      // A connection lost while checked out (the server restarted, the backend was terminated) is an
-      // 'error' event on the client: without a listener it would crash the process. The transaction
-      // fails instead, and the broken client is thrown away rather than put back in the pool.
-      let lost: Error | null = null;
-      const onError = (err: Error) => {
-        lost = err;
-      };
-      c.on('error', onError);
-      try {
-        await c.query('BEGIN');
-        const result = await fn({ query: (sql, params) => run(c, sql, params) });
-        await c.query('COMMIT');
-        return result;
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => {});
-        throw connectionLoss(err);
-      } finally {
-        c.off('error', onError);
-        c.release(lost ?? undefined);
-      }
-    },
+    transaction: (fn) => transaction(fn),
     exec: async (sql) => {
       await pool.query(sql);
     },

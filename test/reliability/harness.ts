@@ -2,7 +2,7 @@
 // (killed and restarted at will), a client that counts what the servers accepted, and an audit of
 // the database and the workspaces once the servers have settled.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -102,6 +102,9 @@ export class Client {
 
   async post(p: string, body: unknown, headers: Record<string, string> = {}): Promise<any> {
     const deadline = Date.now() + this.patienceMs;
+    // One key for every try of this request: a try whose answer was lost and is sent again gets
+    // what the first made (the audit counts anything made twice).
+    headers = { 'Idempotency-Key': randomUUID(), ...headers };
     for (;;) {
       if (Date.now() > deadline) throw new Error(`POST ${p}: no server answered within ${this.patienceMs} ms (last errors: ${this.serverErrors.slice(-3).join(' | ')})`);
       const urls = this.urls();
@@ -272,6 +275,9 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     unacknowledged: jobs.filter((j) => !j.recipe_id && !o.accepted.includes(Number(j.id))).length,
   };
 
+  // Requests are sent again under their Idempotency-Key until one answers: a job no answer
+  // acknowledged was made twice.
+  if (r.unacknowledged) note(`${r.unacknowledged} jobs were made by no acknowledged request (a request sent again made a second job): ${jobs.filter((j) => !j.recipe_id && !o.accepted.includes(Number(j.id))).slice(0, 5).map((j) => j.id).join(', ')}`);
   // Every accepted job exists and ended COMPLETED (they all can: tries are plenty).
   for (const id of o.accepted) {
     const j = byId.get(id);
@@ -372,6 +378,8 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
 
   // Recipes: every accepted one completed, each node made once.
   if (o.recipes.length) {
+    const extra = (await db.query('SELECT id FROM recipe WHERE root_recipe_id IS NULL AND NOT (id = ANY($1::bigint[]))', [o.recipes])).rows;
+    if (extra.length) note(`recipes made by no acknowledged request (made twice): ${extra.slice(0, 5).map((x) => x.id).join(', ')}`);
     const rs = (await db.query('SELECT id, is_completed FROM recipe WHERE id = ANY($1::bigint[])', [o.recipes])).rows;
     r.recipesIncomplete = o.recipes.length - rs.filter((x) => x.is_completed).length;
     if (r.recipesIncomplete) note(`${r.recipesIncomplete} recipes did not complete`);

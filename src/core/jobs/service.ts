@@ -3,6 +3,7 @@ import { checkInputCount, countInputs } from '../input-count.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import { check } from '../../schemas.ts';
 import { Invalid, NotFound } from '../domain-errors.ts';
+import type { Idempotency, IdempotencyKey } from '../idempotency.ts';
 import type { CoreEvents } from '../events.ts';
 import type { FileService, ScaleFile } from '../files/service.ts';
 import type { JobType, JobTypeService, Revision } from '../job-types/service.ts';
@@ -23,6 +24,8 @@ export interface NewJob {
   /** v6 job configuration overriding the job type's (output workspaces, priority, non-secret settings). */
   configuration?: Record<string, any>;
   priority?: number;
+  /** The request's Idempotency-Key: sent again, it gets the job the first request made. */
+  idempotency?: IdempotencyKey;
 }
 
 /** A job row ready to insert (input as JSON text, or null while a recipe job waits for it). */
@@ -48,6 +51,8 @@ export interface JobRow {
 export interface Created {
   job: Job;
   warnings: CheckedJobData['warnings'];
+  /** An earlier request with the same Idempotency-Key made this job. */
+  replayed?: boolean;
 }
 
 export interface RequeueFilter {
@@ -69,6 +74,7 @@ export function createJobService(deps: {
   files: FileService;
   workspaces: WorkspaceService;
   events: CoreEvents;
+  idempotency: Idempotency;
   defaultWorkspaceId: () => number | null;
   /** Most inputs one job may be given (SCALE_MAX_INPUTS). */
   maxInputs?: number;
@@ -222,11 +228,15 @@ export function createJobService(deps: {
       if (err instanceof NotFound) throw new Invalid('job_type_id', `job type ${n.jobTypeId} does not exist`);
       throw err;
     });
+    // Sent again under its Idempotency-Key, a request gets the job the first one made, unchecked
+    // (its input files may be gone by now).
+    const prior = n.idempotency ? await deps.idempotency.find(n.idempotency, 'job') : null;
+    if (prior !== null) return { job: await get(prior), warnings: [], replayed: true };
     const rev = await jobTypes.currentRevision(jobType);
     const p = await prepare(n, jobType, rev, 'job_data');
-    const [id] = await db.transaction((tx) => insertJobs(tx, [p.row]));
-    events.emit('queued', 1);
-    return { job: await get(id), warnings: p.checked.warnings };
+    const { id, replayed } = await deps.idempotency.once(n.idempotency, 'job', async (tx) => (await insertJobs(tx, [p.row]))[0]);
+    if (!replayed) events.emit('queued', 1);
+    return { job: await get(id), warnings: replayed ? [] : p.checked.warnings, replayed };
   }
 
   /** Creates many jobs of one job type in one transaction (batch submitters, benchmarks). */

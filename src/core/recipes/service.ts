@@ -7,6 +7,7 @@ import { check } from '../../schemas.ts';
 import type { Logger } from '../../log.ts';
 import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
 import type { CoreEvents } from '../events.ts';
+import type { Idempotency, IdempotencyKey } from '../idempotency.ts';
 import type { FileService } from '../files/service.ts';
 import type { RecipeTypeService } from '../recipe-types/service.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
@@ -24,6 +25,8 @@ export interface NewRecipe {
   input?: unknown;
   /** v6 recipe configuration, merged over the job types' own for the recipe's jobs. */
   configuration?: Record<string, any>;
+  /** The request's Idempotency-Key: sent again, it gets the recipe the first request made. */
+  idempotency?: IdempotencyKey;
 }
 
 export interface RecipeListFilter extends ListRequest {
@@ -58,6 +61,7 @@ export function createRecipeService(deps: {
   workspaces: WorkspaceService;
   engine: RecipeEngine;
   events: CoreEvents;
+  idempotency: Idempotency;
   defaultWorkspaceId: () => number | null;
   log?: Logger;
   /** Most inputs one recipe may be given (SCALE_MAX_INPUTS). */
@@ -72,9 +76,12 @@ export function createRecipeService(deps: {
     return c as Record<string, any>;
   }
 
-  async function create(n: NewRecipe): Promise<{ recipe: Recipe; warnings: CheckedRecipeData['warnings'] }> {
-    const { ids, warnings } = await createMany(n.recipeTypeId, [{ data: n.data, input: n.input }], n.configuration);
-    return { recipe: await get(ids[0]), warnings };
+  async function create(n: NewRecipe): Promise<{ recipe: Recipe; warnings: CheckedRecipeData['warnings']; replayed?: boolean }> {
+    // Sent again under its Idempotency-Key, a request gets the recipe the first one made, unchecked.
+    const prior = n.idempotency ? await deps.idempotency.find(n.idempotency, 'recipe') : null;
+    if (prior !== null) return { recipe: await get(prior), warnings: [], replayed: true };
+    const { ids, warnings, replayed } = await createMany(n.recipeTypeId, [{ data: n.data, input: n.input }], n.configuration, n.idempotency);
+    return { recipe: await get(ids[0]), warnings: replayed ? [] : warnings, replayed };
   }
 
   /**
@@ -83,8 +90,8 @@ export function createRecipeService(deps: {
    * `recipes[i]` when there are several.
    */
   async function createMany(
-    recipeTypeId: number, items: { data?: unknown; input?: unknown }[], configurationJson?: Record<string, any>,
-  ): Promise<{ ids: number[]; warnings: CheckedRecipeData['warnings'] }> {
+    recipeTypeId: number, items: { data?: unknown; input?: unknown }[], configurationJson?: Record<string, any>, idempotency?: IdempotencyKey,
+  ): Promise<{ ids: number[]; warnings: CheckedRecipeData['warnings']; replayed?: boolean }> {
     const recipeType = await recipeTypes.get(recipeTypeId).catch((err) => {
       if (err instanceof NotFound) throw new Invalid('recipe_type_id', `recipe type ${recipeTypeId} does not exist`);
       throw err;
@@ -114,7 +121,7 @@ export function createRecipeService(deps: {
       warnings.push(...checked.warnings);
       rows.push({ json: JSON.stringify(checked.json), size: checked.inputFiles.reduce((sum, f) => sum + f.fileSize, 0) / (1024 * 1024) });
     }
-    const ids = await db.transaction(async (tx) => {
+    const insert = async (tx: Queryable) => {
       const res = await tx.query<{ id: number }>(
         `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, input, configuration, input_file_size)
          SELECT $1, $2, i, $3, s FROM unnest($4::jsonb[], $5::float8[]) WITH ORDINALITY AS u(i, s, ord) ORDER BY ord RETURNING id`,
@@ -124,7 +131,13 @@ export function createRecipeService(deps: {
       // The marks make the engine finish the job should this process stop before it does.
       await markForUpdate(tx, made);
       return made;
-    });
+    };
+    let ids: number[];
+    if (idempotency && items.length === 1) {
+      const once = await deps.idempotency.once(idempotency, 'recipe', async (tx) => (await insert(tx))[0]);
+      if (once.replayed) return { ids: [once.id], warnings: [], replayed: true };
+      ids = [once.id];
+    } else ids = await db.transaction(insert);
     try {
       await engine.update(ids, { marked: true });
     } catch (err) {
