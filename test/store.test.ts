@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../src/store/db.ts';
@@ -109,6 +110,35 @@ if (process.env.DATABASE_URL) {
         assert.deepEqual(applied, [...new Set(applied)]);
         await Promise.all(dbs.map((d) => d.close()));
       } finally {
+        await database.drop();
+      }
+    });
+  });
+}
+
+if (process.env.DATABASE_URL) {
+  describe('store: PostgreSQL connections terminated under a statement', () => {
+    it('a read is tried again on a fresh connection; a write is not (503-able Unavailable, nothing done twice)', async () => {
+      const database = await freshDatabase('postgres');
+      const db = await database.open();
+      const admin = new pg.Client({ connectionString: database.url! });
+      await admin.connect();
+      const name = new URL(database.url!).pathname.slice(1);
+      const cut = async () => {
+        await new Promise((r) => setTimeout(r, 150));
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      };
+      try {
+        await db.exec('CREATE TABLE cut_test (id serial PRIMARY KEY, v int)');
+        const [read] = await Promise.all([db.query('SELECT pg_sleep(0.5), 42 AS x'), cut()]);
+        assert.equal(read.rows[0].x, 42);
+        const [write] = await Promise.allSettled([db.query('INSERT INTO cut_test (v) SELECT 1 FROM pg_sleep(0.5)'), cut()]);
+        assert.equal(write.status, 'rejected');
+        assert.equal((write as PromiseRejectedResult).reason.kind, 'unavailable');
+        assert.equal((await db.query('SELECT count(*)::int AS n FROM cut_test')).rows[0].n, 0);
+      } finally {
+        await admin.end();
+        await db.close();
         await database.drop();
       }
     });
