@@ -20,6 +20,7 @@ import { parseAllowList } from '../../ogc/processes/fetch-guard.ts';
 import { seedManifest } from '../helpers/seed.ts';
 import { startServer, type TestServer, waitFor } from '../helpers/server.ts';
 import { checksumDiff, dbChecksum as checksumAll, exceptionReportNs } from './fuzz-kit.ts';
+import { record } from './report.ts';
 
 /** The tables a request could change: the node row is this server's own heartbeat (the scheduler runs here). */
 async function dbChecksum(db: TestServer['db']): Promise<Map<string, string>> {
@@ -27,7 +28,6 @@ async function dbChecksum(db: TestServer['db']): Promise<Map<string, string>> {
   for (const k of ['node', 'scheduler']) all.delete(k);
   return all;
 }
-import { record } from './report.ts';
 
 const W2 = 'xmlns:wps="http://www.opengis.net/wps/2.0" xmlns:ows="http://www.opengis.net/ows/2.0" xmlns:xlink="http://www.w3.org/1999/xlink"';
 const exec2 = (inputs: string) => `<wps:Execute ${W2} service="WPS" version="2.0.0" response="document" mode="async"><ows:Identifier>echo</ows:Identifier>${inputs}<wps:Output id="message" transmission="value"/></wps:Execute>`;
