@@ -106,6 +106,10 @@ for (const kind of dbKinds()) {
       assert.equal(job.status, 'FAILED');
       assert.equal(job.num_exes, 2);
       assert.deepEqual(job.job_exes.map((x: any) => x.status), ['FAILED', 'FAILED']);
+      // A bad paging parameter is refused before anything is requeued (found by the request fuzzer).
+      const refused = await request(t.app).post('/scale/queue/requeue-jobs/?page=x').send({ job_ids: [job.id], priority: 5 }).expect(400);
+      assert.equal(refused.body.field, 'page');
+      assert.equal((await request(t.app).get(`/scale/jobs/${job.id}/`).expect(200)).body.status, 'FAILED');
       const requeued = await request(t.app).post('/scale/queue/requeue-jobs/').send({ job_ids: [job.id], priority: 5 }).expect(200);
       assert.equal(requeued.body.count, 1);
       assert.equal(requeued.body.results[0].max_tries, 4);

@@ -42,11 +42,12 @@ export function queueRouter(core: Core): Router {
     const b = body<Record<string, any>>(req, 'scale-api/requeue-jobs');
     const started = b.started ? parseTimeParam('started', b.started) : null;
     const ended = b.ended ? parseTimeParam('ended', b.ended) : null;
+    // Every parameter is checked before anything is requeued: a rejected request changes nothing.
+    const page = new Query(req).list();
     const ids = await core.jobs.requeue({
       started, ended, statuses: b.status ? [b.status] : undefined, jobIds: b.job_ids, jobTypeIds: b.job_type_ids,
       jobTypeNames: b.job_type_names, jobTypeCategories: b.job_type_categories, priority: b.priority ?? null,
     });
-    const page = new Query(req).list();
     const list = ids.length ? await core.jobQueries.listJobs({ ...page, jobIds: ids }) : { count: 0, rows: [] };
     const ctx = await jobContext(core, list.rows);
     res.json(paged(req, page, list, (j) => jobJson(j, ctx)));
