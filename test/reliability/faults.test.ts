@@ -194,7 +194,9 @@ async function job(url: string, id: number): Promise<any> {
       })();
       await Promise.all(Array.from({ length: 3 }, async () => {
         for (let i = 0; i < 40; i++) s.client.accepted.push((await s.client.post('/scale/queue/new-job/', { job_type_id: jt.id })).id);
-      }));
+      })).catch((err) => {
+        throw new Error(`${(err as Error).message}; server up: ${s.m.up}, requests in doubt ${s.client.inDoubt}, refused ${s.client.refused}\n--- server output (tail) ---\n${s.m.output().slice(-4000)}`);
+      });
       await sleep(3000);
       stop = true;
       await Promise.all([cutter, readers]);
