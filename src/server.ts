@@ -113,7 +113,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
   // Recipes move on as their jobs end, in whichever process sees the end first.
   core.recipeEngine.start();
   // Strike monitors: each Strike swept by one server process at a time.
-  core.strikes.start(config.strikePollMs);
+  core.strikes.start(config.strikePollMs, config.nodeName);
   core.triggers.startClock(config.clockTickMs);
 
   const ogc = ogcProcesses(core, {

@@ -137,6 +137,30 @@ describe('ingest: Strike, Scan and ingest records', function () {
       assert.ok(await fs.stat(path.join(landing, 'late.txt')), 'an inactive Strike ingests nothing');
       await api().patch(`/scale/strikes/${strike.id}/`).send({ is_active: true }).expect(200);
     });
+
+    it("takes its node's dead predecessor's lease at once, and waits out another node's", async () => {
+      const owner = async () => (await t.db.query('SELECT monitor_owner FROM strike WHERE id = $1', [strike.id])).rows[0].monitor_owner as string;
+      await tick();
+      const me = await owner();
+      const node = me.split('@')[1];
+      assert.ok(node, `the lease holder names its node: ${me}`);
+      // A process of this node killed with the lease: the next one takes it without waiting.
+      await t.db.query(`UPDATE strike SET monitor_owner = $2, monitor_lease = now() + interval '1 hour' WHERE id = $1`, [strike.id, `strike-1-dead0000@${node}`]);
+      await fs.writeFile(path.join(landing, 'after-crash.txt'), 'after a crash');
+      await tick();
+      assert.equal(await owner(), me);
+      assert.ok((await ingests('&file_name=after-crash.txt')).length === 1, 'ingested at the first sweep');
+      // Another node's live lease is left alone until it runs out.
+      await t.db.query(`UPDATE strike SET monitor_owner = 'strike-2-beef0000@elsewhere', monitor_lease = now() + interval '1 hour' WHERE id = $1`, [strike.id]);
+      await fs.writeFile(path.join(landing, 'not-mine.txt'), 'not mine');
+      await tick();
+      assert.equal(await owner(), 'strike-2-beef0000@elsewhere');
+      assert.equal((await ingests('&file_name=not-mine.txt')).length, 0);
+      await t.db.query(`UPDATE strike SET monitor_lease = now() - interval '1 second' WHERE id = $1`, [strike.id]);
+      await tick();
+      assert.equal(await owner(), me);
+      assert.equal((await ingests('&file_name=not-mine.txt')).length, 1);
+    });
   });
 
   it('runs a Strike 1.0 configuration (mount, workspace_name, workspace_path)', async () => {

@@ -9,7 +9,7 @@
 // Size: RELIABILITY_SCALE=full (npm run reliability) runs 500 jobs, 50 recipes and 10 kills per
 // scenario; the default (npm test) runs 150 jobs, 15 recipes and 8 kills (6 with two servers), so
 // the file stays under about three minutes on a small busy machine (a restart alone takes 2-6 s
-// there, and a killed Strike holder keeps its lease for 30 s, which the second ingest kill waits out).
+// there; a restarted server takes back its Strike leases at once, another server waits them out, 30 s).
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -153,7 +153,8 @@ if (!hasPg && process.env.REQUIRE_POSTGRES === '1') throw new Error('REQUIRE_POS
 
       for (let k = 0; k < s.kills; k++) {
         const phase = PLAN[k % PLAN.length];
-        // An ingest waits for the Strike's lease: a killed holder keeps it for 30 s.
+        // An ingest waits for the Strike's lease: a killed holder's restart takes it back at once, but
+        // with two servers the other may have to wait it out (30 s).
         const target = await until(conditions[phase], phase === 'ingest' ? 35_000 : 6_000);
         const member = target?.member ?? members.filter((m) => m.up)[0];
         const orphans = k % 2 === 1;

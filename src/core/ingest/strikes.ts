@@ -35,7 +35,10 @@ export type StrikeService = ReturnType<typeof createStrikeService>;
 
 export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService; ingester: Ingester; log?: Logger }) {
   const { db, workspaces, ingester } = deps;
-  const me = `strike-${process.pid}-${randomUUID().slice(0, 8)}`;
+  // The lease holder's name; once started on a node it ends in @<node name>, so that this node's next
+  // process (after a crash) takes its dead predecessor's leases at once instead of waiting them out.
+  let me = `strike-${process.pid}-${randomUUID().slice(0, 8)}`;
+  let node = '';
   const recovered = new Set<number>();
 
   /** The configuration checked, and its workspaces found (400 naming the field otherwise). */
@@ -200,8 +203,9 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
   async function tick(leaseSeconds: number): Promise<number> {
     const claimed = await db.query(
       `UPDATE strike SET monitor_owner = $1, monitor_lease = now() + make_interval(secs => $2)
-        WHERE is_active AND (monitor_owner IS NULL OR monitor_owner = $1 OR monitor_lease < now()) RETURNING *`,
-      [me, leaseSeconds],
+        WHERE is_active AND (monitor_owner IS NULL OR monitor_owner = $1 OR monitor_lease < now()
+                             OR ($3 <> '' AND split_part(monitor_owner, '@', 2) = $3)) RETURNING *`,
+      [me, leaseSeconds, node],
     );
     let n = 0;
     for (const row of claimed.rows) {
@@ -225,9 +229,16 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
   let running: Promise<unknown> | null = null;
   return {
     get, list, create, edit, tick, notify,
-    /** Sweeps every `pollMs` (Scale: 60 s); a sweep never overlaps the previous one. */
-    start(pollMs: number): void {
+    /**
+     * Sweeps every `pollMs` (Scale: 60 s); a sweep never overlaps the previous one. `nodeName` (one
+     * process per node, as the scheduler requires) lets a restarted node take its leases back at once.
+     */
+    start(pollMs: number, nodeName = ''): void {
       if (timer) return;
+      if (nodeName && !node) {
+        node = nodeName;
+        me = `${me}@${node}`;
+      }
       const leaseSeconds = Math.max(30, Math.ceil((pollMs * 3) / 1000));
       timer = setInterval(() => {
         if (running) return;
