@@ -57,15 +57,23 @@ export async function openPostgres(url: string, poolMax = 10): Promise<Db> {
   };
 
   async function transaction<T>(fn: (tx: Queryable) => Promise<T>, retried = false): Promise<T> {
-    const c = await pool.connect().catch((err) => Promise.reject(connectionLoss(err)));
     // A connection lost while checked out (the server restarted, the backend was terminated) is an
     // 'error' event on the client: without a listener it would crash the process. The transaction
-    // fails instead, and the broken client is thrown away rather than put back in the pool.
+    // fails instead, and the broken client is thrown away rather than put back in the pool. The
+    // listener is attached inside the pool's callback: a backend's FATAL can arrive in the same read
+    // as the message that completed the checkout, before an `await pool.connect()` caller resumes
+    // (seen as a crash under the fault-injection test's connection cuts).
     let lost: Error | null = null;
     const onError = (err: Error) => {
       lost = err;
     };
-    c.on('error', onError);
+    const c = await new Promise<pg.PoolClient>((resolve, reject) => {
+      pool.connect((err, client) => {
+        if (err || !client) return reject(connectionLoss(err ?? new Error('no client')));
+        client.on('error', onError);
+        resolve(client);
+      });
+    });
     try {
       await c.query('BEGIN');
     } catch (err) {
