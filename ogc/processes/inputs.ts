@@ -101,13 +101,14 @@ export type ResolvedInputs = { files: Record<string, number[]>; json: Record<str
  */
 export async function withInputs<T extends { replayed?: boolean }>(core: Core, req: ExecuteRequest, iface: JobInterface, limits: InputLimits, create: (data: ResolvedInputs) => Promise<T>): Promise<T> {
   const stored: number[] = [];
+  const discard = () => Promise.all(stored.map((id) => core.files.discard(id).catch(() => {})));
   try {
     const made = await create(await resolveInputs(core, req, iface, limits, stored));
     // What an earlier request with the same Idempotency-Key made uses that request's inputs, not these.
-    if (made.replayed) await Promise.all(stored.map((id) => core.files.discard(id).catch(() => {})));
+    if (made.replayed) await discard();
     return made;
   } catch (err) {
-    await Promise.all(stored.map((id) => core.files.discard(id).catch(() => {})));
+    await discard();
     throw err;
   }
 }

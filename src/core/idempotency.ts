@@ -34,14 +34,13 @@ export function createIdempotency({ db, keepHours }: { db: Db; keepHours: number
   }
 
   /**
-   * Runs `make` in a transaction that also records the key, or returns what an earlier request with
-   * the key made (`replayed`). Two requests with one key at once: the second waits for the first's
-   * transaction, then rolls back its own and answers with the first's.
+   * Runs `make` in a transaction that also records the key; callers have looked with find() first
+   * (before checking the request, which a replay skips). Two requests with one key at once: the
+   * second waits for the first's transaction, then rolls back its own and answers with the first's
+   * (`replayed`).
    */
   async function once(k: IdempotencyKey | undefined, kind: Made, make: (tx: Queryable) => Promise<number>): Promise<{ id: number; replayed: boolean }> {
     if (!k) return { id: await db.transaction(make), replayed: false };
-    const prior = await find(k, kind);
-    if (prior !== null) return { id: prior, replayed: true };
     try {
       const id = await db.transaction(async (tx) => {
         const made = await make(tx);

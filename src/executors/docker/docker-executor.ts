@@ -26,6 +26,12 @@ function unreachable(err: any): boolean {
   return err?.syscall === 'connect' || ['ECONNRESET', 'EPIPE', 'ECONNREFUSED'].includes(err?.code) || /socket hang up/i.test(err?.message ?? '');
 }
 
+/** How a followed container ended, as a run's result; one that vanished from the engine fails as docker-terminated. */
+function ended(end: { exitCode: number | null; gone: boolean; artifacts: { name: string; path: string }[] }, run: { outputDir: string; commandLine: string; jobStarted: Date | null }): RunResult {
+  const ran: RunResult = { exitCode: end.exitCode, signal: null, launchError: null, artifacts: end.artifacts, jobCompleted: new Date(), ...run };
+  return end.gone ? { ...ran, failWith: 'docker-terminated', message: 'the container vanished from the engine before it ended' } : ran;
+}
+
 export class DockerExecutor implements Executor {
   readonly kind = 'docker';
   /** Image pulls under way, so each image is pulled once per node, not once per job. */
@@ -255,8 +261,7 @@ export class DockerExecutor implements Executor {
       try {
         const onHost = (p: string | undefined) => (p ? path.join(outputDir, path.relative(OUT, p)) : undefined);
         const end = await this.follow(container, logPath, { stdout: onHost(contract.stdio?.stdout), stderr: onHost(contract.stdio?.stderr) });
-        const ran = { exitCode: end.exitCode, signal: null, launchError: null, outputDir, artifacts: end.artifacts, commandLine, jobStarted, jobCompleted: new Date() };
-        return end.gone ? { ...ran, failWith: 'docker-terminated', message: 'the container vanished from the engine before it ended' } : ran;
+        return ended(end, { outputDir, commandLine, jobStarted });
       } finally {
         await container.remove({ force: true }).catch(() => {});
       }
@@ -298,8 +303,7 @@ export class DockerExecutor implements Executor {
           // The engine keeps the whole log; write it again from the start.
           await fs.rm(path.join(exeDir, 'log'), { force: true });
           const end = await this.follow(container, path.join(exeDir, 'log'));
-          const ran = { exitCode: end.exitCode, signal: null, launchError: null, outputDir: path.join(exeDir, 'output'), artifacts: end.artifacts, commandLine: info.Command ?? '', jobStarted: startedAt, jobCompleted: new Date() };
-          return end.gone ? { ...ran, failWith: 'docker-terminated', message: 'the container vanished from the engine before it ended' } : ran;
+          return ended(end, { outputDir: path.join(exeDir, 'output'), commandLine: info.Command ?? '', jobStarted: startedAt });
         } finally {
           await container.remove({ force: true }).catch(() => {});
         }
