@@ -9,6 +9,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { agentCommand } from './mesos-agent-command.ts';
+import { BadRequest, CALL_FIELD, CALL_TYPES, missingRequired } from './mesos-calls.ts';
+import {
+  addRes, cloneRes, containsRes, emptyRes, fmtRes, isEmptyRes, normRanges, parseResources, type Res, resourcesJson, round, subRes,
+} from './mesos-resources.ts';
+
+export type { Res } from './mesos-resources.ts';
 
 // ---------------------------------------------------------------------------------------------- types
 
@@ -53,11 +60,6 @@ export type TaskStateName =
 const TERMINAL = new Set<string>(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
 export const isTerminal = (s: string): boolean => TERMINAL.has(s);
 
-/** Resources as the double keeps them: scalars by name plus RANGES (ports) by name. */
-export interface Res {
-  scalars: Record<string, number>;
-  ranges: Record<string, Array<[number, number]>>;
-}
 
 export interface FakeAgent {
   id: string;
@@ -167,178 +169,13 @@ export interface MesosMaster {
   sandboxOf(taskId: string): string | null;
 }
 
-// --------------------------------------------------------------------------------------- resources
-
-const round = (x: number): number => Math.round(x * 1000) / 1000; // Mesos scalars are fixed-point, 3 decimals
-
-const emptyRes = (): Res => ({ scalars: {}, ranges: {} });
-
-function cloneRes(r: Res): Res {
-  return { scalars: { ...r.scalars }, ranges: Object.fromEntries(Object.entries(r.ranges).map(([k, v]) => [k, v.map(([a, b]) => [a, b] as [number, number])])) };
-}
-
-function normRanges(rs: Array<[number, number]>): Array<[number, number]> {
-  const s = rs.filter(([a, b]) => b >= a).sort((x, y) => x[0] - y[0]);
-  const out: Array<[number, number]> = [];
-  for (const [a, b] of s) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
-}
-
-function subRanges(a: Array<[number, number]>, b: Array<[number, number]>): Array<[number, number]> {
-  let cur = normRanges(a.map(([x, y]) => [x, y] as [number, number]));
-  for (const [bs, be] of b) {
-    const next: Array<[number, number]> = [];
-    for (const [s, e] of cur) {
-      if (be < s || bs > e) next.push([s, e]);
-      else {
-        if (bs > s) next.push([s, bs - 1]);
-        if (be < e) next.push([be + 1, e]);
-      }
-    }
-    cur = next;
-  }
-  return cur;
-}
-
-function rangesContain(outer: Array<[number, number]>, inner: Array<[number, number]>): boolean {
-  return inner.every(([s, e]) => normRanges(outer).some(([os_, oe]) => s >= os_ && e <= oe));
-}
-
-function addRes(a: Res, b: Res): Res {
-  const r = cloneRes(a);
-  for (const [k, v] of Object.entries(b.scalars)) r.scalars[k] = round((r.scalars[k] ?? 0) + v);
-  for (const [k, v] of Object.entries(b.ranges)) r.ranges[k] = normRanges([...(r.ranges[k] ?? []), ...v]);
-  return r;
-}
-
-function subRes(a: Res, b: Res): Res {
-  const r = cloneRes(a);
-  for (const [k, v] of Object.entries(b.scalars)) r.scalars[k] = Math.max(0, round((r.scalars[k] ?? 0) - v));
-  for (const [k, v] of Object.entries(b.ranges)) r.ranges[k] = subRanges(r.ranges[k] ?? [], v);
-  return r;
-}
-
-/** a ⊇ b */
-function containsRes(a: Res, b: Res): boolean {
-  for (const [k, v] of Object.entries(b.scalars)) if (round(v) > round(a.scalars[k] ?? 0)) return false;
-  for (const [k, v] of Object.entries(b.ranges)) if (!rangesContain(a.ranges[k] ?? [], v)) return false;
-  return true;
-}
-
-function isEmptyRes(r: Res): boolean {
-  return Object.values(r.scalars).every((v) => v <= 0) && Object.values(r.ranges).every((v) => v.length === 0);
-}
-
-/** Like Mesos' Resources stringify, without the role/allocation decorations. */
-function fmtRes(r: Res): string {
-  const parts = Object.entries(r.scalars).filter(([, v]) => v > 0).map(([k, v]) => `${k}:${v}`);
-  for (const [k, v] of Object.entries(r.ranges)) if (v.length) parts.push(`${k}:[${v.map(([a, b]) => `${a}-${b}`).join(', ')}]`);
-  return parts.join('; ') || '{}';
-}
-
-/** Resource JSON (MP Resource) → Res; throws an Error with the master's wording for invalid resources. */
-function parseResources(list: any): Res {
-  const r = emptyRes();
-  if (list === undefined) return r;
-  if (!Array.isArray(list)) throw new Error('Invalid resources: expected an array');
-  for (const x of list) {
-    if (!x || typeof x.name !== 'string') throw new Error('Invalid resources: resource without a name');
-    const type = x.type ?? 'SCALAR';
-    if (type === 'SCALAR') {
-      const v = x.scalar?.value;
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`Invalid scalar resource ${x.name}: ${JSON.stringify(x.scalar)}`);
-      r.scalars[x.name] = round((r.scalars[x.name] ?? 0) + v);
-    } else if (type === 'RANGES') {
-      const rs = (x.ranges?.range ?? []).map((y: any) => [Number(y.begin), Number(y.end)] as [number, number]);
-      r.ranges[x.name] = normRanges([...(r.ranges[x.name] ?? []), ...rs]);
-    } else {
-      // SIMPLIFICATION: SET and TEXT resources are not modelled; they can never be satisfied by an offer.
-      throw new Error(`Unsupported resource type ${type} for ${x.name}`);
-    }
-  }
-  return r;
-}
-
-function resourcesJson(r: Res, role: string, refinement: boolean): any[] {
-  // Old-style `role:"*"` plus allocation_info, or (RESERVATION_REFINEMENT) no role and an empty `reservations`
-  // (empty repeated fields are not written by stout's JSON, so the field is simply absent).
-  const deco = (o: any) => (refinement ? { ...o, allocation_info: { role } } : { ...o, role: '*', allocation_info: { role } });
-  const out: any[] = [];
-  for (const [name, value] of Object.entries(r.scalars)) if (value > 0) out.push(deco({ name, type: 'SCALAR', scalar: { value } }));
-  for (const [name, rs] of Object.entries(r.ranges)) if (rs.length) out.push(deco({ name, type: 'RANGES', ranges: { range: rs.map(([begin, end]) => ({ begin, end })) } }));
-  return out;
-}
-
 // ----------------------------------------------------------------------------------------- helpers
+
 
 const SIGNAL_NAMES: Record<string, string> = {
   SIGTERM: 'Terminated', SIGKILL: 'Killed', SIGINT: 'Interrupt', SIGHUP: 'Hangup', SIGSEGV: 'Segmentation fault',
   SIGABRT: 'Aborted', SIGQUIT: 'Quit', SIGPIPE: 'Broken pipe', SIGUSR1: 'User defined signal 1', SIGUSR2: 'User defined signal 2',
 };
-
-const CALL_TYPES = new Set([
-  'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS', 'REVIVE', 'KILL',
-  'SHUTDOWN', 'ACKNOWLEDGE', 'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE', 'RECONCILE_OPERATIONS', 'MESSAGE', 'REQUEST',
-  'SUPPRESS', 'UPDATE_FRAMEWORK',
-]);
-
-/** The sub-message each call type must carry (VAL scheduler::call::validate: "Expecting 'x' to be present"). */
-const CALL_FIELD: Record<string, string> = {
-  SUBSCRIBE: 'subscribe', ACCEPT: 'accept', DECLINE: 'decline', ACCEPT_INVERSE_OFFERS: 'accept_inverse_offers',
-  DECLINE_INVERSE_OFFERS: 'decline_inverse_offers', KILL: 'kill', SHUTDOWN: 'shutdown', ACKNOWLEDGE: 'acknowledge',
-  ACKNOWLEDGE_OPERATION_STATUS: 'acknowledge_operation_status', RECONCILE: 'reconcile', MESSAGE: 'message', REQUEST: 'request',
-  UPDATE_FRAMEWORK: 'update_framework',
-};
-
-class BadRequest extends Error {}
-
-/** Proto-required fields that stout reports as "Missing required fields: …" (a subset: the ones calls carry). */
-function missingRequired(call: any): string[] {
-  const miss: string[] = [];
-  const idOk = (o: any) => o && typeof o === 'object' && typeof o.value === 'string';
-  const need = (cond: boolean, p: string) => { if (!cond) miss.push(p); };
-  if (call.framework_id !== undefined) need(idOk(call.framework_id), 'framework_id.value');
-  const fi = call.subscribe?.framework_info;
-  if (call.subscribe !== undefined) {
-    need(fi && typeof fi === 'object', 'subscribe.framework_info');
-    if (fi && typeof fi === 'object') {
-      need(typeof fi.user === 'string', 'subscribe.framework_info.user');
-      need(typeof fi.name === 'string', 'subscribe.framework_info.name');
-    }
-  }
-  const ops = call.accept?.operations;
-  if (Array.isArray(ops)) {
-    ops.forEach((op: any, i: number) => {
-      need(op && typeof op.type === 'string', `accept.operations[${i}].type`);
-      const tis = op?.launch?.task_infos;
-      if (Array.isArray(tis)) {
-        tis.forEach((t: any, j: number) => {
-          const p = `accept.operations[${i}].launch.task_infos[${j}]`;
-          need(typeof t?.name === 'string', `${p}.name`);
-          need(idOk(t?.task_id), `${p}.task_id`);
-          need(idOk(t?.agent_id), `${p}.agent_id`);
-        });
-      }
-    });
-  }
-  if (call.acknowledge !== undefined) {
-    need(idOk(call.acknowledge?.agent_id), 'acknowledge.agent_id');
-    need(idOk(call.acknowledge?.task_id), 'acknowledge.task_id');
-    need(typeof call.acknowledge?.uuid === 'string', 'acknowledge.uuid');
-  }
-  if (call.kill !== undefined) need(idOk(call.kill?.task_id), 'kill.task_id');
-  if (Array.isArray(call.reconcile?.tasks)) call.reconcile.tasks.forEach((t: any, i: number) => need(idOk(t?.task_id), `reconcile.tasks[${i}].task_id`));
-  if (call.message !== undefined) {
-    need(idOk(call.message?.agent_id), 'message.agent_id');
-    need(idOk(call.message?.executor_id), 'message.executor_id');
-    need(typeof call.message?.data === 'string', 'message.data');
-  }
-  return miss;
-}
 
 // --------------------------------------------------------------------------------------------- master
 
@@ -577,41 +414,13 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
       agentUpdate(task, 'TASK_KILLED', { reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before delivery to the executor' }, 'SOURCE_AGENT');
       return;
     }
-    const info = task.info;
-    const cmd = info.command ?? {};
-    const isDocker = info.container?.type === 'DOCKER';
-    const word = isDocker ? 'Container' : 'Command';
+    const { file, args, argv0, env: taskEnv, word } = agentCommand(task.info);
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>), // the real agent passes its own environment to executors by default
       MESOS_SANDBOX: task.sandbox, MESOS_DIRECTORY: task.sandbox, MESOS_TASK_ID: task.id, MESOS_FRAMEWORK_ID: fw.id,
       MESOS_AGENT_ID: task.agentId, MESOS_EXECUTOR_ID: task.id, MESOS_CONTAINER_NAME: `mesos-${task.containerId}`,
+      ...taskEnv,
     };
-    for (const v of cmd.environment?.variables ?? []) if (typeof v?.name === 'string') env[v.name] = String(v.value ?? '');
-    // SIMPLIFICATION: DOCKER (and MESOS-with-image) containers are not run in Docker: their command runs as a local
-    // process in the sandbox. `env` docker parameters become variables; image, volumes, network, cpu/memory
-    // limits, other parameters and the image ENTRYPOINT are ignored; no `data` (docker inspect) on TASK_RUNNING.
-    for (const p of info.container?.docker?.parameters ?? []) {
-      if (p?.key === 'env' && typeof p.value === 'string' && p.value.includes('=')) env[p.value.slice(0, p.value.indexOf('='))] = p.value.slice(p.value.indexOf('=') + 1);
-    }
-    let file: string;
-    let args: string[];
-    let argv0: string | undefined;
-    if (cmd.shell !== false) {
-      // shell (the default): `/bin/sh -c value`, arguments ignored.
-      file = '/bin/sh';
-      args = ['-c', String(cmd.value ?? '')];
-    } else if (isDocker) {
-      // docker: [value] + arguments (value optional; here the first word is the executable).
-      const all = [...(cmd.value !== undefined ? [String(cmd.value)] : []), ...(cmd.arguments ?? []).map(String)];
-      file = all[0] ?? '';
-      args = all.slice(1);
-    } else {
-      // command executor, shell:false: execvp(value, arguments) — arguments[0] is argv[0].
-      file = String(cmd.value ?? '');
-      const a = (cmd.arguments ?? []).map(String);
-      argv0 = a[0];
-      args = a.slice(1);
-    }
     // The command executor sends TASK_STARTING, forks the command, then TASK_RUNNING.
     agentUpdate(task, 'TASK_STARTING');
     let out: number;
