@@ -160,6 +160,7 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
 
   describe('a two-step workflow', () => {
     let runId: string;
+    const ids = (q: string): Promise<string[]> => api().get(`/jobs?${q}`).expect(200).then((r) => r.body.jobs.map((j: any) => j.jobID));
     it('deploys as a recipe type whose nodes are its steps, connected as the CWL says', async () => {
       const graph = await fs.readFile(path.join(CWL_DIR, 'revsort-busybox.cwl'), 'utf8');
       const json = JSON.stringify(parseYaml(graph));
@@ -204,6 +205,55 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
       assert.deepEqual(jobs.map((j: any) => `${j.job_type.name} ${j.status}`).sort(), ['revsort.rev COMPLETED', 'revsort.sorted COMPLETED']);
     });
 
+    it('lists the run in /jobs as its status document shows it, and filters it by process, status, type and date', async () => {
+      const status = (await api().get(`/jobs/${runId}`).expect(200)).body;
+      assert.equal(status.progress, 100);
+      const all = (await api().get('/jobs?limit=1000').expect(200)).body;
+      valid('jobList.yaml', all);
+      assert.deepEqual(all.jobs.find((j: any) => j.jobID === runId), status, 'the list shows what the status document shows');
+      // Newest first, runs among jobs: the run was created before its steps' jobs.
+      const created = all.jobs.map((j: any) => Date.parse(j.created));
+      assert.deepEqual(created, [...created].sort((a, b) => b - a));
+      assert.deepEqual(await ids('processID=revsort'), [runId]);
+      assert.deepEqual(await ids('processID=revsort&status=successful'), [runId]);
+      assert.deepEqual(await ids('processID=revsort&status=running,accepted,failed,dismissed'), []);
+      assert.deepEqual(await ids('processID=revsort&type=openeo'), []);
+      assert.deepEqual(await ids(`processID=revsort&datetime=${encodeURIComponent(status.created)}/..`), [runId]);
+      assert.deepEqual(await ids(`processID=revsort&datetime=../${encodeURIComponent(new Date(Date.parse(status.created) - 1000).toISOString())}`), []);
+      assert.deepEqual(await ids('processID=revsort&minDuration=0&maxDuration=3600'), [runId]);
+      assert.deepEqual(await ids('processID=revsort&minDuration=3600'), []);
+      // Both kinds under one processID list, and paging through runs and jobs alike.
+      assert.ok((await ids('processID=revsort,echo&limit=1000')).includes(runId));
+      const paged: string[] = [];
+      for (let next: string | undefined = '/jobs?limit=2'; next;) {
+        const page: any = (await api().get(next.replace(t.url!, '')).expect(200)).body;
+        paged.push(...page.jobs.map((j: any) => j.jobID));
+        next = page.links.find((l: any) => l.rel === 'next')?.href;
+      }
+      assert.deepEqual(paged, all.jobs.map((j: any) => j.jobID));
+      const html = await api().get(`/jobs/${runId}?f=html`).expect(200);
+      assert.match(html.headers['content-type'], /text\/html/);
+      assert.match(html.text, new RegExp(runId));
+    });
+
+    it('lists a run while it waits and once dismissed, as its status document shows it', async () => {
+      const res = await api().post('/processes/revsort/execution').send({ inputs: { workflow_input: { href: textHref } } }).expect(201);
+      const id: string = res.body.jobID;
+      assert.ok(['accepted', 'running'].includes(res.body.status), res.body.status);
+      assert.ok(res.body.progress < 100);
+      assert.deepEqual(await ids('processID=revsort&status=accepted,running'), [id]);
+      const dismissed = (await api().delete(`/jobs/${id}`).expect(200)).body;
+      assert.equal(dismissed.status, 'dismissed');
+      const status = (await api().get(`/jobs/${id}`).expect(200)).body;
+      valid('statusInfo.yaml', status);
+      assert.equal(status.status, 'dismissed');
+      assert.ok(status.finished, 'a dismissed run has ended');
+      assert.deepEqual(await ids('processID=revsort&status=dismissed'), [id]);
+      assert.deepEqual(await ids('processID=revsort&status=successful'), [runId]);
+      assert.deepEqual((await api().get('/jobs?processID=revsort').expect(200)).body.jobs.find((j: any) => j.jobID === id), status);
+      assert.equal((await api().get(`/jobs/${id}/results`).expect(410)).body.type.endsWith('dismissed'), true);
+    });
+
     it('replaces with PUT: a changed step is a new job type revision the recipe type pins; a tool cannot replace a workflow', async () => {
       const graph = (await fs.readFile(path.join(CWL_DIR, 'revsort-busybox.cwl'), 'utf8')).replace('label: Reverse and sort', 'label: Reverse, then sort').replace('prefix: -r', 'prefix: -r\n          separate: true');
       const doc = parseYaml(graph);
@@ -229,6 +279,7 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
       const rt = (await api().get('/scale/recipe-types/revsort/').expect(200)).body;
       assert.equal(rt.is_active, false);
       assert.equal((await api().get(`/jobs/${runId}`).expect(200)).body.status, 'successful');
+      assert.ok((await api().get('/jobs?limit=1000').expect(200)).body.jobs.some((j: any) => j.jobID === runId), 'still listed');
       assert.equal(await content((await api().get(`/jobs/${runId}/results`).expect(200)).body.sorted_output), 'yrrehc\nelppa\nananab\n');
       await api().get('/jobs/wf-999999').expect(404);
     });

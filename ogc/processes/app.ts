@@ -47,7 +47,6 @@ type Handler = (req: Request, res: Response, u: Urls, c: Context) => Promise<voi
 export function ogcProcesses(core: Core, opts: OgcOptions) {
   const catalog = createCatalog(core);
   const store = createOgcStore(core.db);
-  const jobs = createJobHandlers({ core, catalog, store, listCacheMs: opts.listCacheMs });
   const executeOptions: ExecuteOptions = {
     syncSeconds: opts.syncSeconds, fetchSeconds: opts.fetchSeconds, maxBytes: opts.fetchMaxBytes, fetchAllow: opts.fetchAllow,
     async workspaceId() {
@@ -57,7 +56,8 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
       return ws.id;
     },
   };
-  const workflows = createWorkflowRuns({ core, options: executeOptions });
+  const workflows = createWorkflowRuns({ core, store, options: executeOptions });
+  const jobs = createJobHandlers({ core, catalog, store, runs: workflows, listCacheMs: opts.listCacheMs });
   const isRun = (c: Context) => WORKFLOW_RUN.test(String(c.request.params.jobId));
   const execute = createExecuteHandler({ core, catalog, store, jobs, workflows, options: executeOptions });
   const callbacks = createCallbacks({ core, catalog, store, jobs, timeoutSeconds: opts.callbackSeconds, publicUrl: opts.publicUrl, log: opts.log });

@@ -38,9 +38,11 @@ const CACHE_MS = 2000;
 export function createCatalog(core: Core) {
   const resolved = new Map<string, { entry: AnyEntry | null; until: number }>();
   const processIdCache = new Map<number, { id: string; until: number }>();
+  let workflowTypes: { ids: number[]; until: number } | null = null;
   core.events.on('jobTypesChanged', () => {
     resolved.clear();
     processIdCache.clear();
+    workflowTypes = null;
   });
 
   const sourceOf = (jt: JobType, rev: Revision): ProcessSource => ({
@@ -114,5 +116,16 @@ export function createCatalog(core: Core) {
     return out;
   }
 
-  return { resolve, resolveJob, list, processIds };
+  /**
+   * Recipe types that are or were deployed workflows (their runs are OGC jobs). Kept like the rest: most
+   * servers have none, and knowing so spares every job list page the query for workflow runs.
+   */
+  async function workflowTypeIds(): Promise<number[]> {
+    if (workflowTypes && workflowTypes.until > Date.now()) return workflowTypes.ids;
+    const res = await core.db.query<{ id: number }>('SELECT id FROM recipe_type WHERE process IS NOT NULL ORDER BY id');
+    workflowTypes = { ids: res.rows.map((r) => r.id), until: Date.now() + CACHE_MS };
+    return workflowTypes.ids;
+  }
+
+  return { resolve, resolveJob, list, processIds, workflowTypeIds };
 }

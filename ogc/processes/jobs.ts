@@ -1,16 +1,17 @@
 // /jobs: the job list (job-list class), a job's status, its results, one output, and dismiss.
-// OGC job ids are the core's job ids, so a job started through the Scale API is listed here too.
+// OGC job ids are the core's job ids, so a job started through the Scale API is listed here too;
+// runs of deployed workflows (wf-<recipe id>) are listed among them.
 import type { Request, Response } from 'express';
 import type { Core } from '../../src/core/index.ts';
 import { NotFound } from '../../src/core/domain-errors.ts';
 import type { Job } from '../../src/core/jobs/model.ts';
-import { coreStatuses } from '../../seed-mapping/ogc-process.ts';
 import type { Catalog } from './catalog.ts';
 import { htmlPage } from './html.ts';
 import { invalidParameter, noSuchJob, OgcError, resultNotReady, selfLinks, type Urls, wantsHtml } from './http.ts';
 import { outputValue, sendResults } from './results.ts';
 import { statusInfo } from './status.ts';
 import type { OgcStore } from './store.ts';
+import type { WorkflowRuns } from './workflow-runs.ts';
 
 const STATUS_CODES = ['accepted', 'running', 'successful', 'failed', 'dismissed'];
 const MAX_LIMIT = 10_000;
@@ -57,11 +58,13 @@ export interface JobsDeps {
   core: Core;
   catalog: Catalog;
   store: OgcStore;
+  /** Runs of deployed workflows, listed beside the jobs. */
+  runs: Pick<WorkflowRuns, 'statusOf'>;
   /** How long a rendered job list page may be served again (0: never). */
   listCacheMs: number;
 }
 
-export function createJobHandlers({ core, catalog, store, listCacheMs }: JobsDeps) {
+export function createJobHandlers({ core, catalog, store, runs, listCacheMs }: JobsDeps) {
   // Job list pages, rendered, for a moment: monitors poll the same pages over and over. Anything
   // this process does to a job drops them at once; changes made elsewhere show within listCacheMs.
   const pages = new Map<string, { type: string; body: string; until: number }>();
@@ -104,22 +107,26 @@ export function createJobHandlers({ core, catalog, store, listCacheMs }: JobsDep
     const { from, to } = parseDatetime(typeof req.query.datetime === 'string' ? req.query.datetime : undefined);
     const processIds = queryList(req, 'processID');
     let jobTypeIds: number[] | undefined;
+    let recipeTypeIds = await catalog.workflowTypeIds();
     if (processIds.length) {
-      jobTypeIds = (await Promise.all(processIds.map((p) => catalog.resolveJob(p)))).flatMap((e) => (e ? [e.jobType.id] : []));
+      const entries = (await Promise.all(processIds.map((p) => catalog.resolve(p)))).filter((e) => e !== null);
+      jobTypeIds = entries.flatMap((e) => (e.kind === 'job' ? [e.jobType.id] : []));
+      recipeTypeIds = entries.flatMap((e) => (e.kind === 'workflow' ? [e.recipeType.id] : []));
     }
     // Every job here is a process job: asking for another type matches nothing.
-    if (types.length && !types.includes('process')) jobTypeIds = [];
+    if (types.length && !types.includes('process')) jobTypeIds = recipeTypeIds = [];
     const page = await store.listJobs({
-      jobTypeIds, statuses: statuses.length ? statuses.flatMap(coreStatuses) : undefined, createdFrom: from, createdTo: to,
+      jobTypeIds, recipeTypeIds, statuses: statuses.length ? statuses : undefined, createdFrom: from, createdTo: to,
       minDuration: duration('minDuration'), maxDuration: duration('maxDuration'), limit, offset,
     });
-    const ids = await catalog.processIds(page.jobs.map((j) => j.jobTypeId));
+    const ids = await catalog.processIds(page.jobs.flatMap((j) => (j.kind === 'job' ? [j.jobTypeId] : [])));
+    const docs = await Promise.all(page.jobs.map((j) => (j.kind === 'job' ? statusInfo(j, ids.get(j.jobTypeId)!, u) : runs.statusOf(j, u))));
     const query = Object.fromEntries(Object.entries(req.query).filter(([k, v]) => k !== 'f' && k !== 'offset' && typeof v === 'string')) as Record<string, string>;
     const html = wantsHtml(req);
     const links = selfLinks(u, '/jobs', 'the jobs', { ...query, offset: offset || undefined }, html);
     if (page.more) links.push({ href: u.to('/jobs', { ...query, offset: offset + limit }), rel: 'next', type: 'application/json', title: 'the next jobs' });
     if (offset > 0) links.push({ href: u.to('/jobs', { ...query, offset: Math.max(0, offset - limit) || undefined }), rel: 'prev', type: 'application/json', title: 'the previous jobs' });
-    const body = { jobs: page.jobs.map((j) => statusInfo(j, ids.get(j.jobTypeId)!, u)), links, numberReturned: page.jobs.length };
+    const body = { jobs: docs, links, numberReturned: page.jobs.length };
     return html ? { type: 'text/html; charset=utf-8', body: htmlPage('Jobs', body) } : { type: 'application/json; charset=utf-8', body: JSON.stringify(body) };
   }
 

@@ -50,8 +50,8 @@ export function tb14Router(deps: { core: Core; catalog: Catalog; store: OgcStore
   router.get('/processes/:processId/jobs', wrap(async (req, res, u) => {
     const entry = await catalog.resolveJob(String(req.params.processId));
     if (!entry) throw noSuchProcess(String(req.params.processId));
-    const page = await store.listJobs({ jobTypeIds: [entry.jobType.id], limit: 1000, offset: 0 });
-    res.json({ jobs: page.jobs.map((j) => {
+    const page = await store.listJobs({ jobTypeIds: [entry.jobType.id], recipeTypeIds: [], limit: 1000, offset: 0 });
+    res.json({ jobs: page.jobs.flatMap((j) => (j.kind === 'job' ? [j] : [])).map((j) => {
       const status = statusInfo(j, entry.id, u).status;
       return { jobId: String(j.id), status: TB14_STATUS[status] ?? status, href: u.to(`/processes/${encodeURIComponent(entry.id)}/jobs/${j.id}`) };
     }) });
