@@ -43,9 +43,14 @@ export function statusInfo(job: JobTimes, processId: string, u: Urls, opts: { di
   return statusDocument({ jobID: String(job.id), processId, status, created: job.created, started: job.started, ended: job.ended, updated: job.lastModified, progress, message: opts.message }, u);
 }
 
+/** How much of a run is done, in percent, when its workflow has `steps` steps. */
+export function runProgress(run: RunTimes, steps: number): number {
+  return run.status === 'successful' ? 100 : steps ? Math.round((100 * run.stepsDone) / steps) : 0;
+}
+
 /** A workflow run; `steps` is how many steps its workflow has (progress is the share of them done). */
 export function runStatusInfo(run: RunTimes, steps: number, u: Urls, opts: { message?: string } = {}) {
-  const progress = run.status === 'successful' ? 100 : steps ? Math.round((100 * run.stepsDone) / steps) : 0;
+  const progress = runProgress(run, steps);
   return statusDocument({
     jobID: `wf-${run.id}`, processId: run.processId, status: run.status, created: run.created, started: run.started, ended: run.ended, updated: run.lastModified,
     progress, message: opts.message,
