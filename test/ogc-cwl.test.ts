@@ -14,6 +14,7 @@ import { checkOgc } from '../ogc/schemas.ts';
 import { buildImage, dockerAvailable } from './helpers/docker.ts';
 import { FIXTURES, upload } from './helpers/scale.ts';
 import { startServer, waitFor, type TestServer } from './helpers/server.ts';
+import { assertValid, exec2, W1, W2, WPS1_XSD, WPS2_XSD, xmllintAvailable } from './helpers/wps-xml.ts';
 
 const EXC2 = 'http://www.opengis.net/def/exceptions/ogcapi-processes-2/1.0/';
 const CWL_DIR = path.join(FIXTURES, 'cwl');
@@ -252,6 +253,57 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
       assert.deepEqual(await ids('processID=revsort&status=successful'), [runId]);
       assert.deepEqual((await api().get('/jobs?processID=revsort').expect(200)).body.jobs.find((j: any) => j.jobID === id), status);
       assert.equal((await api().get(`/jobs/${id}/results`).expect(410)).body.type.endsWith('dismissed'), true);
+    });
+
+    it('runs over WPS as well: 2.0 async Execute, GetStatus, GetResult and Dismiss by its wf- id; 1.0.0 sync and stored, outputs inline or by reference', async function () {
+      if (!xmllintAvailable()) {
+        if (process.env.REQUIRE_DOCKER === '1') throw new Error('xmllint (libxml2-utils) and schemas/xsd are needed to validate WPS responses');
+        this.skip();
+      }
+      const post = (xml: string) => api().post('/wps').set('Content-Type', 'text/xml').send(xml);
+      const get = (qs: string) => api().get(`/wps?${qs}`);
+      const input2 = `<wps:Input id="workflow_input"><wps:Reference mimeType="text/plain" xlink:href="${textHref}"/></wps:Input>`;
+      // WPS 2.0, asynchronous: the job id is the OGC API's, and the run is the one /jobs lists.
+      const started = await post(exec2(`${input2}<wps:Output id="sorted_output" transmission="reference"/>`, 'mode="async" response="document"', 'revsort')).expect(200);
+      assertValid(started.text, WPS2_XSD, 'workflow statusinfo2');
+      const id = /<wps:JobID>(wf-\d+)<\/wps:JobID>/.exec(started.text)?.[1];
+      assert.ok(id, started.text);
+      assert.ok((await ids('processID=revsort&limit=100')).includes(id));
+      await waitFor(async () => /<wps:Status>Succeeded</.test((await get(`service=WPS&version=2.0.0&request=GetStatus&jobid=${id}`)).text), { timeoutMs: 60_000, what: 'the run to succeed over WPS' });
+      const status = await post(`<wps:GetStatus ${W2} service="WPS" version="2.0.0"><wps:JobID>${id}</wps:JobID></wps:GetStatus>`).expect(200);
+      assertValid(status.text, WPS2_XSD, 'workflow getstatus2');
+      assert.match(status.text, /<wps:PercentCompleted>100</);
+      const result = await get(`service=WPS&version=2.0.0&request=GetResult&jobid=${id}`).expect(200);
+      assertValid(result.text, WPS2_XSD, 'workflow result2');
+      const href = /<wps:Output id="sorted_output"><wps:Reference xlink:href="([^"]+)"/.exec(result.text)?.[1];
+      assert.ok(href, result.text);
+      assert.equal((await api().get(pathOf(href)).expect(200)).text, 'yrrehc\nelppa\nananab\n');
+      assert.equal((await api().get(`/jobs/${id}`).expect(200)).body.status, 'successful');
+      // WPS 1.0.0, synchronous, the output asked for by value: inline in the ExecuteResponse.
+      const exec1 = (form: string) => `<wps:Execute service="WPS" version="1.0.0" ${W1}><ows:Identifier>revsort</ows:Identifier><wps:DataInputs><wps:Input><ows:Identifier>workflow_input</ows:Identifier><wps:Reference xlink:href="${textHref}" mimeType="text/plain"/></wps:Input></wps:DataInputs>${form}</wps:Execute>`;
+      const sync = await post(exec1('<wps:ResponseForm><wps:ResponseDocument><wps:Output asReference="false"><ows:Identifier>sorted_output</ows:Identifier></wps:Output></wps:ResponseDocument></wps:ResponseForm>')).expect(200);
+      assertValid(sync.text, WPS1_XSD, 'workflow executeresponse1');
+      assert.match(sync.text, /<wps:ProcessSucceeded>/);
+      assert.match(sync.text, /<wps:ComplexData mimeType="text\/plain">yrrehc\nelppa\nananab\n<\/wps:ComplexData>/);
+      // WPS 1.0.0, stored: statusLocation names the run, and the stored response keeps the outputs asked for by reference.
+      const stored = await post(exec1('<wps:ResponseForm><wps:ResponseDocument storeExecuteResponse="true" status="true"><wps:Output asReference="true"><ows:Identifier>sorted_output</ows:Identifier></wps:Output></wps:ResponseDocument></wps:ResponseForm>')).expect(200);
+      assertValid(stored.text, WPS1_XSD, 'workflow executeresponse1 stored');
+      const location = /statusLocation="([^"]+)"/.exec(stored.text)?.[1];
+      assert.match(location ?? '', /\/wps\/status\/wf-\d+$/);
+      let done = '';
+      await waitFor(async () => /ProcessSucceeded/.test((done = (await api().get(pathOf(location!)).expect(200)).text)), { timeoutMs: 60_000, what: 'the stored response to succeed' });
+      assertValid(done, WPS1_XSD, 'workflow executeresponse1 done');
+      assert.match(done, /<wps:Reference href="http[^"]+\/scale\/files\/\d+\/content" mimeType="text\/plain"/);
+      // Dismiss a run that has not ended: Dismissed over WPS, dismissed in the OGC API.
+      const other = await post(exec2(input2, 'mode="async" response="document"', 'revsort')).expect(200);
+      const otherId = /<wps:JobID>(wf-\d+)<\/wps:JobID>/.exec(other.text)![1];
+      const dismissed = await get(`service=WPS&version=2.0.0&request=Dismiss&jobid=${otherId}`).expect(200);
+      assertValid(dismissed.text, WPS2_XSD, 'workflow dismiss');
+      assert.match(dismissed.text, /<wps:Status>Dismissed</);
+      assert.equal((await api().get(`/jobs/${otherId}`).expect(200)).body.status, 'dismissed');
+      const gone = await get(`service=WPS&version=2.0.0&request=GetResult&jobid=${otherId}`).expect(400);
+      assert.match(gone.text, /exceptionCode="NoSuchJob"/);
+      assert.match((await get('service=WPS&version=2.0.0&request=GetStatus&jobid=wf-999999').expect(400)).text, /NoSuchJob/);
     });
 
     it('replaces with PUT: a changed step is a new job type revision the recipe type pins; a tool cannot replace a workflow', async () => {

@@ -3,43 +3,15 @@
 // exceptions of REFERENCE.md §4 with their codes, locators and HTTP statuses, hostile XML, and WPS-T
 // DeployProcess / UndeployProcess in both XML forms.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { FIXTURES, upload } from './helpers/scale.ts';
-import { startServer, tempDir, waitFor, type TestServer } from './helpers/server.ts';
+import { assertValid, exec2, W1, W2, WPS1_XSD, WPS2_XSD, xmllintAvailable } from './helpers/wps-xml.ts';
+import { startServer, waitFor, type TestServer } from './helpers/server.ts';
 
-const XSD = path.resolve(import.meta.dirname, '../schemas/xsd');
-const WPS2_XSD = path.join(XSD, 'wps/2.0/wps.xsd');
-const WPS1_XSD = path.join(XSD, 'wps/1.0.0/wpsAll.xsd');
-const W2 = 'xmlns:wps="http://www.opengis.net/wps/2.0" xmlns:ows="http://www.opengis.net/ows/2.0" xmlns:xlink="http://www.w3.org/1999/xlink"';
-const W1 = 'xmlns:wps="http://www.opengis.net/wps/1.0.0" xmlns:ows="http://www.opengis.net/ows/1.1" xmlns:xlink="http://www.w3.org/1999/xlink"';
-
-function xmllintAvailable(): boolean {
-  try {
-    execFileSync('xmllint', ['--version'], { stdio: 'ignore' });
-    return fs.existsSync(WPS2_XSD);
-  } catch {
-    return false;
-  }
-}
-
-let scratch: string;
-/** Validates a document with xmllint against an XSD; fails the test with xmllint's words otherwise. */
-function assertValid(xml: string, xsd: string, what: string): void {
-  const file = path.join(scratch, `${what.replace(/\W+/g, '-')}.xml`);
-  fs.writeFileSync(file, xml);
-  try {
-    execFileSync('xmllint', ['--nonet', '--noout', '--schema', xsd, file], { stdio: 'pipe' });
-  } catch (err) {
-    assert.fail(`${what} does not validate against ${path.basename(xsd)}:\n${String((err as { stderr?: Buffer }).stderr ?? err)}\n${xml.slice(0, 2000)}`);
-  }
-}
-
-const exec2 = (body: string, attrs = 'mode="sync" response="document"', id = 'echo') => `<wps:Execute ${W2} service="WPS" version="2.0.0" ${attrs}><ows:Identifier>${id}</ows:Identifier>${body}</wps:Execute>`;
 const literal2 = (id: string, v: string) => `<wps:Input id="${id}"><wps:Data><wps:LiteralValue>${v}</wps:LiteralValue></wps:Data></wps:Input>`;
 
 describe('WPS 2.0 and 1.0.0 at /wps', function () {
@@ -54,7 +26,6 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
       if (process.env.REQUIRE_DOCKER === '1' || process.env.REQUIRE_XMLLINT === '1') throw new Error('xmllint (libxml2-utils) and schemas/xsd are needed to validate WPS responses');
       this.skip();
     }
-    scratch = await tempDir('wps-');
     t = await startServer('pglite', { SCALE_FETCH_ALLOW: '127.0.0.1', SCALE_OGC_SYNC_SECONDS: '30', SCALE_OGC_MAX_BODY_BYTES: '100000' });
     const f = await upload(t.app, 'from a file\n', 'note.txt', { media_type: 'text/plain' });
     fileHref = `${t.url}/scale/files/${f.id}/content`;

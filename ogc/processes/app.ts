@@ -172,7 +172,7 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
 
   const router = Router();
   // WPS 2.0 / 1.0.0 and WPS-T at /wps, over the same catalog, store and deployer.
-  const wps = createWpsService({ core, catalog, store, executeOptions });
+  const wps = createWpsService({ core, catalog, store, executeOptions, runs: workflows.runs });
   router.use(wpsRouter(wps, createWpsTransactions({ deploy, catalog }), { publicUrl: opts.publicUrl, maxBodyBytes: opts.maxBodyBytes, log: opts.log.child({ component: 'wps' }) }));
   // The Testbed-14 ADES paths (jobs under their process) for EMS clients of that generation.
   router.use(tb14Router({ core, catalog, store, execute, publicUrl: opts.publicUrl, maxBodyBytes: opts.maxBodyBytes, onError: (err, _req, _res, next) => next(err) }));

@@ -46,7 +46,7 @@ async function readFile(core: Core, id: number): Promise<{ data: Buffer; mediaTy
 /** A value as inlineOrRefData: plain JSON where the schema allows it, a qualified value for objects. */
 const inlineJson = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { value: v, mediaType: 'application/json' } : v);
 
-async function fileEntry(core: Core, u: Urls, id: number, mode: 'value' | 'reference') {
+export async function fileEntry(core: Core, u: Urls, id: number, mode: 'value' | 'reference') {
   const file = await core.files.get(id);
   if (mode === 'value') {
     const read = await readFile(core, id);

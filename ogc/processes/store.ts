@@ -192,6 +192,16 @@ export function createOgcStore(db: Db) {
     return res.rows[0] ? toRun(res.rows[0]) : null;
   }
 
+  /** The outputs a WPS Execute asked of a workflow run, and how. */
+  async function recordRun(recipeId: number, outputs: Record<string, 'value' | 'reference'>): Promise<void> {
+    await db.query('INSERT INTO ogc_run (recipe_id, outputs) VALUES ($1, $2) ON CONFLICT (recipe_id) DO NOTHING', [recipeId, JSON.stringify(outputs)]);
+  }
+
+  async function runOutputs(recipeId: number): Promise<Record<string, 'value' | 'reference'> | null> {
+    const res = await db.query('SELECT outputs FROM ogc_run WHERE recipe_id = $1', [recipeId]);
+    return res.rows[0]?.outputs ?? null;
+  }
+
   /** Claims jobs with a callback due (a lease of `leaseSeconds`, so two processes never both call). */
   async function claimCallbacks(limit: number, leaseSeconds: number): Promise<(OgcJob & { status: string })[]> {
     const res = await db.query(
@@ -221,5 +231,5 @@ export function createOgcStore(db: Db) {
     await db.query(`UPDATE ogc_job SET callback_next = now() WHERE job_id = ANY($1::bigint[]) AND subscriber IS NOT NULL AND NOT callback_done`, [jobIds]);
   }
 
-  return { record, get, dismiss, listJobs, run, claimCallbacks, notified, retryCallback, callbacksDue };
+  return { record, get, dismiss, listJobs, run, recordRun, runOutputs, claimCallbacks, notified, retryCallback, callbacksDue };
 }

@@ -48,11 +48,6 @@ export function descriptions1(processes: WpsProcess[]): string {
 }
 
 /** The core's job states as WPS 2.0 status words. */
-export function status2(status: string, dismissed: boolean): string {
-  if (dismissed) return 'Dismissed';
-  return ({ RUNNING: 'Running', COMPLETED: 'Succeeded', FAILED: 'Failed', CANCELED: 'Dismissed' } as Record<string, string>)[status] ?? 'Accepted';
-}
-
 export function statusInfo2(jobId: string, status: string, percent: number | null): string {
   return XML_DECL + el('wps:StatusInfo', ns2, tx('wps:JobID', jobId), tx('wps:Status', status), percent === null ? '' : tx('wps:PercentCompleted', percent));
 }
