@@ -4,8 +4,10 @@
 // reference to a file stored in S3.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import request from 'supertest';
 import { s3Client } from '../src/storage/s3-broker.ts';
@@ -105,5 +107,51 @@ describe('S3 workspaces (s3rver)', function () {
     // Through OGC API - Processes: an input given as a reference to the S3-stored file.
     const res = await request(t.url!).post(`/processes/${jt.name}/execution`).send({ inputs: { input_file: { href: `${t.url}/scale/files/${input.id}/content` } }, outputs: { upper: { transmissionMode: 'value' } }, response: 'document' }).expect(200);
     assert.equal(Buffer.from(res.body.upper.value, 'base64').toString(), 'MAKE ME LOUD\n');
+  });
+
+  it('retries every request on its own: after a burst of server errors, a stalled upload is still tried again', async function () {
+    this.timeout(90_000);
+    // A proxy in front of s3rver: answers the first two attempts of every request 500 InternalError,
+    // and in stall mode never answers the first attempt of a PUT.
+    const seen = new Map<string, number>();
+    let mode: 'fail' | 'stall' = 'fail';
+    const proxy = http.createServer((req, res) => {
+      const key = `${mode} ${req.method} ${req.url}`;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      if ((mode === 'fail' && n <= 2) || (mode === 'stall' && n === 1 && req.method === 'PUT')) {
+        req.resume();
+        if (mode === 'stall') return;
+        res.writeHead(500, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected</Message></Error>');
+        return;
+      }
+      const up = http.request(`${endpoint}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode!, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const previous = process.env.SCALE_S3_TIMEOUT_SECONDS;
+    process.env.SCALE_S3_TIMEOUT_SECONDS = '1';
+    try {
+      const client = s3Client({ bucket_name: BUCKET, endpoint_url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, credentials: CREDS });
+      // 120 requests failed twice each: the SDK's shared retry quota (500 tokens; 5 a retry, 5 back on
+      // success) would have been spent by the hundredth, and the rest not retried at all.
+      for (let i = 0; i < 120; i += 30) {
+        await Promise.all(Array.from({ length: 30 }, (_, j) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `burst/${i + j}`, Body: 'x' }))));
+      }
+      mode = 'stall';
+      const put = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'after-the-burst', Body: 'still stored' }));
+      assert.equal(put.$metadata.attempts, 2, 'the stalled attempt was abandoned and tried again');
+      assert.equal((await object('after-the-burst')).toString(), 'still stored');
+    } finally {
+      if (previous === undefined) delete process.env.SCALE_S3_TIMEOUT_SECONDS;
+      else process.env.SCALE_S3_TIMEOUT_SECONDS = previous;
+      proxy.closeAllConnections();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 });

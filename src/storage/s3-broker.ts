@@ -13,6 +13,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Conflict, NotFound } from '../core/domain-errors.ts';
 import type { Broker, StoredFile } from './broker.ts';
 import { checkRelativePath, hashFile, meter } from './host-broker.ts';
+import { perRequestRetries } from './s3-retries.ts';
 
 export interface S3BrokerConfig {
   bucket_name: string;
@@ -38,6 +39,7 @@ export function s3Client(c: S3BrokerConfig): S3Client {
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     ...(c.credentials ? { credentials: { accessKeyId: c.credentials.access_key_id, secretAccessKey: c.credentials.secret_access_key } } : {}),
     maxAttempts: 3,
+    retryStrategy: perRequestRetries(3),
     // Without a limit, a server that takes a request and never answers holds an upload (and the
     // execution or ingest behind it) forever; a stalled request fails and is retried instead.
     ...(idle ? { requestHandler: { connectionTimeout: idle, socketTimeout: idle } } : {}),
