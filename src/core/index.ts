@@ -17,6 +17,7 @@ import { createStrikeService } from './ingest/strikes.ts';
 import { createCwlDeployer } from './job-types/cwl-packages.ts';
 import { createPackageDeployer } from './job-types/packages.ts';
 import { createJobTypeStats } from './job-types/stats.ts';
+import { createJobTypeVersions } from './job-types/versions.ts';
 import { createSecretBox } from './secrets.ts';
 import { createNodeService } from './nodes/service.ts';
 import { createQueueService } from './queue/service.ts';
@@ -92,6 +93,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const { errors, workspaces, jobTypes, seedJobTypes, recipeTypes } = createTypeServices(db, opts, secrets, events);
   const files = createFileService({ db, workspaces });
   const jobTypeStats = createJobTypeStats({ db });
+  const jobTypeVersions = createJobTypeVersions({ db });
   let defaultWorkspaceId: number | null = null;
   const idempotency = createIdempotency({ db, keepHours: opts.idempotencyHours ?? 24 });
   const jobs = createJobService({ db, jobTypes, files, workspaces, events, idempotency, defaultWorkspaceId: () => defaultWorkspaceId, maxInputs: opts.maxInputs });
@@ -137,6 +139,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     jobTypes,
     seedJobTypes,
     jobTypeStats,
+    jobTypeVersions,
     jobs,
     idempotency,
     jobQueries,

@@ -8,6 +8,7 @@ import { configurationRouter, configurationUploadRouter } from './configuration.
 import { errorsRouter } from './errors.ts';
 import { filesRouter } from './files.ts';
 import { HttpError, errorHandler, jsonBody } from './http.ts';
+import { jobTypeVersionsRouter } from './job-type-versions.ts';
 import { jobTypesRouter } from './job-types.ts';
 import { jobExecutionsRouter, jobsRouter } from './jobs.ts';
 import { nodesRouter } from './nodes.ts';
@@ -53,6 +54,7 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(ingestRouter(core));
   api.use(sourcesProductsRouter(core));
   api.use(jobTypesRouter(core, opts));
+  api.use(jobTypeVersionsRouter(core));
   api.use(jobsRouter(core));
   api.use(jobExecutionsRouter(core, (id) => path.join(opts.executionsDir, String(id), 'log')));
   api.use(queueRouter(core));

@@ -1,5 +1,5 @@
 // /job-types/: register, describe, edit and watch job types.
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import type { Core } from '../core/index.ts';
 import { Invalid } from '../core/domain-errors.ts';
 import type { JobType } from '../core/job-types/service.ts';
@@ -16,29 +16,49 @@ function isSeedBody(b: unknown): boolean {
   return typeof b === 'object' && b !== null && !Array.isArray(b) && !('interface' in b) && ('manifest' in b || 'docker_image' in b || 'configuration' in b);
 }
 
+/** A job type as Scale's details endpoints show it. */
+export async function jobTypeDetails(core: Core, jt: JobType) {
+  const now = Date.now();
+  const [errors, c6, c12, c24] = await Promise.all([
+    core.jobTypes.mappedErrors(jt),
+    core.jobTypeStats.counts([jt.id], new Date(now - 6 * HOUR)),
+    core.jobTypeStats.counts([jt.id], new Date(now - 12 * HOUR)),
+    core.jobTypeStats.counts([jt.id], new Date(now - 24 * HOUR)),
+  ]);
+  return {
+    ...jobTypeJson(jt),
+    ...(jt.interfaceKind === 'seed' ? { manifest: jt.manifest, configuration: jt.configuration, package_version: jt.packageVersion } : {}),
+    interface: jt.interface,
+    error_mapping: jt.errorMapping,
+    trigger_rule: jt.triggerRule ?? null,
+    errors: errors.map(errorJson),
+    job_counts_6h: c6.get(jt.id)!.map(statusCountJson),
+    job_counts_12h: c12.get(jt.id)!.map(statusCountJson),
+    job_counts_24h: c24.get(jt.id)!.map(statusCountJson),
+  };
+}
+
+
+/**
+ * Edits a job type as PATCH asks: a SEED job type is revised by sending its manifest (and image,
+ * configuration) again, or any of the v6 fields alone (`seed`: the body is always read as v6's);
+ * a Scale 1.0 job type takes the v5 fields.
+ */
+export async function editJobType(core: Core, existing: JobType, req: Request, opts: { seed?: boolean } = {}) {
+  if (existing.interfaceKind === 'seed' && (opts.seed || isSeedBody(req.body))) {
+    const b = body<Record<string, any>>(req, 'scale-api/seed-job-type');
+    const manifest = b.manifest ?? existing.manifest;
+    if (manifest?.job?.name !== existing.name || manifest?.job?.jobVersion !== existing.version) {
+      throw new Invalid('manifest.job', `this job type is ${existing.name} ${existing.version}; a manifest for another name or jobVersion makes a new job type (POST /job-types/)`);
+    }
+    return core.seedJobTypes.save({ docker_image: existing.dockerImage ?? undefined, ...b, manifest });
+  }
+  return core.jobTypes.edit(existing.id, body(req, 'scale-api/job-type-edit'));
+}
+
 export function jobTypesRouter(core: Core, opts: { registry: RegistryClient | null }): Router {
   const r = Router();
-
-  async function details(jt: JobType) {
-    const now = Date.now();
-    const [errors, c6, c12, c24] = await Promise.all([
-      core.jobTypes.mappedErrors(jt),
-      core.jobTypeStats.counts([jt.id], new Date(now - 6 * HOUR)),
-      core.jobTypeStats.counts([jt.id], new Date(now - 12 * HOUR)),
-      core.jobTypeStats.counts([jt.id], new Date(now - 24 * HOUR)),
-    ]);
-    return {
-      ...jobTypeJson(jt),
-      ...(jt.interfaceKind === 'seed' ? { manifest: jt.manifest, configuration: jt.configuration, package_version: jt.packageVersion } : {}),
-      interface: jt.interface,
-      error_mapping: jt.errorMapping,
-      trigger_rule: jt.triggerRule ?? null,
-      errors: errors.map(errorJson),
-      job_counts_6h: c6.get(jt.id)!.map(statusCountJson),
-      job_counts_12h: c12.get(jt.id)!.map(statusCountJson),
-      job_counts_24h: c24.get(jt.id)!.map(statusCountJson),
-    };
-  }
+  const details = (jt: JobType) => jobTypeDetails(core, jt);
 
   r.get('/job-types/', async (req, res) => {
     const q = new Query(req);
@@ -109,12 +129,14 @@ export function jobTypesRouter(core: Core, opts: { registry: RegistryClient | nu
     res.json(paged(req, page, { count: types.count, rows: types.ids }, (id) => ({ job_type: jobTypeSummary(byId.get(id)!), job_counts: counts.get(id)!.map(statusCountJson) })));
   });
 
-  r.get('/job-types/running/', async (req, res) => {
-    const page = new Query(req).list();
-    const running = await core.jobTypeStats.running(page);
-    const byId = await core.jobTypes.getMany(running.rows.map((x) => x.jobTypeId));
-    res.json(paged(req, page, running, (x) => ({ job_type: jobTypeSummary(byId.get(x.jobTypeId)!), count: x.count, longest_running: iso(x.longestRunning) })));
-  });
+  for (const [state, field] of [['running', 'longest_running'], ['pending', 'longest_pending']] as const) {
+    r.get(`/job-types/${state}/`, async (req, res) => {
+      const page = new Query(req).list();
+      const waiting = await core.jobTypeStats[state](page);
+      const byId = await core.jobTypes.getMany(waiting.rows.map((x) => x.jobTypeId));
+      res.json(paged(req, page, waiting, (x) => ({ job_type: jobTypeSummary(byId.get(x.jobTypeId)!), count: x.count, [field]: iso(x.oldest) })));
+    });
+  }
 
   r.get('/job-types/system-failures/', async (req, res) => {
     const page = new Query(req).list();
@@ -128,25 +150,14 @@ export function jobTypesRouter(core: Core, opts: { registry: RegistryClient | nu
     );
   });
 
-  r.get('/job-types/:id/', async (req, res) => {
+  r.get('/job-types/:id/', async (req, res, next) => {
+    // v6 names a job type's versions by its name (job-type-versions.ts).
+    if (!/^\d+$/.test(req.params.id)) return next();
     res.json(await details(await core.jobTypes.get(idParam(req, 'id', 'job type'))));
   });
 
   r.patch('/job-types/:id/', async (req, res) => {
-    const id = idParam(req, 'id', 'job type');
-    const existing = await core.jobTypes.get(id);
-    if (existing.interfaceKind === 'seed' && isSeedBody(req.body)) {
-      // A SEED job type is revised by sending its manifest (and image, configuration) again.
-      const b = body<Record<string, any>>(req, 'scale-api/seed-job-type');
-      const manifest = b.manifest ?? existing.manifest;
-      if (manifest?.job?.name !== existing.name || manifest?.job?.jobVersion !== existing.version) {
-        throw new Invalid('manifest.job', `this job type is ${existing.name} ${existing.version}; a manifest for another name or jobVersion makes a new job type (POST /job-types/)`);
-      }
-      const { jobType, warnings } = await core.seedJobTypes.save({ docker_image: existing.dockerImage ?? undefined, ...b, manifest });
-      res.json({ ...(await details(jobType)), warnings });
-      return;
-    }
-    const { jobType, warnings } = await core.jobTypes.edit(id, body(req, 'scale-api/job-type-edit'));
+    const { jobType, warnings } = await editJobType(core, await core.jobTypes.get(idParam(req, 'id', 'job type')), req);
     res.json({ ...(await details(jobType)), warnings });
   });
 

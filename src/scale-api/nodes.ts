@@ -1,4 +1,5 @@
 // /nodes/, /scheduler/ and /status/: the cluster as the scheduler sees it.
+import fs from 'node:fs';
 import os from 'node:os';
 import { Router } from 'express';
 import type { Core } from '../core/index.ts';
@@ -8,6 +9,8 @@ import { jobContext } from './context.ts';
 import { body, idParam } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
+
+const SERVER_VERSION: string = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 const HOUR = 3600_000;
 
@@ -64,6 +67,11 @@ export function nodesRouter(core: Core, opts: { nodeLostSeconds: number; schedul
   r.patch('/scheduler/', async (req, res) => {
     const s = await core.nodes.editScheduler(body(req, 'scale-api/scheduler-edit'));
     res.json({ is_paused: s.isPaused, queue_mode: s.queueMode });
+  });
+
+  // v6's system version: this server's (package.json), in Scale's shape.
+  r.get('/version/', (_req, res) => {
+    res.json({ version: SERVER_VERSION });
   });
 
   r.get('/status/', async (_req, res) => {

@@ -2,6 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import { idempotencyKeyOf, REPLAYED_HEADER } from '../auth/idempotency-key.ts';
 import type { Core } from '../core/index.ts';
+import type { JobSelection } from '../core/jobs/selection.ts';
 import { Invalid } from '../core/domain-errors.ts';
 import { parseTimeParam } from '../core/time.ts';
 import { iso, jobJson } from './codecs.ts';
@@ -12,6 +13,16 @@ import { paged } from './paging.ts';
 import { Query } from './params.ts';
 
 const DAY = 24 * 3600_000;
+
+/** The job filter of Scale's bulk requeue and cancel bodies (times checked first, naming the field). */
+function selectionOf(b: Record<string, any>): JobSelection & { statuses?: any[] } {
+  return {
+    started: b.started ? parseTimeParam('started', b.started) : null, ended: b.ended ? parseTimeParam('ended', b.ended) : null,
+    statuses: b.status ? [b.status] : undefined, jobIds: b.job_ids, jobTypeIds: b.job_type_ids, jobTypes: b.job_types, jobTypeNames: b.job_type_names,
+    jobTypeCategories: b.job_type_categories, recipeIds: b.recipe_ids, batchIds: b.batch_ids, errorCategories: b.error_categories, errorIds: b.error_ids,
+    isSuperseded: b.is_superseded,
+  };
+}
 
 export function queueRouter(core: Core): Router {
   const r = Router();
@@ -40,17 +51,26 @@ export function queueRouter(core: Core): Router {
 
   r.post('/queue/requeue-jobs/', async (req, res) => {
     const b = body<Record<string, any>>(req, 'scale-api/requeue-jobs');
-    const started = b.started ? parseTimeParam('started', b.started) : null;
-    const ended = b.ended ? parseTimeParam('ended', b.ended) : null;
     // Every parameter is checked before anything is requeued: a rejected request changes nothing.
+    const selection = selectionOf(b);
     const page = new Query(req).list();
-    const ids = await core.jobs.requeue({
-      started, ended, statuses: b.status ? [b.status] : undefined, jobIds: b.job_ids, jobTypeIds: b.job_type_ids,
-      jobTypeNames: b.job_type_names, jobTypeCategories: b.job_type_categories, priority: b.priority ?? null,
-    });
+    const ids = await core.jobs.requeue({ ...selection, priority: b.priority ?? null });
     const list = ids.length ? await core.jobQueries.listJobs({ ...page, jobIds: ids }) : { count: 0, rows: [] };
     const ctx = await jobContext(core, list.rows);
     res.json(paged(req, page, list, (j) => jobJson(j, ctx)));
+  });
+
+  // v6's bulk requeue and cancel take the same filter and answer 202 with no body (Scale does the
+  // work in the background; here it is done when the answer comes).
+  r.post('/jobs/requeue/', async (req, res) => {
+    const b = body<Record<string, any>>(req, 'scale-api/requeue-jobs');
+    await core.jobs.requeue({ ...selectionOf(b), priority: b.priority ?? null });
+    res.status(202).end();
+  });
+
+  r.post('/jobs/cancel/', async (req, res) => {
+    await core.jobs.cancelMany(selectionOf(body<Record<string, any>>(req, 'scale-api/jobs-cancel')));
+    res.status(202).end();
   });
 
   r.get('/load/', async (req, res) => {

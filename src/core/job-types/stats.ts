@@ -40,14 +40,19 @@ export function createJobTypeStats({ db }: { db: Db }) {
     return { count: count.rows[0].count, ids: rows.rows.map((r) => r.id) };
   }
 
-  async function running(page: Page): Promise<{ count: number; rows: { jobTypeId: number; count: number; longestRunning: Date }[] }> {
+  /** Per job type, how many jobs are in `status` and since when the oldest is, oldest first. */
+  async function waitingIn(status: 'RUNNING' | 'PENDING', since: 'started' | 'last_status_change', page: Page): Promise<{ count: number; rows: { jobTypeId: number; count: number; oldest: Date }[] }> {
     const res = await db.query(
-      `SELECT job_type_id, count(*)::int AS count, min(started) AS longest_running, count(*) OVER ()::int AS total
-         FROM job WHERE status = 'RUNNING' GROUP BY job_type_id ORDER BY longest_running, job_type_id LIMIT $1 OFFSET $2`,
-      [page.pageSize, (page.page - 1) * page.pageSize],
+      `SELECT job_type_id, count(*)::int AS count, min(${since}) AS oldest, count(*) OVER ()::int AS total
+         FROM job WHERE status = $3 GROUP BY job_type_id ORDER BY oldest, job_type_id LIMIT $1 OFFSET $2`,
+      [page.pageSize, (page.page - 1) * page.pageSize, status],
     );
-    return { count: res.rows[0]?.total ?? 0, rows: res.rows.map((r) => ({ jobTypeId: r.job_type_id, count: r.count, longestRunning: r.longest_running })) };
+    return { count: res.rows[0]?.total ?? 0, rows: res.rows.map((r) => ({ jobTypeId: r.job_type_id, count: r.count, oldest: r.oldest })) };
   }
+
+  const running = (page: Page) => waitingIn('RUNNING', 'started', page);
+  /** Scale v6's pending job types: jobs waiting for their recipe's parents, the oldest by when it became PENDING. */
+  const pending = (page: Page) => waitingIn('PENDING', 'last_status_change', page);
 
   async function systemFailures(page: Page): Promise<{ count: number; rows: { jobTypeId: number; errorId: number; count: number; firstError: Date; lastError: Date }[] }> {
     const res = await db.query(
@@ -63,5 +68,5 @@ export function createJobTypeStats({ db }: { db: Db }) {
     };
   }
 
-  return { counts, activeTypes, running, systemFailures };
+  return { counts, activeTypes, running, pending, systemFailures };
 }

@@ -10,6 +10,7 @@ import type { JobType, JobTypeService, Revision } from '../job-types/service.ts'
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { checkJobData, type CheckedJobData, type JobDataLookups } from './job-data.ts';
 import { type Job, type JobExecution, toExecution, toJob } from './model.ts';
+import { type JobSelection, selectionSql } from './selection.ts';
 import { SQL_CAN_BE_CANCELED, SQL_CAN_BE_REQUEUED } from './states.ts';
 import { enqueue } from '../queue/enqueue.ts';
 
@@ -55,14 +56,8 @@ export interface Created {
   replayed?: boolean;
 }
 
-export interface RequeueFilter {
-  started?: Date | null;
-  ended?: Date | null;
+export interface RequeueFilter extends JobSelection {
   statuses?: ('FAILED' | 'CANCELED')[];
-  jobIds?: number[];
-  jobTypeIds?: number[];
-  jobTypeNames?: string[];
-  jobTypeCategories?: string[];
   priority?: number | null;
 }
 
@@ -283,22 +278,31 @@ export function createJobService(deps: {
     return job;
   }
 
+  /** Cancels every job the selection names that can be canceled; returns their ids. */
+  async function cancelMany(f: JobSelection): Promise<number[]> {
+    const params: unknown[] = [];
+    const clauses = selectionSql(f, params);
+    const ids = await db.transaction(async (tx) => {
+      const chosen = (await tx.query<{ id: number }>(`SELECT j.id FROM job j WHERE j.${SQL_CAN_BE_CANCELED} ${clauses.length ? `AND ${clauses.join(' AND ')}` : ''} ORDER BY j.id`, params)).rows.map((r) => r.id);
+      if (!chosen.length) return [];
+      // As cancel() does: queue rows first (a claim holds them locked), then the jobs, checked again.
+      await tx.query('DELETE FROM queue WHERE job_id = ANY($1::bigint[])', [chosen]);
+      const res = await tx.query<{ id: number }>(
+        `UPDATE job SET status = 'CANCELED', ended = coalesce(ended, now()), last_status_change = now(), last_modified = now()
+          WHERE id = ANY($1::bigint[]) AND ${SQL_CAN_BE_CANCELED} RETURNING id`,
+        [chosen],
+      );
+      return res.rows.map((r) => r.id);
+    });
+    if (ids.length) events.emit('canceled', ids);
+    return ids;
+  }
+
   /** Puts FAILED and CANCELED jobs back on the queue with more tries; returns the ids requeued. */
   async function requeue(f: RequeueFilter): Promise<number[]> {
     if (f.priority !== undefined && f.priority !== null && (!Number.isInteger(f.priority) || f.priority < 1)) throw new Invalid('priority', 'must be an integer >= 1');
     const params: unknown[] = [];
-    const clauses: string[] = [];
-    const add = (sql: string, v: unknown) => {
-      params.push(v);
-      clauses.push(sql.replace('?', `$${params.length}`));
-    };
-    if (f.started) add('j.last_modified >= ?', f.started);
-    if (f.ended) add('j.last_modified <= ?', f.ended);
-    if (f.statuses?.length) add('j.status = ANY(?::text[])', f.statuses);
-    if (f.jobIds?.length) add('j.id = ANY(?::bigint[])', f.jobIds);
-    if (f.jobTypeIds?.length) add('j.job_type_id = ANY(?::int[])', f.jobTypeIds);
-    if (f.jobTypeNames?.length) add('j.job_type_id IN (SELECT id FROM job_type WHERE name = ANY(?::text[]))', f.jobTypeNames);
-    if (f.jobTypeCategories?.length) add('j.job_type_id IN (SELECT id FROM job_type WHERE category = ANY(?::text[]))', f.jobTypeCategories);
+    const clauses = selectionSql(f, params);
     params.push(f.priority ?? null);
     const priorityParam = `$${params.length}`;
     const ids = await db.transaction(async (tx) => {
@@ -326,5 +330,5 @@ export function createJobService(deps: {
     return ids;
   }
 
-  return { create, createMany, prepare, insertJobs, waitingRow, queueWaiting, get, executions, cancel, requeue };
+  return { create, createMany, prepare, insertJobs, waitingRow, queueWaiting, get, executions, cancel, cancelMany, requeue };
 }

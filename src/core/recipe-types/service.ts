@@ -1,5 +1,6 @@
 // Recipe types: named, versioned recipe definitions. Every definition change makes a new revision;
 // a recipe pins the revision it was created with, so editing a type never changes running recipes.
+import { slugify, titleToName } from './title-name.ts';
 import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
@@ -210,7 +211,7 @@ export function createRecipeTypeService({ db, jobTypes }: { db: Db; jobTypes: Jo
     const errors: Problem[] = [];
     const warnings: Warning[] = [];
     if (!existing) {
-      if (typeof input.name !== 'string') errors.push({ field: 'name', message: 'is required' });
+      if (typeof input.name !== 'string') errors.push({ field: 'name', message: 'is required (or a title to make it from)' });
       else if (!NAME.test(input.name)) errors.push({ field: 'name', message: 'must be 1-50 letters, digits, "_", "." or "-", starting with a letter or digit' });
       if (input.version !== undefined && (typeof input.version !== 'string' || !VERSION.test(input.version))) {
         errors.push({ field: 'version', message: 'must be 1-50 letters, digits, "_", ".", "+" or "-"' });
@@ -237,7 +238,7 @@ export function createRecipeTypeService({ db, jobTypes }: { db: Db; jobTypes: Jo
 
   async function validate(input: RecipeTypeInput, existingId?: number): Promise<RecipeTypeValidation> {
     const existing = existingId === undefined ? undefined : await get(existingId);
-    const { errors, warnings } = await analyse(input, existing);
+    const { errors, warnings } = await analyse(existing ? input : await named(input), existing);
     return { errors, warnings };
   }
 
@@ -275,7 +276,14 @@ export function createRecipeTypeService({ db, jobTypes }: { db: Db; jobTypes: Jo
     return { count: res.count, rows: res.rows.map(toRecipeType) };
   }
 
-  async function create(input: RecipeTypeInput, opts: { isSystem?: boolean; tx?: Queryable } = {}): Promise<{ recipeType: RecipeType; warnings: Warning[] }> {
+  /** v6 creates from a title alone: the name is made from it as Scale makes it. */
+  async function named(input: RecipeTypeInput): Promise<RecipeTypeInput> {
+    if (input.name !== undefined || typeof input.title !== 'string' || !slugify(input.title)) return input;
+    return { ...input, name: await titleToName(input.title, async (n) => (await byName(n)) !== null) };
+  }
+
+  async function create(given: RecipeTypeInput, opts: { isSystem?: boolean; tx?: Queryable } = {}): Promise<{ recipeType: RecipeType; warnings: Warning[] }> {
+    const input = await named(given);
     const a = await analyse(input);
     if (a.errors.length) throw Invalid.many(a.errors);
     const json = await storedJson(input.definition, a.definition!);
@@ -358,8 +366,20 @@ export function createRecipeTypeService({ db, jobTypes }: { db: Db; jobTypes: Jo
     return [...out.values()];
   }
 
+  /** Active recipe types whose current revision has a node of this job type (name and version). */
+  async function containingJobType(name: string, version: string): Promise<RecipeType[]> {
+    const res = await db.query('SELECT * FROM recipe_type WHERE is_active ORDER BY name, version, id');
+    const out: RecipeType[] = [];
+    for (const row of res.rows) {
+      const t = toRecipeType(row);
+      const { definition } = await currentRevision(t);
+      if (definition.nodes.some((n) => n.type.kind === 'job' && n.type.jobTypeName === name && n.type.jobTypeVersion === version)) out.push(t);
+    }
+    return out;
+  }
+
   return {
     get, getMany, byName, revision, revisionByNum, currentRevision, revisionsOf, revisionNums, lookupsFor, validate, render, list, create, edit,
-    jobTypesOf, subRecipeTypesOf,
+    jobTypesOf, subRecipeTypesOf, containingJobType,
   };
 }

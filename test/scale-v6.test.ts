@@ -1,0 +1,161 @@
+// Scale v6 endpoints that name job types by name and version (/job-type-names/, /job-types/{name}/,
+// /job-types/{name}/{version}/ and its revisions), the pending job types, the system version, and
+// the bulk /jobs/cancel/ and /jobs/requeue/, against a real server (PGlite and PostgreSQL).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import request from 'supertest';
+import { dbKinds } from './helpers/db.ts';
+import { upload } from './helpers/scale.ts';
+import { seedManifest } from './helpers/seed.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
+
+const IFACE = {
+  command: '${INPUT_FILE} ${OUTPUT_DIR}',
+  inputs: { files: [{ name: 'INPUT_FILE', mediaTypes: ['text/plain'] }] },
+  outputs: { files: [{ name: 'OUTPUT_FILE', pattern: '*.out', mediaType: 'text/plain' }] },
+};
+
+for (const kind of dbKinds()) {
+  describe(`Scale v6 job types by name and version, bulk cancel and requeue (${kind})`, function () {
+    this.timeout(60_000);
+    let t: TestServer;
+    let m: any;
+    let v1: any;
+    let recipeId: number;
+    const api = () => request(t.app);
+    before(async () => {
+      // No Docker runtime here: SEED jobs stay QUEUED, and jobs behind them PENDING.
+      t = await startServer(kind, { SCALE_EXECUTOR: 'local' });
+      m = seedManifest({}, IFACE);
+      v1 = (await api().post('/scale/v6/job-types/').send({ docker_image: `${m.job.name}-1.0.0-seed:1.0.0`, manifest: m }).expect(201)).body;
+      const m2 = structuredClone(m);
+      m2.job.jobVersion = '2.0.0';
+      m2.job.title = 'Version two';
+      await api().post('/scale/v6/job-types/').send({ docker_image: `${m.job.name}-2.0.0-seed:1.0.0`, manifest: m2 }).expect(201);
+    });
+    after(() => t?.close());
+
+    it('lists job type names with their versions, and a name\'s versions', async () => {
+      const names = (await api().get('/scale/v6/job-type-names/').query({ keyword: m.job.name.slice(0, -1) }).expect(200)).body;
+      assert.equal(names.count, 1);
+      assert.deepEqual(names.results[0], { name: m.job.name, title: 'Version two', description: 'A job for the tests', icon_code: null, is_published: false, versions: ['1.0.0', '2.0.0'], latest_version: '2.0.0' });
+      assert.equal((await api().get('/scale/v6/job-type-names/').query({ id: v1.id }).expect(200)).body.results[0].name, m.job.name);
+      assert.equal((await api().get('/scale/v6/job-type-names/').query({ keyword: 'no-such-thing' }).expect(200)).body.count, 0);
+      const desc = (await api().get('/scale/v6/job-type-names/').query({ order: '-name', page_size: 1 }).expect(200)).body;
+      assert.equal(desc.results.length, 1);
+      assert.ok(desc.next, 'paged');
+      const versions = (await api().get(`/scale/v6/job-types/${m.job.name}/`).expect(200)).body;
+      assert.equal(versions.count, 2);
+      assert.deepEqual(versions.results.map((v: any) => v.version), ['1.0.0', '2.0.0']);
+      for (const k of ['id', 'name', 'version', 'title', 'description', 'icon_code', 'is_published', 'is_active', 'is_paused', 'is_system', 'max_scheduled', 'revision_num', 'docker_image', 'unmet_resources', 'created', 'deprecated', 'paused', 'last_modified']) {
+        assert.ok(k in versions.results[0], `a version has ${k}`);
+      }
+      assert.equal((await api().get(`/scale/v6/job-types/${m.job.name}/`).query({ is_active: false }).expect(200)).body.count, 0);
+      await api().get('/scale/v6/job-types/no-such-job-type/').expect(404);
+      // The id routes and the fixed ones are still theirs.
+      assert.equal((await api().get(`/scale/v6/job-types/${v1.id}/`).expect(200)).body.name, m.job.name);
+      await api().get('/scale/v6/job-types/status/').expect(200);
+    });
+
+    it('shows one version, edits it (v6 answers the validation), and keeps its revisions', async () => {
+      const path = `/scale/v6/job-types/${m.job.name}/1.0.0/`;
+      const d = (await api().get(path).expect(200)).body;
+      assert.equal(d.id, v1.id);
+      assert.equal(d.manifest.job.name, m.job.name);
+      assert.deepEqual(d.recipe_types, []);
+      assert.equal(d.deprecated, null);
+      assert.ok('configuration' in d && 'max_tries' in d);
+      const edited = (await api().patch(path).send({ is_paused: true, max_scheduled: 2, icon_code: 'f013' }).expect(200)).body;
+      assert.deepEqual({ ...edited, warnings: [] }, { is_valid: true, errors: [], warnings: [] });
+      const after = (await api().get(path).expect(200)).body;
+      assert.equal(after.is_paused, true);
+      assert.equal(after.max_scheduled, 2);
+      assert.equal(after.icon_code, 'f013');
+      assert.equal(after.revision_num, 1, 'flags are not a revision');
+      await api().patch(path).send({ is_paused: false, docker_image: `${m.job.name}-1.0.0-seed:1.0.1` }).expect(200);
+      const revisions = (await api().get(`${path}revisions/`).expect(200)).body;
+      assert.equal(revisions.count, 2);
+      assert.deepEqual(revisions.results.map((r: any) => [r.revision_num, r.docker_image]), [[2, `${m.job.name}-1.0.0-seed:1.0.1`], [1, `${m.job.name}-1.0.0-seed:1.0.0`]]);
+      assert.equal(revisions.results[0].job_type.name, m.job.name);
+      const r1 = (await api().get(`${path}revisions/1/`).expect(200)).body;
+      assert.equal(r1.revision_num, 1);
+      assert.equal(r1.manifest.job.jobVersion, '1.0.0');
+      assert.equal(r1.docker_image, `${m.job.name}-1.0.0-seed:1.0.0`);
+      // Bad input: unknown versions and revisions, bad fields, another job's manifest.
+      await api().get(`/scale/v6/job-types/${m.job.name}/9.9.9/`).expect(404);
+      assert.match((await api().get(`${path}revisions/99/`).expect(404)).body.detail, /no revision "99"/);
+      await api().get(`${path}revisions/abc/`).expect(404);
+      assert.equal((await api().patch(path).send({ is_paused: 'yes' }).expect(400)).body.field, 'is_paused');
+      assert.equal((await api().patch(path).send({ no_such_field: 1 }).expect(400)).body.field, 'no_such_field');
+      assert.equal((await api().patch(path).send({ manifest: seedManifest({}, IFACE) }).expect(400)).body.field, 'manifest.job');
+      await api().patch(`/scale/v6/job-types/${m.job.name}/9.9.9/`).send({ is_paused: true }).expect(404);
+    });
+
+    it('names the recipe types a version belongs to, and lists job types with pending jobs', async () => {
+      const node = (deps: unknown[], input: Record<string, unknown>) => ({ dependencies: deps, input, node_type: { node_type: 'job', job_type_name: m.job.name, job_type_version: '1.0.0', job_type_revision: 2 } });
+      const recipeType = {
+        title: 'Two steps & more', description: 'a then b',
+        definition: {
+          version: '7',
+          input: { files: [{ name: 'IN', media_types: ['text/plain'], required: true, multiple: false }], json: [] },
+          nodes: {
+            a: node([], { INPUT_FILE: { type: 'recipe', input: 'IN' } }),
+            b: node([{ name: 'a', acceptance: true }], { INPUT_FILE: { type: 'dependency', node: 'a', output: 'OUTPUT_FILE' } }),
+          },
+        },
+      };
+      // v6 gives no name: it is made from the title as Scale makes it, and made unique.
+      const rt = (await api().post('/scale/v6/recipe-types/').send(recipeType).expect(201)).body;
+      assert.equal(rt.name, 'two-steps-more');
+      const d = (await api().get(`/scale/v6/job-types/${m.job.name}/1.0.0/`).expect(200)).body;
+      assert.deepEqual(d.recipe_types.map((x: any) => x.name), [rt.name]);
+      assert.deepEqual((await api().get(`/scale/v6/job-types/${m.job.name}/2.0.0/`).expect(200)).body.recipe_types, []);
+      assert.match((await api().post('/scale/v6/recipe-types/').send({ ...recipeType, is_active: false }).expect(201)).body.name, /^two-steps-more-[0-9a-f]{19}$/);
+      assert.equal((await api().post('/scale/v6/recipe-types/').send({ ...recipeType, title: '!!!' }).expect(400)).body.field, 'name');
+      const file = await upload(t.app, 'text\n', 'in.txt', { media_type: 'text/plain' });
+      recipeId = (await api().post('/scale/v6/recipes/').send({ recipe_type_id: rt.id, input: { files: { IN: [file.id] }, json: {} } }).expect(201)).body.id;
+      const jobs = await recipeJobs();
+      assert.deepEqual(jobs.map((j) => j.status), ['QUEUED', 'PENDING']);
+      const pending = (await api().get('/scale/v6/job-types/pending/').expect(200)).body;
+      assert.equal(pending.count, 1);
+      assert.equal(pending.results[0].job_type.id, v1.id);
+      assert.equal(pending.results[0].count, 1);
+      assert.ok(pending.results[0].longest_pending);
+    });
+
+    async function recipeJobs(): Promise<{ id: number; status: string }[]> {
+      const res = await t.db.query<{ id: number; status: string }>('SELECT j.id, j.status FROM recipe_node n JOIN job j ON j.id = n.job_id WHERE n.recipe_id = $1 ORDER BY n.node_name', [recipeId]);
+      return res.rows.map((r) => ({ id: Number(r.id), status: r.status }));
+    }
+
+    it('cancels and requeues jobs by filter (202), and refuses bad filters naming the field, changing nothing', async () => {
+      // Filters that match nothing change nothing: batches (there are none), superseded jobs (never), another error.
+      for (const b of [{ recipe_ids: [recipeId], batch_ids: [1] }, { recipe_ids: [recipeId], is_superseded: true }, { recipe_ids: [recipeId], error_categories: ['SYSTEM'] }]) {
+        await api().post('/scale/v6/jobs/cancel/').send(b).expect(202);
+      }
+      assert.deepEqual((await recipeJobs()).map((j) => j.status), ['QUEUED', 'PENDING']);
+      for (const [b, field] of [[{ priority: 5 }, 'priority'], [{ status: 'COMPLETED' }, 'status'], [{ started: 'soon' }, 'started'], [{ job_types: [{ name: 'x' }] }, 'job_types[0].version'], [{ recipe_ids: ['one'] }, 'recipe_ids[0]']] as const) {
+        const res = await api().post('/scale/v6/jobs/cancel/').send(b).expect(400);
+        assert.equal(res.body.field, field, JSON.stringify(res.body));
+      }
+      assert.equal((await api().post('/scale/v6/jobs/requeue/').send({ status: 'RUNNING' }).expect(400)).body.field, 'status');
+      assert.deepEqual((await recipeJobs()).map((j) => j.status), ['QUEUED', 'PENDING']);
+
+      await api().post('/scale/v6/jobs/cancel/').send({ recipe_ids: [recipeId], job_types: [{ name: m.job.name, version: '1.0.0' }] }).expect(202);
+      assert.deepEqual((await recipeJobs()).map((j) => j.status), ['CANCELED', 'CANCELED']);
+      assert.equal((await t.db.query('SELECT count(*)::int AS n FROM queue WHERE job_id = ANY($1::bigint[])', [(await recipeJobs()).map((j) => j.id)])).rows[0].n, 0, 'off the queue');
+      // v5's requeue now honours error_categories: canceled jobs have no error, so none is requeued.
+      assert.equal((await api().post('/scale/queue/requeue-jobs/').send({ job_ids: (await recipeJobs()).map((j) => j.id), error_categories: ['SYSTEM'] }).expect(200)).body.count, 0);
+      await api().post('/scale/v6/jobs/requeue/').send({ recipe_ids: [recipeId], status: 'CANCELED', priority: 7 }).expect(202);
+      const [a, b] = await recipeJobs();
+      assert.equal(a.status, 'QUEUED', 'a job with its input goes back on the queue');
+      assert.equal(b.status, 'PENDING', 'a job still waiting for its parent goes back to PENDING');
+      assert.equal((await api().get(`/scale/v6/jobs/${a.id}/`).expect(200)).body.priority, 7);
+    });
+
+    it('tells the system version', async () => {
+      const { version } = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+      assert.deepEqual((await api().get('/scale/v6/version/').expect(200)).body, { version });
+    });
+  });
+}
