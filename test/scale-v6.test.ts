@@ -7,7 +7,7 @@ import request from 'supertest';
 import { dbKinds } from './helpers/db.ts';
 import { upload } from './helpers/scale.ts';
 import { seedManifest } from './helpers/seed.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
+import { startServer, tempDir, type TestServer } from './helpers/server.ts';
 
 const IFACE = {
   command: '${INPUT_FILE} ${OUTPUT_DIR}',
@@ -151,6 +151,24 @@ for (const kind of dbKinds()) {
       assert.equal(a.status, 'QUEUED', 'a job with its input goes back on the queue');
       assert.equal(b.status, 'PENDING', 'a job still waiting for its parent goes back to PENDING');
       assert.equal((await api().get(`/scale/v6/jobs/${a.id}/`).expect(200)).body.priority, 7);
+    });
+
+    it('creates Strikes and Scans from a title (the name made from it) and validates them without creating', async () => {
+      const dir = await tempDir('v6-landing-');
+      await api().post('/scale/v6/workspaces/').send({ name: 'v6-landing', title: 'Landing', json_config: { broker: { type: 'host', host_path: dir } } }).expect(201);
+      const strike = { title: 'My Strike Process', description: 'Watches the landing', configuration: { workspace: 'v6-landing', monitor: { type: 'dir-watcher', transfer_suffix: '_tmp' }, files_to_ingest: [{ filename_regex: '.*txt' }] } };
+      const scan = { title: 'My Scan Process', configuration: { workspace: 'v6-landing', scanner: { type: 'dir' }, recursive: true, files_to_ingest: [{ filename_regex: '.*txt' }] } };
+      for (const [kind, body] of [['strikes', strike], ['scans', scan]] as const) {
+        assert.deepEqual((await api().post(`/scale/v6/${kind}/validation/`).send(body).expect(200)).body, { is_valid: true, errors: [], warnings: [] });
+        const bad = (await api().post(`/scale/v6/${kind}/validation/`).send({ ...body, configuration: { ...body.configuration, workspace: 'nowhere' } }).expect(200)).body;
+        assert.equal(bad.is_valid, false);
+        assert.deepEqual(bad.errors.map((e: any) => e.name), ['configuration.workspace']);
+        assert.deepEqual((await api().post(`/scale/v6/${kind}/validation/`).send({ configuration: body.configuration }).expect(200)).body.errors.map((e: any) => e.name), ['name']);
+        assert.equal((await api().get(`/scale/v6/${kind}/`).expect(200)).body.count, 0, 'validation creates nothing');
+        const created = (await api().post(`/scale/v6/${kind}/`).send(body).expect(201)).body;
+        assert.equal(created.name, body.title.toLowerCase().replaceAll(' ', '-'));
+        assert.match((await api().post(`/scale/v6/${kind}/`).send(body).expect(201)).body.name, new RegExp(`^${created.name}-[0-9a-f]{19}$`), 'a taken name is made unique');
+      }
     });
 
     it('tells the system version', async () => {

@@ -45,6 +45,13 @@ export function ingestRouter(core: Core): Router {
     const s = await core.strikes.create(bodyOf(req));
     res.status(201).location(`${req.baseUrl}/strikes/${s.id}/`).json(strikeJson(s, true));
   };
+  // v6: what creating would say, as {is_valid, errors, warnings}; nothing is created.
+  const validation = (validate: (b: Record<string, unknown>) => Promise<{ field: string | null; message: string }[]>) => async (req: any, res: any) => {
+    const errors = (await validate(bodyOf(req))).map((p) => ({ name: p.field, description: p.message }));
+    res.json({ is_valid: errors.length === 0, errors, warnings: [] });
+  };
+  r.post('/strikes/validation/', validation((b) => core.strikes.validate(b)));
+  r.post('/scans/validation/', validation((b) => core.scans.validate(b)));
   r.post('/strike/create/', createStrike);
   r.post('/strikes/', createStrike);
   r.get('/strikes/', async (req, res) => {

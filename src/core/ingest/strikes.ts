@@ -9,10 +9,12 @@ import type { Db, Row } from '../../store/db.ts';
 import { listDir } from '../../storage/host-broker.ts';
 import type { Logger } from '../../log.ts';
 import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import type { Problem } from '../../schemas.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { type IngestConfig, readStrikeConfig } from './config.ts';
 import type { FoundFile, Ingester, SourceRoot } from './ingester.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
+import { slugify, titleToName } from '../title-name.ts';
 
 export interface Strike {
   id: number;
@@ -67,8 +69,29 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
     return (await db.query('SELECT * FROM strike ORDER BY id')).rows.map(toStrike);
   }
 
-  async function create(input: { name?: unknown; title?: unknown; description?: unknown; configuration?: unknown }): Promise<Strike> {
-    if (typeof input.name !== 'string' || !NAME.test(input.name)) throw new Invalid('name', 'is required: 1-50 letters, digits, "_", "." or "-"');
+  /** v6 gives a title and no name: the name is made from the title as Scale makes it. */
+  async function named<T extends { name?: unknown; title?: unknown }>(input: T): Promise<T> {
+    if (input.name !== undefined || typeof input.title !== 'string' || !slugify(input.title)) return input;
+    return { ...input, name: await titleToName(input.title, async (n) => (await db.query('SELECT 1 FROM strike WHERE name = $1', [n])).rows.length > 0) };
+  }
+
+  /** What create would say of this input, without creating anything (v6 /strikes/validation/). */
+  async function validate(given: { name?: unknown; title?: unknown; configuration?: unknown }): Promise<Problem[]> {
+    const input = await named(given);
+    const problems: Problem[] = [];
+    if (typeof input.name !== 'string' || !NAME.test(input.name)) problems.push({ field: 'name', message: 'is required (or a title to make it from): 1-50 letters, digits, "_", "." or "-"' });
+    try {
+      await checked(input.configuration);
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      problems.push(...(err.details.length ? err.details : [{ field: err.field, message: err.message }]));
+    }
+    return problems;
+  }
+
+  async function create(given: { name?: unknown; title?: unknown; description?: unknown; configuration?: unknown }): Promise<Strike> {
+    const input = await named(given);
+    if (typeof input.name !== 'string' || !NAME.test(input.name)) throw new Invalid('name', 'is required (or a title to make it from): 1-50 letters, digits, "_", "." or "-"');
     await checked(input.configuration);
     try {
       const res = await db.query('INSERT INTO strike (name, title, description, configuration) VALUES ($1, $2, $3, $4) RETURNING *', [input.name, input.title ?? null, input.description ?? null, JSON.stringify(input.configuration)]);
@@ -228,7 +251,7 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   return {
-    get, list, create, edit, tick, notify,
+    get, list, validate, create, edit, tick, notify,
     /**
      * Sweeps every `pollMs` (Scale: 60 s); a sweep never overlaps the previous one. `nodeName` (one
      * process per node, as the scheduler requires) lets a restarted node take its leases back at once.

@@ -1,6 +1,6 @@
 // Recipe types: named, versioned recipe definitions. Every definition change makes a new revision;
 // a recipe pins the revision it was created with, so editing a type never changes running recipes.
-import { slugify, titleToName } from './title-name.ts';
+import { slugify, titleToName } from '../title-name.ts';
 import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';

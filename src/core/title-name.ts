@@ -1,5 +1,5 @@
-// Scale v6 creates recipe types from a title alone and names them after it (util/rest.py
-// title_to_name): Django's slugify of the title, "_" made "-", cut to 30 characters; a name
+// Scale v6 creates recipe types, Strikes and Scans from a title alone and names them after it
+// (util/rest.py title_to_name): Django's slugify of the title, "_" made "-", cut to 30 characters; a name
 // already taken gets "-" and 19 random hex digits.
 import { randomUUID } from 'node:crypto';
 
@@ -9,12 +9,12 @@ export function slugify(title: string): string {
   return ascii.toLowerCase().replace(/[^\w\s-]/g, '').replace(/[-\s]+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
 }
 
-/** The name Scale gives a recipe type titled `title`, unique by `taken`. */
+/** The name Scale gives a thing titled `title`, unique by `taken`. */
 export async function titleToName(title: string, taken: (name: string) => Promise<boolean>): Promise<string> {
   const base = slugify(title).replace(/_/g, '-').slice(0, 30);
   let name = base;
   for (let i = 0; await taken(name); i++) {
-    if (i > 999) throw new Error('unable to find a unique recipe type name');
+    if (i > 999) throw new Error('unable to find a unique name');
     name = `${base}-${randomUUID().replace(/-/g, '').slice(0, 19)}`;
   }
   return name;
