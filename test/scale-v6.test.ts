@@ -153,6 +153,21 @@ for (const kind of dbKinds()) {
       assert.equal((await api().get(`/scale/v6/jobs/${a.id}/`).expect(200)).body.priority, 7);
     });
 
+    it('sums what waiting and running jobs ask of the cluster (queued-resources)', async () => {
+      const q = (await api().get('/scale/v6/scheduler/queued-resources/').expect(200)).body;
+      const db = (await t.db.query(`SELECT status, count(*)::int AS n, sum(cpus_required)::float8 AS cpus, sum(mem_required)::float8 AS mem FROM job WHERE status IN ('PENDING', 'QUEUED', 'RUNNING') GROUP BY status`)).rows;
+      const want = (s: string) => db.find((r) => r.status === s);
+      assert.deepEqual(q.queue_lengths, { PENDING: want('PENDING')?.n ?? 0, QUEUED: want('QUEUED')?.n ?? 0, RUNNING: want('RUNNING')?.n ?? 0 });
+      assert.ok(q.queue_lengths.QUEUED >= 1 && q.queue_lengths.PENDING >= 1, JSON.stringify(q));
+      assert.equal(q.total_resources.QUEUED.cpus, want('QUEUED').cpus);
+      assert.equal(q.total_resources.QUEUED.mem, want('QUEUED').mem);
+      assert.deepEqual(q.total_resources.RUNNING, want('RUNNING') ? q.total_resources.RUNNING : {}, 'a status with no job asks for nothing');
+      const node = (await api().get('/scale/v6/nodes/').expect(200)).body.results[0];
+      const details = (await api().get(`/scale/v6/nodes/${node.id}/`).expect(200)).body;
+      assert.equal(q.cluster_resources.cpus, details.resources.total.cpus, 'the one node is the cluster');
+      assert.equal(q.cluster_resources.gpus, 0);
+    });
+
     it('creates Strikes and Scans from a title (the name made from it) and validates them without creating', async () => {
       const dir = await tempDir('v6-landing-');
       await api().post('/scale/v6/workspaces/').send({ name: 'v6-landing', title: 'Landing', json_config: { broker: { type: 'host', host_path: dir } } }).expect(201);

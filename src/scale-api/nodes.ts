@@ -69,6 +69,19 @@ export function nodesRouter(core: Core, opts: { nodeLostSeconds: number; schedul
     res.json({ is_paused: s.isPaused, queue_mode: s.queueMode });
   });
 
+  // v6: what the cluster has, and what waiting and running jobs ask of it.
+  r.get('/scheduler/queued-resources/', async (_req, res) => {
+    const [nodes, demand] = await Promise.all([core.nodes.active(), core.queue.demand()]);
+    const cluster = nodes.filter(online).reduce((a, n) => ({ cpus: a.cpus + n.total.cpus, mem: a.mem + n.total.mem, disk: a.disk + n.total.disk, gpus: a.gpus + (n.total.gpus ?? 0) }), { cpus: 0, mem: 0, disk: 0, gpus: 0 });
+    // As Scale shows them: only the resources a status asks for at all.
+    const asked = (d: { cpus: number; mem: number; disk: number; gpus: number }) => Object.fromEntries(Object.entries({ cpus: d.cpus, mem: d.mem, disk: d.disk, gpus: d.gpus }).filter(([, v]) => v > 0));
+    res.json({
+      cluster_resources: cluster,
+      queue_lengths: Object.fromEntries([...demand].map(([s, d]) => [s, d.count])),
+      total_resources: Object.fromEntries([...demand].map(([s, d]) => [s, asked(d)])),
+    });
+  });
+
   // v6's system version: this server's (package.json), in Scale's shape.
   r.get('/version/', (_req, res) => {
     res.json({ version: SERVER_VERSION });

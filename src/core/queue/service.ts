@@ -244,6 +244,18 @@ export function createQueueService({ db }: { db: Db }) {
     return res.rows[0].n;
   }
 
+  /** Jobs waiting or running, and the resources they ask for, by status (v6 queued-resources). */
+  async function demand(): Promise<Map<'PENDING' | 'QUEUED' | 'RUNNING', { count: number; cpus: number; mem: number; disk: number; gpus: number }>> {
+    const res = await db.query(
+      `SELECT status, count(*)::int AS count, coalesce(sum(cpus_required), 0)::float8 AS cpus, coalesce(sum(mem_required), 0)::float8 AS mem,
+              coalesce(sum(disk_in_required + disk_out_required), 0)::float8 AS disk, coalesce(sum(gpus_required), 0)::float8 AS gpus
+         FROM job WHERE status IN ('PENDING', 'QUEUED', 'RUNNING') GROUP BY status`,
+    );
+    const out = new Map((['PENDING', 'QUEUED', 'RUNNING'] as const).map((s) => [s, { count: 0, cpus: 0, mem: 0, disk: 0, gpus: 0 }]));
+    for (const r of res.rows) out.set(r.status, { count: r.count, cpus: r.cpus, mem: r.mem, disk: r.disk, gpus: r.gpus });
+    return out;
+  }
+
   async function status(): Promise<QueueStatusRow[]> {
     const res = await db.query(
       `SELECT count(*)::int AS count, min(q.queued) AS longest_queued, jt.name, jt.version, min(q.priority) AS highest_priority, jt.is_paused
@@ -333,5 +345,5 @@ export function createQueueService({ db }: { db: Db }) {
     return { count: res.rows[0]?.total ?? 0, rows: res.rows.map((r) => ({ time: r.measured, pending: r.pending, queued: r.queued, running: r.running })) };
   }
 
-  return { claim, claimsOf, depth, status, explain, recordLoad, load };
+  return { claim, claimsOf, depth, demand, status, explain, recordLoad, load };
 }
