@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import request from 'supertest';
 import { dbKinds } from './helpers/db.ts';
-import { upload } from './helpers/scale.ts';
+import { createJobType, queueJob, upload, waitForJob } from './helpers/scale.ts';
 import { seedManifest } from './helpers/seed.ts';
 import { startServer, tempDir, type TestServer } from './helpers/server.ts';
 
@@ -159,8 +159,8 @@ for (const kind of dbKinds()) {
       const want = (s: string) => db.find((r) => r.status === s);
       assert.deepEqual(q.queue_lengths, { PENDING: want('PENDING')?.n ?? 0, QUEUED: want('QUEUED')?.n ?? 0, RUNNING: want('RUNNING')?.n ?? 0 });
       assert.ok(q.queue_lengths.QUEUED >= 1 && q.queue_lengths.PENDING >= 1, JSON.stringify(q));
-      assert.equal(q.total_resources.QUEUED.cpus, want('QUEUED').cpus);
-      assert.equal(q.total_resources.QUEUED.mem, want('QUEUED').mem);
+      assert.equal(q.total_resources.QUEUED.cpus, want('QUEUED')!.cpus);
+      assert.equal(q.total_resources.QUEUED.mem, want('QUEUED')!.mem);
       assert.deepEqual(q.total_resources.RUNNING, want('RUNNING') ? q.total_resources.RUNNING : {}, 'a status with no job asks for nothing');
       const node = (await api().get('/scale/v6/nodes/').expect(200)).body.results[0];
       const details = (await api().get(`/scale/v6/nodes/${node.id}/`).expect(200)).body;
@@ -184,6 +184,27 @@ for (const kind of dbKinds()) {
         assert.equal(created.name, body.title.toLowerCase().replaceAll(' ', '-'));
         assert.match((await api().post(`/scale/v6/${kind}/`).send(body).expect(201)).body.name, new RegExp(`^${created.name}-[0-9a-f]{19}$`), 'a taken name is made unique');
       }
+    });
+
+    it('counts jobs started and recipes created per day (timelines)', async () => {
+      const jt = await createJobType(t.app, { interface: { version: '1.0', command: '/bin/true', command_arguments: '', input_data: [], output_data: [] } });
+      const ran: any[] = [];
+      for (let i = 0; i < 2; i++) ran.push(await waitForJob(t.app, (await queueJob(t.app, jt.id, { version: '1.0', input_data: [] })).id));
+      assert.deepEqual(ran.map((j) => j.status), ['COMPLETED', 'COMPLETED']);
+      const dayOf = (at: string) => `${at.slice(0, 10)}T00:00:00.000Z`;
+      const today = dayOf(ran[0].started);
+      assert.equal(dayOf(ran[1].started), today, 'both started on one UTC day');
+      const jobs = (await api().get('/scale/v6/timeline/job-types/').query({ started: 'PT1H', id: jt.id }).expect(200)).body;
+      assert.deepEqual(jobs, { count: 1, results: [{ job_type_id: jt.id, name: jt.name, version: '1.0', title: jt.title, revision_num: 1, results: [{ date: today, count: 2 }] }] });
+      assert.equal((await api().get('/scale/v6/timeline/job-types').query({ started: 'PT1H', name: jt.name, version: '9.9' }).expect(200)).body.count, 0);
+      assert.equal((await api().get('/scale/v6/timeline/job-types/').query({ started: '2000-01-01T00:00:00Z', ended: '2000-01-02T00:00:00Z', id: jt.id }).expect(200)).body.count, 0);
+      const recipes = (await api().get('/scale/v6/timeline/recipe-types/').query({ started: 'P1D', name: 'two-steps-more' }).expect(200)).body;
+      const recipe = (await api().get(`/scale/v6/recipes/${recipeId}/`).expect(200)).body;
+      assert.deepEqual(recipes.results.map((r: any) => [r.name, r.revision_num, r.results]), [['two-steps-more', 1, [{ date: dayOf(recipe.created), count: 1 }]]]);
+      assert.equal((await api().get('/scale/v6/timeline/recipe-types/').query({ started: 'P1D', name: 'two-steps-more', rev: 2 }).expect(200)).body.count, 0);
+      assert.equal((await api().get('/scale/v6/timeline/job-types/').expect(400)).body.field, 'started');
+      assert.equal((await api().get('/scale/v6/timeline/recipe-types/').query({ started: 'yesterday' }).expect(400)).body.field, 'started');
+      assert.equal((await api().get('/scale/v6/timeline/job-types/').query({ started: 'PT1H', id: 'x' }).expect(400)).body.field, 'id');
     });
 
     it('tells the system version', async () => {

@@ -27,6 +27,7 @@ import { createRecipeEngine } from './recipes/engine.ts';
 import { createRecipeService } from './recipes/service.ts';
 import { createConfigurationService } from './configuration/service.ts';
 import { createMetricsService } from './metrics/service.ts';
+import { createTimeline } from './metrics/timeline.ts';
 import type { Logger } from '../log.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db.ts';
 import { echoManifest } from './job-types/builtin/echo.ts';
@@ -115,6 +116,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     db, recipeTypes, files, workspaces, engine: recipeEngine, events, idempotency, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }), maxInputs: opts.maxInputs,
   });
   const metrics = createMetricsService({ db, log: opts.log?.child({ component: 'metrics' }) });
+  const timeline = createTimeline({ db });
   // The JOB_LOAD clock minute (one server per minute) also rolls the hourly metrics up.
   triggers = createTriggerService({ db, jobs, recipes, recipeTypes, files, recordLoad: () => queue.recordLoad().finally(() => metrics.tick()).finally(() => idempotency.purge().catch(() => 0)), log: opts.log?.child({ component: 'triggers' }) });
   const firing = triggers;
@@ -158,6 +160,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     scans,
     ingests,
     metrics,
+    timeline,
     /** Why a QUEUED job has not started yet (null when it is not on the queue). */
     async queueReason(jobId: number) {
       const [state, online] = await Promise.all([

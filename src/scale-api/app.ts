@@ -10,6 +10,7 @@ import { filesRouter } from './files.ts';
 import { HttpError, errorHandler, jsonBody } from './http.ts';
 import { jobTypeVersionsRouter } from './job-type-versions.ts';
 import { jobTypesRouter } from './job-types.ts';
+import { timelineRouter } from './timeline.ts';
 import { jobExecutionsRouter, jobsRouter } from './jobs.ts';
 import { nodesRouter } from './nodes.ts';
 import { metricsRouter } from './metrics.ts';
@@ -63,6 +64,7 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(configurationRouter(core));
   api.use(nodesRouter(core, opts));
   api.use(metricsRouter(core));
+  api.use(timelineRouter(core));
   api.use((req, _res, next) => next(new HttpError(404, `no Scale API endpoint ${req.method} ${req.originalUrl.split('?')[0]}`)));
   api.use(errorHandler(opts.log));
 
