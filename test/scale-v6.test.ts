@@ -207,6 +207,18 @@ for (const kind of dbKinds()) {
       assert.equal((await api().get('/scale/v6/timeline/job-types/').query({ started: 'PT1H', id: 'x' }).expect(400)).body.field, 'id');
     });
 
+    it('answers the paths v6 documents besides its usual ones (POST /job/, /recipe-types/{name}/{num}/, POST /workspaces/{id}/)', async () => {
+      const jt = await createJobType(t.app, { interface: { version: '1.0', command: '/bin/true', command_arguments: '', input_data: [], output_data: [] } });
+      const job = (await api().post('/scale/v6/job/').send({ job_type_id: jt.id, input: { files: {}, json: {} } }).expect(201)).body;
+      assert.equal(job.job_type.id, jt.id);
+      const byRevisions = (await api().get('/scale/v6/recipe-types/two-steps-more/revisions/1/').expect(200)).body;
+      assert.deepEqual((await api().get('/scale/v6/recipe-types/two-steps-more/1/').expect(200)).body, byRevisions);
+      await api().get('/scale/v6/recipe-types/two-steps-more/7/').expect(404);
+      const ws = (await api().get('/scale/v6/workspaces/').expect(200)).body.results.find((w: any) => w.name === 'v6-landing');
+      assert.equal((await api().post(`/scale/v6/workspaces/${ws.id}/`).send({ title: 'Landing zone' }).expect(200)).body.title, 'Landing zone');
+      assert.equal((await api().post(`/scale/v6/workspaces/${ws.id}/`).send({ title: 7 }).expect(400)).body.field, 'title');
+    });
+
     it('tells the system version', async () => {
       const { version } = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
       assert.deepEqual((await api().get('/scale/v6/version/').expect(200)).body, { version });

@@ -36,8 +36,9 @@ export function queueRouter(core: Core): Router {
     res.status(201).location(`${req.baseUrl}/jobs/${job.id}/`).json({ ...(await jobDetails(core, job)), warnings });
   };
   r.post('/queue/new-job/', newJob);
-  // Scale v6 creates jobs with POST /jobs/ {job_type_id, input, configuration}.
+  // Scale v6 creates jobs with POST /jobs/ {job_type_id, input, configuration} (its docs also name /job/).
   r.post('/jobs/', newJob);
+  r.post('/job/', newJob);
 
   r.get('/queue/status/', async (_req, res) => {
     const rows = await core.queue.status();

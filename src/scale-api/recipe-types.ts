@@ -1,6 +1,6 @@
 // /recipe-types/: create, validate, describe and edit recipe types, and read their revisions.
 // A recipe type is addressed by id (v5) or by name (v6: its newest version).
-import { Router, type Request } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Core } from '../core/index.ts';
 import { Invalid, NotFound } from '../core/domain-errors.ts';
 import type { RecipeType } from '../core/recipe-types/service.ts';
@@ -92,14 +92,17 @@ export function recipeTypesRouter(core: Core): Router {
     res.json(paged(req, page, { count: all.length, rows: rows.map((x, i) => [x, defs[i]] as const) }, ([x, d]) => recipeTypeRevisionJson(x, d)));
   });
 
-  r.get('/recipe-types/:key/revisions/:num/', async (req, res) => {
+  // v6's docs name a revision both /recipe-types/{name}/revisions/{num}/ and /recipe-types/{name}/{num}/.
+  const revision = async (req: Request, res: Response) => {
     const t = await byKey(req);
-    const num = Number(req.params.num);
-    const rev = /^\d{1,9}$/.test(req.params.num) ? await core.recipeTypes.revisionByNum(t.id, num) : null;
-    if (!rev) throw new HttpError(404, `recipe type ${t.name} has no revision ${JSON.stringify(req.params.num)}`);
+    const num = Number(String(req.params.num));
+    const rev = /^\d{1,9}$/.test(String(req.params.num)) ? await core.recipeTypes.revisionByNum(t.id, num) : null;
+    if (!rev) throw new HttpError(404, `recipe type ${t.name} has no revision ${JSON.stringify(String(req.params.num))}`);
     const [definition] = await core.recipeTypes.render([{ json: rev.definitionJson }], definitionFormat(req));
     res.json(recipeTypeRevisionJson(rev, definition));
-  });
+  };
+  r.get('/recipe-types/:key/revisions/:num/', revision);
+  r.get('/recipe-types/:key/:num/', revision);
 
   return r;
 }

@@ -1,5 +1,5 @@
 // /workspaces/: where files live.
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Core } from '../core/index.ts';
 import { Invalid } from '../core/domain-errors.ts';
 import { workspaceJson } from './codecs.ts';
@@ -33,10 +33,13 @@ export function workspacesRouter(core: Core): Router {
   r.get('/workspaces/:id/', async (req, res) => {
     res.json(workspaceJson(await core.workspaces.get(idParam(req, 'id', 'workspace')), true));
   });
-  r.patch('/workspaces/:id/', async (req, res) => {
+  const edit = async (req: Request, res: Response) => {
     const id = idParam(req, 'id', 'workspace');
     const { workspace, warnings } = await core.workspaces.edit(id, body(req, 'scale-api/workspace-edit'));
     res.json({ ...workspaceJson(workspace, true), warnings });
-  });
+  };
+  r.patch('/workspaces/:id/', edit);
+  // v6's docs show the edit as POST /workspaces/{id}/ too.
+  r.post('/workspaces/:id/', edit);
   return r;
 }
