@@ -3,11 +3,10 @@
 import type { Db, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
 import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
-import type { Problem } from '../../schemas.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { readScanConfig } from './config.ts';
 import type { BatchResult, Ingester } from './ingester.ts';
-import { slugify, titleToName } from '../title-name.ts';
+import { type Creatable, ingestNaming } from './naming.ts';
 
 export interface Scan {
   id: number;
@@ -29,7 +28,6 @@ const toScan = (r: Row): Scan => ({
   dryRunEnded: r.dry_run_ended, started: r.started, ended: r.ended, created: r.created, lastModified: r.last_modified,
 });
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$/;
 const BATCH = 500;
 
 export type ScanService = ReturnType<typeof createScanService>;
@@ -45,11 +43,7 @@ export function createScanService(deps: { db: Db; workspaces: WorkspaceService; 
     return c;
   }
 
-  /** v6 gives a title and no name: the name is made from the title as Scale makes it. */
-  async function named<T extends { name?: unknown; title?: unknown }>(input: T): Promise<T> {
-    if (input.name !== undefined || typeof input.title !== 'string' || !slugify(input.title)) return input;
-    return { ...input, name: await titleToName(input.title, async (n) => (await db.query('SELECT 1 FROM scan WHERE name = $1', [n])).rows.length > 0) };
-  }
+  const naming = ingestNaming(db, 'scan', checked);
 
   async function get(id: number): Promise<Scan> {
     const res = await db.query('SELECT * FROM scan WHERE id = $1', [id]);
@@ -63,21 +57,9 @@ export function createScanService(deps: { db: Db; workspaces: WorkspaceService; 
       return (await db.query('SELECT * FROM scan ORDER BY id')).rows.map(toScan);
     },
     /** What create would say of this input, without creating anything (v6 /scans/validation/). */
-    async validate(given: { name?: unknown; title?: unknown; configuration?: unknown }): Promise<Problem[]> {
-      const input = await named(given);
-      const problems: Problem[] = [];
-      if (typeof input.name !== 'string' || !NAME.test(input.name)) problems.push({ field: 'name', message: 'is required (or a title to make it from): 1-50 letters, digits, "_", "." or "-"' });
-      try {
-        await checked(input.configuration);
-      } catch (err) {
-        if (!(err instanceof Invalid)) throw err;
-        problems.push(...(err.details.length ? err.details : [{ field: err.field, message: err.message }]));
-      }
-      return problems;
-    },
-    async create(given: { name?: unknown; title?: unknown; description?: unknown; configuration?: unknown }): Promise<Scan> {
-      const input = await named(given);
-      if (typeof input.name !== 'string' || !NAME.test(input.name)) throw new Invalid('name', 'is required (or a title to make it from): 1-50 letters, digits, "_", "." or "-"');
+    validate: naming.problems,
+    async create(given: Creatable): Promise<Scan> {
+      const input = await naming.named(given);
       await checked(input.configuration);
       try {
         const res = await db.query('INSERT INTO scan (name, title, description, configuration) VALUES ($1, $2, $3, $4) RETURNING *', [input.name, input.title ?? null, input.description ?? null, JSON.stringify(input.configuration)]);

@@ -9,12 +9,11 @@ import type { Db, Row } from '../../store/db.ts';
 import { listDir } from '../../storage/host-broker.ts';
 import type { Logger } from '../../log.ts';
 import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
-import type { Problem } from '../../schemas.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { type IngestConfig, readStrikeConfig } from './config.ts';
 import type { FoundFile, Ingester, SourceRoot } from './ingester.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
-import { slugify, titleToName } from '../title-name.ts';
+import { type Creatable, ingestNaming } from './naming.ts';
 
 export interface Strike {
   id: number;
@@ -29,7 +28,6 @@ export interface Strike {
 
 const toStrike = (r: Row): Strike => ({ id: r.id, name: r.name, title: r.title, description: r.description, configuration: r.configuration, isActive: r.is_active, created: r.created, lastModified: r.last_modified });
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$/;
 const BATCH = 500;
 const SET_ASIDE = new Set(['deferred', 'duplicate']);
 
@@ -69,29 +67,12 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
     return (await db.query('SELECT * FROM strike ORDER BY id')).rows.map(toStrike);
   }
 
-  /** v6 gives a title and no name: the name is made from the title as Scale makes it. */
-  async function named<T extends { name?: unknown; title?: unknown }>(input: T): Promise<T> {
-    if (input.name !== undefined || typeof input.title !== 'string' || !slugify(input.title)) return input;
-    return { ...input, name: await titleToName(input.title, async (n) => (await db.query('SELECT 1 FROM strike WHERE name = $1', [n])).rows.length > 0) };
-  }
-
+  const naming = ingestNaming(db, 'strike', checked);
   /** What create would say of this input, without creating anything (v6 /strikes/validation/). */
-  async function validate(given: { name?: unknown; title?: unknown; configuration?: unknown }): Promise<Problem[]> {
-    const input = await named(given);
-    const problems: Problem[] = [];
-    if (typeof input.name !== 'string' || !NAME.test(input.name)) problems.push({ field: 'name', message: 'is required (or a title to make it from): 1-50 letters, digits, "_", "." or "-"' });
-    try {
-      await checked(input.configuration);
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      problems.push(...(err.details.length ? err.details : [{ field: err.field, message: err.message }]));
-    }
-    return problems;
-  }
+  const validate = naming.problems;
 
-  async function create(given: { name?: unknown; title?: unknown; description?: unknown; configuration?: unknown }): Promise<Strike> {
-    const input = await named(given);
-    if (typeof input.name !== 'string' || !NAME.test(input.name)) throw new Invalid('name', 'is required (or a title to make it from): 1-50 letters, digits, "_", "." or "-"');
+  async function create(given: Creatable): Promise<Strike> {
+    const input = await naming.named(given);
     await checked(input.configuration);
     try {
       const res = await db.query('INSERT INTO strike (name, title, description, configuration) VALUES ($1, $2, $3, $4) RETURNING *', [input.name, input.title ?? null, input.description ?? null, JSON.stringify(input.configuration)]);
