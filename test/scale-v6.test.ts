@@ -7,7 +7,7 @@ import request from 'supertest';
 import { dbKinds } from './helpers/db.ts';
 import { createJobType, queueJob, upload, waitForJob } from './helpers/scale.ts';
 import { seedManifest } from './helpers/seed.ts';
-import { startServer, tempDir, type TestServer } from './helpers/server.ts';
+import { startServer, tempDir, waitFor, type TestServer } from './helpers/server.ts';
 
 const IFACE = {
   command: '${INPUT_FILE} ${OUTPUT_DIR}',
@@ -217,6 +217,41 @@ for (const kind of dbKinds()) {
       const ws = (await api().get('/scale/v6/workspaces/').expect(200)).body.results.find((w: any) => w.name === 'v6-landing');
       assert.equal((await api().post(`/scale/v6/workspaces/${ws.id}/`).send({ title: 'Landing zone' }).expect(200)).body.title, 'Landing zone');
       assert.equal((await api().post(`/scale/v6/workspaces/${ws.id}/`).send({ title: 7 }).expect(400)).body.field, 'title');
+    });
+
+    it('queues diagnostic jobs and casino recipes (202), as system job types kept off the OGC process list', async () => {
+      const jobsOf = async (name: string) => (await t.db.query<{ id: number; status: string }>('SELECT j.id, j.status FROM job j JOIN job_type jt ON jt.id = j.job_type_id WHERE jt.name = $1 ORDER BY j.id', [name])).rows;
+      const ended = (name: string, n: number) => waitFor(async () => {
+        const js = await jobsOf(name);
+        return js.length === n && js.every((j) => ['COMPLETED', 'FAILED', 'CANCELED'].includes(j.status)) ? js : null;
+      }, { timeoutMs: 60_000, what: `${n} ${name} jobs to end` });
+      await api().post('/scale/v6/diagnostics/job/hello/').send({ num: 3 }).expect(202);
+      assert.deepEqual((await ended('scale-hello', 3)).map((j) => j.status), ['COMPLETED', 'COMPLETED', 'COMPLETED']);
+      const hello = (await api().get('/scale/v6/job-types/scale-hello/1.0.0/').expect(200)).body;
+      assert.equal(hello.is_system, true);
+      assert.ok(!(await request(t.url!).get('/processes?limit=1000').expect(200)).body.processes.some((p: any) => p.id === 'scale-hello'), 'not an OGC process');
+      // Roulette: each execution completes or loses (exit 1, its own error); a lost job is retried.
+      await api().post('/scale/v6/diagnostics/job/roulette/').send({ num: 16 }).expect(202);
+      const roulette = await ended('scale-roulette', 16);
+      const exes = (await t.db.query(`SELECT x.status, e.name FROM job_exe x LEFT JOIN error e ON e.id = x.error_id WHERE x.job_id = ANY($1::bigint[])`, [roulette.map((j) => j.id)])).rows;
+      assert.ok(exes.some((x) => x.status === 'COMPLETED') && exes.some((x) => x.status === 'FAILED'), 'both outcomes happen');
+      assert.deepEqual([...new Set(exes.filter((x) => x.status === 'FAILED').map((x) => x.name))], ['roulette-lost']);
+      // Bake runs for a while: it is running until canceled.
+      await api().post('/scale/v6/diagnostics/job/bake/').send({ num: 1 }).expect(202);
+      const [bake] = await waitFor(async () => ((await jobsOf('scale-bake'))[0]?.status === 'RUNNING' ? jobsOf('scale-bake') : null), { timeoutMs: 30_000, what: 'the bake job to run' });
+      await api().post('/scale/v6/jobs/cancel/').send({ job_ids: [bake.id] }).expect(202);
+      assert.equal((await ended('scale-bake', 1))[0].status, 'CANCELED');
+      // Casino: recipes of three roulette jobs, one after another.
+      await api().post('/scale/v6/diagnostics/recipe/casino/').send({ num: 2 }).expect(202);
+      const casinos = (await api().get('/scale/v6/recipes/').query({ recipe_type_name: 'scale-casino' }).expect(200)).body;
+      assert.equal(casinos.count, 2);
+      const rt = (await api().get('/scale/v6/recipe-types/scale-casino/').expect(200)).body;
+      assert.equal(rt.is_system, true);
+      assert.deepEqual(Object.keys(rt.definition?.nodes ?? rt.revision?.definition?.nodes ?? {}).sort(), ['roulette-1', 'roulette-2', 'roulette-3']);
+      for (const [b, status] of [[{ num: 0 }, 400], [{}, 400], [{ num: 10_001 }, 400], [{ num: 'many' }, 400], [{ num: 1, extra: true }, 400]] as const) {
+        const res = await api().post('/scale/v6/diagnostics/job/hello/').send(b).expect(status);
+        assert.ok(['num', 'extra'].includes(res.body.field), JSON.stringify(res.body));
+      }
     });
 
     it('tells the system version', async () => {

@@ -28,6 +28,7 @@ import { createRecipeService } from './recipes/service.ts';
 import { createConfigurationService } from './configuration/service.ts';
 import { createMetricsService } from './metrics/service.ts';
 import { createTimeline } from './metrics/timeline.ts';
+import { createDiagnostics } from './diagnostics.ts';
 import type { Logger } from '../log.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db.ts';
 import { echoManifest } from './job-types/builtin/echo.ts';
@@ -118,6 +119,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const metrics = createMetricsService({ db, log: opts.log?.child({ component: 'metrics' }) });
   const timeline = createTimeline({ db });
   // The JOB_LOAD clock minute (one server per minute) also rolls the hourly metrics up.
+  const diagnostics = createDiagnostics({ db, jobTypes, seedJobTypes, recipeTypes, jobs, recipes });
   triggers = createTriggerService({ db, jobs, recipes, recipeTypes, files, recordLoad: () => queue.recordLoad().finally(() => metrics.tick()).finally(() => idempotency.purge().catch(() => 0)), log: opts.log?.child({ component: 'triggers' }) });
   const firing = triggers;
   // What callers changed, for operators: written in the caller's context, so an API request's lines carry its request id.
@@ -161,6 +163,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     ingests,
     metrics,
     timeline,
+    diagnostics,
     /** Why a QUEUED job has not started yet (null when it is not on the queue). */
     async queueReason(jobId: number) {
       const [state, online] = await Promise.all([

@@ -11,6 +11,7 @@ import { HttpError, errorHandler, jsonBody } from './http.ts';
 import { jobTypeVersionsRouter } from './job-type-versions.ts';
 import { jobTypesRouter } from './job-types.ts';
 import { timelineRouter } from './timeline.ts';
+import { diagnosticsRouter } from './diagnostics.ts';
 import { jobExecutionsRouter, jobsRouter } from './jobs.ts';
 import { nodesRouter } from './nodes.ts';
 import { metricsRouter } from './metrics.ts';
@@ -65,6 +66,7 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(nodesRouter(core, opts));
   api.use(metricsRouter(core));
   api.use(timelineRouter(core));
+  api.use(diagnosticsRouter(core));
   api.use((req, _res, next) => next(new HttpError(404, `no Scale API endpoint ${req.method} ${req.originalUrl.split('?')[0]}`)));
   api.use(errorHandler(opts.log));
 
