@@ -64,8 +64,9 @@ export function createWorks(deps: { core: Core; catalog: Catalog; store: OgcStor
   }
 
   function ofJob(job: Job): Work {
-    const rev = core.jobTypes.revision(job.jobTypeRevId);
-    rev.catch(() => {}); // read only when asked for; a failure surfaces there
+    // Its interface, read once and only when outputs are asked about.
+    let revision: ReturnType<typeof core.jobTypes.revision> | undefined;
+    const rev = () => (revision ??= core.jobTypes.revision(job.jobTypeRevId));
     const state = ogcStatus(job.status);
     return {
       id: String(job.id), state, created: job.created,
@@ -78,7 +79,7 @@ export function createWorks(deps: { core: Core; catalog: Catalog; store: OgcStor
         return `job ${job.id} failed${e ? `: ${e.title}${e.description ? ` (${e.description})` : ''}` : ''}`;
       },
       async outputs(requested, u) {
-        const { interface: iface } = await rev;
+        const { interface: iface } = await rev();
         const doc = await resultsDocument(core, u, job, iface, requested);
         const out: [string, OutputValue][] = [];
         for (const [id, v] of Object.entries(doc)) {
@@ -88,7 +89,7 @@ export function createWorks(deps: { core: Core; catalog: Catalog; store: OgcStor
         return out;
       },
       async requested() {
-        const [ogc, { interface: iface }] = await Promise.all([store.get(job.id), rev]);
+        const [ogc, { interface: iface }] = await Promise.all([store.get(job.id), rev()]);
         return new Map(ogc?.outputs ? Object.entries(ogc.outputs) : iface.outputs.map((o) => [o.name, 'value']));
       },
       async process(u) {
