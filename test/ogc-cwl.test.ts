@@ -30,6 +30,7 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
   let textHref: string;
   let files: http.Server;
   let filesUrl: string;
+  const callbacks: { path: string; body: any }[] = [];
 
   before(async function () {
     if (!(await dockerAvailable())) {
@@ -42,6 +43,14 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
     textHref = `${t.url}/scale/files/${file.id}/content`;
     // Serves CWL documents by href, as an EMS's registry would: /debian/* from cwltool's tests, /fixtures/* from ours.
     files = http.createServer(async (req, res) => {
+      // Callbacks of workflow runs land here too (POST /callbacks/<name>).
+      if (req.method === 'POST' && req.url?.startsWith('/callbacks/')) {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        callbacks.push({ path: req.url, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') });
+        res.end();
+        return;
+      }
       const [, root, ...rest] = (req.url ?? '').split('/');
       const dir = root === 'debian' ? DEBIAN_WF : CWL_DIR;
       try {
@@ -237,6 +246,23 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
       assert.match(html.text, new RegExp(runId));
     });
 
+    it('calls the subscriber of a run back: in progress with its status, then success with its results', async () => {
+      const subscriber = { successUri: `${filesUrl}/callbacks/success`, inProgressUri: `${filesUrl}/callbacks/progress`, failedUri: `${filesUrl}/callbacks/failed` };
+      const res = await api().post('/processes/revsort/execution').send({ inputs: { workflow_input: { href: textHref } }, subscriber }).expect(201);
+      const id: string = res.body.jobID;
+      const success = await waitFor(async () => callbacks.find((c) => c.path === '/callbacks/success'), { timeoutMs: 60_000, what: 'the success callback' });
+      assert.equal(await content(success.body.sorted_output), 'yrrehc\nelppa\nananab\n');
+      const progress = callbacks.filter((c) => c.path === '/callbacks/progress');
+      for (const p of progress) {
+        valid('statusInfo.yaml', p.body);
+        assert.equal(p.body.jobID, id);
+        assert.equal(p.body.status, 'running');
+      }
+      assert.ok(callbacks.indexOf(success) > callbacks.findLastIndex((c) => c.path === '/callbacks/progress'), 'success comes last');
+      assert.equal(callbacks.filter((c) => c.path === '/callbacks/success').length, 1, 'told once');
+      assert.deepEqual(callbacks.filter((c) => c.path === '/callbacks/failed'), []);
+    });
+
     it('lists a run while it waits and once dismissed, as its status document shows it', async () => {
       const res = await api().post('/processes/revsort/execution').send({ inputs: { workflow_input: { href: textHref } } }).expect(201);
       const id: string = res.body.jobID;
@@ -250,7 +276,8 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
       assert.equal(status.status, 'dismissed');
       assert.ok(status.finished, 'a dismissed run has ended');
       assert.deepEqual(await ids('processID=revsort&status=dismissed'), [id]);
-      assert.deepEqual(await ids('processID=revsort&status=successful'), [runId]);
+      const successful = await ids('processID=revsort&status=successful');
+      assert.ok(successful.includes(runId) && !successful.includes(id), JSON.stringify(successful));
       assert.deepEqual((await api().get('/jobs?processID=revsort').expect(200)).body.jobs.find((j: any) => j.jobID === id), status);
       assert.equal((await api().get(`/jobs/${id}/results`).expect(410)).body.type.endsWith('dismissed'), true);
     });

@@ -60,7 +60,7 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
   const jobs = createJobHandlers({ core, catalog, store, runs: workflows, listCacheMs: opts.listCacheMs });
   const isRun = (c: Context) => WORKFLOW_RUN.test(String(c.request.params.jobId));
   const execute = createExecuteHandler({ core, catalog, store, jobs, workflows, options: executeOptions });
-  const callbacks = createCallbacks({ core, catalog, store, jobs, timeoutSeconds: opts.callbackSeconds, publicUrl: opts.publicUrl, log: opts.log });
+  const callbacks = createCallbacks({ core, catalog, store, jobs, runs: workflows, timeoutSeconds: opts.callbackSeconds, publicUrl: opts.publicUrl, log: opts.log });
 
   const send = (req: Request, res: Response, title: string, body: Record<string, unknown>) => {
     if (wantsHtml(req)) res.type('text/html').send(htmlPage(title, body));

@@ -60,6 +60,18 @@ export interface JobListFilter {
   offset: number;
 }
 
+/** A workflow run's subscriber, as callbacks read it. */
+export interface RunSubscription {
+  recipeId: number;
+  subscriber: OgcJob['subscriber'];
+  baseUrl: string | null;
+  notified: string | null;
+  callbackAttempts: number;
+}
+
+export type CallbackKind = 'job' | 'run';
+const CALLBACK_TABLES: Record<CallbackKind, { table: string; key: string }> = { job: { table: 'ogc_job', key: 'job_id' }, run: { table: 'ogc_run', key: 'recipe_id' } };
+
 const RUN_STATUSES = ['accepted', 'running', 'successful', 'failed', 'dismissed'];
 
 /**
@@ -192,9 +204,17 @@ export function createOgcStore(db: Db) {
     return res.rows[0] ? toRun(res.rows[0]) : null;
   }
 
-  /** The outputs a WPS Execute asked of a workflow run, and how. */
-  async function recordRun(recipeId: number, outputs: Record<string, 'value' | 'reference'>): Promise<void> {
-    await db.query('INSERT INTO ogc_run (recipe_id, outputs) VALUES ($1, $2) ON CONFLICT (recipe_id) DO NOTHING', [recipeId, JSON.stringify(outputs)]);
+  /**
+   * What this door keeps of a workflow run: the outputs a WPS Execute asked for and how, and whom to
+   * call back (an OGC execute's subscriber). Each given part is kept; the others stay as they were.
+   */
+  async function recordRun(recipeId: number, r: { outputs?: Record<string, 'value' | 'reference'>; subscriber?: OgcJob['subscriber']; baseUrl?: string }): Promise<void> {
+    await db.query(
+      `INSERT INTO ogc_run (recipe_id, outputs, subscriber, base_url, callback_next) VALUES ($1, $2, $3, $4, CASE WHEN $3::jsonb IS NULL THEN NULL ELSE now() END)
+       ON CONFLICT (recipe_id) DO UPDATE SET outputs = coalesce(EXCLUDED.outputs, ogc_run.outputs), subscriber = coalesce(EXCLUDED.subscriber, ogc_run.subscriber),
+              base_url = coalesce(EXCLUDED.base_url, ogc_run.base_url), callback_next = coalesce(ogc_run.callback_next, EXCLUDED.callback_next)`,
+      [recipeId, r.outputs ? JSON.stringify(r.outputs) : null, r.subscriber ? JSON.stringify(r.subscriber) : null, r.baseUrl ?? null],
+    );
   }
 
   async function runOutputs(recipeId: number): Promise<Record<string, 'value' | 'reference'> | null> {
@@ -216,13 +236,28 @@ export function createOgcStore(db: Db) {
     return res.rows.map((r) => ({ ...toOgcJob(r), status: r.status }));
   }
 
-  /** Records a delivered (or abandoned) callback; `done` when nothing more will be sent. */
-  async function notified(jobId: number, state: string, done: boolean): Promise<void> {
-    await db.query(`UPDATE ogc_job SET notified = $2, callback_attempts = 0, callback_done = $3, callback_next = CASE WHEN $3 THEN NULL ELSE now() END WHERE job_id = $1`, [jobId, state, done]);
+  /** Claims workflow runs with a callback due, as claimCallbacks does jobs. */
+  async function claimRunCallbacks(limit: number, leaseSeconds: number): Promise<RunSubscription[]> {
+    const res = await db.query(
+      `WITH due AS (
+         SELECT o.recipe_id FROM ogc_run o
+          WHERE o.subscriber IS NOT NULL AND NOT o.callback_done AND o.callback_next <= now()
+          ORDER BY o.callback_next LIMIT $1 FOR UPDATE SKIP LOCKED)
+       UPDATE ogc_run o SET callback_next = now() + make_interval(secs => $2) FROM due WHERE o.recipe_id = due.recipe_id RETURNING o.*`,
+      [limit, leaseSeconds],
+    );
+    return res.rows.map((r) => ({ recipeId: Number(r.recipe_id), subscriber: r.subscriber, baseUrl: r.base_url, notified: r.notified, callbackAttempts: r.callback_attempts }));
   }
 
-  async function retryCallback(jobId: number, attempts: number, delaySeconds: number): Promise<void> {
-    await db.query(`UPDATE ogc_job SET callback_attempts = $2, callback_next = now() + make_interval(secs => $3) WHERE job_id = $1`, [jobId, attempts, delaySeconds]);
+  /** Records a delivered (or abandoned) callback; `done` when nothing more will be sent. */
+  async function notified(kind: CallbackKind, id: number, state: string, done: boolean): Promise<void> {
+    const { table, key } = CALLBACK_TABLES[kind];
+    await db.query(`UPDATE ${table} SET notified = $2, callback_attempts = 0, callback_done = $3, callback_next = CASE WHEN $3 THEN NULL ELSE now() END WHERE ${key} = $1`, [id, state, done]);
+  }
+
+  async function retryCallback(kind: CallbackKind, id: number, attempts: number, delaySeconds: number): Promise<void> {
+    const { table, key } = CALLBACK_TABLES[kind];
+    await db.query(`UPDATE ${table} SET callback_attempts = $2, callback_next = now() + make_interval(secs => $3) WHERE ${key} = $1`, [id, attempts, delaySeconds]);
   }
 
   /** Puts jobs whose state changed back in line for their callbacks. */
@@ -231,5 +266,5 @@ export function createOgcStore(db: Db) {
     await db.query(`UPDATE ogc_job SET callback_next = now() WHERE job_id = ANY($1::bigint[]) AND subscriber IS NOT NULL AND NOT callback_done`, [jobIds]);
   }
 
-  return { record, get, dismiss, listJobs, run, recordRun, runOutputs, claimCallbacks, notified, retryCallback, callbacksDue };
+  return { record, get, dismiss, listJobs, run, recordRun, runOutputs, claimCallbacks, claimRunCallbacks, notified, retryCallback, callbacksDue };
 }

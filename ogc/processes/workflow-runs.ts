@@ -99,9 +99,24 @@ export function createWorkflowRuns(deps: { core: Core; store: OgcStore; options:
     return now;
   }
 
+  /** The exception of a failed run. */
+  function failure(run: RunTimes): OgcError {
+    return new OgcError(500, 'workflow-failed', 'Workflow failed', `a job of workflow run wf-${run.id} failed`, { jobID: `wf-${run.id}` });
+  }
+
+  /** A finished run's results document: each workflow output as links to its files. */
+  async function resultsDoc(run: RunTimes, u: Urls): Promise<Record<string, unknown>> {
+    const doc: Record<string, unknown> = {};
+    for (const [name, ids] of await outputFiles(run)) {
+      const refs = await Promise.all(ids.map(async (id) => ({ href: u.to(`/scale/files/${id}/content`), type: (await core.files.get(id)).mediaType })));
+      doc[name] = refs.length === 1 ? refs[0] : refs;
+    }
+    return doc;
+  }
+
   /** What either door needs of runs, beside the OGC API handlers below. */
   const runs = {
-    iface: ifaceOf, start, cancel, outputFiles, wait: waitForRun,
+    iface: ifaceOf, start, cancel, outputFiles, resultsDoc, failure, wait: waitForRun,
     get: (rawId: string) => {
       const m = WORKFLOW_RUN.exec(rawId);
       return m ? store.run(Number(m[1])) : Promise.resolve(null);
@@ -122,6 +137,7 @@ export function createWorkflowRuns(deps: { core: Core; store: OgcStore; options:
       }
       const { run, replayed } = await start(entry, parsed.value, iface, u, idempotencyKeyOf(req, res));
       if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
+      else if (parsed.value.subscriber) await store.recordRun(run.id, { subscriber: parsed.value.subscriber, baseUrl: u.base });
       res.status(201).setHeader('Location', u.to(`/jobs/wf-${run.id}`));
       res.json(await statusDoc(run, u));
     },
@@ -139,15 +155,10 @@ export function createWorkflowRuns(deps: { core: Core; store: OgcStore; options:
 
     async results(_req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
       const run = await runOf(rawId);
-      if (run.status === 'failed') throw new OgcError(500, 'workflow-failed', 'Workflow failed', `a job of workflow run ${rawId} failed`, { jobID: rawId });
+      if (run.status === 'failed') throw failure(run);
       if (run.status === 'dismissed') throw new OgcError(410, 'dismissed', 'Job canceled', `workflow run ${rawId} was canceled and has no results`);
       if (run.status !== 'successful') throw resultNotReady(rawId, run.status);
-      const doc: Record<string, unknown> = {};
-      for (const [name, ids] of await outputFiles(run)) {
-        const refs = await Promise.all(ids.map(async (id) => ({ href: u.to(`/scale/files/${id}/content`), type: (await core.files.get(id)).mediaType })));
-        doc[name] = refs.length === 1 ? refs[0] : refs;
-      }
-      res.json(doc);
+      res.json(await resultsDoc(run, u));
     },
   };
 }

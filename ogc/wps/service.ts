@@ -77,7 +77,7 @@ export function createWpsService(deps: { core: Core; catalog: Catalog; store: Og
     try {
       if (entry.kind === 'workflow') {
         const { run } = await runs.start(entry, value, iface, u);
-        await store.recordRun(run.id, Object.fromEntries(requested));
+        await store.recordRun(run.id, { outputs: Object.fromEntries(requested) });
         return { work: works.ofRun(run), process, requested };
       }
       const limits = { workspaceId: await executeOptions.workspaceId(), fetchSeconds: executeOptions.fetchSeconds, maxBytes: executeOptions.maxBytes, base: u.base, allow: executeOptions.fetchAllow };
