@@ -336,7 +336,8 @@ export function mutate(value: unknown, ms: Mutation[]): unknown {
     }
     const c = cs[m.at % cs.length] as Record<string, unknown>;
     const keys = Object.keys(c);
-    const key = keys.length ? keys[m.at % keys.length] : m.k;
+    // An empty array's slot is its first index (a named key such as "length" would be its length).
+    const key = keys.length ? keys[m.at % keys.length] : Array.isArray(c) ? '0' : m.k;
     switch (m.op) {
       case 'delete':
         if (Array.isArray(c)) c.splice(Number(key), 1);
