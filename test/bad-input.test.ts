@@ -194,6 +194,8 @@ for (const kind of dbKinds()) {
         ['/scale/files/', 'file_type=BINARY', 'file_type'], ['/scale/job-types/', 'is_active=2', 'is_active'],
         ['/scale/recipes/', 'recipe_type_id=x', 'recipe_type_id'], ['/scale/recipes/', 'is_completed=maybe', 'is_completed'], ['/scale/recipes/', 'order=colour', 'order'],
         ['/scale/recipe-types/', 'is_active=2', 'is_active'], ['/scale/configuration/', 'include=nodes', 'include'],
+        // Names of Object.prototype's members are not fields to order by (they were 500s).
+        ['/scale/jobs/', 'order=toString', 'order'], ['/scale/files/', 'order=-constructor', 'order'], ['/scale/v6/job-type-names/', 'order=__proto__', 'order'],
       ]) {
         const res = await request(t.app).get(`${p}?${qs}`).expect(400);
         assert.equal(res.body.field, field, `${p}?${qs}`);

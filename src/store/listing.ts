@@ -55,7 +55,8 @@ export function orderBy(order: string[], orderable: Record<string, string>, fall
   const parts = (order.length ? order : fallback).map((field) => {
     const desc = field.startsWith('-');
     const name = desc ? field.slice(1) : field;
-    const expr = orderable[name];
+    // Own fields only: `order=toString` must not find Object.prototype's.
+    const expr = Object.hasOwn(orderable, name) ? orderable[name] : undefined;
     if (!expr) {
       throw new Invalid('order', `cannot order by ${JSON.stringify(name)}; choose from ${Object.keys(orderable).join(', ')}`);
     }
