@@ -11,7 +11,7 @@ import { readExecuteRequest } from '../../seed-mapping/ogc-execute.ts';
 import type { Catalog } from './catalog.ts';
 import { invalidParameter, noSuchProcess, OgcError, type Urls } from './http.ts';
 import type { AllowList } from './fetch-guard.ts';
-import { withInputs } from './inputs.ts';
+import { type InputLimits, withInputs } from './inputs.ts';
 import type { createJobHandlers } from './jobs.ts';
 import { sendResults } from './results.ts';
 import { statusInfo } from './status.ts';
@@ -29,6 +29,11 @@ export interface ExecuteOptions {
 }
 
 const FINAL = ['COMPLETED', 'FAILED', 'CANCELED'];
+
+/** How an execute request's inputs may be fetched and where they are stored, for either door. */
+export async function inputLimits(options: ExecuteOptions, u: Urls): Promise<InputLimits> {
+  return { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base, allow: options.fetchAllow };
+}
 
 /** The Prefer header's tokens, trimmed and lower-cased (clients send "respond-async " with a space). */
 export function preferences(header: string | undefined): Map<string, string | true> {
@@ -101,7 +106,7 @@ export function createExecuteHandler(deps: { core: Core; catalog: Catalog; store
       throw invalidParameter(p.map((x) => (x.field ? `${x.field}: ${x.message}` : x.message)).join('; '), { ...(p[0]?.field ? { field: p[0].field } : {}), ...(p.length > 1 ? { errors: p } : {}) });
     }
     const request = parsed.value;
-    const limits = { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base, allow: options.fetchAllow };
+    const limits = await inputLimits(options, u);
     // Sent again under its Idempotency-Key, an execute gets the job the first one made (nothing is fetched again).
     const idempotency = idempotencyKeyOf(req, res);
     const prior = idempotency ? await core.idempotency.find(idempotency, 'job') : null;

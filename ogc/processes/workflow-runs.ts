@@ -9,7 +9,7 @@ import type { Core } from '../../src/core/index.ts';
 import type { JobInterface } from '../../src/core/job-types/model.ts';
 import { type ExecuteRequest, readExecuteRequest } from '../../seed-mapping/ogc-execute.ts';
 import type { WorkflowEntry } from './catalog.ts';
-import type { ExecuteOptions } from './execute.ts';
+import { type ExecuteOptions, inputLimits } from './execute.ts';
 import { htmlPage } from './html.ts';
 import { invalidParameter, noSuchJob, OgcError, resultNotReady, type Urls, wantsHtml } from './http.ts';
 import { withInputs } from './inputs.ts';
@@ -48,10 +48,14 @@ export function createWorkflowRuns(deps: { core: Core; store: OgcStore; options:
     return runStatusInfo(run, await stepsOf(run.recipeTypeRevId), u);
   }
 
-  /** The run an OGC job id names: a recipe of a deployed workflow (undeployed since or not). */
-  async function runOf(rawId: string): Promise<RunTimes> {
+  /** The run an OGC job id names (a recipe of a deployed workflow, undeployed since or not), or null. */
+  async function runById(rawId: string): Promise<RunTimes | null> {
     const m = WORKFLOW_RUN.exec(rawId);
-    const run = m ? await store.run(Number(m[1])) : null;
+    return m ? store.run(Number(m[1])) : null;
+  }
+
+  async function runOf(rawId: string): Promise<RunTimes> {
+    const run = await runById(rawId);
     if (!run) throw noSuchJob(rawId);
     return run;
   }
@@ -61,7 +65,7 @@ export function createWorkflowRuns(deps: { core: Core; store: OgcStore; options:
     // Sent again under its Idempotency-Key, a run gets the recipe the first one made (nothing is fetched again).
     const prior = idempotency ? await core.idempotency.find(idempotency, 'recipe') : null;
     if (prior !== null) return { run: (await store.run(prior))!, replayed: true };
-    const limits = { workspaceId: await options.workspaceId(), fetchSeconds: options.fetchSeconds, maxBytes: options.maxBytes, base: u.base, allow: options.fetchAllow };
+    const limits = await inputLimits(options, u);
     const { recipe } = await withInputs(core, value, iface, limits, (data) => core.recipes.create({ recipeTypeId: entry.recipeType.id, input: { files: data.files, json: data.json }, idempotency }));
     return { run: (await store.run(recipe.id))!, replayed: false };
   }
@@ -117,10 +121,7 @@ export function createWorkflowRuns(deps: { core: Core; store: OgcStore; options:
   /** What either door needs of runs, beside the OGC API handlers below. */
   const runs = {
     iface: ifaceOf, start, cancel, outputFiles, resultsDoc, failure, wait: waitForRun,
-    get: (rawId: string) => {
-      const m = WORKFLOW_RUN.exec(rawId);
-      return m ? store.run(Number(m[1])) : Promise.resolve(null);
-    },
+    get: runById,
     progress: async (run: RunTimes) => runProgress(run, await stepsOf(run.recipeTypeRevId)),
   };
 

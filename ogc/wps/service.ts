@@ -8,7 +8,7 @@ import { readExecuteRequest } from '../../seed-mapping/ogc-execute.ts';
 import { type WpsProcess, wpsProcess } from '../../seed-mapping/wps-process.ts';
 import type { AnyEntry, Catalog } from '../processes/catalog.ts';
 import { describe } from '../processes/describe.ts';
-import type { ExecuteOptions } from '../processes/execute.ts';
+import { type ExecuteOptions, inputLimits } from '../processes/execute.ts';
 import type { Urls } from '../processes/http.ts';
 import { withInputs } from '../processes/inputs.ts';
 import type { OgcStore } from '../processes/store.ts';
@@ -80,7 +80,7 @@ export function createWpsService(deps: { core: Core; catalog: Catalog; store: Og
         await store.recordRun(run.id, { outputs: Object.fromEntries(requested) });
         return { work: works.ofRun(run), process, requested };
       }
-      const limits = { workspaceId: await executeOptions.workspaceId(), fetchSeconds: executeOptions.fetchSeconds, maxBytes: executeOptions.maxBytes, base: u.base, allow: executeOptions.fetchAllow };
+      const limits = await inputLimits(executeOptions, u);
       const { job } = await withInputs(core, value, iface, limits, (data) => core.jobs.create({ jobTypeId: entry.jobType.id, input: { files: data.files, json: data.json } }));
       await store.record({ jobId: job.id, response: 'document', outputs: Object.fromEntries(requested), subscriber: null, baseUrl: u.base });
       return { work: works.ofJob(job), process, requested };

@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { idempotencyKeyOf, REPLAYED_HEADER } from '../auth/idempotency-key.ts';
 import type { Core } from '../core/index.ts';
 import type { JobSelection } from '../core/jobs/selection.ts';
+import type { RequeueFilter } from '../core/jobs/service.ts';
 import { Invalid } from '../core/domain-errors.ts';
 import { parseTimeParam } from '../core/time.ts';
 import { iso, jobJson } from './codecs.ts';
@@ -15,13 +16,19 @@ import { Query } from './params.ts';
 const DAY = 24 * 3600_000;
 
 /** The job filter of Scale's bulk requeue and cancel bodies (times checked first, naming the field). */
-function selectionOf(b: Record<string, any>): JobSelection & { statuses?: any[] } {
+function selectionOf(b: Record<string, any>): JobSelection {
   return {
     started: b.started ? parseTimeParam('started', b.started) : null, ended: b.ended ? parseTimeParam('ended', b.ended) : null,
     statuses: b.status ? [b.status] : undefined, jobIds: b.job_ids, jobTypeIds: b.job_type_ids, jobTypes: b.job_types, jobTypeNames: b.job_type_names,
     jobTypeCategories: b.job_type_categories, recipeIds: b.recipe_ids, batchIds: b.batch_ids, errorCategories: b.error_categories, errorIds: b.error_ids,
     isSuperseded: b.is_superseded,
   };
+}
+
+/** A requeue body's filter (its schema allows only FAILED and CANCELED as the status) and priority. */
+function requeueOf(b: Record<string, any>): RequeueFilter {
+  const selection = selectionOf(b);
+  return { ...selection, statuses: selection.statuses as RequeueFilter['statuses'], priority: b.priority ?? null };
 }
 
 export function queueRouter(core: Core): Router {
@@ -53,9 +60,9 @@ export function queueRouter(core: Core): Router {
   r.post('/queue/requeue-jobs/', async (req, res) => {
     const b = body<Record<string, any>>(req, 'scale-api/requeue-jobs');
     // Every parameter is checked before anything is requeued: a rejected request changes nothing.
-    const selection = selectionOf(b);
+    const filter = requeueOf(b);
     const page = new Query(req).list();
-    const ids = await core.jobs.requeue({ ...selection, priority: b.priority ?? null });
+    const ids = await core.jobs.requeue(filter);
     const list = ids.length ? await core.jobQueries.listJobs({ ...page, jobIds: ids }) : { count: 0, rows: [] };
     const ctx = await jobContext(core, list.rows);
     res.json(paged(req, page, list, (j) => jobJson(j, ctx)));
@@ -65,7 +72,7 @@ export function queueRouter(core: Core): Router {
   // work in the background; here it is done when the answer comes).
   r.post('/jobs/requeue/', async (req, res) => {
     const b = body<Record<string, any>>(req, 'scale-api/requeue-jobs');
-    await core.jobs.requeue({ ...selectionOf(b), priority: b.priority ?? null });
+    await core.jobs.requeue(requeueOf(b));
     res.status(202).end();
   });
 
