@@ -3,6 +3,7 @@
 import { createQueueService } from '../src/core/queue/service.ts';
 import { openDb } from '../src/store/open.ts';
 import { freshDb, fmt, server } from './common.ts';
+import { emptyJobData } from '../src/core/jobs/job-data.ts';
 
 const JOBS = Number(process.env.BENCH_CLAIM_JOBS ?? 20000);
 
@@ -17,7 +18,7 @@ export async function claims(): Promise<void> {
   const claimers = await Promise.all([1, 2, 3, 4].map(() => openDb({ databaseUrl: url, dataDir: null, poolMax: 2 })));
   try {
     const { jobType } = await s.core.jobTypes.create({ name: 'claim', version: '1', cpus_required: 0.01, mem_required: 1, disk_out_const_required: 0, interface: { command: '/bin/true', command_arguments: '' } });
-    for (let i = 0; i < JOBS; i += 1000) await s.core.jobs.createMany(jobType.id, Array.from({ length: 1000 }, () => ({})));
+    for (let i = 0; i < JOBS; i += 1000) await s.core.jobs.createMany(jobType.id, Array.from({ length: 1000 }, emptyJobData));
     const nodes = await Promise.all([1, 2, 3, 4].map((i) => s.core.nodes.register({ hostname: `claimer-${i}`, port: null, slaveId: `claimer-${i}`, executor: 'bench', total: { cpus: 1e6, mem: 1e9, disk: 1e9 }, incarnation: 'bench' })));
     const huge = { cpus: 1e6, mem: 1e9, disk: 1e9 };
     let claimed = 0;

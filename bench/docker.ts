@@ -38,7 +38,7 @@ export async function dockerThroughput(): Promise<void> {
       const { jobType } = await s.core.seedJobTypes.save({ docker_image: image, manifest });
       const t0 = performance.now();
       for (let i = 0; i < JOBS; i += 100) {
-        for (let k = i; k < Math.min(JOBS, i + 100); k++) await s.core.jobs.create({ jobTypeId: jobType.id, input: { json: { MODE: 'none' } } });
+        for (let k = i; k < Math.min(JOBS, i + 100); k++) await s.core.jobs.create({ jobTypeId: jobType.id, data: { inputs: new Map([['MODE', { kind: 'json', value: 'none' }]]), outputs: new Map() } });
       }
       for (;;) {
         const done = (await db.query<{ n: number; bad: number }>(`SELECT count(*) FILTER (WHERE status IN ('COMPLETED', 'FAILED'))::int AS n, count(*) FILTER (WHERE status = 'FAILED')::int AS bad FROM job`)).rows[0];

@@ -22,6 +22,7 @@ import { type Candidate, type ClusterNode, place } from '../src/scheduler/placem
 import type { Db } from '../src/store/db.ts';
 import { type MesosMaster, type MesosMasterOptions, startMesosMaster } from '../test/helpers/mesos-master.ts';
 import { freshDb, fmt, kinds, percentile, server, type Kind } from './common.ts';
+import { emptyJobData } from '../src/core/jobs/job-data.ts';
 
 const JOBS = Number(process.env.BENCH_MESOS_JOBS ?? 5000);
 const LOCAL_JOBS = Number(process.env.BENCH_MESOS_LOCAL_JOBS ?? 2000);
@@ -50,7 +51,7 @@ async function runJobs(s: Awaited<ReturnType<typeof server>>, db: Db, n: number)
   const { jobType } = await s.core.jobTypes.create(NOOP);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < n; i += 500) await s.core.jobs.createMany(jobType.id, Array.from({ length: Math.min(500, n - i) }, () => ({})));
+  for (let i = 0; i < n; i += 500) await s.core.jobs.createMany(jobType.id, Array.from({ length: Math.min(500, n - i) }, emptyJobData));
   let done = 0;
   let last = -1;
   let stuckSince = performance.now();
@@ -198,7 +199,7 @@ async function decisionTime(kind: Kind): Promise<PassFigures> {
   const log = createLogger({}, 'error');
   try {
     const { jobType } = await s.core.jobTypes.create(NOOP);
-    for (let i = 0; i < BIG_QUEUED; i += 1000) await s.core.jobs.createMany(jobType.id, Array.from({ length: Math.min(1000, BIG_QUEUED - i) }, () => ({})));
+    for (let i = 0; i < BIG_QUEUED; i += 1000) await s.core.jobs.createMany(jobType.id, Array.from({ length: Math.min(1000, BIG_QUEUED - i) }, emptyJobData));
     // A real client, never started: not connected, so DECLINE/SUPPRESS/REVIVE are skipped as when the stream is down.
     const client = new MesosSchedulerClient('http://127.0.0.1:1', { user: 'root', name: 'bench', roles: ['*'], checkpoint: true, failoverTimeoutSeconds: 0 }, dbFrameworkStore(db, 'bench'), log);
     const provider = new MesosOffers(client, s.core.nodes, dbAgentUrlStore(db), { role: '*', incarnation: randomUUID(), refuseSeconds: 5, runtimes: ['process', 'docker'], suppressRecheckMs: 10_000, launchTimeoutMs: 60_000 }, log);
@@ -255,7 +256,7 @@ async function decisionTime(kind: Kind): Promise<PassFigures> {
       // the next cycle's offers arrive; the queue is topped up to its depth again.
       for (const c of result.claimed) provider.release(c.exeId);
       for (const id of held) provider.handle({ type: 'RESCIND', rescind: { offer_id: { value: id } } });
-      if (result.claimed.length) await s.core.jobs.createMany(jobType.id, Array.from({ length: result.claimed.length }, () => ({})));
+      if (result.claimed.length) await s.core.jobs.createMany(jobType.id, Array.from({ length: result.claimed.length }, emptyJobData));
       const { ev, ids } = offersEvent(p, BIG_AGENTS);
       const t = performance.now();
       await feed(ev);

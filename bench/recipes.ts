@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../src/store/db.ts';
 import { freshDb, fmt, kinds, percentile, server } from './common.ts';
+import { emptyJobData } from '../src/core/jobs/job-data.ts';
 
 const RECIPES = Number(process.env.BENCH_RECIPES ?? 500);
 const FAN = Number(process.env.BENCH_FAN ?? 1000);
@@ -58,19 +59,19 @@ async function chain(kind: 'pglite' | 'postgres') {
     });
     // The same number of plain jobs first, for the ratio.
     const t0 = performance.now();
-    await s.core.jobs.createMany(stage.id, Array.from({ length: RECIPES * 3 }, () => ({})));
+    await s.core.jobs.createMany(stage.id, Array.from({ length: RECIPES * 3 }, emptyJobData));
     await waitUntil(db, `SELECT count(*)::int AS n FROM job WHERE status = 'COMPLETED'`, [], RECIPES * 3);
     const plainRate = (RECIPES * 3) / ((performance.now() - t0) / 1000);
 
     // One at a time, as REST clients submit: the cost of a single creation.
     const ts = performance.now();
     const single = Math.min(20, RECIPES);
-    for (let i = 0; i < single; i++) await s.core.recipes.create({ recipeTypeId: recipeType.id, data: {} });
+    for (let i = 0; i < single; i++) await s.core.recipes.create({ recipeTypeId: recipeType.id });
     const singleMs = (performance.now() - ts) / single;
     await waitUntil(db, `SELECT count(*)::int AS n FROM recipe WHERE is_completed AND recipe_type_id = $1`, [recipeType.id], single);
     // The rest in batches of 100, as jobs are submitted in (a).
     const t1 = performance.now();
-    for (let i = single; i < RECIPES; i += 100) await s.core.recipes.createMany(recipeType.id, Array.from({ length: Math.min(100, RECIPES - i) }, () => ({ data: {} })));
+    for (let i = single; i < RECIPES; i += 100) await s.core.recipes.createMany(recipeType.id, Array.from({ length: Math.min(100, RECIPES - i) }, () => ({ inputs: new Map(), workspaceId: null })));
     const submitMs = performance.now() - t1;
     await waitUntil(db, `SELECT count(*)::int AS n FROM recipe WHERE is_completed AND recipe_type_id = $1`, [recipeType.id], RECIPES);
     const secs = (performance.now() - t1) / 1000;
@@ -87,7 +88,7 @@ async function chain(kind: 'pglite' | 'postgres') {
 async function probeWaits(s: Server, db: Db, probeTypeId: number): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < PROBES; i++) {
-    ids.push(...(await s.core.jobs.createMany(probeTypeId, [{}], 1)));
+    ids.push(...(await s.core.jobs.createMany(probeTypeId, [emptyJobData()], 1)));
     await new Promise((r) => setTimeout(r, 100));
   }
   await waitUntil(db, `SELECT count(*)::int AS n FROM job WHERE id = ANY($1::bigint[]) AND status = 'COMPLETED'`, [ids], ids.length);
@@ -120,7 +121,7 @@ async function fanOut(kind: 'pglite' | 'postgres') {
       },
     });
     const t0 = performance.now();
-    const { recipe } = await s.core.recipes.create({ recipeTypeId: recipeType.id, data: {} });
+    const { recipe } = await s.core.recipes.create({ recipeTypeId: recipeType.id });
     await waitUntil(db, `SELECT count(*)::int AS n FROM recipe_node WHERE recipe_id = $1 AND node_name = 'each'`, [recipe.id], FAN);
     const forkedMs = performance.now() - t0;
     const probing = probeWaits(s, db, probe.id);
@@ -132,7 +133,7 @@ async function fanOut(kind: 'pglite' | 'postgres') {
     const parts: number[] = split.output.output_data[0].file_ids;
     const eachType = (await s.core.jobTypes.byNameVersion('each', '1'))!;
     const t1 = performance.now();
-    const plainIds = await s.core.jobs.createMany(eachType.id, parts.map((id) => ({ input_data: [{ name: 'part', file_id: id }] })));
+    const plainIds = await s.core.jobs.createMany(eachType.id, parts.map((id) => ({ inputs: new Map([['part', { kind: 'file', fileIds: [id] }]]), outputs: new Map() })));
     await waitUntil(db, `SELECT count(*)::int AS n FROM job WHERE id = ANY($1::bigint[]) AND status = 'COMPLETED'`, [plainIds], plainIds.length);
     const plainRate = plainIds.length / ((performance.now() - t1) / 1000);
     const firstFork = (await db.query(

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freshDb, fmt, kinds, server } from './common.ts';
+import { emptyJobData } from '../src/core/jobs/job-data.ts';
 
 const run = promisify(execFile);
 const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
@@ -21,7 +22,7 @@ async function jobRate(kind: 'pglite' | 'postgres'): Promise<{ rate: number; sub
   try {
     const { jobType } = await s.core.jobTypes.create({ name: 'noop', version: '1', cpus_required: 0.25, mem_required: 16, disk_out_const_required: 0, interface: { command: '/bin/true', command_arguments: '' } });
     const t0 = performance.now();
-    for (let i = 0; i < JOBS; i += 500) await s.core.jobs.createMany(jobType.id, Array.from({ length: Math.min(500, JOBS - i) }, () => ({})));
+    for (let i = 0; i < JOBS; i += 500) await s.core.jobs.createMany(jobType.id, Array.from({ length: Math.min(500, JOBS - i) }, emptyJobData));
     const submitMs = performance.now() - t0;
     for (;;) {
       const done = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM job WHERE status IN ('COMPLETED', 'FAILED')`)).rows[0].n;

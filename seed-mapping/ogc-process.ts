@@ -118,38 +118,3 @@ export function processDescription(src: ProcessSource, id: string, links: Link[]
   for (const o of src.iface.outputs) outputs[o.name] = { title: o.name, schema: outputSchema(o) };
   return { ...processSummary(src, id, links), inputs, outputs };
 }
-
-/** The core's job states as OGC statusCode values. */
-export function ogcStatus(status: string, dismissed = false): 'accepted' | 'running' | 'successful' | 'failed' | 'dismissed' {
-  if (dismissed) return 'dismissed';
-  switch (status) {
-    case 'RUNNING':
-      return 'running';
-    case 'COMPLETED':
-      return 'successful';
-    case 'FAILED':
-      return 'failed';
-    case 'CANCELED':
-      return 'dismissed';
-    default:
-      return 'accepted';
-  }
-}
-
-/** OGC statusCode values → the core's job states. */
-export function coreStatuses(status: string): string[] {
-  switch (status) {
-    case 'accepted':
-      return ['PENDING', 'BLOCKED', 'QUEUED'];
-    case 'running':
-      return ['RUNNING'];
-    case 'successful':
-      return ['COMPLETED'];
-    case 'failed':
-      return ['FAILED'];
-    case 'dismissed':
-      return ['CANCELED'];
-    default:
-      return [];
-  }
-}

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseScopes, parseTokenList, type Scope, SCOPES } from './auth/tokens.ts';
-import { type AllowList, parseAllowList } from '../ogc/processes/fetch-guard.ts';
+import { type AllowList, parseAllowList } from './net/fetch-guard.ts';
 
 export interface Setting {
   env: string;
@@ -62,6 +62,8 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_OGC_FETCH_MAX_BYTES', default: '1073741824', help: 'Size limit for an OGC input given by href or inline' },
   { env: 'SCALE_OGC_LIST_CACHE_MS', default: '250', help: 'How long a rendered OGC job list page is served again to pollers (0 = never); changes made by this process drop it at once' },
   { env: 'SCALE_OGC_CALLBACK_SECONDS', default: '10', help: 'Time limit for one callback to an OGC subscriber (retried 5 times with backoff)' },
+  { env: 'S3_ENDPOINT', default: '', help: 'An S3-compatible server (MinIO, s3rver: http://host:9000) for S3 workspaces whose configuration gives no endpoint_url; path-style requests. Default: AWS' },
+  { env: 'AWS_REGION', default: 'us-east-1', help: 'The region of S3 workspaces whose configuration gives no region_name' },
   { env: 'SCALE_S3_TIMEOUT_SECONDS', default: '30', help: 'An S3 request that moves no byte for this long (a stalled server) is abandoned and tried again, with backoff, 3 attempts in all (0 = wait forever)' },
   { env: 'SCALE_STRIKE_POLL_MS', default: '5000', help: 'How often Strike monitors sweep their directory or bucket (Scale: 60 s)' },
   { env: 'SCALE_CLOCK_TICK_MS', default: '10000', help: 'How often CLOCK trigger rules are checked for a period that is due' },
@@ -115,8 +117,8 @@ export interface Config {
   fetchAllow: AllowList;
   ogcCallbackSeconds: number;
   strikePollMs: number;
-  /** SCALE_S3_TIMEOUT_SECONDS, checked here; the S3 broker reads it from the environment. */
-  s3TimeoutSeconds: number;
+  /** S3_ENDPOINT, AWS_REGION and SCALE_S3_TIMEOUT_SECONDS: what S3 workspaces' configurations do not say. */
+  s3: { endpoint: string | null; region: string; idleTimeoutSeconds: number };
   clockTickMs: number;
   ogcListCacheMs: number;
   /** Bearer tokens with their scopes (none: authentication off), and what anonymous requests may do. */
@@ -251,6 +253,12 @@ function publicUrl(raw: string): string | null {
   return raw.replace(/\/+$/, '');
 }
 
+function s3Endpoint(raw: string): string | null {
+  if (!raw) return null;
+  if (!/^https?:\/\/[^/]/.test(raw)) throw new ConfigError(`S3_ENDPOINT=${raw} is not an http(s) URL`);
+  return raw;
+}
+
 function fetchAllow(raw: string): AllowList {
   try {
     return parseAllowList(raw);
@@ -307,7 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fetchAllow: fetchAllow(get(env, 'SCALE_FETCH_ALLOW')),
     ogcCallbackSeconds: num(env, 'SCALE_OGC_CALLBACK_SECONDS', { min: 0.1 }),
     strikePollMs: num(env, 'SCALE_STRIKE_POLL_MS', { min: 10 }),
-    s3TimeoutSeconds: num(env, 'SCALE_S3_TIMEOUT_SECONDS', { min: 0 }),
+    s3: { endpoint: s3Endpoint(get(env, 'S3_ENDPOINT')), region: get(env, 'AWS_REGION') || 'us-east-1', idleTimeoutSeconds: num(env, 'SCALE_S3_TIMEOUT_SECONDS', { min: 0 }) },
     clockTickMs: num(env, 'SCALE_CLOCK_TICK_MS', { min: 10 }),
     ogcListCacheMs: num(env, 'SCALE_OGC_LIST_CACHE_MS', { min: 0, integer: true }),
     rateLimit: rateLimitConfig(num(env, 'SCALE_RATE_LIMIT', { min: 0 }), num(env, 'SCALE_RATE_LIMIT_BURST', { min: 0, integer: true })),

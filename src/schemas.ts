@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
-import { Invalid } from './core/domain-errors.ts';
+import { Invalid } from './errors.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const Ajv04 = Ajv04Module as unknown as typeof Ajv;

@@ -5,6 +5,9 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config.ts';
 import { createCore, type Core } from './core/index.ts';
+import { readCwlInterface } from './core/job-types/cwl-packages.ts';
+import { readPackageInterface } from './core/job-types/packages.ts';
+import { seedToInterface } from '../seed-mapping/seed-manifest.ts';
 import { loadSecretKey } from './core/secrets.ts';
 import { createLocalNodeProvider, machineResources } from './executors/local/local-node.ts';
 import { LocalExecutor } from './executors/local/local-executor.ts';
@@ -17,6 +20,7 @@ import type { Runtime } from './scheduler/placement.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createApp } from './scale-api/app.ts';
 import { ogcProcesses } from '../ogc/processes/app.ts';
+import { wpsDoor } from '../ogc/wps/router.ts';
 import { createRunner } from './scheduler/runner.ts';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import type { Db } from './store/db.ts';
@@ -53,9 +57,13 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
   const docker = await connectDocker(config.dockerHost);
   const registry = config.registry ? registryClient(config.registry, { auth: config.registryAuth }) : null;
   const core = await createCore(db, {
+    // What a stored job type interface is read with, by kind (Scale 1.0 the core reads itself).
+    interfaceReaders: { seed: seedToInterface, ogcapppkg: readPackageInterface, cwl: readCwlInterface },
     manifests: docker || registry ? manifestReader(docker, registry) : null,
-    workspaceRoots: config.workspaceRoots, s3CacheDir: path.join(config.dataDir, 's3-cache'), nodeLostSeconds: config.nodeLostSeconds, defaultWorkspaceName: () => config.defaultWorkspace,
+    workspaceRoots: config.workspaceRoots, s3CacheDir: path.join(config.dataDir, 's3-cache'), s3: config.s3, nodeLostSeconds: config.nodeLostSeconds, defaultWorkspaceName: () => config.defaultWorkspace,
     secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }), maxInputs: config.maxInputs, idempotencyHours: config.idempotencyHours,
+    runs: { fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes, fetchAllow: config.fetchAllow, callbackSeconds: config.ogcCallbackSeconds },
+    deploy: { maxBytes: config.ogcMaxBodyBytes, fetchAllow: config.fetchAllow },
     log,
   });
   if (config.defaultWorkspace) await core.useDefaultWorkspace(config.defaultWorkspace, path.join(config.dataDir, 'workspaces', config.defaultWorkspace));
@@ -116,11 +124,13 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
   core.strikes.start(config.strikePollMs, config.nodeName);
   core.triggers.startClock(config.clockTickMs);
 
+  // The process doors: OGC API - Processes (with the Testbed-14 paths) and WPS, equal and thin over the runs service.
   const ogc = ogcProcesses(core, {
-    publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes, fetchAllow: config.fetchAllow,
-    maxBodyBytes: config.ogcMaxBodyBytes, callbackSeconds: config.ogcCallbackSeconds, listCacheMs: config.ogcListCacheMs, defaultWorkspace: () => config.defaultWorkspace, log: log.child({ component: 'ogc' }),
+    publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, maxBodyBytes: config.ogcMaxBodyBytes, listCacheMs: config.ogcListCacheMs, log: log.child({ component: 'ogc' }),
   });
-  ogc.start();
+  const wps = wpsDoor(core, { publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, maxBodyBytes: config.ogcMaxBodyBytes, log: log.child({ component: 'wps' }) });
+  // Runs accepted before their inputs were fetched are staged; subscribers are told in the OGC API's words.
+  core.runs.startWork(ogc.callbackBody);
   const tokens = new TokenTable(config.auth.tokens);
   if (!tokens.size) log.warn('authentication is off: anyone who reaches this server may run, deploy and administer (set SCALE_AUTH_TOKENS or SCALE_AUTH_TOKEN_FILE)');
   const app = createApp(
@@ -130,7 +140,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, registry, log: log.child({ component: 'http' }), telemetry,
       auth: { tokens, anonymous: expand(config.auth.anonymous) }, rateLimit: config.rateLimit,
     },
-    [ogc.router],
+    [wps, ogc.router],
   );
 
   let server: http.Server | null = null;
@@ -159,7 +169,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       await core.recipeEngine.stop();
       await core.strikes.stop();
       await core.triggers.stopClock();
-      await ogc.stop();
+      await core.runs.stopWork();
       if (!opts.db) await db.close();
     },
   };

@@ -13,7 +13,7 @@ for (const kind of dbKinds()) {
 
     it("lists Scale's builtin errors with paging", async () => {
       const res = await request(t.app).get('/scale/errors/?page_size=5').expect(200);
-      assert.equal(res.body.count, 27, "Scale's 26 and this server's recipe-input");
+      assert.equal(res.body.count, 28, "Scale's 26 and this server's recipe-input and input-fetch");
       assert.equal(res.body.results.length, 5);
       assert.match(res.body.next, /page=2/);
       assert.equal(res.body.previous, null);
@@ -21,6 +21,8 @@ for (const kind of dbKinds()) {
       const byName = new Map(all.map((e: any) => [e.name, e]));
       assert.deepEqual(Object.keys(all[0]).sort(), ['category', 'created', 'description', 'id', 'is_builtin', 'last_modified', 'name', 'should_be_retried', 'title']);
       assert.equal((byName.get('timeout') as any).category, 'ALGORITHM');
+      assert.equal((byName.get('input-fetch') as any).category, 'DATA', 'an input that cannot be fetched is a data error');
+      assert.equal((byName.get('input-fetch') as any).should_be_retried, false);
       assert.equal((byName.get('timeout') as any).should_be_retried, false);
       assert.equal((byName.get('node-lost') as any).should_be_retried, true);
     });

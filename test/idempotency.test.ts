@@ -110,7 +110,7 @@ for (const kind of dbKinds()) {
       assert.equal(b.headers['idempotent-replayed'], 'true');
       assert.equal(await files(), afterFirst, 'the copy stored nothing');
       assert.ok(afterFirst >= stored);
-      assert.equal(await count('SELECT count(*) AS n FROM ogc_job WHERE job_id = $1', [Number(a.body.jobID)]), 1);
+      assert.equal(await count('SELECT count(*) AS n FROM run WHERE job_id = $1', [Number(a.body.jobID)]), 1);
       const other = await request(t.app).post('/processes/echo/execution').set('Authorization', `Bearer ${ADMIN_A}`).set('Prefer', 'respond-async').set('Idempotency-Key', 'ogc-key').send({ inputs: { message: 'twice' } }).expect(409);
       assert.match(other.body.detail, /Idempotency-Key/);
     });

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
-import { checkOgc } from '../ogc/schemas.ts';
+import { checkOgc } from '../src/ogc-schemas.ts';
 import { buildImage, dockerAvailable } from './helpers/docker.ts';
 import { FIXTURES, upload } from './helpers/scale.ts';
 import { startServer, waitFor, type TestServer } from './helpers/server.ts';
@@ -331,6 +331,27 @@ describe('OGC API - Processes Part 2: CWL tools and workflows', function () {
       const gone = await get(`service=WPS&version=2.0.0&request=GetResult&jobid=${otherId}`).expect(400);
       assert.match(gone.text, /exceptionCode="NoSuchJob"/);
       assert.match((await get('service=WPS&version=2.0.0&request=GetStatus&jobid=wf-999999').expect(400)).text, /NoSuchJob/);
+    });
+
+    it('accepts a run whose input is fetched from elsewhere before fetching it; a fetch that fails ends the run failed, naming the input', async () => {
+      // A CWL document is text like any other: rev and sort work on it.
+      const fetched = await api().post('/processes/revsort/execution').send({ inputs: { workflow_input: { href: `${filesUrl}/fixtures/wc-stdin.cwl` } } }).expect(201);
+      assert.equal(fetched.body.status, 'accepted');
+      const done = await waitDone(fetched.body.jobID);
+      assert.equal(done.status, 'successful', JSON.stringify(done));
+      const lines = (text: string) => text.split('\n').filter(Boolean).sort();
+      const given = (await fs.readFile(path.join(CWL_DIR, 'wc-stdin.cwl'), 'utf8')).split('\n').map((l) => [...l].reverse().join(''));
+      const results = (await api().get(`/jobs/${fetched.body.jobID}/results`).expect(200)).body;
+      assert.deepEqual(lines(await content(results.sorted_output)), lines(given.join('\n')), 'the fetched document, each line reversed');
+      const missing = await api().post('/processes/revsort/execution').send({ inputs: { workflow_input: { href: `${filesUrl}/fixtures/missing.txt` } } }).expect(201);
+      const failed = await waitDone(missing.body.jobID);
+      valid('statusInfo.yaml', failed);
+      assert.equal(failed.status, 'failed');
+      const exc = (await api().get(`/jobs/${missing.body.jobID}/results`).expect(500)).body;
+      assert.equal(exc.type, 'input-fetch');
+      assert.match(exc.detail, /inputs\.workflow_input: fetching .*missing\.txt answered 404/);
+      const recipe = (await api().get(`/scale/recipes/${missing.body.jobID.slice(3)}/`).expect(200)).body;
+      assert.equal(recipe.jobs_total, 0, 'no step was made');
     });
 
     it('replaces with PUT: a changed step is a new job type revision the recipe type pins; a tool cannot replace a workflow', async () => {

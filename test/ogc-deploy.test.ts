@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import request from 'supertest';
-import { checkOgc } from '../ogc/schemas.ts';
+import { checkOgc } from '../src/ogc-schemas.ts';
 import { buildImage, buildSeedImage, dockerAvailable, testJobManifest } from './helpers/docker.ts';
 import { FIXTURES, upload } from './helpers/scale.ts';
 import { startServer, waitFor, type TestServer } from './helpers/server.ts';

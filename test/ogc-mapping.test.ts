@@ -1,9 +1,11 @@
 // The pure OGC mappings (seed-mapping/): job types as process descriptions that validate against
 // the OGC API - Processes v1.0 schemas, and execute requests read against a job interface.
 import assert from 'node:assert/strict';
-import { checkOgc } from '../ogc/schemas.ts';
+import { checkOgc } from '../src/ogc-schemas.ts';
 import { readExecuteRequest } from '../seed-mapping/ogc-execute.ts';
-import { coreStatuses, ogcStatus, parseProcessId, processDescription, processSummary, type ProcessSource } from '../seed-mapping/ogc-process.ts';
+import { isFinal, jobStatusesOf, RUN_STATUSES, runStatusOfJob } from '../src/core/runs/model.ts';
+import { ogcStatus, runStatusOf } from '../ogc/processes/status.ts';
+import { parseProcessId, processDescription, processSummary, type ProcessSource } from '../seed-mapping/ogc-process.ts';
 import { parseScaleInterface } from '../seed-mapping/scale-job-interface.ts';
 import { seedToInterface, validateManifest } from '../seed-mapping/seed-manifest.ts';
 import { echoManifest } from '../src/core/job-types/builtin/echo.ts';
@@ -72,11 +74,16 @@ describe('job types as OGC process descriptions', () => {
     assert.deepEqual(Object.keys(d.outputs), ['message'], 'its output has the id of its first input');
   });
 
-  it("maps the core's job states to OGC status codes and back", () => {
-    assert.deepEqual(['PENDING', 'BLOCKED', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELED'].map((s) => ogcStatus(s)), ['accepted', 'accepted', 'accepted', 'running', 'successful', 'failed', 'dismissed']);
-    assert.equal(ogcStatus('COMPLETED', true), 'dismissed');
-    assert.deepEqual(coreStatuses('accepted'), ['PENDING', 'BLOCKED', 'QUEUED']);
-    assert.deepEqual(coreStatuses('nonsense'), []);
+  it("maps the core's job states to run statuses, and those to OGC status codes and back", () => {
+    const jobStates = ['PENDING', 'BLOCKED', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELED'] as const;
+    assert.deepEqual(jobStates.map((s) => ogcStatus(runStatusOfJob(s))), ['accepted', 'accepted', 'accepted', 'running', 'successful', 'failed', 'dismissed']);
+    assert.equal(runStatusOfJob('COMPLETED', true), 'DISMISSED');
+    assert.deepEqual(jobStatusesOf('ACCEPTED'), ['PENDING', 'BLOCKED', 'QUEUED']);
+    // Every job state is one run status's, exactly once; each final job state is a final run status.
+    assert.deepEqual(RUN_STATUSES.flatMap(jobStatusesOf).sort(), [...jobStates].sort());
+    for (const s of jobStates) assert.equal(isFinal(runStatusOfJob(s)), ['COMPLETED', 'FAILED', 'CANCELED'].includes(s), s);
+    for (const s of RUN_STATUSES) assert.equal(runStatusOf(ogcStatus(s)), s);
+    assert.equal(runStatusOf('nonsense'), undefined);
   });
 });
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAPISchemaValidatorModule from 'openapi-schema-validator';
 import request from 'supertest';
 import YAML from 'yaml';
-import { checkOgc } from '../ogc/schemas.ts';
+import { checkOgc } from '../src/ogc-schemas.ts';
 import { dbKinds } from './helpers/db.ts';
 import { createJobType, script, upload } from './helpers/scale.ts';
 import { startServer, waitFor, type TestServer } from './helpers/server.ts';

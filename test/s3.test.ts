@@ -10,7 +10,7 @@ import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import request from 'supertest';
-import { s3Client } from '../src/storage/s3-broker.ts';
+import { S3_DEFAULTS, s3Client } from '../src/storage/s3-broker.ts';
 import { createJobType, queueJob, upload, waitForJob } from './helpers/scale.ts';
 import { startServer, tempDir, type TestServer } from './helpers/server.ts';
 
@@ -134,10 +134,8 @@ describe('S3 workspaces (s3rver)', function () {
       req.pipe(up);
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
-    const previous = process.env.SCALE_S3_TIMEOUT_SECONDS;
-    process.env.SCALE_S3_TIMEOUT_SECONDS = '1';
     try {
-      const client = s3Client({ bucket_name: BUCKET, endpoint_url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, credentials: CREDS });
+      const client = s3Client({ bucket_name: BUCKET, endpoint_url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, credentials: CREDS }, { ...S3_DEFAULTS, idleTimeoutSeconds: 1 });
       // 120 requests failed twice each: the SDK's shared retry quota (500 tokens; 5 a retry, 5 back on
       // success) would have been spent by the hundredth, and the rest not retried at all.
       for (let i = 0; i < 120; i += 30) {
@@ -148,8 +146,6 @@ describe('S3 workspaces (s3rver)', function () {
       assert.equal(put.$metadata.attempts, 2, 'the stalled attempt was abandoned and tried again');
       assert.equal((await object('after-the-burst')).toString(), 'still stored');
     } finally {
-      if (previous === undefined) delete process.env.SCALE_S3_TIMEOUT_SECONDS;
-      else process.env.SCALE_S3_TIMEOUT_SECONDS = previous;
       proxy.closeAllConnections();
       await new Promise<void>((r) => proxy.close(() => r()));
     }

@@ -1,6 +1,6 @@
 // Outcomes of a check as exceptions: a check passes when it returns, fails on CheckFailure (or any
 // other error), and is skipped on CheckSkip. The expect* helpers build on them.
-import { checkOgc } from '../../ogc/schemas.ts';
+import { checkOgc } from '../../src/ogc-schemas.ts';
 import { type HttpResponse, isJsonMediaType, mediaType } from './http.ts';
 import { clip, isObj, type Obj } from './util.ts';
 

@@ -4,24 +4,21 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { OpenAPIBackend, type Context, type Document } from 'openapi-backend';
 import YAML from 'yaml';
-import type { Core } from '../../src/core/index.ts';
+import type { CoreEvents } from '../../src/core/events.ts';
+import type { DeployService } from '../../src/core/deploy/service.ts';
+import type { RunService } from '../../src/core/runs/service.ts';
+import type { Process } from '../../src/core/runs/processes.ts';
+import { urls, type Urls } from '../../src/http/urls.ts';
 import type { Logger } from '../../src/log.ts';
-import { createCallbacks } from './callbacks.ts';
-import { type AnyEntry, createCatalog } from './catalog.ts';
-import { describe } from './describe.ts';
-import { createExecuteHandler, type ExecuteOptions } from './execute.ts';
-import type { AllowList } from './fetch-guard.ts';
-import { createWorkflowRuns, WORKFLOW_RUN } from './workflow-runs.ts';
-import { htmlPage } from './html.ts';
-import { invalidParameter, noSuchProcess, OgcError, OPENAPI_JSON, REL, selfLinks, sendException, toOgcError, type Urls, urls, wantsHtml } from './http.ts';
+import { describe } from '../../seed-mapping/process-description.ts';
+import { callbackBody } from './callbacks.ts';
 import { createDeployHandlers } from './deploy.ts';
+import { createExecuteHandler } from './execute.ts';
+import { htmlPage } from './html.ts';
+import { noSuchProcess, OgcError, OPENAPI_JSON, REL, selfLinks, sendException, toOgcError, wantsHtml } from './http.ts';
 import { createJobHandlers, queryInt } from './jobs.ts';
 import { openApiDocument } from './openapi.ts';
-import { createOgcStore } from './store.ts';
 import { tb14Router } from './tb14.ts';
-import { wpsRouter } from '../wps/router.ts';
-import { createWpsService } from '../wps/service.ts';
-import { createWpsTransactions } from '../wps/transactional.ts';
 
 export const CONFORMANCE = [
   ...['core', 'ogc-process-description', 'json', 'html', 'oas30', 'job-list', 'callback', 'dismiss'].map((c) => `http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/${c}`),
@@ -31,36 +28,28 @@ export const CONFORMANCE = [
 export interface OgcOptions {
   publicUrl: string | null;
   syncSeconds: number;
-  fetchSeconds: number;
-  /** Private addresses hrefs may point at (SCALE_FETCH_ALLOW). */
-  fetchAllow?: AllowList;
-  fetchMaxBytes: number;
   maxBodyBytes: number;
-  callbackSeconds: number;
   listCacheMs: number;
-  defaultWorkspace: () => string | null;
   log: Logger;
+}
+
+/** What this door uses of the core: the runs and deploy services, and its events (to drop cached pages). */
+export interface OgcCore {
+  runs: RunService;
+  deploy: DeployService;
+  events: CoreEvents;
 }
 
 type Handler = (req: Request, res: Response, u: Urls, c: Context) => Promise<void>;
 
-export function ogcProcesses(core: Core, opts: OgcOptions) {
-  const catalog = createCatalog(core);
-  const store = createOgcStore(core.db);
-  const executeOptions: ExecuteOptions = {
-    syncSeconds: opts.syncSeconds, fetchSeconds: opts.fetchSeconds, maxBytes: opts.fetchMaxBytes, fetchAllow: opts.fetchAllow,
-    async workspaceId() {
-      const name = opts.defaultWorkspace();
-      const ws = name ? await core.workspaces.byName(name) : null;
-      if (!ws) throw new OgcError(500, 'no-workspace', 'No workspace', 'inputs given as content or by reference need a default workspace (SCALE_DEFAULT_WORKSPACE)');
-      return ws.id;
-    },
-  };
-  const workflows = createWorkflowRuns({ core, store, options: executeOptions });
-  const jobs = createJobHandlers({ core, catalog, store, runs: workflows, listCacheMs: opts.listCacheMs });
-  const isRun = (c: Context) => WORKFLOW_RUN.test(String(c.request.params.jobId));
-  const execute = createExecuteHandler({ core, catalog, store, jobs, workflows, options: executeOptions });
-  const callbacks = createCallbacks({ core, catalog, store, jobs, runs: workflows, timeoutSeconds: opts.callbackSeconds, publicUrl: opts.publicUrl, log: opts.log });
+export function ogcProcesses(core: OgcCore, opts: OgcOptions) {
+  const { runs } = core;
+  const catalog = runs.processes;
+  const jobs = createJobHandlers({ runs, events: core.events, listCacheMs: opts.listCacheMs });
+  const execute = createExecuteHandler({ runs, syncSeconds: opts.syncSeconds });
+  // Descriptions are asked for far more often than job types change: each is rendered once per
+  // process entry (which the catalog keeps for a moment), base URL and representation.
+  const rendered = new WeakMap<Process, Map<string, string>>();
 
   const send = (req: Request, res: Response, title: string, body: Record<string, unknown>) => {
     if (wantsHtml(req)) res.type('text/html').send(htmlPage(title, body));
@@ -68,10 +57,10 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
   };
 
   const deploy = createDeployHandlers({
-    core,
-    options: { maxBodyBytes: opts.maxBodyBytes, fetchAllow: opts.fetchAllow },
+    deploy: core.deploy,
+    maxBodyBytes: opts.maxBodyBytes,
     async summary(d, u) {
-      const id = d.kind === 'tool' ? d.jobType.name : d.recipeType.name;
+      const id = core.deploy.idOf(d);
       const e = await catalog.resolve(id);
       if (!e) throw new OgcError(500, 'ServerError', 'Deployed process not found', `process ${id} was deployed but cannot be read back`);
       return describe(e, u, false);
@@ -121,11 +110,13 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
       // Descriptions are asked for far more often than job types change: render once per entry.
       const html = wantsHtml(req);
       const key = `${u.base}|${html}`;
-      let body = e.rendered.get(key);
+      let cache = rendered.get(e);
+      if (!cache) rendered.set(e, (cache = new Map()));
+      let body = cache.get(key);
       if (body === undefined) {
         const d = describe(e, u, true);
         body = html ? htmlPage(String(d.title ?? e.id), d) : JSON.stringify(d);
-        e.rendered.set(key, body);
+        cache.set(key, body);
       }
       res.status(200).setHeader('Content-Type', html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8');
       res.end(body);
@@ -140,9 +131,9 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
     getVisibility: (req, res, u, c) => deploy.visibility(req, res, u, String(c.request.params.processID)),
     setVisibility: (req, res, u, c) => deploy.visibility(req, res, u, String(c.request.params.processID)),
     getJobs: (req, res, u) => jobs.list(req, res, u),
-    getStatus: (req, res, u, c) => (isRun(c) ? workflows.status : jobs.status)(req, res, u, String(c.request.params.jobId)),
-    dismiss: (req, res, u, c) => (isRun(c) ? workflows.dismiss : jobs.dismiss)(req, res, u, String(c.request.params.jobId)),
-    getResult: (req, res, u, c) => (isRun(c) ? workflows.results : jobs.results)(req, res, u, String(c.request.params.jobId)),
+    getStatus: (req, res, u, c) => jobs.status(req, res, u, String(c.request.params.jobId)),
+    dismiss: (req, res, u, c) => jobs.dismiss(req, res, u, String(c.request.params.jobId)),
+    getResult: (req, res, u, c) => jobs.results(req, res, u, String(c.request.params.jobId)),
     getResultOutput: (req, res, u, c) => jobs.output(req, res, u, String(c.request.params.jobId), String(c.request.params.outputId)),
   };
 
@@ -171,11 +162,8 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
   });
 
   const router = Router();
-  // WPS 2.0 / 1.0.0 and WPS-T at /wps, over the same catalog, store and deployer.
-  const wps = createWpsService({ core, catalog, store, executeOptions, runs: workflows.runs });
-  router.use(wpsRouter(wps, createWpsTransactions({ deploy, catalog }), { publicUrl: opts.publicUrl, maxBodyBytes: opts.maxBodyBytes, log: opts.log.child({ component: 'wps' }) }));
   // The Testbed-14 ADES paths (jobs under their process) for EMS clients of that generation.
-  router.use(tb14Router({ core, catalog, store, execute, publicUrl: opts.publicUrl, maxBodyBytes: opts.maxBodyBytes, onError: (err, _req, _res, next) => next(err) }));
+  router.use(tb14Router({ runs, execute, publicUrl: opts.publicUrl, maxBodyBytes: opts.maxBodyBytes, onError: (err, _req, _res, next) => next(err) }));
   const parseJson = express.json({ limit: opts.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'] });
   router.use(async (req, res, next) => {
     try {
@@ -202,5 +190,5 @@ export function ogcProcesses(core: Core, opts: OgcOptions) {
     sendException(res, new OgcError(500, 'ServerError', 'Internal server error', 'internal server error'));
   });
 
-  return { router, start: () => callbacks.start(), stop: () => callbacks.stop() };
+  return { router, callbackBody: callbackBody(runs, opts.publicUrl) };
 }

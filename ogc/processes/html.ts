@@ -1,5 +1,7 @@
 // HTML representations (the HTML conformance class): any JSON resource of this door rendered as an
 // HTML5 page that shows every field and turns every link into an <a>.
+import { PAGE_STYLE } from '../../src/http/page-style.ts';
+
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function link(l: Record<string, unknown>): string {
@@ -18,8 +20,6 @@ function render(v: unknown): string {
   return `<dl>${Object.entries(o).map(([k, x]) => `<dt>${escape(k)}</dt><dd>${render(x)}</dd>`).join('')}</dl>`;
 }
 
-/** The pages' only style, inline: the Content-Security-Policy allows exactly this text by its hash. */
-export const PAGE_STYLE = 'body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}dt{font-weight:bold}dd{margin:0 0 .5em 1.5em}code{background:#f4f4f4}';
 
 /** A page for `body`, titled `title`; its `links` (if any) are listed first. */
 export function htmlPage(title: string, body: Record<string, unknown>): string {

@@ -1,7 +1,9 @@
 // HTTP plumbing of the OGC API - Processes door: exceptions in the spec's JSON shape, the
 // representation a client asked for, absolute URLs and links.
 import type { Request, Response } from 'express';
-import { DomainError, Invalid } from '../../src/core/domain-errors.ts';
+import { type Run, RUN, type RunFailure } from '../../src/core/runs/model.ts';
+import { DomainError, Invalid } from '../../src/errors.ts';
+import type { Urls } from '../../src/http/urls.ts';
 
 export const EXCEPTIONS = 'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/';
 export const REL = 'http://www.opengis.net/def/rel/ogc/1.0/';
@@ -23,6 +25,12 @@ export class OgcError extends Error {
 export const noSuchProcess = (id: string) => new OgcError(404, `${EXCEPTIONS}no-such-process`, 'No such process', `process ${JSON.stringify(id)} does not exist`);
 export const noSuchJob = (id: string) => new OgcError(404, `${EXCEPTIONS}no-such-job`, 'No such job', `job ${JSON.stringify(id)} does not exist`);
 export const resultNotReady = (id: string, status: string) => new OgcError(404, `${EXCEPTIONS}result-not-ready`, 'Result not ready', `job ${id} is ${status}; its results are not ready`);
+/** A run that failed, or was dismissed, as the exception its results answer with. */
+export function runFailed(run: Run, f: RunFailure): OgcError {
+  if (run.status === RUN.DISMISSED) return new OgcError(410, 'dismissed', 'Job canceled', `${f.detail} and has no results`);
+  return new OgcError(500, f.name, f.title, f.detail, { jobID: run.id, ...(f.category ? { category: f.category } : {}) });
+}
+
 export const invalidParameter = (detail: string, extra: Record<string, unknown> = {}) => new OgcError(400, 'InvalidParameterValue', 'Invalid parameter value', detail, extra);
 
 /** Sends an exception. application/json, not problem+json: the OGC test suite accepts only the former in places. */
@@ -58,28 +66,6 @@ export function wantsHtml(req: Request): boolean {
   if (!accept) return false;
   const best = req.accepts(['application/json', 'text/html']);
   return best === 'text/html' && !/application\/(json|[\w.+-]*\+json)/.test(accept);
-}
-
-export interface Urls {
-  /** The server's base URL, no trailing slash. */
-  base: string;
-  to(path: string, query?: Record<string, string | number | undefined>): string;
-}
-
-export function urls(req: Request, publicUrl: string | null): Urls {
-  return urlsFor(publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`);
-}
-
-export function urlsFor(base: string): Urls {
-  return {
-    base,
-    // Built by hand: a job list page makes hundreds of these, and new URL() is slow.
-    to(p, query) {
-      let qs = '';
-      for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) qs += `${qs ? '&' : '?'}${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
-      return base + p + qs;
-    },
-  };
 }
 
 /** self + alternate links for a resource offered as JSON and HTML. */

@@ -1,19 +1,16 @@
-// /jobs: the job list (job-list class), a job's status, its results, one output, and dismiss.
-// OGC job ids are the core's job ids, so a job started through the Scale API is listed here too;
-// runs of deployed workflows (wf-<recipe id>) are listed among them.
+// /jobs: the job list (job-list class), a job's status, its results, one output, and dismiss, all
+// over the core's runs. OGC job ids are run ids: a job's id (so a job started through the Scale API
+// is listed here too), or wf-<recipe id> for a run of a deployed workflow.
 import type { Request, Response } from 'express';
-import type { Core } from '../../src/core/index.ts';
-import { NotFound } from '../../src/core/domain-errors.ts';
-import type { Job } from '../../src/core/jobs/model.ts';
-import type { Catalog } from './catalog.ts';
+import type { CoreEvents } from '../../src/core/events.ts';
+import { type Run, RUN, type RunStatus } from '../../src/core/runs/model.ts';
+import type { RunService } from '../../src/core/runs/service.ts';
+import type { Urls } from '../../src/http/urls.ts';
 import { htmlPage } from './html.ts';
-import { invalidParameter, noSuchJob, OgcError, resultNotReady, selfLinks, type Urls, wantsHtml } from './http.ts';
-import { outputValue, sendResults } from './results.ts';
-import { statusInfo } from './status.ts';
-import type { OgcStore } from './store.ts';
-import type { WorkflowRuns } from './workflow-runs.ts';
+import { invalidParameter, noSuchJob, OgcError, resultNotReady, runFailed, selfLinks, wantsHtml } from './http.ts';
+import { requestedOf, sendResults } from './results.ts';
+import { OGC_STATUSES, ogcStatus, runStatusOf, statusInfo } from './status.ts';
 
-const STATUS_CODES = ['accepted', 'running', 'successful', 'failed', 'dismissed'];
 const MAX_LIMIT = 10_000;
 
 /** All values of a query parameter: repeated keys and comma-separated lists alike. */
@@ -55,29 +52,24 @@ export function parseDatetime(raw: string | undefined): { from: Date | null; to:
 }
 
 export interface JobsDeps {
-  core: Core;
-  catalog: Catalog;
-  store: OgcStore;
-  /** Runs of deployed workflows, listed beside the jobs. */
-  runs: Pick<WorkflowRuns, 'statusOf'>;
+  runs: RunService;
+  events: CoreEvents;
   /** How long a rendered job list page may be served again (0: never). */
   listCacheMs: number;
 }
 
-export function createJobHandlers({ core, catalog, store, runs, listCacheMs }: JobsDeps) {
+export function createJobHandlers({ runs, events, listCacheMs }: JobsDeps) {
   // Job list pages, rendered, for a moment: monitors poll the same pages over and over. Anything
   // this process does to a job drops them at once; changes made elsewhere show within listCacheMs.
   const pages = new Map<string, { type: string; body: string; until: number }>();
   const forget = () => pages.clear();
-  for (const e of ['queued', 'started', 'ended', 'canceled', 'jobTypesChanged'] as const) core.events.on(e, forget);
+  for (const e of ['queued', 'started', 'ended', 'canceled', 'jobTypesChanged'] as const) events.on(e, forget);
 
-  /** A job an OGC client may see: it exists and was not dismissed. */
-  async function visibleJob(rawId: string): Promise<Job> {
-    if (!/^\d{1,15}$/.test(rawId)) throw noSuchJob(rawId);
-    const id = Number(rawId);
-    const [job, ogc] = await Promise.all([core.jobs.get(id).catch((err) => (err instanceof NotFound ? null : Promise.reject(err))), store.get(id)]);
-    if (!job || ogc?.dismissed) throw noSuchJob(rawId);
-    return job;
+  /** A run an OGC client may see: it exists and was not dismissed. */
+  async function visible(rawId: string): Promise<Run> {
+    const run = await runs.get(rawId);
+    if (!run) throw noSuchJob(rawId);
+    return run;
   }
 
   async function list(req: Request, res: Response, u: Urls): Promise<void> {
@@ -101,80 +93,65 @@ export function createJobHandlers({ core, catalog, store, runs, listCacheMs }: J
     const limit = queryInt(req, 'limit', { min: 1, max: MAX_LIMIT, fallback: 10 });
     const offset = queryInt(req, 'offset', { min: 0, fallback: 0 });
     const types = queryList(req, 'type');
-    const statuses = queryList(req, 'status');
-    for (const s of statuses) if (!STATUS_CODES.includes(s)) throw invalidParameter(`status ${JSON.stringify(s)} is not one of ${STATUS_CODES.join(', ')}`, { field: 'status' });
+    const statuses: RunStatus[] = [];
+    for (const s of queryList(req, 'status')) {
+      const status = runStatusOf(s);
+      if (!status) throw invalidParameter(`status ${JSON.stringify(s)} is not one of ${OGC_STATUSES.join(', ')}`, { field: 'status' });
+      statuses.push(status);
+    }
     const duration = (name: string) => (queryList(req, name).length ? queryInt(req, name, { min: 0, fallback: 0 }) : null);
     const { from, to } = parseDatetime(typeof req.query.datetime === 'string' ? req.query.datetime : undefined);
     const processIds = queryList(req, 'processID');
-    let jobTypeIds: number[] | undefined;
-    let recipeTypeIds = await catalog.workflowTypeIds();
-    if (processIds.length) {
-      const entries = (await Promise.all(processIds.map((p) => catalog.resolve(p)))).filter((e) => e !== null);
-      jobTypeIds = entries.flatMap((e) => (e.kind === 'job' ? [e.jobType.id] : []));
-      recipeTypeIds = entries.flatMap((e) => (e.kind === 'workflow' ? [e.recipeType.id] : []));
-    }
     // Every job here is a process job: asking for another type matches nothing.
-    if (types.length && !types.includes('process')) jobTypeIds = recipeTypeIds = [];
-    const page = await store.listJobs({
-      jobTypeIds, recipeTypeIds, statuses: statuses.length ? statuses : undefined, createdFrom: from, createdTo: to,
-      minDuration: duration('minDuration'), maxDuration: duration('maxDuration'), limit, offset,
-    });
-    const ids = await catalog.processIds(page.jobs.flatMap((j) => (j.kind === 'job' ? [j.jobTypeId] : [])));
-    const docs = await Promise.all(page.jobs.map((j) => (j.kind === 'job' ? statusInfo(j, ids.get(j.jobTypeId)!, u) : runs.statusOf(j, u))));
+    const page = types.length && !types.includes('process')
+      ? { runs: [], more: false }
+      : await runs.list({
+        processIds: processIds.length ? processIds : undefined, statuses: statuses.length ? statuses : undefined, createdFrom: from, createdTo: to,
+        minDuration: duration('minDuration'), maxDuration: duration('maxDuration'), limit, offset,
+      });
+    const docs = page.runs.map((r) => statusInfo(r, u));
     const query = Object.fromEntries(Object.entries(req.query).filter(([k, v]) => k !== 'f' && k !== 'offset' && typeof v === 'string')) as Record<string, string>;
     const html = wantsHtml(req);
     const links = selfLinks(u, '/jobs', 'the jobs', { ...query, offset: offset || undefined }, html);
     if (page.more) links.push({ href: u.to('/jobs', { ...query, offset: offset + limit }), rel: 'next', type: 'application/json', title: 'the next jobs' });
     if (offset > 0) links.push({ href: u.to('/jobs', { ...query, offset: Math.max(0, offset - limit) || undefined }), rel: 'prev', type: 'application/json', title: 'the previous jobs' });
-    const body = { jobs: docs, links, numberReturned: page.jobs.length };
+    const body = { jobs: docs, links, numberReturned: page.runs.length };
     return html ? { type: 'text/html; charset=utf-8', body: htmlPage('Jobs', body) } : { type: 'application/json; charset=utf-8', body: JSON.stringify(body) };
   }
 
   async function status(req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
-    const job = await visibleJob(rawId);
-    const ids = await catalog.processIds([job.jobTypeId]);
-    const message = job.errorId ? (await core.errors.get(job.errorId)).title : undefined;
-    const body = statusInfo(job, ids.get(job.jobTypeId)!, u, { message });
-    if (wantsHtml(req)) res.type('text/html').send(htmlPage(`Job ${job.id}`, body));
+    const run = await visible(rawId);
+    const message = run.status === RUN.FAILED ? (await runs.failure(run)).detail : undefined;
+    const body = statusInfo(run, u, { message });
+    if (wantsHtml(req)) res.type('text/html').send(htmlPage(`Job ${run.id}`, body));
     else res.json(body);
   }
 
-  /** Dismiss: cancels a job that has not finished; from now on OGC clients do not see it. */
+  /** Dismiss: cancels a run that has not finished; from now on OGC clients do not see it (a workflow run stays, dismissed). */
   async function dismiss(_req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
-    let job = await visibleJob(rawId);
-    if (!['COMPLETED', 'FAILED', 'CANCELED'].includes(job.status)) job = await core.jobs.cancel(job.id);
-    await store.dismiss(job.id);
+    const run = await runs.dismiss(await visible(rawId));
     forget();
-    const ids = await catalog.processIds([job.jobTypeId]);
-    res.json(statusInfo(job, ids.get(job.jobTypeId)!, u, { dismissed: true, message: 'dismissed' }));
+    res.json(statusInfo({ ...run, status: RUN.DISMISSED }, u, { message: 'dismissed' }));
   }
 
-  /** The exception for a job that failed: its error, as the type. */
-  async function failure(job: Job): Promise<OgcError> {
-    const e = job.errorId ? await core.errors.get(job.errorId) : null;
-    return new OgcError(500, e?.name ?? 'unknown', e?.title ?? 'Job failed', `job ${job.id} failed${e ? `: ${e.description || e.title}` : ''}`, { jobID: String(job.id), ...(e ? { category: e.category } : {}) });
-  }
-
+  /** A finished run's results, or the exception its end calls for. */
   async function results(_req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
-    const job = await visibleJob(rawId);
-    if (job.status === 'FAILED') throw await failure(job);
-    if (job.status === 'CANCELED') throw new OgcError(410, 'dismissed', 'Job canceled', `job ${job.id} was canceled and has no results`);
-    if (job.status !== 'COMPLETED') throw resultNotReady(String(job.id), job.status === 'RUNNING' ? 'running' : 'accepted');
-    const [ogc, rev] = await Promise.all([store.get(job.id), core.jobTypes.revision(job.jobTypeRevId)]);
-    const requested = new Map<string, 'value' | 'reference'>(ogc?.outputs ? Object.entries(ogc.outputs) : rev.interface.outputs.map((o) => [o.name, 'value']));
-    await sendResults(res, core, u, job, rev.interface, requested, ogc?.response ?? 'document');
+    const run = await visible(rawId);
+    if (run.status === RUN.FAILED || run.status === RUN.DISMISSED) throw runFailed(run, await runs.failure(run));
+    if (run.status !== RUN.SUCCEEDED) throw resultNotReady(run.id, ogcStatus(run.status));
+    const [outputs, asked] = await Promise.all([runs.outputs(run), runs.request(run)]);
+    await sendResults(res, runs, u, run, outputs, requestedOf(run, asked.outputs, outputs), asked.response);
   }
 
   async function output(_req: Request, res: Response, u: Urls, rawId: string, outputId: string): Promise<void> {
-    const job = await visibleJob(rawId);
-    if (job.status !== 'COMPLETED') throw resultNotReady(String(job.id), job.status.toLowerCase());
-    const rev = await core.jobTypes.revision(job.jobTypeRevId);
-    const o = outputValue(job, rev.interface, outputId);
-    if (!o.found) throw new OgcError(404, 'no-such-output', 'No such output', `job ${job.id} has no output ${JSON.stringify(outputId)}`);
-    if (o.fileIds?.length === 1) res.redirect(303, u.to(`/scale/files/${o.fileIds[0]}/content`));
-    else if (o.fileIds) res.json(o.fileIds.map((id) => ({ href: u.to(`/scale/files/${id}/content`) })));
-    else res.json(o.value);
+    const run = await visible(rawId);
+    if (run.status !== RUN.SUCCEEDED) throw resultNotReady(run.id, ogcStatus(run.status));
+    const o = (await runs.outputs(run)).get(outputId);
+    if (!o) throw new OgcError(404, 'no-such-output', 'No such output', `job ${run.id} has no output ${JSON.stringify(outputId)}`);
+    if (o.kind === 'json') res.json(o.value);
+    else if (o.files.length === 1) res.redirect(303, u.to(`/scale/files/${o.files[0].id}/content`));
+    else res.json(o.files.map((f) => ({ href: u.to(`/scale/files/${f.id}/content`) })));
   }
 
-  return { list, status, dismiss, results, output, failure };
+  return { list, status, dismiss, results, output };
 }

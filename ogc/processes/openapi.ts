@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { OGC_SCHEMAS_DIR } from '../schemas.ts';
+import { OGC_SCHEMAS_DIR } from '../../src/ogc-schemas.ts';
 
 /** What the document needs of a process description (seed-mapping/ogc-process.ts makes them). */
 export interface ProcessDescriptionLike {

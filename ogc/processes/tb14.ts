@@ -3,38 +3,40 @@
 // `succeeded` in status documents, `{outputs: [{id, href | data, mimeType}]}` results. Deploy and
 // undeploy are the OGC API Part 2 operations on the same paths.
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import type { Core } from '../../src/core/index.ts';
-import { NotFound } from '../../src/core/domain-errors.ts';
-import type { Job } from '../../src/core/jobs/model.ts';
-import type { Catalog } from './catalog.ts';
-import { noSuchJob, noSuchProcess, OgcError, resultNotReady, urls, type Urls } from './http.ts';
+import { type Run, RUN } from '../../src/core/runs/model.ts';
+import type { RunService } from '../../src/core/runs/service.ts';
+import { urls, type Urls } from '../../src/http/urls.ts';
+import type { Execute } from './execute.ts';
+import { noSuchJob, noSuchProcess, OgcError, resultNotReady, runFailed } from './http.ts';
 import { resultsDocument } from './results.ts';
-import { statusInfo } from './status.ts';
-import type { OgcStore } from './store.ts';
+import { ogcStatus, statusInfo } from './status.ts';
 
-type Execute = (req: Request, res: Response, u: Urls, processId: string) => Promise<void>;
+/** Testbed-14's word for a successful job; the others are the OGC API's. */
+const tb14Status = (run: Run) => (run.status === RUN.SUCCEEDED ? 'succeeded' : ogcStatus(run.status));
 
-const TB14_STATUS: Record<string, string> = { successful: 'succeeded' };
-
-export function tb14Router(deps: { core: Core; catalog: Catalog; store: OgcStore; execute: Execute; publicUrl: string | null; maxBodyBytes: number; onError: (err: unknown, req: Request, res: Response, next: NextFunction) => void }): Router {
-  const { core, catalog, store } = deps;
+export function tb14Router(deps: { runs: RunService; execute: Execute; publicUrl: string | null; maxBodyBytes: number; onError: (err: unknown, req: Request, res: Response, next: NextFunction) => void }): Router {
+  const { runs } = deps;
   const router = Router();
   const json = express.json({ limit: deps.maxBodyBytes, strict: false });
 
-  /** A job of this process that an OGC client may see. */
-  async function jobOf(processId: string, rawId: string): Promise<Job> {
-    const entry = await catalog.resolveJob(processId);
-    if (!entry) throw noSuchProcess(processId);
-    if (!/^\d{1,15}$/.test(rawId)) throw noSuchJob(rawId);
-    const job = await core.jobs.get(Number(rawId)).catch((err) => (err instanceof NotFound ? null : Promise.reject(err)));
-    const ogc = job ? await store.get(job.id) : null;
-    if (!job || ogc?.dismissed || job.jobTypeId !== entry.jobType.id) throw noSuchJob(rawId);
-    return job;
+  /** A job process (not a workflow) by id. */
+  async function processOf(processId: string) {
+    const p = await runs.processes.resolve(processId);
+    if (!p || p.kind !== 'job') throw noSuchProcess(processId);
+    return p;
   }
 
-  function tb14Status(job: Job, processId: string, u: Urls) {
-    const s = statusInfo(job, processId, u);
-    return { ...s, jobId: s.jobID, status: TB14_STATUS[s.status] ?? s.status, message: s.status, ...(s.progress !== undefined ? { progress: s.progress } : {}) };
+  /** A run of this process that an OGC client may see. */
+  async function runOf(processId: string, rawId: string): Promise<Run> {
+    const p = await processOf(processId);
+    const run = /^\d{1,15}$/.test(rawId) ? await runs.get(rawId) : null;
+    if (!run || run.jobTypeId !== p.jobType.id) throw noSuchJob(rawId);
+    return run;
+  }
+
+  function status(run: Run, u: Urls) {
+    const s = statusInfo(run, u);
+    return { ...s, jobId: s.jobID, status: tb14Status(run), message: s.status, ...(s.progress !== undefined ? { progress: s.progress } : {}) };
   }
 
   const wrap = (h: (req: Request, res: Response, u: Urls) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
@@ -48,35 +50,30 @@ export function tb14Router(deps: { core: Core; catalog: Catalog; store: OgcStore
   }));
 
   router.get('/processes/:processId/jobs', wrap(async (req, res, u) => {
-    const entry = await catalog.resolveJob(String(req.params.processId));
-    if (!entry) throw noSuchProcess(String(req.params.processId));
-    const page = await store.listJobs({ jobTypeIds: [entry.jobType.id], recipeTypeIds: [], limit: 1000, offset: 0 });
-    res.json({ jobs: page.jobs.flatMap((j) => (j.kind === 'job' ? [j] : [])).map((j) => {
-      const status = statusInfo(j, entry.id, u).status;
-      return { jobId: String(j.id), status: TB14_STATUS[status] ?? status, href: u.to(`/processes/${encodeURIComponent(entry.id)}/jobs/${j.id}`) };
-    }) });
+    const p = await processOf(String(req.params.processId));
+    const page = await runs.list({ processIds: [p.id], limit: 1000, offset: 0 });
+    res.json({ jobs: page.runs.map((r) => ({ jobId: r.id, status: tb14Status(r), href: u.to(`/processes/${encodeURIComponent(p.id)}/jobs/${r.id}`) })) });
   }));
 
   router.get('/processes/:processId/jobs/:jobId', wrap(async (req, res, u) => {
-    res.json(tb14Status(await jobOf(String(req.params.processId), String(req.params.jobId)), String(req.params.processId), u));
+    res.json(status(await runOf(String(req.params.processId), String(req.params.jobId)), u));
   }));
 
   router.delete('/processes/:processId/jobs/:jobId', wrap(async (req, res, u) => {
-    let job = await jobOf(String(req.params.processId), String(req.params.jobId));
-    if (!['COMPLETED', 'FAILED', 'CANCELED'].includes(job.status)) job = await core.jobs.cancel(job.id);
-    await store.dismiss(job.id);
-    res.json({ ...tb14Status(job, String(req.params.processId), u), status: 'dismissed' });
+    const run = await runs.dismiss(await runOf(String(req.params.processId), String(req.params.jobId)));
+    res.json({ ...status(run, u), status: ogcStatus(RUN.DISMISSED) });
   }));
 
   router.get('/processes/:processId/jobs/:jobId/result', wrap(async (req, res, u) => {
-    const job = await jobOf(String(req.params.processId), String(req.params.jobId));
-    if (job.status === 'FAILED') throw new OgcError(500, 'failed', 'Job failed', `job ${job.id} failed`);
-    if (job.status !== 'COMPLETED') throw resultNotReady(String(job.id), job.status.toLowerCase());
-    const rev = await core.jobTypes.revision(job.jobTypeRevId);
-    const doc = await resultsDocument(core, u, job, rev.interface, new Map(rev.interface.outputs.map((o) => [o.name, o.kind === 'json' ? 'value' : 'reference'])));
-    const outputs = Object.entries(doc).flatMap(([id, v]) => (Array.isArray(v) && rev.interface.outputs.find((o) => o.name === id)?.kind === 'files' ? v : [v]).map((x: any) =>
+    const run = await runOf(String(req.params.processId), String(req.params.jobId));
+    if (run.status === RUN.FAILED) throw new OgcError(500, 'failed', 'Job failed', (await runs.failure(run)).detail);
+    if (run.status === RUN.DISMISSED) throw runFailed(run, await runs.failure(run));
+    if (run.status !== RUN.SUCCEEDED) throw resultNotReady(run.id, ogcStatus(run.status));
+    const produced = await runs.outputs(run);
+    const doc = await resultsDocument(runs, u, run, produced, new Map([...produced].map(([id, o]) => [id, o.kind === 'json' ? 'value' : 'reference'])));
+    const outputs = Object.entries(doc).flatMap(([id, v]) => (Array.isArray(v) && produced.get(id)?.kind === 'files' ? v : [v]).map((x: any) =>
       x && typeof x === 'object' && typeof x.href === 'string' ? { id, href: x.href, mimeType: x.type } : { id, data: x && typeof x === 'object' && 'value' in x ? x.value : x }));
-    res.json({ outputs, links: [{ href: u.to(`/jobs/${job.id}/results`), rel: 'alternate', type: 'application/json', title: 'the OGC API results' }] });
+    res.json({ outputs, links: [{ href: u.to(`/jobs/${run.id}/results`), rel: 'alternate', type: 'application/json', title: 'the OGC API results' }] });
   }));
 
   return router;

@@ -4,12 +4,15 @@
 import { AuthError, requireScope } from '../../src/auth/middleware.ts';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Logger } from '../../src/log.ts';
-import { DomainError, Invalid } from '../../src/core/domain-errors.ts';
-import { urls, type Urls } from '../processes/http.ts';
+import { DomainError, Invalid } from '../../src/errors.ts';
+import type { DeployService } from '../../src/core/deploy/service.ts';
+import type { RunService } from '../../src/core/runs/service.ts';
+import { readBody } from '../../src/http/read-body.ts';
+import { urls, type Urls } from '../../src/http/urls.ts';
 import { exceptionReport, WpsError, type WpsVersion } from './errors.ts';
 import { fromKvp, fromXml, kvpOf, type WpsRequest } from './request.ts';
-import type { WpsAnswer, WpsService } from './service.ts';
-import type { WpsTransactions } from './transactional.ts';
+import { createWpsService, type WpsAnswer, type WpsService } from './service.ts';
+import { createWpsTransactions, type WpsTransactions } from './transactional.ts';
 import { parseXml, XmlError } from './xml.ts';
 
 export interface WpsRouterOptions {
@@ -23,22 +26,15 @@ function versionOf(hint: string | undefined): WpsVersion {
   return hint === '1.0.0' ? '1.0.0' : '2.0.0';
 }
 
-function readBody(req: Request, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new WpsError('SizeExceeded', `the request is larger than the limit of ${limit} bytes`, 'request', 413));
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    // A client that goes away mid-body ("aborted") made a mistake, not the server: no 500, no error in the log.
-    req.on('error', (err) => reject(new WpsError('InvalidParameterValue', `the request body was not received in full (${err.message})`, 'request', 400)));
-  });
+const bodyErrors = (limit: number) => ({
+  tooLarge: () => new WpsError('SizeExceeded', `the request is larger than the limit of ${limit} bytes`, 'request', 413),
+  broken: (err: Error) => new WpsError('InvalidParameterValue', `the request body was not received in full (${err.message})`, 'request', 400),
+});
+
+/** The WPS door over the core's runs and deploy services. */
+export function wpsDoor(core: { runs: RunService; deploy: DeployService; events: { on(e: 'jobTypesChanged', f: () => void): unknown } }, opts: WpsRouterOptions & { syncSeconds: number }): Router {
+  const service = createWpsService({ runs: core.runs, events: core.events, syncSeconds: opts.syncSeconds });
+  return wpsRouter(service, createWpsTransactions({ deploy: core.deploy, runs: core.runs }), opts);
 }
 
 export function wpsRouter(service: WpsService, transactions: WpsTransactions, opts: WpsRouterOptions): Router {
@@ -96,9 +92,9 @@ export function wpsRouter(service: WpsService, transactions: WpsTransactions, op
       case 'Dismiss':
         return service.dismiss(r.jobId);
       case 'DeployProcess':
-        return transactions.deploy(r.xml, r.version, req, u);
+        return transactions.deploy(r.xml, r.version, u);
       case 'UndeployProcess':
-        return transactions.undeploy(r.id, r.version, req);
+        return transactions.undeploy(r.id, r.version);
     }
   }
 
@@ -116,7 +112,7 @@ export function wpsRouter(service: WpsService, transactions: WpsTransactions, op
   router.post('/wps', async (req, res) => {
     let version: WpsVersion = '2.0.0';
     try {
-      const text = await readBody(req, opts.maxBodyBytes);
+      const text = await readBody(req, opts.maxBodyBytes, bodyErrors(opts.maxBodyBytes));
       const root = parseXml(text);
       version = root.ns === 'http://www.opengis.net/wps/1.0.0' ? '1.0.0' : '2.0.0';
       send(res, await dispatch(fromXml(root), req, urls(req, opts.publicUrl)));

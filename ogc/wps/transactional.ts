@@ -1,16 +1,16 @@
 // WPS-T (Testbed-13/14, REFERENCE.md §5.1): DeployProcess and UndeployProcess as WPS 2.0 XML,
 // in both forms seen in the wild (wps:ProcessOffering + wps:DeploymentProfile, and
 // ProcessDescription / ExecutionUnit / DeploymentProfileName). The XML becomes the Testbed-14 JSON
-// Application Package and goes through the OGC API Part 2 deployer: the same checks, the same job
-// types, the same authorisation. No XSD exists for WPS-T: the answers are small documents in the
-// WPS 2.0 namespace.
-import type { Request } from 'express';
-import { DomainError } from '../../src/core/domain-errors.ts';
+// Application Package and goes through the core's deploy service, as OGC API Part 2 deploys do: the
+// same checks, the same job types, the same deploy scope. No XSD exists for WPS-T: the answers are
+// small documents in the WPS 2.0 namespace.
+import type { DeployService } from '../../src/core/deploy/service.ts';
+import { WorkflowNotFound } from '../../src/core/job-types/cwl-packages.ts';
+import type { RunService } from '../../src/core/runs/service.ts';
+import { DomainError } from '../../src/errors.ts';
+import type { Urls } from '../../src/http/urls.ts';
+import { describe } from '../../seed-mapping/process-description.ts';
 import { summary2, wpsProcess } from '../../seed-mapping/wps-process.ts';
-import type { createDeployHandlers } from '../processes/deploy.ts';
-import { describe } from '../processes/describe.ts';
-import type { Catalog } from '../processes/catalog.ts';
-import { OgcError, type Urls } from '../processes/http.ts';
 import { DEPLOYMENT_PROFILES } from './documents.ts';
 import { WpsError, type WpsVersion } from './errors.ts';
 import type { WpsAnswer } from './service.ts';
@@ -83,46 +83,38 @@ export function packageOfDeployXml(root: XNode): Record<string, unknown> {
   };
 }
 
-/** A refusal of the deployer as the WPS exception it is. */
+/** A refusal of the deploy service as the WPS exception it is. */
 function asWps(err: unknown): unknown {
-  if (err instanceof OgcError) {
-    if (err.status === 401) return new WpsError('Unauthorized', err.message, 'Authorization', 401);
-    if (err.status === 403) return new WpsError(err.type.endsWith('immutable-process') ? 'ImmutableProcess' : 'Forbidden', err.message, undefined, 403);
-    if (err.status === 409) return new WpsError('DuplicatedProcess', err.message, undefined, 409);
-    if (err.status === 404) return new WpsError('NoSuchProcess', err.message);
-    if (err.status === 400) return new WpsError(err.type.endsWith('workflow-not-found') ? 'NoSuchProcess' : 'InvalidParameterValue', err.message, (err.extra.field as string | undefined) ?? undefined);
-    if (err.status === 413) return new WpsError('SizeExceeded', err.message, undefined, 413);
-  }
-  if (err instanceof DomainError) {
-    const field = (err as DomainError & { field?: string | null }).field ?? undefined;
-    if (err.kind === 'invalid') return new WpsError('InvalidParameterValue', err.message, field);
-    if (err.kind === 'conflict') return new WpsError('DuplicatedProcess', err.message, undefined, 409);
-    if (err.kind === 'forbidden') return new WpsError('ImmutableProcess', err.message, undefined, 403);
-    if (err.kind === 'not-found') return new WpsError('NoSuchProcess', err.message);
-  }
+  if (!(err instanceof DomainError)) return err;
+  const field = (err as DomainError & { field?: string | null }).field ?? undefined;
+  if (err instanceof WorkflowNotFound) return new WpsError('NoSuchProcess', err.message, field);
+  if (err.kind === 'invalid') return new WpsError('InvalidParameterValue', err.message, field);
+  if (err.kind === 'conflict') return new WpsError('DuplicatedProcess', err.message, undefined, 409);
+  if (err.kind === 'forbidden') return new WpsError('ImmutableProcess', err.message, undefined, 403);
+  if (err.kind === 'not-found') return new WpsError('NoSuchProcess', err.message);
+  if (err.kind === 'too-large') return new WpsError('SizeExceeded', err.message, undefined, 413);
   return err;
 }
 
-export function createWpsTransactions(deps: { deploy: ReturnType<typeof createDeployHandlers>; catalog: Catalog }) {
+/** DeployProcess and UndeployProcess; the caller (the router) has checked the deploy scope. */
+export function createWpsTransactions(deps: { deploy: DeployService; runs: RunService }) {
   const xml = (body: string): WpsAnswer => ({ status: 200, contentType: 'application/xml; charset=utf-8', body });
   const ns = { 'xmlns:wps': NS.wps2, 'xmlns:ows': NS.ows2 };
   return {
-    async deploy(root: XNode, _v: WpsVersion, req: Request, u: Urls): Promise<WpsAnswer> {
+    async deploy(root: XNode, _v: WpsVersion, u: Urls): Promise<WpsAnswer> {
       try {
-        deps.deploy.authorise(req);
         const pkg = packageOfDeployXml(root);
-        const d = await deps.deploy.deployText(JSON.stringify(pkg), 'application/json', null, null);
-        const e = await deps.catalog.resolve(deps.deploy.idOf(d));
+        const d = await deps.deploy.deploy({ text: JSON.stringify(pkg), mediaType: 'application/json', w: null });
+        const e = await deps.runs.processes.resolve(deps.deploy.idOf(d));
         const summary = e ? summary2(wpsProcess(describe(e, u, true))) : '';
         return xml(XML_DECL + el('wps:DeployResult', ns, tx('wps:DeploymentDone', 'true'), summary));
       } catch (err) {
         throw asWps(err);
       }
     },
-    async undeploy(id: string, _v: WpsVersion, req: Request): Promise<WpsAnswer> {
+    async undeploy(id: string, _v: WpsVersion): Promise<WpsAnswer> {
       try {
-        deps.deploy.authorise(req);
-        await deps.deploy.undeployProcess(id);
+        await deps.deploy.undeploy(id);
         return xml(XML_DECL + el('wps:UndeployResult', ns, tx('wps:UndeploymentDone', 'true'), tx('ows:Identifier', id)));
       } catch (err) {
         throw asWps(err);

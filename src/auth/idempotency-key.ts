@@ -4,7 +4,7 @@
 // body) so that one key names one request.
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import type { IdempotencyKey } from '../core/idempotency.ts';
 import type { AuthContext } from './middleware.ts';
 

@@ -2,9 +2,10 @@
 // test and measure a running server. Their types are made the first time they are asked for.
 import type { Db } from '../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db.ts';
-import { Invalid } from './domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import { CASINO, casinoDefinition, type DiagnosticJob, diagnosticJobName, diagnosticManifest } from './job-types/builtin/diagnostics.ts';
 import type { JobService } from './jobs/service.ts';
+import { emptyJobData } from './jobs/job-data.ts';
 import type { JobTypeService } from './job-types/service.ts';
 import type { SeedJobTypes } from './job-types/seed.ts';
 import type { RecipeTypeService } from './recipe-types/service.ts';
@@ -47,7 +48,7 @@ export function createDiagnostics(deps: { db: Db; jobTypes: JobTypeService; seed
     async queueJobs(kind: DiagnosticJob, num: unknown): Promise<number[]> {
       const n = checkNum(num);
       const id = await jobType(kind);
-      return jobs.createMany(id, Array.from({ length: n }, () => ({ version: '1.0', input_data: [], output_data: [] })));
+      return jobs.createMany(id, Array.from({ length: n }, emptyJobData));
     },
 
     /** Makes `num` casino recipes; returns their ids. */
@@ -56,7 +57,7 @@ export function createDiagnostics(deps: { db: Db; jobTypes: JobTypeService; seed
       const roulette = await jobTypes.get(await jobType('roulette'));
       let casino = await recipeTypes.byName(CASINO);
       casino ??= await once(async () => (await recipeTypes.create({ name: CASINO, title: 'Scale Casino', description: 'Three roulette jobs, each after the one before', definition: casinoDefinition(roulette.revisionNum) }, { isSystem: true })).recipeType);
-      const { ids } = await recipes.createMany(casino.id, Array.from({ length: n }, () => ({ input: { files: {}, json: {} } })));
+      const { ids } = await recipes.createMany(casino.id, Array.from({ length: n }, () => ({ inputs: new Map(), workspaceId: null })));
       return ids;
     },
   };

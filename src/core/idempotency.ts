@@ -4,7 +4,7 @@
 // a second. The key is written in the transaction that makes the thing, so a crash leaves both or
 // neither. Keys are kept for SCALE_IDEMPOTENCY_HOURS.
 import type { Db, Queryable } from '../store/db.ts';
-import { Conflict } from './domain-errors.ts';
+import { Conflict } from '../errors.ts';
 
 export interface IdempotencyKey {
   /** The client's key, scoped by who sent it (so two callers' keys never meet). */

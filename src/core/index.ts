@@ -3,11 +3,12 @@ import type { Db } from '../store/db.ts';
 import { createErrorService } from './errors/service.ts';
 import { CoreEvents } from './events.ts';
 import { createFileService } from './files/service.ts';
+import { createLineage } from './files/lineage.ts';
 import { createFinisher } from './jobs/finish.ts';
 import { createJobQueries } from './jobs/queries.ts';
 import { createIdempotency } from './idempotency.ts';
 import { createJobService } from './jobs/service.ts';
-import { createJobTypeService } from './job-types/service.ts';
+import { createJobTypeService, type InterfaceReaders } from './job-types/service.ts';
 import { createSeedJobTypes } from './job-types/seed.ts';
 import { createIngester } from './ingest/ingester.ts';
 import { createTriggerService, type TriggerService } from './triggers/service.ts';
@@ -30,13 +31,20 @@ import { createMetricsService } from './metrics/service.ts';
 import { createTimeline } from './metrics/timeline.ts';
 import { createDiagnostics } from './diagnostics.ts';
 import type { Logger } from '../log.ts';
+import type { S3Defaults } from '../storage/s3-broker.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db.ts';
 import { echoManifest } from './job-types/builtin/echo.ts';
+import { createDeployService, type DeployOptions } from './deploy/service.ts';
+import { createRunService, type RunOptions } from './runs/service.ts';
 
 export interface CoreOptions {
+  /** Readers of stored job type interfaces by kind (SEED, deployed packages, CWL tools); Scale 1.0 the core reads itself. */
+  interfaceReaders: InterfaceReaders;
   workspaceRoots?: string[];
   /** Where files of S3 workspaces are downloaded for executors to read. */
   s3CacheDir?: string;
+  /** What S3 workspaces' configurations do not say: endpoint, region, request time-out. */
+  s3?: S3Defaults;
   /** Key for secret setting values (32 bytes). */
   secretKey: Buffer;
   /** Name of the workspace outputs go to when nothing else is said. */
@@ -50,6 +58,10 @@ export interface CoreOptions {
   maxInputs?: number;
   /** How long an Idempotency-Key is remembered (SCALE_IDEMPOTENCY_HOURS). */
   idempotencyHours?: number;
+  /** Runs of processes: fetching inputs, their workspace, callbacks. */
+  runs?: Partial<RunOptions>;
+  /** Deploying processes: package size, what CWL hrefs may point at. */
+  deploy?: Partial<DeployOptions>;
 }
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -60,8 +72,8 @@ export type Core = Awaited<ReturnType<typeof createCore>>;
  */
 function createTypeServices(db: Db, opts: CoreOptions, secrets: ReturnType<typeof createSecretBox>, events?: CoreEvents) {
   const errors = createErrorService({ db });
-  const workspaces = createWorkspaceService({ db, allowedRoots: opts.workspaceRoots, ...(opts.s3CacheDir ? { cacheDir: opts.s3CacheDir } : {}) });
-  const jobTypes = createJobTypeService({ db, errors, events });
+  const workspaces = createWorkspaceService({ db, allowedRoots: opts.workspaceRoots, ...(opts.s3CacheDir ? { cacheDir: opts.s3CacheDir } : {}), ...(opts.s3 ? { s3: opts.s3 } : {}) });
+  const jobTypes = createJobTypeService({ db, errors, events, readers: opts.interfaceReaders });
   const seedJobTypes = createSeedJobTypes({
     db, jobTypes, errors, workspaces, secrets, allowedRoots: opts.workspaceRoots ?? [],
     defaultWorkspace: opts.defaultWorkspaceName ?? (() => null),
@@ -98,7 +110,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const jobTypeVersions = createJobTypeVersions({ db });
   let defaultWorkspaceId: number | null = null;
   const idempotency = createIdempotency({ db, keepHours: opts.idempotencyHours ?? 24 });
-  const jobs = createJobService({ db, jobTypes, files, workspaces, events, idempotency, defaultWorkspaceId: () => defaultWorkspaceId, maxInputs: opts.maxInputs });
+  const jobs = createJobService({ db, jobTypes, errors, files, workspaces, events, idempotency, defaultWorkspaceId: () => defaultWorkspaceId, maxInputs: opts.maxInputs });
   const jobQueries = createJobQueries({ db });
   const queue = createQueueService({ db });
   const nodes = createNodeService({ db });
@@ -130,16 +142,25 @@ export async function createCore(db: Db, opts: CoreOptions) {
     events.on('jobTypesChanged', () => audit.info('job types changed'));
   }
   events.on('parsed', (results) => void firing.onParsed(results).catch((err) => opts.log?.error('parse triggers failed', { err })));
+  const runs = createRunService({
+    db, jobs, recipes, jobTypes, recipeTypes, cwl, files, workspaces, errors, events, idempotency, maxInputs: opts.maxInputs, log: opts.log?.child({ component: 'runs' }),
+    options: {
+      fetchSeconds: 30, fetchMaxBytes: 1024 ** 3, callbackSeconds: 10, ...opts.runs,
+      workspaceName: opts.runs?.workspaceName ?? opts.defaultWorkspaceName ?? (() => null),
+    },
+  });
+  const deploy = createDeployService({ packages, cwl, options: { maxBytes: 10 * 1024 * 1024, ...opts.deploy } });
   await errors.seedBuiltins();
   await ensureBuiltinJobTypes(seedJobTypes, opts.log);
+  const lineage = createLineage({ db });
   return {
-    db,
     /** Most inputs one job, recipe or execution may be given (SCALE_MAX_INPUTS). */
     maxInputs: opts.maxInputs,
     events,
     errors,
     workspaces,
     files,
+    lineage,
     jobTypes,
     seedJobTypes,
     jobTypeStats,
@@ -156,6 +177,8 @@ export async function createCore(db: Db, opts: CoreOptions) {
     configuration,
     packages,
     cwl,
+    runs,
+    deploy,
     ingester,
     triggers: firing,
     strikes,

@@ -2,7 +2,7 @@
 // whitespace first; a substituted value is always one argument however many spaces it holds, so
 // no input can inject arguments. ${prefix:name} gives the prefix (split on its own whitespace)
 // followed by the value, and nothing at all when the input is absent (Scale's semantics).
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 
 type Piece = { literal: string } | { prefix: string; name: string };
 

@@ -1,5 +1,5 @@
 // The Executor port: runs one execution's command somewhere and reports how it ended.
-// Local child processes implement it now; Docker and Mesos implement the same port later.
+// Three implement it: local child processes (local/), a Docker engine (docker/) and Mesos agents (mesos/).
 import type { JobInterface } from '../core/job-types/model.ts';
 
 export type ResolvedInput =

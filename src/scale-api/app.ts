@@ -16,7 +16,7 @@ import { jobExecutionsRouter, jobsRouter } from './jobs.ts';
 import { nodesRouter } from './nodes.ts';
 import { metricsRouter } from './metrics.ts';
 import { requestLog } from './request-log.ts';
-import { securityHeaders } from './security-headers.ts';
+import { securityHeaders } from '../http/security-headers.ts';
 import { authenticate, type AuthSettings } from '../auth/middleware.ts';
 import { rateLimit, type RateLimit } from '../auth/rate-limit.ts';
 import type { Telemetry } from '../telemetry/prometheus.ts';

@@ -4,7 +4,7 @@
 import busboy from 'busboy';
 import { Router, type Request } from 'express';
 import type { Core } from '../core/index.ts';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import type { ExportFilter } from '../core/configuration/service.ts';
 import { body, HttpError } from './http.ts';
 import { Query } from './params.ts';

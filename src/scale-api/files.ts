@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { Router, type Request } from 'express';
 import type { Core } from '../core/index.ts';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import type { FileType, ScaleFile } from '../core/files/service.ts';
 import { fileJson } from './codecs.ts';
 import { HttpError, idParam } from './http.ts';

@@ -1,7 +1,7 @@
 // HTTP plumbing shared by the Scale routers: JSON bodies, schema validation, and the mapping of
 // core failures to Scale's error responses ({"detail": "..."} with the field at fault named).
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { DomainError, Invalid } from '../core/domain-errors.ts';
+import { DomainError, Invalid } from '../errors.ts';
 import { check } from '../schemas.ts';
 import type { Logger } from '../log.ts';
 

@@ -5,7 +5,7 @@ import type { Ingest } from '../core/ingest/ingests.ts';
 import { INGEST_STATUSES } from '../core/ingest/ingests.ts';
 import type { Scan } from '../core/ingest/scans.ts';
 import type { Strike } from '../core/ingest/strikes.ts';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import { iso } from './codecs.ts';
 import { idParam } from './http.ts';
 import { paged } from './paging.ts';

@@ -3,7 +3,7 @@
 // (/job-types/{name}/{version}/) and its revisions. The same job types as /job-types/{id}/.
 import { Router } from 'express';
 import type { Core } from '../core/index.ts';
-import { NotFound } from '../core/domain-errors.ts';
+import { NotFound } from '../errors.ts';
 import type { JobType, Revision } from '../core/job-types/service.ts';
 import { iso, jobTypeJson } from './codecs.ts';
 import { HttpError } from './http.ts';

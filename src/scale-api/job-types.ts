@@ -1,7 +1,7 @@
 // /job-types/: register, describe, edit and watch job types.
 import { type Request, Router } from 'express';
 import type { Core } from '../core/index.ts';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import type { JobType } from '../core/job-types/service.ts';
 import { type RegistryClient, scanRegistry } from '../executors/docker/images.ts';
 import { errorJson, iso, jobTypeJson, jobTypeSummary, statusCountJson } from './codecs.ts';

@@ -1,11 +1,12 @@
 // /jobs/ and /job-executions/: what ran, what runs, what waits, and the logs.
 import { Router, type Request } from 'express';
 import type { Core } from '../core/index.ts';
-import { NotFound } from '../core/domain-errors.ts';
+import { NotFound } from '../errors.ts';
 import type { ScaleFile } from '../core/files/service.ts';
 import type { Job } from '../core/jobs/model.ts';
-import { JOB_STATUSES, type JobStatus } from '../core/jobs/model.ts';
-import { fileIdsOf, readJobData } from '../core/jobs/job-data.ts';
+import { EXE, EXE_STATUSES, JOB, JOB_STATUSES, type JobStatus } from '../core/jobs/model.ts';
+import { fileIdsOf, readJobData, storedJobData } from '../core/jobs/job-data.ts';
+import { encodeJobData1 } from '../../seed-mapping/scale-data.ts';
 import type { JobListFilter } from '../core/jobs/queries.ts';
 import { readLog, type LogLine } from '../executors/logs.ts';
 import { exeJson, fileJson, iso, jobJson, jobTypeJson, nodeJson } from './codecs.ts';
@@ -15,7 +16,9 @@ import { paged } from './paging.ts';
 import { Query } from './params.ts';
 import { recipeTypeSummary } from './recipe-codecs.ts';
 
-const EXE_STATUSES = ['QUEUED', 'RUNNING', 'FAILED', 'COMPLETED', 'CANCELED'];
+
+/** Execution statuses a list may filter on: Scale's, whose executions were QUEUED before they ran too. */
+const EXE_FILTER = [JOB.QUEUED, ...EXE_STATUSES];
 
 export function jobFilter(q: Query): JobListFilter {
   return {
@@ -53,7 +56,7 @@ export async function jobDetails(core: Core, job: Job) {
     let value: unknown = null;
     if (v?.kind === 'property' || v?.kind === 'json') value = v.value;
     else if (v) {
-      const rendered = v.fileIds.map((id) => fileById.get(id)).filter(Boolean).map((f) => fileJson(f!));
+      const rendered = fileIdsOf(v).map((id) => fileById.get(id)).filter(Boolean).map((f) => fileJson(f!));
       value = i.kind === 'file' ? (rendered[0] ?? null) : rendered;
     }
     return { name: i.name, type: i.kind, value };
@@ -70,7 +73,8 @@ export async function jobDetails(core: Core, job: Job) {
     ...base,
     job_type: jobTypeJson(jt),
     job_type_rev: { ...base.job_type_rev, interface: rev.interfaceJson, created: rev.created.toISOString() },
-    data: job.input,
+    // Job data as the job type's family writes it: job data 1.0 for Scale 1.0 job types, v6 data for SEED's.
+    data: job.input === null ? null : jt.interfaceKind === 'scale-1.0' ? encodeJobData1(data, rev.interface.inputs) : storedJobData(data),
     ...(job.configuration ? { configuration: job.configuration } : {}),
     ...(job.dockerImage ? { docker_image: job.dockerImage } : {}),
     results: job.output ?? null,
@@ -84,7 +88,7 @@ export async function jobDetails(core: Core, job: Job) {
     job_exes: exes.map((x) => exeJson(x, exeCtx)),
     inputs,
     outputs,
-    queue_reason: job.status === 'QUEUED' ? await core.queueReason(job.id) : null,
+    queue_reason: job.status === JOB.QUEUED ? await core.queueReason(job.id) : null,
   };
 }
 
@@ -146,7 +150,7 @@ export function jobsRouter(core: Core): Router {
     await core.jobs.get(id);
     const q = new Query(req);
     const page = q.list();
-    const list = await core.jobQueries.listExecutions({ ...page, jobIds: [id], statuses: q.strings('status', EXE_STATUSES), order: page.order.length ? page.order : ['exe_num'] });
+    const list = await core.jobQueries.listExecutions({ ...page, jobIds: [id], statuses: q.strings('status', EXE_FILTER), order: page.order.length ? page.order : ['exe_num'] });
     const ctx = await jobContext(core, [], list.rows);
     res.json(paged(req, page, list, (x) => exeJson(x, ctx)));
   });
@@ -202,7 +206,7 @@ export function jobExecutionsRouter(core: Core, executionLogPath: (exeId: number
     const q = new Query(req);
     const page = q.list();
     const list = await core.jobQueries.listExecutions({
-      ...page, ...q.range(), statuses: q.strings('status', EXE_STATUSES), jobTypeIds: q.ints('job_type_id', { min: 1 }),
+      ...page, ...q.range(), statuses: q.strings('status', EXE_FILTER), jobTypeIds: q.ints('job_type_id', { min: 1 }),
       jobTypeNames: q.strings('job_type_name'), jobTypeCategories: q.strings('job_type_category'), nodeIds: q.ints('node_id', { min: 1 }),
     });
     const ctx = await jobContext(core, [], list.rows);
@@ -227,7 +231,7 @@ export function jobExecutionsRouter(core: Core, executionLogPath: (exeId: number
     const [stdout, stderr] = await Promise.all([readLog(path, 'stdout'), readLog(path, 'stderr')]);
     res.json({
       ...(await exeDetails(core, id)),
-      is_finished: exe.status !== 'RUNNING',
+      is_finished: exe.status !== EXE.RUNNING,
       stdout: stdout.map((l) => `${l.message}\n`).join(''),
       stderr: stderr.map((l) => `${l.message}\n`).join(''),
     });

@@ -2,7 +2,7 @@
 // Scale's metrics types, their filter choices, and plot values per day.
 import { Router, type Request } from 'express';
 import type { Core } from '../core/index.ts';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import { selectColumns, type MetricsColumn } from '../core/metrics/definitions.ts';
 import type { MetricsType, PlotSeries } from '../core/metrics/service.ts';
 import { errorJson, jobTypeSummary } from './codecs.ts';

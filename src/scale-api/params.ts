@@ -1,7 +1,7 @@
 // Query parameters of the Scale API: typed, validated, repeated keys as lists; a bad value is a 400
 // naming the parameter.
 import type { Request } from 'express';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import { parseTimeParam } from '../core/time.ts';
 import type { ListRequest } from '../store/listing.ts';
 

@@ -4,11 +4,12 @@ import { idempotencyKeyOf, REPLAYED_HEADER } from '../auth/idempotency-key.ts';
 import type { Core } from '../core/index.ts';
 import type { JobSelection } from '../core/jobs/selection.ts';
 import type { RequeueFilter } from '../core/jobs/service.ts';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import { parseTimeParam } from '../core/time.ts';
 import { iso, jobJson } from './codecs.ts';
 import { jobContext } from './context.ts';
 import { body } from './http.ts';
+import { jobDataOf } from './data.ts';
 import { jobDetails } from './jobs.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
@@ -37,7 +38,7 @@ export function queueRouter(core: Core): Router {
   const newJob = async (req: Request, res: Response) => {
     const b = body<{ job_type_id: number; job_data?: unknown; input?: unknown; configuration?: Record<string, any>; priority?: number }>(req, 'scale-api/queue-new-job');
     const { job, warnings, replayed } = await core.jobs.create({
-      jobTypeId: b.job_type_id, data: b.job_data, input: b.input, configuration: b.configuration, priority: b.priority, idempotency: idempotencyKeyOf(req, res),
+      jobTypeId: b.job_type_id, data: await jobDataOf(core, b.job_type_id, b), configuration: b.configuration, priority: b.priority, idempotency: idempotencyKeyOf(req, res),
     });
     if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
     res.status(201).location(`${req.baseUrl}/jobs/${job.id}/`).json({ ...(await jobDetails(core, job)), warnings });

@@ -2,7 +2,7 @@
 // A recipe type is addressed by id (v5) or by name (v6: its newest version).
 import { type Request, type Response, Router } from 'express';
 import type { Core } from '../core/index.ts';
-import { Invalid, NotFound } from '../core/domain-errors.ts';
+import { Invalid, NotFound } from '../errors.ts';
 import type { RecipeType } from '../core/recipe-types/service.ts';
 import { jobTypeSummary } from './codecs.ts';
 import { body, HttpError } from './http.ts';

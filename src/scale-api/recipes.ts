@@ -5,6 +5,8 @@ import type { Core } from '../core/index.ts';
 import { fileIdsOf } from '../core/jobs/job-data.ts';
 import type { Recipe } from '../core/recipes/model.ts';
 import { readRecipeData, toV6Data } from '../core/recipes/recipe-data.ts';
+import { recipeDataOf } from './data.ts';
+import { encodeRecipeData1 } from '../../seed-mapping/scale-data.ts';
 import { parseForcedNodes } from '../core/recipes/supersede.ts';
 import { fileJson, jobJson } from './codecs.ts';
 import { jobContext } from './context.ts';
@@ -42,7 +44,7 @@ export async function recipeDetails(core: Core, req: Request, recipe: Recipe) {
   return {
     ...recipeJson(recipe, ctx),
     recipe_type_rev: { ...recipeJson(recipe, ctx).recipe_type_rev, definition },
-    data: recipe.input.version === '6' ? null : recipe.input,
+    data: encodeRecipeData1(data, rev.definition.inputs),
     input: toV6Data(data.inputs),
     configuration: recipe.configuration,
     input_files: [...inputFiles.values()].map(fileJson),
@@ -60,7 +62,7 @@ export function recipesRouter(core: Core): Router {
   const newRecipe = async (req: Request, res: Response) => {
     const b = body<{ recipe_type_id: number; recipe_data?: unknown; input?: unknown; configuration?: Record<string, any> }>(req, 'scale-api/queue-new-recipe');
     const { recipe, warnings, replayed } = await core.recipes.create({
-      recipeTypeId: b.recipe_type_id, data: b.recipe_data, input: b.input, configuration: b.configuration, idempotency: idempotencyKeyOf(req, res),
+      recipeTypeId: b.recipe_type_id, data: await recipeDataOf(core, b.recipe_type_id, b), configuration: b.configuration, idempotency: idempotencyKeyOf(req, res),
     });
     if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
     res.status(201).location(`${req.baseUrl}/recipes/${recipe.id}/`).json({ ...(await recipeDetails(core, req, recipe)), warnings });

@@ -4,9 +4,9 @@
 // details name the jobs that consumed it and the products derived from it.
 import { Router, type Request } from 'express';
 import type { Core } from '../core/index.ts';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import {
-  PRODUCT_TIME_FIELDS, SOURCE_TIME_FIELDS, createLineage, type ProductFilter, type ProductTimeField, type SourceFilter, type SourceTimeField,
+  PRODUCT_TIME_FIELDS, SOURCE_TIME_FIELDS, type ProductFilter, type ProductTimeField, type SourceFilter, type SourceTimeField,
 } from '../core/files/lineage.ts';
 import type { ScaleFile } from '../core/files/service.ts';
 import type { JobType } from '../core/job-types/service.ts';
@@ -107,7 +107,7 @@ function sourceFilter(q: Query, opts: { timeField: boolean }): SourceFilter {
 
 export function sourcesProductsRouter(core: Core): Router {
   const r = Router();
-  const lineage = createLineage({ db: core.db });
+  const { lineage } = core;
   const jobTypesOf = (files: ScaleFile[]) => core.jobTypes.getMany([...new Set(files.map((f) => f.jobTypeId).filter((id): id is number => id !== null))]);
 
   async function productPage(req: Request, f: ProductFilter, withUpdates = false) {

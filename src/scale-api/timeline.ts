@@ -1,7 +1,7 @@
 // v6 /timeline/job-types/ and /timeline/recipe-types/: jobs started and recipes created per UTC day.
 import { Router } from 'express';
 import type { Core } from '../core/index.ts';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import type { DayCount } from '../core/metrics/timeline.ts';
 import { iso } from './codecs.ts';
 import { Query } from './params.ts';

@@ -1,7 +1,7 @@
 // /workspaces/: where files live.
 import { type Request, type Response, Router } from 'express';
 import type { Core } from '../core/index.ts';
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import { workspaceJson } from './codecs.ts';
 import { body, idParam } from './http.ts';
 import { paged } from './paging.ts';

@@ -110,12 +110,13 @@ export function createRunner(deps: {
     return e;
   }
 
-  async function resolveInputs(input: any, iface: JobInterface): Promise<{ inputs: ResolvedInput[]; files: Map<number, ScaleFile> }> {
+  async function localInputs(input: any, iface: JobInterface): Promise<{ inputs: ResolvedInput[]; files: Map<number, ScaleFile> }> {
     const data = readJobData(input, iface);
     const ids = [...data.inputs.values()].flatMap(fileIdsOf);
     const fileMap: Map<number, ScaleFile> = ids.length ? await files.getMany(ids) : new Map();
     const out: ResolvedInput[] = [];
     for (const [name, v] of data.inputs) {
+      if (v.kind === 'missing') continue;
       if (v.kind === 'property' || v.kind === 'json') {
         out.push(v.kind === 'property' ? { name, kind: 'property', value: v.value } : { name, kind: 'json', value: v.value });
         continue;
@@ -243,12 +244,12 @@ export function createRunner(deps: {
     const claimedAt = Date.now();
     const [jt, rev] = await Promise.all([jobType(c.jobTypeId), jobTypes.revision(c.revId)]);
     const base: Outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, jobTypeName: jt.name, status: 'FAILED' };
-    let resolved: Awaited<ReturnType<typeof resolveInputs>>;
+    let resolved: Awaited<ReturnType<typeof localInputs>>;
     let executor: Executor;
     let settings: Record<string, string> | undefined;
     try {
       executor = executorFor(c);
-      resolved = await resolveInputs(c.input, rev.interface);
+      resolved = await localInputs(c.input, rev.interface);
       if (rev.interface.settings?.length) settings = { ...(c.configuration?.settings ?? {}), ...(await deps.secretSettings(c.jobTypeId)) };
     } catch (err: any) {
       return { ...base, errorName: err.errorName ?? BUILTIN.filesystemIo };
@@ -320,7 +321,7 @@ export function createRunner(deps: {
   function adopt(c: Claimed, handle: ExecutionHandle, startedAt: Date | null): Promise<void> {
     return track(c, async (r) => {
       const [jt, rev] = await Promise.all([jobType(c.jobTypeId), jobTypes.revision(c.revId)]);
-      const { inputs } = await resolveInputs(c.input, rev.interface).catch(() => ({ inputs: [] as ResolvedInput[] }));
+      const { inputs } = await localInputs(c.input, rev.interface).catch(() => ({ inputs: [] as ResolvedInput[] }));
       const left = c.timeout > 0 ? c.timeout * 1000 - (startedAt ? Date.now() - startedAt.getTime() : 0) : null;
       return supervise(r, jt, rev, handle, inputs, left);
     });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import { Conflict, Invalid, NotFound, TooLarge } from '../core/domain-errors.ts';
+import { Conflict, Invalid, NotFound, TooLarge } from '../errors.ts';
 import type { Broker, StoredFile } from './broker.ts';
 
 /** Checks a workspace-relative path for shape alone; returns it normalised with forward slashes. */

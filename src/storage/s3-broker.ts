@@ -1,7 +1,7 @@
 // S3 broker: a workspace is a bucket (Scale's `s3` broker: bucket_name, region_name, credentials),
 // reached with the AWS SDK v3. Uploads are multipart past 8 MiB (lib-storage), downloads stream, and
 // a path an executor needs on this machine is a cached download. Non-AWS servers (MinIO, s3rver)
-// are reached through `endpoint_url` in the configuration or S3_ENDPOINT, with path-style requests.
+// are reached through `endpoint_url` in the configuration or the server's S3_ENDPOINT, with path-style requests.
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { Conflict, NotFound } from '../core/domain-errors.ts';
+import { Conflict, NotFound } from '../errors.ts';
 import type { Broker, StoredFile } from './broker.ts';
 import { checkRelativePath, hashFile, meter } from './host-broker.ts';
 import { perRequestRetries } from './s3-retries.ts';
@@ -24,18 +24,23 @@ export interface S3BrokerConfig {
 
 const PART_SIZE = 8 * 1024 * 1024;
 
-/** SCALE_S3_TIMEOUT_SECONDS in ms (see config.ts): how long a request may move no byte; 0 = no limit. */
-function idleTimeoutMs(): number {
-  const s = Number(process.env.SCALE_S3_TIMEOUT_SECONDS ?? 30);
-  return Number.isFinite(s) && s >= 0 ? Math.round(s * 1000) : 30_000;
+/** What a workspace's configuration does not say: the server's settings (S3_ENDPOINT, AWS_REGION, SCALE_S3_TIMEOUT_SECONDS). */
+export interface S3Defaults {
+  /** An S3-compatible server to use instead of AWS (MinIO, s3rver); path-style requests. */
+  endpoint: string | null;
+  region: string;
+  /** How long a request may move no byte (a stalled server) before it is abandoned and tried again; 0: no limit. */
+  idleTimeoutSeconds: number;
 }
 
-/** An S3 client for a broker configuration: its endpoint or S3_ENDPOINT (path-style), its credentials or the default chain. */
-export function s3Client(c: S3BrokerConfig): S3Client {
-  const endpoint = c.endpoint_url ?? process.env.S3_ENDPOINT;
-  const idle = idleTimeoutMs();
+export const S3_DEFAULTS: S3Defaults = { endpoint: null, region: 'us-east-1', idleTimeoutSeconds: 30 };
+
+/** An S3 client for a broker configuration: its endpoint or the default one (path-style), its credentials or the default chain. */
+export function s3Client(c: S3BrokerConfig, defaults: S3Defaults = S3_DEFAULTS): S3Client {
+  const endpoint = c.endpoint_url ?? defaults.endpoint;
+  const idle = Math.round(defaults.idleTimeoutSeconds * 1000);
   const config: S3ClientConfig = {
-    region: c.region_name ?? process.env.AWS_REGION ?? 'us-east-1',
+    region: c.region_name ?? defaults.region,
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     ...(c.credentials ? { credentials: { accessKeyId: c.credentials.access_key_id, secretAccessKey: c.credentials.secret_access_key } } : {}),
     maxAttempts: 3,
@@ -55,8 +60,8 @@ export class S3Broker implements Broker {
   private readonly bucket: string;
 
   /** @param cacheDir where files an executor reads are downloaded (one directory per bucket) */
-  constructor(config: S3BrokerConfig, private readonly cacheDir: string) {
-    this.client = s3Client(config);
+  constructor(config: S3BrokerConfig, private readonly cacheDir: string, defaults: S3Defaults = S3_DEFAULTS) {
+    this.client = s3Client(config, defaults);
     this.bucket = config.bucket_name;
   }
 

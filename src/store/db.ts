@@ -1,6 +1,6 @@
 // The Db port: the only way the core talks to its database. Two adapters implement it
 // (PGlite embedded, PostgreSQL through pg); both speak the same SQL.
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 
 export type Row = Record<string, any>;
 

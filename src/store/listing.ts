@@ -1,5 +1,5 @@
 // Paged, filtered, ordered lists: the shape every Scale list endpoint shares.
-import { Invalid } from '../core/domain-errors.ts';
+import { Invalid } from '../errors.ts';
 import type { Queryable, Row } from './db.ts';
 
 export interface Page {

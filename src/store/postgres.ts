@@ -1,6 +1,6 @@
 // PostgreSQL adapter over a pg connection pool; several server processes may share one database.
 import pg from 'pg';
-import { Unavailable } from '../core/domain-errors.ts';
+import { Unavailable } from '../errors.ts';
 import { type Db, type QueryResult, type Queryable, type Row, type Statement, unstorableText } from './db.ts';
 
 const INT8 = 20;

@@ -5,6 +5,7 @@
 // database figures are read with one grouped query each per scrape, never per job.
 import client from 'prom-client';
 import type { Db } from '../store/db.ts';
+import { JOB, JOB_STATUSES } from '../core/jobs/model.ts';
 
 export interface Telemetry {
   /** An HTTP response was sent. */
@@ -51,7 +52,7 @@ export function createTelemetry(db: Db): Telemetry {
     async collect() {
       const res = await db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM job GROUP BY 1`);
       this.reset();
-      for (const s of ['PENDING', 'BLOCKED', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELED']) this.set({ status: s }, 0);
+      for (const s of JOB_STATUSES) this.set({ status: s }, 0);
       for (const r of res.rows) this.set({ status: r.status }, r.n);
     },
   });
@@ -64,7 +65,7 @@ export function createTelemetry(db: Db): Telemetry {
         `SELECT x.status, e.category, count(*)::int AS n FROM job_exe x LEFT JOIN error e ON e.id = x.error_id GROUP BY 1, 2`,
       );
       this.reset();
-      for (const r of res.rows) this.inc({ status: r.status, error_category: r.status === 'FAILED' ? (r.category ?? 'SYSTEM') : '' }, r.n);
+      for (const r of res.rows) this.inc({ status: r.status, error_category: r.status === JOB.FAILED ? (r.category ?? 'SYSTEM') : '' }, r.n);
     },
   });
   new client.Gauge({

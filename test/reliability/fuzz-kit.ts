@@ -703,7 +703,7 @@ export function judge(r: FuzzRequest, a: Answer): string | null {
 // ---------------------------------------------------------------- the database
 
 /** Columns background work rewrites on its own clock: the callback sender leases a subscriber's row every poll until its job moves, and marks it notified when it does. */
-const BOOKKEEPING: Record<string, string[]> = { ogc_job: ['callback_next', 'callback_attempts', 'notified', 'callback_done'] };
+const BOOKKEEPING: Record<string, string[]> = { run: ['callback_next', 'callback_attempts', 'notified', 'callback_done', 'stage_lease'] };
 
 /** Row count and a content hash of every table: what a rejected request must leave as it found it. */
 export async function dbChecksum(db: Db): Promise<Map<string, string>> {

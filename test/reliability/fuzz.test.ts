@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { check } from '../../src/schemas.ts';
 import { parseTimeParam } from '../../src/core/time.ts';
-import { DomainError } from '../../src/core/domain-errors.ts';
+import { DomainError } from '../../src/errors.ts';
 import { parseXml, XmlError } from '../../ogc/wps/xml.ts';
 import { fromKvp, fromXml, kvpOf } from '../../ogc/wps/request.ts';
 import { WpsError } from '../../ogc/wps/errors.ts';
@@ -257,7 +257,7 @@ function requestArb(ctx: Ctx): fc.Arbitrary<FuzzRequest> {
 /** Every row of the tables a request can change, by table and id (FUZZ_DEBUG_DB=1: to show what a rejected request changed). */
 async function rowsOf(db: TestServer['db']): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const table of ['job', 'queue', 'ogc_job', 'scale_file', 'job_type', 'recipe', 'recipe_type', 'workspace', 'error', 'strike', 'scan', 'recipe_update', 'recipe_node']) {
+  for (const table of ['job', 'queue', 'run', 'scale_file', 'job_type', 'recipe', 'recipe_type', 'workspace', 'error', 'strike', 'scan', 'recipe_update', 'recipe_node']) {
     for (const r of (await db.query(`SELECT * FROM "${table}"`)).rows) out.set(`${table}/${r.id ?? r.job_id ?? r.recipe_id}`, JSON.stringify(r));
   }
   return out;

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import request from 'supertest';
-import { parseAllowList } from '../../ogc/processes/fetch-guard.ts';
+import { parseAllowList } from '../../src/net/fetch-guard.ts';
 import { seedManifest } from '../helpers/seed.ts';
 import { startServer, type TestServer, waitFor } from '../helpers/server.ts';
 import { checksumDiff, dbChecksum as checksumAll, exceptionReportNs } from './fuzz-kit.ts';
@@ -278,11 +278,20 @@ describe('hostile input (issue 12, point 4)', function () {
       try {
         const ok = await request(open.app).post('/processes/echo/execution').set('prefer', 'respond-async').send({ inputs: { message: { href: `${trusted.url}/value` } } });
         assert.equal(ok.status, 201, ok.text);
-        const job = await request(open.app).get(`/scale/jobs/${ok.body.jobID}/`).expect(200);
-        assert.match(JSON.stringify(job.body), /hello from a trusted host/);
+        // An asynchronous run is accepted first; fetching its input is its first step.
+        const job = await waitFor(async () => {
+          const j = (await request(open.app).get(`/scale/jobs/${ok.body.jobID}/`).expect(200)).body;
+          return j.status !== 'PENDING' && j;
+        }, { what: 'the input to be fetched' });
+        assert.match(JSON.stringify(job), /hello from a trusted host/);
+        // The redirect into the network is found while fetching: the run fails, saying why.
         const hop = await request(open.app).post('/processes/echo/execution').set('prefer', 'respond-async').send({ inputs: { message: { href: `${trusted.url}/redirect` } } });
-        assert.equal(hop.status, 400, hop.text);
-        assert.match(hop.body.detail, /SCALE_FETCH_ALLOW/);
+        assert.equal(hop.status, 201, hop.text);
+        const failed = await waitFor(async () => {
+          const st = (await request(open.app).get(`/jobs/${hop.body.jobID}`).expect(200)).body;
+          return st.status === 'failed' && st;
+        }, { what: 'the redirected run to fail' });
+        assert.match(failed.message, /SCALE_FETCH_ALLOW/);
         const direct = await request(open.app).post('/processes/echo/execution').set('prefer', 'respond-async').send({ inputs: { message: { href: `${inside.url}/secret` } } });
         assert.equal(direct.status, 400, direct.text);
         assert.deepEqual(inside.hits, [], 'the redirect was followed into the network');

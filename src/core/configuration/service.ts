@@ -6,7 +6,7 @@
 import type { Db, Queryable } from '../../store/db.ts';
 import { withinTransaction } from '../../store/db.ts';
 import { check, type Problem } from '../../schemas.ts';
-import { DomainError, Invalid } from '../domain-errors.ts';
+import { DomainError, Invalid } from '../../errors.ts';
 import type { TypeServices } from '../index.ts';
 import type { JobType } from '../job-types/service.ts';
 import type { RecipeType } from '../recipe-types/service.ts';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
-import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import type { ErrorCategory, ScaleError } from './model.ts';
 
 const BUILTINS: { errors: { name: string; title: string; description: string; category: ErrorCategory; should_be_retried: boolean; exit_code: number | null; created: string }[] } =
@@ -14,6 +14,10 @@ const SERVER_ERRORS: (typeof BUILTINS)['errors'] = [
   {
     name: 'recipe-input', title: 'Recipe Input', category: 'DATA', should_be_retried: false, exit_code: null, created: '2026-11-26T00:00:00Z',
     description: 'The recipe could not give this job the input it requires (a parent produced no data for a required input).',
+  },
+  {
+    name: 'input-fetch', title: 'Input Fetch', category: 'DATA', should_be_retried: false, exit_code: null, created: '2026-12-07T00:00:00Z',
+    description: 'An input given by reference could not be fetched: the URL was refused, did not answer in time, answered with an error, or was too large.',
   },
 ];
 

@@ -7,7 +7,7 @@
 // downstream of it. Each lineage question is one recursive query, never one query per file.
 import type { Db } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
-import { NotFound } from '../domain-errors.ts';
+import { NotFound } from '../../errors.ts';
 import { type FileType, type ScaleFile, toScaleFile } from './service.ts';
 
 export const PRODUCT_TIME_FIELDS = ['source', 'data', 'last_modified'] as const;

@@ -7,7 +7,7 @@ import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { checkRelativePath } from '../../storage/host-broker.ts';
-import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 
 export type FileType = 'SOURCE' | 'PRODUCT';

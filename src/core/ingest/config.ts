@@ -3,7 +3,7 @@
 // the ordered rules that say where each file goes.
 import path from 'node:path';
 import { check } from '../../schemas.ts';
-import { Invalid } from '../domain-errors.ts';
+import { Invalid } from '../../errors.ts';
 
 export interface IngestRule {
   /** The regex source (first match wins). */

@@ -1,7 +1,7 @@
 // Ingest records as the API lists them (seed 002 /ingests/, /ingests/{id}/, /ingests/status/).
 import type { Db, Row } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
-import { NotFound } from '../domain-errors.ts';
+import { NotFound } from '../../errors.ts';
 
 export const INGEST_STATUSES = ['TRANSFERRING', 'TRANSFERRED', 'DEFERRED', 'INGESTING', 'INGESTED', 'ERRORED', 'DUPLICATE'] as const;
 

@@ -2,7 +2,7 @@
 // made from it as Scale makes it), and what creating would say of an input without creating it.
 import type { Db } from '../../store/db.ts';
 import type { Problem } from '../../schemas.ts';
-import { Invalid } from '../domain-errors.ts';
+import { Invalid } from '../../errors.ts';
 import { slugify, titleToName } from '../title-name.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$/;

@@ -2,7 +2,7 @@
 // counts and reports what would happen (Scale's dry_run_job → file_count); processing ingests.
 import type { Db, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
-import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { readScanConfig } from './config.ts';
 import type { BatchResult, Ingester } from './ingester.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Db, Row } from '../../store/db.ts';
 import { listDir } from '../../storage/host-broker.ts';
 import type { Logger } from '../../log.ts';
-import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { type IngestConfig, readStrikeConfig } from './config.ts';
 import type { FoundFile, Ingester, SourceRoot } from './ingester.ts';

@@ -8,11 +8,12 @@ import { cwlWorkflow, type WorkflowOutput } from '../../../seed-mapping/cwl-work
 import type { ProcessDoc } from '../../../seed-mapping/ogc-app-package.ts';
 import { toRecipeDefinitionV6 } from '../../../seed-mapping/scale-recipe-definition.ts';
 import type { Db } from '../../store/db.ts';
-import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import type { CoreEvents } from '../events.ts';
 import type { RecipeType, RecipeTypeService } from '../recipe-types/service.ts';
 import { cancelUnstartedJobs, type PackageDeployer } from './packages.ts';
-import { type JobType, type JobTypeService, registerInterfaceKind } from './service.ts';
+import type { JobInterface } from './model.ts';
+import { type JobType, type JobTypeService } from './service.ts';
 
 /** What a CWL job type stores: the normalised tool and what it inherits from its workflow. */
 interface StoredTool {
@@ -24,11 +25,12 @@ interface StoredTool {
   workflow?: string;
 }
 
-registerInterfaceKind('cwl', (json: StoredTool) => {
+/** Reads the stored interface of a job type deployed as a CWL tool (interface kind cwl). */
+export function readCwlInterface(json: StoredTool): JobInterface {
   const r = cwlTool(json.tool, json.processId, json.inherited, json.namespaces);
   if (!r.value) throw new Error(`a stored CWL tool no longer reads: ${JSON.stringify(r.problems)}`);
   return r.value.iface;
-});
+}
 
 /** The process a deployed workflow offers, stored on its recipe type. */
 export interface WorkflowProcess {
@@ -193,5 +195,23 @@ export function createCwlDeployer(deps: { db: Db; packages: PackageDeployer; job
     return { canceled };
   }
 
-  return { deploy, replace, undeployWorkflow, activeWorkflow };
+  /** Names of the workflows deployed now, in name order. */
+  async function activeWorkflowNames(): Promise<string[]> {
+    const res = await db.query<{ name: string }>('SELECT DISTINCT name FROM recipe_type WHERE is_active AND process IS NOT NULL ORDER BY name');
+    return res.rows.map((r) => r.name);
+  }
+
+  /** Recipe types that are or were deployed workflows (their runs are runs of a process). */
+  async function workflowTypeIds(): Promise<number[]> {
+    const res = await db.query<{ id: number }>('SELECT id FROM recipe_type WHERE process IS NOT NULL ORDER BY id');
+    return res.rows.map((r) => r.id);
+  }
+
+  /** The process a recipe type offered as a deployed workflow (undeployed since or not), or null. */
+  async function workflowOf(recipeTypeId: number): Promise<WorkflowProcess | null> {
+    const res = await db.query<{ process: WorkflowProcess | null }>('SELECT process FROM recipe_type WHERE id = $1', [recipeTypeId]);
+    return res.rows[0]?.process ?? null;
+  }
+
+  return { deploy, replace, undeployWorkflow, activeWorkflow, activeWorkflowNames, workflowTypeIds, workflowOf };
 }

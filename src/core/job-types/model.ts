@@ -1,5 +1,6 @@
 // The internal model of what a job type takes and gives. Every wire format (Scale job interface
-// 1.0 today; SEED, OGC and WPS descriptions later) is a codec around this one shape.
+// 1.0, SEED manifests, OGC Application Packages and process descriptions, WPS descriptions, CWL
+// tools) is a codec around this one shape (seed-mapping/).
 
 export type InputKind = 'property' | 'file' | 'files' | 'json';
 export type JsonType = 'array' | 'boolean' | 'integer' | 'number' | 'object' | 'string';

@@ -6,11 +6,13 @@ import type { Db, Queryable } from '../../store/db.ts';
 import { type AppPackage, dockerInterface, type ExecutionUnit, type ProcessDoc, type Resources } from '../../../seed-mapping/ogc-app-package.ts';
 import { processDescription } from '../../../seed-mapping/ogc-process.ts';
 import { seedToInterface, validateManifest } from '../../../seed-mapping/seed-manifest.ts';
-import { Conflict, Forbidden, Invalid, NotFound } from '../domain-errors.ts';
+import { Conflict, Forbidden, Invalid, NotFound } from '../../errors.ts';
 import type { CoreEvents } from '../events.ts';
 import { sameJson } from '../same-json.ts';
+import { cancelJobs } from '../jobs/transitions.ts';
 import type { SeedJobTypes } from './seed.ts';
-import { type InterfaceKind, type JobType, type JobTypeService, registerInterfaceKind, toJobType } from './service.ts';
+import type { JobInterface } from './model.ts';
+import { type InterfaceKind, type JobType, type JobTypeService, toJobType } from './service.ts';
 
 /** A deployed docker unit's stored interface: the process description and the unit. */
 interface StoredPackage {
@@ -18,11 +20,12 @@ interface StoredPackage {
   unit: Extract<ExecutionUnit, { kind: 'docker' }>;
 }
 
-registerInterfaceKind('ogcapppkg', (json: StoredPackage) => {
+/** Reads the stored interface of a job type deployed as a docker Application Package (interface kind ogcapppkg). */
+export function readPackageInterface(json: StoredPackage): JobInterface {
   const r = dockerInterface(json.process, json.unit);
   if (!r.value) throw new Error(`a stored application package no longer reads: ${JSON.stringify(r.problems)}`);
   return r.value.iface;
-});
+}
 
 export interface Deployment {
   pkg: AppPackage;
@@ -35,14 +38,8 @@ export type PackageDeployer = ReturnType<typeof createPackageDeployer>;
 
 /** Cancels the jobs of these job types that have not started (undeploy); returns their ids. */
 export async function cancelUnstartedJobs(tx: Queryable, jobTypeIds: number[]): Promise<number[]> {
-  // Queue rows first, as a job cancel does: a claim holds them locked.
-  await tx.query('DELETE FROM queue WHERE job_type_id = ANY($1::int[])', [jobTypeIds]);
-  const res = await tx.query<{ id: number }>(
-    `UPDATE job SET status = 'CANCELED', ended = now(), last_status_change = now(), last_modified = now()
-      WHERE job_type_id = ANY($1::int[]) AND status IN ('PENDING', 'BLOCKED', 'QUEUED') RETURNING id`,
-    [jobTypeIds],
-  );
-  return res.rows.map((r) => r.id);
+  const waiting = await tx.query<{ id: number }>(`SELECT id FROM job WHERE job_type_id = ANY($1::int[]) AND status IN ('PENDING', 'BLOCKED', 'QUEUED') ORDER BY id`, [jobTypeIds]);
+  return cancelJobs(tx, waiting.rows.map((r) => r.id), 'unstarted');
 }
 
 export function createPackageDeployer(deps: {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Db } from '../../store/db.ts';
 import { parseSeedImageName, seedToInterface, validateManifest } from '../../../seed-mapping/seed-manifest.ts';
 import { check, type Problem } from '../../schemas.ts';
-import { Invalid } from '../domain-errors.ts';
+import { Invalid } from '../../errors.ts';
 import { sameJson } from '../same-json.ts';
 import type { ErrorService } from '../errors/service.ts';
 import { MASK, type SecretBox } from '../secrets.ts';

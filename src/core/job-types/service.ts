@@ -4,8 +4,7 @@ import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { parseErrorMapping, parseScaleInterface, toErrorInterface, toScaleInterface } from '../../../seed-mapping/scale-job-interface.ts';
-import { seedToInterface } from '../../../seed-mapping/seed-manifest.ts';
-import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import { sameJson } from '../same-json.ts';
 import { triggerRuleProblems } from '../triggers/check.ts';
 import type { ErrorService } from '../errors/service.ts';
@@ -64,12 +63,12 @@ export interface JobType {
 
 export type InterfaceKind = 'scale-1.0' | 'seed' | 'ogcapppkg' | 'cwl';
 
-/** Reads a stored interface of each kind into the model (the kinds besides Scale 1.0 and SEED register here). */
-const interfaceReaders = new Map<string, (json: any) => JobInterface>([['seed', (json) => seedToInterface(json)]]);
-
-export function registerInterfaceKind(kind: InterfaceKind, read: (json: any) => JobInterface): void {
-  interfaceReaders.set(kind, read);
-}
+/**
+ * Readers of the stored interfaces of the kinds besides Scale 1.0 (which the service reads itself):
+ * given to the service where the server is wired, so what it can read does not depend on which
+ * modules happen to have been imported.
+ */
+export type InterfaceReaders = Partial<Record<Exclude<InterfaceKind, 'scale-1.0'>, (json: any) => JobInterface>>;
 
 export interface Revision {
   id: number;
@@ -150,7 +149,7 @@ export interface JobTypeListFilter extends ListRequest {
 
 export type JobTypeService = ReturnType<typeof createJobTypeService>;
 
-export function createJobTypeService({ db, errors, events }: { db: Db; errors: ErrorService; events?: CoreEvents }) {
+export function createJobTypeService({ db, errors, events, readers }: { db: Db; errors: ErrorService; events?: CoreEvents; readers: InterfaceReaders }) {
   // Revisions never change once written, so the parsed form is cached for the life of the process.
   const revisions = new Map<number, Revision>();
 
@@ -235,7 +234,8 @@ export function createJobTypeService({ db, errors, events }: { db: Db; errors: E
   }
 
   function toRevision(r: Row): Revision {
-    const reader = interfaceReaders.get(r.interface_kind);
+    const reader = r.interface_kind === 'scale-1.0' ? undefined : readers[r.interface_kind as keyof InterfaceReaders];
+    if (r.interface_kind !== 'scale-1.0' && !reader) throw new Error(`stored revision ${r.id} has an interface of kind ${r.interface_kind}, which this server was given no reader for`);
     const iface = reader ? { value: reader(r.interface), errors: [] } : parseScaleInterface(r.interface);
     const mapping = parseErrorMapping(r.error_mapping);
     if (!iface.value || !mapping.value) throw new Error(`stored revision ${r.id} no longer parses: ${JSON.stringify([...iface.errors, ...mapping.errors])}`);

@@ -13,7 +13,7 @@ import { type Db, type Queryable, statement } from '../../store/db.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { FileService, NewProduct } from '../files/service.ts';
 import type { ExeStatus } from './model.ts';
-import { Invalid } from '../domain-errors.ts';
+import { Invalid } from '../../errors.ts';
 import { BUILTIN } from '../errors/model.ts';
 import type { CoreEvents } from '../events.ts';
 import { QUEUE_COLUMNS, QUEUE_VALUES } from '../queue/enqueue.ts';

@@ -1,10 +1,16 @@
 import type { Row } from '../../store/db.ts';
 
-export type JobStatus = 'PENDING' | 'BLOCKED' | 'QUEUED' | 'RUNNING' | 'FAILED' | 'COMPLETED' | 'CANCELED';
-export const JOB_STATUSES: JobStatus[] = ['PENDING', 'BLOCKED', 'QUEUED', 'RUNNING', 'FAILED', 'COMPLETED', 'CANCELED'];
-export const FINAL_STATUSES: JobStatus[] = ['FAILED', 'COMPLETED', 'CANCELED'];
+// The job and execution states (Scale's), defined once: every other module names them through
+// these constants (JOB.QUEUED), so a state is spelled in one place.
+export const JOB_STATUSES = ['PENDING', 'BLOCKED', 'QUEUED', 'RUNNING', 'FAILED', 'COMPLETED', 'CANCELED'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const JOB = Object.fromEntries(JOB_STATUSES.map((s) => [s, s])) as { readonly [S in JobStatus]: S };
+/** States a job does not leave but by a requeue. */
+export const FINAL_STATUSES: readonly JobStatus[] = [JOB.FAILED, JOB.COMPLETED, JOB.CANCELED];
 
-export type ExeStatus = 'RUNNING' | 'FAILED' | 'COMPLETED' | 'CANCELED';
+export const EXE_STATUSES = ['RUNNING', 'FAILED', 'COMPLETED', 'CANCELED'] as const;
+export type ExeStatus = (typeof EXE_STATUSES)[number];
+export const EXE = Object.fromEntries(EXE_STATUSES.map((s) => [s, s])) as { readonly [S in ExeStatus]: S };
 
 export interface Job {
   id: number;

@@ -1,27 +1,28 @@
 // Jobs: creating them (validated, queued), reading them, canceling and requeueing them.
-import { checkInputCount, countInputs } from '../input-count.ts';
+import { checkInputCount } from '../input-count.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import { check } from '../../schemas.ts';
-import { Invalid, NotFound } from '../domain-errors.ts';
+import { Invalid, NotFound } from '../../errors.ts';
 import type { Idempotency, IdempotencyKey } from '../idempotency.ts';
 import type { CoreEvents } from '../events.ts';
 import type { FileService, ScaleFile } from '../files/service.ts';
+import type { JobInterface } from '../job-types/model.ts';
 import type { JobType, JobTypeService, Revision } from '../job-types/service.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
-import { checkJobData, type CheckedJobData, type JobDataLookups } from './job-data.ts';
+import { checkJobData, type CheckedJobData, countValues, emptyJobData, type JobData, type JobDataLookups } from './job-data.ts';
 import { type Job, type JobExecution, toExecution, toJob } from './model.ts';
 import { type JobSelection, selectionSql } from './selection.ts';
 import { SQL_CAN_BE_CANCELED, SQL_CAN_BE_REQUEUED } from './states.ts';
+import { cancelJobs, failWaitingJobs } from './transitions.ts';
+import type { ErrorService } from '../errors/service.ts';
 import { enqueue } from '../queue/enqueue.ts';
 
 const MIB = 1024 * 1024;
 
 export interface NewJob {
   jobTypeId: number;
-  /** Scale job data 1.0 … */
-  data?: unknown;
-  /** … or v6 data ({files, json}) */
-  input?: unknown;
+  /** What the job is given (the door decoded it from its wire shape); none: no inputs. */
+  data?: JobData;
   /** v6 job configuration overriding the job type's (output workspaces, priority, non-secret settings). */
   configuration?: Record<string, any>;
   priority?: number;
@@ -66,6 +67,7 @@ export type JobService = ReturnType<typeof createJobService>;
 export function createJobService(deps: {
   db: Db;
   jobTypes: JobTypeService;
+  errors: ErrorService;
   files: FileService;
   workspaces: WorkspaceService;
   events: CoreEvents;
@@ -122,27 +124,18 @@ export function createJobService(deps: {
   }
 
   /** Checks a new job's data and works out its row; `q` is the transaction to read through, if any. */
-  async function prepare(
-    n: NewJob, jobType: JobType, rev: Revision, root: string, q: Queryable = db, lookups?: Pick<JobDataLookups, 'files' | 'workspaces'>,
-  ): Promise<{ checked: CheckedJobData; row: JobRow }> {
+  async function prepare(n: NewJob, jobType: JobType, rev: Revision, q: Queryable = db, lookups?: Pick<JobDataLookups, 'files' | 'workspaces'>): Promise<{ checked: CheckedJobData; row: JobRow }> {
     if (!jobType.isActive) throw new Invalid('job_type_id', `job type ${jobType.name} ${jobType.version} is archived and takes no new jobs`);
     if (n.priority !== undefined && (!Number.isInteger(n.priority) || n.priority < 1)) throw new Invalid('priority', 'must be an integer >= 1');
-    if (n.data !== undefined && n.input !== undefined) throw new Invalid(null, 'give job_data (Scale 1.0) or input (v6), not both');
-    checkInputCount(countInputs(n.input ?? n.data), deps.maxInputs);
+    const data = n.data ?? emptyJobData();
+    checkInputCount(countValues(data.inputs), deps.maxInputs);
     const configuration = jobConfiguration(jobType, n.configuration);
-    const v6 = n.input !== undefined;
-    const checked = await checkJobData(
-      rev.interface,
-      v6 ? n.input : n.data,
-      {
-        files: lookups?.files ?? ((ids) => files.getMany(ids, q)),
-        workspaces: lookups?.workspaces ?? ((ids) => workspaces.getMany(ids, q)),
-        defaultWorkspaceId: deps.defaultWorkspaceId(),
-        configuredWorkspaces: await configuredWorkspaces(rev.interface, configuration, q),
-      },
-      v6 ? 'input' : root,
-      v6 ? 'v6' : 'v1',
-    );
+    const checked = await checkJobData(rev.interface, data, {
+      files: lookups?.files ?? ((ids) => files.getMany(ids, q)),
+      workspaces: lookups?.workspaces ?? ((ids) => workspaces.getMany(ids, q)),
+      defaultWorkspaceId: deps.defaultWorkspaceId(),
+      configuredWorkspaces: await configuredWorkspaces(rev.interface, configuration, q),
+    });
     const diskIn = checked.inputFiles.reduce((sum, f: ScaleFile) => sum + f.fileSize, 0) / MIB;
     const need = resources(jobType, rev, diskIn);
     return {
@@ -218,28 +211,38 @@ export function createJobService(deps: {
     return ids;
   }
 
-  async function create(n: NewJob): Promise<Created> {
-    const jobType = await jobTypes.get(n.jobTypeId).catch((err) => {
-      if (err instanceof NotFound) throw new Invalid('job_type_id', `job type ${n.jobTypeId} does not exist`);
+  /** A job type that jobs are asked for by id: Invalid naming job_type_id when there is none. */
+  async function jobTypeOf(jobTypeId: number): Promise<JobType> {
+    return jobTypes.get(jobTypeId).catch((err) => {
+      if (err instanceof NotFound) throw new Invalid('job_type_id', `job type ${jobTypeId} does not exist`);
       throw err;
     });
+  }
+
+  /** The interface new jobs of a job type are checked against (its current revision's): what a door decodes job data for. */
+  async function interfaceOf(jobTypeId: number): Promise<JobInterface> {
+    return (await jobTypes.currentRevision(await jobTypeOf(jobTypeId))).interface;
+  }
+
+  async function create(n: NewJob): Promise<Created> {
+    const jobType = await jobTypeOf(n.jobTypeId);
     // Sent again under its Idempotency-Key, a request gets the job the first one made, unchecked
     // (its input files may be gone by now).
     const prior = n.idempotency ? await deps.idempotency.find(n.idempotency, 'job') : null;
     if (prior !== null) return { job: await get(prior), warnings: [], replayed: true };
     const rev = await jobTypes.currentRevision(jobType);
-    const p = await prepare(n, jobType, rev, 'job_data');
+    const p = await prepare(n, jobType, rev);
     const { id, replayed } = await deps.idempotency.once(n.idempotency, 'job', async (tx) => (await insertJobs(tx, [p.row]))[0]);
     if (!replayed) events.emit('queued', 1);
     return { job: await get(id), warnings: replayed ? [] : p.checked.warnings, replayed };
   }
 
   /** Creates many jobs of one job type in one transaction (batch submitters, benchmarks). */
-  async function createMany(jobTypeId: number, datas: unknown[], priority?: number): Promise<number[]> {
+  async function createMany(jobTypeId: number, datas: JobData[], priority?: number): Promise<number[]> {
     const jobType = await jobTypes.get(jobTypeId);
     const rev = await jobTypes.currentRevision(jobType);
     const rows: JobRow[] = [];
-    for (let i = 0; i < datas.length; i++) rows.push((await prepare({ jobTypeId, data: datas[i], priority }, jobType, rev, `jobs[${i}].job_data`)).row);
+    for (const data of datas) rows.push((await prepare({ jobTypeId, data, priority }, jobType, rev)).row);
     const ids = await db.transaction((tx) => insertJobs(tx, rows));
     events.emit('queued', ids.length);
     return ids;
@@ -259,20 +262,10 @@ export function createJobService(deps: {
   /** Cancels a job that is not yet COMPLETED; a running execution is killed by its runner. */
   async function cancel(id: number): Promise<Job> {
     const job = await db.transaction(async (tx) => {
-      // The queue row goes first: a claim holds it locked, so this waits for the claim (and then
-      // cancels a RUNNING job) or takes the row before the claim can (see queue.claim).
-      await tx.query('DELETE FROM queue WHERE job_id = $1', [id]);
-      const res = await tx.query(
-        `UPDATE job SET status = 'CANCELED', ended = coalesce(ended, now()), last_status_change = now(), last_modified = now()
-          WHERE id = $1 AND ${SQL_CAN_BE_CANCELED} RETURNING *`,
-        [id],
-      );
-      if (!res.rows[0]) {
-        const current = await get(id, tx);
-        if (current.status === 'CANCELED') return current;
-        throw new Invalid('status', `job ${id} is ${current.status} and cannot be canceled`);
-      }
-      return toJob(res.rows[0]);
+      if ((await cancelJobs(tx, [id])).length) return get(id, tx);
+      const current = await get(id, tx);
+      if (current.status === 'CANCELED') return current;
+      throw new Invalid('status', `job ${id} is ${current.status} and cannot be canceled`);
     });
     events.emit('canceled', [id]);
     return job;
@@ -284,18 +277,45 @@ export function createJobService(deps: {
     const clauses = selectionSql(f, params);
     const ids = await db.transaction(async (tx) => {
       const chosen = (await tx.query<{ id: number }>(`SELECT j.id FROM job j WHERE j.${SQL_CAN_BE_CANCELED} ${clauses.length ? `AND ${clauses.join(' AND ')}` : ''} ORDER BY j.id`, params)).rows.map((r) => r.id);
-      if (!chosen.length) return [];
-      // As cancel() does: queue rows first (a claim holds them locked), then the jobs, checked again.
-      await tx.query('DELETE FROM queue WHERE job_id = ANY($1::bigint[])', [chosen]);
-      const res = await tx.query<{ id: number }>(
-        `UPDATE job SET status = 'CANCELED', ended = coalesce(ended, now()), last_status_change = now(), last_modified = now()
-          WHERE id = ANY($1::bigint[]) AND ${SQL_CAN_BE_CANCELED} RETURNING id`,
-        [chosen],
-      );
-      return res.rows.map((r) => r.id);
+      return cancelJobs(tx, chosen);
     });
     if (ids.length) events.emit('canceled', ids);
     return ids;
+  }
+
+  /** A job of a run accepted before its inputs are staged: PENDING, without input, until supply() gives it. */
+  async function createWaiting(tx: Queryable, jobType: JobType, rev: Revision): Promise<number> {
+    if (!jobType.isActive) throw new Invalid('job_type_id', `job type ${jobType.name} ${jobType.version} is archived and takes no new jobs`);
+    return (await insertJobs(tx, [waitingRow(jobType, rev)], 'PENDING'))[0];
+  }
+
+  /**
+   * Gives a waiting job its input (checked as a new job's is) and queues it; `also` runs in the same
+   * transaction. A job no longer waiting (canceled meanwhile) is left as it is.
+   */
+  async function supply(jobId: number, data: JobData, also?: (tx: Queryable) => Promise<void>): Promise<void> {
+    const job = await get(jobId);
+    const jobType = await jobTypes.get(job.jobTypeId);
+    const rev = await jobTypes.revision(job.jobTypeRevId);
+    const { row } = await prepare({ jobTypeId: jobType.id, data, priority: job.priority }, jobType, rev);
+    const queued = await db.transaction(async (tx) => {
+      const moved = await queueWaiting(tx, [{ jobId, row }]);
+      await also?.(tx);
+      return moved;
+    });
+    if (queued.length) events.emit('queued', queued.length);
+  }
+
+  /** Fails waiting jobs that will never get their input, with the named error; `also` runs in the same transaction. */
+  async function failWaiting(jobIds: number[], errorName: string, also?: (tx: Queryable) => Promise<void>): Promise<number[]> {
+    const error = await deps.errors.byName(errorName);
+    const failed = await db.transaction(async (tx) => {
+      const ids = await failWaitingJobs(tx, jobIds, error.id);
+      await also?.(tx);
+      return ids;
+    });
+    if (failed.length) events.emit('ended', failed);
+    return failed;
   }
 
   /** Puts FAILED and CANCELED jobs back on the queue with more tries; returns the ids requeued. */
@@ -330,5 +350,5 @@ export function createJobService(deps: {
     return ids;
   }
 
-  return { create, createMany, prepare, insertJobs, waitingRow, queueWaiting, get, executions, cancel, cancelMany, requeue };
+  return { interfaceOf, create, createMany, prepare, insertJobs, waitingRow, queueWaiting, createWaiting, supply, failWaiting, get, executions, cancel, cancelMany, requeue };
 }

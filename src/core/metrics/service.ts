@@ -3,7 +3,7 @@
 // in the JOB_LOAD clock minute (one server per minute); a read finding it long overdue runs it first.
 import type { Logger } from '../../log.ts';
 import type { Db } from '../../store/db.ts';
-import { NotFound } from '../domain-errors.ts';
+import { NotFound } from '../../errors.ts';
 import { METRICS_TYPES, metricsType, type MetricsType } from './definitions.ts';
 import { plotData, type PlotQuery, type PlotSeries } from './plot.ts';
 import { createRollUp, RESCAN_MS, type RollUpResult } from './rollup.ts';

@@ -2,7 +2,7 @@
 // and the one scheduler row that pauses everything.
 import type { Db, Row } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
-import { Invalid, NotFound } from '../domain-errors.ts';
+import { Invalid, NotFound } from '../../errors.ts';
 import type { Runtime } from '../../scheduler/placement.ts';
 
 export interface Resources {

@@ -8,7 +8,7 @@ import {
   type DefinitionFormat, type RevisionResolver, definitionFormatOf, parseRecipeDefinition, toRecipeDefinitionJson,
 } from '../../../seed-mapping/scale-recipe-definition.ts';
 import type { Problem } from '../../schemas.ts';
-import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import type { JobType, JobTypeService, Revision as JobTypeRevision } from '../job-types/service.ts';
 import type { RecipeDefinition } from '../recipes/definition.ts';
 import { type DefinitionLookups, type Lookup, type Warning, validateDefinition } from '../recipes/validate.ts';

@@ -4,11 +4,12 @@
 // in one insert). Conditions, skips and sub-recipes can enable more work, so recipes with those
 // are planned again until they settle.
 import type { Queryable, Row } from '../../store/db.ts';
-import { Invalid } from '../domain-errors.ts';
+import { Invalid } from '../../errors.ts';
 import type { FileService, ScaleFile } from '../files/service.ts';
 import type { JobInterface } from '../job-types/model.ts';
-import type { InputValue } from '../jobs/job-data.ts';
+import { fileIdsOf, type InputValue, type JobData } from '../jobs/job-data.ts';
 import type { JobRow, JobService } from '../jobs/service.ts';
+import { blockJobs, failWaitingJobs, unblockJobs } from '../jobs/transitions.ts';
 import type { Logger } from '../../log.ts';
 import type { Workspace, WorkspaceService } from '../workspaces/service.ts';
 import { acceptsData } from './data-filter.ts';
@@ -58,24 +59,22 @@ function outputsOf(results: any): Map<string, InputValue> | null {
   return out;
 }
 
-/** Job data 1.0 for a job of a recipe: its inputs from the plan, its outputs to the recipe's workspace. */
-function jobData(iface: JobInterface, inputs: Map<string, InputValue>, workspaceId: number | null): Record<string, unknown> {
-  const inputData: Record<string, unknown>[] = [];
+/**
+ * What a job of a recipe is given: its inputs from the plan (a property input takes a value as text),
+ * its file outputs to the recipe's workspace when the recipe names one (else the configuration's).
+ */
+function jobDataOf(iface: JobInterface, inputs: Map<string, InputValue>, workspaceId: number | null): JobData {
+  const data: JobData = { inputs: new Map(), outputs: new Map() };
   for (const i of iface.inputs) {
     const v = inputs.get(i.name);
     if (!v) continue;
-    if (v.kind === 'json' || v.kind === 'property') {
-      // Job data 1.0 carries values as text: JSON text unless the input takes a string.
-      inputData.push({ name: i.name, value: typeof v.value === 'string' && (i.kind === 'property' || i.jsonType === 'string') ? v.value : JSON.stringify(v.value) });
-    } else {
-      inputData.push(i.kind === 'file' && v.fileIds.length === 1 ? { name: i.name, file_id: v.fileIds[0] } : { name: i.name, file_ids: v.fileIds });
-    }
+    data.inputs.set(i.name, i.kind === 'property' && v.kind === 'json' ? { kind: 'property', value: typeof v.value === 'string' ? v.value : JSON.stringify(v.value) } : v);
   }
-  const outputData = workspaceId === null ? [] : iface.outputs.filter((o) => o.kind !== 'json').map((o) => ({ name: o.name, workspace_id: workspaceId }));
-  return { version: '1.0', input_data: inputData, output_data: outputData };
+  if (workspaceId !== null) for (const o of iface.outputs) if (o.kind !== 'json') data.outputs.set(o.name, { workspaceId });
+  return data;
 }
 
-const fileIds = (values: Iterable<InputValue>) => [...values].flatMap((v) => (v.kind === 'file' || v.kind === 'files' ? v.fileIds : []));
+const fileIds = (values: Iterable<InputValue>) => [...values].flatMap(fileIdsOf);
 
 /** Sub-recipes below these recipes: those that have failed (any failed or canceled job inside). */
 async function failedSubRecipes(tx: Queryable, ids: number[]): Promise<Set<number>> {
@@ -185,8 +184,8 @@ export function createAdvancer(deps: AdvanceDeps) {
       const { jobType, rev } = job(def, q.node);
       try {
         const { row } = await jobs.prepare(
-          { jobTypeId: jobType.id, data: jobData(rev.interface, q.inputs, readRecipeData(r.input, def.inputs).workspaceId), configuration: r.configuration ?? undefined, priority: r.configuration?.priority },
-          jobType, rev, `recipe ${r.id} node ${q.node}`, tx, lookups,
+          { jobTypeId: jobType.id, data: jobDataOf(rev.interface, q.inputs, readRecipeData(r.input, def.inputs).workspaceId), configuration: r.configuration ?? undefined, priority: r.configuration?.priority },
+          jobType, rev, tx, lookups,
         );
         if (q.jobId !== null) waiting.push({ jobId: q.jobId, row });
         else fresh.push({ recipeId: r.id, node: q.node, fork: q.forkIndex, row: { ...row, recipeId: r.id } });
@@ -205,17 +204,14 @@ export function createAdvancer(deps: AdvanceDeps) {
       const made = refused.filter((x) => x.jobId === null);
       const ids = await jobs.insertJobs(tx, made.map((x) => ({ ...jobs.waitingRow(job(x.def, x.node).jobType, job(x.def, x.node).rev, { configuration: x.config ?? undefined }), recipeId: x.recipeId })), 'PENDING');
       made.forEach((x, i) => nodeRows.push({ recipeId: x.recipeId, node: x.node, fork: x.fork, jobId: ids[i] }));
-      await tx.query(
-        `UPDATE job SET status = 'FAILED', error_id = $2, ended = now(), last_status_change = now(), last_modified = now() WHERE id = ANY($1::bigint[])`,
-        [[...refused.flatMap((x) => (x.jobId === null ? [] : [x.jobId])), ...ids], ctx.recipeInputErrorId],
-      );
+      await failWaitingJobs(tx, [...refused.flatMap((x) => (x.jobId === null ? [] : [x.jobId])), ...ids], ctx.recipeInputErrorId);
       for (const x of refused) deps.log?.warn('recipe job cannot be given its input', { recipeId: x.recipeId, node: x.node, fork: x.fork, problem: x.problem });
     }
 
     const block = items.flatMap(({ plan }) => plan.block);
     const unblock = items.flatMap(({ plan }) => plan.unblock);
-    if (block.length) await tx.query(`UPDATE job SET status = 'BLOCKED', last_status_change = now(), last_modified = now() WHERE id = ANY($1::bigint[]) AND status = 'PENDING'`, [block]);
-    if (unblock.length) await tx.query(`UPDATE job SET status = 'PENDING', last_status_change = now(), last_modified = now() WHERE id = ANY($1::bigint[]) AND status = 'BLOCKED'`, [unblock]);
+    await blockJobs(tx, block);
+    await unblockJobs(tx, unblock);
 
     for (const { r, def, j } of judged) {
       const n = def.nodes.find((x) => x.name === j.node)!;

@@ -1,22 +1,23 @@
-// Recipe data: what one recipe is given. Recipe data 1.0 ({input_data, workspace_id}, seed 002) or
-// v6 data ({files, json}); checked against the definition's inputs exactly as job data is checked
-// against a job interface, so one reader (job-data.ts) serves both.
-import { check } from '../../schemas.ts';
-import { Invalid } from '../domain-errors.ts';
+// Recipe data: what one recipe is given, as the core's one model (RecipeData); doors decode recipe
+// data 1.0 ({input_data, workspace_id}) and v6 data ({files, json}) at their edge. Checked against
+// the definition's inputs exactly as job data is checked against a job interface (job-data.ts).
+// Stored as v6 data, with 1.0's workspace_id when one was given.
+import { Invalid } from '../../errors.ts';
 import type { ScaleFile } from '../files/service.ts';
 import type { InterfaceInput, JobInterface } from '../job-types/model.ts';
-import { type InputValue, type JobDataLookups, checkJobData, readJobData } from '../jobs/job-data.ts';
-import type { Workspace } from '../workspaces/service.ts';
+import { type DataFields, type InputValue, INPUT_FIELDS, type JobDataLookups, checkJobData, readJobData, v6Inputs } from '../jobs/job-data.ts';
 
 export interface RecipeData {
   inputs: Map<string, InputValue>;
   /** Where the recipe's jobs put their output files (1.0's workspace_id); null leaves it to configuration. */
   workspaceId: number | null;
+  /** How the door names the fields of this data in its messages. */
+  fields?: DataFields;
 }
 
 export interface CheckedRecipeData {
   data: RecipeData;
-  /** The JSON to store, in the shape it came in. */
+  /** The JSON to store. */
   json: Record<string, unknown>;
   inputFiles: ScaleFile[];
   warnings: { id: string; details: string }[];
@@ -27,50 +28,27 @@ function asInterface(inputs: InterfaceInput[]): JobInterface {
   return { format: 'scale-1.0', command: '', commandArguments: '', inputs, outputs: [], sharedResources: [] };
 }
 
-export async function checkRecipeData(
-  inputs: InterfaceInput[],
-  json: unknown,
-  lookups: Pick<JobDataLookups, 'files' | 'workspaces'>,
-  root: string,
-  shape: 'v1' | 'v6',
-): Promise<CheckedRecipeData> {
-  const raw = (json ?? {}) as Record<string, unknown>;
-  let workspaceId: number | null = null;
-  let rest: unknown = raw;
-  if (shape === 'v1') {
-    const problems = check('scale/recipe-data-1.0', raw, root);
-    if (problems.length) throw Invalid.many(problems);
-    const { workspace_id, ...others } = raw;
-    rest = others;
-    if (workspace_id !== undefined) {
-      workspaceId = workspace_id as number;
-      const ws: Workspace | undefined = (await lookups.workspaces([workspaceId])).get(workspaceId);
-      if (!ws) throw new Invalid(`${root}.workspace_id`, `workspace ${workspaceId} does not exist`);
-      if (!ws.isActive) throw new Invalid(`${root}.workspace_id`, `workspace ${ws.name} is not active`);
-    }
+export async function checkRecipeData(inputs: InterfaceInput[], given: RecipeData, lookups: Pick<JobDataLookups, 'files' | 'workspaces'>): Promise<CheckedRecipeData> {
+  const fields = given.fields ?? INPUT_FIELDS;
+  if (given.workspaceId !== null) {
+    const ws = (await lookups.workspaces([given.workspaceId])).get(given.workspaceId);
+    if (!ws) throw new Invalid(fields.workspace(), `workspace ${given.workspaceId} does not exist`);
+    if (!ws.isActive) throw new Invalid(fields.workspace(), `workspace ${ws.name} is not active`);
   }
-  const checked = await checkJobData(asInterface(inputs), rest, { ...lookups, defaultWorkspaceId: null, owner: 'the recipe' }, root, shape);
-  const { output_data: _none, ...stored } = checked.json;
-  return {
-    data: { inputs: checked.data.inputs, workspaceId },
-    json: shape === 'v1' && workspaceId !== null ? { ...stored, workspace_id: workspaceId } : stored,
-    inputFiles: checked.inputFiles,
-    warnings: checked.warnings,
-  };
+  const checked = await checkJobData(asInterface(inputs), { inputs: given.inputs, outputs: new Map(), fields }, { ...lookups, defaultWorkspaceId: null, owner: 'the recipe' });
+  const data = { inputs: checked.data.inputs, workspaceId: given.workspaceId };
+  return { data, json: storedRecipeData(data), inputFiles: checked.inputFiles, warnings: checked.warnings };
 }
 
-/** Reads stored recipe data back (checked when the recipe was made). */
+/** RecipeData in the form it is stored in: v6 data, with the workspace of its jobs' outputs when one was given. */
+export function storedRecipeData(data: Pick<RecipeData, 'inputs' | 'workspaceId'>): Record<string, unknown> {
+  return { ...toV6Data(data.inputs), ...(data.workspaceId !== null ? { workspace_id: data.workspaceId } : {}) };
+}
+
+/** Reads stored recipe data back (checked when the recipe was made; rows in recipe data 1.0 too). */
 export function readRecipeData(json: any, inputs: InterfaceInput[]): RecipeData {
   return { inputs: readJobData(json, asInterface(inputs)).inputs, workspaceId: json?.workspace_id ?? null };
 }
 
-/** Recipe data as v6 JSON ({files, json}), the shape sub-recipes are given. */
-export function toV6Data(inputs: Map<string, InputValue>): Record<string, unknown> {
-  const files: Record<string, number[]> = {};
-  const values: Record<string, unknown> = {};
-  for (const [name, v] of inputs) {
-    if (v.kind === 'json' || v.kind === 'property') values[name] = v.value;
-    else files[name] = v.fileIds;
-  }
-  return { version: '6', files, json: values };
-}
+/** Inputs as v6 JSON ({files, json}), the form sub-recipes and condition nodes are given. */
+export const toV6Data = v6Inputs;

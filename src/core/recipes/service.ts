@@ -1,28 +1,29 @@
 // Recipes: creating them (data checked, first jobs queued), reading them with their node graph and
 // counters, and canceling them. Reprocessing lives in reprocess.ts; the engine does the rest.
-import { checkInputCount, countInputs } from '../input-count.ts';
+import { checkInputCount } from '../input-count.ts';
+import { countValues, INPUT_FIELDS } from '../jobs/job-data.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { check } from '../../schemas.ts';
 import type { Logger } from '../../log.ts';
-import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import type { CoreEvents } from '../events.ts';
 import type { Idempotency, IdempotencyKey } from '../idempotency.ts';
 import type { FileService } from '../files/service.ts';
-import type { RecipeTypeService } from '../recipe-types/service.ts';
+import type { InterfaceInput } from '../job-types/model.ts';
+import type { RecipeType, RecipeTypeService } from '../recipe-types/service.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { markForUpdate } from './advance.ts';
+import { cancelJobs } from '../jobs/transitions.ts';
 import type { RecipeEngine } from './engine.ts';
 import { type NodeView, NO_COUNTS, type Recipe, type RecipeCounts, toRecipe } from './model.ts';
-import { type CheckedRecipeData, checkRecipeData } from './recipe-data.ts';
+import { type CheckedRecipeData, checkRecipeData, type RecipeData } from './recipe-data.ts';
 import { type ForcedNodes, NOTHING_FORCED, carryover } from './supersede.ts';
 
 export interface NewRecipe {
   recipeTypeId: number;
-  /** Recipe data 1.0 … */
-  data?: unknown;
-  /** … or v6 data ({files, json}). */
-  input?: unknown;
+  /** What the recipe is given (the door decoded it from its wire shape); none: no inputs. */
+  data?: RecipeData;
   /** v6 recipe configuration, merged over the job types' own for the recipe's jobs. */
   configuration?: Record<string, any>;
   /** The request's Idempotency-Key: sent again, it gets the recipe the first request made. */
@@ -44,7 +45,6 @@ const ORDERABLE: Record<string, string> = {
   id: 'id', created: 'created', completed: 'completed', superseded: 'superseded', last_modified: 'last_modified', is_completed: 'is_completed',
   recipe_type: 'recipe_type_id', recipe_type_id: 'recipe_type_id', recipe_type__name: '(SELECT name FROM recipe_type t WHERE t.id = recipe.recipe_type_id)',
 };
-const UNFINISHED = `('PENDING', 'BLOCKED', 'QUEUED', 'RUNNING')`;
 
 /** Recipes and every sub-recipe below them: (top, id) pairs. */
 export const RECIPE_TREE = `
@@ -76,21 +76,29 @@ export function createRecipeService(deps: {
     return c as Record<string, any>;
   }
 
+  /** The inputs new recipes of a recipe type are checked against (its current revision's): what a door decodes recipe data for. */
+  async function inputsOf(recipeTypeId: number): Promise<InterfaceInput[]> {
+    const recipeType = await recipeTypes.get(recipeTypeId).catch((err) => {
+      if (err instanceof NotFound) throw new Invalid('recipe_type_id', `recipe type ${recipeTypeId} does not exist`);
+      throw err;
+    });
+    return (await recipeTypes.currentRevision(recipeType)).definition.inputs;
+  }
+
   async function create(n: NewRecipe): Promise<{ recipe: Recipe; warnings: CheckedRecipeData['warnings']; replayed?: boolean }> {
     // Sent again under its Idempotency-Key, a request gets the recipe the first one made, unchecked.
     const prior = n.idempotency ? await deps.idempotency.find(n.idempotency, 'recipe') : null;
     if (prior !== null) return { recipe: await get(prior), warnings: [], replayed: true };
-    const { ids, warnings, replayed } = await createMany(n.recipeTypeId, [{ data: n.data, input: n.input }], n.configuration, n.idempotency);
+    const { ids, warnings, replayed } = await createMany(n.recipeTypeId, [n.data ?? { inputs: new Map(), workspaceId: null }], n.configuration, n.idempotency);
     return { recipe: await get(ids[0]), warnings: replayed ? [] : warnings, replayed };
   }
 
   /**
    * Creates recipes of one type, all checked before any is made, in one transaction, and brings
-   * them up to date together (batch submitters, benchmarks). Fields of item i are named under
-   * `recipes[i]` when there are several.
+   * them up to date together (batch submitters, benchmarks). Each item's fields are named as its door's DataFields say.
    */
   async function createMany(
-    recipeTypeId: number, items: { data?: unknown; input?: unknown }[], configurationJson?: Record<string, any>, idempotency?: IdempotencyKey,
+    recipeTypeId: number, items: RecipeData[], configurationJson?: Record<string, any>, idempotency?: IdempotencyKey,
   ): Promise<{ ids: number[]; warnings: CheckedRecipeData['warnings']; replayed?: boolean }> {
     const recipeType = await recipeTypes.get(recipeTypeId).catch((err) => {
       if (err instanceof NotFound) throw new Invalid('recipe_type_id', `recipe type ${recipeTypeId} does not exist`);
@@ -102,21 +110,15 @@ export function createRecipeService(deps: {
     const rows: { json: string; size: number }[] = [];
     const warnings: CheckedRecipeData['warnings'] = [];
     let writers: string | null | undefined;
-    for (const [i, item] of items.entries()) {
-      const at = (field: string) => (items.length > 1 ? `recipes[${i}].${field}` : field);
-      if (item.data !== undefined && item.input !== undefined) throw new Invalid(items.length > 1 ? `recipes[${i}]` : null, 'give recipe_data (1.0) or input (v6), not both');
-      const v6 = item.input !== undefined;
-      checkInputCount(countInputs(v6 ? item.input : item.data), deps.maxInputs);
-      const checked = await checkRecipeData(
-        rev.definition.inputs, v6 ? item.input : item.data, { files: (ids) => files.getMany(ids), workspaces: (ids) => workspaces.getMany(ids) },
-        at(v6 ? 'input' : 'recipe_data'), v6 ? 'v6' : 'v1',
-      );
+    for (const item of items) {
+      checkInputCount(countValues(item.inputs), deps.maxInputs);
+      const checked = await checkRecipeData(rev.definition.inputs, item, { files: (ids) => files.getMany(ids), workspaces: (ids) => workspaces.getMany(ids) });
       if (checked.data.workspaceId === null && deps.defaultWorkspaceId() === null && !configuration?.output_workspaces?.default) {
         if (writers === undefined) {
           const lookups = await recipeTypes.lookupsFor(rev.definition);
           writers = [...lookups.jobTypes.values()].find((t) => t.rev.interface.outputs.some((o) => o.kind !== 'json'))?.type.name ?? null;
         }
-        if (writers) throw new Invalid(v6 ? 'configuration.output_workspaces' : at('recipe_data.workspace_id'), `is required: job type ${writers} of this recipe writes output files`);
+        if (writers) throw new Invalid((item.fields ?? INPUT_FIELDS).workspace(), `is required: job type ${writers} of this recipe writes output files`);
       }
       warnings.push(...checked.warnings);
       rows.push({ json: JSON.stringify(checked.json), size: checked.inputFiles.reduce((sum, f) => sum + f.fileSize, 0) / (1024 * 1024) });
@@ -250,24 +252,53 @@ export function createRecipeService(deps: {
   async function cancel(id: number): Promise<Recipe> {
     await get(id);
     const canceled = await db.transaction(async (tx) => {
-      const tree = await tx.query<{ id: number }>(`${RECIPE_TREE} SELECT id FROM tree`, [[id]]);
-      const recipeIds = tree.rows.map((r) => r.id);
-      // Recipes before jobs, in id order: the engine takes its locks in the same order.
-      await tx.query('SELECT id FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE', [recipeIds]);
+      const recipeIds = await lockTree(tx, id);
       const jobIds = (await tx.query<{ job_id: number }>(`SELECT job_id FROM recipe_node WHERE recipe_id = ANY($1::bigint[]) AND job_id IS NOT NULL`, [recipeIds])).rows.map((r) => r.job_id);
-      // Queue rows first: a claim holds them locked, so this waits for it (as a job cancel does).
-      await tx.query('DELETE FROM queue WHERE job_id = ANY($1::bigint[])', [jobIds]);
-      await tx.query(`SELECT id FROM job WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, [jobIds]);
-      const res = await tx.query<{ id: number }>(
-        `UPDATE job SET status = 'CANCELED', ended = coalesce(ended, now()), last_status_change = now(), last_modified = now()
-          WHERE id = ANY($1::bigint[]) AND status IN ${UNFINISHED} RETURNING id`,
-        [jobIds],
-      );
+      const ids = await cancelJobs(tx, jobIds, 'unfinished');
       await tx.query('UPDATE recipe SET is_canceled = true, last_modified = now() WHERE id = ANY($1::bigint[])', [recipeIds]);
-      return res.rows.map((r) => r.id);
+      return ids;
     });
     if (canceled.length) events.emit('canceled', canceled);
     return get(id);
+  }
+
+  /** Locks a recipe and every sub-recipe below it (recipes before jobs, in id order: the engine takes its locks so); returns their ids. */
+  async function lockTree(tx: Queryable, id: number): Promise<number[]> {
+    const tree = (await tx.query<{ id: number }>(`${RECIPE_TREE} SELECT id FROM tree`, [[id]])).rows.map((r) => r.id);
+    await tx.query('SELECT id FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE', [tree]);
+    return tree;
+  }
+
+  /**
+   * A recipe of a run accepted before its inputs are staged: recorded, but held (not given to the
+   * engine, so it makes no jobs) until release() gives it its input.
+   */
+  async function createHeld(tx: Queryable, recipeType: RecipeType, revId: number): Promise<number> {
+    if (!recipeType.isActive) throw new Invalid('recipe_type_id', `recipe type ${recipeType.name} ${recipeType.version} is archived and takes no new recipes`);
+    const res = await tx.query<{ id: number }>(
+      `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, input) VALUES ($1, $2, '{"version": "6", "files": {}, "json": {}}') RETURNING id`,
+      [recipeType.id, revId],
+    );
+    return res.rows[0].id;
+  }
+
+  /** Gives a held recipe its input (checked as a new recipe's is) and lets the engine run it; `also` runs in the same transaction. */
+  async function release(id: number, data: RecipeData, also?: (tx: Queryable) => Promise<void>): Promise<void> {
+    const recipe = await get(id);
+    const rev = await recipeTypes.revision(recipe.recipeTypeRevId);
+    checkInputCount(countValues(data.inputs), deps.maxInputs);
+    const checked = await checkRecipeData(rev.definition.inputs, data, { files: (ids) => files.getMany(ids), workspaces: (ids) => workspaces.getMany(ids) });
+    const size = checked.inputFiles.reduce((sum, f) => sum + f.fileSize, 0) / (1024 * 1024);
+    await db.transaction(async (tx) => {
+      await tx.query('UPDATE recipe SET input = $2, input_file_size = $3, last_modified = now() WHERE id = $1 AND NOT is_canceled', [id, JSON.stringify(checked.json), size]);
+      await markForUpdate(tx, [id]);
+      await also?.(tx);
+    });
+    try {
+      await engine.update([id], { marked: true });
+    } catch (err) {
+      deps.log?.error('recipe released but not yet brought up to date; the engine will retry', { recipeId: id, err });
+    }
   }
 
   /** What superseding one recipe (and, inside it, failed sub-recipes) takes: worked out before the transaction. */
@@ -335,19 +366,12 @@ export function createRecipeService(deps: {
       throw new Invalid('forced_nodes', 'nothing to reprocess: every node completed and the definition is unchanged; name the nodes to run again');
     }
     const { created, canceled } = await db.transaction(async (tx) => {
-      const tree = (await tx.query<{ id: number }>(`${RECIPE_TREE} SELECT id FROM tree`, [[id]])).rows.map((r) => r.id);
-      await tx.query('SELECT id FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE', [tree]);
+      const tree = await lockTree(tx, id);
       const jobIds = (await tx.query<{ job_id: number }>('SELECT job_id FROM recipe_node WHERE recipe_id = ANY($1::bigint[]) AND job_id IS NOT NULL', [tree])).rows.map((r) => r.job_id);
-      await tx.query('DELETE FROM queue WHERE job_id = ANY($1::bigint[])', [jobIds]);
-      await tx.query('SELECT id FROM job WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [jobIds]);
-      const stopped = await tx.query<{ id: number }>(
-        `UPDATE job SET status = 'CANCELED', ended = coalesce(ended, now()), last_status_change = now(), last_modified = now()
-          WHERE id = ANY($1::bigint[]) AND status IN ${UNFINISHED} RETURNING id`,
-        [jobIds],
-      );
+      const stopped = await cancelJobs(tx, jobIds, 'unfinished');
       // The old tree creates nothing more; finished sub-recipes it shares with the new one stay as they are.
       await tx.query('UPDATE recipe SET is_canceled = true, last_modified = now() WHERE id = ANY($1::bigint[]) AND NOT is_completed', [tree]);
-      return { created: await applySupersede(tx, prepared, null, null), canceled: stopped.rows.map((r) => r.id) };
+      return { created: await applySupersede(tx, prepared, null, null), canceled: stopped };
     });
     if (canceled.length) events.emit('canceled', canceled);
     try {
@@ -358,7 +382,7 @@ export function createRecipeService(deps: {
     return get(created[0]);
   }
 
-  return { create, createMany, get, getMany, list, counts, successors, ofJob, nodes, cancel, reprocess };
+  return { inputsOf, create, createMany, createHeld, release, get, getMany, list, counts, successors, ofJob, nodes, cancel, reprocess };
 }
 
 /** One status for the jobs of a node that fanned out: the worst that applies. */

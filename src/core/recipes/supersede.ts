@@ -2,7 +2,7 @@
 // the old one finished, so only what failed, what was forced, what changed between revisions, and
 // everything downstream of those runs again. Pure: which nodes carry over, which sub-recipes are
 // themselves reprocessed (a failed sub-recipe re-runs only its own failed part).
-import { Invalid } from '../domain-errors.ts';
+import { Invalid } from '../../errors.ts';
 import { sameJson } from '../same-json.ts';
 import { type NodeDefinition, type RecipeDefinition, parentsOf, topologicalOrder, withoutPositions } from './definition.ts';
 import type { NodeRecord, Standing } from './instance.ts';

@@ -10,6 +10,7 @@ import type { JobService } from '../jobs/service.ts';
 import type { RecipeTypeService } from '../recipe-types/service.ts';
 import type { RecipeService } from '../recipes/service.ts';
 import { fileMatches, readTriggerRule, type TriggerRule } from './rules.ts';
+import { fileIdsOf, type InputValue, readJobData } from '../jobs/job-data.ts';
 
 type FileRule = Extract<TriggerRule, { type: 'INGEST' | 'PARSE' }>;
 
@@ -41,15 +42,16 @@ export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: 
    * the rule's workspace. Its failure is reported on the event, never thrown.
    */
   async function start(kind: 'job' | 'recipe', typeId: number, file: { input: string; fileId: number; workspace: string | null } | null, eventId: number): Promise<{ job?: number; recipe?: number; error?: string }> {
-    const input = { files: file ? { [file.input]: [file.fileId] } : {}, json: {} };
+    // The file is the rule's input (a file or files input alike take one file).
+    const inputs = new Map<string, InputValue>(file ? [[file.input, { kind: 'files', fileIds: [file.fileId] }]] : []);
     const configuration = file?.workspace ? { output_workspaces: { default: file.workspace, outputs: {} } } : undefined;
     try {
       if (kind === 'job') {
-        const { job } = await deps.jobs.create({ jobTypeId: typeId, input, ...(configuration ? { configuration } : {}) });
+        const { job } = await deps.jobs.create({ jobTypeId: typeId, data: { inputs, outputs: new Map() }, ...(configuration ? { configuration } : {}) });
         await db.query('UPDATE job SET event_id = $2 WHERE id = $1', [job.id, eventId]);
         return { job: job.id };
       }
-      const { recipe } = await deps.recipes.create({ recipeTypeId: typeId, input, ...(configuration ? { configuration } : {}) });
+      const { recipe } = await deps.recipes.create({ recipeTypeId: typeId, data: { inputs, workspaceId: null }, ...(configuration ? { configuration } : {}) });
       await db.query('UPDATE recipe SET event_id = $2 WHERE id = $1', [recipe.id, eventId]);
       return { recipe: recipe.id };
     } catch (err) {
@@ -102,13 +104,8 @@ export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: 
     }
   }
 
-  /** The file ids a job was given (job data 1.0 input_data, or v6 files). */
-  function inputFileIds(input: any): number[] {
-    if (!input || typeof input !== 'object') return [];
-    if (Array.isArray(input.input_data)) return input.input_data.flatMap((d: any) => (Array.isArray(d?.file_ids) ? d.file_ids : d?.file_id !== undefined ? [d.file_id] : [])).map(Number);
-    if (input.files && typeof input.files === 'object') return Object.values(input.files).flatMap((v) => (Array.isArray(v) ? v : [])).map(Number);
-    return [];
-  }
+  /** The file ids a job was given. */
+  const inputFileIds = (input: unknown): number[] => [...readJobData(input).inputs.values()].flatMap(fileIdsOf);
 
   /**
    * Parse results of completed jobs (results manifest parse_results): each names one of the job's

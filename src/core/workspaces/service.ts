@@ -1,4 +1,4 @@
-// Workspaces: named places that hold files, each behind a broker (host directories for now).
+// Workspaces: named places that hold files, each behind a broker (a host directory, or an S3 bucket).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,8 +8,8 @@ import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '..
 import { check } from '../../schemas.ts';
 import type { Broker } from '../../storage/broker.ts';
 import { HostBroker } from '../../storage/host-broker.ts';
-import { S3Broker, type S3BrokerConfig } from '../../storage/s3-broker.ts';
-import { Conflict, Invalid, NotFound } from '../domain-errors.ts';
+import { S3_DEFAULTS, S3Broker, type S3BrokerConfig, type S3Defaults } from '../../storage/s3-broker.ts';
+import { Conflict, Invalid, NotFound } from '../../errors.ts';
 
 export interface Workspace {
   id: number;
@@ -62,7 +62,7 @@ function toWorkspace(r: Row): Workspace {
 
 export type WorkspaceService = ReturnType<typeof createWorkspaceService>;
 
-export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.join(os.tmpdir(), 'scale-s3-cache') }: { db: Db; allowedRoots?: string[]; cacheDir?: string }) {
+export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.join(os.tmpdir(), 'scale-s3-cache'), s3 = S3_DEFAULTS }: { db: Db; allowedRoots?: string[]; cacheDir?: string; s3?: S3Defaults }) {
   const brokers = new Map<number, { config: string; broker: Broker }>();
 
   /** Validates a workspace configuration; throws Invalid for errors and returns warnings. */
@@ -108,7 +108,7 @@ export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.
         throw new Invalid(field('credentials'), 'must be {"access_key_id": …, "secret_access_key": …} (omit it to use the default credential chain)');
       }
     }
-    const problem = await new S3Broker(b as unknown as S3BrokerConfig, cacheDir).reachable();
+    const problem = await new S3Broker(b as unknown as S3BrokerConfig, cacheDir, s3).reachable();
     return problem ? [{ id: 'bucket', details: `bucket ${b.bucket_name} did not answer (${problem}); files cannot be stored until it does` }] : [];
   }
 
@@ -216,7 +216,7 @@ export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.
     if (cached && cached.config === key) return cached.broker;
     const type = ws.jsonConfig.broker.type;
     if (type !== 'host' && type !== 's3') throw new Invalid('workspace', `workspace ${ws.name} uses unsupported broker ${type}`);
-    const b: Broker = type === 's3' ? new S3Broker(ws.jsonConfig.broker as unknown as S3BrokerConfig, cacheDir) : new HostBroker(String(ws.jsonConfig.broker.host_path));
+    const b: Broker = type === 's3' ? new S3Broker(ws.jsonConfig.broker as unknown as S3BrokerConfig, cacheDir, s3) : new HostBroker(String(ws.jsonConfig.broker.host_path));
     brokers.set(ws.id, { config: key, broker: b });
     return b;
   }

@@ -3,7 +3,7 @@
 // list of every `*-seed` image a registry holds.
 import type Docker from 'dockerode';
 import { MANIFEST_LABEL, parseManifestLabel, parseSeedImageName } from '../../../seed-mapping/seed-manifest.ts';
-import { Invalid, Unavailable } from '../../core/domain-errors.ts';
+import { Invalid, Unavailable } from '../../errors.ts';
 
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',

@@ -1,12 +1,26 @@
-// A process as the OGC API describes it (summary or full description, v1.0 shape): from the job
-// type through seed-mapping, with a deployed package's own description laid over it, or a deployed
-// workflow's. WPS descriptions are written from the same documents.
-import { processDescription, processSummary } from '../../seed-mapping/ogc-process.ts';
-import type { AnyEntry } from './catalog.ts';
-import { deployedDescription } from './deployed.ts';
-import { REL, type Urls } from './http.ts';
+// A process as the OGC API describes it (summary or full description, v1.0 shape), which the WPS
+// descriptions are also written from: a job type's through ogc-process.ts, with a deployed
+// package's own description laid over it (an Application Package's, or the one its CWL tool makes:
+// richer titles, schemas and formats than its interface gives), or a deployed workflow's.
+import type { JobType } from '../src/core/job-types/service.ts';
+import type { Process } from '../src/core/runs/processes.ts';
+import type { Urls } from '../src/http/urls.ts';
+import { cwlTool } from './cwl-tool.ts';
+import { processDescription, processSummary } from './ogc-process.ts';
 
-export function describe(e: AnyEntry, u: Urls, full: boolean): Record<string, unknown> {
+export const REL = 'http://www.opengis.net/def/rel/ogc/1.0/';
+
+/** The OGC process description a deployed job type was given, or the one its CWL tool makes. */
+export function deployedDescription(jt: JobType): Record<string, unknown> | undefined {
+  if (jt.interfaceKind === 'ogcapppkg') return (jt.interface as { process?: Record<string, unknown> }).process;
+  if (jt.interfaceKind === 'cwl') {
+    const s = jt.interface as any;
+    return cwlTool(s.tool, s.processId, s.inherited, s.namespaces).value?.process;
+  }
+  return undefined;
+}
+
+export function describe(e: Process, u: Urls, full: boolean): Record<string, unknown> {
   const path = `/processes/${encodeURIComponent(e.id)}`;
   const packageType = e.kind === 'workflow' ? e.deployedMediaType : e.jobType.deployedPackage !== null ? (e.jobType.deployedMediaType ?? 'application/json') : null;
   const links = [

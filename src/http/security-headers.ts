@@ -4,7 +4,7 @@
 // origins (clients and EMS front ends fetch outputs and documents from other sites).
 import { createHash } from 'node:crypto';
 import helmet from 'helmet';
-import { PAGE_STYLE } from '../../ogc/processes/html.ts';
+import { PAGE_STYLE } from './page-style.ts';
 
 const styleHash = `'sha256-${createHash('sha256').update(PAGE_STYLE).digest('base64')}'`;
 

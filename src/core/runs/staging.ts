@@ -1,0 +1,200 @@
+// Staging a run's inputs: values are taken as they are, inline file content is stored as a file in
+// the run's workspace (streamed, with a size limit), references to this server's own files are used
+// as they are, and anything else given by reference is fetched under the fetch policy
+// (src/net/fetch-guard.ts) with time and size limits. Each step names the input at fault.
+//
+// An asynchronous run is accepted before anything is fetched: `prepare` checks what it can without
+// fetching (URLs, and whether their hosts may be fetched from) and stores inline content; what is
+// left (`Pending`) is kept with the run and fetched by `fetchPending` as the run's first step.
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import mime from 'mime-types';
+import type { GivenValue } from '../../../seed-mapping/ogc-execute.ts';
+import { DomainError, Invalid, Unavailable } from '../../errors.ts';
+import { type AllowList, NO_ALLOW } from '../../net/fetch-guard.ts';
+import { checkFetchable, fetchWithin } from '../../net/fetch.ts';
+import type { FileService } from '../files/service.ts';
+import type { InterfaceInput, JobInterface } from '../job-types/model.ts';
+import type { InputValue } from '../jobs/job-data.ts';
+import { checkInputCount } from '../input-count.ts';
+
+export interface StagingLimits {
+  /** Aborts fetches when the server stops (they are not the input's fault). */
+  stop?: AbortSignal;
+  /** Called before each fetch (a run's staging renews its lease). */
+  beforeFetch?: () => Promise<void>;
+  /** Where files are stored (null: this server has no default workspace, and takes no files). */
+  workspaceId: number | null;
+  fetchSeconds: number;
+  maxBytes: number;
+  /** The server URL the client used: references to its own files are not fetched. */
+  base: string;
+  /** Private addresses hrefs may point at (SCALE_FETCH_ALLOW); none by default. */
+  allow?: AllowList;
+}
+
+/** An input value once staged (`file`), or still to be (`href`). */
+export type StagedValue = { kind: 'value'; value: unknown } | { kind: 'file'; id: number } | { kind: 'href'; href: string; mediaType: string | null };
+
+/** What a run still has to fetch, kept with it: every input's values, the references among them not yet fetched. */
+export interface Pending {
+  workspaceId: number | null;
+  inputs: Record<string, StagedValue[]>;
+}
+
+/** Staged inputs, as the core's job data has them. */
+export type StagedInputs = Map<string, InputValue>;
+
+const OWN_FILE = /^\/scale\/(?:v\d+\/)?files\/(\d+)\/(?:content\/?)?$/;
+/** Values given by reference are read whole; they are small by nature. */
+const MAX_VALUE_BYTES = 1024 * 1024;
+
+function ownFileId(href: string, base: string): number | null {
+  try {
+    const u = new URL(href);
+    if (u.origin !== new URL(base).origin) return null;
+    const m = OWN_FILE.exec(u.pathname);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+const isFileInput = (spec: InterfaceInput) => spec.kind === 'file' || spec.kind === 'files';
+
+function fileNameFor(spec: InterfaceInput, href: string | null, mediaType: string | null, n: number): string {
+  const fromUrl = href ? decodeURIComponent(new URL(href).pathname.split('/').pop() ?? '') : '';
+  if (fromUrl && /^[\w.-]+$/.test(fromUrl)) return fromUrl;
+  const ext = mediaType ? mime.extension(mediaType) : false;
+  return `${spec.name}${n ? `-${n}` : ''}${ext ? `.${ext}` : ''}`;
+}
+
+export type Staging = ReturnType<typeof createStaging>;
+
+export function createStaging(deps: { files: FileService; maxInputs?: number }) {
+  const { files } = deps;
+
+  async function store(spec: InterfaceInput, data: Readable, fileName: string, mediaType: string | null, field: string, limits: Pick<StagingLimits, 'workspaceId' | 'maxBytes'>): Promise<number> {
+    if (limits.workspaceId === null) throw new Unavailable('inputs given as content or by reference are stored in the default workspace, and this server has none (SCALE_DEFAULT_WORKSPACE)');
+    try {
+      const file = await files.upload({ workspaceId: limits.workspaceId, fileName, mediaType: mediaType ?? undefined, data, maxBytes: limits.maxBytes });
+      return file.id;
+    } catch (err) {
+      if (err instanceof DomainError && err.kind === 'too-large') throw new Invalid(field, `input ${JSON.stringify(spec.name)}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  async function valueByReference(spec: InterfaceInput, href: string, field: string, limits: StagingLimits): Promise<unknown> {
+    await limits.beforeFetch?.();
+    const res = await fetchWithin(href, field, limits.fetchSeconds, limits.allow, limits.stop);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (body.length > MAX_VALUE_BYTES) throw new Invalid(field, `the value at ${href} is larger than ${MAX_VALUE_BYTES} bytes`);
+    const text = body.toString('utf8');
+    if (spec.kind === 'property' || spec.jsonType === 'string') return text;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new Invalid(field, `the value at ${href} is not JSON (input ${JSON.stringify(spec.name)} takes a ${spec.jsonType})`);
+    }
+  }
+
+  async function fileByReference(spec: InterfaceInput, v: { href: string; mediaType: string | null }, n: number, field: string, limits: StagingLimits): Promise<number> {
+    await limits.beforeFetch?.();
+    const res = await fetchWithin(v.href, field, limits.fetchSeconds, limits.allow, limits.stop);
+    const mediaType = v.mediaType ?? res.headers.get('content-type')?.split(';')[0].trim() ?? null;
+    const body = res.body ? Readable.fromWeb(res.body as unknown as WebReadableStream) : Readable.from([]);
+    // The answer breaking off part way (the far server, the network, its time limit) is the input's fault; the workspace's failures are not.
+    let broken: Error | null = null;
+    body.once('error', (err) => (broken = err));
+    try {
+      return await store(spec, body, fileNameFor(spec, v.href, mediaType, n), mediaType, field, limits);
+    } catch (err) {
+      if (broken && !(err instanceof DomainError) && !limits.stop?.aborted) throw new Invalid(field, `could not fetch ${v.href}: the answer broke off (${(broken as Error).message})`);
+      throw err;
+    }
+  }
+
+  const fieldOf = (name: string, n: number, count: number) => (count > 1 ? `inputs.${name}[${n}]` : `inputs.${name}`);
+
+  /**
+   * What can be done without fetching: the input count checked, inline content stored, own files
+   * recognised, every other reference checked as a URL this server may fetch from. `stored` collects
+   * the ids of the files stored here (for the caller to discard should the run not be made).
+   */
+  async function prepare(inputs: Map<string, GivenValue[]>, iface: JobInterface, limits: StagingLimits, stored: number[]): Promise<Pending> {
+    // Counted before anything is fetched or stored.
+    checkInputCount([...inputs.values()].reduce((n, v) => n + v.length, 0), deps.maxInputs);
+    const specs = new Map(iface.inputs.map((i) => [i.name, i]));
+    const out: Record<string, StagedValue[]> = {};
+    for (const [name, values] of inputs) {
+      const spec = specs.get(name)!;
+      const staged: StagedValue[] = [];
+      for (const [n, v] of values.entries()) {
+        const field = fieldOf(name, n, values.length);
+        if (v.kind === 'value') {
+          if (isFileInput(spec)) throw new Invalid(field, `input ${JSON.stringify(name)} takes a file, not a ${typeof v.value}`);
+          staged.push({ kind: 'value', value: v.value });
+        } else if (v.kind === 'content') {
+          if (!isFileInput(spec)) {
+            staged.push({ kind: 'value', value: v.data.toString('utf8') });
+            continue;
+          }
+          const id = await store(spec, Readable.from(v.data), fileNameFor(spec, null, v.mediaType, n), v.mediaType, field, limits);
+          stored.push(id);
+          staged.push({ kind: 'file', id });
+        } else {
+          const own = isFileInput(spec) ? ownFileId(v.href, limits.base) : null;
+          if (own !== null) {
+            staged.push({ kind: 'file', id: own });
+            continue;
+          }
+          await checkFetchable(v.href, field, Math.min(5, limits.fetchSeconds), limits.allow ?? NO_ALLOW);
+          staged.push({ kind: 'href', href: v.href, mediaType: v.mediaType });
+        }
+      }
+      out[name] = staged;
+    }
+    return { workspaceId: limits.workspaceId, inputs: out };
+  }
+
+  const hasReferences = (p: Pending) => Object.values(p.inputs).some((vs) => vs.some((v) => v.kind === 'href'));
+
+  /** Fetches what a run still has to; `stored` collects the ids of the files stored. */
+  async function fetchPending(p: Pending, iface: JobInterface, limits: Omit<StagingLimits, 'workspaceId'>, stored: number[]): Promise<StagedInputs> {
+    const specs = new Map(iface.inputs.map((i) => [i.name, i]));
+    const out: StagedInputs = new Map();
+    for (const [name, values] of Object.entries(p.inputs)) {
+      const spec = specs.get(name);
+      if (!spec) throw new Invalid(`inputs.${name}`, `the process no longer has an input ${JSON.stringify(name)}`);
+      const ids: number[] = [];
+      for (const [n, v] of values.entries()) {
+        const field = fieldOf(name, n, values.length);
+        if (v.kind === 'file') ids.push(v.id);
+        else if (isFileInput(spec)) {
+          if (v.kind === 'value') throw new Invalid(field, `input ${JSON.stringify(name)} takes a file, not a ${typeof v.value}`);
+          const id = await fileByReference(spec, v, n, field, { ...limits, workspaceId: p.workspaceId });
+          stored.push(id);
+          ids.push(id);
+        } else {
+          const value = v.kind === 'value' ? v.value : await valueByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId });
+          out.set(name, spec.kind === 'property' ? { kind: 'property', value: value as string } : { kind: 'json', value });
+        }
+      }
+      if (isFileInput(spec)) out.set(name, { kind: spec.kind as 'file' | 'files', fileIds: ids });
+    }
+    return out;
+  }
+
+  /** Stages everything at once (a synchronous execute): prepare, then fetch. */
+  async function stageNow(inputs: Map<string, GivenValue[]>, iface: JobInterface, limits: StagingLimits, stored: number[]): Promise<StagedInputs> {
+    return fetchPending(await prepare(inputs, iface, limits, stored), iface, limits, stored);
+  }
+
+  /** Removes files stored for a run that was not made (or whose staging failed). */
+  async function discard(ids: number[]): Promise<void> {
+    await Promise.all(ids.map((id) => files.discard(id).catch(() => {})));
+  }
+
+  return { prepare, hasReferences, fetchPending, stageNow, discard };
+}
