@@ -62,12 +62,35 @@ function fileValue(v: unknown, spec: InterfaceInput, field: string, problems: Pr
   return { kind: 'content', data: Buffer.from(raw, 'utf8'), mediaType };
 }
 
+/** A directory input (CWL Directory): a STAC catalog or item given by reference, as {href} or the URL alone. */
+function directoryValue(v: unknown, spec: InterfaceInput, field: string, problems: Problem[]): GivenValue | null {
+  if (isObject(v) && typeof v.href === 'string') return { kind: 'href', href: v.href, mediaType: typeof v.type === 'string' ? v.type : null };
+  if (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return { kind: 'href', href: v, mediaType: null };
+  problems.push({ field, message: `input ${JSON.stringify(spec.name)} is a directory: give a STAC catalog or item by reference ({"href": URL})` });
+  return null;
+}
+
+/** Whether a value holds a CWL File or Directory object (which a runner would fetch by its location). */
+function holdsFileObject(v: unknown, depth = 0): boolean {
+  if (depth > 64) return true;
+  if (Array.isArray(v)) return v.some((x) => holdsFileObject(x, depth + 1));
+  if (!isObject(v)) return false;
+  if (v.class === 'File' || v.class === 'Directory') return true;
+  return Object.values(v).some((x) => holdsFileObject(x, depth + 1));
+}
+
 function literalValue(v: unknown, spec: InterfaceInput, field: string, problems: Problem[]): GivenValue | null {
   if (isObject(v) && typeof v.href === 'string' && Object.keys(v).every((k) => ['href', 'rel', 'type', 'hreflang', 'title'].includes(k))) {
     return { kind: 'href', href: v.href, mediaType: typeof v.type === 'string' ? v.type : null };
   }
   // A qualified value wraps the value with its format; a bbox ({bbox, crs}) is itself the value.
   const value = isObject(v) && 'value' in v && !('bbox' in v) ? v.value : v;
+  if (holdsFileObject(value)) {
+    problems.push({ field, message: `input ${JSON.stringify(spec.name)} is a value: files and directories are given to file inputs by reference, not inside values` });
+    return null;
+  }
+  // A JSON input without a type (CWL Any) takes any value.
+  if (spec.kind === 'json' && !spec.jsonType) return { kind: 'value', value };
   const want: JsonType = spec.kind === 'property' ? 'string' : (spec.jsonType ?? 'string');
   const got = jsonTypeOf(value);
   if (!(got === want || (want === 'number' && got === 'integer'))) {
@@ -134,16 +157,17 @@ export function readExecuteRequest(raw: unknown, iface: JobInterface): { value: 
       }
       const isFile = spec.kind === 'file' || spec.kind === 'files';
       // Several values only where the input takes several (a files input), or an array is the value itself.
-      const list = Array.isArray(v) && (isFile || spec.jsonType !== 'array') ? v : [v];
+      const list = Array.isArray(v) && !spec.directory && (isFile || spec.jsonType !== 'array') ? v : [v];
       if (list.length === 0 && spec.required) {
         problems.push({ field, message: `input ${JSON.stringify(name)} needs at least one value` });
         continue;
       }
-      if (list.length > 1 && spec.kind !== 'files') {
+      if (list.length > 1 && (spec.kind !== 'files' || spec.directory)) {
         problems.push({ field, message: `input ${JSON.stringify(name)} takes one value (maxOccurs 1), not ${list.length}` });
         continue;
       }
-      const values = list.map((x, n) => (isFile ? fileValue : literalValue)(x, spec, list.length > 1 || Array.isArray(v) ? `${field}[${n}]` : field, problems));
+      const read = spec.directory ? directoryValue : isFile ? fileValue : literalValue;
+      const values = list.map((x, n) => read(x, spec, list.length > 1 || Array.isArray(v) ? `${field}[${n}]` : field, problems));
       if (values.every((x): x is GivenValue => x !== null)) inputs.set(name, values);
     }
     for (const spec of iface.inputs) {

@@ -1,44 +1,34 @@
 // A process as the OGC API describes it (summary or full description, v1.0 shape), which the WPS
 // descriptions are also written from: a job type's through ogc-process.ts, with a deployed
-// package's own description laid over it (an Application Package's, or the one its CWL tool makes:
-// richer titles, schemas and formats than its interface gives), or a deployed workflow's.
+// package's own description laid over it (an Application Package's, or the one its CWL makes:
+// richer titles, schemas and formats than its interface gives).
 import type { JobType } from '../src/core/job-types/service.ts';
 import type { Process } from '../src/core/runs/processes.ts';
 import type { Urls } from '../src/http/urls.ts';
-import { cwlTool } from './cwl-tool.ts';
+import { cwlProcessDescription, type StoredCwl } from './cwl-process.ts';
 import { processDescription, processSummary } from './ogc-process.ts';
 
 export const REL = 'http://www.opengis.net/def/rel/ogc/1.0/';
 
-/** The OGC process description a deployed job type was given, or the one its CWL tool makes. */
+/** The OGC process description a deployed job type was given (an Application Package's), or the one its CWL makes. */
 export function deployedDescription(jt: JobType): Record<string, unknown> | undefined {
   if (jt.interfaceKind === 'ogcapppkg') return (jt.interface as { process?: Record<string, unknown> }).process;
-  if (jt.interfaceKind === 'cwl') {
-    const s = jt.interface as any;
-    return cwlTool(s.tool, s.processId, s.inherited, s.namespaces).value?.process;
-  }
+  if (jt.interfaceKind === 'cwl') return cwlProcessDescription(jt.interface as unknown as StoredCwl);
   return undefined;
 }
 
 export function describe(e: Process, u: Urls, full: boolean): Record<string, unknown> {
   const path = `/processes/${encodeURIComponent(e.id)}`;
-  const packageType = e.kind === 'workflow' ? e.deployedMediaType : e.jobType.deployedPackage !== null ? (e.jobType.deployedMediaType ?? 'application/json') : null;
+  const packageType = e.jobType.deployedPackage !== null ? (e.jobType.deployedMediaType ?? 'application/json') : null;
   const links = [
     { href: u.to(path), rel: full ? 'self' : 'process', type: 'application/json', title: 'the process description' },
     { href: u.to(path, { f: 'html' }), rel: 'alternate', type: 'text/html', title: 'the process description as HTML' },
     { href: u.to(`${path}/execution`), rel: `${REL}execute`, type: 'application/json', title: 'execute the process' },
     ...(packageType ? [{ href: u.to(`${path}/package`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/application-package', type: packageType, title: 'the deployed package' }] : []),
   ];
-  const keep = (given: Record<string, unknown>) => Object.fromEntries(Object.entries(given).filter(([k]) => ['title', 'description', 'keywords', 'metadata', ...(full ? ['inputs', 'outputs'] : [])].includes(k)));
-  if (e.kind === 'workflow') {
-    const p = e.workflow.process;
-    return {
-      id: e.id, version: p.version, title: p.id, ...keep(p),
-      jobControlOptions: ['async-execute', 'dismiss'], outputTransmission: ['reference'], links, mutable: true,
-    };
-  }
+  const keep = (given: Record<string, unknown>) => Object.fromEntries(Object.entries(given).filter(([k]) => ['title', 'description', 'keywords', 'metadata', 'jobControlOptions', 'outputTransmission', ...(full ? ['inputs', 'outputs'] : [])].includes(k)));
   const made = full ? processDescription(e.source, e.id, links) : processSummary(e.source, e.id, links);
   // A deployed package's own description says more (titles, schemas) than its job type can.
   const given = deployedDescription(e.jobType);
-  return { ...made, ...(given ? keep(given) : {}), mutable: !e.jobType.isSystem && !(e.jobType.interface as { workflow?: string }).workflow };
+  return { ...made, ...(given ? keep(given) : {}), mutable: !e.jobType.isSystem };
 }

@@ -38,6 +38,8 @@ export const SETTINGS: Setting[] = [
   { env: 'DOCKER_HOST', default: '', help: 'Docker engine to run SEED images on (unix:///path or tcp://host:port; default: /var/run/docker.sock)' },
   { env: 'SCALE_REGISTRY', default: '', help: 'Docker registry (HTTP API v2) SEED images are read from and imported by scan-registry, e.g. http://localhost:5000' },
   { env: 'SCALE_REGISTRY_AUTH', default: '', help: 'user:password for the registry, when it asks for basic authentication' },
+  { env: 'SCALE_CWLTOOL', default: 'cwltool', help: 'The CWL runner deployed CWL processes are checked, packed and run with (cwltool, Debian\'s package or pip\'s; a command line, e.g. "python3 -m cwltool"). Nodes with it and a Docker engine run the cwl runtime' },
+  { env: 'SCALE_CWL_DEFAULT_CONTAINER', default: '', help: 'The image CWL CommandLineTools that name no DockerRequirement run in (cwltool --default-container). Empty: such tools are refused at deploy; tools never run on the node itself' },
   { env: 'SCALE_DOCKER_MAX_CONTAINERS', default: '16', help: 'Containers a node runs at once at most (Scale nodes degraded past ~20 concurrent creations)' },
   { env: 'SCALE_NODE_NAME', default: '', help: 'Name of this process\'s node; defaults to <hostname>:<PORT>' },
   { env: 'SCALE_NODE_CPUS', default: '', help: 'CPUs the local node offers (default: the machine\'s CPU count)' },
@@ -90,6 +92,9 @@ export interface Config {
   mesos: MesosConfig | null;
   dockerHost: string | null;
   dockerMaxContainers: number;
+  /** SCALE_CWLTOOL, split into the program and its arguments. */
+  cwltool: string[];
+  cwlDefaultContainer: string | null;
   registry: string | null;
   registryAuth: string | null;
   nodeName: string;
@@ -253,6 +258,12 @@ function publicUrl(raw: string): string | null {
   return raw.replace(/\/+$/, '');
 }
 
+function cwltoolCommand(raw: string): string[] {
+  const words = raw.trim().split(/\s+/).filter(Boolean);
+  if (!words.length) throw new ConfigError('SCALE_CWLTOOL is empty: name the cwltool program (default cwltool)');
+  return words;
+}
+
 function s3Endpoint(raw: string): string | null {
   if (!raw) return null;
   if (!/^https?:\/\/[^/]/.test(raw)) throw new ConfigError(`S3_ENDPOINT=${raw} is not an http(s) URL`);
@@ -289,6 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mesos: executor === 'mesos' ? mesosConfig(env) : null,
     dockerHost,
     dockerMaxContainers: num(env, 'SCALE_DOCKER_MAX_CONTAINERS', { min: 1, integer: true }),
+    cwltool: cwltoolCommand(get(env, 'SCALE_CWLTOOL')),
+    cwlDefaultContainer: get(env, 'SCALE_CWL_DEFAULT_CONTAINER').trim() || null,
     registry: registryUrl(get(env, 'SCALE_REGISTRY')),
     registryAuth: get(env, 'SCALE_REGISTRY_AUTH') || null,
     nodeName: get(env, 'SCALE_NODE_NAME') || `${os.hostname()}:${port}`,

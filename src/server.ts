@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config.ts';
 import { createCore, type Core } from './core/index.ts';
-import { readCwlInterface } from './core/job-types/cwl-packages.ts';
+import { readCwlInterface } from '../seed-mapping/cwl-process.ts';
 import { readPackageInterface } from './core/job-types/packages.ts';
 import { seedToInterface } from '../seed-mapping/seed-manifest.ts';
 import { loadSecretKey } from './core/secrets.ts';
@@ -18,6 +18,8 @@ import type { Executor } from './executors/executor.ts';
 import { createMesosFramework, type MesosFramework } from './executors/mesos/framework.ts';
 import type { Runtime } from './scheduler/placement.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createCwlTool, findProgram } from './cwl/cwltool.ts';
+import { cwlRuntime } from './executors/cwl-runtime.ts';
 import { createApp } from './scale-api/app.ts';
 import { ogcProcesses } from '../ogc/processes/app.ts';
 import { wpsDoor } from '../ogc/wps/router.ts';
@@ -56,7 +58,11 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
   // A Docker engine serves the docker runtime and reads SEED labels; a registry serves discovery.
   const docker = await connectDocker(config.dockerHost);
   const registry = config.registry ? registryClient(config.registry, { auth: config.registryAuth }) : null;
+  // cwltool checks, packs and runs CWL; without it CWL is not deployed here (found on PATH, not started: start-up stays quick).
+  const cwltool = findProgram(config.cwltool[0]) ? createCwlTool({ command: config.cwltool }) : null;
+  if (!cwltool) log.info('cwltool is not installed: CWL processes cannot be deployed (apt install cwltool, or set SCALE_CWLTOOL)', { cwltool: config.cwltool.join(' ') });
   const core = await createCore(db, {
+    cwltool, cwlDefaultContainer: config.cwlDefaultContainer,
     // What a stored job type interface is read with, by kind (Scale 1.0 the core reads itself).
     interfaceReaders: { seed: seedToInterface, ogcapppkg: readPackageInterface, cwl: readCwlInterface },
     manifests: docker || registry ? manifestReader(docker, registry) : null,
@@ -88,6 +94,10 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
     if (config.executor === 'docker' && !docker) throw new Error(`SCALE_EXECUTOR=docker but no Docker engine answers at ${config.dockerHost ?? '/var/run/docker.sock'}`);
     const dockerExecutor = docker && !mesos && config.executor !== 'local' ? new DockerExecutor(docker, executionsDir, config.killGraceSeconds * 1000, config.nodeName) : null;
     if (dockerExecutor) executors.docker = dockerExecutor;
+    // CWL: cwltool as a local process driving this node's Docker engine.
+    if (cwltool && dockerExecutor && docker) {
+      executors.cwl = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000, cwlRuntime({ command: config.cwltool, defaultContainer: config.cwlDefaultContainer, docker }));
+    }
     log.info('executors', { runtimes: Object.keys(executors) });
     const runner = createRunner({
       executors, jobTypes: core.jobTypes, secretSettings: (id) => core.seedJobTypes.secretSettings(id), files: core.files, workspaces: core.workspaces,
@@ -101,7 +111,9 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       total: async () => (executors.process || !docker ? machine() : { ...(await machine()), ...(await engineResources(docker)) }),
       slots: () => ({
         // While the engine cannot be reached, containers wait in the queue instead of failing one try after another.
-        ...(executors.docker ? { docker: dockerExecutor?.available() === false ? 0 : config.dockerMaxContainers - runner.countByRuntime('docker') } : {}),
+        ...(executors.docker ? { docker: dockerExecutor?.available() === false ? 0 : config.dockerMaxContainers - runner.countByRuntime('docker') - runner.countByRuntime('cwl') } : {}),
+        // A CWL job starts containers of its own: counted among the node's containers.
+        ...(executors.cwl ? { cwl: dockerExecutor?.available() === false ? 0 : config.dockerMaxContainers - runner.countByRuntime('docker') - runner.countByRuntime('cwl') } : {}),
         // Counted until an execution's outcome is written (outputs being stored count too).
         ...(config.nodeMaxExecutions ? { any: config.nodeMaxExecutions - runner.running().length } : {}),
       }),
@@ -126,7 +138,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
 
   // The process doors: OGC API - Processes (with the Testbed-14 paths) and WPS, equal and thin over the runs service.
   const ogc = ogcProcesses(core, {
-    publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, maxBodyBytes: config.ogcMaxBodyBytes, listCacheMs: config.ogcListCacheMs, log: log.child({ component: 'ogc' }),
+    publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, maxBodyBytes: config.ogcMaxBodyBytes, listCacheMs: config.ogcListCacheMs, cwl: cwltool !== null, log: log.child({ component: 'ogc' }),
   });
   const wps = wpsDoor(core, { publicUrl: config.publicUrl, syncSeconds: config.ogcSyncSeconds, maxBodyBytes: config.ogcMaxBodyBytes, log: log.child({ component: 'wps' }) });
   // Runs accepted before their inputs were fetched are staged; subscribers are told in the OGC API's words.

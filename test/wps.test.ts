@@ -358,7 +358,10 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
       const d = await get('service=WPS&version=2.0.0&request=DescribeProcess&identifier=revsort').expect(200);
       assertValid(d.text, WPS2_XSD, 'describe workflow');
       assert.match(d.text, /<ows:Identifier>workflow_input<\/ows:Identifier>/);
-      assert.equal((await request(t.url!).get('/scale/recipe-types/revsort/').expect(200)).body.name, 'revsort');
+      // A CWL workflow is one process run by cwltool: a job type of the cwl runtime, not a recipe type.
+      const types = (await request(t.url!).get('/scale/job-types/?name=revsort').expect(200)).body.results;
+      assert.equal(types.length, 1);
+      await request(t.url!).get('/scale/recipe-types/revsort/').expect(404);
       for (const id of ['form-two', 'revsort']) await post(`<wps:UndeployProcess service="WPS" version="2.0.0" ${W2}><ows:Identifier>${id}</ows:Identifier></wps:UndeployProcess>`).expect(200);
       const bad = await post(wf.replace('eoc/workflow', 'eoc/teleport')).expect(400);
       assert.equal(locator(bad.text), 'DeploymentProfileName');

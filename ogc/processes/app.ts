@@ -20,9 +20,10 @@ import { createJobHandlers, queryInt } from './jobs.ts';
 import { openApiDocument } from './openapi.ts';
 import { tb14Router } from './tb14.ts';
 
-export const CONFORMANCE = [
+/** The conformance classes: Part 2's cwl class only where cwltool is at hand to check and run CWL. */
+export const conformance = (cwl: boolean) => [
   ...['core', 'ogc-process-description', 'json', 'html', 'oas30', 'job-list', 'callback', 'dismiss'].map((c) => `http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/${c}`),
-  ...['deploy-replace-undeploy', 'ogcapppkg', 'docker', 'cwl'].map((c) => `http://www.opengis.net/spec/ogcapi-processes-2/1.0/conf/${c}`),
+  ...['deploy-replace-undeploy', 'ogcapppkg', 'docker', ...(cwl ? ['cwl'] : [])].map((c) => `http://www.opengis.net/spec/ogcapi-processes-2/1.0/conf/${c}`),
 ];
 
 export interface OgcOptions {
@@ -30,6 +31,8 @@ export interface OgcOptions {
   syncSeconds: number;
   maxBodyBytes: number;
   listCacheMs: number;
+  /** Whether CWL packages can be deployed (cwltool is installed). */
+  cwl: boolean;
   log: Logger;
 }
 
@@ -92,7 +95,7 @@ export function ogcProcesses(core: OgcCore, opts: OgcOptions) {
       else res.status(200).setHeader('Content-Type', OPENAPI_JSON).end(JSON.stringify(doc));
     },
     async getConformanceClasses(req, res, u) {
-      send(req, res, 'Conformance', { conformsTo: CONFORMANCE, links: selfLinks(u, '/conformance', 'the conformance classes', {}, wantsHtml(req)) });
+      send(req, res, 'Conformance', { conformsTo: conformance(opts.cwl), links: selfLinks(u, '/conformance', 'the conformance classes', {}, wantsHtml(req)) });
     },
     async getProcesses(req, res, u) {
       const limit = queryInt(req, 'limit', { min: 1, max: 10_000, fallback: 10 });
@@ -164,6 +167,12 @@ export function ogcProcesses(core: OgcCore, opts: OgcOptions) {
   const router = Router();
   // The Testbed-14 ADES paths (jobs under their process) for EMS clients of that generation.
   router.use(tb14Router({ runs, execute, publicUrl: opts.publicUrl, maxBodyBytes: opts.maxBodyBytes, onError: (err, _req, _res, next) => next(err) }));
+  // A file of a directory output by its path in the directory: a path of several segments, which an
+  // OpenAPI path parameter cannot hold, so it is routed here.
+  router.get(/^\/jobs\/([^/]+)\/results\/([^/]+)\/(.+)$/, (req, res, next) => {
+    const [jobId, outputId, path] = [req.params[0], req.params[1], req.params[2]];
+    jobs.outputFile(req, res, jobId, outputId, path).catch(next);
+  });
   const parseJson = express.json({ limit: opts.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'] });
   router.use(async (req, res, next) => {
     try {

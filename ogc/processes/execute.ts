@@ -1,6 +1,6 @@
-// POST /processes/{id}/execution: an execute request becomes a run of the core (a job, or for a
-// deployed workflow a recipe: what the Scale API shows). Asynchronous when the client prefers it
-// (Prefer: respond-async), asks for it (the list form's mode: async), or the process runs only so:
+// POST /processes/{id}/execution: an execute request becomes a run of the core (a job: what the
+// Scale API shows). Asynchronous when the client prefers it (Prefer: respond-async) or asks for it
+// (the list form's mode: async):
 // 201 with the run's absolute URL as soon as the run is recorded; its inputs given by reference are
 // fetched as its first step. Otherwise synchronous: inputs are fetched, the request waits for the run
 // (up to SCALE_OGC_SYNC_SECONDS, or less with Prefer: wait=N) and answers with its results as asked;
@@ -46,16 +46,14 @@ export function createExecuteHandler(deps: { runs: RunService; syncSeconds: numb
     }
     const request = parsed.value;
     const prefer = preferences(req.get('prefer'));
-    // A deployed workflow runs only asynchronously (its jobControlOptions).
-    const async = prefer.has('respond-async') || request.async || process.kind === 'workflow';
+    const async = prefer.has('respond-async') || request.async;
     const explicit = request.outputs.size > 0 && req.body && typeof req.body.outputs === 'object' && req.body.outputs && Object.keys(req.body.outputs).length > 0;
     const { run, replayed } = await runs.start(process, {
       inputs: request.inputs, mode: async ? 'async' : 'sync', baseUrl: u.base, idempotency: idempotencyKeyOf(req, res),
-      // A workflow's results are always a document of references (its outputTransmission).
-      request: { response: process.kind === 'workflow' ? 'document' : request.response, outputs: explicit ? Object.fromEntries(request.outputs) : null, subscriber: request.subscriber, baseUrl: u.base },
+      request: { response: request.response, outputs: explicit ? Object.fromEntries(request.outputs) : null, subscriber: request.subscriber, baseUrl: u.base },
     });
     if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
-    if (async) return accepted(res, u, run, prefer.has('respond-async') && process.kind === 'job' ? 'respond-async' : null);
+    if (async) return accepted(res, u, run, prefer.has('respond-async') ? 'respond-async' : null);
     // Prefer: wait=N (RFC 7240) shortens the synchronous wait; it never lengthens it past the server's.
     const wait = Number(prefer.get('wait'));
     const honoured = Number.isFinite(wait) && wait >= 0 && wait < deps.syncSeconds;
@@ -67,6 +65,6 @@ export function createExecuteHandler(deps: { runs: RunService; syncSeconds: numb
     // ";" of a monitor Link, so the URL is written bare (not RFC 8288's <…>).
     res.setHeader('Link', `${u.to(`/jobs/${ended.id}`)}; rel=monitor`);
     const outputs = await runs.outputs(ended);
-    await sendResults(res, runs, u, ended, outputs, requestedOf(ended, explicit ? Object.fromEntries(request.outputs) : null, outputs), request.response);
+    await sendResults(res, runs, u, ended, outputs, requestedOf(explicit ? Object.fromEntries(request.outputs) : null, outputs), request.response);
   };
 }

@@ -1,6 +1,7 @@
 // /jobs: the job list (job-list class), a job's status, its results, one output, and dismiss, all
-// over the core's runs. OGC job ids are run ids: a job's id (so a job started through the Scale API
-// is listed here too), or wf-<recipe id> for a run of a deployed workflow.
+// over the core's runs. OGC job ids are run ids: a job's id, so a job started through the Scale API
+// is listed here too.
+import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { CoreEvents } from '../../src/core/events.ts';
 import { type Run, RUN, type RunStatus } from '../../src/core/runs/model.ts';
@@ -8,7 +9,7 @@ import type { RunService } from '../../src/core/runs/service.ts';
 import type { Urls } from '../../src/http/urls.ts';
 import { htmlPage } from './html.ts';
 import { invalidParameter, noSuchJob, OgcError, resultNotReady, runFailed, selfLinks, wantsHtml } from './http.ts';
-import { requestedOf, sendResults } from './results.ts';
+import { directoryFile, directoryListing, requestedOf, sendResults } from './results.ts';
 import { OGC_STATUSES, ogcStatus, runStatusOf, statusInfo } from './status.ts';
 
 const MAX_LIMIT = 10_000;
@@ -140,7 +141,7 @@ export function createJobHandlers({ runs, events, listCacheMs }: JobsDeps) {
     if (run.status === RUN.FAILED || run.status === RUN.DISMISSED) throw runFailed(run, await runs.failure(run));
     if (run.status !== RUN.SUCCEEDED) throw resultNotReady(run.id, ogcStatus(run.status));
     const [outputs, asked] = await Promise.all([runs.outputs(run), runs.request(run)]);
-    await sendResults(res, runs, u, run, outputs, requestedOf(run, asked.outputs, outputs), asked.response);
+    await sendResults(res, runs, u, run, outputs, requestedOf(asked.outputs, outputs), asked.response);
   }
 
   async function output(_req: Request, res: Response, u: Urls, rawId: string, outputId: string): Promise<void> {
@@ -149,9 +150,22 @@ export function createJobHandlers({ runs, events, listCacheMs }: JobsDeps) {
     const o = (await runs.outputs(run)).get(outputId);
     if (!o) throw new OgcError(404, 'no-such-output', 'No such output', `job ${run.id} has no output ${JSON.stringify(outputId)}`);
     if (o.kind === 'json') res.json(o.value);
+    else if (o.kind === 'directory') res.json(directoryListing(u, run, outputId, o.files));
     else if (o.files.length === 1) res.redirect(303, u.to(`/scale/files/${o.files[0].id}/content`));
     else res.json(o.files.map((f) => ({ href: u.to(`/scale/files/${f.id}/content`) })));
   }
 
-  return { list, status, dismiss, results, output };
+  /** One file of a directory output, by its path in the directory. */
+  async function outputFile(_req: Request, res: Response, rawId: string, outputId: string, path: string): Promise<void> {
+    const run = await visible(rawId);
+    if (run.status !== RUN.SUCCEEDED) throw resultNotReady(run.id, ogcStatus(run.status));
+    const o = (await runs.outputs(run)).get(outputId);
+    const file = o?.kind === 'directory' ? directoryFile(o.files, path) : undefined;
+    if (!file) throw new OgcError(404, 'no-such-output', 'No such output', `job ${run.id} has no directory output ${JSON.stringify(outputId)} holding ${JSON.stringify(path)}`);
+    const stream = await runs.openFile(file.id);
+    res.status(200).type(file.mediaType).setHeader('Content-Length', String(file.size));
+    await pipeline(stream, res);
+  }
+
+  return { list, status, dismiss, results, output, outputFile };
 }

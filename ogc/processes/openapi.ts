@@ -195,7 +195,14 @@ export function openApiDocument(base: string, processes: ProcessDescriptionLike[
       get: {
         summary: 'One output of a job, by itself (the target of a reference to a JSON output)', operationId: 'getResultOutput', tags: ['Jobs'],
         parameters: [{ name: 'jobId', in: 'path', required: true, schema: { type: 'string' } }, { name: 'outputId', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { 200: { description: 'The output value', content: { 'application/json': {} } }, 303: { description: 'A file output: see its content URL' }, 404: errors[404] },
+        responses: { 200: { description: 'The output value; for a directory output, the listing of its files', content: { 'application/json': {} } }, 303: { description: 'A file output: see its content URL' }, 404: errors[404] },
+      },
+    },
+    '/jobs/{jobId}/results/{outputId}/{path}': {
+      get: {
+        summary: 'One file of a directory output, by its path in the directory (the path may hold several segments, so relative links between the files resolve)', operationId: 'getResultFile', tags: ['Jobs'],
+        parameters: [{ name: 'jobId', in: 'path', required: true, schema: { type: 'string' } }, { name: 'outputId', in: 'path', required: true, schema: { type: 'string' } }, { name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'The file', content: { '*/*': {} } }, 404: errors[404] },
       },
     },
   };

@@ -27,10 +27,37 @@ async function fileEntry(runs: RunService, u: Urls, f: RunFile, mode: 'value' | 
   return { href: fileHref(u, f.id), type: f.mediaType };
 }
 
-/** The outputs asked for: those the request named, or every output (a job's by value, a workflow's by reference: its outputTransmission). */
-export function requestedOf(run: Run, outputs: Record<string, 'value' | 'reference'> | null, produced: Map<string, RunOutput>): Requested {
-  const mode = run.kind === 'workflow' ? 'reference' : 'value';
-  return new Map(outputs ? Object.entries(outputs) : [...produced.keys()].map((id) => [id, mode]));
+/** The outputs asked for: those the request named, or every output by value (a directory is always a link). */
+export function requestedOf(outputs: Record<string, 'value' | 'reference'> | null, produced: Map<string, RunOutput>): Requested {
+  return new Map(outputs ? Object.entries(outputs) : [...produced.keys()].map((id) => [id, 'value']));
+}
+
+/**
+ * A directory output as a link: to its STAC catalog (the catalog.json nearest its top) when it is
+ * one, else to the listing of its files (GET /jobs/{id}/results/{output}).
+ */
+function directoryEntry(u: Urls, run: Run, id: string, files: RunFile[]) {
+  const catalog = files.filter((f) => f.name === 'catalog.json').sort((a, b) => relPathOf(a).length - relPathOf(b).length)[0];
+  if (catalog) return { href: directoryFileHref(u, run, id, catalog), type: 'application/json', title: 'the STAC catalog of the directory' };
+  return { href: u.to(`/jobs/${run.id}/results/${encodeURIComponent(id)}`), type: 'application/json', title: 'the files of the directory' };
+}
+
+const relPathOf = (f: RunFile) => f.relPath ?? f.name;
+
+/**
+ * A directory output's file by its path in the directory (GET /jobs/{id}/results/{output}/{path}):
+ * served under the directory's own URL so that the relative links between its files (a STAC
+ * catalog's children, items and assets) resolve.
+ */
+export const directoryFileHref = (u: Urls, run: Run, id: string, f: RunFile) =>
+  u.to(`/jobs/${run.id}/results/${encodeURIComponent(id)}/${relPathOf(f).split('/').map(encodeURIComponent).join('/')}`);
+
+/** A directory output's file with that path, if it holds one. */
+export const directoryFile = (files: RunFile[], path: string) => files.find((f) => relPathOf(f) === path);
+
+/** A directory output's files as a listing document: each file's path in the directory and its link. */
+export function directoryListing(u: Urls, run: Run, id: string, files: RunFile[]) {
+  return { type: 'directory', files: files.map((f) => ({ path: relPathOf(f), href: directoryFileHref(u, run, id, f), type: f.mediaType, size: f.size })) };
 }
 
 /** The results document: output id → value, qualified value or link. */
@@ -41,11 +68,8 @@ export async function resultsDocument(runs: RunService, u: Urls, run: Run, outpu
     if (!o) continue;
     if (o.kind === 'json') doc[id] = mode === 'value' ? inlineJson(o.value) : { href: u.to(`/jobs/${run.id}/results/${encodeURIComponent(id)}`), type: 'application/json' };
     else if (o.kind === 'file') doc[id] = o.files[0] !== undefined ? await fileEntry(runs, u, o.files[0], mode) : undefined;
-    else {
-      const entries = await Promise.all(o.files.map((f) => fileEntry(runs, u, f, mode)));
-      // A workflow's output that is one file reads as that file.
-      doc[id] = run.kind === 'workflow' && entries.length === 1 ? entries[0] : entries;
-    }
+    else if (o.kind === 'directory') doc[id] = directoryEntry(u, run, id, o.files);
+    else doc[id] = await Promise.all(o.files.map((f) => fileEntry(runs, u, f, mode)));
   }
   return doc;
 }
@@ -71,6 +95,11 @@ export async function sendResults(res: Response, runs: RunService, u: Urls, run:
       parts.push(mode === 'value'
         ? { id, mediaType: 'application/json', body: Buffer.from(JSON.stringify(o.value)), location: null }
         : { id, mediaType: 'application/json', body: null, location: u.to(`/jobs/${run.id}/results/${encodeURIComponent(id)}`) });
+      continue;
+    }
+    if (o.kind === 'directory') {
+      // A directory is a link, raw or not.
+      parts.push({ id, mediaType: 'application/json', body: null, location: directoryEntry(u, run, id, o.files).href });
       continue;
     }
     for (const [n, f] of o.files.entries()) {

@@ -1,6 +1,6 @@
 // Runs as OGC statusInfo documents: the core's run status in the OGC API's words, the run's times and
-// the links a client follows (itself while it runs; the results once it succeeded; for a workflow run,
-// its recipe in the Scale API).
+// the links a client follows (itself while it runs; the results once it succeeded; its job in the
+// Scale API).
 import type { Run, RunStatus } from '../../src/core/runs/model.ts';
 import type { Urls } from '../../src/http/urls.ts';
 import { REL } from './http.ts';
@@ -29,7 +29,7 @@ export function statusInfo(run: Run, u: Urls, opts: { message?: string } = {}) {
   if (status === 'accepted' || status === 'running') links.push({ href: u.to(path), rel: 'status', type: 'application/json', title: 'the job status, to poll' });
   // The results link appears only once there are results: clients fetch it as soon as they see it.
   if (status === 'successful') links.push({ href: u.to(`${path}/results`), rel: `${REL}results`, type: 'application/json', title: 'the job results' });
-  if (run.kind === 'workflow') links.push({ href: u.to(`/scale/recipes/${run.recipeId}/`), rel: 'related', type: 'application/json', title: 'the recipe in the Scale API' });
+  links.push({ href: u.to(`/scale/jobs/${run.jobId}/`), rel: 'related', type: 'application/json', title: 'the job in the Scale API' });
   links.push({ href: u.to(`/processes/${encodeURIComponent(run.processId)}`), rel: 'up', type: 'application/json', title: 'the process' });
   return {
     processID: run.processId,

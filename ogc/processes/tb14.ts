@@ -19,10 +19,10 @@ export function tb14Router(deps: { runs: RunService; execute: Execute; publicUrl
   const router = Router();
   const json = express.json({ limit: deps.maxBodyBytes, strict: false });
 
-  /** A job process (not a workflow) by id. */
+  /** A process by id. */
   async function processOf(processId: string) {
     const p = await runs.processes.resolve(processId);
-    if (!p || p.kind !== 'job') throw noSuchProcess(processId);
+    if (!p) throw noSuchProcess(processId);
     return p;
   }
 

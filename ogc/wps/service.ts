@@ -1,7 +1,7 @@
 // The WPS operations over the core's runs service, for both versions: processes are the ones the
 // OGC API offers (the same catalog, descriptions written from the same documents), an Execute
-// starts the same run an OGC execute does (a job listed in /jobs and /scale/jobs/, or for a
-// deployed CWL workflow a recipe, wf-<recipe id>), and job ids are run ids.
+// starts the same run an OGC execute does (a job listed in /jobs and /scale/jobs/), and job ids are
+// run ids.
 import { type Run, RUN } from '../../src/core/runs/model.ts';
 import { isFinal } from '../../src/core/runs/model.ts';
 import type { Process } from '../../src/core/runs/processes.ts';

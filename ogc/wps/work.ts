@@ -1,6 +1,6 @@
 // A run as the WPS operations see it: its status in WPS 2.0's words, its progress, why it failed,
-// and its outputs as WPS output values. Job ids are the core's run ids: a job (`12`) or a run of a
-// deployed workflow (`wf-3`), the same ids the OGC API uses.
+// and its outputs as WPS output values. Job ids are the core's run ids (a job's id), the same ids
+// the OGC API uses.
 import type { Run, RunStatus } from '../../src/core/runs/model.ts';
 import type { RunService } from '../../src/core/runs/service.ts';
 import type { Urls } from '../../src/http/urls.ts';

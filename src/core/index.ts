@@ -32,6 +32,7 @@ import { createTimeline } from './metrics/timeline.ts';
 import { createDiagnostics } from './diagnostics.ts';
 import type { Logger } from '../log.ts';
 import type { S3Defaults } from '../storage/s3-broker.ts';
+import type { CwlTool } from '../cwl/cwltool.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db.ts';
 import { echoManifest } from './job-types/builtin/echo.ts';
 import { createDeployService, type DeployOptions } from './deploy/service.ts';
@@ -62,6 +63,10 @@ export interface CoreOptions {
   runs?: Partial<RunOptions>;
   /** Deploying processes: package size, what CWL hrefs may point at. */
   deploy?: Partial<DeployOptions>;
+  /** cwltool, which checks, packs and runs CWL (null: CWL is not deployed here). */
+  cwltool?: CwlTool | null;
+  /** The image CWL tools that name no container run in (SCALE_CWL_DEFAULT_CONTAINER); null refuses such tools. */
+  cwlDefaultContainer?: string | null;
 }
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -122,7 +127,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const strikes = createStrikeService({ db, workspaces, ingester, log: opts.log?.child({ component: 'strike' }) });
   const scans = createScanService({ db, workspaces, ingester });
   const ingests = createIngestQueries(db);
-  const cwl = createCwlDeployer({ db, packages, jobTypes, recipeTypes, events });
+  const cwl = createCwlDeployer({ packages, jobTypes, cwltool: opts.cwltool ?? null, defaultContainer: opts.cwlDefaultContainer ?? null });
   const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets, events) });
   const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, workspaces, errors, events, log: opts.log?.child({ component: 'recipes' }) });
   const recipes = createRecipeService({
@@ -143,7 +148,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   }
   events.on('parsed', (results) => void firing.onParsed(results).catch((err) => opts.log?.error('parse triggers failed', { err })));
   const runs = createRunService({
-    db, jobs, recipes, jobTypes, recipeTypes, cwl, files, workspaces, errors, events, idempotency, maxInputs: opts.maxInputs, log: opts.log?.child({ component: 'runs' }),
+    db, jobs, jobTypes, files, workspaces, errors, events, idempotency, maxInputs: opts.maxInputs, log: opts.log?.child({ component: 'runs' }),
     options: {
       fetchSeconds: 30, fetchMaxBytes: 1024 ** 3, callbackSeconds: 10, ...opts.runs,
       workspaceName: opts.runs?.workspaceName ?? opts.defaultWorkspaceName ?? (() => null),

@@ -7,7 +7,6 @@ import { normalizeName } from '../../seed-mapping/seed-manifest.ts';
 import { BUILTIN } from '../core/errors/model.ts';
 import { buildArgs, type Part, splitWords, words } from './command.ts';
 import type { LaunchSpec } from './executor.ts';
-import { asWords, cwlFile, type RefContext, resolveTemplate } from './param-refs.ts';
 
 export interface Layout {
   /** Directory of a multiple-file input. */
@@ -52,6 +51,12 @@ export interface Contract {
   workingDir?: string;
   /** Standard streams as paths in the Layout: stdin read from a file, stdout and stderr written to files. */
   stdio?: { stdin?: string; stdout?: string; stderr?: string };
+  /** Files to write before the command runs (a CWL document and its job order). */
+  writes?: { path: string; content: string }[];
+  /** Directories to make before the command runs. */
+  dirs?: string[];
+  /** Where the command writes the object that names its outputs (cwltool's output object). */
+  outputObject?: string;
 }
 
 /** A value as an environment variable: strings as they are, anything else as JSON. */
@@ -81,35 +86,29 @@ export function expandSeedCommand(template: string, env: Record<string, string>,
   return words(parts);
 }
 
-/** The values CWL parameter references see: inputs (files as File objects, defaults for inputs not given) and runtime facts. */
-export function refContext(spec: LaunchSpec, files: StagedFile[], outputDir: string): RefContext {
-  const inputs: Record<string, unknown> = { ...(spec.iface.bindings?.defaults ?? {}) };
-  for (const i of spec.iface.inputs) if (!(i.name in inputs)) inputs[i.name] = null;
-  for (const input of spec.inputs) {
-    if ('files' in input) {
-      const staged = files.filter((f) => f.input === input.name).map((f) => cwlFile(f.path, input.files.find((x) => x.id === f.fileId)?.size));
-      inputs[input.name] = input.kind === 'file' ? (staged[0] ?? null) : staged;
-    } else inputs[input.name] = input.value;
-  }
-  return { inputs, runtime: { outdir: outputDir, tmpdir: '/tmp', cores: spec.resources.cpus ?? 1, ram: spec.resources.mem ?? 0, outdirSize: spec.resources.disk ?? 0, tmpdirSize: 0 } };
+/** An input's value(s) as command-line words: a file its path, an array its items, null none; anything else as text (JSON for objects). */
+function asWords(v: unknown): string[] {
+  if (v === null || v === undefined) return [];
+  if (Array.isArray(v)) return v.flatMap(asWords);
+  return [typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)];
 }
 
 /**
  * The argv of bindings: the base command, then each binding in position order. A value is its text
  * (JSON for objects), a file its path in the layout; several values are separate arguments unless
  * an itemSeparator joins them; a boolean input is a flag (its prefix when true, nothing when false);
- * an input not given (and without a default) adds nothing. Templates resolve CWL parameter references.
+ * an input not given adds nothing. `inputs`: each input's value, or its files' paths.
  */
-export function boundArgv(b: NonNullable<LaunchSpec['iface']['bindings']>, ctx: RefContext): string[] {
+export function boundArgv(b: NonNullable<LaunchSpec['iface']['bindings']>, inputs: Record<string, unknown>): string[] {
   const argv = [...b.baseCommand];
   const ordered = b.args.map((a, n) => ({ a, n })).sort((x, y) => x.a.position - y.a.position || x.n - y.n);
   for (const { a } of ordered) {
     let value: unknown;
     if (a.input !== undefined) {
-      value = ctx.inputs[a.input];
+      value = inputs[a.input];
       if (value === null || value === undefined) continue;
-      if (a.literal !== undefined) value = a.template ? resolveTemplate(a.literal, { ...ctx, self: value }) : a.literal;
-    } else value = a.template ? resolveTemplate(a.literal!, ctx) : a.literal;
+      if (a.literal !== undefined) value = a.literal;
+    } else value = a.literal;
     if (typeof value === 'boolean') {
       if (value && a.prefix !== undefined) argv.push(a.prefix);
       continue;
@@ -171,19 +170,13 @@ export function runContract(spec: LaunchSpec, layout: Layout): Contract {
   }
 
   let argv: string[];
-  let stdio: Contract['stdio'];
   if (spec.iface.bindings) {
-    const ctx = refContext(spec, files, layout.outputDir);
-    argv = boundArgv(spec.iface.bindings, ctx);
-    const s = spec.iface.stdio;
-    if (s) {
-      const stdin = s.stdin !== undefined ? asWords(resolveTemplate(s.stdin, ctx))[0] : undefined;
-      stdio = {
-        ...(stdin ? { stdin } : {}),
-        ...(s.stdout ? { stdout: `${layout.outputDir}/${s.stdout}` } : {}),
-        ...(s.stderr ? { stderr: `${layout.outputDir}/${s.stderr}` } : {}),
-      };
+    const inputs: Record<string, unknown> = {};
+    for (const input of spec.inputs) {
+      const paths = files.filter((f) => f.input === input.name).map((f) => f.path);
+      inputs[input.name] = 'files' in input ? (input.kind === 'file' ? (paths[0] ?? null) : paths) : input.value;
     }
+    argv = boundArgv(spec.iface.bindings, inputs);
   } else if (seed) {
     const given = new Set(spec.inputs.map((i) => normalizeName(i.name)));
     const unset = new Set(spec.iface.inputs.filter((i) => !given.has(normalizeName(i.name))).map((i) => normalizeName(i.name)));
@@ -191,5 +184,5 @@ export function runContract(spec: LaunchSpec, layout: Layout): Contract {
   } else {
     argv = [...splitWords(spec.iface.command), ...buildArgs(spec.iface.commandArguments, values)];
   }
-  return { argv, env, files, mounts, failure, ...(spec.iface.workingDir === 'output' ? { workingDir: layout.outputDir } : {}), ...(stdio ? { stdio } : {}) };
+  return { argv, env, files, mounts, failure, ...(spec.iface.workingDir === 'output' ? { workingDir: layout.outputDir } : {}) };
 }

@@ -43,6 +43,8 @@ export interface RunResult {
   outputDir: string;
   /** ARTIFACT:<output_name>:<path> lines from stdout (Scale 1.x). */
   artifacts: { name: string; path: string }[];
+  /** The file naming the outputs, when the command writes one (cwltool's output object). */
+  outputObject?: string;
   commandLine: string;
   jobStarted: Date | null;
   jobCompleted: Date;

@@ -6,7 +6,8 @@
 import type { Resources } from '../core/nodes/service.ts';
 
 /** How a node runs work: child processes, or containers on a Docker engine. */
-export type Runtime = 'process' | 'docker';
+/** What a node can run: commands as processes, Docker images, and CWL documents with cwltool (which drives Docker). */
+export type Runtime = 'process' | 'docker' | 'cwl';
 
 export interface Candidate {
   jobId: number;

@@ -10,6 +10,7 @@ import { type CaptureResult, captureOutputs } from '../core/jobs/capture.ts';
 import type { Applied, Finisher, Outcome } from '../core/jobs/finish.ts';
 import { fileIdsOf, readJobData } from '../core/jobs/job-data.ts';
 import { captureSeedOutputs, type SeedCaptureResult } from '../core/jobs/seed-capture.ts';
+import { captureCwlOutputs, type CwlCaptureResult } from '../core/jobs/cwl-capture.ts';
 import type { JobInterface } from '../core/job-types/model.ts';
 import type { JobType, JobTypeService, Revision } from '../core/job-types/service.ts';
 import type { Resources } from '../core/nodes/service.ts';
@@ -146,7 +147,7 @@ export function createRunner(deps: {
   }
 
   /** Moves captured files into their output workspaces and builds the outcome. */
-  async function storeOutputs(c: Claimed, jt: JobType, rev: Revision, result: RunResult, captured: CaptureResult | SeedCaptureResult, inputFiles: ResolvedInput[]): Promise<Outcome> {
+  async function storeOutputs(c: Claimed, jt: JobType, rev: Revision, result: RunResult, captured: CaptureResult | SeedCaptureResult | CwlCaptureResult, inputFiles: ResolvedInput[]): Promise<Outcome> {
     const base: Outcome = {
       exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, jobTypeName: jt.name, status: 'FAILED', exitCode: result.exitCode,
       commandArguments: result.commandLine, jobStarted: result.jobStarted, jobCompleted: result.jobCompleted,
@@ -193,7 +194,7 @@ export function createRunner(deps: {
         });
         await files.updateMetadata(updates);
       }
-      return { ...base, status: 'COMPLETED', products, jsonValues: seed.jsonValues, resultsManifest: captured.manifest };
+      return { ...base, status: 'COMPLETED', products, jsonValues: seed.jsonValues, directories: (captured as CwlCaptureResult).directories, resultsManifest: captured.manifest };
     } catch (err) {
       // A full disk, an unreachable store or database part way through: the execution fails (and is
       // retried when tries remain) saying why, with none of its outputs left behind.
@@ -223,7 +224,9 @@ export function createRunner(deps: {
     if (result.exitCode !== 0) {
       return { ...ran, errorName: (result.exitCode !== null && rev.errorMapping.get(result.exitCode)) || BUILTIN.algorithmUnknown };
     }
-    const captured = rev.interface.format === 'seed' ? await captureSeedOutputs(rev.interface, result.outputDir) : await captureOutputs(rev.interface, result.outputDir, result.artifacts);
+    const captured = rev.interface.format === 'cwl'
+      ? await captureCwlOutputs(rev.interface, result.outputDir, result.outputObject)
+      : rev.interface.format === 'seed' ? await captureSeedOutputs(rev.interface, result.outputDir) : await captureOutputs(rev.interface, result.outputDir, result.artifacts);
     return { ...(await storeOutputs(c, jt, rev, result, captured, inputs)), logPath: handle.logPath };
   }
 

@@ -98,6 +98,6 @@ export function routeLabel(req: { baseUrl: string; route?: { path?: unknown }; o
   return req.originalUrl
     .split('?')[0]
     .split('/')
-    .map((s) => (/^\d+$/.test(s) || /^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(s) || /^wf-\d+$/.test(s) ? ':id' : s))
+    .map((s) => (/^\d+$/.test(s) || /^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(s) ? ':id' : s))
     .join('/');
 }

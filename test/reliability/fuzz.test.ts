@@ -314,7 +314,7 @@ for (const kind of KINDS) describe(`fuzzing every front door (issue 12, point 3;
         ogcJobs: [String(ogc.body.jobID), String(job.id), '999999', 'run-1', 'wf-999'],
       },
       templates: wpsTemplates(),
-      packages: { json: [pkgTemplate, { executionUnit: [{ href: 'fuzz/app:1.0' }], deploymentProfileName: 'http://www.opengis.net/profiles/eoc/dockerizedApplication' }, { executionUnit: { type: 'cwl', href: 'http://127.0.0.1:1/x.cwl' } }], text: fs.readdirSync(cwlDir).map((f) => fs.readFileSync(path.join(cwlDir, f), 'utf8')) },
+      packages: { json: [pkgTemplate, { executionUnit: [{ href: 'fuzz/app:1.0' }], deploymentProfileName: 'http://www.opengis.net/profiles/eoc/dockerizedApplication' }, { executionUnit: { type: 'cwl', href: 'http://127.0.0.1:1/x.cwl' } }], text: fs.readdirSync(cwlDir).filter((f) => f.endsWith('.cwl')).map((f) => fs.readFileSync(path.join(cwlDir, f), 'utf8')) },
     };
   });
 

@@ -3,7 +3,6 @@
 // the deployed package as sent, and Weaver's visibility. Bodies arrive as text so the package can be
 // given back exactly as sent. Refusals are domain errors; each door words them in its own format
 // (a `Conflict` carries the process id it clashes with, `WorkflowNotFound` a missing `w`).
-import { parse as parseYaml } from 'yaml';
 import { type AppPackage, type ExecutionUnit, readAppPackage } from '../../../seed-mapping/ogc-app-package.ts';
 import { Invalid } from '../../errors.ts';
 import type { AllowList } from '../../net/fetch-guard.ts';
@@ -82,20 +81,14 @@ export function createDeployService(deps: { packages: PackageDeployer; cwl: CwlD
 
   /** What a CWL deployment reads: the body itself, or the package's execution unit (by value or by href). */
   async function cwlDeployment(r: DeployRequest, pkg: AppPackage | null): Promise<CwlDeployment> {
-    const base = { w: r.w, raw: r.text, mediaType: r.mediaType, load: null, fallbackId: null };
-    if (!pkg) return { ...base, cwl: r.text, id: null };
+    const base = { w: r.w, raw: r.text, mediaType: r.mediaType, given: pkg?.process ?? null, load: (url: string) => fetchCwl(url, `run ${url}`) };
+    if (!pkg) return { ...base, cwl: r.text, href: null, id: null, fallbackId: null };
     const unit = pkg.unit as Extract<ExecutionUnit, { kind: 'cwl' }>;
     const id = pkg.process?.id ?? null;
-    if (!unit.href) return { ...base, cwl: unit.value, id };
-    const href = unit.href;
-    const text = await fetchCwl(href, 'executionUnit.href');
-    const stem = decodeURIComponent(new URL(href).pathname.split('/').pop() ?? '').replace(/\.(cwl|ya?ml|json)$/i, '');
-    // Steps' relative `run` references are fetched beside the document, as cwltool does.
-    const load = async (ref: string) => {
-      const parsed = parseYaml(await fetchCwl(new URL(ref, href).toString(), `run ${ref}`), { maxAliasCount: 50 });
-      return parsed && typeof parsed === 'object' ? parsed : null;
-    };
-    return { ...base, cwl: text, id, load, fallbackId: /^[A-Za-z0-9][\w.-]*$/.test(stem) ? stem : null };
+    if (!unit.href) return { ...base, cwl: typeof unit.value === 'string' ? unit.value : JSON.stringify(unit.value), href: null, id, fallbackId: null };
+    const text = await fetchCwl(unit.href, 'executionUnit.href');
+    const stem = decodeURIComponent(new URL(unit.href).pathname.split('/').pop() ?? '').replace(/\.(cwl|ya?ml|json)$/i, '');
+    return { ...base, cwl: text, href: unit.href, id, fallbackId: /^[A-Za-z0-9][\w.-]*$/.test(stem) ? stem : null };
   }
 
   /** Deploys (or, with `replaceId`, replaces) what a body holds: an Application Package, or CWL. */
@@ -108,7 +101,6 @@ export function createDeployService(deps: { packages: PackageDeployer; cwl: CwlD
       return replaceId === null ? cwl.deploy(d) : cwl.replace(replaceId, d);
     }
     const d = { pkg: pkg!, raw: r.text, mediaType: r.mediaType };
-    if (replaceId !== null && (await cwl.activeWorkflow(replaceId))) throw new Invalid(null, `process ${replaceId} is a CWL workflow: replace it with CWL`);
     return { kind: 'tool', jobType: replaceId === null ? await packages.deploy(d) : await packages.replace(replaceId, d) };
   }
 
@@ -116,16 +108,14 @@ export function createDeployService(deps: { packages: PackageDeployer; cwl: CwlD
     deploy: (r: DeployRequest) => write(r, null),
     replace: (id: string, r: DeployRequest) => write(r, id),
     /** The process id a deployment made. */
-    idOf: (d: Deployed): string => (d.kind === 'tool' ? d.jobType.name : d.recipeType.name),
+    idOf: (d: Deployed): string => d.jobType.name,
     /** Undeploys a process: a workflow, or a job type (NotFound when there is none). */
     async undeploy(id: string): Promise<void> {
-      if (await cwl.activeWorkflow(id)) await cwl.undeployWorkflow(id);
-      else await packages.undeploy(id);
+      await packages.undeploy(id);
     },
     /** The package a process was deployed with, exactly as sent, and its media type. */
     async packageOf(id: string): Promise<{ body: string; mediaType: string }> {
-      const wf = await cwl.activeWorkflow(id);
-      return wf ? { body: wf.deployedPackage, mediaType: wf.deployedMediaType } : packages.packageOf(id);
+      return packages.packageOf(id);
     },
     /** A deployed process's visibility (Weaver); null when there is no such process. */
     async visibility(id: string): Promise<JobType['visibility'] | null> {

@@ -1,217 +1,234 @@
-// Processes deployed as CWL (OGC API - Processes - Part 2, /req/cwl). A CommandLineTool becomes a
-// job type (interface kind 'cwl'); a Workflow becomes a recipe type whose nodes are its steps'
-// tools, each deployed as a job type `<workflow>.<step>` that is not listed as a process of its
-// own. What the client sent is kept as sent, for GET /processes/{id}/package.
-import { type CwlProcess, type ParsedCwl, normaliseProcess, parseCwl, pickProcess, type RunLoader, shortId, workflowSteps } from '../../../seed-mapping/cwl-document.ts';
-import { cwlTool, type Inherited } from '../../../seed-mapping/cwl-tool.ts';
-import { cwlWorkflow, type WorkflowOutput } from '../../../seed-mapping/cwl-workflow.ts';
+// Processes deployed as CWL (OGC API - Processes Part 2 `cwl`, by value or href, alone or inside an
+// Application Package; WPS-T by reference). cwltool checks and packs the document (src/cwl): the
+// packed document, `#main` its process, is what every run of the process hands cwltool. A deployed
+// CWL process is one job type of interface kind `cwl`, whose jobs run on the `cwl` runtime (cwltool
+// on a node with a Docker engine), whatever the document holds: a tool, a workflow with its steps and
+// sub-workflows, expressions. Relative references (`run:`, `$import`, `$include`) of a document given
+// by href are fetched beside it under the fetch policy, so cwltool itself never reaches the network.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { type CwlDescription, describeCwl, mainProcess, type StoredCwl } from '../../../seed-mapping/cwl-process.ts';
 import type { ProcessDoc } from '../../../seed-mapping/ogc-app-package.ts';
-import { toRecipeDefinitionV6 } from '../../../seed-mapping/scale-recipe-definition.ts';
-import type { Db } from '../../store/db.ts';
-import { Conflict, Invalid, NotFound } from '../../errors.ts';
-import type { CoreEvents } from '../events.ts';
-import type { RecipeType, RecipeTypeService } from '../recipe-types/service.ts';
-import { cancelUnstartedJobs, type PackageDeployer } from './packages.ts';
-import type { JobInterface } from './model.ts';
-import { type JobType, type JobTypeService } from './service.ts';
-
-/** What a CWL job type stores: the normalised tool and what it inherits from its workflow. */
-interface StoredTool {
-  tool: CwlProcess;
-  processId: string;
-  inherited: Inherited;
-  namespaces: Record<string, string>;
-  /** Set for a workflow's step: the workflow's process id. */
-  workflow?: string;
-}
-
-/** Reads the stored interface of a job type deployed as a CWL tool (interface kind cwl). */
-export function readCwlInterface(json: StoredTool): JobInterface {
-  const r = cwlTool(json.tool, json.processId, json.inherited, json.namespaces);
-  if (!r.value) throw new Error(`a stored CWL tool no longer reads: ${JSON.stringify(r.problems)}`);
-  return r.value.iface;
-}
-
-/** The process a deployed workflow offers, stored on its recipe type. */
-export interface WorkflowProcess {
-  process: ProcessDoc;
-  outputs: WorkflowOutput[];
-  steps: string[];
-}
+import { CwlRefused, type CwlTool } from '../../cwl/cwltool.ts';
+import { Conflict, Invalid } from '../../errors.ts';
+import type { PackageDeployer } from './packages.ts';
+import type { JobType, JobTypeService } from './service.ts';
 
 export interface CwlDeployment {
-  /** The CWL document: text (YAML or JSON) or an already parsed JSON value. */
-  cwl: string | unknown;
+  /** The CWL text (YAML or JSON). */
+  cwl: string;
+  /** Where it came from, when by href (relative references are fetched against it). */
+  href: string | null;
   /** `w`: which process of a $graph to deploy. */
   w: string | null;
   /** The process id the package gives (its processDescription), or a name to fall back on (the href's file name). */
   id: string | null;
   fallbackId: string | null;
-  /** Loads relative `run` references (packages by href). */
-  load: RunLoader | null;
-  /** The body as the client sent it, and its media type. */
+  /** The deploy body's processDescription, when it has one. */
+  given: Partial<ProcessDoc> | null;
+  /** Fetches a document the CWL references (resolved against `href`), under the fetch policy. */
+  load: ((url: string) => Promise<string>) | null;
+  /** The body as the client sent it, and its media type (GET /processes/{id}/package). */
   raw: string;
   mediaType: string;
 }
 
-export type Deployed = { kind: 'tool'; jobType: JobType } | { kind: 'workflow'; recipeType: RecipeType; process: WorkflowProcess };
-
-const PROCESS_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$/;
+export type Deployed = { kind: 'tool'; jobType: JobType };
 
 /** A `w` naming no process of the document (Part 2: 400 workflow-not-found). */
 export class WorkflowNotFound extends Invalid {}
 
+const PROCESS_ID = /^[A-Za-z0-9][\w.-]{0,49}$/;
+const MAX_DOCUMENTS = 64;
+const MAX_DEPTH = 64;
+const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The deepest nesting of a parsed document (iteratively: a hostile body must not overflow the stack). */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (d > MAX_DEPTH) break;
+    if (v && typeof v === 'object') for (const x of Object.values(v)) stack.push([x, d + 1]);
+  }
+  return max;
+}
+
+/** Parses CWL text; alias bombs and absurd nesting are refused before anything else reads it. */
+function parseCwlText(text: string, field: string): Record<string, any> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 50, uniqueKeys: false });
+  } catch (err) {
+    throw new Invalid(field, `is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!isObject(doc)) throw new Invalid(field, 'must be a CWL document: an object with a class (CommandLineTool, Workflow, ExpressionTool) or a $graph');
+  if (depthOf(doc) > MAX_DEPTH) throw new Invalid(field, `nests deeper than ${MAX_DEPTH} levels`);
+  return doc;
+}
+
+/** The references a document makes to other documents: `run:` strings, `$import`, `$include`, `$mixin`. */
+function referencesOf(doc: unknown): string[] {
+  const out = new Set<string>();
+  const stack: unknown[] = [doc];
+  while (stack.length) {
+    const v = stack.pop();
+    if (Array.isArray(v)) stack.push(...v);
+    else if (isObject(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        if ((k === 'run' || k === '$import' || k === '$include' || k === '$mixin') && typeof x === 'string' && !x.startsWith('#')) out.add(x.split('#')[0]);
+        else stack.push(x);
+      }
+    }
+  }
+  return [...out].filter(Boolean);
+}
+
+/** The processes a $graph offers by short id. */
+function graphIds(doc: Record<string, any>): string[] {
+  return Array.isArray(doc.$graph) ? doc.$graph.filter(isObject).map((p) => String(p.id ?? '').replace(/^#/, '')).filter(Boolean) : [];
+}
+
 export type CwlDeployer = ReturnType<typeof createCwlDeployer>;
 
-export function createCwlDeployer(deps: { db: Db; packages: PackageDeployer; jobTypes: JobTypeService; recipeTypes: RecipeTypeService; events: CoreEvents }) {
-  const { db, packages, recipeTypes } = deps;
+export function createCwlDeployer(deps: {
+  packages: PackageDeployer;
+  jobTypes: JobTypeService;
+  cwltool: CwlTool | null;
+  /** The image tools that name no container run in (SCALE_CWL_DEFAULT_CONTAINER); null refuses them. */
+  defaultContainer: string | null;
+}) {
+  const { packages } = deps;
 
-  async function activeWorkflow(name: string): Promise<RecipeType & { process: WorkflowProcess; deployedPackage: string; deployedMediaType: string } | null> {
-    const res = await db.query('SELECT * FROM recipe_type WHERE name = $1 AND is_active AND process IS NOT NULL ORDER BY created DESC, id DESC LIMIT 1', [name]);
-    const r = res.rows[0];
-    if (!r) return null;
-    const rt = await recipeTypes.get(r.id);
-    return { ...rt, process: r.process, deployedPackage: r.deployed_package, deployedMediaType: r.deployed_media_type };
-  }
-
-  function read(d: CwlDeployment): { parsed: ParsedCwl; picked: { id: string; process: Record<string, any> } } {
-    const parsed = parseCwl(d.cwl);
-    if (!parsed.value) throw Invalid.many(parsed.problems.map((p) => ({ field: p.field ? `cwl.${p.field}` : 'cwl', message: p.message })));
-    const picked = pickProcess(parsed.value, d.w);
-    if (!picked.value) {
-      if (picked.notFound) throw new WorkflowNotFound(picked.problem!.field, picked.problem!.message);
-      throw Invalid.many([picked.problem!]);
+  /**
+   * Writes the document and everything it references into a fresh directory, as cwltool would find
+   * them: beside each other at the paths their URLs give. Returns the directory and the main file.
+   */
+  async function gather(d: CwlDeployment, doc: Record<string, any>): Promise<{ dir: string; file: string }> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'scale-cwl-'));
+    const base = d.href ? new URL(d.href) : null;
+    // Every document at a path under dir named by its URL's path (so relative references between them hold).
+    const local = (u: URL) => path.join(dir, 'docs', ...decodeURIComponent(u.pathname).split('/').filter((s) => s && s !== '..' && s !== '.'));
+    const main = base ? local(base) : path.join(dir, 'docs', 'package.cwl');
+    await fs.mkdir(path.dirname(main), { recursive: true });
+    await fs.writeFile(main, d.cwl);
+    const queue: { doc: unknown; url: URL | null; field: string }[] = [{ doc, url: base, field: 'cwl' }];
+    const seen = new Set<string>(base ? [base.href.split('#')[0]] : []);
+    while (queue.length) {
+      const { doc: current, url, field } = queue.shift()!;
+      for (const ref of referencesOf(current)) {
+        if (!url) throw new Invalid(`${field}.run`, `${JSON.stringify(ref)} refers to another document, which a CWL document given by value cannot: deploy it by href, or pack it (cwltool --pack)`);
+        let target: URL;
+        try {
+          target = new URL(ref, url);
+        } catch {
+          throw new Invalid(`${field}.run`, `${JSON.stringify(ref)} is not a reference this server can follow`);
+        }
+        if (target.origin !== base!.origin) throw new Invalid(`${field}.run`, `${JSON.stringify(ref)} names a document on another server (${target.origin}); give it beside the package, or inline it`);
+        const key = target.href.split('#')[0];
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (seen.size > MAX_DOCUMENTS) throw new Invalid(field, `references more than ${MAX_DOCUMENTS} documents`);
+        const text = await d.load!(key);
+        const file = local(target);
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.writeFile(file, text);
+        // $include'd text is not CWL; documents are read on for what they reference.
+        if (/\.(cwl|ya?ml|json)$/i.test(target.pathname)) {
+          let next: unknown = null;
+          try {
+            next = parseYaml(text, { maxAliasCount: 50, uniqueKeys: false });
+          } catch {
+            next = null;
+          }
+          if (next !== null && depthOf(next) <= MAX_DEPTH) queue.push({ doc: next, url: target, field: `run ${ref}` });
+        }
+      }
     }
-    return { parsed: parsed.value, picked: picked.value };
+    return { dir, file: path.relative(dir, main) };
   }
 
-  function processIdOf(d: CwlDeployment, picked: { id: string; process: Record<string, any> }): string {
-    const own = typeof picked.process.id === 'string' ? shortId(picked.process.id.replace(/\/.*$/, '')) : null;
-    const id = d.id ?? (own && own !== 'main' ? own : null) ?? d.w ?? d.fallbackId;
+  /** The process id a deployment takes: the package's, the document's own, `w`, or the file name. */
+  function processIdOf(d: CwlDeployment, doc: Record<string, any>): string {
+    const picked = d.w ? (Array.isArray(doc.$graph) ? doc.$graph.find((p: any) => isObject(p) && String(p.id ?? '').replace(/^#/, '') === d.w) : null) : Array.isArray(doc.$graph) ? null : doc;
+    const own = isObject(picked) && typeof picked.id === 'string' ? picked.id.replace(/^#/, '').replace(/\/.*$/, '') : null;
+    const id = d.id ?? (own && own !== 'main' ? own : null) ?? (d.w && d.w !== 'main' ? d.w : null) ?? d.fallbackId;
     if (!id) throw new Invalid('cwl.id', 'the CWL document has no id: give the process one (id: my-process), or deploy it in an application package with a processDescription');
     if (!PROCESS_ID.test(id)) throw new Invalid('cwl.id', `${JSON.stringify(id)} is not a usable process id: letters, digits, "_", "-" and "." (at most 50 characters, starting with a letter or digit)`);
     return id;
   }
 
-  const namespacesOf = (parsed: ParsedCwl): Record<string, string> => (typeof parsed.doc.$namespaces === 'object' && parsed.doc.$namespaces ? parsed.doc.$namespaces : {});
-
-  async function writeTool(tool: CwlProcess, id: string, d: CwlDeployment, ns: Record<string, string>, existing: JobType | null): Promise<JobType> {
-    const t = cwlTool(tool, id, { requirements: [], hints: [] }, ns);
-    if (!t.value) throw Invalid.many(t.problems.map((p) => ({ field: `cwl.${p.field ?? ''}`.replace(/\.$/, ''), message: p.message })));
-    const stored: StoredTool = { tool, processId: id, inherited: { requirements: [], hints: [] }, namespaces: ns };
-    return packages.writeJobType({ process: t.value.process, image: t.value.image, resources: t.value.resources, kind: 'cwl', stored, raw: d.raw, mediaType: d.mediaType }, existing);
+  /** Checks and packs with cwltool, then describes: what a deployment writes. */
+  async function read(given: CwlDeployment): Promise<{ id: string; description: CwlDescription; packed: Record<string, any> }> {
+    let d = given;
+    if (!deps.cwltool) throw new Invalid('cwl', 'this server has no CWL runner: install cwltool (apt install cwltool, or pip install cwltool), or set SCALE_CWLTOOL');
+    const doc = parseCwlText(d.cwl, 'cwl');
+    if (typeof doc.cwlVersion !== 'string') throw new Invalid('cwl.cwlVersion', 'is required (v1.0, v1.1 or v1.2)');
+    if (!/^v1\.[012](\.\d+)?$/.test(doc.cwlVersion)) throw new Invalid('cwl.cwlVersion', `${JSON.stringify(doc.cwlVersion)} is not a CWL version this server runs: use v1.0, v1.1 or v1.2`);
+    const ids = graphIds(doc);
+    if (d.w !== null && !ids.includes(d.w) && !(d.w === 'main' && !Array.isArray(doc.$graph))) {
+      throw new WorkflowNotFound('w', `no process ${JSON.stringify(d.w)} in the CWL document${ids.length ? ` (it has ${ids.map((x) => JSON.stringify(x)).join(', ')})` : ''}`);
+    }
+    // Without w: #main, the only process, or the only Workflow of a $graph.
+    let target = d.w;
+    if (target === null && ids.length > 1 && !ids.includes('main')) {
+      const workflows = doc.$graph.filter((p: any) => isObject(p) && p.class === 'Workflow');
+      if (workflows.length !== 1) throw new Invalid('cwl.$graph', `has several processes (${ids.map((x) => JSON.stringify(x)).join(', ')}) and none is #main: name the one to deploy with the w query parameter`);
+      target = String(workflows[0].id).replace(/^#/, '');
+    }
+    d = { ...d, w: target };
+    const id = processIdOf(d, doc);
+    const { dir, file } = await gather(d, doc);
+    let packed: Record<string, any>;
+    try {
+      packed = await deps.cwltool.pack(dir, file, d.w !== null && Array.isArray(doc.$graph) ? d.w : null);
+    } catch (err) {
+      if (err instanceof CwlRefused) throw new Invalid('cwl', `cwltool refused the document: ${err.message}`);
+      throw err;
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    if (!mainProcess(packed)) throw new Invalid('cwl', 'cwltool packed the document into no process to run');
+    const described = describeCwl(packed, id, d.given);
+    if (!described.value) throw Invalid.many(described.problems.map((p) => ({ field: `cwl.${p.field ?? ''}`.replace(/\.$/, ''), message: p.message })));
+    if (described.value.withoutContainer.length && !deps.defaultContainer) {
+      throw new Invalid('cwl.requirements', `${described.value.withoutContainer.map((t) => JSON.stringify(t)).join(', ')} name no container (DockerRequirement); tools run in containers only here: give each a DockerRequirement (dockerPull), or ask the operator for a default image (SCALE_CWL_DEFAULT_CONTAINER)`);
+    }
+    return { id, description: described.value, packed };
   }
 
-  async function writeWorkflow(wfJson: Record<string, any>, parsed: ParsedCwl, id: string, d: CwlDeployment, existing: RecipeType | null): Promise<Deployed> {
-    const wf = normaliseProcess(wfJson);
-    const ns = namespacesOf(parsed);
-    const steps = await workflowSteps(wfJson, parsed, d.load);
-    if (!steps.value) throw Invalid.many(steps.problems.map((p) => ({ field: `cwl.${p.field}`, message: p.message })));
-    const t = cwlWorkflow(wf, steps.value, id, ns);
-    if (!t.value) throw Invalid.many(t.problems.map((p) => ({ field: `cwl.${p.field ?? ''}`.replace(/\.$/, ''), message: p.message })));
-    const { value } = t;
-    // A step name that a process already uses (not this workflow's own step) would be overwritten.
-    for (const s of value.steps) {
-      const other = await packages.activeByName(s.jobTypeName);
-      if (other && (other.interface as Partial<StoredTool>).workflow !== id) throw new Conflict(`step ${s.name} would be deployed as ${s.jobTypeName}, which is already a process`);
-    }
-    const written: JobType[] = [];
-    try {
-      for (const s of value.steps) {
-        const stored: StoredTool = { tool: s.cwl, processId: s.jobTypeName, inherited: { requirements: wf.requirements, hints: wf.hints }, namespaces: ns, workflow: id };
-        // An undeployed workflow's steps come back as new revisions of their old job types.
-        const old = (await packages.activeByName(s.jobTypeName)) ?? (await deps.jobTypes.byNameVersion(s.jobTypeName, value.version));
-        written.push(await packages.writeJobType({ process: { ...s.tool.process, version: value.version }, image: s.tool.image, resources: s.tool.resources, kind: 'cwl', stored, raw: null, mediaType: null, visibility: 'private' }, old));
-      }
-      // Nodes pin the step revisions just written, so a recipe runs the tools it was deployed with.
-      const revisions = new Map(written.map((j) => [j.name, j.revisionNum]));
-      const definition = toRecipeDefinitionV6(value.definition, { jobTypeRevision: (n) => revisions.get(n) ?? null, recipeTypeRevision: () => null });
-      const process: WorkflowProcess = { process: value.process, outputs: value.outputs, steps: value.steps.map((s) => s.name) };
-      const title = value.process.title ?? id;
-      const description = typeof value.process.description === 'string' ? value.process.description : null;
-      let rt: RecipeType;
-      if (existing) {
-        rt = (await recipeTypes.edit(existing.id, { title, description, definition, is_active: true })).recipeType;
-      } else {
-        rt = (await recipeTypes.create({ name: id, version: value.version, title, description, definition })).recipeType;
-      }
-      await db.query('UPDATE recipe_type SET deployed_package = $2, deployed_media_type = $3, process = $4 WHERE id = $1', [rt.id, d.raw, d.mediaType, JSON.stringify(process)]);
-      // Steps the workflow no longer has are retired.
-      const keep = value.steps.map((s) => s.jobTypeName);
-      await db.query(`UPDATE job_type SET is_active = false, archived = now() WHERE is_active AND interface_kind = 'cwl' AND interface->>'workflow' = $1 AND NOT (name = ANY($2::text[]))`, [id, keep]);
-      deps.events.emit('jobTypesChanged');
-      return { kind: 'workflow', recipeType: rt, process };
-    } catch (err) {
-      // Nothing half-deployed: step job types made for a new workflow go away again.
-      if (!existing) await db.query('UPDATE job_type SET is_active = false, archived = now() WHERE id = ANY($1::int[]) AND revision_num = 1', [written.map((j) => j.id)]);
-      deps.events.emit('jobTypesChanged');
-      throw err;
-    }
+  async function write(d: CwlDeployment, id: string, description: CwlDescription, packed: Record<string, any>, existing: JobType | null): Promise<Deployed> {
+    const stored: StoredCwl = { packed, processId: id, given: d.given };
+    const { resources } = description;
+    const jobType = await packages.writeJobType({
+      process: description.process, image: null, kind: 'cwl', stored, raw: d.raw, mediaType: d.mediaType,
+      resources: { cpus: resources.cpus, mem: resources.mem, disk: 0, timeout: resources.timeout ?? 3600 },
+    }, existing);
+    return { kind: 'tool', jobType };
   }
 
   async function deploy(d: CwlDeployment): Promise<Deployed> {
-    const { parsed, picked } = read(d);
-    const id = processIdOf(d, picked);
-    if ((await packages.activeByName(id)) || (await activeWorkflow(id))) {
-      throw Object.assign(new Conflict(`process ${JSON.stringify(id)} is already deployed; replace it with PUT /processes/${id}`), { processId: id });
+    const { id, description, packed } = await read(d);
+    const active = await packages.activeByName(id);
+    if (active) {
+      const what = active.isSystem ? 'a built-in process' : 'already deployed';
+      throw Object.assign(new Conflict(`process ${JSON.stringify(id)} is ${what}; ${active.isSystem ? 'deploy yours under another id' : `replace it with PUT /processes/${id}`}`), { processId: id });
     }
-    const ns = namespacesOf(parsed);
-    if (picked.process.class === 'Workflow') {
-      const old = await recipeTypes.byName(id);
-      return writeWorkflow(picked.process, parsed, id, d, old && old.name === id && !old.isSystem ? old : null);
-    }
-    const tool = normaliseProcess(picked.process);
-    const version = String(tool['s:softwareVersion'] ?? tool.version ?? '1.0.0');
-    // A tool undeployed before comes back as a new revision of its old job type.
-    const old = await deps.jobTypes.byNameVersion(id, version);
-    return { kind: 'tool', jobType: await writeTool(tool, id, d, ns, old && !old.isSystem ? old : null) };
+    // A process undeployed before comes back as a new revision of its old job type.
+    const old = await deps.jobTypes.byNameVersion(id, description.process.version);
+    return write(d, id, description, packed, old && !old.isSystem ? old : null);
   }
 
   async function replace(name: string, d: CwlDeployment): Promise<Deployed> {
-    const { parsed, picked } = read(d);
-    const id = processIdOf({ ...d, fallbackId: name }, picked);
+    const existing = await packages.mutable(name);
+    const { id, description, packed } = await read({ ...d, fallbackId: name });
     if (id !== name) throw new Invalid('cwl.id', `is ${JSON.stringify(id)}; a replacement keeps the process id ${JSON.stringify(name)}`);
-    const wf = await activeWorkflow(name);
-    const tool = wf ? null : await packages.mutable(name);
-    if (picked.process.class === 'Workflow') {
-      if (tool) throw new Invalid('cwl.class', `process ${name} is a tool; undeploy it before deploying a workflow with its id`);
-      return writeWorkflow(picked.process, parsed, name, d, wf);
-    }
-    if (wf) throw new Invalid('cwl.class', `process ${name} is a workflow; undeploy it before deploying a tool with its id`);
-    return { kind: 'tool', jobType: await writeTool(normaliseProcess(picked.process), name, d, namespacesOf(parsed), tool) };
+    return write(d, id, description, packed, existing);
   }
 
-  /** Undeploys a workflow: its recipe type and step job types go inactive, their jobs not yet running are canceled. */
-  async function undeployWorkflow(name: string): Promise<{ canceled: number[] }> {
-    const wf = await activeWorkflow(name);
-    if (!wf) throw new NotFound('process', name);
-    const canceled = await db.transaction(async (tx) => {
-      await tx.query('UPDATE recipe_type SET is_active = false, archived = now(), last_modified = now() WHERE id = $1', [wf.id]);
-      const steps = await tx.query<{ id: number }>(`UPDATE job_type SET is_active = false, archived = now(), last_modified = now() WHERE interface_kind = 'cwl' AND interface->>'workflow' = $1 RETURNING id`, [name]);
-      return cancelUnstartedJobs(tx, steps.rows.map((r) => r.id));
-    });
-    deps.events.emit('jobTypesChanged');
-    if (canceled.length) deps.events.emit('canceled', canceled);
-    return { canceled };
-  }
-
-  /** Names of the workflows deployed now, in name order. */
-  async function activeWorkflowNames(): Promise<string[]> {
-    const res = await db.query<{ name: string }>('SELECT DISTINCT name FROM recipe_type WHERE is_active AND process IS NOT NULL ORDER BY name');
-    return res.rows.map((r) => r.name);
-  }
-
-  /** Recipe types that are or were deployed workflows (their runs are runs of a process). */
-  async function workflowTypeIds(): Promise<number[]> {
-    const res = await db.query<{ id: number }>('SELECT id FROM recipe_type WHERE process IS NOT NULL ORDER BY id');
-    return res.rows.map((r) => r.id);
-  }
-
-  /** The process a recipe type offered as a deployed workflow (undeployed since or not), or null. */
-  async function workflowOf(recipeTypeId: number): Promise<WorkflowProcess | null> {
-    const res = await db.query<{ process: WorkflowProcess | null }>('SELECT process FROM recipe_type WHERE id = $1', [recipeTypeId]);
-    return res.rows[0]?.process ?? null;
-  }
-
-  return { deploy, replace, undeployWorkflow, activeWorkflow, activeWorkflowNames, workflowTypeIds, workflowOf };
+  return { deploy, replace };
 }

@@ -11,7 +11,7 @@ export interface InterfaceInput {
   required: boolean;
   /** Accepted media types for file inputs; empty accepts any. */
   mediaTypes: string[];
-  /** For json inputs. */
+  /** For json inputs; none: any JSON value (CWL Any). */
   jsonType?: JsonType;
   /** Reads only part of a large file (SEED `partial`). */
   partial?: boolean;
@@ -20,6 +20,8 @@ export interface InterfaceInput {
    * Scale cannot say so, so an object input named `bbox`, `*_bbox` or `bounding_box` is one.
    */
   bbox?: boolean;
+  /** A `files` input that is one directory (CWL Directory): its files, staged under one root. */
+  directory?: boolean;
 }
 
 export type OutputKind = 'file' | 'files' | 'json';
@@ -33,6 +35,8 @@ export interface InterfaceOutput {
   pattern?: string;
   jsonType?: JsonType;
   jsonKey?: string;
+  /** A `files` output that is one directory (CWL Directory): every file in it, their paths kept. */
+  directory?: boolean;
 }
 
 export interface SeedMount {
@@ -64,8 +68,8 @@ export interface SeedError {
 }
 
 /**
- * One part of a command line built from bindings (OGC Application Package inputBindings, CWL
- * inputBinding): a fixed argument, or an input's value(s) with an optional prefix. Parts are put
+ * One part of a command line built from bindings (OGC Application Package inputBindings): a fixed
+ * argument, or an input's value(s) with an optional prefix. Parts are put
  * in `position` order (stable); an optional input that was not given adds nothing.
  */
 export interface ArgBinding {
@@ -77,16 +81,13 @@ export interface ArgBinding {
   separate: boolean;
   /** Several values (files of a multiple input, items of an array) joined into one argument. */
   itemSeparator?: string;
-  /**
-   * `literal` holds CWL parameter references ($(inputs.x), $(inputs.f.path), $(runtime.outdir),
-   * $(self)) resolved when the job runs; with `input`, $(self) is that input's value.
-   */
-  template?: boolean;
 }
 
 export interface JobInterface {
-  /** The wire format this came from: Scale job interface 1.0, or a SEED manifest. */
-  format: 'scale-1.0' | 'seed';
+  /** The wire format this came from: Scale job interface 1.0, a SEED manifest, or CWL (run by cwltool). */
+  format: 'scale-1.0' | 'seed' | 'cwl';
+  /** CWL: the document cwltool runs, packed (`#main` the process). */
+  cwl?: { document: Record<string, any> };
   /** Scale 1.0: the program and any fixed arguments, never substituted. SEED: empty (the image's entrypoint runs). */
   command: string;
   /**
@@ -105,15 +106,10 @@ export interface JobInterface {
   errors?: SeedError[];
   /**
    * A command line built from bindings instead of a template: the program (empty: the image's own
-   * entrypoint) and its arguments. Deployed Application Packages and CWL tools use it.
+   * entrypoint) and its arguments. Deployed Application Packages' docker units use it.
    */
-  bindings?: { baseCommand: string[]; args: ArgBinding[]; defaults?: Record<string, unknown> };
-  /**
-   * Standard streams (CWL stdin, stdout, stderr): stdin a file (a template, e.g. $(inputs.f.path)),
-   * stdout and stderr file names in the output directory.
-   */
-  stdio?: { stdin?: string; stdout?: string; stderr?: string };
-  /** Where the command runs: its output directory (CWL: outputs are found relative to it). */
+  bindings?: { baseCommand: string[]; args: ArgBinding[] };
+  /** Where the command runs: its output directory (outputs are found relative to it). */
   workingDir?: 'output';
 }
 

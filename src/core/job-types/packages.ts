@@ -101,10 +101,10 @@ export function createPackageDeployer(deps: {
 
   /**
    * Writes a deployed job type (an OGC docker unit, a CWL tool): a new row, or a new revision of
-   * `existing` when what it runs changed. `raw` null: not a process of its own (a workflow's step).
+   * `existing` when what it runs changed. `raw` null: nothing was sent to keep.
    */
   async function writeJobType(
-    w: { process: ProcessDoc; image: string; resources: Resources; kind: InterfaceKind; stored: unknown; raw: string | null; mediaType: string | null; visibility?: 'public' | 'private' },
+    w: { process: ProcessDoc; image: string | null; resources: Resources; kind: InterfaceKind; stored: unknown; raw: string | null; mediaType: string | null; visibility?: 'public' | 'private' },
     existing: JobType | null,
   ): Promise<JobType> {
     const { process, resources: res, kind } = w;
@@ -232,9 +232,6 @@ export function createPackageDeployer(deps: {
     const existing = await activeByName(name);
     if (!existing) throw new NotFound('process', name);
     if (existing.isSystem) throw new Forbidden(`process ${name} is built in and cannot be changed`);
-    // A CWL workflow's step is changed through its workflow only.
-    const workflow = existing.interfaceKind === 'cwl' ? (existing.interface as { workflow?: string }).workflow : undefined;
-    if (workflow) throw new Forbidden(`process ${name} is a step of workflow ${workflow}; replace or undeploy the workflow`);
     return existing;
   }
 

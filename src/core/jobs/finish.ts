@@ -33,8 +33,10 @@ export interface Outcome {
   jobCompleted?: Date | null;
   /** Output files already stored in their workspaces (COMPLETED only). */
   products?: (NewProduct & { kind: 'file' | 'files' })[];
-  /** JSON outputs (SEED seed.outputs.json), by output name. */
+  /** JSON outputs (SEED seed.outputs.json, CWL values), by output name. */
   jsonValues?: Record<string, unknown>;
+  /** Directory outputs (CWL Directory): each one's path in the output directory, by output name. */
+  directories?: Record<string, string>;
   resultsManifest?: unknown;
   logPath?: string | null;
   /** The execution ended without its process (lost): its stray outputs are to be removed (job_exe.discard_outputs). */
@@ -104,7 +106,9 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
     return {
       version: '1.0',
       output_data: [
-        ...[...byOutput].map(([name, e]) => (e.kind === 'files' ? { name, file_ids: e.ids } : { name, file_id: e.ids[0] })),
+        ...[...byOutput].map(([name, e]) => (o.directories?.[name] !== undefined ? { name, file_ids: e.ids, directory: o.directories[name] } : e.kind === 'files' ? { name, file_ids: e.ids } : { name, file_id: e.ids[0] })),
+        // An empty directory has no files, and is still an output.
+        ...Object.entries(o.directories ?? {}).filter(([name]) => !byOutput.has(name)).map(([name, directory]) => ({ name, file_ids: [], directory })),
         ...Object.entries(o.jsonValues ?? {}).map(([name, value]) => ({ name, value })),
       ],
     };

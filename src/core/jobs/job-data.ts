@@ -153,7 +153,7 @@ export async function checkJobData(iface: JobInterface, given: JobData, lookups:
         inputs.set(name, { kind: 'property', value: v.value as string });
         continue;
       }
-      if (!matchesJsonType(v.value, spec.jsonType!)) {
+      if (spec.jsonType && !matchesJsonType(v.value, spec.jsonType)) {
         problems.push({ field: f.value(name), message: `input ${JSON.stringify(name)} must be of JSON type ${spec.jsonType}, not ${jsonTypeOf(v.value)}` });
         continue;
       }

@@ -1,4 +1,5 @@
 import type { Row } from '../../store/db.ts';
+import type { Runtime } from '../../scheduler/placement.ts';
 
 // The job and execution states (Scale's), defined once: every other module names them through
 // these constants (JOB.QUEUED), so a state is spelled in one place.
@@ -31,7 +32,7 @@ export interface Job {
   output: any;
   dockerImage: string | null;
   configuration: Record<string, any> | null;
-  runtime: 'process' | 'docker';
+  runtime: Runtime;
   /** The recipe the job was made for, if any. */
   recipeId: number | null;
   created: Date;

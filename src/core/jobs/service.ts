@@ -7,6 +7,7 @@ import type { Idempotency, IdempotencyKey } from '../idempotency.ts';
 import type { CoreEvents } from '../events.ts';
 import type { FileService, ScaleFile } from '../files/service.ts';
 import type { JobInterface } from '../job-types/model.ts';
+import type { Runtime } from '../../scheduler/placement.ts';
 import type { JobType, JobTypeService, Revision } from '../job-types/service.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { checkJobData, type CheckedJobData, countValues, emptyJobData, type JobData, type JobDataLookups } from './job-data.ts';
@@ -18,6 +19,12 @@ import type { ErrorService } from '../errors/service.ts';
 import { enqueue } from '../queue/enqueue.ts';
 
 const MIB = 1024 * 1024;
+
+/** What a job of this job type revision runs on: a CWL document (cwltool), a Docker image, or a process. */
+function runtimeOf(jobType: JobType, rev: Revision): Runtime {
+  if (rev.interface.format === 'cwl') return 'cwl';
+  return rev.dockerImage ?? jobType.dockerImage ? 'docker' : 'process';
+}
 
 export interface NewJob {
   jobTypeId: number;
@@ -45,6 +52,8 @@ export interface JobRow {
   gpus?: number;
   input: string | null;
   dockerImage: string | null;
+  /** What the job runs on (its job type's kind: a process, a Docker image, a CWL document). */
+  runtime: Runtime;
   configuration: string | null;
   /** The recipe the job belongs to, if any. */
   recipeId?: number | null;
@@ -153,6 +162,7 @@ export function createJobService(deps: {
         diskOut: need.diskOut,
         input: JSON.stringify(checked.json),
         dockerImage: rev.dockerImage ?? jobType.dockerImage,
+        runtime: runtimeOf(jobType, rev),
         configuration: configuration ? JSON.stringify(configuration) : null,
       },
     };
@@ -167,15 +177,15 @@ export function createJobService(deps: {
     const col = <K extends keyof JobRow>(k: K) => rows.map((r) => r[k] ?? null);
     const res = await tx.query<{ id: number }>(
       `INSERT INTO job (job_type_id, job_type_rev_id, status, priority, timeout, max_tries, cpus_required, mem_required,
-                        disk_in_required, disk_out_required, gpus_required, input, docker_image, configuration, queued, recipe_id)
-       SELECT t, r, $13, p, tmo, mt, c, m, di, dout, coalesce(g, 0), i, img, cfg, CASE WHEN $13 = 'QUEUED' THEN now() END, rec
+                        disk_in_required, disk_out_required, gpus_required, input, docker_image, configuration, queued, recipe_id, runtime)
+       SELECT t, r, $13, p, tmo, mt, c, m, di, dout, coalesce(g, 0), i, img, cfg, CASE WHEN $13 = 'QUEUED' THEN now() END, rec, rt
          FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::jsonb[],
-                     $11::text[], $12::jsonb[], $14::bigint[], $15::float8[])
-           WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, img, cfg, rec, g, ord)
+                     $11::text[], $12::jsonb[], $14::bigint[], $15::float8[], $16::text[])
+           WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, img, cfg, rec, g, rt, ord)
         ORDER BY ord
        RETURNING id`,
       [col('jobTypeId'), col('revId'), col('priority'), col('timeout'), col('maxTries'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('input'),
-        col('dockerImage'), col('configuration'), status, col('recipeId'), col('gpus')],
+        col('dockerImage'), col('configuration'), status, col('recipeId'), col('gpus'), col('runtime')],
     );
     // Ids come from one sequence in insertion order, so sorting restores the input order.
     const ids = res.rows.map((r) => r.id).sort((a, b) => a - b);
@@ -190,7 +200,7 @@ export function createJobService(deps: {
     return {
       jobTypeId: jobType.id, revId: rev.id, priority: opts.priority ?? configuration?.priority ?? jobType.priority, timeout: jobType.timeout,
       maxTries: Math.max(jobType.maxTries, 1), cpus: need.cpus, mem: need.mem, diskIn: 0, diskOut: need.diskOut, gpus: need.gpus, input: null,
-      dockerImage: rev.dockerImage ?? jobType.dockerImage, configuration: configuration ? JSON.stringify(configuration) : null,
+      dockerImage: rev.dockerImage ?? jobType.dockerImage, runtime: runtimeOf(jobType, rev), configuration: configuration ? JSON.stringify(configuration) : null,
     };
   }
 

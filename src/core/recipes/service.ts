@@ -11,7 +11,7 @@ import type { CoreEvents } from '../events.ts';
 import type { Idempotency, IdempotencyKey } from '../idempotency.ts';
 import type { FileService } from '../files/service.ts';
 import type { InterfaceInput } from '../job-types/model.ts';
-import type { RecipeType, RecipeTypeService } from '../recipe-types/service.ts';
+import type { RecipeTypeService } from '../recipe-types/service.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { markForUpdate } from './advance.ts';
 import { cancelJobs } from '../jobs/transitions.ts';
@@ -269,38 +269,6 @@ export function createRecipeService(deps: {
     return tree;
   }
 
-  /**
-   * A recipe of a run accepted before its inputs are staged: recorded, but held (not given to the
-   * engine, so it makes no jobs) until release() gives it its input.
-   */
-  async function createHeld(tx: Queryable, recipeType: RecipeType, revId: number): Promise<number> {
-    if (!recipeType.isActive) throw new Invalid('recipe_type_id', `recipe type ${recipeType.name} ${recipeType.version} is archived and takes no new recipes`);
-    const res = await tx.query<{ id: number }>(
-      `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, input) VALUES ($1, $2, '{"version": "6", "files": {}, "json": {}}') RETURNING id`,
-      [recipeType.id, revId],
-    );
-    return res.rows[0].id;
-  }
-
-  /** Gives a held recipe its input (checked as a new recipe's is) and lets the engine run it; `also` runs in the same transaction. */
-  async function release(id: number, data: RecipeData, also?: (tx: Queryable) => Promise<void>): Promise<void> {
-    const recipe = await get(id);
-    const rev = await recipeTypes.revision(recipe.recipeTypeRevId);
-    checkInputCount(countValues(data.inputs), deps.maxInputs);
-    const checked = await checkRecipeData(rev.definition.inputs, data, { files: (ids) => files.getMany(ids), workspaces: (ids) => workspaces.getMany(ids) });
-    const size = checked.inputFiles.reduce((sum, f) => sum + f.fileSize, 0) / (1024 * 1024);
-    await db.transaction(async (tx) => {
-      await tx.query('UPDATE recipe SET input = $2, input_file_size = $3, last_modified = now() WHERE id = $1 AND NOT is_canceled', [id, JSON.stringify(checked.json), size]);
-      await markForUpdate(tx, [id]);
-      await also?.(tx);
-    });
-    try {
-      await engine.update([id], { marked: true });
-    } catch (err) {
-      deps.log?.error('recipe released but not yet brought up to date; the engine will retry', { recipeId: id, err });
-    }
-  }
-
   /** What superseding one recipe (and, inside it, failed sub-recipes) takes: worked out before the transaction. */
   interface Prepared {
     old: Recipe;
@@ -382,7 +350,7 @@ export function createRecipeService(deps: {
     return get(created[0]);
   }
 
-  return { inputsOf, create, createMany, createHeld, release, get, getMany, list, counts, successors, ofJob, nodes, cancel, reprocess };
+  return { inputsOf, create, createMany, get, getMany, list, counts, successors, ofJob, nodes, cancel, reprocess };
 }
 
 /** One status for the jobs of a node that fanned out: the worst that applies. */

@@ -36,7 +36,7 @@ export function createCallbacks(deps: {
   store: RunStore;
   events: CoreEvents;
   /** The run a record belongs to (null when it is gone or dismissed). */
-  runOf: (d: Pick<CallbackDue, 'kind' | 'id'>) => Promise<Run | null>;
+  runOf: (jobId: number) => Promise<Run | null>;
   timeoutSeconds: number;
   log?: Logger;
 }) {
@@ -54,24 +54,24 @@ export function createCallbacks(deps: {
   /** Calls a subscriber back if its run has news: delivered, retried with backoff, or given up on. */
   async function deliver(d: CallbackDue): Promise<void> {
     try {
-      const run = await deps.runOf(d);
-      if (!run || run.status === RUN.DISMISSED) return store.notified(d, 'dismissed', true);
+      const run = await deps.runOf(d.jobId);
+      if (!run || run.status === RUN.DISMISSED) return store.notified(d.jobId, 'dismissed', true);
       const call = callFor(run);
       // Nothing new to tell (still accepted, or already told): look again shortly.
-      if (!call || call.state === d.notified) return store.retryCallback(d, 0, 1);
+      if (!call || call.state === d.notified) return store.retryCallback(d.jobId, 0, 1);
       const uri = d.subscriber?.[call.uriKey];
-      if (!uri || !body) return store.notified(d, call.state, call.final);
+      if (!uri || !body) return store.notified(d.jobId, call.state, call.final);
       try {
         await post(uri, await body(run, d.baseUrl ?? 'http://localhost'));
-        await store.notified(d, call.state, call.final);
+        await store.notified(d.jobId, call.state, call.final);
       } catch (err) {
         const attempts = d.attempts + 1;
         deps.log?.warn('callback failed', { run: run.id, uri, attempt: attempts, err: (err as Error).message });
-        if (attempts >= ATTEMPTS) await store.notified(d, call.state, call.final);
-        else await store.retryCallback(d, attempts, 2 ** attempts);
+        if (attempts >= ATTEMPTS) await store.notified(d.jobId, call.state, call.final);
+        else await store.retryCallback(d.jobId, attempts, 2 ** attempts);
       }
     } catch (err) {
-      deps.log?.error('callback processing failed', { kind: d.kind, id: d.id, err });
+      deps.log?.error('callback processing failed', { jobId: d.jobId, err });
     }
   }
 

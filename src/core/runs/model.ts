@@ -1,7 +1,8 @@
-// A run: one execution of a process, whichever door asked for it. A run of a job type is a core job
-// (its run id is the job id, "12"); a run of a deployed workflow is a recipe (its run id is
-// "wf-<recipe id>"). Its status has one vocabulary, defined here with its final flag; the OGC API's
-// statusCode and WPS's Status words are codecs of it in the doors.
+// A run: one execution of a process, whichever door asked for it. A run is a core job (of a SEED,
+// Scale 1.0, Application Package or CWL job type; a CWL workflow runs as one job too), and its run id
+// is the job id ("12"), so a job started through the Scale API is a run as well. Its status has one
+// vocabulary, defined here with its final flag; the OGC API's statusCode and WPS's Status words are
+// codecs of it in the doors.
 import { FINAL_STATUSES, JOB_STATUSES, type JobStatus } from '../jobs/model.ts';
 
 export const RUN_STATUSES = ['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DISMISSED'] as const;
@@ -31,39 +32,30 @@ export function jobStatusesOf(s: RunStatus): JobStatus[] {
 /** Whether a job has ended (its last state): the job-state side of isFinal. */
 export const jobHasEnded = (status: JobStatus): boolean => FINAL_STATUSES.includes(status);
 
-export type RunKind = 'job' | 'workflow';
-
-const WORKFLOW_RUN = /^wf-(\d{1,15})$/;
 const JOB_RUN = /^\d{1,15}$/;
 
-/** What a run id names: a job, a workflow run (recipe), or nothing this server makes. */
-export function parseRunId(id: string): { kind: 'job'; jobId: number } | { kind: 'workflow'; recipeId: number } | null {
-  if (JOB_RUN.test(id)) return { kind: 'job', jobId: Number(id) };
-  const m = WORKFLOW_RUN.exec(id);
-  return m ? { kind: 'workflow', recipeId: Number(m[1]) } : null;
+/** The job a run id names, or null when it names nothing this server makes. */
+export function parseRunId(id: string): number | null {
+  return JOB_RUN.test(id) ? Number(id) : null;
 }
 
 export const jobRunId = (jobId: number): string => String(jobId);
-export const workflowRunId = (recipeId: number): string => `wf-${recipeId}`;
 
 /** One run as every door reports it. Times are Dates, or RFC 3339 text straight from a list query. */
 export interface Run {
   id: string;
-  kind: RunKind;
-  /** The process id as clients name it (job type name, name:version when not the newest; workflow name). */
+  /** The process id as clients name it (the job type's name; name:version when not the newest). */
   processId: string;
   status: RunStatus;
   created: Date | string;
   started: Date | string | null;
   ended: Date | string | null;
   updated: Date | string;
-  /** Percent done where it can be told (0 accepted, 100 succeeded; a workflow's share of finished steps). */
+  /** Percent done where it can be told (0 accepted, 100 succeeded; while a CWL workflow runs, its share of finished steps). */
   progress: number | undefined;
-  /** The core job (kind job) or recipe (kind workflow) behind the run. */
-  jobId: number | null;
-  recipeId: number | null;
-  /** The job type (kind job) or recipe type revision (kind workflow) that runs. */
-  jobTypeId: number | null;
+  /** The core job behind the run, its job type and job type revision. */
+  jobId: number;
+  jobTypeId: number;
   revisionId: number;
 }
 
@@ -108,11 +100,16 @@ export interface RunFailure {
 /** One output of a finished run: a JSON value, or files the server keeps. */
 export type RunOutput =
   | { kind: 'json'; value: unknown }
-  | { kind: 'file' | 'files'; files: RunFile[] };
+  /** A directory: every file in it (a STAC catalog's catalog.json among them, when it is one). */
+  | { kind: 'file' | 'files' | 'directory'; files: RunFile[] };
 
 export interface RunFile {
   id: number;
   mediaType: string;
   size: number;
   name: string;
+  /** Where the workspace keeps it. */
+  path: string;
+  /** A directory output's file: its path inside the directory. */
+  relPath?: string;
 }

@@ -4,6 +4,7 @@
 // fetched), reports them in one status vocabulary, waits for them with a deadline, gives their
 // results as values and stored files, dismisses them, lists them, and calls their subscribers back.
 // Doors only translate requests into these calls and the answers into their wire formats.
+import type { Readable } from 'node:stream';
 import type { GivenValue } from '../../../seed-mapping/ogc-execute.ts';
 import { Invalid } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
@@ -13,21 +14,15 @@ import type { ErrorService } from '../errors/service.ts';
 import type { CoreEvents } from '../events.ts';
 import type { FileService } from '../files/service.ts';
 import type { Idempotency, IdempotencyKey } from '../idempotency.ts';
-import type { CwlDeployer } from '../job-types/cwl-packages.ts';
 import type { JobTypeService } from '../job-types/service.ts';
+import { JOB, type Job } from '../jobs/model.ts';
 import type { JobService } from '../jobs/service.ts';
-import type { RecipeTypeService } from '../recipe-types/service.ts';
-import type { RecipeService } from '../recipes/service.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { type CallbackBody, createCallbacks } from './callbacks.ts';
-import { JOB, type Job } from '../jobs/model.ts';
-import {
-  isFinal, jobRunId, parseRunId, runStatusOfJob, type Run, type RunFailure, type RunFile, type RunOutput, type RunRequest, type RunWindow, workflowRunId,
-} from './model.ts';
-import { createProcessCatalog, type JobProcess, type Process, type WorkflowProcessEntry } from './processes.ts';
-import { createStaging, type Pending, type StagedInputs, type StagingLimits } from './staging.ts';
+import { isFinal, jobRunId, parseRunId, RUN, runStatusOfJob, type Run, type RunFailure, type RunFile, type RunOutput, type RunRequest, type RunWindow } from './model.ts';
+import { createProcessCatalog, type Process } from './processes.ts';
+import { createStaging, type Pending, type StagingLimits } from './staging.ts';
 import { createRunStore, type RunRow } from './store.ts';
-import { RUN } from './model.ts';
 
 export interface RunOptions {
   fetchSeconds: number;
@@ -69,10 +64,7 @@ export type RunService = ReturnType<typeof createRunService>;
 export function createRunService(deps: {
   db: Db;
   jobs: JobService;
-  recipes: RecipeService;
   jobTypes: JobTypeService;
-  recipeTypes: RecipeTypeService;
-  cwl: CwlDeployer;
   files: FileService;
   workspaces: WorkspaceService;
   errors: ErrorService;
@@ -82,65 +74,39 @@ export function createRunService(deps: {
   options: RunOptions;
   log?: Logger;
 }) {
-  const { db, jobs, recipes, files, events, options } = deps;
+  const { db, jobs, files, events, options } = deps;
   const store = createRunStore(db);
   const processes = createProcessCatalog(deps);
   const staging = createStaging({ files, maxInputs: deps.maxInputs });
 
   // ---- reading runs ----
 
-  // Steps per recipe type revision (revisions never change).
-  const stepCounts = new Map<number, number>();
-  async function stepsOf(revId: number): Promise<number> {
-    let n = stepCounts.get(revId);
-    if (n === undefined) {
-      n = (await deps.recipeTypes.revision(revId)).definition.nodes.length;
-      stepCounts.set(revId, n);
-    }
-    return n;
-  }
-
-  /** Runs from their rows: process ids of jobs looked up together, workflow progress from their steps. */
+  /** Runs from their rows, their process ids looked up together. */
   async function toRuns(rows: RunRow[]): Promise<Run[]> {
-    const ids = await processes.processIds(rows.flatMap((r) => (r.kind === 'job' ? [r.jobTypeId!] : [])));
-    return Promise.all(rows.map(async (r): Promise<Run> => {
-      const base = { status: r.status, created: r.created, started: r.started, ended: r.ended, updated: r.updated, revisionId: r.revisionId };
-      if (r.kind === 'job') {
-        return {
-          ...base, id: jobRunId(r.id), kind: 'job', processId: ids.get(r.jobTypeId!)!, jobId: r.id, recipeId: null, jobTypeId: r.jobTypeId,
-          progress: r.status === RUN.SUCCEEDED ? 100 : r.status === RUN.ACCEPTED ? 0 : undefined,
-        };
-      }
-      const steps = await stepsOf(r.revisionId);
-      return {
-        ...base, id: workflowRunId(r.id), kind: 'workflow', processId: r.processName!, jobId: null, recipeId: r.id, jobTypeId: null,
-        progress: r.status === RUN.SUCCEEDED ? 100 : steps ? Math.round((100 * (r.stepsDone ?? 0)) / steps) : 0,
-      };
+    const ids = await processes.processIds(rows.map((r) => r.jobTypeId));
+    return rows.map((r): Run => ({
+      id: jobRunId(r.id), processId: ids.get(r.jobTypeId)!, status: r.status, created: r.created, started: r.started, ended: r.ended, updated: r.updated,
+      jobId: r.id, jobTypeId: r.jobTypeId, revisionId: r.revisionId,
+      progress: r.status === RUN.SUCCEEDED ? 100 : r.status === RUN.ACCEPTED ? 0 : undefined,
     }));
   }
 
-  /** A run by id; null when there is none or a client dismissed it (a dismissed workflow run stays visible, DISMISSED). */
+  /** A run by id; null when there is none or a client dismissed it. */
   async function get(id: string): Promise<Run | null> {
-    const parsed = parseRunId(id);
-    if (!parsed) return null;
-    if (parsed.kind === 'job') {
-      const row = await store.jobRow(parsed.jobId);
-      return row && !row.dismissed ? (await toRuns([row]))[0] : null;
-    }
-    const row = await store.workflowRow(parsed.recipeId);
-    return row ? (await toRuns([row]))[0] : null;
+    const jobId = parseRunId(id);
+    if (jobId === null) return null;
+    const row = await store.jobRow(jobId);
+    return row && !row.dismissed ? (await toRuns([row]))[0] : null;
   }
 
   /** A page of runs, newest first, and whether more follow. */
   async function list(f: RunListFilter): Promise<{ runs: Run[]; more: boolean }> {
     let jobTypeIds: number[] | undefined;
-    let recipeTypeIds = await processes.workflowTypeIds();
     if (f.processIds) {
-      const found = (await Promise.all(f.processIds.map((p) => processes.resolve(p)))).filter((e) => e !== null);
-      jobTypeIds = found.flatMap((e) => (e.kind === 'job' ? [e.jobType.id] : []));
-      recipeTypeIds = found.flatMap((e) => (e.kind === 'workflow' ? [e.recipeType.id] : []));
+      const found = await Promise.all(f.processIds.map((p) => processes.resolve(p)));
+      jobTypeIds = found.flatMap((e) => (e ? [e.jobType.id] : []));
     }
-    const page = await store.list({ ...f, jobTypeIds, recipeTypeIds });
+    const page = await store.list({ ...f, jobTypeIds });
     return { runs: await toRuns(page.rows), more: page.more };
   }
 
@@ -177,7 +143,7 @@ export function createRunService(deps: {
       };
       // Events say when a job of this process ends; polling covers runs ended by other processes.
       const onEvent = (ids: number[]) => {
-        if (run.kind === 'workflow' || ids.includes(run.jobId!)) void check();
+        if (ids.includes(run.jobId)) void check();
       };
       events.on('ended', onEvent);
       events.on('canceled', onEvent);
@@ -188,14 +154,13 @@ export function createRunService(deps: {
 
   /** Why a run failed (or was dismissed), in words its user can act on. */
   async function failure(run: Run): Promise<RunFailure> {
-    if (run.status === RUN.DISMISSED) return { name: 'dismissed', title: 'Dismissed', category: null, detail: `${run.kind === 'job' ? 'job' : 'workflow run'} ${run.id} was canceled` };
-    const staged = await store.stagingFailure(run.kind === 'job' ? { jobId: run.jobId! } : { recipeId: run.recipeId! });
+    if (run.status === RUN.DISMISSED) return { name: 'dismissed', title: 'Dismissed', category: null, detail: `job ${run.id} was canceled` };
+    const staged = await store.stagingFailure(run.jobId);
     if (staged !== null) {
       const e = await deps.errors.byName(INPUT_FETCH_ERROR);
-      return { name: e.name, title: e.title, category: e.category, detail: `${run.kind === 'job' ? 'job' : 'workflow run'} ${run.id} failed before it started: ${staged}` };
+      return { name: e.name, title: e.title, category: e.category, detail: `job ${run.id} failed before it started: ${staged}` };
     }
-    if (run.kind === 'workflow') return { name: 'workflow-failed', title: 'Workflow failed', category: null, detail: `a job of workflow run ${run.id} failed` };
-    const job = await jobs.get(run.jobId!);
+    const job = await jobs.get(run.jobId);
     const e = job.errorId ? await deps.errors.get(job.errorId) : null;
     return {
       name: e?.name ?? 'unknown', title: e?.title ?? 'Job failed', category: e?.category ?? null,
@@ -207,41 +172,36 @@ export function createRunService(deps: {
     const found = await files.getMany(ids);
     return ids.flatMap((id) => {
       const f = found.get(id);
-      return f ? [{ id, mediaType: f.mediaType, size: f.fileSize, name: f.fileName }] : [];
+      return f ? [{ id, mediaType: f.mediaType, size: f.fileSize, name: f.fileName, path: f.filePath }] : [];
     });
   }
 
-  /** What a successful run produced, by output id: JSON values and stored files. */
+  /** What a successful run produced, by output id (in the interface's order): JSON values and stored files. */
   async function outputs(run: Run): Promise<Map<string, RunOutput>> {
     const out = new Map<string, RunOutput>();
-    if (run.kind === 'job') {
-      const job = await jobs.get(run.jobId!);
-      const { interface: iface } = await deps.jobTypes.revision(job.jobTypeRevId);
-      const produced = new Map<string, any>((job.output?.output_data ?? []).map((o: { name: string }) => [o.name, o]));
-      // In the interface's order (a multipart answer's parts follow it).
-      for (const spec of iface.outputs) {
-        const o = produced.get(spec.name);
-        if (!o) continue;
-        if (spec.kind === 'json') out.set(spec.name, { kind: 'json', value: o.value });
-        else out.set(spec.name, { kind: spec.kind, files: await fileRefs(o.file_ids ?? (o.file_id !== undefined ? [o.file_id] : [])) });
+    const job = await jobs.get(run.jobId);
+    const { interface: iface } = await deps.jobTypes.revision(job.jobTypeRevId);
+    const produced = new Map<string, any>((job.output?.output_data ?? []).map((o: { name: string }) => [o.name, o]));
+    for (const spec of iface.outputs) {
+      const o = produced.get(spec.name);
+      if (!o) continue;
+      if (spec.kind === 'json') out.set(spec.name, { kind: 'json', value: o.value });
+      else {
+        const refs = await fileRefs(o.file_ids ?? (o.file_id !== undefined ? [o.file_id] : []));
+        if (typeof o.directory !== 'string') out.set(spec.name, { kind: spec.kind, files: refs });
+        else {
+          // A directory's files keep their paths inside it (the workspace keeps them under <execution>/<directory>/).
+          const marker = `/${o.directory}/`;
+          out.set(spec.name, { kind: 'directory', files: refs.map((f) => ({ ...f, relPath: f.path.includes(marker) ? f.path.slice(f.path.lastIndexOf(marker) + marker.length) : f.name })) });
+        }
       }
-      return out;
-    }
-    const recipe = await recipes.get(run.recipeId!);
-    const wf = await deps.cwl.workflowOf(recipe.recipeTypeId);
-    const nodes = await recipes.nodes(recipe);
-    for (const o of wf?.outputs ?? []) {
-      const jobId = nodes.find((n) => n.name === o.node)?.jobs.find((j) => j.isOriginal)?.jobId;
-      const job = jobId === undefined ? null : await jobs.get(jobId);
-      const data = job?.output?.output_data?.find((x: { name: string }) => x.name === o.output);
-      out.set(o.name, { kind: 'files', files: await fileRefs(data?.file_ids ?? (data?.file_id !== undefined ? [data.file_id] : [])) });
     }
     return out;
   }
 
   /** How a run's results were asked for: as kept with it, or every output by value. */
   async function request(run: Run): Promise<RunRequest> {
-    const kept = await store.recordOf(run.kind === 'job' ? { jobId: run.jobId! } : { recipeId: run.recipeId! });
+    const kept = await store.recordOf(run.jobId);
     return { response: kept?.response ?? 'document', outputs: kept?.outputs ?? null, subscriber: kept?.subscriber ?? null, baseUrl: kept?.baseUrl ?? null };
   }
 
@@ -255,17 +215,17 @@ export function createRunService(deps: {
     return { data: Buffer.concat(chunks), mediaType: file.mediaType };
   }
 
-  /** Cancels what is left of a run and hides it from the doors (a workflow run stays visible, DISMISSED); answers how it ended. */
+  /** A stored file's bytes as a stream. */
+  async function openFile(id: number): Promise<Readable> {
+    return (await files.open(id)).stream;
+  }
+
+  /** Cancels what is left of a run and hides it from the doors; answers how it ended. */
   async function dismiss(run: Run): Promise<Run> {
-    if (run.kind === 'job') {
-      if (!isFinal(run.status)) await jobs.cancel(run.jobId!);
-      await store.dismissJob(run.jobId!);
-      const row = await store.jobRow(run.jobId!);
-      return { ...(await toRuns([row!]))[0], status: RUN.DISMISSED };
-    }
-    const recipe = await recipes.get(run.recipeId!);
-    if (!recipe.isCompleted && !recipe.isCanceled) await recipes.cancel(recipe.id);
-    return (await get(run.id))!;
+    if (!isFinal(run.status)) await jobs.cancel(run.jobId);
+    await store.dismissJob(run.jobId);
+    const row = await store.jobRow(run.jobId);
+    return { ...(await toRuns([row!]))[0], status: RUN.DISMISSED };
   }
 
   // ---- starting runs ----
@@ -283,42 +243,27 @@ export function createRunService(deps: {
     return (await toRuns([(await store.jobRow(jobId))!]))[0];
   }
 
-  async function runOfRecipe(recipeId: number): Promise<Run> {
-    return (await toRuns([(await store.workflowRow(recipeId))!]))[0];
-  }
-
   /** A job's run as the job stands (a job just made: no query for its status). */
   async function runOfNewJob(job: Job): Promise<Run> {
     return (await toRuns([{
-      kind: 'job', id: job.id, jobTypeId: job.jobTypeId, revisionId: job.jobTypeRevId, processName: null, status: runStatusOfJob(job.status), created: job.created,
-      started: job.started, ended: job.ended, updated: job.lastModified, stepsDone: null,
+      id: job.id, jobTypeId: job.jobTypeId, revisionId: job.jobTypeRevId, status: runStatusOfJob(job.status), created: job.created,
+      started: job.started, ended: job.ended, updated: job.lastModified,
     }]))[0];
-  }
-
-  /** Makes what runs a process, from staged inputs: a queued job, or a recipe brought up to date. */
-  async function create(p: Process, inputs: StagedInputs, idempotency?: IdempotencyKey): Promise<{ id: number; run: () => Promise<Run>; replayed?: boolean }> {
-    if (p.kind === 'job') {
-      const c = await jobs.create({ jobTypeId: p.jobType.id, data: { inputs, outputs: new Map() }, idempotency });
-      return { id: c.job.id, replayed: c.replayed, run: () => runOfNewJob(c.job) };
-    }
-    const c = await recipes.create({ recipeTypeId: p.recipeType.id, data: { inputs, workspaceId: null }, idempotency });
-    return { id: c.recipe.id, replayed: c.replayed, run: () => runOfRecipe(c.recipe.id) };
   }
 
   /**
    * Starts a run of a process. A synchronous run, or one whose inputs need no fetching, is made at
    * once with its inputs staged; an asynchronous run with inputs to fetch is recorded first (its job
-   * PENDING, or its recipe held) and answered, and its inputs are fetched as its first step. Problems
-   * found before anything is made are Invalid naming the input; nothing stored for it is left behind.
+   * PENDING) and answered, and its inputs are fetched as its first step. Problems found before
+   * anything is made are Invalid naming the input; nothing stored for it is left behind.
    */
   async function start(p: Process, s: StartRun): Promise<{ run: Run; replayed: boolean }> {
-    const kind = p.kind === 'job' ? 'job' : 'recipe';
     // Sent again under its Idempotency-Key, a request gets the run the first one made (nothing is fetched again).
-    const prior = s.idempotency ? await deps.idempotency.find(s.idempotency, kind) : null;
+    const prior = s.idempotency ? await deps.idempotency.find(s.idempotency, 'job') : null;
     if (prior !== null) {
       // A replayed run keeps the record its first request wrote (written now if that request died first).
-      await store.record(db, p.kind === 'job' ? { jobId: prior } : { recipeId: prior }, s.request);
-      return { run: p.kind === 'job' ? await runOfJob(prior) : await runOfRecipe(prior), replayed: true };
+      await store.record(db, prior, s.request);
+      return { run: await runOfJob(prior), replayed: true };
     }
     const limits = await stagingLimits(s.baseUrl);
     const stored: number[] = [];
@@ -327,15 +272,14 @@ export function createRunService(deps: {
       if (s.mode === 'async' && staging.hasReferences(pending)) {
         const id = await recordPending(p, pending, s);
         kickStaging();
-        return { run: p.kind === 'job' ? await runOfJob(id) : await runOfRecipe(id), replayed: false };
+        return { run: await runOfJob(id), replayed: false };
       }
-      const data = await staging.fetchPending(pending, p.iface, limits, stored);
-      const made = await create(p, data, s.idempotency);
+      const inputs = await staging.fetchPending(pending, p.iface, limits, stored);
+      const made = await jobs.create({ jobTypeId: p.jobType.id, data: { inputs, outputs: new Map() }, idempotency: s.idempotency });
       // What an earlier request with the same Idempotency-Key made uses that request's inputs, not these.
       if (made.replayed) await staging.discard(stored);
-      const target = p.kind === 'job' ? { jobId: made.id } : { recipeId: made.id };
-      await store.record(db, target, s.request);
-      return { run: await made.run(), replayed: Boolean(made.replayed) };
+      await store.record(db, made.job.id, s.request);
+      return { run: await runOfNewJob(made.job), replayed: Boolean(made.replayed) };
     } catch (err) {
       await staging.discard(stored);
       throw err;
@@ -343,16 +287,16 @@ export function createRunService(deps: {
   }
 
   /**
-   * Records a run whose inputs are still to be fetched: its job PENDING (or its recipe held) and its
-   * record, in one transaction (which reads nothing but through it: PGlite has one connection).
+   * Records a run whose inputs are still to be fetched: its job PENDING and its record, in one
+   * transaction (which reads nothing but through it: PGlite has one connection).
    */
   async function recordPending(p: Process, pending: Pending, s: StartRun): Promise<number> {
     const make = async (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => {
-      const id = p.kind === 'job' ? await jobs.createWaiting(tx, p.jobType, p.rev) : await recipes.createHeld(tx, p.recipeType, p.revId);
-      await store.record(tx, p.kind === 'job' ? { jobId: id } : { recipeId: id }, s.request, pending);
+      const id = await jobs.createWaiting(tx, p.jobType, p.rev);
+      await store.record(tx, id, s.request, pending);
       return id;
     };
-    if (s.idempotency) return (await deps.idempotency.once(s.idempotency, p.kind === 'job' ? 'job' : 'recipe', make)).id;
+    if (s.idempotency) return (await deps.idempotency.once(s.idempotency, 'job', make)).id;
     return db.transaction(make);
   }
 
@@ -366,42 +310,30 @@ export function createRunService(deps: {
 
   /** Fetches one run's pending inputs and lets it go on; a failed fetch ends the run failed, saying why. */
   async function stageOne(c: Awaited<ReturnType<typeof store.claimStaging>>[number]): Promise<void> {
-    const target = c.jobId !== null ? { jobId: c.jobId } : { recipeId: c.recipeId! };
+    const { jobId } = c;
     const pending = c.stage as Pending;
     const stored: number[] = [];
     try {
-      let iface;
-      if (c.jobId !== null) {
-        const job = await jobs.get(c.jobId);
-        // Canceled (dismissed) while it waited: nothing to fetch for it.
-        if (job.status !== JOB.PENDING) return store.staged(db, target, 'done');
-        iface = (await deps.jobTypes.revision(job.jobTypeRevId)).interface;
-      } else {
-        const recipe = await recipes.get(c.recipeId!);
-        if (recipe.isCanceled) return store.staged(db, target, 'done');
-        iface = { format: 'seed' as const, command: '', commandArguments: '', sharedResources: [], outputs: [], inputs: (await deps.recipeTypes.revision(recipe.recipeTypeRevId)).definition.inputs };
-      }
+      const job = await jobs.get(jobId);
+      // Canceled (dismissed) while it waited: nothing to fetch for it.
+      if (job.status !== JOB.PENDING) return store.staged(db, jobId, 'done');
+      const { interface: iface } = await deps.jobTypes.revision(job.jobTypeRevId);
       const limits = {
         fetchSeconds: options.fetchSeconds, maxBytes: options.fetchMaxBytes, base: c.baseUrl ?? 'http://localhost', allow: options.fetchAllow,
-        stop: staging_.stop.signal, beforeFetch: () => store.renewStaging(target, leaseSeconds),
+        stop: staging_.stop.signal, beforeFetch: () => store.renewStaging(jobId, leaseSeconds),
       };
-      const data = await staging.fetchPending(pending, iface, limits, stored);
-      if (c.jobId !== null) await jobs.supply(c.jobId, { inputs: data, outputs: new Map() }, (tx) => store.staged(tx, target, 'done'));
-      else await recipes.release(c.recipeId!, { inputs: data, workspaceId: null }, (tx) => store.staged(tx, target, 'done'));
+      const inputs = await staging.fetchPending(pending, iface, limits, stored);
+      await jobs.supply(jobId, { inputs, outputs: new Map() }, (tx) => store.staged(tx, jobId, 'done'));
     } catch (err) {
       await staging.discard(stored);
       if (!(err instanceof Invalid)) {
-        if (staging_.stop.signal.aborted) return store.releaseStaging(target).catch(() => {});
+        if (staging_.stop.signal.aborted) return store.releaseStaging(jobId).catch(() => {});
         // The database, the workspace: tried again once the lease runs out.
-        deps.log?.warn('staging a run failed; it will be tried again', { ...target, err });
+        deps.log?.warn('staging a run failed; it will be tried again', { jobId, err });
         return;
       }
-      deps.log?.info('a run failed while its inputs were fetched', { ...target, reason: err.message });
-      if (c.jobId !== null) await jobs.failWaiting([c.jobId], INPUT_FETCH_ERROR, (tx) => store.staged(tx, target, { failed: err.message }));
-      else {
-        await store.staged(db, target, { failed: err.message });
-        await recipes.cancel(c.recipeId!);
-      }
+      deps.log?.info('a run failed while its inputs were fetched', { jobId, reason: err.message });
+      await jobs.failWaiting([jobId], INPUT_FETCH_ERROR, (tx) => store.staged(tx, jobId, { failed: err.message }));
     }
   }
 
@@ -440,7 +372,7 @@ export function createRunService(deps: {
 
   const callbacks = createCallbacks({
     store, events, timeoutSeconds: options.callbackSeconds, log: deps.log,
-    runOf: async (d) => (d.kind === 'job' ? get(jobRunId(d.id)) : get(workflowRunId(d.id))),
+    runOf: (jobId) => get(jobRunId(jobId)),
   });
 
   return {
@@ -453,6 +385,7 @@ export function createRunService(deps: {
     outputs,
     request,
     fileContent,
+    openFile,
     dismiss,
     /** Starts staging accepted runs (and picking up those another process left) and calling subscribers back, their messages written by `callbackBody`. */
     startWork(callbackBody: CallbackBody): void {
@@ -476,4 +409,4 @@ export function createRunService(deps: {
   };
 }
 
-export type { JobProcess, Process, WorkflowProcessEntry };
+export type { Process };

@@ -8,6 +8,7 @@
 // left (`Pending`) is kept with the run and fetched by `fetchPending` as the run's first step.
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { randomUUID } from 'node:crypto';
 import mime from 'mime-types';
 import type { GivenValue } from '../../../seed-mapping/ogc-execute.ts';
 import { DomainError, Invalid, Unavailable } from '../../errors.ts';
@@ -17,6 +18,7 @@ import type { FileService } from '../files/service.ts';
 import type { InterfaceInput, JobInterface } from '../job-types/model.ts';
 import type { InputValue } from '../jobs/job-data.ts';
 import { checkInputCount } from '../input-count.ts';
+import { bodyStream, stageStac } from './stac.ts';
 
 export interface StagingLimits {
   /** Aborts fetches when the server stops (they are not the input's fault). */
@@ -48,6 +50,8 @@ export type StagedInputs = Map<string, InputValue>;
 const OWN_FILE = /^\/scale\/(?:v\d+\/)?files\/(\d+)\/(?:content\/?)?$/;
 /** Values given by reference are read whole; they are small by nature. */
 const MAX_VALUE_BYTES = 1024 * 1024;
+/** STAC catalogs and items are read whole too. */
+const MAX_CATALOG_BYTES = 8 * 1024 * 1024;
 
 function ownFileId(href: string, base: string): number | null {
   try {
@@ -74,10 +78,10 @@ export type Staging = ReturnType<typeof createStaging>;
 export function createStaging(deps: { files: FileService; maxInputs?: number }) {
   const { files } = deps;
 
-  async function store(spec: InterfaceInput, data: Readable, fileName: string, mediaType: string | null, field: string, limits: Pick<StagingLimits, 'workspaceId' | 'maxBytes'>): Promise<number> {
+  async function store(spec: InterfaceInput, data: Readable, fileName: string, mediaType: string | null, field: string, limits: Pick<StagingLimits, 'workspaceId' | 'maxBytes'>, filePath?: string): Promise<number> {
     if (limits.workspaceId === null) throw new Unavailable('inputs given as content or by reference are stored in the default workspace, and this server has none (SCALE_DEFAULT_WORKSPACE)');
     try {
-      const file = await files.upload({ workspaceId: limits.workspaceId, fileName, mediaType: mediaType ?? undefined, data, maxBytes: limits.maxBytes });
+      const file = await files.upload({ workspaceId: limits.workspaceId, fileName, ...(filePath ? { filePath } : {}), mediaType: mediaType ?? undefined, data, maxBytes: limits.maxBytes });
       return file.id;
     } catch (err) {
       if (err instanceof DomainError && err.kind === 'too-large') throw new Invalid(field, `input ${JSON.stringify(spec.name)}: ${err.message}`);
@@ -97,6 +101,35 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     } catch {
       throw new Invalid(field, `the value at ${href} is not JSON (input ${JSON.stringify(spec.name)} takes a ${spec.jsonType})`);
     }
+  }
+
+  /** A directory input: the STAC catalog or item at `href` staged under one fresh root of the workspace (stac.ts). */
+  async function directoryByReference(spec: InterfaceInput, href: string, field: string, limits: StagingLimits, stored: number[]): Promise<number[]> {
+    const root = `stage/${randomUUID()}`;
+    const fetch = async (url: string, f: string) => {
+      await limits.beforeFetch?.();
+      return fetchWithin(url, f, limits.fetchSeconds, limits.allow, limits.stop);
+    };
+    return stageStac(href, field, {
+      async json(url, f) {
+        const body = Buffer.from(await (await fetch(url, f)).arrayBuffer());
+        if (body.length > MAX_CATALOG_BYTES) throw new Invalid(f, `${url} is larger than ${MAX_CATALOG_BYTES} bytes, too large for a STAC document`);
+        try {
+          return JSON.parse(body.toString('utf8'));
+        } catch {
+          throw new Invalid(f, `${url} is not JSON: a STAC catalog, collection or item is expected`);
+        }
+      },
+      async stream(url, f) {
+        const res = await fetch(url, f);
+        return { body: bodyStream(res), mediaType: res.headers.get('content-type')?.split(';')[0].trim() ?? null };
+      },
+      async store(relPath, data, mediaType) {
+        const id = await store(spec, data, relPath.split('/').pop()!, mediaType, field, limits, `${root}/${relPath}`);
+        stored.push(id);
+        return id;
+      },
+    });
   }
 
   async function fileByReference(spec: InterfaceInput, v: { href: string; mediaType: string | null }, n: number, field: string, limits: StagingLimits): Promise<number> {
@@ -144,7 +177,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
           stored.push(id);
           staged.push({ kind: 'file', id });
         } else {
-          const own = isFileInput(spec) ? ownFileId(v.href, limits.base) : null;
+          const own = isFileInput(spec) && !spec.directory ? ownFileId(v.href, limits.base) : null;
           if (own !== null) {
             staged.push({ kind: 'file', id: own });
             continue;
@@ -171,7 +204,10 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
       for (const [n, v] of values.entries()) {
         const field = fieldOf(name, n, values.length);
         if (v.kind === 'file') ids.push(v.id);
-        else if (isFileInput(spec)) {
+        else if (spec.directory) {
+          if (v.kind !== 'href') throw new Invalid(field, `input ${JSON.stringify(name)} is a directory: give a STAC catalog or item by reference`);
+          ids.push(...(await directoryByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId }, stored)));
+        } else if (isFileInput(spec)) {
           if (v.kind === 'value') throw new Invalid(field, `input ${JSON.stringify(name)} takes a file, not a ${typeof v.value}`);
           const id = await fileByReference(spec, v, n, field, { ...limits, workspaceId: p.workspaceId });
           stored.push(id);

@@ -1,32 +1,25 @@
-// The run table and the one definition of a run's status: a job's from its job row (and whether a
-// client dismissed it), a workflow run's from its recipe, its steps' jobs and its staging. The run
-// list, a run by id, the requests kept with runs, staging leases and callback leases are all here.
+// The run table beside the job table, and the one definition of a run's status: its job's (and
+// whether a client dismissed it). The run list, a run by id, the requests kept with runs, staging
+// leases and callback leases are all here.
 import type { Db, Queryable } from '../../store/db.ts';
 import { type JobStatus } from '../jobs/model.ts';
 import { jobStatusesOf, type RunRequest, type RunStatus, runStatusOfJob, type RunWindow, type Subscriber } from './model.ts';
 
-/** A row of the job list and the status queries, before the process id is known (jobs) or as the recipe type names it (workflows). */
+/** A run as the list and status queries read it, before its process id is known. */
 export interface RunRow {
-  kind: 'job' | 'workflow';
   id: number;
-  jobTypeId: number | null;
+  jobTypeId: number;
   revisionId: number;
-  /** Workflows: the recipe type's name. */
-  processName: string | null;
   status: RunStatus;
   created: Date | string;
   started: Date | string | null;
   ended: Date | string | null;
   updated: Date | string;
-  /** Workflows: steps whose jobs all completed. */
-  stepsDone: number | null;
 }
 
 export interface RunListFilter extends RunWindow {
   /** Job type ids of the processes asked for; an empty list matches no job. */
   jobTypeIds?: number[];
-  /** Recipe type ids of the workflows asked for; an empty list matches no workflow run. */
-  recipeTypeIds?: number[];
 }
 
 /** A run's record: the request kept with it and its callback progress. */
@@ -38,75 +31,36 @@ export interface RunRecord extends RunRequest {
 
 /** Where a run's callback stands, claimed for delivery. */
 export interface CallbackDue {
-  kind: 'job' | 'workflow';
-  /** Job id or recipe id. */
-  id: number;
+  jobId: number;
   subscriber: Subscriber | null;
   baseUrl: string | null;
   notified: string | null;
   attempts: number;
 }
 
-/**
- * Runs of deployed workflows (top-level recipes of recipe types with a process) with their status,
- * times and finished steps, from the recipe, its steps' jobs and its staging. `$where` is replaced by
- * conditions on `r` (the recipe).
- */
-const WORKFLOW_RUNS = `
-  SELECT r.id, r.recipe_type_id, r.recipe_type_rev_id, rt.name AS process_name, r.created, r.last_modified, s.started,
-         CASE WHEN r.is_completed OR r.is_canceled OR s.failed OR s.canceled OR st.stage_state = 'failed' THEN coalesce(r.completed, s.ended, r.last_modified) END AS ended,
-         CASE WHEN r.is_completed THEN 'SUCCEEDED' WHEN st.stage_state = 'failed' THEN 'FAILED' WHEN r.is_canceled THEN 'DISMISSED' WHEN s.failed THEN 'FAILED'
-              WHEN s.canceled THEN 'DISMISSED' WHEN s.started IS NOT NULL THEN 'RUNNING' ELSE 'ACCEPTED' END AS status,
-         d.steps_done
-    FROM recipe r JOIN recipe_type rt ON rt.id = r.recipe_type_id AND rt.process IS NOT NULL
-    LEFT JOIN run st ON st.recipe_id = r.id
-   CROSS JOIN LATERAL (
-         SELECT min(j.started) AS started, max(j.ended) AS ended,
-                coalesce(bool_or(j.status = 'FAILED'), false) AS failed, coalesce(bool_or(j.status = 'CANCELED'), false) AS canceled
-           FROM recipe_node n JOIN job j ON j.id = n.job_id WHERE n.recipe_id = r.id AND n.is_original) s
-   CROSS JOIN LATERAL (
-         SELECT count(*)::int AS steps_done FROM (
-           SELECT 1 FROM recipe_node n LEFT JOIN job j ON j.id = n.job_id WHERE n.recipe_id = r.id GROUP BY n.node_name
-           HAVING bool_and(coalesce(j.status = 'COMPLETED', false) OR coalesce(n.outcome = 'EMPTY', false))) done) d
-   WHERE r.recipe_id IS NULL AND $where`;
-
 /** RFC 3339 text straight from SQL: parsing hundreds of timestamps into Dates only to print them again is most of a page's cost. */
 const rfc3339 = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-const toWorkflowRow = (r: any): RunRow => ({
-  kind: 'workflow', id: Number(r.id), jobTypeId: null, revisionId: r.recipe_type_rev_id, processName: r.process_name, status: r.status,
-  created: r.created, started: r.started, ended: r.ended, updated: r.last_modified, stepsDone: r.steps_done,
-});
 
 const toRecord = (r: any): RunRecord => ({
   response: r.response, outputs: r.outputs, subscriber: r.subscriber, baseUrl: r.base_url, notified: r.notified, callbackAttempts: r.callback_attempts, dismissed: r.dismissed,
 });
 
-export type RunTarget = { jobId: number } | { recipeId: number };
-
-/** The column and value that find a run's record: its job's id, or its recipe's. */
-const keyOf = (t: RunTarget): [string, number] => ('jobId' in t ? ['job_id', t.jobId] : ['recipe_id', t.recipeId]);
-
 export type RunStore = ReturnType<typeof createRunStore>;
 
 export function createRunStore(db: Db) {
-  /** Records what a run's request asked for (nothing is changed when the run has a record already). */
-  async function record(q: Queryable, target: RunTarget, r: RunRequest, stage?: unknown): Promise<void> {
-    const byJob = 'jobId' in target;
+  /** Records what a run's request asked for (nothing is changed when the run has a record already); `stage`: inputs still to fetch. */
+  async function record(q: Queryable, jobId: number, r: RunRequest, stage?: unknown): Promise<void> {
     await q.query(
-      `INSERT INTO run (job_id, recipe_id, response, outputs, subscriber, base_url, callback_next, stage, stage_state, stage_lease)
-       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $5::jsonb IS NULL THEN NULL ELSE now() END, $7, CASE WHEN $7::jsonb IS NULL THEN NULL ELSE 'pending' END,
-               CASE WHEN $7::jsonb IS NULL THEN NULL ELSE now() END)
-       ON CONFLICT (${byJob ? 'job_id' : 'recipe_id'}) DO NOTHING`,
-      [byJob ? target.jobId : null, byJob ? null : target.recipeId, r.response, r.outputs ? JSON.stringify(r.outputs) : null, r.subscriber ? JSON.stringify(r.subscriber) : null,
-        r.baseUrl, stage === undefined ? null : JSON.stringify(stage)],
+      `INSERT INTO run (job_id, response, outputs, subscriber, base_url, callback_next, stage, stage_state, stage_lease)
+       VALUES ($1, $2, $3, $4, $5, CASE WHEN $4::jsonb IS NULL THEN NULL ELSE now() END, $6, CASE WHEN $6::jsonb IS NULL THEN NULL ELSE 'pending' END,
+               CASE WHEN $6::jsonb IS NULL THEN NULL ELSE now() END)
+       ON CONFLICT (job_id) DO NOTHING`,
+      [jobId, r.response, r.outputs ? JSON.stringify(r.outputs) : null, r.subscriber ? JSON.stringify(r.subscriber) : null, r.baseUrl, stage === undefined ? null : JSON.stringify(stage)],
     );
   }
 
-  async function recordOf(target: RunTarget): Promise<RunRecord | null> {
-    const res = 'jobId' in target
-      ? await db.query('SELECT * FROM run WHERE job_id = $1', [target.jobId])
-      : await db.query('SELECT * FROM run WHERE recipe_id = $1', [target.recipeId]);
+  async function recordOf(jobId: number): Promise<RunRecord | null> {
+    const res = await db.query('SELECT * FROM run WHERE job_id = $1', [jobId]);
     return res.rows[0] ? toRecord(res.rows[0]) : null;
   }
 
@@ -119,88 +73,55 @@ export function createRunStore(db: Db) {
     );
   }
 
-  /** A job with its run status (DISMISSED when a client dismissed it), or null. */
+  /** A job with its run status, and whether a client dismissed it; null when there is no such job. */
   async function jobRow(jobId: number): Promise<(RunRow & { dismissed: boolean }) | null> {
     const res = await db.query(
-      `SELECT j.id, j.job_type_id, j.job_type_rev_id, j.status, j.created, j.started, j.ended, j.last_modified, r.dismissed IS NOT NULL AS dismissed, r.stage_state
+      `SELECT j.id, j.job_type_id, j.job_type_rev_id, j.status, j.created, j.started, j.ended, j.last_modified, r.dismissed IS NOT NULL AS dismissed
          FROM job j LEFT JOIN run r ON r.job_id = j.id WHERE j.id = $1`,
       [jobId],
     );
     const r = res.rows[0];
     if (!r) return null;
     return {
-      kind: 'job', id: Number(r.id), jobTypeId: r.job_type_id, revisionId: r.job_type_rev_id, processName: null, status: runStatusOfJob(r.status as JobStatus),
-      created: r.created, started: r.started, ended: r.ended, updated: r.last_modified, stepsDone: null, dismissed: r.dismissed,
+      id: Number(r.id), jobTypeId: r.job_type_id, revisionId: r.job_type_rev_id, status: runStatusOfJob(r.status as JobStatus),
+      created: r.created, started: r.started, ended: r.ended, updated: r.last_modified, dismissed: r.dismissed,
     };
   }
 
-  /** A workflow run by its recipe id, or null when that recipe is not a run of a deployed workflow. */
-  async function workflowRow(recipeId: number): Promise<RunRow | null> {
-    const res = await db.query(WORKFLOW_RUNS.replace('$where', 'r.id = $1'), [recipeId]);
-    return res.rows[0] ? toWorkflowRow(res.rows[0]) : null;
-  }
-
   /**
-   * A page of jobs and workflow runs, newest first, and whether more follow; dismissed jobs are left
-   * out. No total count: counting every matching job would cost a scan of the job table on every page.
+   * A page of runs, newest first, and whether more follow; dismissed ones are left out. No total
+   * count: counting every matching job would cost a scan of the job table on every page.
    */
   async function list(f: RunListFilter): Promise<{ more: boolean; rows: RunRow[] }> {
+    const jobStatuses = f.statuses?.flatMap(jobStatusesOf);
+    if (f.jobTypeIds?.length === 0 || jobStatuses?.length === 0) return { more: false, rows: [] };
     const params: unknown[] = [];
     const param = (v: unknown) => {
       params.push(v);
       return `$${params.length}`;
     };
+    const w = [`NOT EXISTS (SELECT 1 FROM run o WHERE o.job_id = j.id AND o.dismissed IS NOT NULL)`];
+    if (f.jobTypeIds) w.push(`j.job_type_id = ANY(${param(f.jobTypeIds)}::int[])`);
+    if (jobStatuses) w.push(`j.status = ANY(${param(jobStatuses)}::text[])`);
+    if (f.createdFrom) w.push(`j.created >= ${param(f.createdFrom)}`);
+    if (f.createdTo) w.push(`j.created <= ${param(f.createdTo)}`);
     // A run's duration: from its start to its end, or to now while it runs (never started: none).
-    const durations = (started: string, ended: string, out: string[]) => {
-      const d = `extract(epoch FROM coalesce(${ended}, now()) - ${started})`;
-      if (f.minDuration != null) out.push(`${started} IS NOT NULL AND ${d} >= ${param(f.minDuration)}`);
-      if (f.maxDuration != null) out.push(`${started} IS NOT NULL AND ${d} <= ${param(f.maxDuration)}`);
-    };
-    const branches: string[] = [];
-    const jobStatuses = f.statuses?.flatMap(jobStatusesOf);
-    if (!(f.jobTypeIds?.length === 0 || jobStatuses?.length === 0)) {
-      const w = [`NOT EXISTS (SELECT 1 FROM run o WHERE o.job_id = j.id AND o.dismissed IS NOT NULL)`];
-      if (f.jobTypeIds) w.push(`j.job_type_id = ANY(${param(f.jobTypeIds)}::int[])`);
-      if (jobStatuses) w.push(`j.status = ANY(${param(jobStatuses)}::text[])`);
-      if (f.createdFrom) w.push(`j.created >= ${param(f.createdFrom)}`);
-      if (f.createdTo) w.push(`j.created <= ${param(f.createdTo)}`);
-      durations('j.started', 'j.ended', w);
-      // Only what a status document shows (input and output can be large).
-      branches.push(`SELECT 'job' AS kind, j.id, j.job_type_id, NULL::text AS process_name, j.job_type_rev_id AS revision_id, j.status,
-                            j.created, j.started, j.ended, j.last_modified, NULL::int AS steps_done
-                       FROM job j WHERE ${w.join(' AND ')}`);
-    }
-    if (!(f.recipeTypeIds?.length === 0 || f.statuses?.length === 0)) {
-      const r = ['true'];
-      if (f.recipeTypeIds) r.push(`r.recipe_type_id = ANY(${param(f.recipeTypeIds)}::int[])`);
-      if (f.createdFrom) r.push(`r.created >= ${param(f.createdFrom)}`);
-      if (f.createdTo) r.push(`r.created <= ${param(f.createdTo)}`);
-      const w = ['true'];
-      if (f.statuses) w.push(`w.status = ANY(${param(f.statuses)}::text[])`);
-      durations('w.started', 'w.ended', w);
-      branches.push(`SELECT 'workflow' AS kind, w.id, NULL::int AS job_type_id, w.process_name, w.recipe_type_rev_id AS revision_id, w.status, w.created, w.started, w.ended,
-                            w.last_modified, w.steps_done
-                       FROM (${WORKFLOW_RUNS.replace('$where', r.join(' AND '))}) w WHERE ${w.join(' AND ')}`);
-    }
-    if (!branches.length) return { more: false, rows: [] };
-    // Each branch is cut to the rows the page can reach, in (created, id) order, so the job table's
-    // index serves it without reading every job; only the page's rows are formatted.
-    const order = 'ORDER BY created DESC, id DESC';
-    const reach = param(f.offset + f.limit + 1);
+    const d = `extract(epoch FROM coalesce(j.ended, now()) - j.started)`;
+    if (f.minDuration != null) w.push(`j.started IS NOT NULL AND ${d} >= ${param(f.minDuration)}`);
+    if (f.maxDuration != null) w.push(`j.started IS NOT NULL AND ${d} <= ${param(f.maxDuration)}`);
+    // Read in (created, id) order so the job table's index serves it; only the page's rows are formatted.
     const res = await db.query(
-      `SELECT x.kind, x.id, x.job_type_id, x.process_name, x.revision_id, x.status, x.steps_done,
-              ${rfc3339('x.created')} AS created, ${rfc3339('x.started')} AS started, ${rfc3339('x.ended')} AS ended, ${rfc3339('x.last_modified')} AS last_modified
-         FROM (SELECT * FROM (${branches.map((b) => `(${b} ${order} LIMIT ${reach})`).join(' UNION ALL ')}) u
-                ${order}, kind LIMIT ${param(f.limit + 1)} OFFSET ${param(f.offset)}) x
-        ORDER BY x.created DESC, x.id DESC, x.kind`,
+      `SELECT j.id, j.job_type_id, j.job_type_rev_id, j.status,
+              ${rfc3339('j.created')} AS created, ${rfc3339('j.started')} AS started, ${rfc3339('j.ended')} AS ended, ${rfc3339('j.last_modified')} AS last_modified
+         FROM job j WHERE ${w.join(' AND ')}
+        ORDER BY j.created DESC, j.id DESC LIMIT ${param(f.limit + 1)} OFFSET ${param(f.offset)}`,
       params,
     );
     return {
       more: res.rows.length > f.limit,
       rows: res.rows.slice(0, f.limit).map((r): RunRow => ({
-        kind: r.kind, id: Number(r.id), jobTypeId: r.job_type_id, revisionId: r.revision_id, processName: r.process_name,
-        status: r.kind === 'job' ? runStatusOfJob(r.status) : r.status, created: r.created, started: r.started, ended: r.ended, updated: r.last_modified,
-        stepsDone: r.steps_done,
+        id: Number(r.id), jobTypeId: r.job_type_id, revisionId: r.job_type_rev_id, status: runStatusOfJob(r.status),
+        created: r.created, started: r.started, ended: r.ended, updated: r.last_modified,
       })),
     };
   }
@@ -208,48 +129,41 @@ export function createRunStore(db: Db) {
   // ---- staging ----
 
   /** Claims runs whose inputs are still to be fetched (a lease of `leaseSeconds`: one process stages a run at a time). */
-  async function claimStaging(limit: number, leaseSeconds: number): Promise<{ jobId: number | null; recipeId: number | null; stage: any; baseUrl: string | null }[]> {
+  async function claimStaging(limit: number, leaseSeconds: number): Promise<{ jobId: number; stage: any; baseUrl: string | null }[]> {
     const res = await db.query(
       `WITH due AS (
          SELECT id FROM run WHERE stage_state = 'pending' AND stage_lease <= now() ORDER BY stage_lease LIMIT $1 FOR UPDATE SKIP LOCKED)
        UPDATE run SET stage_lease = now() + make_interval(secs => $2) FROM due WHERE run.id = due.id
-       RETURNING run.job_id, run.recipe_id, run.stage, run.base_url`,
+       RETURNING run.job_id, run.stage, run.base_url`,
       [limit, leaseSeconds],
     );
-    return res.rows.map((r) => ({ jobId: r.job_id === null ? null : Number(r.job_id), recipeId: r.recipe_id === null ? null : Number(r.recipe_id), stage: r.stage, baseUrl: r.base_url }));
+    return res.rows.map((r) => ({ jobId: Number(r.job_id), stage: r.stage, baseUrl: r.base_url }));
   }
 
   /** The end of a run's staging: done, or failed with the reason. */
-  async function staged(q: Queryable, target: RunTarget, outcome: { failed: string } | 'done'): Promise<void> {
-    const [col, id] = keyOf(target);
-    await q.query(
-      `UPDATE run SET stage_state = $2, stage_error = $3, stage_lease = NULL WHERE ${col} = $1`,
-      [id, outcome === 'done' ? 'done' : 'failed', outcome === 'done' ? null : outcome.failed],
-    );
+  async function staged(q: Queryable, jobId: number, outcome: { failed: string } | 'done'): Promise<void> {
+    await q.query(`UPDATE run SET stage_state = $2, stage_error = $3, stage_lease = NULL WHERE job_id = $1`, [jobId, outcome === 'done' ? 'done' : 'failed', outcome === 'done' ? null : outcome.failed]);
   }
 
   /** Keeps a run's staging lease for `seconds` more (before each fetch). */
-  async function renewStaging(target: RunTarget, seconds: number): Promise<void> {
-    const [col, id] = keyOf(target);
-    await db.query(`UPDATE run SET stage_lease = now() + make_interval(secs => $2) WHERE ${col} = $1 AND stage_state = 'pending'`, [id, seconds]);
+  async function renewStaging(jobId: number, seconds: number): Promise<void> {
+    await db.query(`UPDATE run SET stage_lease = now() + make_interval(secs => $2) WHERE job_id = $1 AND stage_state = 'pending'`, [jobId, seconds]);
   }
 
   /** Hands a run's staging back at once (this process stops before it finished). */
-  async function releaseStaging(target: RunTarget): Promise<void> {
-    const [col, id] = keyOf(target);
-    await db.query(`UPDATE run SET stage_lease = now() WHERE ${col} = $1 AND stage_state = 'pending'`, [id]);
+  async function releaseStaging(jobId: number): Promise<void> {
+    await db.query(`UPDATE run SET stage_lease = now() WHERE job_id = $1 AND stage_state = 'pending'`, [jobId]);
   }
 
   /** Why a run's staging failed, or null when it did not. */
-  async function stagingFailure(target: RunTarget): Promise<string | null> {
-    const [col, id] = keyOf(target);
-    const res = await db.query(`SELECT stage_error FROM run WHERE ${col} = $1 AND stage_state = 'failed'`, [id]);
+  async function stagingFailure(jobId: number): Promise<string | null> {
+    const res = await db.query(`SELECT stage_error FROM run WHERE job_id = $1 AND stage_state = 'failed'`, [jobId]);
     return res.rows[0]?.stage_error ?? null;
   }
 
   // ---- callbacks ----
 
-  /** Claims runs with a callback due (a lease of `leaseSeconds`, so two processes never both call), with their jobs' statuses. */
+  /** Claims runs with a callback due (a lease of `leaseSeconds`, so two processes never both call). */
   async function claimCallbacks(limit: number, leaseSeconds: number): Promise<CallbackDue[]> {
     const res = await db.query(
       `WITH due AS (
@@ -258,21 +172,16 @@ export function createRunStore(db: Db) {
        RETURNING run.*`,
       [limit, leaseSeconds],
     );
-    return res.rows.map((r) => ({
-      kind: r.job_id !== null ? 'job' : 'workflow', id: Number(r.job_id ?? r.recipe_id), subscriber: r.subscriber, baseUrl: r.base_url, notified: r.notified,
-      attempts: r.callback_attempts,
-    }));
+    return res.rows.map((r) => ({ jobId: Number(r.job_id), subscriber: r.subscriber, baseUrl: r.base_url, notified: r.notified, attempts: r.callback_attempts }));
   }
-
-  const callbackKey = (d: Pick<CallbackDue, 'kind' | 'id'>) => (d.kind === 'job' ? 'job_id' : 'recipe_id');
 
   /** Records a delivered (or abandoned) callback; `done` when nothing more will be sent. */
-  async function notified(d: Pick<CallbackDue, 'kind' | 'id'>, state: string, done: boolean): Promise<void> {
-    await db.query(`UPDATE run SET notified = $2, callback_attempts = 0, callback_done = $3, callback_next = CASE WHEN $3 THEN NULL ELSE now() END WHERE ${callbackKey(d)} = $1`, [d.id, state, done]);
+  async function notified(jobId: number, state: string, done: boolean): Promise<void> {
+    await db.query(`UPDATE run SET notified = $2, callback_attempts = 0, callback_done = $3, callback_next = CASE WHEN $3 THEN NULL ELSE now() END WHERE job_id = $1`, [jobId, state, done]);
   }
 
-  async function retryCallback(d: Pick<CallbackDue, 'kind' | 'id'>, attempts: number, delaySeconds: number): Promise<void> {
-    await db.query(`UPDATE run SET callback_attempts = $2, callback_next = now() + make_interval(secs => $3) WHERE ${callbackKey(d)} = $1`, [d.id, attempts, delaySeconds]);
+  async function retryCallback(jobId: number, attempts: number, delaySeconds: number): Promise<void> {
+    await db.query(`UPDATE run SET callback_attempts = $2, callback_next = now() + make_interval(secs => $3) WHERE job_id = $1`, [jobId, attempts, delaySeconds]);
   }
 
   /** Puts the runs of jobs whose state changed back in line for their callbacks. */
@@ -281,5 +190,5 @@ export function createRunStore(db: Db) {
     await db.query(`UPDATE run SET callback_next = now() WHERE job_id = ANY($1::bigint[]) AND subscriber IS NOT NULL AND NOT callback_done`, [jobIds]);
   }
 
-  return { record, recordOf, dismissJob, jobRow, workflowRow, list, claimStaging, renewStaging, releaseStaging, staged, stagingFailure, claimCallbacks, notified, retryCallback, callbacksDue };
+  return { record, recordOf, dismissJob, jobRow, list, claimStaging, renewStaging, releaseStaging, staged, stagingFailure, claimCallbacks, notified, retryCallback, callbacksDue };
 }

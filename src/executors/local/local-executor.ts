@@ -7,7 +7,7 @@
 // the launcher process (launcher-process.mjs) starts it, so the server itself never forks.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { directoryLayout, runContract } from '../contract.ts';
+import { type Contract, directoryLayout, type Layout, runContract } from '../contract.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, RunResult } from '../executor.ts';
 import { Launcher } from './launcher.ts';
 import { processStart } from './launcher-process.mjs';
@@ -26,15 +26,26 @@ async function noSpaceLeft(dir: string): Promise<string | null> {
   }
 }
 
+/** What makes a local executor run something other than a job type's own command (the `cwl` runtime: cwltool). */
+export interface LocalRuntime {
+  kind: string;
+  /** The contract of an execution (defaults to the job type's command, runContract). */
+  contract(spec: LaunchSpec, layout: Layout, exeDir: string): Contract;
+  /** Removes what an execution left beyond its process (containers cwltool started), once it has ended or been found orphaned. */
+  leftovers?(exeId: number, exeDir: string): Promise<void>;
+}
+
 export class LocalExecutor implements Executor {
-  readonly kind = 'local';
+  readonly kind: string;
 
   private readonly launcher: Launcher;
 
   constructor(
     private readonly dir: string,
     private readonly killGraceMs: number,
+    private readonly runtime: LocalRuntime | null = null,
   ) {
+    this.kind = runtime?.kind ?? 'local';
     this.launcher = new Launcher(async (ids) => {
       await this.killOrphans(ids);
     });
@@ -62,7 +73,7 @@ export class LocalExecutor implements Executor {
     const done = (async (): Promise<RunResult> => {
       const layout = directoryLayout(exeDir);
       const { outputDir, inputRoot } = layout;
-      const contract = runContract(spec, layout);
+      const contract = this.runtime ? this.runtime.contract(spec, layout, exeDir) : runContract(spec, layout);
       const commandLine = contract.argv.join(' ');
       const failed = (message: string): RunResult => ({ exitCode: null, signal: null, launchError: message, outputDir, artifacts: [], commandLine, jobStarted: null, jobCompleted: new Date() });
       if (contract.failure) return { ...failed(contract.failure.message), failWith: contract.failure.error };
@@ -72,6 +83,8 @@ export class LocalExecutor implements Executor {
       Object.assign(env, contract.env);
       try {
         await fs.mkdir(outputDir, { recursive: true });
+        for (const d of contract.dirs ?? []) await fs.mkdir(d, { recursive: true });
+        for (const w of contract.writes ?? []) await fs.writeFile(w.path, w.content);
         for (const f of contract.files) {
           await fs.mkdir(path.dirname(f.path), { recursive: true });
           await fs.symlink(f.localPath, f.path);
@@ -87,6 +100,7 @@ export class LocalExecutor implements Executor {
       if (killed) return failed('killed before it started');
       launched = true;
       const end = await this.launcher.run({ id: spec.exeId, cmd: argv[0], args: argv.slice(1), cwd: contract.workingDir ?? exeDir, env, log: logPath, pidFile: path.join(exeDir, 'pid'), ...(contract.stdio ? { stdio: contract.stdio } : {}) });
+      await this.runtime?.leftovers?.(spec.exeId, exeDir).catch(() => {});
       // A command that failed on a full disk is not the algorithm's fault, and its log (on the same
       // disk) cannot say what happened: the execution fails as a system error that does.
       const full = end.code !== 0 && !end.error && !killed ? await noSpaceLeft(exeDir) : null;
@@ -97,6 +111,7 @@ export class LocalExecutor implements Executor {
         launchError: end.error,
         outputDir,
         artifacts: end.artifacts,
+        ...(contract.outputObject ? { outputObject: contract.outputObject } : {}),
         commandLine,
         jobStarted: end.started ? new Date(end.started) : null,
         jobCompleted: new Date(end.ended),
@@ -107,7 +122,9 @@ export class LocalExecutor implements Executor {
 
   async cleanup(exeId: number): Promise<void> {
     const exeDir = this.exeDir(exeId);
-    await Promise.all(['input', 'output', 'pid'].map((p) => fs.rm(path.join(exeDir, p), { recursive: true, force: true })));
+    // Everything but the log: inputs, outputs, and what a runtime wrote (cwltool's document, job order, temporary directories).
+    const entries = await fs.readdir(exeDir).catch(() => [] as string[]);
+    await Promise.all(entries.filter((e) => e !== 'log').map((e) => fs.rm(path.join(exeDir, e), { recursive: true, force: true })));
   }
 
   async killOrphans(exeIds: number[], workDir = this.dir): Promise<number> {
@@ -131,6 +148,7 @@ export class LocalExecutor implements Executor {
         /* gone in the meantime */
       }
     }
+    if (this.runtime?.leftovers) for (const id of exeIds) await this.runtime.leftovers(id, path.join(workDir, String(id))).catch(() => {});
     return killed;
   }
 }

@@ -1,0 +1,96 @@
+// Output capture for CWL job types: cwltool prints the output object (each output of the process:
+// a File, an array of Files, a Directory, or a value), with every file moved into the execution's
+// output directory (--outdir). Files become products; a Directory's files all do, their paths inside
+// it kept; values are the job's JSON outputs (files inside values are named, not stored).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { BUILTIN } from '../errors/model.ts';
+import { mediaTypeFor } from '../files/service.ts';
+import type { JobInterface } from '../job-types/model.ts';
+import type { CapturedFile } from './capture.ts';
+import type { SeedCaptureResult } from './seed-capture.ts';
+
+export type CwlCaptureResult = SeedCaptureResult & { directories?: Record<string, string> };
+
+const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Every regular file below a directory (symbolic links are not followed out of it). */
+async function filesBelow(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const stack = [dir];
+  while (stack.length) {
+    const d = stack.pop()!;
+    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile()) out.push(p);
+    }
+  }
+  return out.sort();
+}
+
+/** A value as clients may see it: File and Directory objects without the execution's local paths. */
+function publicValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(publicValue);
+  if (!isObject(v)) return v;
+  const { path: _p, location: _l, dirname: _d, listing, secondaryFiles, ...rest } = v;
+  if (v.class === 'File' || v.class === 'Directory') {
+    return { ...rest, ...(Array.isArray(listing) ? { listing: listing.map(publicValue) } : {}), ...(Array.isArray(secondaryFiles) ? { secondaryFiles: secondaryFiles.map(publicValue) } : {}) };
+  }
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, publicValue(x)]));
+}
+
+export async function captureCwlOutputs(iface: JobInterface, outputDir: string, outputObject: string | undefined): Promise<CwlCaptureResult> {
+  const fail = (error: (typeof BUILTIN)[keyof typeof BUILTIN], message: string): CwlCaptureResult => ({ ok: false, error, message, manifest: null });
+  if (!outputObject) return fail(BUILTIN.invalidResultsManifest, 'cwltool wrote no output object');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await fs.readFile(outputObject, 'utf8'));
+  } catch (err) {
+    return fail(BUILTIN.invalidResultsManifest, `cwltool's output object cannot be read: ${(err as Error).message}`);
+  }
+  if (!isObject(doc)) return fail(BUILTIN.invalidResultsManifest, "cwltool's output object is not a JSON object");
+  const root = path.resolve(outputDir);
+  const inside = (p: unknown): string | null => {
+    if (typeof p !== 'string') return null;
+    const abs = path.resolve(p);
+    return abs.startsWith(`${root}${path.sep}`) ? abs : null;
+  };
+  const files: CapturedFile[] = [];
+  const jsonValues: Record<string, unknown> = {};
+  const directories: Record<string, string> = {};
+  const fileOf = (output: string, f: Record<string, any>, mediaType: string | null): CapturedFile | string => {
+    const local = inside(f.path ?? (typeof f.location === 'string' ? f.location.replace(/^file:\/\//, '') : undefined));
+    if (!local) return `output ${JSON.stringify(output)} names a file outside the execution's output directory`;
+    const relPath = path.relative(root, local);
+    return { output, localPath: local, relPath, mediaType: mediaType && mediaType !== 'application/octet-stream' ? mediaType : mediaTypeFor(relPath), geo: null };
+  };
+  for (const o of iface.outputs) {
+    const v = doc[o.name];
+    if (v === undefined || v === null) {
+      if (o.required) return fail(BUILTIN.missingRequiredOutput, `cwltool gave no value for required output ${JSON.stringify(o.name)}`);
+      continue;
+    }
+    if (o.kind === 'json') {
+      jsonValues[o.name] = publicValue(v);
+      continue;
+    }
+    if (o.directory) {
+      if (!isObject(v) || v.class !== 'Directory') return fail(BUILTIN.invalidResultsManifest, `output ${JSON.stringify(o.name)} is not a Directory`);
+      const dir = inside(v.path ?? (typeof v.location === 'string' ? v.location.replace(/^file:\/\//, '') : undefined));
+      if (!dir) return fail(BUILTIN.invalidResultsManifest, `output ${JSON.stringify(o.name)} names a directory outside the execution's output directory`);
+      directories[o.name] = path.relative(root, dir);
+      for (const f of await filesBelow(dir)) files.push({ output: o.name, localPath: f, relPath: path.relative(root, f), mediaType: mediaTypeFor(f), geo: null });
+      continue;
+    }
+    const list = (Array.isArray(v) ? v : [v]).filter((x) => x !== null);
+    if (o.kind === 'file' && list.length !== 1) return fail(BUILTIN.unexpectedMultipleOutputs, `output ${JSON.stringify(o.name)} takes one file, not ${list.length}`);
+    for (const f of list) {
+      if (!isObject(f) || f.class !== 'File') return fail(BUILTIN.invalidResultsManifest, `output ${JSON.stringify(o.name)} is not a File`);
+      const c = fileOf(o.name, f, o.mediaType);
+      if (typeof c === 'string') return fail(BUILTIN.invalidResultsManifest, c);
+      files.push(c);
+    }
+  }
+  return { ok: true, files, manifest: null, jsonValues, directories };
+}
