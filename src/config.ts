@@ -31,6 +31,7 @@ export const SETTINGS: Setting[] = [
   { env: 'MESOS_SECRET', default: '', help: 'Secret for the master\'s HTTP basic authentication (with MESOS_PRINCIPAL)' },
   { env: 'MESOS_USER', default: 'root', help: 'The user tasks run as on the agents (FrameworkInfo.user; Scale: root)' },
   { env: 'MESOS_FAILOVER_SECONDS', default: '604800', help: 'How long the master keeps the framework\'s tasks running while this server is away' },
+  { env: 'MESOS_CWL_ATTRIBUTE', default: 'cwltool', help: 'The agent attribute that says an agent runs CWL (cwltool and a Docker engine installed; mesos-agent --attributes="cwltool:true"): its offers take jobs of the cwl runtime, run as command tasks of SCALE_CWLTOOL' },
   { env: 'MESOS_SHARED_DIR', default: '', help: 'A directory mounted at the same path on every agent and this server (NFS): inputs, outputs and logs of Mesos tasks (default: SCALE_DATA_DIR/executions)' },
   { env: 'MESOS_REFUSE_SECONDS', default: '5', help: 'How long a declined offer\'s resources stay away (the DECLINE refuse filter); new work revives offers at once' },
   { env: 'MESOS_RECONCILE_SECONDS', default: '120', help: 'Tasks not heard of for this long are reconciled with the master (Scale: 2 minutes)' },
@@ -39,6 +40,7 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_REGISTRY', default: '', help: 'Docker registry (HTTP API v2) SEED images are read from and imported by scan-registry, e.g. http://localhost:5000' },
   { env: 'SCALE_REGISTRY_AUTH', default: '', help: 'user:password for the registry, when it asks for basic authentication' },
   { env: 'SCALE_CWLTOOL', default: 'cwltool', help: 'The CWL runner deployed CWL processes are checked, packed and run with (cwltool, Debian\'s package or pip\'s; a command line, e.g. "python3 -m cwltool"). Nodes with it and a Docker engine run the cwl runtime' },
+  { env: 'SCALE_CWL_USER', default: 'nobody', help: 'The unprivileged user cwltool, and so every CWL step\'s container, runs as when the server runs as root (a name, or uid:gid; its group becomes the Docker socket\'s). Empty: as the server\'s own user' },
   { env: 'SCALE_CWL_DEFAULT_CONTAINER', default: '', help: 'The image CWL CommandLineTools that name no DockerRequirement run in (cwltool --default-container). Empty: such tools are refused at deploy; tools never run on the node itself' },
   { env: 'SCALE_DOCKER_MAX_CONTAINERS', default: '16', help: 'Containers a node runs at once at most (Scale nodes degraded past ~20 concurrent creations)' },
   { env: 'SCALE_NODE_NAME', default: '', help: 'Name of this process\'s node; defaults to <hostname>:<PORT>' },
@@ -95,6 +97,7 @@ export interface Config {
   /** SCALE_CWLTOOL, split into the program and its arguments. */
   cwltool: string[];
   cwlDefaultContainer: string | null;
+  cwlUser: string;
   registry: string | null;
   registryAuth: string | null;
   nodeName: string;
@@ -148,6 +151,8 @@ export interface MesosConfig {
   refuseSeconds: number;
   reconcileSeconds: number;
   logPollMs: number;
+  /** The agent attribute of agents that run the cwl runtime. */
+  cwlAttribute: string;
 }
 
 export class ConfigError extends Error {}
@@ -179,6 +184,7 @@ function mesosConfig(env: NodeJS.ProcessEnv): MesosConfig {
     refuseSeconds: num(env, 'MESOS_REFUSE_SECONDS', { min: 0 }),
     reconcileSeconds: num(env, 'MESOS_RECONCILE_SECONDS', { min: 0.1 }),
     logPollMs: num(env, 'MESOS_LOG_POLL_MS', { min: 50, integer: true }),
+    cwlAttribute: get(env, 'MESOS_CWL_ATTRIBUTE').trim(),
   };
 }
 
@@ -302,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dockerMaxContainers: num(env, 'SCALE_DOCKER_MAX_CONTAINERS', { min: 1, integer: true }),
     cwltool: cwltoolCommand(get(env, 'SCALE_CWLTOOL')),
     cwlDefaultContainer: get(env, 'SCALE_CWL_DEFAULT_CONTAINER').trim() || null,
+    cwlUser: get(env, 'SCALE_CWL_USER'),
     registry: registryUrl(get(env, 'SCALE_REGISTRY')),
     registryAuth: get(env, 'SCALE_REGISTRY_AUTH') || null,
     nodeName: get(env, 'SCALE_NODE_NAME') || `${os.hostname()}:${port}`,

@@ -2,6 +2,7 @@
 // HTTP front doors, and starts them. Tests build servers through this too.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.ts';
 import { createCore, type Core } from './core/index.ts';
@@ -19,6 +20,7 @@ import { createMesosFramework, type MesosFramework } from './executors/mesos/fra
 import type { Runtime } from './scheduler/placement.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createCwlTool, findProgram } from './cwl/cwltool.ts';
+import { cwlRunUser, letPass } from './cwl/run-user.ts';
 import { cwlRuntime } from './executors/cwl-runtime.ts';
 import { createApp } from './scale-api/app.ts';
 import { ogcProcesses } from '../ogc/processes/app.ts';
@@ -83,25 +85,33 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
     const incarnation = randomUUID();
     const executors: Partial<Record<Runtime, Executor>> = {};
     if (config.mesos) {
-      // Mesos agents run both commands and images: one executor for both runtimes.
+      // Mesos agents run commands and images, and CWL where their attributes say so: one executor for every runtime.
       mesos = createMesosFramework({
         config: config.mesos, db, nodes: core.nodes, incarnation, defaultSharedDir: executionsDir, killGraceMs: config.killGraceSeconds * 1000,
+        cwl: cwltool ? { command: config.cwltool, defaultContainer: config.cwlDefaultContainer } : null,
         log: log.child({ component: 'mesos' }), tuning: opts.mesosTuning,
       });
       executors.process = mesos.executor;
       executors.docker = mesos.executor;
+      if (cwltool) executors.cwl = mesos.executor;
     } else if (config.executor !== 'docker') executors.process = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000);
     if (config.executor === 'docker' && !docker) throw new Error(`SCALE_EXECUTOR=docker but no Docker engine answers at ${config.dockerHost ?? '/var/run/docker.sock'}`);
     const dockerExecutor = docker && !mesos && config.executor !== 'local' ? new DockerExecutor(docker, executionsDir, config.killGraceSeconds * 1000, config.nodeName) : null;
     if (dockerExecutor) executors.docker = dockerExecutor;
     // CWL: cwltool as a local process driving this node's Docker engine.
     if (cwltool && dockerExecutor && docker) {
-      executors.cwl = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000, cwlRuntime({ command: config.cwltool, defaultContainer: config.cwlDefaultContainer, docker }));
+      const user = cwlRunUser(config.cwlUser, config.dockerHost);
+      if (user) {
+        await fs.mkdir(executionsDir, { recursive: true });
+        const blocked = letPass(user, executionsDir, [config.dataDir, executionsDir]);
+        if (blocked) log.warn(`CWL steps run as ${user.name}, who cannot reach ${blocked}: CWL runs will fail until it can (chmod o+x, or move SCALE_DATA_DIR)`, { user: user.name });
+      }
+      executors.cwl = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000, cwlRuntime({ command: config.cwltool, defaultContainer: config.cwlDefaultContainer, user, dockerHost: config.dockerHost, docker }));
     }
     log.info('executors', { runtimes: Object.keys(executors) });
     const runner = createRunner({
       executors, jobTypes: core.jobTypes, secretSettings: (id) => core.seedJobTypes.secretSettings(id), files: core.files, workspaces: core.workspaces,
-      finisher: core.finisher, log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(), telemetry,
+      finisher: core.finisher, progress: core.progress, log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(), telemetry,
     });
     const machine = () => machineResources(executionsDir, { cpus: config.nodeCpus, mem: config.nodeMem, disk: config.nodeDisk });
     const provider = mesos?.provider ?? createLocalNodeProvider({

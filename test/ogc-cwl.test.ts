@@ -137,6 +137,29 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
       assert.match(log, /--cpus=0\.5|--cpus=1/);
     });
 
+    it('runs every step as an unprivileged user, without network unless the tool asks for NetworkAccess, and removes its directories after', async () => {
+      const probe = (id: string, network: boolean) => JSON.stringify({
+        cwlVersion: 'v1.2', class: 'CommandLineTool', id,
+        requirements: [{ class: 'DockerRequirement', dockerPull: 'cwl-busybox-test:1.0' }, { class: 'NetworkAccess', networkAccess: network }],
+        baseCommand: ['sh', '-c', 'id -u; ls /sys/class/net | sort | tr "\\n" " "'], inputs: {}, outputs: { out: 'stdout' }, stdout: 'probe.txt',
+      });
+      for (const [id, network] of [['probe-closed', false], ['probe-open', true]] as const) {
+        await deploy(probe(id, network), 'application/cwl+json').expect(201);
+        const { id: jobId, done } = await execute(id, { inputs: {} });
+        assert.equal(done.status, 'successful', JSON.stringify(done));
+        const [uid, interfaces] = (await content((await api().get(`/jobs/${jobId}/results`).expect(200)).body.out)).split('\n');
+        if (process.getuid?.() === 0) assert.equal(uid, '65534', 'under a root server, steps run as SCALE_CWL_USER (nobody)');
+        else assert.equal(uid, String(process.getuid?.()), "steps run as the server's own user");
+        if (network) assert.match(interfaces, /eth0/, 'NetworkAccess: the container has the network');
+        else assert.equal(interfaces.trim(), 'lo', 'no NetworkAccess: loopback only');
+        // cwltool's files lived in the execution's directory, and only the log is left of it.
+        const exe = (await api().get(`/scale/jobs/${jobId}/`).expect(200)).body.job_exes[0];
+        const exeDir = path.join(t.dataDir!, 'executions', String(exe.id));
+        await waitFor(async () => ((await fs.readdir(exeDir)).join() === 'log' ? true : null), { timeoutMs: 30_000 });
+        await api().delete(`/processes/${id}`).expect(204);
+      }
+    });
+
     it('runs what CWL defines with JavaScript: expressions, EnvVar, InitialWorkDir, a shell command, an enum, outputEval', async () => {
       const res = await deploy(await fs.readFile(path.join(CWL_DIR, 'greet-js.cwl'), 'utf8'), 'application/cwl+yaml').expect(201);
       assert.equal(res.body.version, '2.1.0', 'the version from s:softwareVersion');
@@ -199,6 +222,30 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
   });
 
   describe('workflows', () => {
+    it('shows a running workflow\'s progress from the steps cwltool has completed (OGC status and WPS GetStatus)', async () => {
+      const step = (command: string) => ({
+        class: 'CommandLineTool', requirements: [{ class: 'DockerRequirement', dockerPull: 'cwl-busybox-test:1.0' }],
+        baseCommand: ['sh', '-c', command], inputs: {}, outputs: { out: 'stdout' }, stdout: 'out.txt',
+      });
+      await deploy(JSON.stringify({
+        cwlVersion: 'v1.2', class: 'Workflow', id: 'two-steps', inputs: {}, outputs: { out: { type: 'File', outputSource: 'slow/out' } },
+        steps: { quick: { run: step('echo quick'), in: {}, out: ['out'] }, slow: { run: step('sleep 6; echo slow'), in: { after: 'quick/out' }, out: ['out'] } },
+      }), 'application/cwl+json').expect(201);
+      const res = await api().post('/processes/two-steps/execution').set('Prefer', 'respond-async').send({ inputs: {} }).expect(201);
+      const jobId = String(res.body.jobID);
+      const half = await waitFor(async () => {
+        const s = (await api().get(`/jobs/${jobId}`).expect(200)).body;
+        assert.notEqual(s.status, 'failed', JSON.stringify(s));
+        return s.status === 'running' && s.progress === 50 ? s : null;
+      }, { timeoutMs: 60_000, intervalMs: 100, what: 'progress 50 while the second step runs' });
+      assert.equal(half.progress, 50);
+      const wps = await api().get(`/wps?service=WPS&version=2.0.0&request=GetStatus&JobID=${jobId}`).expect(200);
+      assert.match(wps.text, /<wps:PercentCompleted>50<\/wps:PercentCompleted>/);
+      const done = await waitDone(jobId);
+      assert.equal(done.status, 'successful');
+      assert.equal(done.progress, 100);
+    });
+
     it('runs a two-step workflow from a $graph as one job: both steps in their containers, the sorted output by href', async () => {
       const graph = await fs.readFile(path.join(CWL_DIR, 'revsort-busybox.cwl'), 'utf8');
       const res = await deploy(JSON.stringify(parseYaml(graph)), 'application/cwl+json').expect(201);
@@ -293,8 +340,16 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
       const files = (await api().get(`/jobs/${id}/results/result`).expect(200)).body;
       assert.deepEqual(files.files.map((f: any) => f.path).sort(), ['catalog.json', 'listing/files.txt', 'listing/listing.json']);
       for (const f of files.files) assert.equal(pathOf(f.href), `/jobs/${id}/results/result/${f.path}`);
+      assert.equal(files.name, 'result', "the listing names the directory (the tool's glob)");
       await api().get(`/jobs/${id}/results/result/listing/nothing.txt`).expect(404);
       await api().get(`/jobs/${id}/results/result/../../results`).expect(404);
+      // One run's directory is the next run's input: its listing, given by reference, is staged file by file.
+      const next = await execute('stac-listing', { inputs: { catalog: { href: `${t.url}/jobs/${id}/results/result` } } });
+      assert.equal(next.done.status, 'successful', JSON.stringify(next.done));
+      const again = (await api().get(`/jobs/${next.id}/results`).expect(200)).body;
+      const nextItem = new URL('listing/listing.json', again.result.href).toString();
+      const listed = (await api().get(pathOf(new URL(JSON.parse((await api().get(pathOf(nextItem)).expect(200)).text).assets.files.href, nextItem).toString())).expect(200)).text;
+      assert.deepEqual(listed.trim().split('\n'), ['./catalog.json', './listing/files.txt', './listing/listing.json']);
     });
 
     it('fails the run, naming the input, when the href is not a STAC catalog or item', async () => {

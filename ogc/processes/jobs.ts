@@ -150,7 +150,7 @@ export function createJobHandlers({ runs, events, listCacheMs }: JobsDeps) {
     const o = (await runs.outputs(run)).get(outputId);
     if (!o) throw new OgcError(404, 'no-such-output', 'No such output', `job ${run.id} has no output ${JSON.stringify(outputId)}`);
     if (o.kind === 'json') res.json(o.value);
-    else if (o.kind === 'directory') res.json(directoryListing(u, run, outputId, o.files));
+    else if (o.kind === 'directory') res.json(directoryListing(u, run, outputId, o.name, o.files));
     else if (o.files.length === 1) res.redirect(303, u.to(`/scale/files/${o.files[0].id}/content`));
     else res.json(o.files.map((f) => ({ href: u.to(`/scale/files/${f.id}/content`) })));
   }

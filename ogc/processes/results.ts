@@ -56,8 +56,8 @@ export const directoryFileHref = (u: Urls, run: Run, id: string, f: RunFile) =>
 export const directoryFile = (files: RunFile[], path: string) => files.find((f) => relPathOf(f) === path);
 
 /** A directory output's files as a listing document: each file's path in the directory and its link. */
-export function directoryListing(u: Urls, run: Run, id: string, files: RunFile[]) {
-  return { type: 'directory', files: files.map((f) => ({ path: relPathOf(f), href: directoryFileHref(u, run, id, f), type: f.mediaType, size: f.size })) };
+export function directoryListing(u: Urls, run: Run, id: string, name: string, files: RunFile[]) {
+  return { type: 'directory', name, files: files.map((f) => ({ path: relPathOf(f), href: directoryFileHref(u, run, id, f), type: f.mediaType, size: f.size })) };
 }
 
 /** The results document: output id → value, qualified value or link. */

@@ -4,6 +4,7 @@ import { createErrorService } from './errors/service.ts';
 import { CoreEvents } from './events.ts';
 import { createFileService } from './files/service.ts';
 import { createLineage } from './files/lineage.ts';
+import { createProgressRecorder } from './jobs/progress.ts';
 import { createFinisher } from './jobs/finish.ts';
 import { createJobQueries } from './jobs/queries.ts';
 import { createIdempotency } from './idempotency.ts';
@@ -120,6 +121,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const queue = createQueueService({ db });
   const nodes = createNodeService({ db });
   const finisher = createFinisher({ db, errors, files, events });
+  const progress = createProgressRecorder(db);
   const packages = createPackageDeployer({ db, jobTypes, seedJobTypes, events, manifests: opts.manifests ?? null });
   // Ingested files fire INGEST triggers; the trigger service is built once jobs and recipes are.
   let triggers: TriggerService | null = null;
@@ -176,6 +178,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     queue,
     nodes,
     finisher,
+    progress,
     recipeTypes,
     recipeEngine,
     recipes,

@@ -37,6 +37,8 @@ export interface StagedFile {
   localPath: string;
   /** Where the command sees it (in the Layout). */
   path: string;
+  /** A file of its own in the execution's directory (a hard link, else a copy) rather than a symbolic link to the workspace: for a command running as another user, who may not reach the workspace. */
+  own?: boolean;
 }
 
 export interface Contract {
@@ -57,6 +59,8 @@ export interface Contract {
   dirs?: string[];
   /** Where the command writes the object that names its outputs (cwltool's output object). */
   outputObject?: string;
+  /** The user the command runs as, when not the server's own (cwltool under a root server); it owns `dirs`. */
+  user?: { uid: number; gid: number; name: string };
 }
 
 /** A value as an environment variable: strings as they are, anything else as JSON. */

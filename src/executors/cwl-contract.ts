@@ -6,7 +6,9 @@
 // them), and the output object it prints (stdout, kept as cwl-output.json). Its log, and the steps'
 // stderr, go to the execution's log. Containers are held to the job's CPU and memory.
 import path from 'node:path';
-import type { Contract } from './contract.ts';
+import { stagedDirectoryOf } from '../core/files/staged-directory.ts';
+import { type RunUser, unreachableBy } from '../cwl/run-user.ts';
+import type { Contract, StagedFile } from './contract.ts';
 import { mainProcess, shortName } from '../../seed-mapping/cwl-process.ts';
 import type { LaunchSpec, ResolvedInput } from './executor.ts';
 
@@ -15,6 +17,10 @@ export interface CwlRunOptions {
   command: string[];
   /** The image tools without a DockerRequirement run in (SCALE_CWL_DEFAULT_CONTAINER). */
   defaultContainer: string | null;
+  /** The unprivileged user cwltool (and so every step's container) runs as under a root server (SCALE_CWL_USER). */
+  user?: RunUser | null;
+  /** The Docker engine cwltool's docker commands talk to (DOCKER_HOST), when not the default socket. */
+  dockerHost?: string | null;
 }
 
 /** Where cwltool's files of one execution live. */
@@ -26,6 +32,7 @@ export function cwlLayout(exeDir: string) {
     outputObject: path.join(exeDir, 'cwl-output.json'),
     tmp: path.join(exeDir, 'tmp'),
     cidDir: path.join(exeDir, 'cid'),
+    inputDir: path.join(exeDir, 'input'),
   };
 }
 
@@ -59,8 +66,40 @@ function fileObject(f: { localPath: string; fileName: string; mediaType: string 
   return { class: 'File', path: f.localPath, basename: f.fileName, ...(format ? { format } : {}) };
 }
 
-/** A job's inputs as the CWL job order: files by path, a directory input by its root, values as they are. */
-export function jobOrder(spec: LaunchSpec): Record<string, unknown> {
+/**
+ * Where each input file is put in the execution's directory: input/<input>/<n>/<name> for files (one
+ * directory each, so two files of one name do not meet), and for a directory input its files at
+ * their paths below the directory they share, input/<input>/<that directory's name>/….
+ */
+export function stagedInputs(spec: LaunchSpec, inputDir: string): StagedFile[] {
+  const specs = new Map(spec.iface.inputs.map((i) => [i.name, i]));
+  const out: StagedFile[] = [];
+  for (const input of spec.inputs as ResolvedInput[]) {
+    if (!('files' in input)) continue;
+    if (specs.get(input.name)?.directory) {
+      // Staged by reference: the directory its files name (stage/<uuid>/<name>/…); else the deepest one they share.
+      const staged = input.files.map((f) => (f.filePath ? stagedDirectoryOf(f.filePath) : null));
+      const one = staged.every((s) => s && s.root === staged[0]!.root);
+      const root = commonRoot(input.files.map((f) => f.localPath));
+      const top = path.join(inputDir, input.name, (one ? staged[0]!.name : path.basename(root)) || 'dir');
+      input.files.forEach((f, n) => out.push({ input: input.name, fileId: f.id, localPath: f.localPath, path: path.join(top, one ? staged[n]!.relPath : path.relative(root, f.localPath)), own: true }));
+    } else {
+      input.files.forEach((f, n) => out.push({ input: input.name, fileId: f.id, localPath: f.localPath, path: path.join(inputDir, input.name, String(n), f.fileName), own: true }));
+    }
+  }
+  return out;
+}
+
+/** Where a directory input given no files is (made empty). */
+const emptyDirectory = (inputDir: string, name: string) => path.join(inputDir, name, 'empty');
+
+function emptyDirectories(spec: LaunchSpec, inputDir: string): string[] {
+  const dirs = new Set(spec.iface.inputs.filter((i) => i.directory).map((i) => i.name));
+  return (spec.inputs as ResolvedInput[]).filter((i) => dirs.has(i.name) && 'files' in i && !i.files.length).map((i) => emptyDirectory(inputDir, i.name));
+}
+
+/** A job's inputs as the CWL job order: files by their staged paths, a directory input by its staged root, values as they are. */
+export function jobOrder(spec: LaunchSpec, staged: StagedFile[], inputDir: string): Record<string, unknown> {
   const specs = new Map(spec.iface.inputs.map((i) => [i.name, i]));
   const formats = declaredFormats(spec.iface.cwl?.document);
   const order: Record<string, unknown> = {};
@@ -69,12 +108,16 @@ export function jobOrder(spec: LaunchSpec): Record<string, unknown> {
       order[input.name] = input.value;
       continue;
     }
+    const mine = staged.filter((s) => s.input === input.name);
+    const at = (f: { id: number }) => mine.find((s) => s.fileId === f.id)?.path ?? '';
     if (specs.get(input.name)?.directory) {
-      const root = commonRoot(input.files.map((f) => f.localPath));
+      // The directory is the one entry under input/<name>/ that stagedInputs put every file in.
+      const root = mine.length ? path.join(inputDir, input.name, path.relative(path.join(inputDir, input.name), mine[0].path).split(path.sep)[0]) : emptyDirectory(inputDir, input.name);
       order[input.name] = { class: 'Directory', path: root, basename: path.basename(root) };
     } else {
       const declared = formats.get(input.name);
-      order[input.name] = input.kind === 'file' ? fileObject(input.files[0], declared) : input.files.map((f) => fileObject(f, declared));
+      const one = (f: (typeof input.files)[number]) => fileObject({ ...f, localPath: at(f) }, declared);
+      order[input.name] = input.kind === 'file' ? one(input.files[0]) : input.files.map(one);
     }
   }
   return order;
@@ -83,7 +126,14 @@ export function jobOrder(spec: LaunchSpec): Record<string, unknown> {
 export function cwlContract(spec: LaunchSpec, exeDir: string, opts: CwlRunOptions): Contract {
   const l = cwlLayout(exeDir);
   const document = spec.iface.cwl?.document;
-  const failure = document ? undefined : { error: 'task-launch', message: `job type ${spec.jobTypeName} ${spec.jobTypeVersion} holds no CWL document` };
+  const user = opts.user ?? null;
+  const blocked = user ? unreachableBy(path.dirname(exeDir), user) : null;
+  const failure = !document
+    ? { error: 'task-launch', message: `job type ${spec.jobTypeName} ${spec.jobTypeVersion} holds no CWL document` }
+    : blocked
+      ? { error: 'task-launch', message: `cwltool runs as ${user!.name} (SCALE_CWL_USER), who cannot reach ${blocked}: let it pass (chmod o+x ${blocked}) or keep SCALE_DATA_DIR where it can` }
+      : undefined;
+  const staged = stagedInputs(spec, l.inputDir);
   const argv = [
     ...opts.command,
     '--disable-color', '--timestamps',
@@ -97,16 +147,18 @@ export function cwlContract(spec: LaunchSpec, exeDir: string, opts: CwlRunOption
   ];
   return {
     argv,
-    env: { HOME: exeDir },
-    files: [],
+    // HOME is cwltool's own (its temporary directory): the execution's directory is not its to write.
+    env: { HOME: l.tmp, ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}) },
+    files: staged,
     mounts: [],
     ...(failure ? { failure } : {}),
     writes: [
       { path: l.document, content: JSON.stringify(document ?? {}) },
-      { path: l.jobOrder, content: JSON.stringify(jobOrder(spec)) },
+      { path: l.jobOrder, content: JSON.stringify(jobOrder(spec, staged, l.inputDir)) },
     ],
-    dirs: [l.outputDir, l.tmp, l.cidDir],
+    dirs: [l.outputDir, l.tmp, l.cidDir, ...emptyDirectories(spec, l.inputDir)],
     stdio: { stdout: l.outputObject },
     outputObject: l.outputObject,
+    ...(user ? { user } : {}),
   };
 }

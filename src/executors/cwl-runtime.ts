@@ -6,12 +6,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { cwlContract, cwlLayout, type CwlRunOptions } from './cwl-contract.ts';
+import { STEP_COMPLETED, stepProgress, topLevelSteps } from './cwl-progress.ts';
 import type { LocalRuntime } from './local/local-executor.ts';
 
 export function cwlRuntime(opts: CwlRunOptions & { docker: Docker }): LocalRuntime {
   return {
     kind: 'cwl',
     contract: (spec, _layout, exeDir) => cwlContract(spec, exeDir, opts),
+    progress(spec) {
+      const steps = topLevelSteps(spec.iface.cwl?.document);
+      return steps.length ? { watch: STEP_COMPLETED, line: stepProgress(steps) } : null;
+    },
     async leftovers(_exeId, exeDir) {
       const dir = cwlLayout(exeDir).cidDir;
       const files = await fs.readdir(dir).catch(() => [] as string[]);

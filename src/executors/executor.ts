@@ -5,7 +5,7 @@ import type { JobInterface } from '../core/job-types/model.ts';
 export type ResolvedInput =
   | { name: string; kind: 'property'; value: string }
   | { name: string; kind: 'json'; value: unknown }
-  | { name: string; kind: 'file' | 'files'; files: { id: number; fileName: string; localPath: string; size: number; mediaType: string }[] };
+  | { name: string; kind: 'file' | 'files'; files: { id: number; fileName: string; localPath: string; size: number; mediaType: string; filePath?: string }[] };
 
 export interface LaunchSpec {
   exeId: number;
@@ -56,6 +56,8 @@ export interface ExecutionHandle {
   kill(): void;
   /** Where stdout and stderr are written. */
   readonly logPath: string;
+  /** Hears the execution's progress (percent) while it runs, where the executor can tell it (CWL workflows). */
+  onProgress?(listener: (percent: number) => void): void;
 }
 
 export interface Executor {

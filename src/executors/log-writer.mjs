@@ -17,9 +17,10 @@ import { createWriteStream } from 'node:fs';
 /**
  * @param {string} path
  * @param {(line: string) => void} [onStdoutLine]
+ * @param {(line: string) => void} [onStderrLine]
  * @returns {LogWriter}
  */
-export function createLogWriter(path, onStdoutLine) {
+export function createLogWriter(path, onStdoutLine, onStderrLine) {
   /** @type {import('node:fs').WriteStream | null} */
   let out = null;
   /** @type {Record<LogStream, string>} */
@@ -32,6 +33,7 @@ export function createLogWriter(path, onStdoutLine) {
     }
     out.write(`${stream === 'stdout' ? 'o' : 'e'} ${new Date().toISOString()} ${line}\n`);
     if (stream === 'stdout' && onStdoutLine) onStdoutLine(line);
+    else if (stream === 'stderr' && onStderrLine) onStderrLine(line);
   };
   return {
     write(stream, chunk) {

@@ -2,6 +2,7 @@
 // the job's runtime (a child process, or a Docker container), enforces the timeout, kills on cancel,
 // captures and stores outputs, and hands the outcome to the batched finisher. It also holds the
 // node's allocation of resources while executions run.
+import type { ProgressRecorder } from '../core/jobs/progress.ts';
 import path from 'node:path';
 import { Batcher } from '../core/batcher.ts';
 import { BUILTIN } from '../core/errors/model.ts';
@@ -74,6 +75,8 @@ export function createRunner(deps: {
   files: FileService;
   workspaces: WorkspaceService;
   finisher: Finisher;
+  /** Where a running execution's progress is recorded. */
+  progress?: ProgressRecorder;
   log: Logger;
   onFreed: () => void;
   telemetry?: Telemetry;
@@ -130,7 +133,7 @@ export function createRunner(deps: {
         const localPath = await workspaces.broker(ws).localPath(f.filePath).catch(() => {
           throw Object.assign(new Error(`input file ${id} is missing from workspace ${ws.name}`), { errorName: BUILTIN.missingFile });
         });
-        resolved.push({ id, fileName: f.fileName, localPath, size: f.fileSize, mediaType: f.mediaType });
+        resolved.push({ id, fileName: f.fileName, localPath, size: f.fileSize, mediaType: f.mediaType, filePath: f.filePath });
       }
       out.push({ name, kind: v.kind, files: resolved });
     }
@@ -233,9 +236,13 @@ export function createRunner(deps: {
   /** Waits for a launched (or adopted) execution to end, with its timeout, and concludes it. */
   async function supervise(r: Running, jt: JobType, rev: Revision, handle: ExecutionHandle, inputs: ResolvedInput[], timeoutMs: number | null): Promise<Outcome> {
     r.handle = handle;
+    handle.onProgress?.((p) => deps.progress?.report(r.claim.exeId, p));
     if (r.canceled || r.aborted) handle.kill();
     const timer = timeoutMs !== null ? setTimeout(() => ((r.timedOut = true), handle.kill()), Math.max(0, timeoutMs)) : null;
-    const result = await handle.done.finally(() => timer && clearTimeout(timer));
+    const result = await handle.done.finally(() => {
+      if (timer) clearTimeout(timer);
+      deps.progress?.forget(r.claim.exeId);
+    });
     // The command is over: its cpus and memory are free for the next job while the outputs are
     // captured and the outcome written. Disk stays held until the directory is cleaned.
     releaseCompute(r);

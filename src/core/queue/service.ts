@@ -269,6 +269,9 @@ export function createQueueService({ db }: { db: Db }) {
     }));
   }
 
+  /** What each runtime runs, for a queued job's reason. */
+  const RUNTIME_WORDS: Record<string, string> = { docker: 'a Docker image', process: 'a process', cwl: 'CWL on cwltool' };
+
   /** Says why a QUEUED job has not started: pauses, no node large enough, or jobs ahead of it. */
   async function explain(jobId: number, clusterNodes: ClusterNode[], schedulerPaused: boolean): Promise<QueuedExplanation | null> {
     const res = await db.query(
@@ -287,7 +290,7 @@ export function createQueueService({ db }: { db: Db }) {
     if (!clusterNodes.length) return { reason: 'NO_NODES', details: 'no active, unpaused node is available', position };
     const able = clusterNodes.filter((n) => n.runtimes.includes(r.runtime)).map((n) => n.total);
     if (!able.length) {
-      return { reason: 'NO_RUNTIME', details: `the job runs ${r.runtime === 'docker' ? 'a Docker image' : 'a process'} and no available node offers that runtime`, position };
+      return { reason: 'NO_RUNTIME', details: `the job runs ${RUNTIME_WORDS[r.runtime as string] ?? r.runtime} and no available node offers the ${r.runtime} runtime`, position };
     }
     if (!able.some((t) => fits(need, t))) {
       const largest = able.reduce((a, b) => (b.cpus + b.mem > a.cpus + a.mem ? b : a));

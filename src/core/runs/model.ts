@@ -101,7 +101,9 @@ export interface RunFailure {
 export type RunOutput =
   | { kind: 'json'; value: unknown }
   /** A directory: every file in it (a STAC catalog's catalog.json among them, when it is one). */
-  | { kind: 'file' | 'files' | 'directory'; files: RunFile[] };
+  | { kind: 'file' | 'files'; files: RunFile[] }
+  /** A directory: its name, and its files with their paths in it. */
+  | { kind: 'directory'; name: string; files: RunFile[] };
 
 export interface RunFile {
   id: number;

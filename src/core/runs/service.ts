@@ -87,7 +87,7 @@ export function createRunService(deps: {
     return rows.map((r): Run => ({
       id: jobRunId(r.id), processId: ids.get(r.jobTypeId)!, status: r.status, created: r.created, started: r.started, ended: r.ended, updated: r.updated,
       jobId: r.id, jobTypeId: r.jobTypeId, revisionId: r.revisionId,
-      progress: r.status === RUN.SUCCEEDED ? 100 : r.status === RUN.ACCEPTED ? 0 : undefined,
+      progress: r.status === RUN.SUCCEEDED ? 100 : r.status === RUN.ACCEPTED ? 0 : r.status === RUN.RUNNING ? (r.progress ?? undefined) : undefined,
     }));
   }
 
@@ -192,7 +192,7 @@ export function createRunService(deps: {
         else {
           // A directory's files keep their paths inside it (the workspace keeps them under <execution>/<directory>/).
           const marker = `/${o.directory}/`;
-          out.set(spec.name, { kind: 'directory', files: refs.map((f) => ({ ...f, relPath: f.path.includes(marker) ? f.path.slice(f.path.lastIndexOf(marker) + marker.length) : f.name })) });
+          out.set(spec.name, { kind: 'directory', name: o.directory.split('/').pop() || spec.name, files: refs.map((f) => ({ ...f, relPath: f.path.includes(marker) ? f.path.slice(f.path.lastIndexOf(marker) + marker.length) : f.name })) });
         }
       }
     }
@@ -247,7 +247,7 @@ export function createRunService(deps: {
   async function runOfNewJob(job: Job): Promise<Run> {
     return (await toRuns([{
       id: job.id, jobTypeId: job.jobTypeId, revisionId: job.jobTypeRevId, status: runStatusOfJob(job.status), created: job.created,
-      started: job.started, ended: job.ended, updated: job.lastModified,
+      started: job.started, ended: job.ended, updated: job.lastModified, progress: null,
     }]))[0];
   }
 

@@ -8,7 +8,6 @@
 // left (`Pending`) is kept with the run and fetched by `fetchPending` as the run's first step.
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { randomUUID } from 'node:crypto';
 import mime from 'mime-types';
 import type { GivenValue } from '../../../seed-mapping/ogc-execute.ts';
 import { DomainError, Invalid, Unavailable } from '../../errors.ts';
@@ -18,7 +17,8 @@ import type { FileService } from '../files/service.ts';
 import type { InterfaceInput, JobInterface } from '../job-types/model.ts';
 import type { InputValue } from '../jobs/job-data.ts';
 import { checkInputCount } from '../input-count.ts';
-import { bodyStream, stageStac } from './stac.ts';
+import { stagingRoot } from '../files/staged-directory.ts';
+import { bodyStream, stageDirectory } from './stac.ts';
 
 export interface StagingLimits {
   /** Aborts fetches when the server stops (they are not the input's fault). */
@@ -103,14 +103,14 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     }
   }
 
-  /** A directory input: the STAC catalog or item at `href` staged under one fresh root of the workspace (stac.ts). */
+  /** A directory input: the STAC catalog or item, or the directory listing, at `href` staged under one fresh root of the workspace (stac.ts). */
   async function directoryByReference(spec: InterfaceInput, href: string, field: string, limits: StagingLimits, stored: number[]): Promise<number[]> {
-    const root = `stage/${randomUUID()}`;
+    const root = stagingRoot();
     const fetch = async (url: string, f: string) => {
       await limits.beforeFetch?.();
       return fetchWithin(url, f, limits.fetchSeconds, limits.allow, limits.stop);
     };
-    return stageStac(href, field, {
+    return stageDirectory(href, field, {
       async json(url, f) {
         const body = Buffer.from(await (await fetch(url, f)).arrayBuffer());
         if (body.length > MAX_CATALOG_BYTES) throw new Invalid(f, `${url} is larger than ${MAX_CATALOG_BYTES} bytes, too large for a STAC document`);
@@ -205,7 +205,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
         const field = fieldOf(name, n, values.length);
         if (v.kind === 'file') ids.push(v.id);
         else if (spec.directory) {
-          if (v.kind !== 'href') throw new Invalid(field, `input ${JSON.stringify(name)} is a directory: give a STAC catalog or item by reference`);
+          if (v.kind !== 'href') throw new Invalid(field, `input ${JSON.stringify(name)} is a directory: give a STAC catalog or item, or a directory listing, by reference`);
           ids.push(...(await directoryByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId }, stored)));
         } else if (isFileInput(spec)) {
           if (v.kind === 'value') throw new Invalid(field, `input ${JSON.stringify(name)} takes a file, not a ${typeof v.value}`);

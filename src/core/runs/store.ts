@@ -15,6 +15,8 @@ export interface RunRow {
   started: Date | string | null;
   ended: Date | string | null;
   updated: Date | string;
+  /** A running job's progress, in percent, where its runtime tells it. */
+  progress: number | null;
 }
 
 export interface RunListFilter extends RunWindow {
@@ -37,6 +39,9 @@ export interface CallbackDue {
   notified: string | null;
   attempts: number;
 }
+
+/** The progress of a running job's current execution (only a running job has one to read). */
+const PROGRESS = `CASE WHEN j.status = 'RUNNING' THEN (SELECT e.progress FROM job_exe e WHERE e.job_id = j.id ORDER BY e.exe_num DESC LIMIT 1) END AS progress`;
 
 /** RFC 3339 text straight from SQL: parsing hundreds of timestamps into Dates only to print them again is most of a page's cost. */
 const rfc3339 = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -76,7 +81,7 @@ export function createRunStore(db: Db) {
   /** A job with its run status, and whether a client dismissed it; null when there is no such job. */
   async function jobRow(jobId: number): Promise<(RunRow & { dismissed: boolean }) | null> {
     const res = await db.query(
-      `SELECT j.id, j.job_type_id, j.job_type_rev_id, j.status, j.created, j.started, j.ended, j.last_modified, r.dismissed IS NOT NULL AS dismissed
+      `SELECT j.id, j.job_type_id, j.job_type_rev_id, j.status, j.created, j.started, j.ended, j.last_modified, r.dismissed IS NOT NULL AS dismissed, ${PROGRESS}
          FROM job j LEFT JOIN run r ON r.job_id = j.id WHERE j.id = $1`,
       [jobId],
     );
@@ -84,7 +89,7 @@ export function createRunStore(db: Db) {
     if (!r) return null;
     return {
       id: Number(r.id), jobTypeId: r.job_type_id, revisionId: r.job_type_rev_id, status: runStatusOfJob(r.status as JobStatus),
-      created: r.created, started: r.started, ended: r.ended, updated: r.last_modified, dismissed: r.dismissed,
+      created: r.created, started: r.started, ended: r.ended, updated: r.last_modified, dismissed: r.dismissed, progress: r.progress ?? null,
     };
   }
 
@@ -112,7 +117,7 @@ export function createRunStore(db: Db) {
     // Read in (created, id) order so the job table's index serves it; only the page's rows are formatted.
     const res = await db.query(
       `SELECT j.id, j.job_type_id, j.job_type_rev_id, j.status,
-              ${rfc3339('j.created')} AS created, ${rfc3339('j.started')} AS started, ${rfc3339('j.ended')} AS ended, ${rfc3339('j.last_modified')} AS last_modified
+              ${rfc3339('j.created')} AS created, ${rfc3339('j.started')} AS started, ${rfc3339('j.ended')} AS ended, ${rfc3339('j.last_modified')} AS last_modified, ${PROGRESS}
          FROM job j WHERE ${w.join(' AND ')}
         ORDER BY j.created DESC, j.id DESC LIMIT ${param(f.limit + 1)} OFFSET ${param(f.offset)}`,
       params,
@@ -121,7 +126,7 @@ export function createRunStore(db: Db) {
       more: res.rows.length > f.limit,
       rows: res.rows.slice(0, f.limit).map((r): RunRow => ({
         id: Number(r.id), jobTypeId: r.job_type_id, revisionId: r.job_type_rev_id, status: runStatusOfJob(r.status),
-        created: r.created, started: r.started, ended: r.ended, updated: r.last_modified,
+        created: r.created, started: r.started, ended: r.ended, updated: r.last_modified, progress: r.progress ?? null,
       })),
     };
   }

@@ -7,8 +7,9 @@
 // node, to stay as small as possible. It also writes the logs, off the server's event loop.
 //
 // Protocol (Node IPC messages):
-//   server → launcher  {t:'run', id, cmd, args, cwd, env, log, pidFile}   {t:'kill', id, graceMs}
+//   server → launcher  {t:'run', id, cmd, args, cwd, env, log, pidFile, watch?}   {t:'kill', id, graceMs}
 //   launcher → server  {t:'done', id, code, signal, error, artifacts, started, ended}
+//                      {t:'line', id, line}   a stderr line matching `watch` (cwltool's step ends: progress)
 // When the server goes away (the IPC channel closes), the launcher kills every command it started
 // and exits, so a crashed server leaves nothing running.
 import { spawn } from 'node:child_process';
@@ -16,10 +17,11 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createLogWriter } from '../log-writer.mjs';
 
 /**
- * @typedef {{ t: 'run', id: number, cmd: string, args: string[], cwd: string, env: Record<string, string>, log: string, pidFile: string, stdio?: { stdin?: string, stdout?: string, stderr?: string } }} RunMessage
+ * @typedef {{ t: 'run', id: number, cmd: string, args: string[], cwd: string, env: Record<string, string>, log: string, pidFile: string, stdio?: { stdin?: string, stdout?: string, stderr?: string }, uid?: number, gid?: number, watch?: string }} RunMessage
  * @typedef {{ t: 'kill', id: number, graceMs: number }} KillMessage
  * @typedef {{ t: 'done', id: number, code: number | null, signal: string | null, error: string | null,
  *             artifacts: { name: string, path: string }[], started: string | null, ended: string }} DoneMessage
+ * @typedef {{ t: 'line', id: number, line: string }} LineMessage
  */
 
 /**
@@ -49,7 +51,7 @@ function signalGroup(pid, signal) {
 function main() {
   /** @type {Map<number, import('node:child_process').ChildProcess>} */
   const running = new Map();
-  /** @param {DoneMessage} m */
+  /** @param {DoneMessage | LineMessage} m */
   const send = (m) => process.send?.(m);
 
   process.on('message', (/** @type {RunMessage | KillMessage} */ m) => {
@@ -64,10 +66,11 @@ function main() {
     }
     /** @type {DoneMessage['artifacts']} */
     const artifacts = [];
+    const watch = m.watch ? new RegExp(m.watch) : null;
     const log = createLogWriter(m.log, (line) => {
       const a = /^ARTIFACT:([^:]+):(.+)$/.exec(line);
       if (a) artifacts.push({ name: a[1], path: a[2].trim() });
-    });
+    }, watch ? (line) => watch.test(line) && send({ t: 'line', id: m.id, line }) : undefined);
     const started = new Date().toISOString();
     /** @param {Partial<DoneMessage>} fields */
     const done = (fields) =>
@@ -86,7 +89,8 @@ function main() {
       };
       const stdio = [open(m.stdio?.stdin, 'r', 'ignore'), open(m.stdio?.stdout, 'w', 'pipe'), open(m.stdio?.stderr, 'w', 'pipe')];
       // Its own process group (detached), so a kill reaches everything the command started.
-      child = spawn(m.cmd, m.args, { cwd: m.cwd, env: m.env, stdio, detached: true });
+      // As another user when asked (uid and gid; supplementary groups are dropped).
+      child = spawn(m.cmd, m.args, { cwd: m.cwd, env: m.env, stdio, detached: true, ...(m.uid !== undefined ? { uid: m.uid, gid: m.gid } : {}) });
     } catch (err) {
       for (const fd of fds) closeSync(fd);
       done({ error: /** @type {Error} */ (err).message, started: null });

@@ -2,13 +2,14 @@
 // sends it commands to run and kill, and resolves each run when the launcher reports its end.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { DoneMessage, RunMessage } from './launcher-process.mjs';
+import type { DoneMessage, LineMessage, RunMessage } from './launcher-process.mjs';
 
 const SCRIPT = fileURLToPath(new URL('./launcher-process.mjs', import.meta.url));
 
 export class Launcher {
   private proc: ChildProcess | null = null;
   private readonly pending = new Map<number, (m: DoneMessage) => void>();
+  private readonly watchers = new Map<number, (line: string) => void>();
 
   /** @param onCrash called with the runs in flight when the launcher dies unexpectedly */
   constructor(private readonly onCrash: (ids: number[]) => Promise<void>) {}
@@ -21,9 +22,14 @@ export class Launcher {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
     });
-    proc.on('message', (m: DoneMessage) => {
+    proc.on('message', (m: DoneMessage | LineMessage) => {
+      if (m.t === 'line') {
+        this.watchers.get(m.id)?.(m.line);
+        return;
+      }
       const resolve = this.pending.get(m.id);
       this.pending.delete(m.id);
+      this.watchers.delete(m.id);
       resolve?.(m);
     });
     proc.once('exit', () => {
@@ -35,6 +41,7 @@ export class Launcher {
         for (const id of ids) {
           const resolve = this.pending.get(id);
           this.pending.delete(id);
+          this.watchers.delete(id);
           resolve?.({ t: 'done', id, code: null, signal: null, error: 'the launcher process died', artifacts: [], started: null, ended: new Date().toISOString() });
         }
       });
@@ -43,9 +50,11 @@ export class Launcher {
     return proc;
   }
 
-  run(m: Omit<RunMessage, 't'>): Promise<DoneMessage> {
+  /** Runs a command; `onLine` hears the stderr lines matching `m.watch`. */
+  run(m: Omit<RunMessage, 't'>, onLine?: (line: string) => void): Promise<DoneMessage> {
     return new Promise((resolve) => {
       this.pending.set(m.id, resolve);
+      if (onLine) this.watchers.set(m.id, onLine);
       this.start().send({ t: 'run', ...m });
     });
   }

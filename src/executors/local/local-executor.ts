@@ -26,11 +26,32 @@ async function noSpaceLeft(dir: string): Promise<string | null> {
   }
 }
 
+/**
+ * A file of the execution's own: a hard link to the workspace's file (no bytes copied) when the
+ * command's user may read it, else a copy it may read; a copy too across file systems.
+ */
+async function ownCopy(from: string, to: string, user: Contract['user']): Promise<void> {
+  const st = await fs.stat(from);
+  const readable = !user || st.mode & 0o004 || (st.uid === user.uid && st.mode & 0o400) || (st.gid === user.gid && st.mode & 0o040);
+  if (readable) {
+    try {
+      await fs.link(from, to);
+      return;
+    } catch {
+      /* another file system, or links refused: copy */
+    }
+  }
+  await fs.copyFile(from, to);
+  if (user) await fs.chown(to, user.uid, user.gid);
+}
+
 /** What makes a local executor run something other than a job type's own command (the `cwl` runtime: cwltool). */
 export interface LocalRuntime {
   kind: string;
   /** The contract of an execution (defaults to the job type's command, runContract). */
   contract(spec: LaunchSpec, layout: Layout, exeDir: string): Contract;
+  /** Log lines that tell progress (a RegExp source), and how each moves it (null: it does not). */
+  progress?(spec: LaunchSpec): { watch: string; line(line: string): number | null } | null;
   /** Removes what an execution left beyond its process (containers cwltool started), once it has ended or been found orphaned. */
   leftovers?(exeId: number, exeDir: string): Promise<void>;
 }
@@ -65,6 +86,8 @@ export class LocalExecutor implements Executor {
     const logPath = path.join(exeDir, 'log');
     let killed = false;
     let launched = false;
+    let progressListener: ((percent: number) => void) | null = null;
+    const progress = this.runtime?.progress?.(spec) ?? null;
     const kill = () => {
       killed = true;
       if (launched) this.launcher.kill(spec.exeId, this.killGraceMs);
@@ -83,11 +106,15 @@ export class LocalExecutor implements Executor {
       Object.assign(env, contract.env);
       try {
         await fs.mkdir(outputDir, { recursive: true });
-        for (const d of contract.dirs ?? []) await fs.mkdir(d, { recursive: true });
+        for (const d of contract.dirs ?? []) {
+          await fs.mkdir(d, { recursive: true });
+          if (contract.user) await fs.chown(d, contract.user.uid, contract.user.gid);
+        }
         for (const w of contract.writes ?? []) await fs.writeFile(w.path, w.content);
         for (const f of contract.files) {
           await fs.mkdir(path.dirname(f.path), { recursive: true });
-          await fs.symlink(f.localPath, f.path);
+          if (f.own) await ownCopy(f.localPath, f.path, contract.user);
+          else await fs.symlink(f.localPath, f.path);
         }
         if (spec.inputMetadata !== undefined) {
           await fs.mkdir(inputRoot, { recursive: true });
@@ -99,7 +126,10 @@ export class LocalExecutor implements Executor {
       const argv = contract.argv;
       if (killed) return failed('killed before it started');
       launched = true;
-      const end = await this.launcher.run({ id: spec.exeId, cmd: argv[0], args: argv.slice(1), cwd: contract.workingDir ?? exeDir, env, log: logPath, pidFile: path.join(exeDir, 'pid'), ...(contract.stdio ? { stdio: contract.stdio } : {}) });
+      const end = await this.launcher.run({ id: spec.exeId, cmd: argv[0], args: argv.slice(1), cwd: contract.workingDir ?? exeDir, env, log: logPath, pidFile: path.join(exeDir, 'pid'), ...(contract.stdio ? { stdio: contract.stdio } : {}), ...(contract.user ? { uid: contract.user.uid, gid: contract.user.gid } : {}), ...(progress ? { watch: progress.watch } : {}) }, progress ? (line) => {
+        const p = progress.line(line);
+        if (p !== null) progressListener?.(p);
+      } : undefined);
       await this.runtime?.leftovers?.(spec.exeId, exeDir).catch(() => {});
       // A command that failed on a full disk is not the algorithm's fault, and its log (on the same
       // disk) cannot say what happened: the execution fails as a system error that does.
@@ -117,7 +147,7 @@ export class LocalExecutor implements Executor {
         jobCompleted: new Date(end.ended),
       };
     })();
-    return { done, kill, logPath };
+    return { done, kill, logPath, onProgress: (listener) => (progressListener = listener) };
   }
 
   async cleanup(exeId: number): Promise<void> {

@@ -5,6 +5,7 @@ import type { MesosConfig } from '../../config.ts';
 import type { NodeService } from '../../core/nodes/service.ts';
 import type { Logger } from '../../log.ts';
 import type { Db } from '../../store/db.ts';
+import type { CwlRunOptions } from '../cwl-contract.ts';
 import { MesosSchedulerClient } from './client.ts';
 import { dbAgentUrlStore, dbFrameworkStore } from './framework-store.ts';
 import { MesosExecutor } from './mesos-executor.ts';
@@ -27,6 +28,8 @@ export function createMesosFramework(deps: {
   /** Used when MESOS_SHARED_DIR is not set (a single machine, or SCALE_DATA_DIR on shared storage). */
   defaultSharedDir: string;
   killGraceMs: number;
+  /** How agents with the cwl attribute run cwltool (SCALE_CWLTOOL, SCALE_CWL_DEFAULT_CONTAINER); null: no CWL on Mesos. */
+  cwl?: CwlRunOptions | null;
   log: Logger;
   /** For tests: a faster reconnect, and shorter waits. */
   tuning?: { minBackoffMs?: number; suppressRecheckMs?: number; reconcileGraceMs?: number; killRetryMs?: number; launchTimeoutMs?: number };
@@ -44,7 +47,7 @@ export function createMesosFramework(deps: {
   );
   const provider = new MesosOffers(
     client, deps.nodes, dbAgentUrlStore(deps.db),
-    { role: config.role, incarnation: deps.incarnation, refuseSeconds: config.refuseSeconds, runtimes: ['process', 'docker'], suppressRecheckMs: deps.tuning?.suppressRecheckMs ?? 10_000,
+    { role: config.role, incarnation: deps.incarnation, refuseSeconds: config.refuseSeconds, runtimes: ['process', 'docker'], cwlAttribute: deps.cwl ? config.cwlAttribute : '', suppressRecheckMs: deps.tuning?.suppressRecheckMs ?? 10_000,
       launchTimeoutMs: deps.tuning?.launchTimeoutMs ?? 60_000 },
     log,
   );
@@ -52,7 +55,7 @@ export function createMesosFramework(deps: {
     client, provider, deps.db,
     {
       sharedDir: config.sharedDir ?? deps.defaultSharedDir, role: config.role, principal: config.principal ?? undefined, reconcileMs: config.reconcileSeconds * 1000,
-      logPollMs: config.logPollMs, killRetryMs: deps.tuning?.killRetryMs ?? Math.max(1000, deps.killGraceMs * 2), reconcileGraceMs: deps.tuning?.reconcileGraceMs ?? 5000,
+      logPollMs: config.logPollMs, cwl: deps.cwl ?? null, killGraceMs: deps.killGraceMs, killRetryMs: deps.tuning?.killRetryMs ?? Math.max(1000, deps.killGraceMs * 2), reconcileGraceMs: deps.tuning?.reconcileGraceMs ?? 5000,
     },
     log,
   );

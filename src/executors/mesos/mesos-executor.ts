@@ -13,6 +13,8 @@ import { BUILTIN } from '../../core/errors/model.ts';
 import type { Db } from '../../store/db.ts';
 import type { Logger } from '../../log.ts';
 import { type Contract, directoryLayout, runContract } from '../contract.ts';
+import { cwlContract, type CwlRunOptions } from '../cwl-contract.ts';
+import { stepProgress, topLevelSteps } from '../cwl-progress.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, RunResult } from '../executor.ts';
 import type { MesosSchedulerClient } from './client.ts';
 import { SandboxLog } from './sandbox-log.ts';
@@ -33,7 +35,14 @@ export interface MesosExecutorOptions {
   killRetryMs: number;
   /** A terminal state learnt from reconciliation waits this long for the agent's own update (which carries the exit code). */
   reconcileGraceMs: number;
+  /** How cwltool runs on agents offering the cwl runtime; null: CWL jobs are not launched here. */
+  cwl?: CwlRunOptions | null;
+  /** Grace between SIGTERM and SIGKILL a killed task gets (cwltool stops its containers in it). */
+  killGraceMs?: number;
 }
+
+/** cwltool needs longer than a command to stop: it kills each container it started (docker kill) first. */
+const CWL_KILL_GRACE_MS = 15_000;
 
 interface TaskRun {
   exeId: number;
@@ -52,6 +61,8 @@ interface TaskRun {
   terminalAck: { agentId: string; uuid: string } | null;
   graceTimer: NodeJS.Timeout | null;
   log: SandboxLog;
+  /** Where the task's progress goes (a CWL workflow's steps). */
+  progress: ((line: string) => void) | null;
   end: (r: RunResult) => void;
   ended: Promise<RunResult>;
 }
@@ -110,8 +121,8 @@ export class MesosExecutor implements Executor {
     const ended = new Promise<RunResult>((resolve) => (end = resolve));
     const run: TaskRun = {
       exeId, taskId, agentId, exeDir, outputDir: path.join(exeDir, 'output'), commandLine, launched, killRequested: false, killTimer: null,
-      started: null, lastUpdate: Date.now(), settled: false, terminalAck: null, graceTimer: null,
-      log: new SandboxLog(path.join(exeDir, 'log'), path.join(exeDir, 'log-offsets.json')), end, ended,
+      started: null, lastUpdate: Date.now(), settled: false, terminalAck: null, graceTimer: null, progress: null,
+      log: new SandboxLog(path.join(exeDir, 'log'), path.join(exeDir, 'log-offsets.json'), (line) => run.progress?.(line)), end, ended,
     };
     this.tasks.set(taskId, run);
     this.byExe.set(exeId, run);
@@ -123,6 +134,8 @@ export class MesosExecutor implements Executor {
     const logPath = path.join(exeDir, 'log');
     let run: TaskRun | null = null;
     let killedEarly = false;
+    let progressListener: ((percent: number) => void) | null = null;
+    const cwl = spec.iface.format === 'cwl';
     const kill = () => {
       if (!run) {
         killedEarly = true;
@@ -133,7 +146,8 @@ export class MesosExecutor implements Executor {
     const done = (async (): Promise<RunResult> => {
       const layout = directoryLayout(exeDir);
       const { outputDir, inputRoot } = layout;
-      const contract = runContract(spec, layout);
+      if (cwl && !this.opts.cwl) return { exitCode: null, signal: null, launchError: 'this server runs no CWL on Mesos (cwltool is not installed here to pack it)', failWith: BUILTIN.taskLaunch, outputDir, artifacts: [], commandLine: '', jobStarted: null, jobCompleted: new Date() };
+      const contract = cwl ? cwlContract(spec, exeDir, { ...this.opts.cwl!, user: null }) : runContract(spec, layout);
       const commandLine = contract.argv.join(' ');
       const failed = (message: string, failWith?: string): RunResult => ({
         exitCode: null, signal: null, launchError: message, ...(failWith ? { failWith } : {}), outputDir, artifacts: [], commandLine, jobStarted: null, jobCompleted: new Date(),
@@ -152,7 +166,16 @@ export class MesosExecutor implements Executor {
       const taskInfo = taskInfoOf(spec, withStdio({ ...contract, files: [] }), { frameworkId, agentId: agent.agentId, role: this.opts.role, principal: this.opts.principal }, {
         inputDir: inputRoot, outputDir, containerIn: inputRoot, containerOut: outputDir,
       });
+      if (cwl) taskInfo.kill_policy = { grace_period: { nanoseconds: Math.max(CWL_KILL_GRACE_MS, this.opts.killGraceMs ?? 0) * 1e6 } };
       run = this.track(spec.exeId, taskIdOf(frameworkId, spec.jobId, spec.exeNum), agent.agentId, commandLine, false);
+      const steps = cwl ? topLevelSteps(spec.iface.cwl?.document) : [];
+      if (steps.length) {
+        const moved = stepProgress(steps);
+        run.progress = (line) => {
+          const p = moved(line);
+          if (p !== null) progressListener?.(p);
+        };
+      }
       let sent;
       try {
         sent = await this.offers.launch(spec.exeId, agent.agentId, taskInfo);
@@ -165,9 +188,10 @@ export class MesosExecutor implements Executor {
       run.lastUpdate = Date.now();
       if (sent.uncertain) this.reconcile([run]);
       if (run.killRequested) this.kill(run);
-      return run.ended;
+      const result = await run.ended;
+      return contract.outputObject ? { ...result, outputObject: contract.outputObject } : result;
     })();
-    return { done, kill, logPath };
+    return { done, kill, logPath, onProgress: (listener) => (progressListener = listener) };
   }
 
   private forget(run: TaskRun): void {
@@ -309,7 +333,9 @@ export class MesosExecutor implements Executor {
       this.forget(run);
     }
     const exeDir = this.exeDir(exeId);
-    await Promise.all(['input', 'output', 'log-offsets.json'].map((p) => fs.rm(path.join(exeDir, p), { recursive: true, force: true })));
+    // Everything but the log: inputs, outputs, offsets, and what cwltool was given and wrote.
+    const entries = await fs.readdir(exeDir).catch(() => [] as string[]);
+    await Promise.all(entries.filter((e) => e !== 'log').map((p) => fs.rm(path.join(exeDir, p), { recursive: true, force: true })));
   }
 
   /** Tasks on agents are not processes of this machine: a dead owner's tasks are reconciled instead (adopt). */
@@ -329,6 +355,8 @@ export class MesosExecutor implements Executor {
 async function stage(contract: Contract, outputDir: string, inputRoot: string, inputMetadata: unknown): Promise<void> {
   await fs.mkdir(outputDir, { recursive: true });
   await fs.mkdir(inputRoot, { recursive: true });
+  for (const d of contract.dirs ?? []) await fs.mkdir(d, { recursive: true });
+  for (const w of contract.writes ?? []) await fs.writeFile(w.path, w.content);
   for (const f of contract.files) {
     await fs.mkdir(path.dirname(f.path), { recursive: true });
     await fs.rm(f.path, { force: true });

@@ -18,8 +18,10 @@ export interface MesosOffersOptions {
   incarnation: string;
   /** DECLINE's refuse filter: how long the master keeps an unused offer's resources from us. */
   refuseSeconds: number;
-  /** The runtimes agents offer: Docker images through the Docker containerizer, commands through the command executor. */
+  /** The runtimes every agent offers: Docker images through the Docker containerizer, commands through the command executor. */
   runtimes: Runtime[];
+  /** The agent attribute that adds the cwl runtime (cwltool as a command task); empty: no agent runs CWL. */
+  cwlAttribute?: string;
   /** While offers are suppressed, they are revived this often anyway (work queued through other server processes). */
   suppressRecheckMs: number;
   /** A launch no offer from its agent has taken within this long fails (task-launch, retried elsewhere). */
@@ -109,6 +111,13 @@ export class MesosOffers implements ResourceProvider {
     return known;
   }
 
+  /** What an agent runs: every agent commands and images; CWL where its attributes say cwltool is there. */
+  private runtimesOf(attributes: Record<string, string | number>): Runtime[] {
+    const a = this.opts.cwlAttribute;
+    const cwl = !!a && a in attributes && !/^(false|no|0)$/i.test(String(attributes[a]));
+    return cwl ? [...this.opts.runtimes, 'cwl'] : this.opts.runtimes;
+  }
+
   nodes(): Node[] {
     return [...this.agents.values()].filter((a) => !a.lost).map((a) => a.node);
   }
@@ -171,10 +180,11 @@ export class MesosOffers implements ResourceProvider {
       const offered: Full = { cpus: o.resources.cpus ?? 0, mem: o.resources.mem ?? 0, disk: o.resources.disk ?? 0, gpus: o.resources.gpus ?? 0 };
       let agent = this.agents.get(o.agentId);
       const url = agentUrlOf(raw);
-      if (!agent || agent.lost) {
+      const runtimes = this.runtimesOf(o.attributes);
+      if (!agent || agent.lost || agent.node.runtimes.join() !== runtimes.join()) {
         const total = agent ? maxOf(agent.total, offered) : offered;
         const node = await this.nodeService.register({
-          hostname: o.hostname, port: portOf(raw), slaveId: o.agentId, executor: 'mesos', total, runtimes: this.opts.runtimes, incarnation: this.opts.incarnation,
+          hostname: o.hostname, port: portOf(raw), slaveId: o.agentId, executor: 'mesos', total, runtimes, incarnation: this.opts.incarnation,
         });
         agent = { agentId: o.agentId, node, hostname: o.hostname, url, total, lost: false };
         this.remember(agent);
@@ -244,7 +254,7 @@ export class MesosOffers implements ResourceProvider {
       const used = this.committed(agentId);
       const free = zero();
       for (const d of DIMS) free[d] = Math.max(0, room[d] - used[d]);
-      out.push({ nodeId: agent.node.id, total: agent.total, free, runtimes: this.opts.runtimes });
+      out.push({ nodeId: agent.node.id, total: agent.total, free, runtimes: agent.node.runtimes });
     }
     return out;
   }

@@ -19,6 +19,8 @@ export class SandboxLog {
   constructor(
     private readonly logPath: string,
     private readonly offsetsPath: string,
+    /** Hears each stderr line (cwltool's log: a workflow's progress). */
+    private readonly onStderrLine?: (line: string) => void,
   ) {}
 
   /** Continues after the offsets a previous process recorded. */
@@ -65,7 +67,7 @@ export class SandboxLog {
       this.writer = createLogWriter(this.logPath, (line) => {
         const a = /^ARTIFACT:([^:]+):(.+)$/.exec(line);
         if (a) this.artifacts.push({ name: a[1], path: a[2] });
-      });
+      }, this.onStderrLine);
     }
     return this.writer;
   }
