@@ -196,6 +196,15 @@ export interface CwlDescription {
  * Describes a packed CWL document as process `id`. `given` is the deploy body's processDescription:
  * what it says of the process and its inputs and outputs is kept over what the CWL says.
  */
+/** Whether a File or Directory default (or a list of them) carries its own contents. */
+function literalDefault(v: unknown): boolean {
+  if (Array.isArray(v)) return v.every(literalDefault);
+  if (!isObject(v)) return false;
+  if (v.class === 'File') return typeof v.contents === 'string';
+  if (v.class === 'Directory') return v.location === undefined && Array.isArray(v.listing) && v.listing.every(literalDefault);
+  return false;
+}
+
 export function describeCwl(packed: Record<string, any>, id: string, given: Partial<ProcessDoc> | null = null): { value: CwlDescription | null; problems: Problem[] } {
   const problems: Problem[] = [];
   const main = mainProcess(packed);
@@ -214,8 +223,9 @@ export function describeCwl(packed: Record<string, any>, id: string, given: Part
       continue;
     }
     const hasDefault = p.default !== undefined && p.default !== null;
-    // A File default points at the author's machine: such an input must still be given.
-    const required = !t.optional && !(hasDefault && t.kind === 'json');
+    // A File default is used only as a literal (deploy embeds files beside the document as such); a
+    // path on the author's machine is not: such an input must still be given.
+    const required = !t.optional && !(hasDefault && (t.kind === 'json' || literalDefault(p.default)));
     const media = t.kind === 'file' || t.kind === 'files' ? mediaTypeOfFormat(p.format, ns) : null;
     inputs.push({ name, kind: t.kind, required, mediaTypes: media ? [media] : [], ...(t.jsonType ? { jsonType: t.jsonType } : {}), ...(t.directory ? { directory: true } : {}) });
     const g = given?.inputs?.[name];

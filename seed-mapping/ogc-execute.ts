@@ -156,8 +156,9 @@ export function readExecuteRequest(raw: unknown, iface: JobInterface): { value: 
         continue;
       }
       const isFile = spec.kind === 'file' || spec.kind === 'files';
-      // Several values only where the input takes several (a files input), or an array is the value itself.
-      const list = Array.isArray(v) && !spec.directory && (isFile || spec.jsonType !== 'array') ? v : [v];
+      // Several values only where the input takes several (a files input); an array is the value itself
+      // of an array input, and of one of any type (CWL's Any, a union).
+      const list = Array.isArray(v) && !spec.directory && (isFile || (spec.jsonType !== undefined && spec.jsonType !== 'array')) ? v : [v];
       if (list.length === 0 && spec.required) {
         problems.push({ field, message: `input ${JSON.stringify(name)} needs at least one value` });
         continue;

@@ -40,6 +40,7 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_REGISTRY', default: '', help: 'Docker registry (HTTP API v2) SEED images are read from and imported by scan-registry, e.g. http://localhost:5000' },
   { env: 'SCALE_REGISTRY_AUTH', default: '', help: 'user:password for the registry, when it asks for basic authentication' },
   { env: 'SCALE_CWLTOOL', default: 'cwltool', help: 'The CWL runner deployed CWL processes are checked, packed and run with (cwltool, Debian\'s package or pip\'s; a command line, e.g. "python3 -m cwltool"). Nodes with it and a Docker engine run the cwl runtime' },
+  { env: 'SCALE_CWLTOOL_SERVER', default: 'on', help: 'on: keep one cwltool process running (its imports and CWL schemas loaded once) and fork each CWL run from it, saving cwltool\'s start-up (about 2 s) per run; off: each run starts SCALE_CWLTOOL' },
   { env: 'SCALE_CWL_USER', default: 'nobody', help: 'The unprivileged user cwltool, and so every CWL step\'s container, runs as when the server runs as root (a name, or uid:gid; its group becomes the Docker socket\'s). Empty: as the server\'s own user' },
   { env: 'SCALE_CWL_DEFAULT_CONTAINER', default: '', help: 'The image CWL CommandLineTools that name no DockerRequirement run in (cwltool --default-container). Empty: such tools are refused at deploy; tools never run on the node itself' },
   { env: 'SCALE_DOCKER_MAX_CONTAINERS', default: '16', help: 'Containers a node runs at once at most (Scale nodes degraded past ~20 concurrent creations)' },
@@ -98,6 +99,8 @@ export interface Config {
   cwltool: string[];
   cwlDefaultContainer: string | null;
   cwlUser: string;
+  /** SCALE_CWLTOOL_SERVER: fork CWL runs from one long-lived cwltool. */
+  cwltoolServer: boolean;
   registry: string | null;
   registryAuth: string | null;
   nodeName: string;
@@ -284,6 +287,12 @@ function fetchAllow(raw: string): AllowList {
   }
 }
 
+function onOff(env: NodeJS.ProcessEnv, name: string): boolean {
+  const v = get(env, name).trim().toLowerCase();
+  if (v !== 'on' && v !== 'off') throw new ConfigError(`${name}=${v} must be on or off`);
+  return v === 'on';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = num(env, 'PORT', { min: 0, integer: true });
   const executor = get(env, 'SCALE_EXECUTOR');
@@ -309,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cwltool: cwltoolCommand(get(env, 'SCALE_CWLTOOL')),
     cwlDefaultContainer: get(env, 'SCALE_CWL_DEFAULT_CONTAINER').trim() || null,
     cwlUser: get(env, 'SCALE_CWL_USER'),
+    cwltoolServer: onOff(env, 'SCALE_CWLTOOL_SERVER'),
     registry: registryUrl(get(env, 'SCALE_REGISTRY')),
     registryAuth: get(env, 'SCALE_REGISTRY_AUTH') || null,
     nodeName: get(env, 'SCALE_NODE_NAME') || `${os.hostname()}:${port}`,

@@ -21,6 +21,7 @@ import type { Runtime } from './scheduler/placement.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createCwlTool, findProgram } from './cwl/cwltool.ts';
 import { cwlRunUser, letPass } from './cwl/run-user.ts';
+import { type CwltoolServer, startCwltoolServer } from './cwl/cwltool-server.ts';
 import { cwlRuntime } from './executors/cwl-runtime.ts';
 import { createApp } from './scale-api/app.ts';
 import { ogcProcesses } from '../ogc/processes/app.ts';
@@ -81,6 +82,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
 
   let scheduler: Scheduler | null = null;
   let mesos: MesosFramework | null = null;
+  let cwltoolServer: CwltoolServer | null = null;
   if (config.schedulerEnabled) {
     const incarnation = randomUUID();
     const executors: Partial<Record<Runtime, Executor>> = {};
@@ -106,7 +108,9 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
         const blocked = letPass(user, executionsDir, [config.dataDir, executionsDir]);
         if (blocked) log.warn(`CWL steps run as ${user.name}, who cannot reach ${blocked}: CWL runs will fail until it can (chmod o+x, or move SCALE_DATA_DIR)`, { user: user.name });
       }
-      executors.cwl = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000, cwlRuntime({ command: config.cwltool, defaultContainer: config.cwlDefaultContainer, user, dockerHost: config.dockerHost, docker }));
+      cwltoolServer = config.cwltoolServer ? startCwltoolServer(config.cwltool, log.child({ component: 'cwltool' })) : null;
+      const command = cwltoolServer ? cwltoolServer.command : config.cwltool;
+      executors.cwl = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000, cwlRuntime({ command, defaultContainer: config.cwlDefaultContainer, user, dockerHost: config.dockerHost, docker }));
     }
     log.info('executors', { runtimes: Object.keys(executors) });
     const runner = createRunner({
@@ -188,6 +192,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       // reconciled when it comes back; local processes and containers here are killed.
       if (scheduler) await scheduler.stop(mesos ? {} : { kill: true });
       await mesos?.close();
+      await cwltoolServer?.close();
       await core.recipeEngine.stop();
       await core.strikes.stop();
       await core.triggers.stopClock();

@@ -295,6 +295,28 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
       assert.equal((await api().get(pathOf(href)).expect(200)).text, 'yrrehc\nelppa\nananab\n');
     });
 
+    it('keeps a file a document by href names beside itself (a default) with the package: runs after its origin is gone', async () => {
+      const doc = {
+        cwlVersion: 'v1.2', class: 'CommandLineTool', id: 'count-default-words',
+        requirements: [{ class: 'DockerRequirement', dockerPull: 'cwl-busybox-test:1.0' }, { class: 'InlineJavascriptRequirement' }],
+        baseCommand: ['wc', '-w'], stdin: '$(inputs.words.path)', stdout: 'out.txt',
+        inputs: { words: { type: 'File', default: { class: 'File', location: 'words.txt.tmp' } } },
+        outputs: { count: { type: 'int', outputBinding: { glob: 'out.txt', loadContents: true, outputEval: '$(parseInt(self[0].contents))' } } },
+      };
+      await fs.writeFile(path.join(CWL_DIR, 'count-default.cwl.tmp'), JSON.stringify(doc));
+      await fs.writeFile(path.join(CWL_DIR, 'words.txt.tmp'), 'one two three four\n');
+      try {
+        await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json')
+          .send(JSON.stringify({ executionUnit: { href: `${filesUrl}/fixtures/count-default.cwl.tmp`, type: 'application/cwl' } })).expect(201);
+      } finally {
+        await fs.rm(path.join(CWL_DIR, 'count-default.cwl.tmp'), { force: true });
+        await fs.rm(path.join(CWL_DIR, 'words.txt.tmp'), { force: true });
+      }
+      const res = await api().post('/processes/count-default-words/execution').send({ inputs: {}, response: 'document' });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body, { count: 4 });
+    });
+
     it("deploys Debian's revsort.cwl by href: the documents its steps run are fetched beside it", async function () {
       try {
         await fs.access(path.join(DEBIAN_WF, 'revsort.cwl'));
@@ -307,7 +329,13 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
       assert.equal(res.body.id, 'debian-revsort');
       const d = (await api().get('/processes/debian-revsort').expect(200)).body;
       assert.deepEqual(Object.keys(d.inputs).sort(), ['reverse_sort', 'workflow_input']);
-      assert.equal(d.inputs.workflow_input.minOccurs, 1, 'a File default names the author\'s machine: the input must be given');
+      assert.equal(d.inputs.workflow_input.minOccurs, 0, 'its default (hello.txt beside it) is kept with the package');
+      const jt = (await api().get('/scale/job-types/?name=debian-revsort').expect(200)).body.results[0];
+      const rev = (await api().get(`/scale/job-types/debian-revsort/${jt.version}/revisions/1/`).expect(200)).body;
+      const packed = rev.interface.packed;
+      const main = packed.$graph ? packed.$graph.find((p: any) => p.id === '#main') : packed;
+      const hello = await fs.readFile(path.join(DEBIAN_WF, 'hello.txt'), 'utf8');
+      assert.deepEqual(main?.inputs.find((i: any) => i.id === '#main/workflow_input').default, { class: 'File', basename: 'hello.txt', contents: hello });
       await api().delete('/processes/debian-revsort').expect(204);
       await api().get('/processes/debian-revsort').expect(404);
     });
@@ -390,6 +418,52 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
         assert.equal((await api().get('/scale/job-types/?name=bad-tool').expect(200)).body.results.length, 0);
       });
     }
+
+    it('refuses a document by href larger than the deploy limit, reading no more of it than the limit', async () => {
+      let sent = 0;
+      const endless = http.createServer((req, res) => {
+        // No Content-Length: the server must count as it reads, and stop.
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        const more = () => {
+          while (sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+          if (sent >= 64 * 1024 * 1024) res.end();
+        };
+        res.on('drain', more);
+        req.socket.on('close', () => res.destroy());
+        more();
+      });
+      await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+      try {
+        const href = `http://127.0.0.1:${(endless.address() as AddressInfo).port}/huge.cwl`;
+        const res = await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json').send(JSON.stringify({ executionUnit: { href, type: 'application/cwl' } })).expect(400);
+        assert.match(res.body.detail, /huge\.cwl is larger than 200000 bytes/);
+        assert.ok(sent < 16 * 1024 * 1024, `the server stopped reading (${sent} bytes were sent)`);
+      } finally {
+        endless.close();
+      }
+    });
+
+    it('refuses files beside a document given by value, directories beside one by href, and binary files', async () => {
+      const tool = (location: string, cls = 'File') => JSON.stringify({
+        cwlVersion: 'v1.2', class: 'CommandLineTool', id: 'beside-tool', requirements: [{ class: 'DockerRequirement', dockerPull: 'cwl-busybox-test:1.0' }],
+        baseCommand: ['ls'], inputs: { x: { type: cls, default: { class: cls, location } } }, outputs: {},
+      });
+      const byValue = await deploy(tool('words.txt'), 'application/cwl+json').expect(400);
+      assert.match(byValue.body.detail, /file "words\.txt" beside the document, which a document given by value cannot/);
+      await fs.writeFile(path.join(CWL_DIR, 'beside-dir.cwl.tmp'), tool('stac', 'Directory'));
+      await fs.writeFile(path.join(CWL_DIR, 'beside-bin.cwl.tmp'), tool('bin.tmp'));
+      await fs.writeFile(path.join(CWL_DIR, 'bin.tmp'), Buffer.from([0xff, 0xfe, 0x00, 0x89]));
+      try {
+        const pkg = (f: string) => JSON.stringify({ executionUnit: { href: `${filesUrl}/fixtures/${f}`, type: 'application/cwl' } });
+        const dir = await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json').send(pkg('beside-dir.cwl.tmp')).expect(400);
+        assert.match(dir.body.detail, /directory "stac" beside the document; a directory cannot be fetched over HTTP/);
+        const bin = await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json').send(pkg('beside-bin.cwl.tmp')).expect(400);
+        assert.match(bin.body.detail, /file "bin\.tmp" beside the document, which is not text/);
+      } finally {
+        for (const f of ['beside-dir.cwl.tmp', 'beside-bin.cwl.tmp', 'bin.tmp']) await fs.rm(path.join(CWL_DIR, f), { force: true });
+      }
+      assert.equal((await api().get('/processes/beside-tool').expect(404)).status, 404);
+    });
 
     it('refuses a step run by a document on another server, a missing href document (400), a w it does not have, and text/plain (415)', async () => {
       const remote = JSON.stringify({ cwlVersion: 'v1.2', class: 'Workflow', id: 'bad-tool', inputs: {}, outputs: {}, steps: { a: { run: 'http://198.51.100.7/tool.cwl', in: {}, out: [] } } });

@@ -129,7 +129,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const strikes = createStrikeService({ db, workspaces, ingester, log: opts.log?.child({ component: 'strike' }) });
   const scans = createScanService({ db, workspaces, ingester });
   const ingests = createIngestQueries(db);
-  const cwl = createCwlDeployer({ packages, jobTypes, cwltool: opts.cwltool ?? null, defaultContainer: opts.cwlDefaultContainer ?? null });
+  const cwl = createCwlDeployer({ packages, jobTypes, cwltool: opts.cwltool ?? null, defaultContainer: opts.cwlDefaultContainer ?? null, maxEmbeddedBytes: opts.deploy?.maxBytes ?? 10 * 1024 * 1024 });
   const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets, events) });
   const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, workspaces, errors, events, log: opts.log?.child({ component: 'recipes' }) });
   const recipes = createRecipeService({

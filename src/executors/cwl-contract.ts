@@ -13,8 +13,8 @@ import { mainProcess, shortName } from '../../seed-mapping/cwl-process.ts';
 import type { LaunchSpec, ResolvedInput } from './executor.ts';
 
 export interface CwlRunOptions {
-  /** cwltool and its leading arguments (SCALE_CWLTOOL). */
-  command: string[];
+  /** cwltool and its leading arguments (SCALE_CWLTOOL), or what gives them at each run (the long-lived cwltool's client while it is up). */
+  command: string[] | (() => string[]);
   /** The image tools without a DockerRequirement run in (SCALE_CWL_DEFAULT_CONTAINER). */
   defaultContainer: string | null;
   /** The unprivileged user cwltool (and so every step's container) runs as under a root server (SCALE_CWL_USER). */
@@ -135,9 +135,12 @@ export function cwlContract(spec: LaunchSpec, exeDir: string, opts: CwlRunOption
       : undefined;
   const staged = stagedInputs(spec, l.inputDir);
   const argv = [
-    ...opts.command,
+    ...(typeof opts.command === 'function' ? opts.command() : opts.command),
     '--disable-color', '--timestamps',
-    '--outdir', l.outputDir,
+    // Outputs stay where the steps wrote them (cwl-capture.ts reads them there): moving them into
+    // --outdir, cwltool 3.1 loses one of two outputs that share a basename. --leave-tmpdir, or it
+    // removes them all the same; everything under the execution's directory goes with it.
+    '--outdir', l.outputDir, '--leave-outputs', '--leave-tmpdir',
     '--tmpdir-prefix', `${l.tmp}/`,
     '--tmp-outdir-prefix', `${l.tmp}/out-`,
     '--cidfile-dir', l.cidDir,

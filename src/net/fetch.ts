@@ -72,3 +72,28 @@ export async function fetchWithin(href: string, field: string, seconds: number, 
     throw new Invalid(field, `could not fetch ${href}: ${reason}`);
   }
 }
+
+/** A fetched body, read only up to `maxBytes`: a larger one is the field's Invalid, and no more of it is read. */
+export async function readWithin(res: globalThis.Response, href: string, field: string, maxBytes: number): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length'));
+  const tooLarge = () => new Invalid(field, `${href} is larger than ${maxBytes} bytes`);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (!res.body) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks);
+}

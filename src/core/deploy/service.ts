@@ -6,7 +6,7 @@
 import { type AppPackage, type ExecutionUnit, readAppPackage } from '../../../seed-mapping/ogc-app-package.ts';
 import { Invalid } from '../../errors.ts';
 import type { AllowList } from '../../net/fetch-guard.ts';
-import { fetchWithin } from '../../net/fetch.ts';
+import { fetchWithin, readWithin } from '../../net/fetch.ts';
 import { checkOgc } from '../../ogc-schemas.ts';
 import type { CwlDeployer, CwlDeployment, Deployed } from '../job-types/cwl-packages.ts';
 import type { JobType } from '../job-types/service.ts';
@@ -74,9 +74,7 @@ export function createDeployService(deps: { packages: PackageDeployer; cwl: CwlD
   /** A CWL document fetched by reference (the package's href, or a step's relative `run`), up to the size limit. */
   async function fetchCwl(href: string, field: string): Promise<string> {
     const res = await fetchWithin(href, field, 30, options.fetchAllow);
-    const body = Buffer.from(await res.arrayBuffer());
-    if (body.length > options.maxBytes) throw new Invalid(field, `the CWL document at ${href} is larger than ${options.maxBytes} bytes`);
-    return body.toString('utf8');
+    return (await readWithin(res, href, field, options.maxBytes)).toString('utf8');
   }
 
   /** What a CWL deployment reads: the body itself, or the package's execution unit (by value or by href). */

@@ -101,6 +101,8 @@ export function createCwlDeployer(deps: {
   cwltool: CwlTool | null;
   /** The image tools that name no container run in (SCALE_CWL_DEFAULT_CONTAINER); null refuses them. */
   defaultContainer: string | null;
+  /** The most bytes of files beside a document a package keeps (embedFiles). */
+  maxEmbeddedBytes: number;
 }) {
   const { packages } = deps;
 
@@ -152,6 +154,45 @@ export function createCwlDeployer(deps: {
     return { dir, file: path.relative(dir, main) };
   }
 
+  /**
+   * Files the document names beside itself (a default's or an InitialWorkDir entry's `location`)
+   * become file literals (`contents`) in the packed document: the package is whole without its
+   * origin, and runs never reach back to it. Text only, up to the deploy size limit in all; a
+   * Directory beside the document cannot be listed over HTTP and is refused, as is a location in a
+   * document given by value.
+   */
+  async function embedFiles(d: CwlDeployment, packed: unknown, dir: string): Promise<void> {
+    const prefix = `file://${path.join(dir, 'docs')}/`;
+    const base = d.href ? new URL(d.href) : null;
+    let total = 0;
+    const stack: unknown[] = [packed];
+    while (stack.length) {
+      const v = stack.pop();
+      if (Array.isArray(v)) {
+        stack.push(...v);
+        continue;
+      }
+      if (!isObject(v)) continue;
+      const location = typeof v.location === 'string' ? v.location : typeof v.path === 'string' ? `file://${v.path}` : null;
+      if ((v.class === 'File' || v.class === 'Directory') && location?.startsWith(prefix)) {
+        const rel = decodeURIComponent(location.slice(prefix.length));
+        const name = JSON.stringify(rel.split('/').pop());
+        if (!base) throw new Invalid('cwl', `names the ${v.class === 'File' ? 'file' : 'directory'} ${name} beside the document, which a document given by value cannot: deploy it by href, or give the file's contents (a file literal)`);
+        if (v.class === 'Directory') throw new Invalid('cwl', `names the directory ${name} beside the document; a directory cannot be fetched over HTTP: give it as a literal (class: Directory, listing of file literals)`);
+        const url = new URL(`/${rel.split('/').map(encodeURIComponent).join('/')}`, base.origin).href;
+        const text = await d.load!(url);
+        if (text.includes('\uFFFD')) throw new Invalid('cwl', `names the file ${name} beside the document, which is not text; only text files are kept with a package: give it as an input instead`);
+        total += Buffer.byteLength(text);
+        if (total > deps.maxEmbeddedBytes) throw new Invalid('cwl', `names files beside the document larger than ${deps.maxEmbeddedBytes} bytes in all`);
+        delete v.location;
+        delete v.path;
+        v.basename ??= rel.split('/').pop();
+        v.contents = text;
+      }
+      stack.push(...Object.values(v));
+    }
+  }
+
   /** The process id a deployment takes: the package's, the document's own, `w`, or the file name. */
   function processIdOf(d: CwlDeployment, doc: Record<string, any>): string {
     const picked = d.w ? (Array.isArray(doc.$graph) ? doc.$graph.find((p: any) => isObject(p) && String(p.id ?? '').replace(/^#/, '') === d.w) : null) : Array.isArray(doc.$graph) ? null : doc;
@@ -186,6 +227,7 @@ export function createCwlDeployer(deps: {
     let packed: Record<string, any>;
     try {
       packed = await deps.cwltool.pack(dir, file, d.w !== null && Array.isArray(doc.$graph) ? d.w : null);
+      await embedFiles(d, packed, dir);
     } catch (err) {
       if (err instanceof CwlRefused) throw new Invalid('cwl', `cwltool refused the document: ${err.message}`);
       throw err;

@@ -1,7 +1,9 @@
 // Output capture for CWL job types: cwltool prints the output object (each output of the process:
-// a File, an array of Files, a Directory, or a value), with every file moved into the execution's
-// output directory (--outdir). Files become products; a Directory's files all do, their paths inside
-// it kept; values are the job's JSON outputs (files inside values are named, not stored).
+// a File, an array of Files, a Directory, or a value), its files left where the steps wrote them
+// inside the execution's directory (--leave-outputs: cwltool's moving into --outdir loses a file
+// whose name another output has). Files become products, named by their basenames (made unique
+// here); a Directory's files all do, their paths inside it kept; values are the job's JSON outputs
+// (files inside values are named, not stored).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { BUILTIN } from '../errors/model.ts';
@@ -50,19 +52,29 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
     return fail(BUILTIN.invalidResultsManifest, `cwltool's output object cannot be read: ${(err as Error).message}`);
   }
   if (!isObject(doc)) return fail(BUILTIN.invalidResultsManifest, "cwltool's output object is not a JSON object");
-  const root = path.resolve(outputDir);
+  // The execution's directory: outputs, cwltool's step directories and the staged inputs.
+  const root = path.dirname(path.resolve(outputDir));
   const inside = (p: unknown): string | null => {
     if (typeof p !== 'string') return null;
-    const abs = path.resolve(p);
+    const abs = path.resolve(decodeURIComponent(p));
     return abs.startsWith(`${root}${path.sep}`) ? abs : null;
   };
+  const taken = new Set<string>();
+  /** A product name not yet used in this execution: the basename, else basename_2, _3… (as cwltool names them). */
+  const unique = (name: string): string => {
+    let n = name;
+    for (let i = 2; taken.has(n); i++) n = `${name}_${i}`;
+    taken.add(n);
+    return n;
+  };
+  const localOf = (o: Record<string, any>) => inside(o.path ?? (typeof o.location === 'string' ? o.location.replace(/^file:\/\//, '') : undefined));
   const files: CapturedFile[] = [];
   const jsonValues: Record<string, unknown> = {};
   const directories: Record<string, string> = {};
   const fileOf = (output: string, f: Record<string, any>, mediaType: string | null): CapturedFile | string => {
-    const local = inside(f.path ?? (typeof f.location === 'string' ? f.location.replace(/^file:\/\//, '') : undefined));
-    if (!local) return `output ${JSON.stringify(output)} names a file outside the execution's output directory`;
-    const relPath = path.relative(root, local);
+    const local = localOf(f);
+    if (!local) return `output ${JSON.stringify(output)} names a file outside the execution's directory`;
+    const relPath = unique(typeof f.basename === 'string' && f.basename ? f.basename : path.basename(local));
     return { output, localPath: local, relPath, mediaType: mediaType && mediaType !== 'application/octet-stream' ? mediaType : mediaTypeFor(relPath), geo: null };
   };
   for (const o of iface.outputs) {
@@ -77,10 +89,11 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
     }
     if (o.directory) {
       if (!isObject(v) || v.class !== 'Directory') return fail(BUILTIN.invalidResultsManifest, `output ${JSON.stringify(o.name)} is not a Directory`);
-      const dir = inside(v.path ?? (typeof v.location === 'string' ? v.location.replace(/^file:\/\//, '') : undefined));
-      if (!dir) return fail(BUILTIN.invalidResultsManifest, `output ${JSON.stringify(o.name)} names a directory outside the execution's output directory`);
-      directories[o.name] = path.relative(root, dir);
-      for (const f of await filesBelow(dir)) files.push({ output: o.name, localPath: f, relPath: path.relative(root, f), mediaType: mediaTypeFor(f), geo: null });
+      const dir = localOf(v);
+      if (!dir) return fail(BUILTIN.invalidResultsManifest, `output ${JSON.stringify(o.name)} names a directory outside the execution's directory`);
+      const name = unique(typeof v.basename === 'string' && v.basename ? v.basename : path.basename(dir));
+      directories[o.name] = name;
+      for (const f of await filesBelow(dir)) files.push({ output: o.name, localPath: f, relPath: path.join(name, path.relative(dir, f)), mediaType: mediaTypeFor(f), geo: null });
       continue;
     }
     const list = (Array.isArray(v) ? v : [v]).filter((x) => x !== null);
