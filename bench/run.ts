@@ -11,8 +11,9 @@ import { mesos } from './mesos.ts';
 import { metrics } from './metrics.ts';
 import { soak } from './soak.ts';
 import { runs } from './runs.ts';
+import { cwlBench } from './cwl.ts';
 
-const pick = (process.env.BENCH ?? 'a,b,c,d,e,f,g,h,i,j,k,l').split(',');
+const pick = (process.env.BENCH ?? 'a,b,c,d,e,f,g,h,i,j,k,l,m').split(',');
 console.log(`scale-ades benchmarks on ${process.version}, ${(await import('node:os')).cpus().length} cpus${process.env.DATABASE_URL ? '' : ' (set DATABASE_URL for the PostgreSQL figures)'}`);
 if (pick.includes('a')) await throughput();
 if (pick.includes('b')) await claims();
@@ -26,4 +27,5 @@ if (pick.includes('i')) await mesos();
 if (pick.includes('j')) await metrics();
 if (pick.includes('k')) await soak();
 if (pick.includes('l')) await runs();
+if (pick.includes('m')) await cwlBench();
 process.exit(0);

@@ -196,11 +196,15 @@ export interface CwlDescription {
  * Describes a packed CWL document as process `id`. `given` is the deploy body's processDescription:
  * what it says of the process and its inputs and outputs is kept over what the CWL says.
  */
+/** Seconds a job of a tool with a ToolTimeLimit gets beyond it: cwltool's own start and finish. */
+const CWLTOOL_MARGIN_SECONDS = 120;
+
 /** Whether a File or Directory default (or a list of them) carries its own contents. */
 function literalDefault(v: unknown): boolean {
   if (Array.isArray(v)) return v.every(literalDefault);
   if (!isObject(v)) return false;
-  if (v.class === 'File') return typeof v.contents === 'string';
+  // A literal, or a file the package keeps (relative to the document: see cwl-packages.ts).
+  if (v.class === 'File') return typeof v.contents === 'string' || (typeof v.location === 'string' && v.location.startsWith('package-files/'));
   if (v.class === 'Directory') return v.location === undefined && Array.isArray(v.listing) && v.listing.every(literalDefault);
   return false;
 }
@@ -257,7 +261,9 @@ export function describeCwl(packed: Record<string, any>, id: string, given: Part
   const withoutContainer: string[] = [];
   for (const { p, inherited } of processesOf(packed)) {
     const own = [...listOf(p.requirements), ...listOf(p.hints)];
-    for (const r of own) if (r.class === 'ToolTimeLimit' && p === main && number(r.timelimit)) timeout = number(r.timelimit);
+    // cwltool enforces a tool's ToolTimeLimit itself (and, as CWL says, not an ExpressionTool's); the
+    // job's own time limit is a backstop that leaves cwltool its start-up and container handling.
+    for (const r of own) if (r.class === 'ToolTimeLimit' && p === main && p.class === 'CommandLineTool' && number(r.timelimit)) timeout = number(r.timelimit)! + CWLTOOL_MARGIN_SECONDS;
     if (p.class !== 'CommandLineTool') continue;
     const all = [...inherited, ...own];
     const res = [...all].reverse().find((r) => r.class === 'ResourceRequirement');
@@ -292,6 +298,8 @@ export interface StoredCwl {
   packed: Record<string, any>;
   processId: string;
   given: Partial<ProcessDoc> | null;
+  /** Files the package keeps (named by paths relative to the packed document), base64. */
+  files?: Record<string, string>;
 }
 
 /** Reads a stored CWL job type's interface (interface kind cwl). */
@@ -300,7 +308,7 @@ export function readCwlInterface(json: StoredCwl): JobInterface {
   if (!isObject(json.packed)) return { format: 'cwl', command: '', commandArguments: '', inputs: [], outputs: [], sharedResources: [] };
   const d = describeCwl(json.packed, json.processId, json.given);
   if (!d.value) throw new Error(`a stored CWL process no longer reads: ${JSON.stringify(d.problems)}`);
-  return d.value.iface;
+  return json.files ? { ...d.value.iface, cwl: { document: json.packed, files: json.files } } : d.value.iface;
 }
 
 /** The OGC process description a stored CWL job type offers. */

@@ -43,6 +43,8 @@ export interface Server {
   http: http.Server | null;
   url: string | null;
   log: Logger;
+  /** The long-lived cwltool CWL runs fork from, when there is one. */
+  cwltoolServer: CwltoolServer | null;
   /** Stops scheduling and HTTP; running executions are killed and recorded as lost (retried later). */
   close(): Promise<void>;
 }
@@ -184,6 +186,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
 
   return {
     config, db, core, scheduler, app, http: server, url, log,
+    cwltoolServer,
     async close() {
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       server?.closeAllConnections?.();

@@ -335,7 +335,8 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
       const packed = rev.interface.packed;
       const main = packed.$graph ? packed.$graph.find((p: any) => p.id === '#main') : packed;
       const hello = await fs.readFile(path.join(DEBIAN_WF, 'hello.txt'), 'utf8');
-      assert.deepEqual(main?.inputs.find((i: any) => i.id === '#main/workflow_input').default, { class: 'File', basename: 'hello.txt', contents: hello });
+      assert.deepEqual(main?.inputs.find((i: any) => i.id === '#main/workflow_input').default, { class: 'File', location: 'package-files/1/hello.txt' });
+      assert.equal(Buffer.from(rev.interface.files['package-files/1/hello.txt'], 'base64').toString(), hello);
       await api().delete('/processes/debian-revsort').expect(204);
       await api().get('/processes/debian-revsort').expect(404);
     });
@@ -443,7 +444,7 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
       }
     });
 
-    it('refuses files beside a document given by value, directories beside one by href, and binary files', async () => {
+    it('refuses files beside a document given by value, and directories beside one by href', async () => {
       const tool = (location: string, cls = 'File') => JSON.stringify({
         cwlVersion: 'v1.2', class: 'CommandLineTool', id: 'beside-tool', requirements: [{ class: 'DockerRequirement', dockerPull: 'cwl-busybox-test:1.0' }],
         baseCommand: ['ls'], inputs: { x: { type: cls, default: { class: cls, location } } }, outputs: {},
@@ -451,16 +452,15 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
       const byValue = await deploy(tool('words.txt'), 'application/cwl+json').expect(400);
       assert.match(byValue.body.detail, /file "words\.txt" beside the document, which a document given by value cannot/);
       await fs.writeFile(path.join(CWL_DIR, 'beside-dir.cwl.tmp'), tool('stac', 'Directory'));
-      await fs.writeFile(path.join(CWL_DIR, 'beside-bin.cwl.tmp'), tool('bin.tmp'));
-      await fs.writeFile(path.join(CWL_DIR, 'bin.tmp'), Buffer.from([0xff, 0xfe, 0x00, 0x89]));
+      await fs.writeFile(path.join(CWL_DIR, 'beside-missing.cwl.tmp'), tool('missing.tmp'));
       try {
         const pkg = (f: string) => JSON.stringify({ executionUnit: { href: `${filesUrl}/fixtures/${f}`, type: 'application/cwl' } });
         const dir = await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json').send(pkg('beside-dir.cwl.tmp')).expect(400);
         assert.match(dir.body.detail, /directory "stac" beside the document; a directory cannot be fetched over HTTP/);
-        const bin = await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json').send(pkg('beside-bin.cwl.tmp')).expect(400);
-        assert.match(bin.body.detail, /file "bin\.tmp" beside the document, which is not text/);
+        const missing = await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json').send(pkg('beside-missing.cwl.tmp')).expect(400);
+        assert.match(missing.body.detail, /missing\.tmp answered 404/);
       } finally {
-        for (const f of ['beside-dir.cwl.tmp', 'beside-bin.cwl.tmp', 'bin.tmp']) await fs.rm(path.join(CWL_DIR, f), { force: true });
+        for (const f of ['beside-dir.cwl.tmp', 'beside-missing.cwl.tmp']) await fs.rm(path.join(CWL_DIR, f), { force: true });
       }
       assert.equal((await api().get('/processes/beside-tool').expect(404)).status, 404);
     });

@@ -5,10 +5,10 @@
 // server (SCALE_FETCH_ALLOW naming --files-host), and to run tools that name no image in
 // scale-cwl-conformance:busybox (SCALE_CWL_DEFAULT_CONTAINER), which this runner builds.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCwlConformance, tagTable } from './runner.ts';
+import { suiteDir } from './suite.ts';
 
-const DEFAULT_SUITE = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/cwl-conformance');
+const DEFAULT_SUITE = suiteDir();
 
 function usage(): never {
   console.error('usage: npm run cwl-conformance -- --url http://host:port [--tags required,…] [--ids id,…] [--jobs n] [--no-direct] [--no-server] [--files-host name] [--token token] [--suite dir]');

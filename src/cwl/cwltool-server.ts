@@ -16,6 +16,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export interface CwltoolServer {
   /** The command a run starts: the client while the server is up, else `fallback`. */
   command(): string[];
+  /** Resolves when runs go through the long-lived cwltool (true), or when they never will (false). */
+  ready(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export function startCwltoolServer(fallback: string[], log: Logger): CwltoolServ
   const python = fallback.length === 1 ? pythonOf(fallback[0]) : null;
   if (!python) {
     log.info('cwltool is not a Python program this server can keep running; each run starts cwltool', { cwltool: fallback.join(' ') });
-    return { command: () => fallback, close: async () => {} };
+    return { command: () => fallback, ready: async () => false, close: async () => {} };
   }
   // Reachable by the unprivileged CWL user: the directory can be passed, the socket and client read.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-cwltool-'));
@@ -59,6 +61,8 @@ export function startCwltoolServer(fallback: string[], log: Logger): CwltoolServ
   const socket = path.join(dir, 'cwltool.sock');
   let ready = false;
   let closed = false;
+  let settle: (up: boolean) => void = () => {};
+  const firstStart = new Promise<boolean>((r) => (settle = r));
   let child: ChildProcess | null = null;
   const started = Date.now();
 
@@ -68,6 +72,7 @@ export function startCwltoolServer(fallback: string[], log: Logger): CwltoolServ
     child.stdout!.on('data', (d: Buffer) => {
       if (!ready && d.toString().includes('ready')) {
         ready = true;
+        settle(true);
         log.info('the long-lived cwltool is ready', { seconds: Math.round((Date.now() - started) / 100) / 10 });
       }
     });
@@ -77,6 +82,7 @@ export function startCwltoolServer(fallback: string[], log: Logger): CwltoolServ
       const was = ready;
       ready = false;
       child = null;
+      settle(false);
       if (closed) return;
       log.warn('the long-lived cwltool ended; each run starts cwltool', { code, signal, stderr: errors.trim().slice(-500) });
       // It ran before: start it again (once it has been up a while, so a broken install does not loop).
@@ -87,6 +93,7 @@ export function startCwltoolServer(fallback: string[], log: Logger): CwltoolServ
 
   return {
     command: () => (ready ? [python, '-S', '-E', client, socket, 'cwltool'] : fallback),
+    ready: () => firstStart,
     async close() {
       closed = true;
       const c = child;

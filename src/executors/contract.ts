@@ -54,7 +54,7 @@ export interface Contract {
   /** Standard streams as paths in the Layout: stdin read from a file, stdout and stderr written to files. */
   stdio?: { stdin?: string; stdout?: string; stderr?: string };
   /** Files to write before the command runs (a CWL document and its job order). */
-  writes?: { path: string; content: string }[];
+  writes?: { path: string; content: string | Buffer }[];
   /** Directories to make before the command runs. */
   dirs?: string[];
   /** Where the command writes the object that names its outputs (cwltool's output object). */

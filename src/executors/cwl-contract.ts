@@ -158,6 +158,8 @@ export function cwlContract(spec: LaunchSpec, exeDir: string, opts: CwlRunOption
     writes: [
       { path: l.document, content: JSON.stringify(document ?? {}) },
       { path: l.jobOrder, content: JSON.stringify(jobOrder(spec, staged, l.inputDir)) },
+      // Files the package keeps, beside the document that names them by relative paths.
+      ...Object.entries(spec.iface.cwl?.files ?? {}).filter(([rel]) => !rel.split('/').includes('..')).map(([rel, b64]) => ({ path: path.join(path.dirname(l.document), rel), content: Buffer.from(b64, 'base64') })),
     ],
     dirs: [l.outputDir, l.tmp, l.cidDir, ...emptyDirectories(spec, l.inputDir)],
     stdio: { stdout: l.outputObject },

@@ -77,9 +77,15 @@ export function createDeployService(deps: { packages: PackageDeployer; cwl: CwlD
     return (await readWithin(res, href, field, options.maxBytes)).toString('utf8');
   }
 
+  /** A file a CWL document names beside itself (a default), up to the size limit. */
+  async function fetchBeside(href: string): Promise<Buffer> {
+    const field = `cwl: the file ${href}`;
+    return readWithin(await fetchWithin(href, field, 30, options.fetchAllow), href, field, options.maxBytes);
+  }
+
   /** What a CWL deployment reads: the body itself, or the package's execution unit (by value or by href). */
   async function cwlDeployment(r: DeployRequest, pkg: AppPackage | null): Promise<CwlDeployment> {
-    const base = { w: r.w, raw: r.text, mediaType: r.mediaType, given: pkg?.process ?? null, load: (url: string) => fetchCwl(url, `run ${url}`) };
+    const base = { w: r.w, raw: r.text, mediaType: r.mediaType, given: pkg?.process ?? null, load: (url: string) => fetchCwl(url, `run ${url}`), loadFile: (url: string) => fetchBeside(url) };
     if (!pkg) return { ...base, cwl: r.text, href: null, id: null, fallbackId: null };
     const unit = pkg.unit as Extract<ExecutionUnit, { kind: 'cwl' }>;
     const id = pkg.process?.id ?? null;

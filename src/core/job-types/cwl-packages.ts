@@ -30,6 +30,8 @@ export interface CwlDeployment {
   given: Partial<ProcessDoc> | null;
   /** Fetches a document the CWL references (resolved against `href`), under the fetch policy. */
   load: ((url: string) => Promise<string>) | null;
+  /** Fetches a file the CWL names beside itself (resolved against `href`), under the fetch policy. */
+  loadFile: ((url: string) => Promise<Buffer>) | null;
   /** The body as the client sent it, and its media type (GET /processes/{id}/package). */
   raw: string;
   mediaType: string;
@@ -39,6 +41,17 @@ export type Deployed = { kind: 'tool'; jobType: JobType };
 
 /** A `w` naming no process of the document (Part 2: 400 workflow-not-found). */
 export class WorkflowNotFound extends Invalid {}
+
+/** Where the files a package keeps are written beside its packed document in a run (relative to it). */
+export const PACKAGE_FILES = 'package-files';
+
+/** A deployment as read: its process id and description, the packed document and the files it keeps (path → base64). */
+interface Read {
+  id: string;
+  description: CwlDescription;
+  packed: Record<string, any>;
+  files: Record<string, string>;
+}
 
 const PROCESS_ID = /^[A-Za-z0-9][\w.-]{0,49}$/;
 const MAX_DOCUMENTS = 64;
@@ -155,15 +168,18 @@ export function createCwlDeployer(deps: {
   }
 
   /**
-   * Files the document names beside itself (a default's or an InitialWorkDir entry's `location`)
-   * become file literals (`contents`) in the packed document: the package is whole without its
-   * origin, and runs never reach back to it. Text only, up to the deploy size limit in all; a
-   * Directory beside the document cannot be listed over HTTP and is refused, as is a location in a
-   * document given by value.
+   * Files the document names beside itself (a default's or an InitialWorkDir entry's `location`) are
+   * fetched at deploy and kept with the package: the packed document names them by paths relative
+   * to itself (PACKAGE_FILES/<n>/<name>), and each run writes them there beside it, so runs never
+   * reach back to the origin and cwltool sees ordinary files (size, checksum, secondary files). Up
+   * to the deploy size limit in all; a Directory beside the document cannot be listed over HTTP and
+   * is refused, as is any such location in a document given by value.
    */
-  async function embedFiles(d: CwlDeployment, packed: unknown, dir: string): Promise<void> {
+  async function embedFiles(d: CwlDeployment, packed: unknown, dir: string): Promise<Record<string, string>> {
     const prefix = `file://${path.join(dir, 'docs')}/`;
     const base = d.href ? new URL(d.href) : null;
+    const files: Record<string, string> = {};
+    const byUrl = new Map<string, string>();
     let total = 0;
     const stack: unknown[] = [packed];
     while (stack.length) {
@@ -173,24 +189,28 @@ export function createCwlDeployer(deps: {
         continue;
       }
       if (!isObject(v)) continue;
-      const location = typeof v.location === 'string' ? v.location : typeof v.path === 'string' ? `file://${v.path}` : null;
+      const location = typeof v.location === 'string' ? v.location : typeof v.path === 'string' ? (v.path.startsWith('file://') ? v.path : `file://${v.path}`) : null;
       if ((v.class === 'File' || v.class === 'Directory') && location?.startsWith(prefix)) {
         const rel = decodeURIComponent(location.slice(prefix.length));
-        const name = JSON.stringify(rel.split('/').pop());
-        if (!base) throw new Invalid('cwl', `names the ${v.class === 'File' ? 'file' : 'directory'} ${name} beside the document, which a document given by value cannot: deploy it by href, or give the file's contents (a file literal)`);
-        if (v.class === 'Directory') throw new Invalid('cwl', `names the directory ${name} beside the document; a directory cannot be fetched over HTTP: give it as a literal (class: Directory, listing of file literals)`);
+        const basename = rel.split('/').pop() || 'file';
+        if (!base) throw new Invalid('cwl', `names the ${v.class === 'File' ? 'file' : 'directory'} ${JSON.stringify(basename)} beside the document, which a document given by value cannot: deploy it by href, or give the file's contents (a file literal)`);
+        if (v.class === 'Directory') throw new Invalid('cwl', `names the directory ${JSON.stringify(basename)} beside the document; a directory cannot be fetched over HTTP: give it as a literal (class: Directory, listing of file literals)`);
         const url = new URL(`/${rel.split('/').map(encodeURIComponent).join('/')}`, base.origin).href;
-        const text = await d.load!(url);
-        if (text.includes('\uFFFD')) throw new Invalid('cwl', `names the file ${name} beside the document, which is not text; only text files are kept with a package: give it as an input instead`);
-        total += Buffer.byteLength(text);
-        if (total > deps.maxEmbeddedBytes) throw new Invalid('cwl', `names files beside the document larger than ${deps.maxEmbeddedBytes} bytes in all`);
-        delete v.location;
+        let kept = byUrl.get(url);
+        if (!kept) {
+          const data = await d.loadFile!(url);
+          total += data.length;
+          if (total > deps.maxEmbeddedBytes) throw new Invalid('cwl', `names files beside the document larger than ${deps.maxEmbeddedBytes} bytes in all`);
+          kept = `${PACKAGE_FILES}/${byUrl.size + 1}/${basename}`;
+          byUrl.set(url, kept);
+          files[kept] = data.toString('base64');
+        }
         delete v.path;
-        v.basename ??= rel.split('/').pop();
-        v.contents = text;
+        v.location = kept;
       }
       stack.push(...Object.values(v));
     }
+    return files;
   }
 
   /** The process id a deployment takes: the package's, the document's own, `w`, or the file name. */
@@ -204,7 +224,7 @@ export function createCwlDeployer(deps: {
   }
 
   /** Checks and packs with cwltool, then describes: what a deployment writes. */
-  async function read(given: CwlDeployment): Promise<{ id: string; description: CwlDescription; packed: Record<string, any> }> {
+  async function read(given: CwlDeployment): Promise<Read> {
     let d = given;
     if (!deps.cwltool) throw new Invalid('cwl', 'this server has no CWL runner: install cwltool (apt install cwltool, or pip install cwltool), or set SCALE_CWLTOOL');
     const doc = parseCwlText(d.cwl, 'cwl');
@@ -225,9 +245,10 @@ export function createCwlDeployer(deps: {
     const id = processIdOf(d, doc);
     const { dir, file } = await gather(d, doc);
     let packed: Record<string, any>;
+    let files: Record<string, string>;
     try {
       packed = await deps.cwltool.pack(dir, file, d.w !== null && Array.isArray(doc.$graph) ? d.w : null);
-      await embedFiles(d, packed, dir);
+      files = await embedFiles(d, packed, dir);
     } catch (err) {
       if (err instanceof CwlRefused) throw new Invalid('cwl', `cwltool refused the document: ${err.message}`);
       throw err;
@@ -240,11 +261,11 @@ export function createCwlDeployer(deps: {
     if (described.value.withoutContainer.length && !deps.defaultContainer) {
       throw new Invalid('cwl.requirements', `${described.value.withoutContainer.map((t) => JSON.stringify(t)).join(', ')} name no container (DockerRequirement); tools run in containers only here: give each a DockerRequirement (dockerPull), or ask the operator for a default image (SCALE_CWL_DEFAULT_CONTAINER)`);
     }
-    return { id, description: described.value, packed };
+    return { id, description: described.value, packed, files };
   }
 
-  async function write(d: CwlDeployment, id: string, description: CwlDescription, packed: Record<string, any>, existing: JobType | null): Promise<Deployed> {
-    const stored: StoredCwl = { packed, processId: id, given: d.given };
+  async function write(d: CwlDeployment, { id, description, packed, files }: Read, existing: JobType | null): Promise<Deployed> {
+    const stored: StoredCwl = { packed, processId: id, given: d.given, ...(Object.keys(files).length ? { files } : {}) };
     const { resources } = description;
     const jobType = await packages.writeJobType({
       process: description.process, image: null, kind: 'cwl', stored, raw: d.raw, mediaType: d.mediaType,
@@ -254,7 +275,8 @@ export function createCwlDeployer(deps: {
   }
 
   async function deploy(d: CwlDeployment): Promise<Deployed> {
-    const { id, description, packed } = await read(d);
+    const r = await read(d);
+    const { id, description } = r;
     const active = await packages.activeByName(id);
     if (active) {
       const what = active.isSystem ? 'a built-in process' : 'already deployed';
@@ -262,14 +284,15 @@ export function createCwlDeployer(deps: {
     }
     // A process undeployed before comes back as a new revision of its old job type.
     const old = await deps.jobTypes.byNameVersion(id, description.process.version);
-    return write(d, id, description, packed, old && !old.isSystem ? old : null);
+    return write(d, r, old && !old.isSystem ? old : null);
   }
 
   async function replace(name: string, d: CwlDeployment): Promise<Deployed> {
     const existing = await packages.mutable(name);
-    const { id, description, packed } = await read({ ...d, fallbackId: name });
+    const r = await read({ ...d, fallbackId: name });
+    const { id } = r;
     if (id !== name) throw new Invalid('cwl.id', `is ${JSON.stringify(id)}; a replacement keeps the process id ${JSON.stringify(name)}`);
-    return write(d, id, description, packed, existing);
+    return write(d, r, existing);
   }
 
   return { deploy, replace };

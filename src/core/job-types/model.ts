@@ -87,7 +87,7 @@ export interface JobInterface {
   /** The wire format this came from: Scale job interface 1.0, a SEED manifest, or CWL (run by cwltool). */
   format: 'scale-1.0' | 'seed' | 'cwl';
   /** CWL: the document cwltool runs, packed (`#main` the process). */
-  cwl?: { document: Record<string, any> };
+  cwl?: { document: Record<string, any>; files?: Record<string, string> };
   /** Scale 1.0: the program and any fixed arguments, never substituted. SEED: empty (the image's entrypoint runs). */
   command: string;
   /**

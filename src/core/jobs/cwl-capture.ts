@@ -4,6 +4,7 @@
 // whose name another output has). Files become products, named by their basenames (made unique
 // here); a Directory's files all do, their paths inside it kept; values are the job's JSON outputs
 // (files inside values are named, not stored).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { BUILTIN } from '../errors/model.ts';
@@ -31,15 +32,31 @@ async function filesBelow(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** A value as clients may see it: File and Directory objects without the execution's local paths. */
-function publicValue(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(publicValue);
+/**
+ * A value as clients may see it: File and Directory objects without the execution's local paths; a
+ * File's size and checksum filled in where cwltool left them out (files inside a listing it did not
+ * move: --leave-outputs).
+ */
+async function publicValue(v: unknown): Promise<unknown> {
+  if (Array.isArray(v)) return Promise.all(v.map(publicValue));
   if (!isObject(v)) return v;
-  const { path: _p, location: _l, dirname: _d, listing, secondaryFiles, ...rest } = v;
+  const { path: p, location: l, dirname: _d, listing, secondaryFiles, ...rest } = v;
   if (v.class === 'File' || v.class === 'Directory') {
-    return { ...rest, ...(Array.isArray(listing) ? { listing: listing.map(publicValue) } : {}), ...(Array.isArray(secondaryFiles) ? { secondaryFiles: secondaryFiles.map(publicValue) } : {}) };
+    const local = typeof p === 'string' ? p : typeof l === 'string' && l.startsWith('file://') ? decodeURIComponent(l.slice('file://'.length)) : null;
+    if (v.class === 'File' && local && (rest.checksum === undefined || rest.size === undefined)) {
+      const data = await fs.readFile(local).catch(() => null);
+      if (data) {
+        rest.size ??= data.length;
+        rest.checksum ??= `sha1$${createHash('sha1').update(data).digest('hex')}`;
+      }
+    }
+    return {
+      ...rest,
+      ...(Array.isArray(listing) ? { listing: await Promise.all(listing.map(publicValue)) } : {}),
+      ...(Array.isArray(secondaryFiles) ? { secondaryFiles: await Promise.all(secondaryFiles.map(publicValue)) } : {}),
+    };
   }
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, publicValue(x)]));
+  return Object.fromEntries(await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await publicValue(x)])));
 }
 
 export async function captureCwlOutputs(iface: JobInterface, outputDir: string, outputObject: string | undefined): Promise<CwlCaptureResult> {
@@ -84,7 +101,7 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
       continue;
     }
     if (o.kind === 'json') {
-      jsonValues[o.name] = publicValue(v);
+      jsonValues[o.name] = await publicValue(v);
       continue;
     }
     if (o.directory) {

@@ -110,7 +110,10 @@ export class LocalExecutor implements Executor {
           await fs.mkdir(d, { recursive: true });
           if (contract.user) await fs.chown(d, contract.user.uid, contract.user.gid);
         }
-        for (const w of contract.writes ?? []) await fs.writeFile(w.path, w.content);
+        for (const w of contract.writes ?? []) {
+          await fs.mkdir(path.dirname(w.path), { recursive: true });
+          await fs.writeFile(w.path, w.content);
+        }
         for (const f of contract.files) {
           await fs.mkdir(path.dirname(f.path), { recursive: true });
           if (f.own) await ownCopy(f.localPath, f.path, contract.user);

@@ -356,7 +356,10 @@ async function stage(contract: Contract, outputDir: string, inputRoot: string, i
   await fs.mkdir(outputDir, { recursive: true });
   await fs.mkdir(inputRoot, { recursive: true });
   for (const d of contract.dirs ?? []) await fs.mkdir(d, { recursive: true });
-  for (const w of contract.writes ?? []) await fs.writeFile(w.path, w.content);
+  for (const w of contract.writes ?? []) {
+    await fs.mkdir(path.dirname(w.path), { recursive: true });
+    await fs.writeFile(w.path, w.content);
+  }
   for (const f of contract.files) {
     await fs.mkdir(path.dirname(f.path), { recursive: true });
     await fs.rm(f.path, { force: true });
