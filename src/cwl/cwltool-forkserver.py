@@ -34,6 +34,62 @@ from cwltool.process import get_schema  # noqa: E402
 for version in ("v1.0", "v1.1", "v1.2"):
     get_schema(version)
 
+
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import cwltool.job  # noqa: E402
+import psutil  # noqa: E402
+
+
+def _docker_monitor(self, cidfile, tmpdir_prefix, cleanup_cidfile, docker_exe, process):
+    """cwltool 3.1's ContainerCommandLineJob.docker_monitor (a step's peak memory, from `docker
+    stats`), but looking for the container's id every 50 ms instead of every second: cwltool's own
+    sleeps a whole second first, so every step took at least a second longer than its container."""
+    cid = None
+    while not cid:
+        time.sleep(0.05)
+        if process.poll() is not None:
+            if cleanup_cidfile:
+                try:
+                    os.remove(cidfile)
+                except OSError:
+                    pass
+            return
+        try:
+            with open(cidfile) as handle:
+                cid = handle.readline().strip() or None
+        except OSError:
+            cid = None
+    max_mem = psutil.virtual_memory().total
+    tmp_dir, tmp_prefix = os.path.split(tmpdir_prefix)
+    with tempfile.NamedTemporaryFile(prefix=tmp_prefix, dir=tmp_dir, mode="w+") as stats:
+        try:
+            cmd = [docker_exe, "stats"] + ([] if "podman" in docker_exe else ["--no-trunc"]) + ["--format", "{{.MemPerc}}", cid]
+            stats_proc = subprocess.Popen(cmd, stdout=stats, stderr=subprocess.DEVNULL)  # nosec
+            process.wait()
+            stats_proc.kill()
+            stats_proc.wait()
+        except OSError as exc:
+            cwltool.job._logger.warning("Ignored error with %s stats: %s", docker_exe, exc)
+            return
+        stats.seek(0)
+        peak = 0.0
+        for line in stats:
+            try:
+                peak = max(peak, float(re.sub(cwltool.job.CONTROL_CODE_RE, "", line).replace("%", "")))
+            except ValueError:
+                pass
+    cwltool.job._logger.info("[job %s] Max memory used: %iMiB", self.name, int((peak / 100 * max_mem) / (2**20)))
+    if cleanup_cidfile:
+        os.remove(cidfile)
+
+
+if hasattr(cwltool.job, "CONTROL_CODE_RE") and hasattr(cwltool.job.ContainerCommandLineJob, "docker_monitor"):
+    cwltool.job.ContainerCommandLineJob.docker_monitor = _docker_monitor
+
 path = sys.argv[1]
 try:
     os.unlink(path)
