@@ -62,6 +62,9 @@ describe('configuration and command line', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT="eighty"/);
     assert.throws(() => loadConfig({ SCALE_EXECUTOR: 'kubernetes' }), /SCALE_EXECUTOR=kubernetes/);
     assert.throws(() => loadConfig({ SCALE_WORKSPACE_ROOTS: 'relative/dir' }), /absolute/);
+    assert.throws(() => loadConfig({ SCALE_CWLTOOL_SERVER: 'maybe' }), /SCALE_CWLTOOL_SERVER=maybe must be on or off/);
+    assert.equal(loadConfig({}).cwltoolServer, true);
+    assert.equal(loadConfig({ SCALE_CWLTOOL_SERVER: 'off' }).cwltoolServer, false);
   });
 
   it('reads the Mesos settings under Scale\'s names, and refuses incomplete or unusable ones', () => {
@@ -69,7 +72,7 @@ describe('configuration and command line', () => {
     assert.equal(c.executor, 'mesos');
     assert.deepEqual(
       { ...c.mesos },
-      { masterUrl: 'http://master:5050', frameworkName: 'scale-prod', role: 'scale', principal: 'p', secret: 's', user: 'root', failoverSeconds: 604800, sharedDir: null, refuseSeconds: 5, reconcileSeconds: 120, logPollMs: 2000 },
+      { masterUrl: 'http://master:5050', frameworkName: 'scale-prod', role: 'scale', principal: 'p', secret: 's', user: 'root', failoverSeconds: 604800, sharedDir: null, refuseSeconds: 5, reconcileSeconds: 120, logPollMs: 2000, cwlAttribute: 'cwltool' },
     );
     assert.equal(loadConfig({}).mesos, null);
     assert.throws(() => loadConfig({ SCALE_EXECUTOR: 'mesos' }), /needs MESOS_MASTER_URL/);
