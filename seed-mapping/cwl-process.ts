@@ -91,8 +91,29 @@ interface TypeInfo {
   directory: boolean;
   optional: boolean;
   jsonType?: JsonType;
+  /** A JSON value that may hold Files or Directories (given and staged as src/core/runs/embedded-files.ts says). */
+  embeds?: boolean;
   /** Why the type cannot be offered, if it cannot. */
   problem?: string;
+}
+
+/** A File inside a JSON value: a link, or a CWL File object. */
+const EMBEDDED_FILE_SCHEMA = {
+  type: 'object',
+  description: 'a file: {"href": URL} (an OGC link), or a CWL File object ({"class": "File", "location": URL}, with basename, format, secondaryFiles), or a file literal ({"class": "File", "basename", "contents"})',
+};
+/** A Directory inside a JSON value. */
+const EMBEDDED_DIRECTORY_SCHEMA = {
+  type: 'object',
+  description: 'a directory: a CWL Directory object whose location is a STAC catalog or item, or a directory listing ({"class": "Directory", "location": URL}), or a literal listing ({"class": "Directory", "basename", "listing": [...]})',
+};
+
+/** A type's schema as part of a JSON value (files and directories as objects naming them). */
+function inValue(t: TypeInfo): TypeInfo {
+  if (t.kind === 'json') return t;
+  const one = t.directory ? EMBEDDED_DIRECTORY_SCHEMA : EMBEDDED_FILE_SCHEMA;
+  const schema = t.kind === 'files' && !t.directory ? { type: 'array', items: one } : { ...one };
+  return { schema, kind: 'json', directory: false, optional: t.optional, embeds: true, jsonType: t.kind === 'files' && !t.directory ? 'array' : 'object' };
 }
 
 const SCALAR: Record<string, { schema: Record<string, unknown>; jsonType: JsonType }> = {
@@ -119,7 +140,7 @@ function typeInfo(t: unknown, ctx: { types: Map<string, Record<string, any>>; ns
     if (t.endsWith('[]')) return typeInfo({ type: 'array', items: t.slice(0, -2) }, ctx, depth + 1);
     if (t === 'File' || t === 'stdout' || t === 'stderr') return { schema: fileSchema(mediaTypeOfFormat(ctx.format, ctx.ns)), kind: 'file', directory: false, optional: false };
     if (t === 'Directory') return { schema: { ...DIRECTORY_SCHEMA }, kind: 'files', directory: true, optional: false };
-    if (t === 'Any') return value({});
+    if (t === 'Any') return { ...value({}), embeds: true };
     if (t === 'null') return { ...value({}), optional: true };
     const scalar = SCALAR[t];
     if (scalar) return value({ ...scalar.schema }, scalar.jsonType);
@@ -132,29 +153,35 @@ function typeInfo(t: unknown, ctx: { types: Map<string, Record<string, any>>; ns
     const rest = t.filter((x) => x !== 'null');
     if (rest.length === 1) return { ...typeInfo(rest[0], ctx, depth + 1), optional: optional || typeInfo(rest[0], ctx, depth + 1).optional };
     const each = rest.map((x) => typeInfo(x, ctx, depth + 1));
-    if (each.some((x) => x.kind !== 'json')) return { ...value({}), problem: 'mixes files or directories with other types in a union' };
-    return { ...value({ oneOf: each.map((x) => x.schema) }), optional };
+    const problem = each.find((x) => x.problem)?.problem;
+    if (problem) return { ...value({}), problem };
+    // A union holding a File or Directory is a JSON value with files in it.
+    const parts = each.map(inValue);
+    return { ...value({ oneOf: parts.map((x) => x.schema) }), optional, ...(parts.some((x) => x.embeds) ? { embeds: true } : {}) };
   }
   if (isObject(t)) {
     if (t.type === 'array') {
       const items = typeInfo(t.items, ctx, depth + 1);
       if (items.kind === 'file' && !items.directory) return { schema: { type: 'array', items: items.schema }, kind: 'files', directory: false, optional: false };
-      if (items.kind !== 'json') return { ...value({}), problem: 'is an array of directories or of arrays of files, which a process input cannot take' };
-      return value({ type: 'array', items: items.schema }, 'array');
+      if (items.problem) return { ...value({}), problem: items.problem };
+      const inner = inValue(items);
+      return { ...value({ type: 'array', items: inner.schema }, 'array'), ...(inner.embeds ? { embeds: true } : {}) };
     }
     if (t.type === 'enum') return value({ type: 'string', enum: (Array.isArray(t.symbols) ? t.symbols : []).map((s: unknown) => shortName(String(s))) }, 'string');
     if (t.type === 'record') {
       const properties: Record<string, unknown> = {};
       const required: string[] = [];
+      let embeds = false;
       for (const f of listOf(t.fields)) {
         const name = shortName(String(f.name ?? f.id ?? ''));
         const fi = typeInfo(f.type, { ...ctx, format: f.format }, depth + 1);
         if (fi.problem) return { ...value({}), problem: `field ${name}: ${fi.problem}` };
-        if (fi.kind !== 'json') return { ...value({}), problem: `field ${name} is a File or Directory inside a record, which a process input cannot take` };
-        properties[name] = fi.schema;
+        const inner = inValue(fi);
+        if (inner.embeds) embeds = true;
+        properties[name] = inner.schema;
         if (!fi.optional) required.push(name);
       }
-      return value({ type: 'object', properties, ...(required.length ? { required } : {}) }, 'object');
+      return { ...value({ type: 'object', properties, ...(required.length ? { required } : {}) }, 'object'), ...(embeds ? { embeds: true } : {}) };
     }
     if (typeof t.type === 'string' || Array.isArray(t.type)) return typeInfo(t.type, { ...ctx, format: t.format ?? ctx.format }, depth + 1);
   }
@@ -231,7 +258,7 @@ export function describeCwl(packed: Record<string, any>, id: string, given: Part
     // path on the author's machine is not: such an input must still be given.
     const required = !t.optional && !(hasDefault && (t.kind === 'json' || literalDefault(p.default)));
     const media = t.kind === 'file' || t.kind === 'files' ? mediaTypeOfFormat(p.format, ns) : null;
-    inputs.push({ name, kind: t.kind, required, mediaTypes: media ? [media] : [], ...(t.jsonType ? { jsonType: t.jsonType } : {}), ...(t.directory ? { directory: true } : {}) });
+    inputs.push({ name, kind: t.kind, required, mediaTypes: media ? [media] : [], ...(t.jsonType ? { jsonType: t.jsonType } : {}), ...(t.directory ? { directory: true } : {}), ...(t.embeds ? { embedsFiles: true } : {}) });
     const g = given?.inputs?.[name];
     describedIn[name] = {
       title: p.label ?? name, ...(text(p.doc) ? { description: text(p.doc) } : {}),

@@ -85,7 +85,8 @@ function literalValue(v: unknown, spec: InterfaceInput, field: string, problems:
   }
   // A qualified value wraps the value with its format; a bbox ({bbox, crs}) is itself the value.
   const value = isObject(v) && 'value' in v && !('bbox' in v) ? v.value : v;
-  if (holdsFileObject(value)) {
+  // Files inside a value only where the input takes them (a CWL record, union or Any: embedsFiles).
+  if (!spec.embedsFiles && holdsFileObject(value)) {
     problems.push({ field, message: `input ${JSON.stringify(spec.name)} is a value: files and directories are given to file inputs by reference, not inside values` });
     return null;
   }

@@ -20,17 +20,13 @@ const KNOWN: Record<string, string> = {
   format_checking: 'the OGC results name a file\'s media type, not its CWL format IRI (EDAM), which the case compares',
   format_checking_subclass: 'as format_checking',
   format_checking_equivalentclass: 'as format_checking',
-  stdin_from_directory_literal_with_local_file: 'a literal Directory (a listing without a location) cannot be sent in an OGC execute request yet',
+  stdin_from_directory_literal_with_local_file: 'a literal Directory (a listing without a location) cannot be given to a Directory input yet',
   stdin_from_directory_literal_with_literal_file: 'as stdin_from_directory_literal_with_local_file',
   directory_literal_with_literal_file_nostdin: 'as stdin_from_directory_literal_with_local_file',
   directory_literal_with_literal_file_in_subdir_nostdin: 'as stdin_from_directory_literal_with_local_file',
-  secondary_files_in_unnamed_records: 'a File inside a record (a JSON input) is not staged yet',
+  secondary_files_in_unnamed_records: 'secondary files a tool finds beside a File by its pattern are not fetched beside the file yet',
   secondary_files_in_named_records: 'as secondary_files_in_unnamed_records',
-  secondary_files_in_output_records: 'as secondary_files_in_unnamed_records',
   secondary_files_workflow_propagation: 'as secondary_files_in_unnamed_records',
-  input_records_file_entry_with_format: 'as secondary_files_in_unnamed_records',
-  record_with_default: 'as secondary_files_in_unnamed_records',
-  outputbinding_glob_directory: 'an array of Directories is not an output the server can describe yet',
 };
 
 describe('CWL v1.2 conformance, required cases: through the server beside cwltool', function () {

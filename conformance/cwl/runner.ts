@@ -144,7 +144,7 @@ async function jobOf(c: CwlTestCase): Promise<Record<string, unknown>> {
 function serverClient(opts: CwlConformanceOptions, urls: FileUrls) {
   const base = opts.url.replace(/\/+$/, '');
   const auth: Record<string, string> = opts.token ? { Authorization: `Bearer ${opts.token}` } : {};
-  const deployed = new Map<string, Promise<{ id: string; inputs: Set<string>; outputs: string[] } | { refused: string }>>();
+  const deployed = new Map<string, Promise<{ id: string; inputs: Set<string>; values: Set<string>; outputs: string[] } | { refused: string }>>();
 
   const problem = async (res: Response) => {
     const text = await res.text();
@@ -156,7 +156,7 @@ function serverClient(opts: CwlConformanceOptions, urls: FileUrls) {
     }
   };
 
-  async function deploy(toolPath: string): Promise<{ id: string; inputs: Set<string>; outputs: string[] } | { refused: string }> {
+  async function deploy(toolPath: string): Promise<{ id: string; inputs: Set<string>; values: Set<string>; outputs: string[] } | { refused: string }> {
     const [file, fragment] = toolPath.split('#');
     const id = `cwlc-${createHash('sha1').update(toolPath).digest('hex').slice(0, 12)}`;
     const pkg = { processDescription: { process: { id, version: '1.0.0', inputs: {}, outputs: {} } }, executionUnit: { href: urls.file(file), type: 'application/cwl' } };
@@ -170,7 +170,10 @@ function serverClient(opts: CwlConformanceOptions, urls: FileUrls) {
     if (!res.ok) return { refused: `deploy answered ${await problem(res)}` };
     await res.text();
     const d = await (await fetch(`${base}/processes/${id}`)).json() as Record<string, any>;
-    return { id, inputs: new Set(Object.keys(d.inputs ?? {})), outputs: Object.keys(d.outputs ?? {}) };
+    // Inputs whose schema is not a file's (binary content) nor a directory's (a URI): JSON values, files inside them.
+    const isFileSchema = (s: any): boolean => isObject(s) && ((s.type === 'string' && (s.contentEncoding === 'binary' || s.format === 'uri')) || (s.type === 'array' && isFileSchema(s.items)));
+    const values = new Set(Object.entries((d.inputs ?? {}) as Record<string, any>).filter(([, i]) => !isFileSchema(i?.schema)).map(([k]) => k));
+    return { id, inputs: new Set(Object.keys(d.inputs ?? {})), values, outputs: Object.keys(d.outputs ?? {}) };
   }
 
   const reader = {
@@ -198,7 +201,7 @@ function serverClient(opts: CwlConformanceOptions, urls: FileUrls) {
     if ('refused' in d) return c.shouldFail ? done('pass', d.refused) : done('fail', d.refused);
     let inputs: Record<string, unknown>;
     try {
-      inputs = ogcInputs(await jobOf(c), path.dirname(path.join(c.base, c.job ?? c.tool)), d.inputs, urls);
+      inputs = ogcInputs(await jobOf(c), path.dirname(path.join(c.base, c.job ?? c.tool)), d.inputs, urls, d.values);
     } catch (err) {
       if (err instanceof Unsendable) return done('skip', err.message);
       throw err;

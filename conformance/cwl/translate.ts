@@ -43,14 +43,36 @@ function fileInput(v: Record<string, any>, base: string, urls: FileUrls, name: s
 }
 
 /**
- * The execute request's inputs for a job order, keeping only the inputs the process declares (the
- * suite's job files may give others; runners ignore them). Throws Unsendable when one cannot be said.
+ * A value for an input the server takes as JSON with files inside (a record with a File field, a
+ * union, Any): each File or Directory as a CWL object whose location is the runner's URL for it.
  */
-export function ogcInputs(job: Record<string, unknown>, base: string, declared: Set<string>, urls: FileUrls): Record<string, unknown> {
+function withLocations(v: unknown, base: string, urls: FileUrls): unknown {
+  if (Array.isArray(v)) return v.map((x) => withLocations(x, base, urls));
+  if (!isObject(v)) return v;
+  if (v.class === 'File' || v.class === 'Directory') {
+    const { path: _p, location: _l, dirname: _d, listing, secondaryFiles, ...rest } = v;
+    const local = localOf(v, base);
+    const location = local ? (v.class === 'File' ? urls.file(local) : urls.directory(local)) : undefined;
+    return {
+      ...rest, ...(location ? { location } : {}),
+      ...(Array.isArray(listing) && !location ? { listing: withLocations(listing, base, urls) } : {}),
+      ...(Array.isArray(secondaryFiles) ? { secondaryFiles: withLocations(secondaryFiles, base, urls) } : {}),
+    };
+  }
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withLocations(x, base, urls)]));
+}
+
+/**
+ * The execute request's inputs for a job order, keeping only the inputs the process declares (the
+ * suite's job files may give others; runners ignore them); `valueInputs` are those the server takes
+ * as JSON values (files inside them as CWL objects). Throws Unsendable when one cannot be said.
+ */
+export function ogcInputs(job: Record<string, unknown>, base: string, declared: Set<string>, urls: FileUrls, valueInputs: Set<string> = new Set()): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(job)) {
     if (!declared.has(name) || v === null || v === undefined) continue;
-    if (isObject(v) && (v.class === 'File' || v.class === 'Directory')) out[name] = fileInput(v, base, urls, name);
+    if (valueInputs.has(name) && holdsFileObject(v)) out[name] = { value: withLocations(v, base, urls), mediaType: 'application/json' };
+    else if (isObject(v) && (v.class === 'File' || v.class === 'Directory')) out[name] = fileInput(v, base, urls, name);
     else if (Array.isArray(v) && v.length && v.every((x) => isObject(x) && (x.class === 'File' || x.class === 'Directory'))) out[name] = v.map((x) => fileInput(x as Record<string, any>, base, urls, name));
     else if (holdsFileObject(v)) throw new Unsendable(`input ${name} holds files inside a value (a record or a mixed array), which an OGC execute request gives only by reference`);
     else if (isObject(v)) out[name] = { value: v, mediaType: 'application/json' };

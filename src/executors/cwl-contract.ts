@@ -5,6 +5,7 @@
 // ids of the containers it starts (--cidfile-dir, so a cancel, a timeout or a lost server removes
 // them), and the output object it prints (stdout, kept as cwl-output.json). Its log, and the steps'
 // stderr, go to the execution's log. Containers are held to the job's CPU and memory.
+import { stageEmbeddedValue } from './cwl-embedded.ts';
 import path from 'node:path';
 import { stagedDirectoryOf } from '../core/files/staged-directory.ts';
 import { type RunUser, unreachableBy } from '../cwl/run-user.ts';
@@ -75,6 +76,7 @@ export function stagedInputs(spec: LaunchSpec, inputDir: string): StagedFile[] {
   const specs = new Map(spec.iface.inputs.map((i) => [i.name, i]));
   const out: StagedFile[] = [];
   for (const input of spec.inputs as ResolvedInput[]) {
+    if (input.kind === 'json' && input.embedded?.length) out.push(...stageEmbeddedValue(input.name, input.value, input.embedded, inputDir).staged);
     if (!('files' in input)) continue;
     if (specs.get(input.name)?.directory) {
       // Staged by reference: the directory its files name (stage/<uuid>/<name>/…); else the deepest one they share.
@@ -105,7 +107,7 @@ export function jobOrder(spec: LaunchSpec, staged: StagedFile[], inputDir: strin
   const order: Record<string, unknown> = {};
   for (const input of spec.inputs as ResolvedInput[]) {
     if (!('files' in input)) {
-      order[input.name] = input.value;
+      order[input.name] = input.kind === 'json' && input.embedded?.length ? stageEmbeddedValue(input.name, input.value, input.embedded, inputDir).value : input.value;
       continue;
     }
     const mine = staged.filter((s) => s.input === input.name);

@@ -2,10 +2,21 @@
 // Three implement it: local child processes (local/), a Docker engine (docker/) and Mesos agents (mesos/).
 import type { JobInterface } from '../core/job-types/model.ts';
 
+/** A stored file an execution reads, where it is on this machine. */
+export interface ResolvedFile {
+  id: number;
+  fileName: string;
+  localPath: string;
+  size: number;
+  mediaType: string;
+  filePath?: string;
+}
+
 export type ResolvedInput =
   | { name: string; kind: 'property'; value: string }
-  | { name: string; kind: 'json'; value: unknown }
-  | { name: string; kind: 'file' | 'files'; files: { id: number; fileName: string; localPath: string; size: number; mediaType: string; filePath?: string }[] };
+  /** `embedded`: the stored files the value names (CWL values holding files: src/core/runs/embedded-files.ts). */
+  | { name: string; kind: 'json'; value: unknown; embedded?: ResolvedFile[] }
+  | { name: string; kind: 'file' | 'files'; files: ResolvedFile[] };
 
 export interface LaunchSpec {
   exeId: number;

@@ -10,6 +10,7 @@ import type { FileService, NewProduct, ScaleFile } from '../core/files/service.t
 import { type CaptureResult, captureOutputs } from '../core/jobs/capture.ts';
 import type { Applied, Finisher, Outcome } from '../core/jobs/finish.ts';
 import { fileIdsOf, readJobData } from '../core/jobs/job-data.ts';
+import { embeddedFileIds } from '../core/runs/embedded-files.ts';
 import { captureSeedOutputs, type SeedCaptureResult } from '../core/jobs/seed-capture.ts';
 import { captureCwlOutputs, type CwlCaptureResult } from '../core/jobs/cwl-capture.ts';
 import type { JobInterface } from '../core/job-types/model.ts';
@@ -17,7 +18,7 @@ import type { JobType, JobTypeService, Revision } from '../core/job-types/servic
 import type { Resources } from '../core/nodes/service.ts';
 import type { Claimed } from '../core/queue/service.ts';
 import type { Workspace, WorkspaceService } from '../core/workspaces/service.ts';
-import type { ExecutionHandle, Executor, LaunchSpec, ResolvedInput, RunResult } from '../executors/executor.ts';
+import type { ExecutionHandle, Executor, LaunchSpec, ResolvedFile, ResolvedInput, RunResult } from '../executors/executor.ts';
 import type { Logger } from '../log.ts';
 import type { Runtime } from './placement.ts';
 import type { Telemetry } from '../telemetry/prometheus.ts';
@@ -116,17 +117,13 @@ export function createRunner(deps: {
 
   async function localInputs(input: any, iface: JobInterface): Promise<{ inputs: ResolvedInput[]; files: Map<number, ScaleFile> }> {
     const data = readJobData(input, iface);
-    const ids = [...data.inputs.values()].flatMap(fileIdsOf);
+    const embeds = new Set(iface.inputs.filter((i) => i.embedsFiles).map((i) => i.name));
+    const embeddedIds = (name: string, v: { kind: string; value?: unknown }) => (v.kind === 'json' && embeds.has(name) ? embeddedFileIds(v.value) : []);
+    const ids = [...data.inputs].flatMap(([name, v]) => [...fileIdsOf(v), ...embeddedIds(name, v as { kind: string; value?: unknown })]);
     const fileMap: Map<number, ScaleFile> = ids.length ? await files.getMany(ids) : new Map();
-    const out: ResolvedInput[] = [];
-    for (const [name, v] of data.inputs) {
-      if (v.kind === 'missing') continue;
-      if (v.kind === 'property' || v.kind === 'json') {
-        out.push(v.kind === 'property' ? { name, kind: 'property', value: v.value } : { name, kind: 'json', value: v.value });
-        continue;
-      }
-      const resolved = [];
-      for (const id of v.fileIds) {
+    const resolve = async (fileIds: number[]): Promise<ResolvedFile[]> => {
+      const resolved: ResolvedFile[] = [];
+      for (const id of fileIds) {
         const f = fileMap.get(id);
         if (!f || f.isDeleted) throw Object.assign(new Error(`input file ${id} was deleted`), { errorName: BUILTIN.deletedFile });
         const ws = await workspaces.get(f.workspaceId);
@@ -135,7 +132,16 @@ export function createRunner(deps: {
         });
         resolved.push({ id, fileName: f.fileName, localPath, size: f.fileSize, mediaType: f.mediaType, filePath: f.filePath });
       }
-      out.push({ name, kind: v.kind, files: resolved });
+      return resolved;
+    };
+    const out: ResolvedInput[] = [];
+    for (const [name, v] of data.inputs) {
+      if (v.kind === 'missing') continue;
+      if (v.kind === 'property') out.push({ name, kind: 'property', value: v.value });
+      else if (v.kind === 'json') {
+        const embedded = embeddedIds(name, v);
+        out.push({ name, kind: 'json', value: v.value, ...(embedded.length ? { embedded: await resolve(embedded) } : {}) });
+      } else out.push({ name, kind: v.kind, files: await resolve(v.fileIds) });
     }
     return { inputs: out, files: fileMap };
   }

@@ -13,6 +13,8 @@ export interface InterfaceInput {
   mediaTypes: string[];
   /** For json inputs; none: any JSON value (CWL Any). */
   jsonType?: JsonType;
+  /** A CWL value that may hold files (a record with a File field, a union, Any): given and staged as src/core/runs/embedded-files.ts says. */
+  embedsFiles?: boolean;
   /** Reads only part of a large file (SEED `partial`). */
   partial?: boolean;
   /**

@@ -18,6 +18,7 @@ import type { InterfaceInput, JobInterface } from '../job-types/model.ts';
 import type { InputValue } from '../jobs/job-data.ts';
 import { checkInputCount } from '../input-count.ts';
 import { stagingRoot } from '../files/staged-directory.ts';
+import { stageEmbedded } from './embedded-files.ts';
 import { bodyStream, stageDirectory } from './stac.ts';
 
 export interface StagingLimits {
@@ -148,6 +149,20 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     }
   }
 
+  /** A value with files inside (embedded-files.ts): each fetched and stored, the value naming them by id. */
+  async function embeddedValue(spec: InterfaceInput, value: unknown, field: string, limits: StagingLimits, stored: number[]): Promise<unknown> {
+    let n = 0;
+    return stageEmbedded(value, field, {
+      maxReferences: deps.maxInputs ?? 1000,
+      file: async (href, mediaType, at) => {
+        const id = await fileByReference(spec, { href, mediaType }, n++, at, limits);
+        stored.push(id);
+        return id;
+      },
+      directory: (href, at) => directoryByReference(spec, href, at, limits, stored),
+    });
+  }
+
   const fieldOf = (name: string, n: number, count: number) => (count > 1 ? `inputs.${name}[${n}]` : `inputs.${name}`);
 
   /**
@@ -212,6 +227,10 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
           const id = await fileByReference(spec, v, n, field, { ...limits, workspaceId: p.workspaceId });
           stored.push(id);
           ids.push(id);
+        } else if (spec.embedsFiles) {
+          // A CWL value that may hold files: a reference given for it is a File; the files it holds are fetched.
+          const given = v.kind === 'value' ? v.value : { class: 'File', location: v.href, ...(v.mediaType ? { type: v.mediaType } : {}) };
+          out.set(name, { kind: 'json', value: await embeddedValue(spec, given, field, { ...limits, workspaceId: p.workspaceId }, stored) });
         } else {
           const value = v.kind === 'value' ? v.value : await valueByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId });
           out.set(name, spec.kind === 'property' ? { kind: 'property', value: value as string } : { kind: 'json', value });
