@@ -4,8 +4,9 @@
 // Inputs: values as they are (records as qualified values, so a record with a `value` field is not
 // taken for one); a File by reference to the runner's file server ({"href"}), or inline when the job
 // gives its `contents`; a Directory by reference to a listing of its files (the document the server
-// answers for a directory output). What an execute request cannot say is a skip with its reason:
-// files inside records, secondaryFiles, literal directory listings.
+// answers for a directory output); an input the server takes as JSON with files inside (a record,
+// a union, Any) as CWL objects located at this runner's URLs. What the server cannot take yet is a
+// skip with its reason: secondaryFiles of a File input, a literal listing for a Directory input.
 import path from 'node:path';
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
