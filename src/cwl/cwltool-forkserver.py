@@ -184,6 +184,8 @@ def finish(conn, status=None):
         pass
     sel.unregister(conn)
     buffers.pop(conn, None)
+    for fd in pending.pop(conn, []):
+        os.close(fd)
     conn.close()
 
 
@@ -198,15 +200,7 @@ def reap():
         conn = children.pop(pid, None)
         code = os.waitstatus_to_exitcode(status)
         if conn is not None and by_conn.get(conn) == pid:
-            del by_conn[conn]
-            finish_status = code if code >= 0 else 128 - code
-            try:
-                conn.sendall(json.dumps({"exit": finish_status}).encode() + b"\n")
-            except OSError:
-                pass
-            sel.unregister(conn)
-            buffers.pop(conn, None)
-            conn.close()
+            finish(conn, code if code >= 0 else 128 - code)
 
 
 print("ready", flush=True)

@@ -73,17 +73,16 @@ export async function fetchWithin(href: string, field: string, seconds: number, 
   }
 }
 
-/** A fetched body, read only up to `maxBytes`: a larger one is the field's Invalid, and no more of it is read. */
-export async function readWithin(res: globalThis.Response, href: string, field: string, maxBytes: number): Promise<Buffer> {
+/** A fetched body, read only up to `maxBytes`: a larger one is `tooLarge()`, and no more of it is read. */
+export async function readWithin(res: globalThis.Response, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length'));
-  const tooLarge = () => new Invalid(field, `${href} is larger than ${maxBytes} bytes`);
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => {});
     throw tooLarge();
   }
+  if (!res.body) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let size = 0;
-  if (!res.body) return Buffer.alloc(0);
   const reader = res.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();

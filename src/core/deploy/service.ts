@@ -8,27 +8,12 @@ import { Invalid } from '../../errors.ts';
 import type { AllowList } from '../../net/fetch-guard.ts';
 import { fetchWithin, readWithin } from '../../net/fetch.ts';
 import { checkOgc } from '../../ogc-schemas.ts';
-import type { CwlDeployer, CwlDeployment, Deployed } from '../job-types/cwl-packages.ts';
+import { type CwlDeployer, type CwlDeployment, type Deployed, depthOf, MAX_DEPTH } from '../job-types/cwl-packages.ts';
 import type { JobType } from '../job-types/service.ts';
 import type { PackageDeployer } from '../job-types/packages.ts';
 
 export const PACKAGE_MEDIA_TYPES = ['application/json', 'application/ogcapppkg+json'];
 export const CWL_MEDIA_TYPES = ['application/cwl', 'application/cwl+json', 'application/cwl+yaml'];
-const MAX_DEPTH = 64;
-
-/** The deepest nesting of a JSON value (iteratively: a hostile body must not overflow the stack). */
-export function depthOf(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (d > max) max = d;
-    if (d > MAX_DEPTH) break;
-    if (v && typeof v === 'object') for (const x of Object.values(v)) stack.push([x, d + 1]);
-  }
-  return max;
-}
-
 export interface DeployOptions {
   /** Largest package, and largest CWL document fetched by reference. */
   maxBytes: number;
@@ -74,13 +59,13 @@ export function createDeployService(deps: { packages: PackageDeployer; cwl: CwlD
   /** A CWL document fetched by reference (the package's href, or a step's relative `run`), up to the size limit. */
   async function fetchCwl(href: string, field: string): Promise<string> {
     const res = await fetchWithin(href, field, 30, options.fetchAllow);
-    return (await readWithin(res, href, field, options.maxBytes)).toString('utf8');
+    return (await readWithin(res, options.maxBytes, () => new Invalid(field, `${href} is larger than ${options.maxBytes} bytes`))).toString('utf8');
   }
 
   /** A file a CWL document names beside itself (a default), up to the size limit. */
   async function fetchBeside(href: string): Promise<Buffer> {
     const field = `cwl: the file ${href}`;
-    return readWithin(await fetchWithin(href, field, 30, options.fetchAllow), href, field, options.maxBytes);
+    return readWithin(await fetchWithin(href, field, 30, options.fetchAllow), options.maxBytes, () => new Invalid(field, `${href} is larger than ${options.maxBytes} bytes`));
   }
 
   /** What a CWL deployment reads: the body itself, or the package's execution unit (by value or by href). */

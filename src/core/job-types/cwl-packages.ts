@@ -55,11 +55,12 @@ interface Read {
 
 const PROCESS_ID = /^[A-Za-z0-9][\w.-]{0,49}$/;
 const MAX_DOCUMENTS = 64;
-const MAX_DEPTH = 64;
+/** The deepest nesting a deployed document (a package, a CWL document) may have. */
+export const MAX_DEPTH = 64;
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The deepest nesting of a parsed document (iteratively: a hostile body must not overflow the stack). */
-function depthOf(value: unknown): number {
+/** The deepest nesting of a parsed document, counted up to just past MAX_DEPTH (iteratively: a hostile body must not overflow the stack). */
+export function depthOf(value: unknown): number {
   let max = 0;
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length) {

@@ -12,7 +12,7 @@ import mime from 'mime-types';
 import type { GivenValue } from '../../../seed-mapping/ogc-execute.ts';
 import { DomainError, Invalid, Unavailable } from '../../errors.ts';
 import { type AllowList, NO_ALLOW } from '../../net/fetch-guard.ts';
-import { checkFetchable, fetchWithin } from '../../net/fetch.ts';
+import { checkFetchable, fetchWithin, readWithin } from '../../net/fetch.ts';
 import type { FileService } from '../files/service.ts';
 import type { InterfaceInput, JobInterface } from '../job-types/model.ts';
 import type { InputValue } from '../jobs/job-data.ts';
@@ -93,8 +93,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
   async function valueByReference(spec: InterfaceInput, href: string, field: string, limits: StagingLimits): Promise<unknown> {
     await limits.beforeFetch?.();
     const res = await fetchWithin(href, field, limits.fetchSeconds, limits.allow, limits.stop);
-    const body = Buffer.from(await res.arrayBuffer());
-    if (body.length > MAX_VALUE_BYTES) throw new Invalid(field, `the value at ${href} is larger than ${MAX_VALUE_BYTES} bytes`);
+    const body = await readWithin(res, MAX_VALUE_BYTES, () => new Invalid(field, `the value at ${href} is larger than ${MAX_VALUE_BYTES} bytes`));
     const text = body.toString('utf8');
     if (spec.kind === 'property' || spec.jsonType === 'string') return text;
     try {
@@ -113,8 +112,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     };
     return stageDirectory(href, field, {
       async json(url, f) {
-        const body = Buffer.from(await (await fetch(url, f)).arrayBuffer());
-        if (body.length > MAX_CATALOG_BYTES) throw new Invalid(f, `${url} is larger than ${MAX_CATALOG_BYTES} bytes, too large for a STAC document`);
+        const body = await readWithin(await fetch(url, f), MAX_CATALOG_BYTES, () => new Invalid(f, `${url} is larger than ${MAX_CATALOG_BYTES} bytes, too large for a STAC document`));
         try {
           return JSON.parse(body.toString('utf8'));
         } catch {
