@@ -268,7 +268,9 @@ export class MesosExecutor implements Executor {
     if (run.graceTimer) clearTimeout(run.graceTimer);
     const url = this.offers.agentUrl(run.agentId);
     // The last of the logs is read before the outcome, so the logs are complete when the job is.
-    const finalRead = url && run.launched ? run.log.read(url, this.client.id ?? '', run.taskId).catch(() => {}) : Promise.resolve();
+    const finalRead = url && run.launched
+      ? run.log.readLast(url, this.client.id ?? '', run.taskId).catch((err) => this.log.warn('the last of a task\'s sandbox logs could not be read', { task: run.taskId, err }))
+      : Promise.resolve();
     void finalRead
       .then(() => run.log.close())
       .then(() => run.end({ ...end, outputDir: run.outputDir, artifacts: run.log.artifacts, commandLine: run.commandLine, jobStarted: run.started, jobCompleted: new Date() }));

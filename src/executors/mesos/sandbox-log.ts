@@ -39,6 +39,21 @@ export class SandboxLog {
     return this.busy;
   }
 
+  /**
+   * The read after the task ended: it starts after any poll in flight (which may have begun before
+   * the last lines were written, so sharing it would lose them), and is tried again once when the
+   * agent does not answer, since a lost ARTIFACT line is a lost output.
+   */
+  async readLast(agentUrl: string, frameworkId: string, taskId: string): Promise<void> {
+    await this.busy?.catch(() => {});
+    try {
+      await this.read(agentUrl, frameworkId, taskId);
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+      await this.read(agentUrl, frameworkId, taskId);
+    }
+  }
+
   private async readAll(agentUrl: string, frameworkId: string, taskId: string): Promise<void> {
     const before = { ...this.offsets };
     for (const stream of STREAMS) {
