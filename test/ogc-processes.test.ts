@@ -202,11 +202,21 @@ for (const kind of dbKinds()) {
         valid('exception.yaml', sync.body);
         assert.equal(sync.body.type, 'algorithm-unknown');
         assert.equal(sync.headers['content-type'], 'application/json; charset=utf-8');
+        // The algorithm's own words (its stderr), not Scale's generic "define the appropriate errors".
+        assert.match(sync.body.detail, /exit code 1: failing, as the fail input asked/);
+        assert.doesNotMatch(sync.body.detail, /define the appropriate errors/);
         const res = await request(t.url!).post('/processes/echo/execution').set('Prefer', 'respond-async').send({ inputs: { message: 'x', fail: true } }).expect(201);
         const failed = await waitStatus(res.body.jobID, ['failed']);
-        assert.ok(failed.message);
+        assert.match(failed.message, /failing, as the fail input asked/);
         const r = await get(`/jobs/${res.body.jobID}/results`).expect(500);
         assert.equal(r.body.type, 'algorithm-unknown');
+        assert.match(r.body.detail, /failing, as the fail input asked/);
+        // The Scale door says it too, on the job and on its execution.
+        const job = await get(`/scale/jobs/${sync.body.jobID}/`).expect(200);
+        assert.equal(job.body.error.name, 'algorithm-unknown');
+        assert.match(job.body.error_message, /^exit code 1: failing, as the fail input asked$/);
+        const exes = await get(`/scale/jobs/${sync.body.jobID}/executions/`).expect(200);
+        assert.match(exes.body.results[0].error_message ?? (await get(`/scale/jobs/${sync.body.jobID}/executions/${exes.body.results[0].exe_num}/`)).body.error_message, /failing, as the fail input asked/);
       });
 
       it('takes file inputs as base64 content, as a reference to fetch, and as a reference to its own files', async () => {

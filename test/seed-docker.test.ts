@@ -90,6 +90,19 @@ describe('SEED jobs on the Docker engine', function () {
     const unknown = await run({ MODE: 'exit', NUM: 9 });
     assert.equal(unknown.error.name, 'algorithm-unknown');
     assert.equal(unknown.num_exes, 1, 'algorithm errors are not retried');
+    // The job says why in the algorithm's words: its stderr, after the manifest's error when one is named.
+    assert.match(unknown.error_message, /^exit code 9: (.|\n)*giving up with code 9, as MODE asked$/);
+    assert.match(data.error_message, /^exit code 3: (.|\n)*giving up with code 3, as MODE asked$/);
+  });
+
+  it("fails a job whose image cannot be had with the engine's reason", async () => {
+    const gone = await buildSeedImage(testJobManifest(`seed-gone-${process.pid}`));
+    const jt = (await request(t.app).post('/scale/job-types/').send({ docker_image: gone, configuration: CONFIG }).expect(201)).body;
+    await docker.getImage(gone).remove({ force: true });
+    const failed = await run({ MODE: 'none' }, {}, jt);
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.error.name, 'pull');
+    assert.match(failed.error_message, new RegExp(`^image ${gone} is not on the Docker engine and pulling it failed: .+`));
   });
 
   it('fails missing, multiple and badly typed outputs with the builtin errors', async () => {

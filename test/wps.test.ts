@@ -199,6 +199,8 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
       const result = await get(`service=WPS&version=2.0.0&request=GetResult&jobid=${failing}`).expect(500);
       assert.equal(code(result.text), 'NoApplicableCode');
       assert.match(result.text, /failed/);
+      // The ExceptionText carries the algorithm's own words (its stderr).
+      assert.match(result.text, /<ows:ExceptionText>[^<]*exit code 1: failing, as the fail input asked<\/ows:ExceptionText>/);
     });
 
     it('GetResult of a running job is ResultNotReady; Dismiss answers Dismissed, then the job is gone (NoSuchJob)', async () => {
@@ -285,6 +287,7 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
       const res = await post(exec1('', '<wps:Input><ows:Identifier>message</ows:Identifier><wps:Data><wps:LiteralData>x</wps:LiteralData></wps:Data></wps:Input><wps:Input><ows:Identifier>fail</ows:Identifier><wps:Data><wps:LiteralData>true</wps:LiteralData></wps:Data></wps:Input>')).expect(200);
       assertValid(res.text, WPS1_XSD, 'executeresponse1 failed');
       assert.match(res.text, /<wps:ProcessFailed><ows:ExceptionReport version="1.0.0"><ows:Exception exceptionCode="NoApplicableCode">/);
+      assert.match(res.text, /failing, as the fail input asked/);
     });
   });
 

@@ -1,6 +1,7 @@
 // Execution logs: one file per execution, one record per line (see log-writer.mjs for the format
 // and the writer); this module reads them back for the API.
 import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
 import readline from 'node:readline';
 
 export { createLogWriter, type LogWriter } from './log-writer.mjs';
@@ -35,4 +36,37 @@ export async function readLog(path: string, which: LogStream | 'combined', since
     lines.push({ stream, time, message: raw.slice(27) });
   }
   return lines;
+}
+
+/**
+ * The last words of a failed command, for its job's error message: the last few non-empty lines of
+ * its stderr (its stdout's when it wrote no stderr), read from the end of the log only.
+ */
+export async function lastWords(path: string | null | undefined, lines = 5, maxChars = 1500): Promise<string | null> {
+  if (!path) return null;
+  let text: string;
+  let whole = false;
+  try {
+    const fh = await fs.open(path, 'r');
+    try {
+      const { size } = await fh.stat();
+      const length = Math.min(size, 64 * 1024);
+      const buf = Buffer.alloc(length);
+      await fh.read(buf, 0, length, size - length);
+      text = buf.toString('utf8');
+      whole = length === size;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
+  // The first record read from the middle of the file is partial. cwltool's own INFO lines say
+  // nothing of why a step failed; its WARNING/ERROR lines and the tools' output do.
+  const records = text.split('\n').slice(whole ? 0 : 1).filter((r) => r.length > 27 && r.slice(27).trim() && !/^INFO /.test(r.slice(27)));
+  const of = (s: 'e' | 'o') => records.filter((r) => r[0] === s).map((r) => r.slice(27).trimEnd());
+  const chosen = (of('e').length ? of('e') : of('o')).slice(-lines);
+  if (!chosen.length) return null;
+  const joined = chosen.join('\n');
+  return joined.length > maxChars ? `…${joined.slice(-maxChars)}` : joined;
 }

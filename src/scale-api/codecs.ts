@@ -88,6 +88,8 @@ export function jobJson(j: Job, ctx: JobContext) {
     job_type_rev: { id: j.jobTypeRevId, job_type: { id: j.jobTypeId }, revision_num: ctx.revisionNums.get(j.jobTypeRevId) ?? null },
     event: j.eventId ? { id: j.eventId } : null,
     error: j.errorId ? errorJson(ctx.errors.get(j.errorId)) : null,
+    // Not in Scale 6: why it failed in the algorithm's or the engine's words (Scale's error names only the kind).
+    error_message: j.errorMessage,
     status: j.status, priority: j.priority, num_exes: j.numExes, timeout: j.timeout, max_tries: j.maxTries,
     cpus_required: j.cpusRequired, mem_required: j.memRequired, disk_in_required: j.diskInRequired, disk_out_required: j.diskOutRequired,
     created: iso(j.created), queued: iso(j.queued), started: iso(j.started), ended: iso(j.ended),
@@ -103,6 +105,7 @@ export function exeJson(x: JobExecution, ctx: { errors: Map<number, ScaleError> 
     post_started: iso(x.postStarted), post_completed: iso(x.postCompleted), post_exit_code: x.postExitCode,
     created: iso(x.created), queued: iso(x.queued), started: iso(x.started), ended: iso(x.ended), last_modified: iso(x.lastModified),
     job: { id: x.jobId }, node: x.nodeId ? { id: x.nodeId } : null, error: x.errorId ? errorJson(ctx.errors.get(x.errorId)) : null,
+    error_message: x.errorMessage,
     cpus_scheduled: x.cpusScheduled, mem_scheduled: x.memScheduled, disk_in_scheduled: x.diskInScheduled,
     disk_out_scheduled: x.diskOutScheduled, disk_total_scheduled: x.diskTotalScheduled,
   };

@@ -19,6 +19,7 @@ import type { Resources } from '../core/nodes/service.ts';
 import type { Claimed } from '../core/queue/service.ts';
 import type { Workspace, WorkspaceService } from '../core/workspaces/service.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, ResolvedFile, ResolvedInput, RunResult } from '../executors/executor.ts';
+import { lastWords } from '../executors/logs.ts';
 import type { Logger } from '../log.ts';
 import type { Runtime } from './placement.ts';
 import type { Telemetry } from '../telemetry/prometheus.ts';
@@ -163,7 +164,7 @@ export function createRunner(deps: {
     };
     if (!captured.ok) {
       log.info('output capture failed', { exeId: c.exeId, error: captured.error, reason: captured.message });
-      return { ...base, errorName: captured.error, resultsManifest: captured.manifest ?? { error: captured.message } };
+      return { ...base, errorName: captured.error, message: captured.message, resultsManifest: captured.manifest ?? { error: captured.message } };
     }
     const data = readJobData(c.input, rev.interface);
     const kinds = new Map(rev.interface.outputs.map((o) => [o.name, o.kind]));
@@ -209,7 +210,8 @@ export function createRunner(deps: {
       // retried when tries remain) saying why, with none of its outputs left behind.
       await discard();
       log.warn('storing outputs failed', { exeId: c.exeId, err });
-      return { ...base, errorName: BUILTIN.filesystemIo, resultsManifest: { error: `storing the outputs failed: ${(err as Error)?.message ?? String(err)}` } };
+      const message = `storing the outputs failed: ${(err as Error)?.message ?? String(err)}`;
+      return { ...base, errorName: BUILTIN.filesystemIo, message, resultsManifest: { error: message } };
     }
   }
 
@@ -222,16 +224,21 @@ export function createRunner(deps: {
     };
     if (r.canceled) return { ...ran, status: 'CANCELED' };
     if (r.aborted) return { ...ran, errorName: r.aborted };
-    if (r.timedOut) return { ...ran, errorName: BUILTIN.timeout };
-    if (result.failWith) return { ...ran, errorName: result.failWith, ...(result.message ? { resultsManifest: { error: result.message } } : {}) };
+    if (r.timedOut) return { ...ran, errorName: BUILTIN.timeout, message: `it ran past its timeout of ${c.timeout} s and was stopped` };
+    if (result.failWith) {
+      const message = result.message ?? result.launchError;
+      return { ...ran, errorName: result.failWith, message, ...(result.message ? { resultsManifest: { error: result.message } } : {}) };
+    }
     if (result.launchError) {
       // A missing or unrunnable program is the algorithm's fault, as exit codes 127/126 are in a shell.
       const code = /ENOENT/.test(result.launchError) ? 127 : /EACCES/.test(result.launchError) ? 126 : null;
-      if (code === null) return { ...ran, errorName: BUILTIN.taskLaunch };
-      return { ...ran, exitCode: code, errorName: rev.errorMapping.get(code) ?? BUILTIN.algorithmUnknown };
+      if (code === null) return { ...ran, errorName: BUILTIN.taskLaunch, message: result.launchError };
+      return { ...ran, exitCode: code, errorName: rev.errorMapping.get(code) ?? BUILTIN.algorithmUnknown, message: result.launchError };
     }
     if (result.exitCode !== 0) {
-      return { ...ran, errorName: (result.exitCode !== null && rev.errorMapping.get(result.exitCode)) || BUILTIN.algorithmUnknown };
+      const said = await lastWords(handle.logPath);
+      const how = result.exitCode !== null ? `exit code ${result.exitCode}` : `signal ${result.signal ?? 'unknown'}`;
+      return { ...ran, errorName: (result.exitCode !== null && rev.errorMapping.get(result.exitCode)) || BUILTIN.algorithmUnknown, message: said ? `${how}: ${said}` : `${how}, with nothing on stderr` };
     }
     const captured = rev.interface.format === 'cwl'
       ? await captureCwlOutputs(rev.interface, result.outputDir, result.outputObject)
@@ -268,7 +275,7 @@ export function createRunner(deps: {
       resolved = await localInputs(c.input, rev.interface);
       if (rev.interface.settings?.length) settings = { ...(c.configuration?.settings ?? {}), ...(await deps.secretSettings(c.jobTypeId)) };
     } catch (err: any) {
-      return { ...base, errorName: err.errorName ?? BUILTIN.filesystemIo };
+      return { ...base, errorName: err.errorName ?? BUILTIN.filesystemIo, message: err?.message ?? String(err) };
     }
     if (r.canceled) return { ...base, status: 'CANCELED' };
     if (r.aborted) return { ...base, errorName: r.aborted };

@@ -156,7 +156,8 @@ export function createScheduler(deps: {
     // removed after and the mark cleared, so a crash in between leaves the work on record for the
     // next sweep, here or on any server. An execution a slow node completed first is not ended here,
     // and its outputs stay.
-    const applied = await deps.finisher.apply(exes.map((e) => ({ exeId: e.id, jobId: e.jobId, exeNum: e.exeNum, status: 'FAILED' as const, errorName, discardOutputs: true })));
+    const applied = await deps.finisher.apply(exes.map((e) => ({ exeId: e.id, jobId: e.jobId, exeNum: e.exeNum, status: 'FAILED' as const, errorName, discardOutputs: true,
+      message: errorName === BUILTIN.schedulerLost ? 'the server supervising it stopped while it ran; it was ended when the server started again' : `its node (${nodeList.find((n) => n.id === e.nodeId)?.hostname ?? e.nodeId}) stopped answering while it ran` })));
     const ended = new Set(applied.map((a) => a.exeId));
     const removed = await discardLostOutputs(exes.filter((e) => ended.has(e.id)));
     if (applied.length) {

@@ -25,6 +25,8 @@ export interface Outcome {
   status: Exclude<ExeStatus, 'RUNNING'>;
   /** The error of a FAILED execution (a builtin or mapped error name). */
   errorName?: string;
+  /** Why it failed in the algorithm's or the engine's words: the last lines of its stderr, the launch error. */
+  message?: string | null;
   /** Whose errors `errorName` is looked up among first (SEED job types have their own). */
   jobTypeName?: string;
   exitCode?: number | null;
@@ -56,8 +58,8 @@ const APPLY = statement(
   `
 WITH u AS (
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::int[], $6::boolean[], $7::int[], $8::text[],
-                       $9::timestamptz[], $10::timestamptz[], $11::jsonb[], $12::jsonb[], $13::text[], $14::boolean[])
-    AS u(exe_id, job_id, exe_num, status, error_id, retry, exit_code, args, js, jc, results, manifest, log, discard)),
+                       $9::timestamptz[], $10::timestamptz[], $11::jsonb[], $12::jsonb[], $13::text[], $14::boolean[], $15::text[])
+    AS u(exe_id, job_id, exe_num, status, error_id, retry, exit_code, args, js, jc, results, manifest, log, discard, message)),
 j AS (SELECT id, status, num_exes, max_tries FROM job WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE),
 x AS (SELECT id FROM job_exe WHERE id = ANY($1::bigint[]) AND status = 'RUNNING' FOR UPDATE),
 d AS (
@@ -72,6 +74,7 @@ e AS (
     FROM d),
 ue AS (
   UPDATE job_exe SET status = e.exe_status, error_id = CASE WHEN e.exe_status = 'FAILED' THEN e.error_id END,
+         error_message = CASE WHEN e.exe_status = 'FAILED' THEN e.message END,
          exit_code = e.exit_code, job_exit_code = e.exit_code, command_arguments = coalesce(e.args, job_exe.command_arguments),
          job_started = e.js, job_completed = e.jc, results = CASE WHEN e.exe_status = 'COMPLETED' THEN e.results END,
          results_manifest = e.manifest, log_path = coalesce(e.log, job_exe.log_path), discard_outputs = e.discard,
@@ -80,6 +83,7 @@ ue AS (
   RETURNING job_exe.id),
 uj AS (
   UPDATE job SET status = e.job_status, error_id = CASE WHEN e.job_status = 'COMPLETED' THEN NULL ELSE e.error_id END,
+         error_message = CASE WHEN e.job_status = 'COMPLETED' THEN NULL ELSE e.message END,
          output = CASE WHEN e.job_status = 'COMPLETED' THEN e.results ELSE job.output END,
          ended = CASE WHEN e.job_status = 'QUEUED' THEN NULL ELSE now() END,
          queued = CASE WHEN e.job_status = 'QUEUED' THEN now() ELSE job.queued END,
@@ -89,6 +93,13 @@ uj AS (
 rq AS (INSERT INTO queue (${QUEUE_COLUMNS}) SELECT ${QUEUE_VALUES} FROM uj WHERE status = 'QUEUED' ON CONFLICT (job_id) DO NOTHING)
 SELECT e.exe_id, e.job_id, e.exe_status, e.job_status FROM e`,
 );
+
+/** A failure's words as stored: no NUL (PostgreSQL text refuses it), at most a few kilobytes. */
+function capMessage(m: string | null | undefined): string | null {
+  if (!m) return null;
+  const clean = m.replace(/\u0000/g, '').trim();
+  return clean.length > 4000 ? `${clean.slice(0, 4000)}…` : clean || null;
+}
 
 const errorKey = (o: Outcome) => `${o.jobTypeName ?? ''}|${o.errorName ?? 'unknown'}`;
 
@@ -122,7 +133,7 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
       col((o) => o.exitCode ?? null), col((o) => o.commandArguments ?? null), col((o) => o.jobStarted ?? null), col((o) => o.jobCompleted ?? null),
       col((o) => (o.status === 'COMPLETED' ? JSON.stringify(resultsOf(o, productIds)) : null)),
       col((o) => (o.resultsManifest == null ? null : JSON.stringify(o.resultsManifest))), col((o) => o.logPath ?? null),
-      col((o) => o.discardOutputs === true),
+      col((o) => o.discardOutputs === true), col((o) => (o.status === 'FAILED' ? capMessage(o.message) : null)),
     ]);
     return res.rows.map((r) => ({ exeId: r.exe_id, jobId: r.job_id, exeStatus: r.exe_status, jobStatus: r.job_status, retried: r.job_status === 'QUEUED' }));
   }

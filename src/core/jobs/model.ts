@@ -20,6 +20,8 @@ export interface Job {
   eventId: number | null;
   status: JobStatus;
   errorId: number | null;
+  /** Its latest failed execution's words for why (see JobExecution.errorMessage); null once it completes. */
+  errorMessage: string | null;
   priority: number;
   numExes: number;
   timeout: number;
@@ -60,6 +62,8 @@ export interface JobExecution {
   diskTotalScheduled: number;
   environment: any;
   errorId: number | null;
+  /** Why it failed, in the algorithm's or the engine's words (null when it did not fail or cannot say). */
+  errorMessage: string | null;
   exitCode: number | null;
   preStarted: Date | null;
   preCompleted: Date | null;
@@ -82,7 +86,7 @@ export interface JobExecution {
 
 export function toJob(r: Row): Job {
   return {
-    id: r.id, jobTypeId: r.job_type_id, jobTypeRevId: r.job_type_rev_id, eventId: r.event_id, status: r.status, errorId: r.error_id,
+    id: r.id, jobTypeId: r.job_type_id, jobTypeRevId: r.job_type_rev_id, eventId: r.event_id, status: r.status, errorId: r.error_id, errorMessage: r.error_message ?? null,
     priority: r.priority, numExes: r.num_exes, timeout: r.timeout, maxTries: r.max_tries, cpusRequired: r.cpus_required,
     memRequired: r.mem_required, diskInRequired: r.disk_in_required, diskOutRequired: r.disk_out_required, input: r.input,
     output: r.output, dockerImage: r.docker_image, configuration: r.configuration, runtime: r.runtime, recipeId: r.recipe_id ?? null, created: r.created, queued: r.queued, started: r.started, ended: r.ended,
@@ -95,7 +99,7 @@ export function toExecution(r: Row): JobExecution {
     id: r.id, jobId: r.job_id, exeNum: r.exe_num, jobTypeId: r.job_type_id, nodeId: r.node_id, status: r.status,
     clusterId: r.cluster_id, commandArguments: r.command_arguments, timeout: r.timeout, cpusScheduled: r.cpus_scheduled,
     memScheduled: r.mem_scheduled, diskInScheduled: r.disk_in_scheduled, diskOutScheduled: r.disk_out_scheduled,
-    diskTotalScheduled: r.disk_total_scheduled, environment: r.environment, errorId: r.error_id, exitCode: r.exit_code,
+    diskTotalScheduled: r.disk_total_scheduled, environment: r.environment, errorId: r.error_id, errorMessage: r.error_message ?? null, exitCode: r.exit_code,
     preStarted: r.pre_started, preCompleted: r.pre_completed, preExitCode: r.pre_exit_code, jobStarted: r.job_started,
     jobCompleted: r.job_completed, jobExitCode: r.job_exit_code, postStarted: r.post_started, postCompleted: r.post_completed,
     postExitCode: r.post_exit_code, results: r.results, resultsManifest: r.results_manifest, logPath: r.log_path,

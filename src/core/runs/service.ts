@@ -6,6 +6,7 @@
 // Doors only translate requests into these calls and the answers into their wire formats.
 import type { Readable } from 'node:stream';
 import type { GivenValue } from '../../../seed-mapping/ogc-execute.ts';
+import { BUILTIN } from '../errors/model.ts';
 import { Invalid } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { AllowList } from '../../net/fetch-guard.ts';
@@ -60,6 +61,18 @@ const STAGE_CONCURRENCY = 8;
 const WAIT_POLL_MS = 250;
 
 export type RunService = ReturnType<typeof createRunService>;
+
+/**
+ * What a failed job's user reads: the algorithm's own words first. An error the job type defines
+ * (a SEED error for the exit code) is its title and description, then the words; Scale's generic
+ * unknown-algorithm-error text ("define the appropriate errors…") is never all there is.
+ */
+export function failureWords(e: { name: string; title: string; description: string | null; isBuiltin?: boolean } | null, message: string | null): string {
+  const generic = !e || e.name === BUILTIN.algorithmUnknown || e.name === BUILTIN.unknown;
+  if (generic) return message ? `${e?.name === BUILTIN.algorithmUnknown ? 'the algorithm failed with ' : ''}${message}` : e ? `${e.title} (${e.description ?? e.name})` : 'no reason was recorded';
+  const what = `${e.title}${e.description && e.description !== e.title ? ` (${e.description})` : ''}`;
+  return message ? `${what}: ${message}` : what;
+}
 
 export function createRunService(deps: {
   db: Db;
@@ -162,10 +175,7 @@ export function createRunService(deps: {
     }
     const job = await jobs.get(run.jobId);
     const e = job.errorId ? await deps.errors.get(job.errorId) : null;
-    return {
-      name: e?.name ?? 'unknown', title: e?.title ?? 'Job failed', category: e?.category ?? null,
-      detail: `job ${job.id} failed${e ? `: ${e.title}${e.description && e.description !== e.title ? ` (${e.description})` : ''}` : ''}`,
-    };
+    return { name: e?.name ?? 'unknown', title: e?.title ?? 'Job failed', category: e?.category ?? null, detail: `job ${job.id} failed: ${failureWords(e, job.errorMessage)}` };
   }
 
   async function fileRefs(ids: number[]): Promise<RunFile[]> {

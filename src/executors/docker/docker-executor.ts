@@ -121,8 +121,13 @@ export class DockerExecutor implements Executor {
     let pull = this.pulls.get(image);
     if (!pull) {
       pull = (async () => {
-        const stream = await this.docker.pull(image);
-        await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+        try {
+          const stream = await this.docker.pull(image);
+          await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+        } catch (err: any) {
+          // The engine's reason alone ("dial tcp: lookup registry-1.docker.io: no such host") does not say what was pulled.
+          throw Object.assign(new Error(`image ${image} is not on the Docker engine and pulling it failed: ${err?.json?.message ?? err?.message ?? String(err)}`), { pull: true });
+        }
       })().finally(() => this.pulls.delete(image));
       this.pulls.set(image, pull);
     }
@@ -255,7 +260,7 @@ export class DockerExecutor implements Executor {
         this.lost(err);
         if (container) await container.remove({ force: true }).catch(() => {});
         const message = err?.json?.message ?? err?.message ?? String(err);
-        return failed(message, { failWith: /pull|not found|manifest unknown|repository/i.test(message) && !container ? 'pull' : 'docker-task-launch' });
+        return failed(message, { failWith: err?.pull || (/pull|not found|manifest unknown|repository/i.test(message) && !container) ? 'pull' : 'docker-task-launch' });
       }
       const jobStarted = new Date();
       try {
