@@ -115,6 +115,7 @@ export function processDescription(src: ProcessSource, id: string, links: Link[]
     };
   }
   const outputs: Record<string, unknown> = {};
-  for (const o of src.iface.outputs) outputs[o.name] = { title: o.name, schema: outputSchema(o) };
+  // Required outputs first too: the one an input's id names (echo's message) leads, as that input does.
+  for (const o of [...src.iface.outputs.filter((x) => x.required), ...src.iface.outputs.filter((x) => !x.required)]) outputs[o.name] = { title: o.name, schema: outputSchema(o) };
   return { ...processSummary(src, id, links), inputs, outputs };
 }

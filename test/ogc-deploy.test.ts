@@ -163,7 +163,7 @@ describe('OGC API - Processes Part 2: deploy, replace, undeploy', function () {
       const done = await waitDone(first.body.jobID);
       assert.equal(done.status, 'successful');
       assert.equal((await api().get(`/jobs/${first.body.jobID}/results`).expect(200)).body.lines, 4, 'the running job kept revision 1');
-      const revs = await Promise.all([first.body.jobID, /([^/]+)$/.exec(second.headers.link.split(';')[0])![1]].map(async (id) => (await request(t.app).get(`/scale/jobs/${id}/`)).body.job_type_rev.revision_num));
+      const revs = await Promise.all([first.body.jobID, /([^/]+)>/.exec(second.headers.link)![1]].map(async (id) => (await request(t.app).get(`/scale/jobs/${id}/`)).body.job_type_rev.revision_num));
       assert.deepEqual(revs, [1, 2]);
       assert.equal((await jobType(t, 'upper')).revision_num, 2);
     });

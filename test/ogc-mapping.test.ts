@@ -69,9 +69,13 @@ describe('job types as OGC process descriptions', () => {
     assert.ok(validateManifest(echoManifest()).errors.length, 'a user manifest may not give an output the name of an input (seed-cli)');
     const d = processDescription({ name: 'echo', version: '1.0.0', title: 'Echo', description: null, category: null, manifest: m.value, iface: seedToInterface(m.value) }, 'echo', []);
     assert.deepEqual(checkOgc('process.yaml', d), []);
-    assert.deepEqual(Object.keys(d.inputs), ['message', 'complex', 'pause', 'fail', 'bbox']);
+    assert.deepEqual(Object.keys(d.inputs), ['message', 'binary', 'complex', 'pause', 'fail', 'bbox', 'object']);
     assert.deepEqual((d.inputs.message as any).schema, { type: 'string' }, 'a plain string input: no format, no contentMediaType');
-    assert.deepEqual(Object.keys(d.outputs), ['message'], 'its output has the id of its first input');
+    assert.deepEqual(Object.keys(d.outputs), ['message', 'binary', 'complex', 'bbox', 'object'], 'each output has the id of an input; message, the first, leads');
+    // The suite's fill-in rules (Jobs.addInput): the first binary input takes any media type (it is sent a GeoTIFF);
+    // the object input takes any object (it is sent {"value": "teststring"}).
+    assert.deepEqual((d.inputs.binary as any).schema, { type: 'string', format: 'binary', contentEncoding: 'binary' });
+    assert.deepEqual((d.inputs.object as any).schema, { type: 'object' });
   });
 
   it("maps the core's job states to run statuses, and those to OGC status codes and back", () => {

@@ -107,7 +107,7 @@ for (const kind of dbKinds()) {
         assert.deepEqual(new OpenAPISchemaValidator({ version: 3 }).validate(doc).errors, [], 'a valid OpenAPI 3.0 document');
         const echo = doc.paths['/processes/echo/execution'].post.requestBody.content['application/json'].schema;
         assert.deepEqual(echo.properties.inputs.required, ['message']);
-        assert.deepEqual(Object.keys(echo.properties.inputs.properties), ['message', 'complex', 'pause', 'fail', 'bbox']);
+        assert.deepEqual(Object.keys(echo.properties.inputs.properties), ['message', 'binary', 'complex', 'pause', 'fail', 'bbox', 'object']);
         assert.ok(doc.paths[`/processes/${produce.name}/execution`]);
         for (const p of ['/', '/conformance', '/processes', '/processes/{processID}', '/jobs', '/jobs/{jobId}', '/jobs/{jobId}/results']) assert.ok(doc.paths[p], p);
         const yaml = await get('/api?f=yaml').expect(200);
@@ -155,10 +155,11 @@ for (const kind of dbKinds()) {
     describe('execution', () => {
       it('runs echo synchronously by default: 200 with the raw value, a monitor link, and a job listed in /jobs', async () => {
         const res = await post('/processes/echo/execution', { inputs: { message: 'teststring' } }).expect(200);
-        assert.match(res.headers['content-type'], /^application\/json/);
-        assert.equal(JSON.parse(res.text), 'teststring');
-        const monitor = res.headers.link.split(';')[0];
-        assert.match(res.headers.link, /rel=monitor/);
+        // A string raw is its text.
+        assert.match(res.headers['content-type'], /^text\/plain/);
+        assert.equal(res.text, 'teststring');
+        // RFC 8288: <URI>; rel=monitor.
+        const monitor = /^<([^>]+)>; rel=monitor$/.exec(res.headers.link)![1];
         const job = (await get(pathOf(monitor)).expect(200)).body;
         valid('statusInfo.yaml', job);
         assert.equal(job.status, 'successful');
@@ -184,7 +185,7 @@ for (const kind of dbKinds()) {
         assert.equal(notReady.body.type, `${EXC}result-not-ready`);
         const done = await waitStatus(res.body.jobID, ['successful']);
         const results = done.links.find((l: any) => l.rel === 'http://www.opengis.net/def/rel/ogc/1.0/results');
-        assert.equal(JSON.parse((await get(pathOf(results.href)).expect(200)).text), 'later', 'results follow the raw response the request asked for');
+        assert.equal((await get(pathOf(results.href)).expect(200)).text, 'later', 'results follow the raw response the request asked for');
         assert.ok(done.started && done.finished && done.progress === 100);
       });
 
@@ -220,10 +221,17 @@ for (const kind of dbKinds()) {
       });
 
       it('takes file inputs as base64 content, as a reference to fetch, and as a reference to its own files', async () => {
-        const inline = await post(`/processes/${produce.name}/execution`, {
+        const body = {
           inputs: { message: 'inline', input_file: { value: Buffer.from('from base64\n').toString('base64'), format: { mediaType: 'text/plain', encoding: 'base64' } } },
           response: 'document',
-        }).expect(200);
+        };
+        // With no outputs named and no preference, a file output is a link and a literal a value.
+        const plain = await post(`/processes/${produce.name}/execution`, body).expect(200);
+        assert.match(plain.body.upper.href, /\/scale\/files\/\d+\/content$/);
+        assert.equal(plain.body.upper.type, 'text/plain');
+        assert.equal(plain.headers['preference-applied'], undefined);
+        const inline = await request(t.url!).post(`/processes/${produce.name}/execution`).set('Prefer', 'return=representation').send(body).expect(200);
+        assert.equal(inline.headers['preference-applied'], 'return=representation');
         valid('results.yaml', inline.body);
         assert.equal(Buffer.from(inline.body.upper.value, 'base64').toString(), 'FROM BASE64\n');
         assert.equal(inline.body.upper.mediaType, 'text/plain');
@@ -240,13 +248,13 @@ for (const kind of dbKinds()) {
         const files = (await request(t.app).get('/scale/files/').expect(200)).body.results;
         assert.equal(files.filter((f: any) => f.file_name === 'text').length, 1, 'the referenced file was stored once');
         const value = await post('/processes/echo/execution', { inputs: { message: { href: `${helper.url}/value` } } }).expect(200);
-        assert.equal(JSON.parse(value.text), 'from a reference');
+        assert.equal(value.text, 'from a reference');
       });
 
       it('answers several raw values as multipart/related, and raw references as 204 with Link headers', async () => {
         const file = await upload(t.app, 'multi\n', 'm.txt', { media_type: 'text/plain' });
         const inputs = { message: 'multi', input_file: { href: `${t.url}/scale/files/${file.id}/content` } };
-        const multi = await request(t.url!).post(`/processes/${produce.name}/execution`).send({ inputs, response: 'raw' }).buffer(true).parse((res, cb) => {
+        const multi = await request(t.url!).post(`/processes/${produce.name}/execution`).set('Prefer', 'return=representation').send({ inputs, response: 'raw' }).buffer(true).parse((res, cb) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => cb(null, Buffer.concat(chunks).toString()));
@@ -258,6 +266,10 @@ for (const kind of dbKinds()) {
         assert.match(text, /Content-ID: <upper>\r\nContent-Type|Content-Type: text\/plain\r\nContent-ID: <upper>/);
         assert.match(text, /MULTI\n/);
         assert.match(text, /Content-ID: <notes\.0>/);
+        assert.equal(multi.headers['preference-applied'], 'return=representation');
+        // Without a preference and without outputs named, files are links: raw, that is 204 with a Link each.
+        const byDefault = await post(`/processes/${produce.name}/execution`, { inputs, response: 'raw' }).expect(204);
+        assert.match(String(byDefault.headers.link), /title="upper"/);
         const refs = await post(`/processes/${produce.name}/execution`, { inputs, outputs: { upper: { transmissionMode: 'reference' }, notes: { transmissionMode: 'reference' } } }).expect(204);
         assert.equal(refs.text, '');
         const links = String(refs.headers.link);

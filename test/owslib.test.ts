@@ -100,7 +100,8 @@ describe('OWSLib against our server (WPS 1.0.0 and OGC API - Processes)', functi
       assert.ok((inputs.get('complex') as any).formats.length > 0, JSON.stringify(inputs.get('complex')));
     }
     if (inputs.has('bbox')) assert.equal((inputs.get('bbox') as any).dataType, 'BoundingBoxData', JSON.stringify(inputs.get('bbox')));
-    assert.deepEqual(echo.outputs.map((o: any) => [o.identifier, o.dataType]), [['message', 'string']]);
+    // Each input echoed to the output of its id; message, the literal, leads.
+    assert.deepEqual(echo.outputs.map((o: any) => [o.identifier, o.dataType]), [['message', 'string'], ['binary', 'ComplexData'], ['complex', 'ComplexData'], ['bbox', 'ComplexData'], ['object', 'ComplexData']]);
 
     const u = d[upper.name];
     assert.equal(u.title, 'Upper case (OWSLib test)');

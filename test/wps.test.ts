@@ -153,15 +153,23 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
       assert.equal(job.job_type.name, 'echo');
     });
 
-    it('echoes an inline XML complex input, a bounding box, and a literal given by reference', async () => {
-      const complex = await post(exec2(`${literal2('message', 'm')}<wps:Input id="complex"><wps:Data mimeType="text/xml"><testElement>hello_complex</testElement></wps:Data></wps:Input><wps:Output id="message"/>`, 'mode="sync" response="raw"')).expect(200);
+    it('echoes an inline XML complex input, a bounding box and binary content to the outputs of their ids, and a literal given by reference', async () => {
+      const complex = await post(exec2(`${literal2('message', 'm')}<wps:Input id="complex"><wps:Data mimeType="text/xml"><testElement>hello_complex</testElement></wps:Data></wps:Input><wps:Output id="complex"/>`, 'mode="sync" response="raw"')).expect(200);
       assert.match(complex.text, /<testElement>hello_complex<\/testElement>/);
-      const bbox = await post(exec2(`${literal2('message', 'm')}<wps:Input id="bbox"><wps:Data><ows:BoundingBox crs="http://www.opengis.net/def/crs/OGC/1.3/CRS84"><ows:LowerCorner>1 2</ows:LowerCorner><ows:UpperCorner>3 4</ows:UpperCorner></ows:BoundingBox></wps:Data></wps:Input><wps:Output id="message"/>`, 'mode="sync" response="raw"')).expect(200);
+      const bbox = await post(exec2(`${literal2('message', 'm')}<wps:Input id="bbox"><wps:Data><ows:BoundingBox crs="http://www.opengis.net/def/crs/OGC/1.3/CRS84"><ows:LowerCorner>1 2</ows:LowerCorner><ows:UpperCorner>3 4</ows:UpperCorner></ows:BoundingBox></wps:Data></wps:Input><wps:Output id="bbox"/>`, 'mode="sync" response="raw"')).expect(200);
       assert.deepEqual(JSON.parse(bbox.text).bbox, [1, 2, 3, 4]);
-      const json = await post(exec2(`${literal2('message', 'm')}<wps:Input id="complex"><wps:Data mimeType="application/json">{"a": [1, 2]}</wps:Data></wps:Input><wps:Output id="message"/>`, 'mode="sync" response="raw"')).expect(200);
+      const json = await post(exec2(`${literal2('message', 'm')}<wps:Input id="complex"><wps:Data mimeType="application/json">{"a": [1, 2]}</wps:Data></wps:Input><wps:Output id="complex"/>`, 'mode="sync" response="raw"')).expect(200);
       assert.deepEqual(JSON.parse(json.text), { a: [1, 2] });
-      const b64 = await post(exec2(`${literal2('message', 'm')}<wps:Input id="complex"><wps:Data mimeType="text/plain" encoding="base64">aGVsbG9fYmFzZTY0</wps:Data></wps:Input><wps:Output id="message"/>`, 'mode="sync" response="raw"')).expect(200);
+      const b64 = await post(exec2(`${literal2('message', 'm')}<wps:Input id="complex"><wps:Data mimeType="text/plain" encoding="base64">aGVsbG9fYmFzZTY0</wps:Data></wps:Input><wps:Output id="complex"/>`, 'mode="sync" response="raw"')).expect(200);
       assert.equal(b64.text, 'hello_base64');
+      // Any bytes to the binary input come back byte for byte, with their media type; the message is still the message.
+      const bytes = Buffer.from([0x49, 0x49, 0x2a, 0x00, 0xff, 0x00, 0x10, 0x80]);
+      const bin = await post(exec2(`${literal2('message', 'm')}<wps:Input id="binary"><wps:Data mimeType="image/tiff" encoding="base64">${bytes.toString('base64')}</wps:Data></wps:Input><wps:Output id="binary"/>`, 'mode="sync" response="raw"'))
+        .buffer(true).parse((res, cb) => { const c: Buffer[] = []; res.on('data', (x: Buffer) => c.push(x)); res.on('end', () => cb(null, Buffer.concat(c))); }).expect(200);
+      assert.match(bin.headers['content-type'], /^image\/tiff/);
+      assert.deepEqual(bin.body, bytes);
+      const msg = await post(exec2(`${literal2('message', 'still the message')}<wps:Input id="complex"><wps:Data mimeType="text/plain">other</wps:Data></wps:Input><wps:Output id="message"/>`, 'mode="sync" response="raw"')).expect(200);
+      assert.equal(msg.text, 'still the message');
       const ref = await post(exec2(`<wps:Input id="message"><wps:Reference mimeType="text/plain" xlink:href="${fileHref}"/></wps:Input><wps:Output id="message" transmission="value"/>`)).expect(200);
       assert.match(ref.text, /from a file/);
     });

@@ -57,6 +57,16 @@ export function toOgcError(err: unknown): OgcError | null {
   return null;
 }
 
+/** The Prefer header's tokens, trimmed and lower-cased (clients send "respond-async " with a space). */
+export function preferences(header: string | undefined): Map<string, string | true> {
+  const out = new Map<string, string | true>();
+  for (const part of (header ?? '').split(/[,;]/)) {
+    const [k, v] = part.split('=').map((x) => x.trim());
+    if (k) out.set(k.toLowerCase(), v === undefined ? true : v.replace(/^"|"$/g, ''));
+  }
+  return out;
+}
+
 /** Whether the client wants HTML: ?f=html, or an Accept that prefers text/html to JSON. JSON otherwise. */
 export function wantsHtml(req: Request): boolean {
   const f = req.query.f;

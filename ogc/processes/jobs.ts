@@ -8,8 +8,8 @@ import { type Run, RUN, type RunStatus } from '../../src/core/runs/model.ts';
 import type { RunService } from '../../src/core/runs/service.ts';
 import type { Urls } from '../../src/http/urls.ts';
 import { htmlPage } from './html.ts';
-import { invalidParameter, noSuchJob, OgcError, resultNotReady, runFailed, selfLinks, wantsHtml } from './http.ts';
-import { directoryFile, directoryListing, requestedOf, sendResults } from './results.ts';
+import { invalidParameter, noSuchJob, OgcError, preferences, resultNotReady, runFailed, selfLinks, wantsHtml } from './http.ts';
+import { directoryFile, directoryListing, requestedOf, returnPreference, sendResults } from './results.ts';
 import { OGC_STATUSES, ogcStatus, runStatusOf, statusInfo } from './status.ts';
 
 const MAX_LIMIT = 10_000;
@@ -136,12 +136,15 @@ export function createJobHandlers({ runs, events, listCacheMs }: JobsDeps) {
   }
 
   /** A finished run's results, or the exception its end calls for. */
-  async function results(_req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
+  async function results(req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
     const run = await visible(rawId);
     if (run.status === RUN.FAILED || run.status === RUN.DISMISSED) throw runFailed(run, await runs.failure(run));
     if (run.status !== RUN.SUCCEEDED) throw resultNotReady(run.id, ogcStatus(run.status));
-    const [outputs, asked] = await Promise.all([runs.outputs(run), runs.request(run)]);
-    await sendResults(res, runs, u, run, outputs, requestedOf(asked.outputs, outputs), asked.response);
+    const [outputs, asked, declared] = await Promise.all([runs.outputs(run), runs.request(run), runs.declaredOutputs(run)]);
+    // This request's Prefer: return=… (Weaver asks its results with return=minimal) over what the execute asked.
+    const ret = returnPreference(preferences(req.get('prefer')));
+    if (ret) res.setHeader('Preference-Applied', `return=${ret}`);
+    await sendResults(res, runs, u, run, outputs, requestedOf(asked.outputs, outputs, ret, declared), asked.response);
   }
 
   async function output(_req: Request, res: Response, u: Urls, rawId: string, outputId: string): Promise<void> {

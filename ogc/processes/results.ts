@@ -27,9 +27,31 @@ async function fileEntry(runs: RunService, u: Urls, f: RunFile, mode: 'value' | 
   return { href: fileHref(u, f.id), type: f.mediaType };
 }
 
-/** The outputs asked for: those the request named, or every output by value (a directory is always a link). */
-export function requestedOf(outputs: Record<string, 'value' | 'reference'> | null, produced: Map<string, RunOutput>): Requested {
-  return new Map(outputs ? Object.entries(outputs) : [...produced.keys()].map((id) => [id, 'value']));
+/** What a client's `Prefer: return=…` (RFC 7240; OGC API - Processes 1.1/2.0) asks of results. */
+export type ReturnPreference = 'minimal' | 'representation';
+
+export function returnPreference(prefer: Map<string, string | true>): ReturnPreference | null {
+  const r = prefer.get('return');
+  return r === 'minimal' || r === 'representation' ? r : null;
+}
+
+/**
+ * The outputs to answer with and how: those the request named (every output when it named none).
+ * `return=minimal` sends every file output as a link and `return=representation` inlines it, whatever
+ * the request's transmissionMode said; without a preference, a named output's transmissionMode
+ * decides, and an output the request did not name is a link when it is a file and a value when it is
+ * a literal (so an EMS staging files out gets hrefs, not base64). A directory is always a link.
+ */
+export function requestedOf(outputs: Record<string, 'value' | 'reference'> | null, produced: Map<string, RunOutput>, preference: ReturnPreference | null = null, declared: string[] | null = null): Requested {
+  // No outputs named: every output the process declares (those not produced are left out of the
+  // answer, whose shape still follows: several outputs asked for are multipart when raw).
+  const ids = outputs ? Object.keys(outputs) : (declared ?? [...produced.keys()]);
+  return new Map(ids.map((id) => {
+    const literal = produced.get(id)?.kind === 'json';
+    if (preference === 'representation') return [id, 'value'];
+    if (preference === 'minimal') return [id, literal ? 'value' : 'reference'];
+    return [id, outputs ? outputs[id] : literal ? 'value' : 'reference'];
+  }));
 }
 
 /**
@@ -92,8 +114,11 @@ export async function sendResults(res: Response, runs: RunService, u: Urls, run:
     const o = outputs.get(id);
     if (!o) continue;
     if (o.kind === 'json') {
+      // A string raw is its text (a text/plain part, which multipart readers such as the OGC test
+      // suite's javax.mail read as text); any other value is its JSON.
+      const text = typeof o.value === 'string';
       parts.push(mode === 'value'
-        ? { id, mediaType: 'application/json', body: Buffer.from(JSON.stringify(o.value)), location: null }
+        ? { id, mediaType: text ? 'text/plain; charset=utf-8' : 'application/json', body: Buffer.from(text ? (o.value as string) : JSON.stringify(o.value)), location: null }
         : { id, mediaType: 'application/json', body: null, location: u.to(`/jobs/${run.id}/results/${encodeURIComponent(id)}`) });
       continue;
     }
@@ -115,7 +140,9 @@ export async function sendResults(res: Response, runs: RunService, u: Urls, run:
     res.end();
     return;
   }
-  if (parts.length === 1) {
+  // One output asked for is answered as itself; several are multipart, even when only one of them
+  // was produced (an optional output its inputs did not call for): the answer's shape follows the request.
+  if (parts.length === 1 && requested.size === 1) {
     res.status(200).type(parts[0].mediaType).send(parts[0].body);
     return;
   }

@@ -186,6 +186,12 @@ export function createRunService(deps: {
     });
   }
 
+  /** Every output the run's process declares, produced or not (in the interface's order). */
+  async function declaredOutputs(run: Run): Promise<string[]> {
+    const job = await jobs.get(run.jobId);
+    return (await deps.jobTypes.revision(job.jobTypeRevId)).interface.outputs.map((o) => o.name);
+  }
+
   /** What a successful run produced, by output id (in the interface's order): JSON values and stored files. */
   async function outputs(run: Run): Promise<Map<string, RunOutput>> {
     const out = new Map<string, RunOutput>();
@@ -393,6 +399,7 @@ export function createRunService(deps: {
     wait,
     failure,
     outputs,
+    declaredOutputs,
     request,
     fileContent,
     openFile,

@@ -1,7 +1,14 @@
 // The built-in job types the server defines for itself. `echo` is the test process of OGC API -
-// Processes (18-062r2 /rec/core/test-process, and the process the OGC test suite executes): a
-// string input echoed to an output of the same id, with an optional pause to allow async testing;
-// a complex (file) or bounding-box input, when given, is what the message output echoes.
+// Processes (18-062r2 /rec/core/test-process, and the process the OGC test suites execute): each
+// input is echoed to the output of the same id (message always; bbox, object and the files when
+// given), with an optional pause to allow async testing and a switch to make it fail.
+//
+// Its description is shaped for the requests the official suites build (ets-ogcapi-processes10's
+// Jobs.addInput; ets-wps20's literal, complex and bbox inputs): message, a plain string, comes
+// first (the suite sends "teststring" to the first input and asks for the output of that id); the
+// suite sends {"value": "teststring"} to every object input, so `object` takes any object; the first
+// binary input (contentEncoding: binary) is sent a GeoTIFF, so `binary` takes any media type and is
+// echoed byte for byte; `complex` takes only XML, JSON and text, so a wrong format is a 400.
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('./echo.mjs', import.meta.url));
@@ -15,7 +22,7 @@ export function echoManifest(): Record<string, unknown> {
       jobVersion: '1.0.0',
       packageVersion: '1.0.0',
       title: 'Echo',
-      description: 'Returns its message input as its message output, after an optional pause; fails when asked to. The test process of OGC API - Processes.',
+      description: 'Returns each input as the output of the same id (message always; bbox, object and the files binary and complex when given), after an optional pause; fails when asked to. The test process of OGC API - Processes.',
       tags: ['ogc', 'test'],
       maintainer: { name: 'scale-ades', email: 'scale-ades@localhost' },
       timeout: 3600,
@@ -23,19 +30,31 @@ export function echoManifest(): Record<string, unknown> {
       interface: {
         // SEED commands are split on spaces (no quoting): the paths must not contain any.
         command: `${process.execPath} ${SCRIPT}`,
-        // A literal, a complex (file) and a bounding-box input, each echoed: what the OGC WPS 2.0
-        // test suite looks for in the echo process's description.
         inputs: {
-          files: [{ name: 'complex', required: false, mediaTypes: ['application/xml', 'text/xml', 'application/json', 'text/plain'] }],
+          files: [
+            { name: 'binary', required: false },
+            { name: 'complex', required: false, mediaTypes: ['application/xml', 'text/xml', 'application/json', 'text/plain'] },
+          ],
           json: [
             { name: 'message', type: 'string', required: true },
             { name: 'pause', type: 'integer', required: false },
             { name: 'fail', type: 'boolean', required: false },
             { name: 'bbox', type: 'object', required: false },
+            { name: 'object', type: 'object', required: false },
           ],
         },
-        // One output: the complex input's content when one is given, else the box as JSON when given, else the message.
-        outputs: { json: [{ name: 'message', type: 'string', key: 'message', required: true }] },
+        // The file outputs keep the input's extension, so they keep its media type.
+        outputs: {
+          files: [
+            { name: 'binary', pattern: 'binary*', required: false },
+            { name: 'complex', pattern: 'complex*', required: false },
+          ],
+          json: [
+            { name: 'message', type: 'string', key: 'message', required: true },
+            { name: 'bbox', type: 'object', key: 'bbox', required: false },
+            { name: 'object', type: 'object', key: 'object', required: false },
+          ],
+        },
       },
     },
   };
