@@ -311,7 +311,8 @@ export function describeCwl(packed: Record<string, any>, id: string, given: Part
     ...((given?.description ?? text(main.doc)) ? { description: given?.description ?? text(main.doc) } : {}),
     ...(keywords.length ? { keywords } : {}),
     jobControlOptions: Array.isArray(given?.jobControlOptions) ? given!.jobControlOptions : ['async-execute', 'sync-execute', 'dismiss'],
-    outputTransmission: Array.isArray(given?.outputTransmission) ? given!.outputTransmission : ['value', 'reference'],
+    // A directory is only ever a link; a process whose outputs are all directories offers no values.
+    outputTransmission: Array.isArray(given?.outputTransmission) ? given!.outputTransmission : outputs.length && outputs.every((o) => o.directory) ? ['reference'] : ['value', 'reference'],
     inputs: describedIn,
     outputs: describedOut,
   };

@@ -184,9 +184,20 @@ export function readAppPackage(body: unknown): { value: AppPackage | null; probl
   const unitJson = body.executionUnit ?? (deployment ? (isObject(deployment.executionUnit) && deployment.executionUnit.reference ? { href: deployment.executionUnit.reference } : deployment.executionUnit) : undefined);
   const unit = readUnit(unitJson, problems);
   const profile = typeof body.deploymentProfileName === 'string' ? body.deploymentProfileName : typeof body.deploymentProfile === 'string' ? body.deploymentProfile : typeof deployment?.deploymentProfileName === 'string' ? deployment.deploymentProfileName : null;
-  if (unit?.kind === 'docker' && !process) problems.push({ field: 'processDescription', message: 'is required with a docker execution unit: it says what the inputs and outputs are' });
-  if (problems.length || !unit) return { value: null, problems };
-  return { value: { process, unit, profile }, problems };
+  // Weaver's flat form and Part 2's ogcapppkg put these beside the description, not in it.
+  if (process) {
+    if (Array.isArray(body.jobControlOptions) && !process.jobControlOptions) process.jobControlOptions = body.jobControlOptions;
+    if (Array.isArray(body.outputTransmission) && !process.outputTransmission) process.outputTransmission = body.outputTransmission;
+  }
+  let deployed = unit;
+  if (unit?.kind === 'docker' && !process) {
+    // Without a description, a docker unit is a SEED image: its manifest says what it takes and gives.
+    const bound = Object.keys(unit.inputBindings).length || Object.keys(unit.outputBindings).length;
+    if (bound) problems.push({ field: 'processDescription', message: 'is required with a docker execution unit that has bindings: it says what the inputs and outputs are' });
+    else deployed = { kind: 'image', image: unit.image };
+  }
+  if (problems.length || !deployed) return { value: null, problems };
+  return { value: { process, unit: deployed, profile }, problems };
 }
 
 // ---- a process description with a docker unit → the internal JobInterface ----

@@ -258,7 +258,8 @@ describe('OGC API - Processes Part 2: deploy, replace, undeploy', function () {
       ['no executionUnit', { processDescription: pkg.processDescription }, /executionUnit: is required/],
       ['an unknown execution unit type', { ...pkg, executionUnit: { type: 'kubernetes', image: 'x:1' } }, /executionUnit\.type: execution unit type "kubernetes" is not supported/],
       ['an image without a tag or digest', { ...pkg, executionUnit: { ...pkg.executionUnit, image: 'ogc-app-test' } }, /executionUnit\.image: "ogc-app-test" is not an image reference with a tag or a digest/],
-      ['a docker unit without a process description', { executionUnit: pkg.executionUnit }, /processDescription: is required with a docker execution unit/],
+      ['a docker unit with bindings but no process description', { executionUnit: pkg.executionUnit }, /processDescription: is required with a docker execution unit that has bindings/],
+      ['a docker unit whose image is no SEED image, without a process description', { executionUnit: { type: 'docker', image: 'ogc-app-test:1.0' } }, /processDescription: is required: image ogc-app-test:1.0 carries no SEED manifest/],
       ['a binding for an input the process does not have', { ...pkg, executionUnit: { ...pkg.executionUnit, bindings: { inputBindings: { nope: { position: 1 } } } } }, /inputBindings\.nope: binds "nope", which is not an input/],
       ['an expression in a glob', { ...pkg, executionUnit: { ...pkg.executionUnit, bindings: { outputBindings: { result: { glob: '$(inputs.text.basename)' } } } } }, /outputBindings\.result\.glob: must be a plain glob pattern/],
       ['a bad process id', { ...pkg, processDescription: { process: { ...pkg.processDescription.process, id: '../etc' } } }, /processDescription\.process\.id: is required: 1-50 letters/],
@@ -310,6 +311,47 @@ describe('OGC API - Processes Part 2: deploy, replace, undeploy', function () {
       assert.deepEqual(jt.manifest.job.interface.outputs.files.map((f: any) => f.pattern), ['result*.out']);
       const d = (await api().get(`/processes/${manifest.job.name}`).expect(200)).body;
       assert.deepEqual(Object.keys(d.inputs).sort(), ['INPUT_FILE', 'MODE', 'NUM']);
+    });
+
+    it('deploys an ogcapppkg whose docker unit names a SEED image with no processDescription: all from the manifest', async () => {
+      await api().delete(`/processes/${manifest.job.name}`).expect(204);
+      const res = await deploy({ executionUnit: { type: 'docker', image: seedImage } }, 'application/ogcapppkg+json');
+      assert.equal(res.status, 201, res.text);
+      assert.equal(res.body.id, manifest.job.name);
+      const d = (await api().get(`/processes/${manifest.job.name}`).expect(200)).body;
+      assert.equal(d.version, manifest.job.jobVersion);
+      assert.equal(d.title, manifest.job.title);
+      assert.deepEqual(Object.keys(d.inputs).sort(), ['INPUT_FILE', 'MODE', 'NUM']);
+      assert.deepEqual(Object.keys(d.outputs).sort(), ['RESULT', 'TOTAL']);
+    });
+
+    it("keeps what a package's processDescription says of a SEED image: titles, descriptions, keywords, metadata, job control", async () => {
+      await api().delete(`/processes/${manifest.job.name}`).expect(204);
+      const description = {
+        id: manifest.job.name, version: manifest.job.jobVersion, title: 'Told by the deployer', description: 'What the client said', keywords: ['told', 'kept'],
+        metadata: [{ title: 'the manual', href: 'https://example.org/manual' }],
+        inputs: {
+          INPUT_FILE: { title: 'A file', description: 'any text', schema: { type: 'string', contentMediaType: 'text/plain' }, minOccurs: 0, maxOccurs: 1 },
+          MODE: { title: 'Mode', schema: { type: 'string' } }, NUM: { title: 'Number', schema: { type: 'integer' }, minOccurs: 0 },
+        },
+        outputs: { RESULT: { title: 'Result', description: 'the result file', schema: { type: 'string', contentMediaType: 'text/plain' } }, TOTAL: { schema: { type: 'integer' } } },
+      };
+      const res = await deploy({ processDescription: description, jobControlOptions: ['async-execute', 'dismiss'], outputTransmission: ['reference'], executionUnit: { href: seedImage } });
+      assert.equal(res.status, 201, res.text);
+      const d = (await api().get(`/processes/${manifest.job.name}`).expect(200)).body;
+      for (const k of ['title', 'description', 'keywords', 'metadata'] as const) assert.deepEqual(d[k], (description as any)[k], k);
+      assert.deepEqual(d.jobControlOptions, ['async-execute', 'dismiss']);
+      assert.deepEqual(d.outputTransmission, ['reference']);
+      assert.equal(d.inputs.INPUT_FILE.title, 'A file');
+      assert.equal(d.inputs.INPUT_FILE.description, 'any text');
+      assert.deepEqual(d.inputs.INPUT_FILE.schema, { type: 'string', contentMediaType: 'text/plain' });
+      assert.equal(d.outputs.RESULT.description, 'the result file');
+      const listed = (await api().get('/processes').expect(200)).body.processes.find((p: any) => p.id === manifest.job.name);
+      assert.equal(listed.title, 'Told by the deployer');
+      // async-execute only: an execute without Prefer runs asynchronously.
+      const run = await execute(manifest.job.name, { inputs: { MODE: 'none' } });
+      assert.equal(run.status, 201, run.text);
+      assert.match(run.headers.location, /\/jobs\/\d+$/);
     });
 
     it('answers 400 listing the differences when a process description disagrees with the manifest', async () => {

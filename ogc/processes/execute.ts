@@ -11,6 +11,7 @@ import { isFinal, type Run, RUN } from '../../src/core/runs/model.ts';
 import type { RunService } from '../../src/core/runs/service.ts';
 import type { Urls } from '../../src/http/urls.ts';
 import { readExecuteRequest } from '../../seed-mapping/ogc-execute.ts';
+import { deployedDescription } from '../../seed-mapping/process-description.ts';
 import { invalidParameter, noSuchProcess, preferences, runFailed } from './http.ts';
 import { requestedOf, returnPreference, sendResults } from './results.ts';
 import { statusInfo } from './status.ts';
@@ -36,7 +37,10 @@ export function createExecuteHandler(deps: { runs: RunService; syncSeconds: numb
     }
     const request = parsed.value;
     const prefer = preferences(req.get('prefer'));
-    const async = prefer.has('respond-async') || request.async;
+    // A process described as async-execute only (its deployer said so) runs asynchronously whatever the client asked.
+    const controls = deployedDescription(process.jobType)?.jobControlOptions;
+    const asyncOnly = Array.isArray(controls) && controls.includes('async-execute') && !controls.includes('sync-execute');
+    const async = prefer.has('respond-async') || request.async || asyncOnly;
     const explicit = request.outputs.size > 0 && req.body && typeof req.body.outputs === 'object' && req.body.outputs && Object.keys(req.body.outputs).length > 0;
     const { run, replayed } = await runs.start(process, {
       inputs: request.inputs, mode: async ? 'async' : 'sync', baseUrl: u.base, idempotency: idempotencyKeyOf(req, res),

@@ -212,6 +212,7 @@ export function createPackageDeployer(deps: {
     if (pkg.unit.kind === 'image') {
       const m = await seedManifestOf(pkg.unit.image);
       if (m?.job?.name) return String(m.job.name);
+      throw new Invalid('processDescription', `is required: image ${pkg.unit.image} carries no SEED manifest${deps.manifests ? '' : ' (no Docker engine or registry is available to read one)'}, so nothing else says what the process is`);
     }
     throw new Invalid('processDescription', 'is required: nothing else in the package says the process id');
   }
