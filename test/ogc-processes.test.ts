@@ -154,7 +154,12 @@ for (const kind of dbKinds()) {
 
     describe('execution', () => {
       it('runs echo synchronously by default: 200 with the raw value, a monitor link, and a job listed in /jobs', async () => {
-        const res = await post('/processes/echo/execution', { inputs: { message: 'teststring' } }).expect(200);
+        // No outputs named: every output echo declares, so raw is multipart (one part: only message was produced).
+        const all = await post('/processes/echo/execution', { inputs: { message: 'teststring' } }).buffer(true)
+          .parse((r, cb) => { const c: Buffer[] = []; r.on('data', (x: Buffer) => c.push(x)); r.on('end', () => cb(null, Buffer.concat(c).toString())); }).expect(200);
+        assert.match(all.headers['content-type'], /^multipart\/related/);
+        assert.match(all.body as string, /Content-Type: text\/plain; charset=utf-8\r\nContent-ID: <message>\r\n\r\nteststring\r\n/);
+        const res = await post('/processes/echo/execution', { inputs: { message: 'teststring' }, outputs: { message: {} } }).expect(200);
         // A string raw is its text.
         assert.match(res.headers['content-type'], /^text\/plain/);
         assert.equal(res.text, 'teststring');
@@ -174,7 +179,7 @@ for (const kind of dbKinds()) {
         const doc = await post('/processes/echo/execution', { inputs: { message: 'hi' }, response: 'document' }).expect(200);
         assert.deepEqual(doc.body, { message: 'hi' });
         valid('results.yaml', doc.body);
-        const res = await request(t.url!).post('/processes/echo/execution').set('Prefer', 'respond-async ').send({ inputs: { message: 'later', pause: 1 } }).expect(201);
+        const res = await request(t.url!).post('/processes/echo/execution').set('Prefer', 'respond-async ').send({ inputs: { message: 'later', pause: 1 }, outputs: { message: {} } }).expect(201);
         assert.equal(res.headers['preference-applied'], 'respond-async');
         assert.match(res.headers.location, /^http:\/\/127\.0\.0\.1:\d+\/jobs\/\d+$/);
         valid('statusInfo.yaml', res.body);
@@ -247,7 +252,7 @@ for (const kind of dbKinds()) {
         assert.equal(Buffer.from(own.body.upper.value, 'base64').toString(), 'REFERENCED TEXT\n');
         const files = (await request(t.app).get('/scale/files/').expect(200)).body.results;
         assert.equal(files.filter((f: any) => f.file_name === 'text').length, 1, 'the referenced file was stored once');
-        const value = await post('/processes/echo/execution', { inputs: { message: { href: `${helper.url}/value` } } }).expect(200);
+        const value = await post('/processes/echo/execution', { inputs: { message: { href: `${helper.url}/value` } }, outputs: { message: {} } }).expect(200);
         assert.equal(value.text, 'from a reference');
       });
 
@@ -278,6 +283,35 @@ for (const kind of dbKinds()) {
         const one = await post(`/processes/${produce.name}/execution`, { inputs, outputs: { upper: {} } }).expect(200);
         assert.match(one.headers['content-type'], /^text\/plain/);
         assert.equal(one.text, 'MULTI\n');
+      });
+
+      it("echoes what the official suite sends: its bbox, {value} objects and a GeoTIFF byte for byte; a TIFF to an XML/JSON/text input is a 400 naming it", async () => {
+        // A little-endian TIFF header and bytes no text decoder keeps (NUL, 0xff).
+        const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00]), Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x00, 0x01])]);
+        const inputs = {
+          message: 'teststring',
+          bbox: { crs: 'urn:ogc:def:crs:EPSG:6.6:4326', bbox: [345345345, 345345345, 345345345, 345345345] },
+          object: { value: 'teststring' },
+          binary: { value: tiff.toString('base64'), format: { encoding: 'base64' } },
+        };
+        const all = { message: { transmissionMode: 'value' }, bbox: { transmissionMode: 'value' }, object: { transmissionMode: 'value' }, binary: { transmissionMode: 'value' } };
+        const doc = await post('/processes/echo/execution', { inputs, outputs: all, response: 'document' }).expect(200);
+        assert.equal(doc.body.message, 'teststring', 'the message whatever else is given');
+        assert.deepEqual(doc.body.bbox.value, inputs.bbox);
+        assert.deepEqual(doc.body.object.value, { value: 'teststring' });
+        assert.deepEqual(Buffer.from(doc.body.binary.value, 'base64'), tiff, 'the bytes, not a JSON string of them');
+        // With a media type, the copy keeps it.
+        const typed = await post('/processes/echo/execution', { inputs: { message: 'm', binary: { value: tiff.toString('base64'), format: { mediaType: 'image/tiff', encoding: 'base64' } } }, outputs: { binary: {} } }).buffer(true)
+          .parse((res, cb) => { const c: Buffer[] = []; res.on('data', (x: Buffer) => c.push(x)); res.on('end', () => cb(null, Buffer.concat(c))); }).expect(200);
+        assert.match(typed.headers['content-type'], /^image\/tiff/);
+        assert.deepEqual(typed.body, tiff);
+        // complex takes XML, JSON and text only: by its media type, or by what the bytes are when none is given.
+        const wrongType = await post('/processes/echo/execution', { inputs: { message: 'm', complex: { value: tiff.toString('base64'), format: { mediaType: 'image/tiff', encoding: 'base64' } } } }).expect(400);
+        assert.match(wrongType.body.detail, /inputs\.complex: input "complex" takes application\/xml, text\/xml, application\/json, text\/plain, not image\/tiff/);
+        const untyped = await post('/processes/echo/execution', { inputs: { message: 'm', complex: { value: tiff.toString('base64'), encoding: 'base64' } } }).expect(400);
+        assert.match(untyped.body.detail, /inputs\.complex: .*the content given is binary, not text/);
+        const byRef = await post('/processes/echo/execution', { inputs: { message: 'm', complex: { href: `${helper.url}/text`, type: 'image/tiff' } } }).expect(400);
+        assert.match(byRef.body.detail, /not image\/tiff/);
       });
 
       it('refuses bad requests with 4xx exceptions that name the problem, and creates no job', async () => {
