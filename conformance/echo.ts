@@ -3,7 +3,7 @@
 import { TEST_STRING } from './constants.ts';
 import type { Context } from './context.ts';
 import { describeResponse, expectObject, expectStatus, fail, skip } from './lib/assert.ts';
-import { isPlainStringSchema, sampleValue } from './lib/values.ts';
+import { isBinarySchema, isPlainStringSchema, sampleValue } from './lib/values.ts';
 import { isObj, type Obj } from './lib/util.ts';
 
 export interface EchoProfile {
@@ -102,11 +102,37 @@ export function requireReference(p: EchoProfile): void {
   if (!p.reference) skip(`process ${p.id} does not offer outputTransmission reference`);
 }
 
-/** The echo output and one other: the multi-output rows need two outputs. */
+/** Whether an input can be given a sample value simply: not a file (binary, or with a media type). */
+function fillable(d: Obj): boolean {
+  const schemas = [d.schema, ...(isObj(d.schema) && Array.isArray(d.schema.oneOf) ? d.schema.oneOf : [])];
+  return schemas.every((s) => !isBinarySchema(s) && !(isObj(s) && s.contentMediaType !== undefined));
+}
+
+/**
+ * The echo output and one other that the execution will produce: the multi-output rows need two
+ * outputs that come back. An echo returns an input as the output of the same id, and such an output
+ * is only produced when its input is given (inputsProducing gives it), so outputs whose same-id input
+ * takes a simple value come first, then outputs without such an input, and outputs whose same-id
+ * input is a file last.
+ */
 export function twoOutputs(p: EchoProfile & { echoOutput: string }): [string, string] {
-  const other = Object.keys(p.outputs).find((k) => k !== p.echoOutput);
+  const rank = (k: string) => (p.inputs[k] === undefined ? 1 : fillable(p.inputs[k]) ? 0 : 2);
+  const other = Object.keys(p.outputs)
+    .filter((k) => k !== p.echoOutput)
+    .sort((a, b) => rank(a) - rank(b))[0];
   if (other === undefined) skip(`process ${p.id} has ${Object.keys(p.outputs).length} output(s); requesting several raw outputs needs at least 2`);
   return [p.echoOutput, other];
+}
+
+/** Sample values for the optional inputs that share an id with one of `outputs` (so those outputs are produced). */
+export function inputsProducing(p: EchoProfile, outputs: string[]): Obj {
+  const out: Obj = {};
+  for (const id of outputs) {
+    const d = p.inputs[id];
+    if (d === undefined || id === p.stringInput || minOccurs(d) >= 1) continue;
+    out[id] = sampleValue(d.schema);
+  }
+  return out;
 }
 
 function minOccurs(d: Obj): number {

@@ -1,7 +1,8 @@
 // Runs the OGC API - Processes - Part 1: Core 1.0 abstract tests (A.1-A.82), the Part 2: Deploy,
-// Replace, Undeploy abstract tests (B.1-B.25) and the OGC test-suite checklist (ETS.1-ETS.16)
-// against a live server. Checks of a class the server does not declare are skipped; a check that
-// throws fails; no check may run longer than CHECK_TIMEOUT_MS.
+// Replace, Undeploy abstract tests (B.1-B.25), the OGC test-suite checklist (ETS.1-ETS.17) and a
+// replay of the official suite's 33 Jobs tests as it builds them (ETS-JOBS.<method>) against a live
+// server. Checks of a class the server does not declare are skipped; a check that throws fails; no
+// check may run longer than CHECK_TIMEOUT_MS.
 import { callbackDismissChecks } from './checks/callback-dismiss.ts';
 import { coreExecuteChecks } from './checks/core-execute.ts';
 import { coreExecuteResponseChecks } from './checks/core-execute-responses.ts';
@@ -10,13 +11,14 @@ import { coreLandingChecks } from './checks/core-landing.ts';
 import { coreProcessChecks } from './checks/core-processes.ts';
 import { druChecks } from './checks/dru.ts';
 import { etsChecks } from './checks/ets.ts';
+import { etsJobsChecks } from './checks/ets-jobs.ts';
 import { jobListChecks } from './checks/job-list.ts';
 import { jsonHtmlChecks } from './checks/json-html.ts';
 import { oas30Checks } from './checks/oas30.ts';
 import { processDescriptionChecks } from './checks/process-description.ts';
 import { CLASSES } from './constants.ts';
 import { Context } from './context.ts';
-import { CheckFailure, CheckSkip } from './lib/assert.ts';
+import { CheckFailure, CheckSkip, CheckSuiteDefect } from './lib/assert.ts';
 import { errorMessage } from './lib/util.ts';
 import { conformsTo } from './resources.ts';
 import type { Check, CheckResult } from './types.ts';
@@ -40,6 +42,7 @@ export const CHECKS: Check[] = [
   ...jobListChecks,
   ...callbackDismissChecks,
   ...etsChecks,
+  ...etsJobsChecks,
   ...druChecks,
   ...oas30Checks,
 ];
@@ -63,13 +66,16 @@ export function formatResult(r: CheckResult): string {
   return `${r.outcome.toUpperCase()} ${r.id} ${r.title}${r.detail ? ` — ${r.detail}` : ''}`;
 }
 
-/** Part 1 (A), then Part 2 (B), then the rest (ETS). */
-const PREFIXES = ['A', 'B'];
+/** Part 1 (A), then Part 2 (B), then the suite checklist (ETS), then the suite's Jobs tests (ETS-JOBS), then the rest. */
+const PREFIXES = ['A', 'B', 'ETS', 'ETS-JOBS'];
 
+/** ETS-JOBS ids end in a method name, not a number: those keep the order they ran in (the sort is stable). */
 function idOrder(id: string): [number, number] {
-  const [prefix, n] = id.split('.');
+  const dot = id.indexOf('.');
+  const prefix = dot < 0 ? id : id.slice(0, dot);
+  const n = Number(id.slice(dot + 1));
   const i = PREFIXES.indexOf(prefix);
-  return [i === -1 ? PREFIXES.length : i, Number(n)];
+  return [i === -1 ? PREFIXES.length : i, Number.isFinite(n) ? n : 0];
 }
 
 export function compareIds(a: string, b: string): number {
@@ -101,6 +107,7 @@ async function runCheck(ctx: Context, check: Check, classError: string | undefin
     return { ...base, outcome: 'pass', ...(note ? { detail: note } : {}) };
   } catch (e) {
     if (e instanceof CheckSkip) return { ...base, outcome: 'skip', detail: e.message };
+    if (e instanceof CheckSuiteDefect) return { ...base, outcome: 'suite-defect', detail: e.message };
     return { ...base, outcome: 'fail', detail: e instanceof CheckFailure ? e.message : `error: ${errorMessage(e)}` };
   }
 }

@@ -5,7 +5,8 @@ import type { Context } from './context.ts';
 export interface CheckResult {
   id: string;
   title: string;
-  outcome: 'pass' | 'fail' | 'skip';
+  /** `suite-defect`: the server did what the official test suite means, but the suite cannot pass it (detail says why). */
+  outcome: 'pass' | 'fail' | 'skip' | 'suite-defect';
   detail?: string;
 }
 
@@ -16,6 +17,6 @@ export interface Check {
   title: string;
   /** The conformance class the check belongs to; null: always run. */
   cls: ClassKey | null;
-  /** Returns (optionally a note) to pass; throws CheckFailure / CheckSkip (lib/assert.ts) otherwise. */
+  /** Returns (optionally a note) to pass; throws CheckFailure / CheckSkip / CheckSuiteDefect (lib/assert.ts) otherwise. */
   run(ctx: Context): Promise<string | void>;
 }

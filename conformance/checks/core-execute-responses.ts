@@ -1,5 +1,5 @@
 // Core: the synchronous rows of the execute response table, and asynchronous job creation (A.29-A.34).
-import { echoWithString, executeBody, requireReference, requireSync, requireValue, twoOutputs } from '../echo.ts';
+import { echoWithString, executeBody, inputsProducing, requireReference, requireSync, requireValue, twoOutputs } from '../echo.ts';
 import { checkDocument, checkMultipart, checkRawRef, checkRawValueOne, execute } from '../execution.ts';
 import { asyncRawValueJob } from '../jobs.ts';
 import { describeResponse, expect, expectObject, expectStatus, expectValid } from '../lib/assert.ts';
@@ -28,7 +28,7 @@ export const coreExecuteResponseChecks: Check[] = [
       requireSync(p);
       requireValue(p);
       const outputs = { [a]: { transmissionMode: 'value' }, [b]: { transmissionMode: 'value' } };
-      checkMultipart(await execute(ctx, p, executeBody(p, { outputs, response: 'raw' })), p, { [a]: 'value', [b]: 'value' });
+      checkMultipart(await execute(ctx, p, executeBody(p, { outputs, response: 'raw', inputs: inputsProducing(p, [a, b]) })), p, { [a]: 'value', [b]: 'value' });
     },
   },
   {
@@ -53,7 +53,7 @@ export const coreExecuteResponseChecks: Check[] = [
       requireValue(p);
       requireReference(p);
       const outputs = { [a]: { transmissionMode: 'value' }, [b]: { transmissionMode: 'reference' } };
-      checkMultipart(await execute(ctx, p, executeBody(p, { outputs, response: 'raw' })), p, { [a]: 'value', [b]: 'reference' });
+      checkMultipart(await execute(ctx, p, executeBody(p, { outputs, response: 'raw', inputs: inputsProducing(p, [a, b]) })), p, { [a]: 'value', [b]: 'reference' });
     },
   },
   {

@@ -1,7 +1,7 @@
 // Core: job status, results of asynchronous jobs and their exceptions (A.35-A.47).
 import { EXCEPTION } from '../constants.ts';
 import type { Context } from '../context.ts';
-import { echoWithString, executeBody, requireAsync, requireReference, requireSync, requireValue, twoOutputs } from '../echo.ts';
+import { echoWithString, executeBody, inputsProducing, requireAsync, requireReference, requireSync, requireValue, twoOutputs } from '../echo.ts';
 import { checkDocument, checkMultipart, checkRawRef, checkRawValueOne, execute, getResults, pollJob, runAsync, startAsync } from '../execution.ts';
 import { asyncRawValueJob, finishedRawValueJob, pausedJob } from '../jobs.ts';
 import { describeResponse, expect, expectException, expectObject, expectStatus, expectValid, skip } from '../lib/assert.ts';
@@ -92,7 +92,7 @@ export const coreJobChecks: Check[] = [
       requireAsync(p);
       requireValue(p);
       const outputs = { [a]: { transmissionMode: 'value' }, [b]: { transmissionMode: 'value' } };
-      const { job } = await runAsync(ctx, p, executeBody(p, { outputs, response: 'raw' }));
+      const { job } = await runAsync(ctx, p, executeBody(p, { outputs, response: 'raw', inputs: inputsProducing(p, [a, b]) }));
       checkMultipart(await getResults(ctx, job.jobUrl), p, { [a]: 'value', [b]: 'value' });
     },
   },
@@ -119,7 +119,7 @@ export const coreJobChecks: Check[] = [
       requireValue(p);
       requireReference(p);
       const outputs = { [a]: { transmissionMode: 'value' }, [b]: { transmissionMode: 'reference' } };
-      const { job } = await runAsync(ctx, p, executeBody(p, { outputs, response: 'raw' }));
+      const { job } = await runAsync(ctx, p, executeBody(p, { outputs, response: 'raw', inputs: inputsProducing(p, [a, b]) }));
       checkMultipart(await getResults(ctx, job.jobUrl), p, { [a]: 'value', [b]: 'reference' });
     },
   },

@@ -1,11 +1,14 @@
 // Outcomes of a check as exceptions: a check passes when it returns, fails on CheckFailure (or any
-// other error), and is skipped on CheckSkip. The expect* helpers build on them.
+// other error), is skipped on CheckSkip, and ends as a suite defect on CheckSuiteDefect (the server
+// did what the official test suite means, but the suite itself cannot pass it). The expect* helpers
+// build on them.
 import { checkOgc } from '../../src/ogc-schemas.ts';
 import { type HttpResponse, isJsonMediaType, mediaType } from './http.ts';
 import { clip, isObj, type Obj } from './util.ts';
 
 export class CheckFailure extends Error {}
 export class CheckSkip extends Error {}
+export class CheckSuiteDefect extends Error {}
 
 export function fail(message: string): never {
   throw new CheckFailure(message);
@@ -13,6 +16,11 @@ export function fail(message: string): never {
 
 export function skip(reason: string): never {
   throw new CheckSkip(reason);
+}
+
+/** The server passed what the official suite means to check, but the suite cannot pass it: say why. */
+export function suiteDefect(reason: string): never {
+  throw new CheckSuiteDefect(reason);
 }
 
 export function expect(cond: unknown, message: string): asserts cond {

@@ -1,9 +1,11 @@
 // A throw-away HTTP server on this machine that the server under test can call: it serves the test
-// string for inputs passed by reference (GET /data/teststring) and records everything else it
-// receives (callbacks), answering 204.
+// string for inputs passed by reference (GET /data/teststring), the test GeoTIFF the official suite
+// passes by reference (GET /data/testgeotiff.tiff, in place of its raw.githubusercontent.com copy) and
+// records everything else it receives (callbacks), answering 204.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TEST_STRING } from '../constants.ts';
+import { TEST_GEOTIFF, TIFF_MEDIA_TYPE } from './geotiff.ts';
 import { sleep } from './util.ts';
 
 export interface Received {
@@ -24,6 +26,12 @@ export interface LocalServer {
 }
 
 export const DATA_PATH = '/data/teststring';
+export const GEOTIFF_PATH = '/data/testgeotiff.tiff';
+
+const FILES = new Map<string, { type: string; body: Buffer }>([
+  [DATA_PATH, { type: 'text/plain', body: Buffer.from(TEST_STRING) }],
+  [GEOTIFF_PATH, { type: TIFF_MEDIA_TYPE, body: TEST_GEOTIFF }],
+]);
 
 /** `host` is the name the server under test reaches this machine by (default 127.0.0.1). */
 export async function startLocalServer(host = '127.0.0.1'): Promise<LocalServer> {
@@ -33,9 +41,10 @@ export async function startLocalServer(host = '127.0.0.1'): Promise<LocalServer>
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), at: Date.now() });
-      if ((req.method === 'GET' || req.method === 'HEAD') && (req.url ?? '').split('?')[0] === DATA_PATH) {
-        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(TEST_STRING)) });
-        res.end(req.method === 'HEAD' ? undefined : TEST_STRING);
+      const file = FILES.get((req.url ?? '').split('?')[0]);
+      if ((req.method === 'GET' || req.method === 'HEAD') && file) {
+        res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.body.length) });
+        res.end(req.method === 'HEAD' ? undefined : file.body);
       } else {
         res.writeHead(204);
         res.end();
