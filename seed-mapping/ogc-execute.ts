@@ -91,13 +91,17 @@ function looksLikeText(data: Buffer): boolean {
  * Whether a file input takes content of this media type: any, when it declares none; otherwise one
  * of those it declares (parameters and case aside; `*\/*` and `type/*` match as wildcards).
  */
-function acceptsMediaType(spec: InterfaceInput, given: string | null, field: string, problems: Problem[]): boolean {
-  if (!given || !spec.mediaTypes.length) return true;
+export function takesMediaType(declared: string[], given: string): boolean {
   const g = baseType(given);
-  const ok = spec.mediaTypes.some((m) => {
+  return !declared.length || declared.some((m) => {
     const d = baseType(m);
     return d === g || d === '*/*' || (d.endsWith('/*') && g.startsWith(d.slice(0, -1)));
   });
+}
+
+function acceptsMediaType(spec: InterfaceInput, given: string | null, field: string, problems: Problem[]): boolean {
+  if (!given) return true;
+  const ok = takesMediaType(spec.mediaTypes, given);
   if (!ok) problems.push({ field, message: `input ${JSON.stringify(spec.name)} takes ${spec.mediaTypes.join(', ')}, not ${given}` });
   return ok;
 }
@@ -135,6 +139,15 @@ function literalValue(v: unknown, spec: InterfaceInput, field: string, problems:
   }
   // A JSON input without a type (CWL Any) takes any value.
   if (spec.kind === 'json' && !spec.jsonType) return { kind: 'value', value };
+  if (spec.bbox) {
+    // An OGC bounding box (bbox.yaml): 4 or 6 numbers, and a CRS URI when given.
+    const b = isObject(value) ? value.bbox : undefined;
+    if (!isObject(value) || !Array.isArray(b) || (b.length !== 4 && b.length !== 6) || !b.every((n) => typeof n === 'number' && Number.isFinite(n)) || (value.crs !== undefined && typeof value.crs !== 'string')) {
+      problems.push({ field, message: `input ${JSON.stringify(spec.name)} is a bounding box: give {"bbox": [minx, miny, maxx, maxy] (or 6 numbers with heights), "crs": URI}` });
+      return null;
+    }
+    return { kind: 'value', value };
+  }
   const want: JsonType = spec.kind === 'property' ? 'string' : (spec.jsonType ?? 'string');
   const got = jsonTypeOf(value);
   if (!(got === want || (want === 'number' && got === 'integer'))) {
@@ -183,10 +196,19 @@ export function fromListForm(body: Record<string, unknown>, problems: Problem[])
   return { body: out, async };
 }
 
+/** The members an execute request has (v1.0, its list form, and Part 3's names for the process). */
+const EXECUTE_MEMBERS = new Set(['inputs', 'outputs', 'response', 'subscriber', 'mode', 'id', 'process', 'processID']);
+
 export function readExecuteRequest(raw: unknown, iface: JobInterface): { value: ExecuteRequest | null; problems: Problem[] } {
   const problems: Problem[] = [];
   if (!isObject(raw)) return { value: null, problems: [{ field: null, message: 'the execute request must be a JSON object' }] };
   const { body, async } = fromListForm(raw, problems);
+  // Members, none of them an execute request's (the OGC suite's {"invalid-execute-request": …}):
+  // not a request to run the process with its defaults.
+  const members = Object.keys(raw);
+  if (members.length && !members.some((k) => EXECUTE_MEMBERS.has(k))) {
+    return { value: null, problems: [{ field: members[0], message: `is not a member of an execute request (${[...EXECUTE_MEMBERS].slice(0, 4).join(', ')}, …): give the process its inputs in "inputs"` }] };
+  }
   const inputs = new Map<string, GivenValue[]>();
   const given = body.inputs ?? {};
   if (!isObject(given)) problems.push({ field: 'inputs', message: 'must be an object of input id → value' });

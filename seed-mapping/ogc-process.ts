@@ -68,8 +68,10 @@ export function inputSchema(i: InterfaceInput): Record<string, unknown> {
 }
 
 export function outputSchema(o: InterfaceOutput): Record<string, unknown> {
-  if (o.kind === 'file') return fileSchema(o.mediaType ? [o.mediaType] : []);
-  if (o.kind === 'files') return { type: 'array', items: fileSchema(o.mediaType ? [o.mediaType] : []) };
+  // application/octet-stream is SEED's "not said": the file keeps the media type it is made with.
+  const known = o.mediaType && o.mediaType !== 'application/octet-stream' ? [o.mediaType] : [];
+  if (o.kind === 'file') return fileSchema(known);
+  if (o.kind === 'files') return { type: 'array', items: fileSchema(known) };
   return valueSchema(o.jsonType);
 }
 
@@ -104,8 +106,10 @@ export function processSummary(src: ProcessSource, id: string, links: Link[]) {
 
 export function processDescription(src: ProcessSource, id: string, links: Link[]) {
   const inputs: Record<string, unknown> = {};
-  // Required inputs first (stable): clients such as the OGC test suite treat the first input as the main one.
-  const ordered = [...src.iface.inputs.filter((i) => i.required), ...src.iface.inputs.filter((i) => !i.required)];
+  // Required inputs first, and values before files within each (stable): clients such as the OGC
+  // test suite treat the first input as the main one, and the WPS 2.0 suite the last complex one.
+  const isFile = (i: InterfaceInput) => i.kind === 'file' || i.kind === 'files';
+  const ordered = [true, false].flatMap((req) => [false, true].flatMap((file) => src.iface.inputs.filter((i) => i.required === req && isFile(i) === file)));
   for (const i of ordered) {
     inputs[i.name] = {
       title: i.name,
@@ -115,7 +119,10 @@ export function processDescription(src: ProcessSource, id: string, links: Link[]
     };
   }
   const outputs: Record<string, unknown> = {};
-  // Required outputs first too: the one an input's id names (echo's message) leads, as that input does.
-  for (const o of [...src.iface.outputs.filter((x) => x.required), ...src.iface.outputs.filter((x) => !x.required)]) outputs[o.name] = { title: o.name, schema: outputSchema(o) };
+  // Outputs in the same order (the WPS 2.0 suite echoes into the last complex output).
+  const fileOut = (o: InterfaceOutput) => o.kind === 'file' || o.kind === 'files';
+  for (const req of [true, false]) for (const file of [false, true]) {
+    for (const o of src.iface.outputs) if (o.required === req && fileOut(o) === file) outputs[o.name] = { title: o.name, schema: outputSchema(o) };
+  }
   return { ...processSummary(src, id, links), inputs, outputs };
 }

@@ -131,7 +131,7 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
       const res = await get('service=WPS&version=1.0.0&request=DescribeProcess&identifier=echo').expect(200);
       assertValid(res.text, WPS1_XSD, 'describe1');
       assert.match(res.text, /<ProcessDescription wps:processVersion="1.0.0"/);
-      assert.match(res.text, /<DataInputs><Input minOccurs="1" maxOccurs="1"><ows:Identifier>message/);
+      assert.match(res.text, /<DataInputs><Input minOccurs="0" maxOccurs="1"><ows:Identifier>message/);
       assert.match(res.text, /<Input minOccurs="0" maxOccurs="1"><ows:Identifier>complex/);
       assert.match(res.text, /<BoundingBoxData>/);
       const nope = await get('service=WPS&version=1.0.0&request=DescribeProcess&identifier=nope').expect(400);
@@ -235,8 +235,14 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
         [exec2(`${literal2('message', 'x')}<wps:Input id="complex"><wps:Data mimeType="image/png">AAAA</wps:Data></wps:Input>`), 'NoSuchFormat', 'complex'],
         [exec2(`<wps:Input id="message"><wps:Reference xlink:href="http://127.0.0.1:1/nothing"/></wps:Input>`), 'DataNotAccessible', 'message'],
         [exec2(`${literal2('message', 'x')}${literal2('message', 'y')}`), 'TooManyInputs', 'message'],
-        [exec2(literal2('pause', '1')), 'MissingParameterValue', 'message'],
+        [exec2(literal2('x', '1'), 'mode="sync" response="document"', 'needs-y'), 'MissingParameterValue', 'y'],
       ];
+      // A process with a required input (every input of echo is optional).
+      const pkg = {
+        processDescription: { process: { id: 'needs-y', version: '1.0.0', inputs: { x: { schema: { type: 'string' }, minOccurs: 0 }, y: { schema: { type: 'string' } } }, outputs: { a: { schema: { type: 'string' } } } } },
+        executionUnit: { type: 'docker', image: 'registry.example/needs:1.0' },
+      };
+      await request(t.url!).post('/processes').set('Content-Type', 'application/json').send(JSON.stringify(pkg)).expect(201);
       for (const [xml, want, loc] of cases) {
         const res = await post(xml);
         assert.equal(res.status, 400, `${want}: ${res.text}`);

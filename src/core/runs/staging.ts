@@ -9,7 +9,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import mime from 'mime-types';
-import type { GivenValue } from '../../../seed-mapping/ogc-execute.ts';
+import { type GivenValue, takesMediaType } from '../../../seed-mapping/ogc-execute.ts';
 import { DomainError, Invalid, Unavailable } from '../../errors.ts';
 import { type AllowList, NO_ALLOW } from '../../net/fetch-guard.ts';
 import { checkFetchable, fetchWithin, readWithin } from '../../net/fetch.ts';
@@ -131,10 +131,19 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     });
   }
 
+  /** Content-Types that say nothing of the content (servers send them for anything: raw.githubusercontent.com sends text/plain). */
+  const GENERIC_TYPES = new Set(['application/octet-stream', 'binary/octet-stream', 'text/plain', 'application/x-download', 'application/download']);
+
   async function fileByReference(spec: InterfaceInput, v: { href: string; mediaType: string | null }, n: number, field: string, limits: StagingLimits): Promise<number> {
     await limits.beforeFetch?.();
     const res = await fetchWithin(v.href, field, limits.fetchSeconds, limits.allow, limits.stop);
-    const mediaType = v.mediaType ?? res.headers.get('content-type')?.split(';')[0].trim() ?? null;
+    const served = res.headers.get('content-type')?.split(';')[0].trim() || null;
+    // What the far server says it sent, when it says something specific, must be a type the input takes.
+    if (!v.mediaType && served && !GENERIC_TYPES.has(served.toLowerCase()) && !takesMediaType(spec.mediaTypes, served)) {
+      await res.body?.cancel().catch(() => {});
+      throw new Invalid(field, `input ${JSON.stringify(spec.name)} takes ${spec.mediaTypes.join(', ')}; ${v.href} is ${served}`);
+    }
+    const mediaType = v.mediaType ?? served;
     const body = res.body ? Readable.fromWeb(res.body as unknown as WebReadableStream) : Readable.from([]);
     // The answer breaking off part way (the far server, the network, its time limit) is the input's fault; the workspace's failures are not.
     let broken: Error | null = null;

@@ -15,7 +15,7 @@ if (process.env.FAIL === 'true') {
 }
 /** @type {Record<string, unknown>} */
 const outputs = { message: process.env.MESSAGE ?? '' };
-for (const name of ['bbox', 'object']) {
+for (const name of ['object', 'bbox']) {
   const given = process.env[name.toUpperCase()];
   if (given !== undefined && given !== '') outputs[name] = JSON.parse(given);
 }

@@ -3,12 +3,14 @@
 // input is echoed to the output of the same id (message always; bbox, object and the files when
 // given), with an optional pause to allow async testing and a switch to make it fail.
 //
-// Its description is shaped for the requests the official suites build (ets-ogcapi-processes10's
-// Jobs.addInput; ets-wps20's literal, complex and bbox inputs): message, a plain string, comes
-// first (the suite sends "teststring" to the first input and asks for the output of that id); the
-// suite sends {"value": "teststring"} to every object input, so `object` takes any object; the first
+// Its description is shaped for the requests the official suites build. ets-ogcapi-processes10
+// (Jobs.addInput and its builders): message, a plain string, comes first (the suite sends
+// "teststring" to the first input and asks for the output of that id); it sends {"value":
+// "teststring"} to the first object input, so `object` (any object) precedes `bbox`; the first
 // binary input (contentEncoding: binary) is sent a GeoTIFF, so `binary` takes any media type and is
 // echoed byte for byte; `complex` takes only XML, JSON and text, so a wrong format is a 400.
+// ets-wps20 (its Echo_Process_*.xml): the last literal string input (message) and the last complex
+// input (complex: values come before files in the description), each sent alone.
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('./echo.mjs', import.meta.url));
@@ -35,12 +37,14 @@ export function echoManifest(): Record<string, unknown> {
             { name: 'binary', required: false },
             { name: 'complex', required: false, mediaTypes: ['application/xml', 'text/xml', 'application/json', 'text/plain'] },
           ],
+          // message is optional: the WPS 2.0 suite's complex-input request sends that input alone.
+          // object comes before bbox: the OGC suite sends {"value": …} to the first object input.
           json: [
-            { name: 'message', type: 'string', required: true },
+            { name: 'message', type: 'string', required: false },
             { name: 'pause', type: 'integer', required: false },
             { name: 'fail', type: 'boolean', required: false },
-            { name: 'bbox', type: 'object', required: false },
             { name: 'object', type: 'object', required: false },
+            { name: 'bbox', type: 'object', required: false },
           ],
         },
         // The file outputs keep the input's extension, so they keep its media type.
@@ -51,8 +55,8 @@ export function echoManifest(): Record<string, unknown> {
           ],
           json: [
             { name: 'message', type: 'string', key: 'message', required: true },
-            { name: 'bbox', type: 'object', key: 'bbox', required: false },
             { name: 'object', type: 'object', key: 'object', required: false },
+            { name: 'bbox', type: 'object', key: 'bbox', required: false },
           ],
         },
       },
