@@ -110,7 +110,41 @@ function acceptsMediaType(spec: InterfaceInput, given: string | null, field: str
 function directoryValue(v: unknown, spec: InterfaceInput, field: string, problems: Problem[]): GivenValue | null {
   if (isObject(v) && typeof v.href === 'string') return { kind: 'href', href: v.href, mediaType: typeof v.type === 'string' ? v.type : null };
   if (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return { kind: 'href', href: v, mediaType: null };
-  problems.push({ field, message: `input ${JSON.stringify(spec.name)} is a directory: give a STAC catalog or item by reference ({"href": URL})` });
+  // A CWL Directory by location, or a literal one: its listing, each File's contents or location.
+  const d = isObject(v) && 'value' in v && isObject(v.value) && v.value.class === 'Directory' ? v.value : v;
+  if (isObject(d) && d.class === 'Directory') {
+    const href = typeof d.location === 'string' ? d.location : null;
+    if (href && /^https?:\/\//i.test(href)) return { kind: 'href', href, mediaType: null };
+    if (href === null && Array.isArray(d.listing)) {
+      const problem = literalListingProblem(d, 0);
+      if (!problem) return { kind: 'value', value: d };
+      problems.push({ field, message: `input ${JSON.stringify(spec.name)}: ${problem}` });
+      return null;
+    }
+  }
+  problems.push({ field, message: `input ${JSON.stringify(spec.name)} is a directory: give a STAC catalog or item by reference ({"href": URL}), or a literal CWL Directory ({"class": "Directory", "basename", "listing": [Files with contents or location]})` });
+  return null;
+}
+
+const SAFE_NAME = /^(?!\.\.?$)[^/\\\0]{1,255}$/;
+
+/** Why a literal Directory cannot be staged (null when it can): every entry named, a File by its contents or an http(s) location. */
+export function literalListingProblem(d: Record<string, unknown>, depth: number): string | null {
+  if (depth > 16) return 'a literal Directory nests deeper than 16 levels';
+  if (d.basename !== undefined && (typeof d.basename !== 'string' || !SAFE_NAME.test(d.basename))) return `${JSON.stringify(d.basename)} is not a usable directory name`;
+  for (const e of d.listing as unknown[]) {
+    if (!isObject(e)) return 'a listing entry must be a File or Directory object';
+    const loc = typeof e.location === 'string' ? e.location : null;
+    const name = typeof e.basename === 'string' ? e.basename : loc ? decodeURIComponent(new URL(loc, 'http://x/').pathname.split('/').pop() ?? '') : '';
+    if (!SAFE_NAME.test(name)) return `listing entry ${JSON.stringify(e.basename ?? loc)} has no usable basename`;
+    if (e.class === 'Directory') {
+      if (loc !== null || !Array.isArray(e.listing)) return `directory ${name} inside a literal Directory must itself be literal (a listing, no location)`;
+      const p = literalListingProblem(e, depth + 1);
+      if (p) return p;
+    } else if (e.class === 'File') {
+      if (typeof e.contents !== 'string' && !(loc && /^https?:\/\//i.test(loc))) return `file ${name} needs its contents or an http(s) location`;
+    } else return `listing entry ${name} must have class File or Directory`;
+  }
   return null;
 }
 

@@ -92,6 +92,27 @@ describe('job types as OGC process descriptions', () => {
 });
 
 describe('execute requests', () => {
+  it('takes a literal CWL Directory for a directory input, and refuses one it could not write out, naming why', () => {
+    const iface = { format: 'cwl', command: '', commandArguments: '', sharedResources: [], outputs: [], inputs: [{ name: 'dir', kind: 'files', required: true, mediaTypes: [], directory: true }] } as any;
+    const literal = { class: 'Directory', basename: 'cwl', listing: [{ class: 'File', basename: 'a.txt', contents: 'A' }, { class: 'Directory', basename: 'sub', listing: [{ class: 'File', location: 'http://example.org/b.txt' }] }] };
+    assert.deepEqual(readExecuteRequest({ inputs: { dir: literal } }, iface).value?.inputs.get('dir'), [{ kind: 'value', value: literal }]);
+    // By location it is a reference, as {href} is.
+    assert.deepEqual(readExecuteRequest({ inputs: { dir: { class: 'Directory', location: 'http://example.org/catalog.json' } } }, iface).value?.inputs.get('dir'), [{ kind: 'href', href: 'http://example.org/catalog.json', mediaType: null }]);
+    const bad: [unknown, RegExp][] = [
+      [{ class: 'Directory', basename: '..', listing: [] }, /"\.\." is not a usable directory name/],
+      [{ class: 'Directory', listing: [{ class: 'File', basename: 'x' }] }, /file x needs its contents or an http\(s\) location/],
+      [{ class: 'Directory', listing: [{ class: 'File', basename: 'a/b', contents: '' }] }, /"a\/b" has no usable basename/],
+      [{ class: 'Directory', listing: [{ class: 'Directory', basename: 'd', location: 'http://x/' }] }, /must itself be literal/],
+      [{ class: 'Directory', listing: [{ class: 'File', location: 'file:///etc/passwd' }] }, /needs its contents or an http\(s\) location/],
+    ];
+    for (const [dir, re] of bad) {
+      const r = readExecuteRequest({ inputs: { dir } }, iface);
+      assert.equal(r.value, null, JSON.stringify(dir));
+      assert.equal(r.problems[0].field, 'inputs.dir');
+      assert.match(r.problems[0].message, re);
+    }
+  });
+
   const iface = seedSource.iface;
 
   it('reads values, qualified values, references, base64 content, arrays and bboxes', () => {

@@ -6,7 +6,8 @@
 // gives its `contents`; a Directory by reference to a listing of its files (the document the server
 // answers for a directory output); an input the server takes as JSON with files inside (a record,
 // a union, Any) as CWL objects located at this runner's URLs. What the server cannot take yet is a
-// skip with its reason: secondaryFiles of a File input, a literal listing for a Directory input.
+// skip with its reason: secondaryFiles of a File input. A literal Directory is sent as it is (its
+// files' locations made this runner's URLs).
 import path from 'node:path';
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -32,7 +33,8 @@ function localOf(v: Record<string, any>, base: string): string | null {
 function fileInput(v: Record<string, any>, base: string, urls: FileUrls, name: string): unknown {
   if (Array.isArray(v.secondaryFiles) && v.secondaryFiles.length) throw new Unsendable(`input ${name} gives secondaryFiles, which an OGC execute request cannot send`);
   if (v.class === 'Directory') {
-    if (Array.isArray(v.listing) && !localOf(v, base)) throw new Unsendable(`input ${name} is a literal Directory (a listing without a location)`);
+    // A literal Directory as it is, its files' locations made the runner's URLs.
+    if (Array.isArray(v.listing) && !localOf(v, base)) return withLocations(v, base, urls);
     const local = localOf(v, base);
     if (!local) throw new Unsendable(`input ${name} is a Directory without a location`);
     return { href: urls.directory(local) };

@@ -100,6 +100,30 @@ function emptyDirectories(spec: LaunchSpec, inputDir: string): string[] {
   return (spec.inputs as ResolvedInput[]).filter((i) => dirs.has(i.name) && 'files' in i && !i.files.length).map((i) => emptyDirectory(inputDir, i.name));
 }
 
+/**
+ * A staged directory as a literal CWL Directory: its basename and listing (the files under `root`,
+ * sub-directories from their paths), with no location of its own, since cwltool drops the listing of
+ * a Directory that has one (trim_listing) and then makes the literal from the listing.
+ */
+function listed(root: string, paths: string[]): Record<string, unknown> {
+  type Dir = { class: 'Directory'; basename: string; listing: Record<string, unknown>[] };
+  const top: Dir = { class: 'Directory', basename: path.basename(root), listing: [] };
+  for (const p of paths) {
+    const parts = path.relative(root, p).split(path.sep);
+    let dir = top;
+    for (const [i, seg] of parts.slice(0, -1).entries()) {
+      let sub = dir.listing.find((x) => x.class === 'Directory' && x.basename === seg) as Dir | undefined;
+      if (!sub) {
+        sub = { class: 'Directory', basename: seg, listing: [] };
+        dir.listing.push(sub);
+      }
+      dir = sub;
+    }
+    dir.listing.push({ class: 'File', path: p, basename: parts[parts.length - 1] });
+  }
+  return top;
+}
+
 /** A job's inputs as the CWL job order: files by their staged paths, a directory input by its staged root, values as they are. */
 export function jobOrder(spec: LaunchSpec, staged: StagedFile[], inputDir: string): Record<string, unknown> {
   const specs = new Map(spec.iface.inputs.map((i) => [i.name, i]));
@@ -115,7 +139,10 @@ export function jobOrder(spec: LaunchSpec, staged: StagedFile[], inputDir: strin
     if (specs.get(input.name)?.directory) {
       // The directory is the one entry under input/<name>/ that stagedInputs put every file in.
       const root = mine.length ? path.join(inputDir, input.name, path.relative(path.join(inputDir, input.name), mine[0].path).split(path.sep)[0]) : emptyDirectory(inputDir, input.name);
-      order[input.name] = { class: 'Directory', path: root, basename: path.basename(root) };
+      // A literal directory is given with its listing, as the client wrote it (a tool may read
+      // inputs.dir.listing whatever its loadListing); one by reference by its path alone.
+      const literal = input.files[0]?.filePath ? stagedDirectoryOf(input.files[0].filePath)?.literal : false;
+      order[input.name] = literal ? listed(root, mine.map((m) => m.path)) : { class: 'Directory', path: root, basename: path.basename(root) };
     } else {
       const declared = formats.get(input.name);
       const one = (f: (typeof input.files)[number]) => fileObject({ ...f, localPath: at(f) }, declared);

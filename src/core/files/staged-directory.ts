@@ -5,13 +5,17 @@
 
 import { randomUUID } from 'node:crypto';
 
-const STAGED = /^stage\/[0-9a-f-]{36}\/([^/]+)\/(.+)$/;
+const STAGED = /^stage\/(literal-)?[0-9a-f-]{36}\/([^/]+)\/(.+)$/;
 
-/** A fresh root to stage one directory in (its files go under <root>/<directory name>/). */
-export const stagingRoot = () => `stage/${randomUUID()}`;
+/**
+ * A fresh root to stage one directory in (its files go under <root>/<directory name>/). A literal
+ * directory (a CWL listing the client wrote out) is marked as one: its listing is part of the value,
+ * so a runtime gives it whole, where a directory by reference is given by its path alone.
+ */
+export const stagingRoot = (literal = false) => `stage/${literal ? 'literal-' : ''}${randomUUID()}`;
 
-/** A staged file's directory (its root, the directory's name) and its path in it; null for a file staged otherwise. */
-export function stagedDirectoryOf(filePath: string): { root: string; name: string; relPath: string } | null {
+/** A staged file's directory (its root, the directory's name, whether it was literal) and its path in it; null for a file staged otherwise. */
+export function stagedDirectoryOf(filePath: string): { root: string; name: string; relPath: string; literal: boolean } | null {
   const m = STAGED.exec(filePath);
-  return m ? { root: filePath.slice(0, filePath.length - m[2].length - 1), name: m[1], relPath: m[2] } : null;
+  return m ? { root: filePath.slice(0, filePath.length - m[3].length - 1), name: m[2], relPath: m[3], literal: m[1] !== undefined } : null;
 }

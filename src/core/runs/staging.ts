@@ -48,6 +48,9 @@ export interface Pending {
 /** Staged inputs, as the core's job data has them. */
 export type StagedInputs = Map<string, InputValue>;
 
+const isLiteralDirectory = (v: unknown): v is Record<string, any> =>
+  typeof v === 'object' && v !== null && (v as any).class === 'Directory' && Array.isArray((v as any).listing) && (v as any).location === undefined;
+
 const OWN_FILE = /^\/scale\/(?:v\d+\/)?files\/(\d+)\/(?:content\/?)?$/;
 /** Values given by reference are read whole; they are small by nature. */
 const MAX_VALUE_BYTES = 1024 * 1024;
@@ -156,6 +159,42 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     }
   }
 
+  /**
+   * A literal CWL Directory given to a directory input: each File of its listing written from its
+   * contents or fetched from its location, at its path in the directory, under a root marked literal
+   * (staged-directory.ts) so that the run gives the directory with its listing, as the client did.
+   */
+  async function literalDirectory(spec: InterfaceInput, dir: Record<string, any>, field: string, limits: StagingLimits, stored: number[]): Promise<number[]> {
+    const root = `${stagingRoot(true)}/${dir.basename ?? spec.name}`;
+    const ids: number[] = [];
+    let count = 0;
+    const walk = async (listing: Record<string, any>[], rel: string, at: string): Promise<void> => {
+      for (const [n, e] of listing.entries()) {
+        const here = `${at}.listing[${n}]`;
+        if (++count > (deps.maxInputs ?? 1000)) throw new Invalid(field, `input ${JSON.stringify(spec.name)}: a literal Directory of more than ${deps.maxInputs ?? 1000} entries`);
+        const name = typeof e.basename === 'string' ? e.basename : decodeURIComponent(new URL(e.location).pathname.split('/').pop()!);
+        if (e.class === 'Directory') {
+          await walk(e.listing, `${rel}${name}/`, here);
+          continue;
+        }
+        let data: Readable;
+        let mediaType: string | null = null;
+        if (typeof e.contents === 'string') data = Readable.from([Buffer.from(e.contents, 'utf8')]);
+        else {
+          await limits.beforeFetch?.();
+          const res = await fetchWithin(e.location, here, limits.fetchSeconds, limits.allow, limits.stop);
+          mediaType = res.headers.get('content-type')?.split(';')[0].trim() || null;
+          data = bodyStream(res);
+        }
+        const id = await store(spec, data, name, mediaType ?? (mime.lookup(name) || null), here, limits, `${root}/${rel}${name}`);
+        stored.push(id);
+        ids.push(id);
+      }
+    };
+    await walk(dir.listing, '', field);
+    return ids;
+  }
+
   /** A value with files inside (embedded-files.ts): each fetched and stored, the value naming them by id. */
   async function embeddedValue(spec: InterfaceInput, value: unknown, field: string, limits: StagingLimits, stored: number[]): Promise<unknown> {
     let n = 0;
@@ -188,7 +227,8 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
       for (const [n, v] of values.entries()) {
         const field = fieldOf(name, n, values.length);
         if (v.kind === 'value') {
-          if (isFileInput(spec)) throw new Invalid(field, `input ${JSON.stringify(name)} takes a file, not a ${typeof v.value}`);
+          // A literal CWL Directory (the execute reader checked its listing) is written out when the run's inputs are fetched.
+          if (isFileInput(spec) && !(spec.directory && isLiteralDirectory(v.value))) throw new Invalid(field, `input ${JSON.stringify(name)} takes a file, not a ${typeof v.value}`);
           staged.push({ kind: 'value', value: v.value });
         } else if (v.kind === 'content') {
           if (!isFileInput(spec)) {
@@ -213,7 +253,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     return { workspaceId: limits.workspaceId, inputs: out };
   }
 
-  const hasReferences = (p: Pending) => Object.values(p.inputs).some((vs) => vs.some((v) => v.kind === 'href'));
+  const hasReferences = (p: Pending) => Object.values(p.inputs).some((vs) => vs.some((v) => v.kind === 'href' || (v.kind === 'value' && isLiteralDirectory(v.value))));
 
   /** Fetches what a run still has to; `stored` collects the ids of the files stored. */
   async function fetchPending(p: Pending, iface: JobInterface, limits: Omit<StagingLimits, 'workspaceId'>, stored: number[]): Promise<StagedInputs> {
@@ -227,8 +267,9 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
         const field = fieldOf(name, n, values.length);
         if (v.kind === 'file') ids.push(v.id);
         else if (spec.directory) {
-          if (v.kind !== 'href') throw new Invalid(field, `input ${JSON.stringify(name)} is a directory: give a STAC catalog or item, or a directory listing, by reference`);
-          ids.push(...(await directoryByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId }, stored)));
+          if (v.kind === 'value' && isLiteralDirectory(v.value)) ids.push(...(await literalDirectory(spec, v.value, field, { ...limits, workspaceId: p.workspaceId }, stored)));
+          else if (v.kind !== 'href') throw new Invalid(field, `input ${JSON.stringify(name)} is a directory: give a STAC catalog or item, or a directory listing, by reference`);
+          else ids.push(...(await directoryByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId }, stored)));
         } else if (isFileInput(spec)) {
           if (v.kind === 'value') throw new Invalid(field, `input ${JSON.stringify(name)} takes a file, not a ${typeof v.value}`);
           const id = await fileByReference(spec, v, n, field, { ...limits, workspaceId: p.workspaceId });
