@@ -20,9 +20,6 @@ const KNOWN: Record<string, string> = {
   format_checking: 'the OGC results name a file\'s media type, not its CWL format IRI (EDAM), which the case compares',
   format_checking_subclass: 'as format_checking',
   format_checking_equivalentclass: 'as format_checking',
-  secondary_files_in_unnamed_records: 'secondary files a tool finds beside a File by its pattern are not fetched beside the file yet',
-  secondary_files_in_named_records: 'as secondary_files_in_unnamed_records',
-  secondary_files_workflow_propagation: 'as secondary_files_in_unnamed_records',
 };
 
 describe('CWL v1.2 conformance, required cases: through the server beside cwltool', function () {

@@ -9,6 +9,7 @@ import { parseProcessId, processDescription, processSummary, type ProcessSource 
 import { parseScaleInterface } from '../seed-mapping/scale-job-interface.ts';
 import { seedToInterface, validateManifest } from '../seed-mapping/seed-manifest.ts';
 import { echoManifest } from '../src/core/job-types/builtin/echo.ts';
+import { secondaryName, secondaryPatterns, secondaryUrl } from '../seed-mapping/cwl-secondary-files.ts';
 import { seedManifest } from './helpers/seed.ts';
 
 const seed = seedManifest(
@@ -88,6 +89,21 @@ describe('job types as OGC process descriptions', () => {
     for (const s of jobStates) assert.equal(isFinal(runStatusOfJob(s)), ['COMPLETED', 'FAILED', 'CANCELED'].includes(s), s);
     for (const s of RUN_STATUSES) assert.equal(runStatusOf(ogcStatus(s)), s);
     assert.equal(runStatusOf('nonsense'), undefined);
+  });
+});
+
+describe('CWL secondary files by pattern', () => {
+  it("collects a document's plain patterns (optional ones too, expressions not), and names them beside a file as CWL does", () => {
+    const doc = {
+      requirements: [{ class: 'SchemaDefRequirement', types: [{ name: 'rec', type: 'record', fields: [{ name: 'f', type: 'File', secondaryFiles: ['.s2', { pattern: '^.idx', required: false }] }] }] }],
+      inputs: { a: { type: 'File', secondaryFiles: '.bai?' }, b: { type: 'File', secondaryFiles: '$(self.basename).x' } },
+    };
+    assert.deepEqual(secondaryPatterns(doc).sort(), ['.bai', '.s2', '^.idx']);
+    assert.equal(secondaryName('reads.bam', '.bai'), 'reads.bam.bai');
+    assert.equal(secondaryName('reads.bam', '^.bai'), 'reads.bai');
+    assert.equal(secondaryName('a.b.c', '^^.d'), 'a.d');
+    assert.equal(secondaryUrl('http://h/data/img%201.tif?x=1', '^.tfw'), 'http://h/data/img%201.tfw');
+    assert.equal(secondaryUrl('not a url', '.x'), null);
   });
 });
 

@@ -5,7 +5,8 @@
 // or as an OGC link (`{"href": URL}`). Staging fetches each into the workspace and leaves in the
 // value a placeholder naming the stored file (`scale:file`) or a directory's files (`scale:files`);
 // at run time the placeholders become the staged paths (src/executors/cwl-contract.ts). File
-// literals (`contents`) and literal listings stay as they are: cwltool makes them.
+// literals (`contents`) and literal listings stay as they are: cwltool makes them. A File given
+// without secondaryFiles gets those its process's patterns find beside it (cwl-secondary-files.ts).
 
 import { Invalid } from '../../errors.ts';
 
@@ -27,6 +28,11 @@ export interface EmbeddedFetchers {
   directory(href: string, field: string): Promise<number[]>;
   /** The most references one value may hold. */
   maxReferences: number;
+  /**
+   * The secondary files the process expects beside a File it was given without any (found by its
+   * secondaryFiles patterns beside the primary's URL): each stored file's id and name.
+   */
+  secondary?(href: string, field: string): Promise<{ id: number; basename: string }[]>;
 }
 
 /** The value with every File and Directory given by reference fetched and replaced by its placeholder. */
@@ -45,7 +51,9 @@ export async function stageEmbedded(value: unknown, field: string, fetchers: Emb
         return { ...rest, class: 'Directory', [DIRECTORY_FILES]: ids };
       }
       const id = await fetchers.file(href, typeof type === 'string' ? type : null, at);
-      const secondaryFiles = Array.isArray(rest.secondaryFiles) ? await walk(rest.secondaryFiles, `${at}.secondaryFiles`, false) : undefined;
+      const secondaryFiles = Array.isArray(rest.secondaryFiles)
+        ? await walk(rest.secondaryFiles, `${at}.secondaryFiles`, false)
+        : fetchers.secondary ? (await fetchers.secondary(href, at)).map((f) => ({ class: 'File', basename: f.basename, [FILE_ID]: f.id })) : undefined;
       return { ...rest, class: 'File', [FILE_ID]: id, ...(secondaryFiles ? { secondaryFiles } : {}) };
     }
     const out: Record<string, unknown> = {};

@@ -19,6 +19,7 @@ import type { InputValue } from '../jobs/job-data.ts';
 import { checkInputCount } from '../input-count.ts';
 import { stagingRoot } from '../files/staged-directory.ts';
 import { stageEmbedded } from './embedded-files.ts';
+import { secondaryPatterns, secondaryUrl } from '../../../seed-mapping/cwl-secondary-files.ts';
 import { bodyStream, stageDirectory } from './stac.ts';
 
 export interface StagingLimits {
@@ -196,10 +197,28 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
   }
 
   /** A value with files inside (embedded-files.ts): each fetched and stored, the value naming them by id. */
-  async function embeddedValue(spec: InterfaceInput, value: unknown, field: string, limits: StagingLimits, stored: number[]): Promise<unknown> {
+  async function embeddedValue(spec: InterfaceInput, value: unknown, field: string, limits: StagingLimits, stored: number[], patterns: string[] = []): Promise<unknown> {
     let n = 0;
+    // Candidates a pattern names beside a file: fetched when there, left out when not (cwltool says
+    // so when a required one is missing).
+    const secondary = async (href: string, at: string) => {
+      const found: { id: number; basename: string }[] = [];
+      for (const pattern of patterns) {
+        const url = secondaryUrl(href, pattern);
+        if (!url) continue;
+        try {
+          const id = await fileByReference(spec, { href: url, mediaType: null }, n++, `${at}.secondaryFiles`, limits);
+          stored.push(id);
+          found.push({ id, basename: decodeURIComponent(new URL(url).pathname.split('/').pop()!) });
+        } catch (err) {
+          if (!(err instanceof Invalid)) throw err;
+        }
+      }
+      return found;
+    };
     return stageEmbedded(value, field, {
       maxReferences: deps.maxInputs ?? 1000,
+      ...(patterns.length ? { secondary } : {}),
       file: async (href, mediaType, at) => {
         const id = await fileByReference(spec, { href, mediaType }, n++, at, limits);
         stored.push(id);
@@ -278,7 +297,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
         } else if (spec.embedsFiles) {
           // A CWL value that may hold files: a reference given for it is a File; the files it holds are fetched.
           const given = v.kind === 'value' ? v.value : { class: 'File', location: v.href, ...(v.mediaType ? { type: v.mediaType } : {}) };
-          out.set(name, { kind: 'json', value: await embeddedValue(spec, given, field, { ...limits, workspaceId: p.workspaceId }, stored) });
+          out.set(name, { kind: 'json', value: await embeddedValue(spec, given, field, { ...limits, workspaceId: p.workspaceId }, stored, secondaryPatterns(iface.cwl?.document)) });
         } else {
           const value = v.kind === 'value' ? v.value : await valueByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId });
           out.set(name, spec.kind === 'property' ? { kind: 'property', value: value as string } : { kind: 'json', value });
