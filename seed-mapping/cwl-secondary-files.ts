@@ -3,26 +3,53 @@
 // cwltool finds them on disk by these names; a client giving the primary file by URL gives them
 // the same way, so the server fetches each candidate beside the primary's URL (see staging.ts).
 
+import { mainProcess, shortName } from './cwl-process.ts';
+
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const listOf = (v: unknown): Record<string, any>[] => (Array.isArray(v) ? v.filter(isObject) : isObject(v) ? Object.entries(v).map(([k, x]) => (isObject(x) ? { id: k, ...x } : { id: k, type: x })) : []);
 
 /**
- * Every secondaryFiles pattern a (packed) document declares, on inputs, record fields, step inputs
- * and SchemaDef types alike: plain patterns only (an expression cannot be evaluated before the run).
+ * The secondaryFiles patterns the document's main process declares for one input: on the input, in
+ * its type (record fields, array items, unions) and in the SchemaDef types it names. Plain patterns
+ * only (an expression cannot be evaluated before the run). A step's own patterns are not the
+ * input's: a workflow that does not pass secondary files on fails as CWL says it must.
  */
-export function secondaryPatterns(doc: unknown): string[] {
+export function secondaryPatterns(doc: unknown, input: string): string[] {
+  const main = isObject(doc) ? mainProcess(doc) : null;
+  if (!main) return [];
+  const decl = listOf(main.inputs).find((i) => typeof i.id === 'string' && shortName(i.id) === input);
+  if (!decl) return [];
+  // SchemaDef types anywhere in the document, by their short name.
+  const named = new Map<string, unknown>();
+  const scanDefs = (v: unknown, depth: number): void => {
+    if (depth > 64) return;
+    if (Array.isArray(v)) v.forEach((x) => scanDefs(x, depth + 1));
+    else if (isObject(v)) {
+      if (v.class === 'SchemaDefRequirement' && Array.isArray(v.types)) for (const t of v.types) if (isObject(t) && typeof t.name === 'string') named.set(shortName(t.name), t);
+      Object.values(v).forEach((x) => scanDefs(x, depth + 1));
+    }
+  };
+  scanDefs(doc, 0);
   const out = new Set<string>();
   const add = (p: unknown) => {
     const pattern = isObject(p) ? p.pattern : p;
     if (typeof pattern === 'string' && !/\$[({]/.test(pattern)) out.add(pattern.replace(/\?$/, ''));
   };
-  const stack: unknown[] = [doc];
-  let seen = 0;
-  while (stack.length && seen++ < 100_000) {
+  const seenTypes = new Set<string>();
+  const stack: unknown[] = [decl];
+  let steps = 0;
+  while (stack.length && steps++ < 100_000) {
     const v = stack.pop();
-    if (Array.isArray(v)) stack.push(...v);
+    if (typeof v === 'string') {
+      const t = named.get(shortName(v));
+      if (t && !seenTypes.has(shortName(v))) {
+        seenTypes.add(shortName(v));
+        stack.push(t);
+      }
+    } else if (Array.isArray(v)) stack.push(...v);
     else if (isObject(v)) {
       if ('secondaryFiles' in v) (Array.isArray(v.secondaryFiles) ? v.secondaryFiles : [v.secondaryFiles]).forEach(add);
-      stack.push(...Object.values(v));
+      for (const [k, x] of Object.entries(v)) if (k !== 'secondaryFiles' && k !== 'default') stack.push(x);
     }
   }
   return [...out];

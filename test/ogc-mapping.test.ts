@@ -95,10 +95,15 @@ describe('job types as OGC process descriptions', () => {
 describe('CWL secondary files by pattern', () => {
   it("collects a document's plain patterns (optional ones too, expressions not), and names them beside a file as CWL does", () => {
     const doc = {
-      requirements: [{ class: 'SchemaDefRequirement', types: [{ name: 'rec', type: 'record', fields: [{ name: 'f', type: 'File', secondaryFiles: ['.s2', { pattern: '^.idx', required: false }] }] }] }],
-      inputs: { a: { type: 'File', secondaryFiles: '.bai?' }, b: { type: 'File', secondaryFiles: '$(self.basename).x' } },
+      class: 'Workflow',
+      requirements: [{ class: 'SchemaDefRequirement', types: [{ name: '#main/rec', type: 'record', fields: [{ name: 'f', type: 'File', secondaryFiles: ['.s2', { pattern: '^.idx', required: false }] }] }] }],
+      inputs: { a: { type: 'File', secondaryFiles: '.bai?' }, b: { type: 'File', secondaryFiles: '$(self.basename).x' }, r: { type: '#main/rec' }, plain: 'File' },
+      steps: { s: { in: { x: 'plain' }, run: { class: 'CommandLineTool', inputs: { x: { type: 'File', secondaryFiles: '.step' } } } } },
     };
-    assert.deepEqual(secondaryPatterns(doc).sort(), ['.bai', '.s2', '^.idx']);
+    assert.deepEqual(secondaryPatterns(doc, 'a'), ['.bai']);
+    assert.deepEqual(secondaryPatterns(doc, 'b'), [], 'an expression is not evaluated before the run');
+    assert.deepEqual(secondaryPatterns(doc, 'r').sort(), ['.s2', '^.idx'], 'from the SchemaDef type it names');
+    assert.deepEqual(secondaryPatterns(doc, 'plain'), [], "a step's patterns are not the workflow input's");
     assert.equal(secondaryName('reads.bam', '.bai'), 'reads.bam.bai');
     assert.equal(secondaryName('reads.bam', '^.bai'), 'reads.bai');
     assert.equal(secondaryName('a.b.c', '^^.d'), 'a.d');

@@ -297,7 +297,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
         } else if (spec.embedsFiles) {
           // A CWL value that may hold files: a reference given for it is a File; the files it holds are fetched.
           const given = v.kind === 'value' ? v.value : { class: 'File', location: v.href, ...(v.mediaType ? { type: v.mediaType } : {}) };
-          out.set(name, { kind: 'json', value: await embeddedValue(spec, given, field, { ...limits, workspaceId: p.workspaceId }, stored, secondaryPatterns(iface.cwl?.document)) });
+          out.set(name, { kind: 'json', value: await embeddedValue(spec, given, field, { ...limits, workspaceId: p.workspaceId }, stored, secondaryPatterns(iface.cwl?.document, name)) });
         } else {
           const value = v.kind === 'value' ? v.value : await valueByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId });
           out.set(name, spec.kind === 'property' ? { kind: 'property', value: value as string } : { kind: 'json', value });
