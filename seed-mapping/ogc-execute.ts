@@ -8,7 +8,8 @@ import type { Problem } from '../src/schemas.ts';
 export type GivenValue =
   | { kind: 'value'; value: unknown }
   | { kind: 'content'; data: Buffer; mediaType: string | null }
-  | { kind: 'href'; href: string; mediaType: string | null };
+  /** `format`: the file's CWL format IRI, given as its format's `schema` (kept for CWL runs). */
+  | { kind: 'href'; href: string; mediaType: string | null; format?: string };
 
 export interface ExecuteRequest {
   /** Per input name: the values given (one unless the input takes several files). */
@@ -43,7 +44,8 @@ function fileValue(v: unknown, spec: InterfaceInput, field: string, problems: Pr
   if (isObject(v) && typeof v.href === 'string') {
     // A link's type, or the format the suite's requests put beside the href.
     const type = typeof v.type === 'string' ? v.type : formatOf(v).mediaType;
-    return acceptsMediaType(spec, type, field, problems) ? { kind: 'href', href: v.href, mediaType: type } : null;
+    const schema = typeof v.schema === 'string' ? v.schema : isObject(v.format) && typeof v.format.schema === 'string' ? v.format.schema : null;
+    return acceptsMediaType(spec, type, field, problems) ? { kind: 'href', href: v.href, mediaType: type, ...(schema ? { format: schema } : {}) } : null;
   }
   let raw: unknown = v;
   let format = { mediaType: null as string | null, encoding: null as string | null };

@@ -16,11 +16,7 @@ import { startServer, type TestServer } from './helpers/server.ts';
 const SUITE = suiteDir();
 
 /** Cases the server does not pass yet, and why (cwltool itself passes them). */
-const KNOWN: Record<string, string> = {
-  format_checking: 'the OGC results name a file\'s media type, not its CWL format IRI (EDAM), which the case compares',
-  format_checking_subclass: 'as format_checking',
-  format_checking_equivalentclass: 'as format_checking',
-};
+const KNOWN: Record<string, string> = {};
 
 describe('CWL v1.2 conformance, required cases: through the server beside cwltool', function () {
   this.timeout(30 * 60_000);

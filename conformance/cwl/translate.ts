@@ -40,8 +40,10 @@ function fileInput(v: Record<string, any>, base: string, urls: FileUrls, name: s
     return { href: urls.directory(local) };
   }
   const local = localOf(v, base);
-  if (local) return { href: urls.file(local) };
-  if (typeof v.contents === 'string') return { value: v.contents, mediaType: 'text/plain' };
+  // A File's CWL format goes as its format's schema.
+  const schema = typeof v.format === 'string' ? { schema: v.format } : {};
+  if (local) return { href: urls.file(local), ...schema };
+  if (typeof v.contents === 'string') return { value: v.contents, mediaType: 'text/plain', ...schema };
   throw new Unsendable(`input ${name} is a File with neither a location nor contents`);
 }
 
@@ -128,7 +130,8 @@ async function resultValue(v: unknown, reader: ResultReader): Promise<unknown> {
   if (Array.isArray(v)) return Promise.all(v.map((x) => resultValue(x, reader)));
   if (!isObject(v) || typeof v.href !== 'string') return isObject(v) && 'value' in v && 'mediaType' in v ? v.value : v;
   const url = new URL(v.href);
-  if (SERVER_FILE.test(url.pathname)) return fileObject(await reader.file(v.href));
+  // A file's CWL format comes back as its format's schema.
+  if (SERVER_FILE.test(url.pathname)) return { ...fileObject(await reader.file(v.href)), ...(typeof v.schema === 'string' ? { format: v.schema } : {}) };
   // A directory is linked by its catalog.json, or by its listing: either way, read the listing.
   const dirOf = DIRECTORY_FILE.exec(url.pathname);
   const doc = await reader.json(dirOf ? `${url.origin}${dirOf[1]}` : v.href);

@@ -19,12 +19,14 @@ const fileHref = (u: Urls, id: number) => u.to(`/scale/files/${id}/content`);
 /** A value as inlineOrRefData: plain JSON where the schema allows it, a qualified value for objects. */
 const inlineJson = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { value: v, mediaType: 'application/json' } : v);
 
+/** A file by value or by link; its CWL format IRI, when it has one, as the format's `schema` (a qualified value's member, beside a link's type). */
 async function fileEntry(runs: RunService, u: Urls, f: RunFile, mode: 'value' | 'reference') {
+  const schema = f.format ? { schema: f.format } : {};
   if (mode === 'value') {
     const read = await runs.fileContent(f.id, MAX_INLINE_BYTES);
-    if (read) return { value: read.data.toString('base64'), mediaType: read.mediaType, encoding: 'base64' };
+    if (read) return { value: read.data.toString('base64'), mediaType: read.mediaType, encoding: 'base64', ...schema };
   }
-  return { href: fileHref(u, f.id), type: f.mediaType };
+  return { href: fileHref(u, f.id), type: f.mediaType, ...schema };
 }
 
 /** What a client's `Prefer: return=…` (RFC 7240; OGC API - Processes 1.1/2.0) asks of results. */

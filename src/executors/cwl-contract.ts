@@ -62,8 +62,9 @@ function declaredFormats(document: Record<string, any> | undefined): Map<string,
  * the format its media type is (IANA), which cwltool checks against the declared one; a format
  * outside IANA's (EDAM) is taken as declared.
  */
-function fileObject(f: { localPath: string; fileName: string; mediaType: string }, declared: string | undefined) {
-  const format = declared === undefined ? undefined : declared.startsWith(IANA) && f.mediaType !== 'application/octet-stream' ? `${IANA}${f.mediaType}` : declared;
+function fileObject(f: { localPath: string; fileName: string; mediaType: string; format?: string }, declared: string | undefined) {
+  // The format the file was given with (cwltool checks it against the declared one, ontology and all); else the declared one.
+  const format = f.format ?? (declared === undefined ? undefined : declared.startsWith(IANA) && f.mediaType !== 'application/octet-stream' ? `${IANA}${f.mediaType}` : declared);
   return { class: 'File', path: f.localPath, basename: f.fileName, ...(format ? { format } : {}) };
 }
 

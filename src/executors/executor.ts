@@ -10,6 +10,8 @@ export interface ResolvedFile {
   size: number;
   mediaType: string;
   filePath?: string;
+  /** Its CWL format IRI, when it was given one. */
+  format?: string;
 }
 
 export type ResolvedInput =

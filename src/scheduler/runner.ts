@@ -6,7 +6,7 @@ import type { ProgressRecorder } from '../core/jobs/progress.ts';
 import path from 'node:path';
 import { Batcher } from '../core/batcher.ts';
 import { BUILTIN } from '../core/errors/model.ts';
-import type { FileService, NewProduct, ScaleFile } from '../core/files/service.ts';
+import { CWL_FORMAT, type FileService, type NewProduct, type ScaleFile } from '../core/files/service.ts';
 import { type CaptureResult, captureOutputs } from '../core/jobs/capture.ts';
 import type { Applied, Finisher, Outcome } from '../core/jobs/finish.ts';
 import { fileIdsOf, readJobData } from '../core/jobs/job-data.ts';
@@ -131,7 +131,8 @@ export function createRunner(deps: {
         const localPath = await workspaces.broker(ws).localPath(f.filePath).catch(() => {
           throw Object.assign(new Error(`input file ${id} is missing from workspace ${ws.name}`), { errorName: BUILTIN.missingFile });
         });
-        resolved.push({ id, fileName: f.fileName, localPath, size: f.fileSize, mediaType: f.mediaType, filePath: f.filePath });
+        const format = f.metaData?.[CWL_FORMAT];
+        resolved.push({ id, fileName: f.fileName, localPath, size: f.fileSize, mediaType: f.mediaType, filePath: f.filePath, ...(typeof format === 'string' ? { format } : {}) });
       }
       return resolved;
     };

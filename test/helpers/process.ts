@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './server.ts';
+import { scaledMs, waitFor } from './server.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -46,7 +46,8 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       const res = await fetch(`${url}/scale/status/`).catch(() => null);
       return res?.ok;
     },
-    { timeoutMs: 30000, what: `server on port ${port}` },
+    // Started afresh each time (tsx, migrations, PGlite): on a loaded machine that takes longer.
+    { timeoutMs: scaledMs(30000), what: `server on port ${port}` },
   );
   return {
     url,

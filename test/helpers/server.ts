@@ -47,6 +47,15 @@ export async function startServer(kind: DbKind, env: Record<string, string> = {}
 }
 
 /** Polls fn until it returns a truthy value or the timeout passes. */
+/**
+ * A wait for the machine's pace: `ms` on an idle machine, longer in proportion when more runs than
+ * it has cores (a 2-core CI host running cwltool beside the tests), at most four times as long.
+ */
+export function scaledMs(ms: number): number {
+  const busy = os.loadavg()[0] / Math.max(1, os.cpus().length);
+  return Math.round(ms * Math.min(4, Math.max(1, busy)));
+}
+
 export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15000);
   let last: unknown;

@@ -157,6 +157,11 @@ if (!hasPg && process.env.REQUIRE_POSTGRES === '1') throw new Error('REQUIRE_POS
         // with two servers the other may have to wait it out (30 s).
         const target = await until(conditions[phase], phase === 'ingest' ? 35_000 : 6_000);
         const member = target?.member ?? members.filter((m) => m.up)[0];
+        if (!member) {
+          // Every server is down (a start that failed on a loaded machine): bring one back, kill next round.
+          await members[0].start();
+          continue;
+        }
         const orphans = k % 2 === 1;
         await member.crash(orphans);
         kills.push({ phase, seen: target?.seen ?? 'not seen in time: killed anyway', member: member.name, orphans, at: Math.round((Date.now() - began) / 1000) });

@@ -12,6 +12,9 @@ import type { WorkspaceService } from '../workspaces/service.ts';
 
 export type FileType = 'SOURCE' | 'PRODUCT';
 
+/** The meta_data key of a file's CWL format IRI (kept for files a CWL run made or was given with one). */
+export const CWL_FORMAT = 'cwl_format';
+
 export interface ScaleFile {
   id: number;
   workspaceId: number;
@@ -158,7 +161,7 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
    * Streams an upload into a workspace and records it as a SOURCE file. The bytes go straight to
    * the broker; nothing is buffered beyond the stream's own chunks.
    */
-  async function upload(u: { workspaceId: number; fileName: string; filePath?: string; mediaType?: string; dataTypes?: string[]; data: Readable; maxBytes?: number }): Promise<ScaleFile> {
+  async function upload(u: { workspaceId: number; fileName: string; filePath?: string; mediaType?: string; dataTypes?: string[]; metaData?: Record<string, unknown>; data: Readable; maxBytes?: number }): Promise<ScaleFile> {
     const ws = await workspaces.get(u.workspaceId);
     if (!ws.isActive) throw new Invalid('workspace', `workspace ${ws.name} is not active`);
     const fileName = cleanFileName(u.fileName);
@@ -169,9 +172,9 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
     const stored = await broker.write(relPath, u.data, { maxBytes: u.maxBytes });
     try {
       const res = await db.query(
-        `INSERT INTO scale_file (workspace_id, file_name, file_path, file_type, media_type, file_size, checksum, uuid, data_type_tags)
-         VALUES ($1, $2, $3, 'SOURCE', $4, $5, $6, $7, $8) RETURNING id`,
-        [ws.id, fileName, relPath, u.mediaType || mediaTypeFor(fileName), stored.size, stored.checksum, randomUUID().replace(/-/g, ''), JSON.stringify(u.dataTypes ?? [])],
+        `INSERT INTO scale_file (workspace_id, file_name, file_path, file_type, media_type, file_size, checksum, uuid, data_type_tags, meta_data)
+         VALUES ($1, $2, $3, 'SOURCE', $4, $5, $6, $7, $8, $9) RETURNING id`,
+        [ws.id, fileName, relPath, u.mediaType || mediaTypeFor(fileName), stored.size, stored.checksum, randomUUID().replace(/-/g, ''), JSON.stringify(u.dataTypes ?? []), JSON.stringify(u.metaData ?? {})],
       );
       return get(res.rows[0].id);
     } catch (err) {

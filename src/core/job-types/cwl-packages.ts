@@ -182,6 +182,26 @@ export function createCwlDeployer(deps: {
     const files: Record<string, string> = {};
     const byUrl = new Map<string, string>();
     let total = 0;
+    /** Fetches a file named beside the document (once), keeps it with the package, answers its path there. */
+    const keep = async (rel: string, what: string): Promise<string> => {
+      const basename = rel.split('/').pop() || 'file';
+      if (!base) throw new Invalid('cwl', `names the ${what} ${JSON.stringify(basename)} beside the document, which a document given by value cannot: deploy it by href, or give the file's contents (a file literal)`);
+      const url = new URL(`/${rel.split('/').map(encodeURIComponent).join('/')}`, base.origin).href;
+      let kept = byUrl.get(url);
+      if (!kept) {
+        const data = await d.loadFile!(url);
+        total += data.length;
+        if (total > deps.maxEmbeddedBytes) throw new Invalid('cwl', `names files beside the document larger than ${deps.maxEmbeddedBytes} bytes in all`);
+        kept = `${PACKAGE_FILES}/${byUrl.size + 1}/${basename}`;
+        byUrl.set(url, kept);
+        files[kept] = data.toString('base64');
+      }
+      return kept;
+    };
+    // The ontologies a document's formats are checked against ($schemas: EDAM.owl beside it).
+    if (isObject(packed) && Array.isArray(packed.$schemas)) {
+      packed.$schemas = await Promise.all(packed.$schemas.map(async (sc: unknown) => (typeof sc === 'string' && sc.startsWith(prefix) ? keep(decodeURIComponent(sc.slice(prefix.length)), 'schema') : sc)));
+    }
     const stack: unknown[] = [packed];
     while (stack.length) {
       const v = stack.pop();
@@ -194,18 +214,11 @@ export function createCwlDeployer(deps: {
       if ((v.class === 'File' || v.class === 'Directory') && location?.startsWith(prefix)) {
         const rel = decodeURIComponent(location.slice(prefix.length));
         const basename = rel.split('/').pop() || 'file';
-        if (!base) throw new Invalid('cwl', `names the ${v.class === 'File' ? 'file' : 'directory'} ${JSON.stringify(basename)} beside the document, which a document given by value cannot: deploy it by href, or give the file's contents (a file literal)`);
-        if (v.class === 'Directory') throw new Invalid('cwl', `names the directory ${JSON.stringify(basename)} beside the document; a directory cannot be fetched over HTTP: give it as a literal (class: Directory, listing of file literals)`);
-        const url = new URL(`/${rel.split('/').map(encodeURIComponent).join('/')}`, base.origin).href;
-        let kept = byUrl.get(url);
-        if (!kept) {
-          const data = await d.loadFile!(url);
-          total += data.length;
-          if (total > deps.maxEmbeddedBytes) throw new Invalid('cwl', `names files beside the document larger than ${deps.maxEmbeddedBytes} bytes in all`);
-          kept = `${PACKAGE_FILES}/${byUrl.size + 1}/${basename}`;
-          byUrl.set(url, kept);
-          files[kept] = data.toString('base64');
+        if (v.class === 'Directory') {
+          if (!base) throw new Invalid('cwl', `names the directory ${JSON.stringify(basename)} beside the document, which a document given by value cannot: deploy it by href, or give the file's contents (a file literal)`);
+          throw new Invalid('cwl', `names the directory ${JSON.stringify(basename)} beside the document; a directory cannot be fetched over HTTP: give it as a literal (class: Directory, listing of file literals)`);
         }
+        const kept = await keep(rel, 'file');
         delete v.path;
         v.location = kept;
       }

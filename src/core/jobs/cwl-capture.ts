@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { BUILTIN } from '../errors/model.ts';
-import { mediaTypeFor } from '../files/service.ts';
+import { CWL_FORMAT, mediaTypeFor } from '../files/service.ts';
 import type { JobInterface } from '../job-types/model.ts';
 import type { CapturedFile } from './capture.ts';
 import type { SeedCaptureResult } from './seed-capture.ts';
@@ -92,7 +92,11 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
     const local = localOf(f);
     if (!local) return `output ${JSON.stringify(output)} names a file outside the execution's directory`;
     const relPath = unique(typeof f.basename === 'string' && f.basename ? f.basename : path.basename(local));
-    return { output, localPath: local, relPath, mediaType: mediaType && mediaType !== 'application/octet-stream' ? mediaType : mediaTypeFor(relPath), geo: null };
+    // The file's CWL format (an IRI: EDAM, IANA…), as cwltool computed it, is kept with the product.
+    return {
+      output, localPath: local, relPath, mediaType: mediaType && mediaType !== 'application/octet-stream' ? mediaType : mediaTypeFor(relPath), geo: null,
+      ...(typeof f.format === 'string' ? { metaData: { [CWL_FORMAT]: f.format } } : {}),
+    };
   };
   for (const o of iface.outputs) {
     const v = doc[o.name];

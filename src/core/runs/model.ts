@@ -114,4 +114,6 @@ export interface RunFile {
   path: string;
   /** A directory output's file: its path inside the directory. */
   relPath?: string;
+  /** Its CWL format IRI, when a CWL run gave it one. */
+  format?: string;
 }

@@ -13,7 +13,7 @@ import type { AllowList } from '../../net/fetch-guard.ts';
 import type { Db } from '../../store/db.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { CoreEvents } from '../events.ts';
-import type { FileService } from '../files/service.ts';
+import { CWL_FORMAT, type FileService } from '../files/service.ts';
 import type { Idempotency, IdempotencyKey } from '../idempotency.ts';
 import type { JobTypeService } from '../job-types/service.ts';
 import { JOB, type Job } from '../jobs/model.ts';
@@ -182,7 +182,8 @@ export function createRunService(deps: {
     const found = await files.getMany(ids);
     return ids.flatMap((id) => {
       const f = found.get(id);
-      return f ? [{ id, mediaType: f.mediaType, size: f.fileSize, name: f.fileName, path: f.filePath }] : [];
+      const format = f?.metaData?.[CWL_FORMAT];
+      return f ? [{ id, mediaType: f.mediaType, size: f.fileSize, name: f.fileName, path: f.filePath, ...(typeof format === 'string' ? { format } : {}) }] : [];
     });
   }
 

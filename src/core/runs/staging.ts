@@ -13,7 +13,7 @@ import { type GivenValue, takesMediaType } from '../../../seed-mapping/ogc-execu
 import { DomainError, Invalid, Unavailable } from '../../errors.ts';
 import { type AllowList, NO_ALLOW } from '../../net/fetch-guard.ts';
 import { checkFetchable, fetchWithin, readWithin } from '../../net/fetch.ts';
-import type { FileService } from '../files/service.ts';
+import { CWL_FORMAT, type FileService } from '../files/service.ts';
 import type { InterfaceInput, JobInterface } from '../job-types/model.ts';
 import type { InputValue } from '../jobs/job-data.ts';
 import { checkInputCount } from '../input-count.ts';
@@ -38,7 +38,7 @@ export interface StagingLimits {
 }
 
 /** An input value once staged (`file`), or still to be (`href`). */
-export type StagedValue = { kind: 'value'; value: unknown } | { kind: 'file'; id: number } | { kind: 'href'; href: string; mediaType: string | null };
+export type StagedValue = { kind: 'value'; value: unknown } | { kind: 'file'; id: number } | { kind: 'href'; href: string; mediaType: string | null; format?: string };
 
 /** What a run still has to fetch, kept with it: every input's values, the references among them not yet fetched. */
 export interface Pending {
@@ -83,10 +83,10 @@ export type Staging = ReturnType<typeof createStaging>;
 export function createStaging(deps: { files: FileService; maxInputs?: number }) {
   const { files } = deps;
 
-  async function store(spec: InterfaceInput, data: Readable, fileName: string, mediaType: string | null, field: string, limits: Pick<StagingLimits, 'workspaceId' | 'maxBytes'>, filePath?: string): Promise<number> {
+  async function store(spec: InterfaceInput, data: Readable, fileName: string, mediaType: string | null, field: string, limits: Pick<StagingLimits, 'workspaceId' | 'maxBytes'>, filePath?: string, format?: string): Promise<number> {
     if (limits.workspaceId === null) throw new Unavailable('inputs given as content or by reference are stored in the default workspace, and this server has none (SCALE_DEFAULT_WORKSPACE)');
     try {
-      const file = await files.upload({ workspaceId: limits.workspaceId, fileName, ...(filePath ? { filePath } : {}), mediaType: mediaType ?? undefined, data, maxBytes: limits.maxBytes });
+      const file = await files.upload({ workspaceId: limits.workspaceId, fileName, ...(filePath ? { filePath } : {}), mediaType: mediaType ?? undefined, data, maxBytes: limits.maxBytes, ...(format ? { metaData: { [CWL_FORMAT]: format } } : {}) });
       return file.id;
     } catch (err) {
       if (err instanceof DomainError && err.kind === 'too-large') throw new Invalid(field, `input ${JSON.stringify(spec.name)}: ${err.message}`);
@@ -138,7 +138,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
   /** Content-Types that say nothing of the content (servers send them for anything: raw.githubusercontent.com sends text/plain). */
   const GENERIC_TYPES = new Set(['application/octet-stream', 'binary/octet-stream', 'text/plain', 'application/x-download', 'application/download']);
 
-  async function fileByReference(spec: InterfaceInput, v: { href: string; mediaType: string | null }, n: number, field: string, limits: StagingLimits): Promise<number> {
+  async function fileByReference(spec: InterfaceInput, v: { href: string; mediaType: string | null; format?: string }, n: number, field: string, limits: StagingLimits): Promise<number> {
     await limits.beforeFetch?.();
     const res = await fetchWithin(v.href, field, limits.fetchSeconds, limits.allow, limits.stop);
     const served = res.headers.get('content-type')?.split(';')[0].trim() || null;
@@ -153,7 +153,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     let broken: Error | null = null;
     body.once('error', (err) => (broken = err));
     try {
-      return await store(spec, body, fileNameFor(spec, v.href, mediaType, n), mediaType, field, limits);
+      return await store(spec, body, fileNameFor(spec, v.href, mediaType, n), mediaType, field, limits, undefined, v.format);
     } catch (err) {
       if (broken && !(err instanceof DomainError) && !limits.stop?.aborted) throw new Invalid(field, `could not fetch ${v.href}: the answer broke off (${(broken as Error).message})`);
       throw err;
@@ -264,7 +264,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
             continue;
           }
           await checkFetchable(v.href, field, Math.min(5, limits.fetchSeconds), limits.allow ?? NO_ALLOW);
-          staged.push({ kind: 'href', href: v.href, mediaType: v.mediaType });
+          staged.push({ kind: 'href', href: v.href, mediaType: v.mediaType, ...(v.format ? { format: v.format } : {}) });
         }
       }
       out[name] = staged;
