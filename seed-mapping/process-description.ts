@@ -21,6 +21,15 @@ export function deployedDescription(jt: JobType): Record<string, unknown> | unde
   return undefined;
 }
 
+/**
+ * The jobControlOptions its deployer gave a process, if any, without describing it (execute reads
+ * this on every request: describing a CWL process walks its whole document).
+ */
+export function deployedJobControl(jt: JobType): unknown {
+  if (jt.interfaceKind === 'cwl') return (jt.interface as unknown as StoredCwl).given?.jobControlOptions;
+  return deployedDescription(jt)?.jobControlOptions;
+}
+
 const given = new Map<string, Record<string, unknown> | undefined>();
 function givenOf(raw: string): Record<string, unknown> | undefined {
   if (!given.has(raw)) {

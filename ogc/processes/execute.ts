@@ -11,7 +11,7 @@ import { isFinal, type Run, RUN } from '../../src/core/runs/model.ts';
 import type { RunService } from '../../src/core/runs/service.ts';
 import type { Urls } from '../../src/http/urls.ts';
 import { readExecuteRequest } from '../../seed-mapping/ogc-execute.ts';
-import { deployedDescription } from '../../seed-mapping/process-description.ts';
+import { deployedJobControl } from '../../seed-mapping/process-description.ts';
 import { invalidParameter, noSuchProcess, preferences, runFailed } from './http.ts';
 import { requestedOf, returnPreference, sendResults } from './results.ts';
 import { statusInfo } from './status.ts';
@@ -38,7 +38,7 @@ export function createExecuteHandler(deps: { runs: RunService; syncSeconds: numb
     const request = parsed.value;
     const prefer = preferences(req.get('prefer'));
     // A process described as async-execute only (its deployer said so) runs asynchronously whatever the client asked.
-    const controls = deployedDescription(process.jobType)?.jobControlOptions;
+    const controls = deployedJobControl(process.jobType);
     const asyncOnly = Array.isArray(controls) && controls.includes('async-execute') && !controls.includes('sync-execute');
     const async = prefer.has('respond-async') || request.async || asyncOnly;
     const explicit = request.outputs.size > 0 && req.body && typeof req.body.outputs === 'object' && req.body.outputs && Object.keys(req.body.outputs).length > 0;
