@@ -31,10 +31,7 @@ export function secondaryPatterns(doc: unknown, input: string): string[] {
   };
   scanDefs(doc, 0);
   const out = new Set<string>();
-  const add = (p: unknown) => {
-    const pattern = isObject(p) ? p.pattern : p;
-    if (typeof pattern === 'string' && !/\$[({]/.test(pattern)) out.add(pattern.replace(/\?$/, ''));
-  };
+  const add = (p: unknown) => plainPatterns(p).forEach((x) => out.add(x));
   const seenTypes = new Set<string>();
   const stack: unknown[] = [decl];
   let steps = 0;
@@ -48,11 +45,17 @@ export function secondaryPatterns(doc: unknown, input: string): string[] {
       }
     } else if (Array.isArray(v)) stack.push(...v);
     else if (isObject(v)) {
-      if ('secondaryFiles' in v) (Array.isArray(v.secondaryFiles) ? v.secondaryFiles : [v.secondaryFiles]).forEach(add);
+      if ('secondaryFiles' in v) add(v.secondaryFiles);
       for (const [k, x] of Object.entries(v)) if (k !== 'secondaryFiles' && k !== 'default') stack.push(x);
     }
   }
   return [...out];
+}
+
+/** A `secondaryFiles` field's plain patterns (strings or {pattern}; expressions cannot be evaluated before a run), optional marks dropped. */
+export function plainPatterns(field: unknown): string[] {
+  const list = Array.isArray(field) ? field : [field];
+  return list.map((p) => (isObject(p) ? p.pattern : p)).filter((p): p is string => typeof p === 'string' && !/\$[({]/.test(p)).map((p) => p.replace(/\?$/, ''));
 }
 
 /** The name a pattern gives beside `basename`: each leading `^` strips one extension first (CWL 1.2, secondaryFiles). */

@@ -87,7 +87,8 @@ export function stagedInputs(spec: LaunchSpec, inputDir: string): StagedFile[] {
       const top = path.join(inputDir, input.name, (one ? staged[0]!.name : path.basename(root)) || 'dir');
       input.files.forEach((f, n) => out.push({ input: input.name, fileId: f.id, localPath: f.localPath, path: path.join(top, one ? staged[n]!.relPath : path.relative(root, f.localPath)), own: true }));
     } else {
-      input.files.forEach((f, n) => out.push({ input: input.name, fileId: f.id, localPath: f.localPath, path: path.join(inputDir, input.name, String(n), f.fileName), own: true }));
+      // A file's secondary files beside it, as cwltool looks for them.
+      input.files.forEach((f, n) => [f, ...(f.secondary ?? [])].forEach((g) => out.push({ input: input.name, fileId: g.id, localPath: g.localPath, path: path.join(inputDir, input.name, String(n), g.fileName), own: true })));
     }
   }
   return out;
@@ -146,7 +147,10 @@ export function jobOrder(spec: LaunchSpec, staged: StagedFile[], inputDir: strin
       order[input.name] = literal ? listed(root, mine.map((m) => m.path)) : { class: 'Directory', path: root, basename: path.basename(root) };
     } else {
       const declared = formats.get(input.name);
-      const one = (f: (typeof input.files)[number]) => fileObject({ ...f, localPath: at(f) }, declared);
+      const one = (f: (typeof input.files)[number]) => ({
+        ...fileObject({ ...f, localPath: at(f) }, declared),
+        ...(f.secondary?.length ? { secondaryFiles: f.secondary.map((g) => ({ class: 'File', path: at(g), basename: g.fileName })) } : {}),
+      });
       order[input.name] = input.kind === 'file' ? one(input.files[0]) : input.files.map(one);
     }
   }

@@ -12,6 +12,8 @@ export interface ResolvedFile {
   filePath?: string;
   /** Its CWL format IRI, when it was given one. */
   format?: string;
+  /** Its CWL secondary files, staged beside it (fetched by its input's secondaryFiles patterns). */
+  secondary?: ResolvedFile[];
 }
 
 export type ResolvedInput =

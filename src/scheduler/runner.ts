@@ -6,7 +6,7 @@ import type { ProgressRecorder } from '../core/jobs/progress.ts';
 import path from 'node:path';
 import { Batcher } from '../core/batcher.ts';
 import { BUILTIN } from '../core/errors/model.ts';
-import { CWL_FORMAT, type FileService, type NewProduct, type ScaleFile } from '../core/files/service.ts';
+import { CWL_FORMAT, CWL_SECONDARY_FILES, type FileService, type NewProduct, type ScaleFile } from '../core/files/service.ts';
 import { type CaptureResult, captureOutputs } from '../core/jobs/capture.ts';
 import type { Applied, Finisher, Outcome } from '../core/jobs/finish.ts';
 import { fileIdsOf, readJobData } from '../core/jobs/job-data.ts';
@@ -122,7 +122,14 @@ export function createRunner(deps: {
     const embeddedIds = (name: string, v: { kind: string; value?: unknown }) => (v.kind === 'json' && embeds.has(name) ? embeddedFileIds(v.value) : []);
     const ids = [...data.inputs].flatMap(([name, v]) => [...fileIdsOf(v), ...embeddedIds(name, v as { kind: string; value?: unknown })]);
     const fileMap: Map<number, ScaleFile> = ids.length ? await files.getMany(ids) : new Map();
-    const resolve = async (fileIds: number[]): Promise<ResolvedFile[]> => {
+    // Secondary files named in their primaries' meta_data (CWL inputs: staging.ts).
+    const secondaryIds = (id: number): number[] => {
+      const v = fileMap.get(id)?.metaData?.[CWL_SECONDARY_FILES];
+      return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+    };
+    const more = ids.flatMap(secondaryIds).filter((id) => !fileMap.has(id));
+    if (more.length) for (const [id, f] of await files.getMany(more)) fileMap.set(id, f);
+    const resolve = async (fileIds: number[], depth = 0): Promise<ResolvedFile[]> => {
       const resolved: ResolvedFile[] = [];
       for (const id of fileIds) {
         const f = fileMap.get(id);
@@ -132,7 +139,11 @@ export function createRunner(deps: {
           throw Object.assign(new Error(`input file ${id} is missing from workspace ${ws.name}`), { errorName: BUILTIN.missingFile });
         });
         const format = f.metaData?.[CWL_FORMAT];
-        resolved.push({ id, fileName: f.fileName, localPath, size: f.fileSize, mediaType: f.mediaType, filePath: f.filePath, ...(typeof format === 'string' ? { format } : {}) });
+        const secondary = depth === 0 ? secondaryIds(id) : [];
+        resolved.push({
+          id, fileName: f.fileName, localPath, size: f.fileSize, mediaType: f.mediaType, filePath: f.filePath, ...(typeof format === 'string' ? { format } : {}),
+          ...(secondary.length ? { secondary: await resolve(secondary, depth + 1) } : {}),
+        });
       }
       return resolved;
     };

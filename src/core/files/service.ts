@@ -14,6 +14,8 @@ export type FileType = 'SOURCE' | 'PRODUCT';
 
 /** The meta_data key of a file's CWL format IRI (kept for files a CWL run made or was given with one). */
 export const CWL_FORMAT = 'cwl_format';
+/** The meta_data key of the ids of a file's CWL secondary files (fetched beside it by its input's secondaryFiles patterns). */
+export const CWL_SECONDARY_FILES = 'cwl_secondary_files';
 
 export interface ScaleFile {
   id: number;

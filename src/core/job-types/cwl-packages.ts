@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type CwlDescription, describeCwl, mainProcess, type StoredCwl } from '../../../seed-mapping/cwl-process.ts';
 import type { ProcessDoc } from '../../../seed-mapping/ogc-app-package.ts';
+import { plainPatterns, secondaryName } from '../../../seed-mapping/cwl-secondary-files.ts';
 import { CwlRefused, type CwlTool } from '../../cwl/cwltool.ts';
 import { Conflict, Invalid } from '../../errors.ts';
 import type { PackageDeployer } from './packages.ts';
@@ -183,18 +184,28 @@ export function createCwlDeployer(deps: {
     const byUrl = new Map<string, string>();
     let total = 0;
     /** Fetches a file named beside the document (once), keeps it with the package, answers its path there. */
-    const keep = async (rel: string, what: string): Promise<string> => {
+    const urlOf = (rel: string) => new URL(`/${rel.split('/').map(encodeURIComponent).join('/')}`, base!.origin).href;
+    const add = (kept: string, data: Buffer) => {
+      total += data.length;
+      if (total > deps.maxEmbeddedBytes) throw new Invalid('cwl', `names files beside the document larger than ${deps.maxEmbeddedBytes} bytes in all`);
+      files[kept] = data.toString('base64');
+    };
+    /** `patterns`: the secondaryFiles patterns of the input whose default it is; the files they name beside it are kept beside it too, when there. */
+    const keep = async (rel: string, what: string, patterns: string[] = []): Promise<string> => {
       const basename = rel.split('/').pop() || 'file';
       if (!base) throw new Invalid('cwl', `names the ${what} ${JSON.stringify(basename)} beside the document, which a document given by value cannot: deploy it by href, or give the file's contents (a file literal)`);
-      const url = new URL(`/${rel.split('/').map(encodeURIComponent).join('/')}`, base.origin).href;
+      const url = urlOf(rel);
       let kept = byUrl.get(url);
       if (!kept) {
         const data = await d.loadFile!(url);
-        total += data.length;
-        if (total > deps.maxEmbeddedBytes) throw new Invalid('cwl', `names files beside the document larger than ${deps.maxEmbeddedBytes} bytes in all`);
         kept = `${PACKAGE_FILES}/${byUrl.size + 1}/${basename}`;
         byUrl.set(url, kept);
-        files[kept] = data.toString('base64');
+        add(kept, data);
+        for (const pattern of patterns) {
+          const name = secondaryName(basename, pattern);
+          const data = await d.loadFile!(urlOf([...rel.split('/').slice(0, -1), name].join('/'))).catch(() => null);
+          if (data) add(`${path.posix.dirname(kept)}/${name}`, data);
+        }
       }
       return kept;
     };
@@ -202,14 +213,16 @@ export function createCwlDeployer(deps: {
     if (isObject(packed) && Array.isArray(packed.$schemas)) {
       packed.$schemas = await Promise.all(packed.$schemas.map(async (sc: unknown) => (typeof sc === 'string' && sc.startsWith(prefix) ? keep(decodeURIComponent(sc.slice(prefix.length)), 'schema') : sc)));
     }
-    const stack: unknown[] = [packed];
+    // Each value with the plain secondaryFiles patterns of the nearest declaration holding it.
+    const stack: [unknown, string[]][] = [[packed, []]];
     while (stack.length) {
-      const v = stack.pop();
+      const [v, outer] = stack.pop()!;
       if (Array.isArray(v)) {
-        stack.push(...v);
+        stack.push(...v.map((x): [unknown, string[]] => [x, outer]));
         continue;
       }
       if (!isObject(v)) continue;
+      const patterns = v.class !== 'File' && 'secondaryFiles' in v ? plainPatterns(v.secondaryFiles) : outer;
       const location = typeof v.location === 'string' ? v.location : typeof v.path === 'string' ? (v.path.startsWith('file://') ? v.path : `file://${v.path}`) : null;
       if ((v.class === 'File' || v.class === 'Directory') && location?.startsWith(prefix)) {
         const rel = decodeURIComponent(location.slice(prefix.length));
@@ -218,11 +231,11 @@ export function createCwlDeployer(deps: {
           if (!base) throw new Invalid('cwl', `names the directory ${JSON.stringify(basename)} beside the document, which a document given by value cannot: deploy it by href, or give the file's contents (a file literal)`);
           throw new Invalid('cwl', `names the directory ${JSON.stringify(basename)} beside the document; a directory cannot be fetched over HTTP: give it as a literal (class: Directory, listing of file literals)`);
         }
-        const kept = await keep(rel, 'file');
+        const kept = await keep(rel, 'file', patterns);
         delete v.path;
         v.location = kept;
       }
-      stack.push(...Object.values(v));
+      stack.push(...Object.values(v).map((x): [unknown, string[]] => [x, patterns]));
     }
     return files;
   }

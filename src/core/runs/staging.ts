@@ -13,7 +13,7 @@ import { type GivenValue, takesMediaType } from '../../../seed-mapping/ogc-execu
 import { DomainError, Invalid, Unavailable } from '../../errors.ts';
 import { type AllowList, NO_ALLOW } from '../../net/fetch-guard.ts';
 import { checkFetchable, fetchWithin, readWithin } from '../../net/fetch.ts';
-import { CWL_FORMAT, type FileService } from '../files/service.ts';
+import { CWL_FORMAT, CWL_SECONDARY_FILES, type FileService } from '../files/service.ts';
 import type { InterfaceInput, JobInterface } from '../job-types/model.ts';
 import type { InputValue } from '../jobs/job-data.ts';
 import { checkInputCount } from '../input-count.ts';
@@ -83,10 +83,11 @@ export type Staging = ReturnType<typeof createStaging>;
 export function createStaging(deps: { files: FileService; maxInputs?: number }) {
   const { files } = deps;
 
-  async function store(spec: InterfaceInput, data: Readable, fileName: string, mediaType: string | null, field: string, limits: Pick<StagingLimits, 'workspaceId' | 'maxBytes'>, filePath?: string, format?: string): Promise<number> {
+  async function store(spec: InterfaceInput, data: Readable, fileName: string, mediaType: string | null, field: string, limits: Pick<StagingLimits, 'workspaceId' | 'maxBytes'>, filePath?: string, format?: string, secondary?: number[]): Promise<number> {
     if (limits.workspaceId === null) throw new Unavailable('inputs given as content or by reference are stored in the default workspace, and this server has none (SCALE_DEFAULT_WORKSPACE)');
+    const metaData = { ...(format ? { [CWL_FORMAT]: format } : {}), ...(secondary?.length ? { [CWL_SECONDARY_FILES]: secondary } : {}) };
     try {
-      const file = await files.upload({ workspaceId: limits.workspaceId, fileName, ...(filePath ? { filePath } : {}), mediaType: mediaType ?? undefined, data, maxBytes: limits.maxBytes, ...(format ? { metaData: { [CWL_FORMAT]: format } } : {}) });
+      const file = await files.upload({ workspaceId: limits.workspaceId, fileName, ...(filePath ? { filePath } : {}), mediaType: mediaType ?? undefined, data, maxBytes: limits.maxBytes, ...(Object.keys(metaData).length ? { metaData } : {}) });
       return file.id;
     } catch (err) {
       if (err instanceof DomainError && err.kind === 'too-large') throw new Invalid(field, `input ${JSON.stringify(spec.name)}: ${err.message}`);
@@ -138,7 +139,11 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
   /** Content-Types that say nothing of the content (servers send them for anything: raw.githubusercontent.com sends text/plain). */
   const GENERIC_TYPES = new Set(['application/octet-stream', 'binary/octet-stream', 'text/plain', 'application/x-download', 'application/download']);
 
-  async function fileByReference(spec: InterfaceInput, v: { href: string; mediaType: string | null; format?: string }, n: number, field: string, limits: StagingLimits): Promise<number> {
+  /**
+   * `secondary`: the ids of the files fetched beside it for its CWL secondaryFiles patterns, kept in
+   * its meta_data (CWL_SECONDARY_FILES) for the run to stage beside it.
+   */
+  async function fileByReference(spec: InterfaceInput, v: { href: string; mediaType: string | null; format?: string; secondary?: number[] }, n: number, field: string, limits: StagingLimits): Promise<number> {
     await limits.beforeFetch?.();
     const res = await fetchWithin(v.href, field, limits.fetchSeconds, limits.allow, limits.stop);
     const served = res.headers.get('content-type')?.split(';')[0].trim() || null;
@@ -153,7 +158,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     let broken: Error | null = null;
     body.once('error', (err) => (broken = err));
     try {
-      return await store(spec, body, fileNameFor(spec, v.href, mediaType, n), mediaType, field, limits, undefined, v.format);
+      return await store(spec, body, fileNameFor(spec, v.href, mediaType, n), mediaType, field, limits, undefined, v.format, v.secondary);
     } catch (err) {
       if (broken && !(err instanceof DomainError) && !limits.stop?.aborted) throw new Invalid(field, `could not fetch ${v.href}: the answer broke off (${(broken as Error).message})`);
       throw err;
@@ -196,26 +201,31 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     return ids;
   }
 
+  /**
+   * The secondary files a CWL File given by `href` has beside it, by its input's secondaryFiles
+   * patterns: each candidate fetched when there, left out when not (cwltool says so when a required
+   * one is missing).
+   */
+  async function secondaryFiles(spec: InterfaceInput, href: string, patterns: string[], at: string, limits: StagingLimits, stored: number[]): Promise<{ id: number; basename: string }[]> {
+    const found: { id: number; basename: string }[] = [];
+    for (const [n, pattern] of patterns.entries()) {
+      const url = secondaryUrl(href, pattern);
+      if (!url) continue;
+      try {
+        const id = await fileByReference(spec, { href: url, mediaType: null }, n, `${at}.secondaryFiles`, limits);
+        stored.push(id);
+        found.push({ id, basename: decodeURIComponent(new URL(url).pathname.split('/').pop()!) });
+      } catch (err) {
+        if (!(err instanceof Invalid)) throw err;
+      }
+    }
+    return found;
+  }
+
   /** A value with files inside (embedded-files.ts): each fetched and stored, the value naming them by id. */
   async function embeddedValue(spec: InterfaceInput, value: unknown, field: string, limits: StagingLimits, stored: number[], patterns: string[] = []): Promise<unknown> {
     let n = 0;
-    // Candidates a pattern names beside a file: fetched when there, left out when not (cwltool says
-    // so when a required one is missing).
-    const secondary = async (href: string, at: string) => {
-      const found: { id: number; basename: string }[] = [];
-      for (const pattern of patterns) {
-        const url = secondaryUrl(href, pattern);
-        if (!url) continue;
-        try {
-          const id = await fileByReference(spec, { href: url, mediaType: null }, n++, `${at}.secondaryFiles`, limits);
-          stored.push(id);
-          found.push({ id, basename: decodeURIComponent(new URL(url).pathname.split('/').pop()!) });
-        } catch (err) {
-          if (!(err instanceof Invalid)) throw err;
-        }
-      }
-      return found;
-    };
+    const secondary = (href: string, at: string) => secondaryFiles(spec, href, patterns, at, limits, stored);
     return stageEmbedded(value, field, {
       maxReferences: deps.maxInputs ?? 1000,
       ...(patterns.length ? { secondary } : {}),
@@ -282,6 +292,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
       const spec = specs.get(name);
       if (!spec) throw new Invalid(`inputs.${name}`, `the process no longer has an input ${JSON.stringify(name)}`);
       const ids: number[] = [];
+      const patterns = iface.cwl && !spec.directory ? secondaryPatterns(iface.cwl.document, name) : [];
       for (const [n, v] of values.entries()) {
         const field = fieldOf(name, n, values.length);
         if (v.kind === 'file') ids.push(v.id);
@@ -291,13 +302,14 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
           else ids.push(...(await directoryByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId }, stored)));
         } else if (isFileInput(spec)) {
           if (v.kind === 'value') throw new Invalid(field, `input ${JSON.stringify(name)} takes a file, not a ${typeof v.value}`);
-          const id = await fileByReference(spec, v, n, field, { ...limits, workspaceId: p.workspaceId });
+          const secondary = patterns.length ? (await secondaryFiles(spec, v.href, patterns, field, { ...limits, workspaceId: p.workspaceId }, stored)).map((f) => f.id) : undefined;
+          const id = await fileByReference(spec, { ...v, ...(secondary ? { secondary } : {}) }, n, field, { ...limits, workspaceId: p.workspaceId });
           stored.push(id);
           ids.push(id);
         } else if (spec.embedsFiles) {
           // A CWL value that may hold files: a reference given for it is a File; the files it holds are fetched.
           const given = v.kind === 'value' ? v.value : { class: 'File', location: v.href, ...(v.mediaType ? { type: v.mediaType } : {}) };
-          out.set(name, { kind: 'json', value: await embeddedValue(spec, given, field, { ...limits, workspaceId: p.workspaceId }, stored, secondaryPatterns(iface.cwl?.document, name)) });
+          out.set(name, { kind: 'json', value: await embeddedValue(spec, given, field, { ...limits, workspaceId: p.workspaceId }, stored, patterns) });
         } else {
           const value = v.kind === 'value' ? v.value : await valueByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId });
           out.set(name, spec.kind === 'property' ? { kind: 'property', value: value as string } : { kind: 'json', value });
