@@ -317,6 +317,50 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
       assert.deepEqual(res.body, { count: 4 });
     });
 
+    it('stages the secondary files found beside File and File[] inputs given by href, and keeps those beside a default', async () => {
+      const doc = {
+        cwlVersion: 'v1.2', class: 'CommandLineTool', id: 'cat-secondaries',
+        requirements: [{ class: 'DockerRequirement', dockerPull: 'cwl-busybox-test:1.0' }, { class: 'InlineJavascriptRequirement' }],
+        baseCommand: 'cat', stdout: 'out.txt',
+        arguments: ['$(inputs.one.secondaryFiles[0].path)', '$(inputs.many.map(function (f) { return f.secondaryFiles[0].path }))', '$(inputs.dflt.secondaryFiles[0].path)'],
+        inputs: {
+          one: { type: 'File', secondaryFiles: ['^.idx'] },
+          many: { type: 'File[]', secondaryFiles: [{ pattern: '.sec', required: true }] },
+          dflt: { type: 'File', secondaryFiles: '.sec', default: { class: 'File', location: 'd.txt.tmp' } },
+        },
+        outputs: { text: { type: 'string', outputBinding: { glob: 'out.txt', loadContents: true, outputEval: '$(self[0].contents)' } } },
+      };
+      const written = { 'cat-sec.cwl.tmp': JSON.stringify(doc), 'a.tmp': 'A', 'a.idx': 'index of a\n', 'b.txt.tmp': 'B', 'b.txt.tmp.sec': 'sec of b\n', 'c.txt.tmp': 'C', 'c.txt.tmp.sec': 'sec of c\n', 'd.txt.tmp': 'D', 'd.txt.tmp.sec': 'sec of the default\n' };
+      for (const [name, text] of Object.entries(written)) await fs.writeFile(path.join(CWL_DIR, name), text);
+      try {
+        await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json')
+          .send(JSON.stringify({ executionUnit: { href: `${filesUrl}/fixtures/cat-sec.cwl.tmp`, type: 'application/cwl' } })).expect(201);
+        const res = await api().post('/processes/cat-secondaries/execution')
+          .send({ inputs: { one: { href: `${filesUrl}/fixtures/a.tmp` }, many: [{ href: `${filesUrl}/fixtures/b.txt.tmp` }, { href: `${filesUrl}/fixtures/c.txt.tmp` }] }, response: 'document' });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.deepEqual(res.body, { text: 'index of a\nsec of b\nsec of c\nsec of the default\n' });
+      } finally {
+        for (const name of Object.keys(written)) await fs.rm(path.join(CWL_DIR, name), { force: true });
+      }
+    });
+
+    it('stores the File and Directory literals an ExpressionTool returns as its outputs', async () => {
+      const doc = {
+        cwlVersion: 'v1.2', class: 'ExpressionTool', id: 'literal-outputs', requirements: [{ class: 'InlineJavascriptRequirement' }],
+        inputs: { word: 'string' },
+        outputs: { lit: 'File', dir: 'Directory' },
+        expression: '$({lit: {class: "File", basename: "lit.txt", contents: inputs.word}, dir: {class: "Directory", basename: "d", listing: [{class: "File", basename: "inner.txt", contents: inputs.word + "!"}]}})',
+      };
+      await deploy(JSON.stringify(doc), 'application/cwl+json').expect(201);
+      const { id, done } = await execute('literal-outputs', { inputs: { word: 'hello' } });
+      assert.equal(done.status, 'successful', JSON.stringify(done));
+      const results = (await api().get(`/jobs/${id}/results`).expect(200)).body;
+      assert.equal(await content(results.lit), 'hello');
+      const listing = (await api().get(pathOf(results.dir.href)).expect(200)).body;
+      assert.deepEqual(listing.files.map((f: { path: string }) => f.path), ['inner.txt']);
+      assert.equal(await content(listing.files[0]), 'hello!');
+    });
+
     it("deploys Debian's revsort.cwl by href: the documents its steps run are fetched beside it", async function () {
       try {
         await fs.access(path.join(DEBIAN_WF, 'revsort.cwl'));

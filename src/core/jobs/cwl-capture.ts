@@ -59,6 +59,35 @@ async function publicValue(v: unknown): Promise<unknown> {
   return Object.fromEntries(await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await publicValue(x)])));
 }
 
+/**
+ * A File or Directory literal an ExpressionTool returned (no file of its own: `contents`, or a
+ * `listing` of files it was given), written under `into`: files from their contents or copied from
+ * where they are in the execution's directory. Answers its path, or null when it cannot be made.
+ */
+async function materialize(v: Record<string, any>, into: string, inside: (p: unknown) => string | null, depth = 0): Promise<string | null> {
+  if (depth > 32) return null;
+  const local = inside(v.path ?? (typeof v.location === 'string' ? v.location.replace(/^file:\/\//, '') : undefined));
+  const name = path.basename(typeof v.basename === 'string' && v.basename ? v.basename : local ?? 'file');
+  if (!name || name === '.' || name === '..') return null;
+  const at = path.join(into, name);
+  if (v.class === 'File') {
+    if (local) await fs.copyFile(local, at);
+    else if (typeof v.contents === 'string') await fs.writeFile(at, v.contents);
+    else return null;
+    return at;
+  }
+  if (v.class !== 'Directory') return null;
+  if (local && !Array.isArray(v.listing)) {
+    await fs.cp(local, at, { recursive: true });
+    return at;
+  }
+  await fs.mkdir(at, { recursive: true });
+  for (const e of Array.isArray(v.listing) ? v.listing : []) if (isObject(e) && !(await materialize(e, at, inside, depth + 1))) return null;
+  return at;
+}
+
+const isLiteral = (v: Record<string, any>) => v.path === undefined && (v.location === undefined || (typeof v.location === 'string' && v.location.startsWith('_:')));
+
 export async function captureCwlOutputs(iface: JobInterface, outputDir: string, outputObject: string | undefined): Promise<CwlCaptureResult> {
   const fail = (error: (typeof BUILTIN)[keyof typeof BUILTIN], message: string): CwlCaptureResult => ({ ok: false, error, message, manifest: null });
   if (!outputObject) return fail(BUILTIN.invalidResultsManifest, 'cwltool wrote no output object');
@@ -88,8 +117,15 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
   const files: CapturedFile[] = [];
   const jsonValues: Record<string, unknown> = {};
   const directories: Record<string, string> = {};
-  const fileOf = (output: string, f: Record<string, any>, mediaType: string | null): CapturedFile | string => {
-    const local = localOf(f);
+  let literals = 0;
+  /** Where a literal is written: a directory of its own under the outputs. */
+  const literalAt = async (v: Record<string, any>): Promise<string | null> => {
+    const into = path.join(outputDir, `.literal-${++literals}`);
+    await fs.mkdir(into, { recursive: true });
+    return materialize(v, into, inside);
+  };
+  const fileOf = async (output: string, f: Record<string, any>, mediaType: string | null): Promise<CapturedFile | string> => {
+    const local = localOf(f) ?? (isLiteral(f) ? await literalAt(f) : null);
     if (!local) return `output ${JSON.stringify(output)} names a file outside the execution's directory`;
     const relPath = unique(typeof f.basename === 'string' && f.basename ? f.basename : path.basename(local));
     // The file's CWL format (an IRI: EDAM, IANA…), as cwltool computed it, is kept with the product.
@@ -110,7 +146,7 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
     }
     if (o.directory) {
       if (!isObject(v) || v.class !== 'Directory') return fail(BUILTIN.invalidResultsManifest, `output ${JSON.stringify(o.name)} is not a Directory`);
-      const dir = localOf(v);
+      const dir = localOf(v) ?? (isLiteral(v) ? await literalAt(v) : null);
       if (!dir) return fail(BUILTIN.invalidResultsManifest, `output ${JSON.stringify(o.name)} names a directory outside the execution's directory`);
       const name = unique(typeof v.basename === 'string' && v.basename ? v.basename : path.basename(dir));
       directories[o.name] = name;
@@ -121,7 +157,7 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
     if (o.kind === 'file' && list.length !== 1) return fail(BUILTIN.unexpectedMultipleOutputs, `output ${JSON.stringify(o.name)} takes one file, not ${list.length}`);
     for (const f of list) {
       if (!isObject(f) || f.class !== 'File') return fail(BUILTIN.invalidResultsManifest, `output ${JSON.stringify(o.name)} is not a File`);
-      const c = fileOf(o.name, f, o.mediaType);
+      const c = await fileOf(o.name, f, o.mediaType);
       if (typeof c === 'string') return fail(BUILTIN.invalidResultsManifest, c);
       files.push(c);
     }
