@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseScopes, parseTokenList, type Scope, SCOPES } from './auth/tokens.ts';
 import { type AllowList, parseAllowList } from './net/fetch-guard.ts';
+import { type CorsOrigins, parseCorsOrigins } from './http/cors.ts';
 
 export interface Setting {
   env: string;
@@ -79,6 +80,8 @@ export const SETTINGS: Setting[] = [
   { env: 'SCALE_NODE_MAX_EXECUTIONS', default: '0', help: 'Executions this process\'s node runs at once at most, of every runtime (0 = as many as its resources hold)' },
   { env: 'SCALE_IDEMPOTENCY_HOURS', default: '24', help: 'How long an Idempotency-Key sent with a request that makes a job or recipe (Scale queue/jobs/recipes, OGC execute) is remembered: the same request sent again with it gets what the first made' },
   { env: 'SCALE_MAX_INPUTS', default: '1000', help: 'Most inputs (values and files together) one job, recipe or OGC/WPS execution may be given; more answer 413' },
+  { env: 'SCALE_CORS_ORIGINS', default: '', help: 'Origins whose browser apps may call the Scale API (/scale/…) across origins, e.g. a scale-ui hosted elsewhere: comma-separated scheme://host[:port] (answered with the origin echoed and Allow-Credentials), or * for any origin (answered *, without credentials). Preflights are answered before authentication. Empty: no CORS headers' },
+  { env: 'SCALE_UI_DIR', default: '', help: 'A scale-ui production build (its dist/ directory, holding index.html) to host at /scale-ui/, its appConfig.json pointing at this server\'s /scale/. Empty: not hosted' },
   { env: 'SCALE_ANONYMOUS_SCOPES', default: '', help: 'What a request without a token may do when tokens are configured: comma-separated scopes, or none (default: read)' },
   { env: 'LOG_LEVEL', default: 'info', help: 'Server log level: debug, info, warn, error or silent (execution logs are kept apart, per execution)' },
   { env: 'LOG_FORMAT', default: '', help: 'json (one object per line) or pretty; default: pretty on a terminal, json otherwise' },
@@ -140,6 +143,10 @@ export interface Config {
   nodeMaxExecutions: number | null;
   maxInputs: number;
   idempotencyHours: number;
+  /** SCALE_CORS_ORIGINS: who may call the Scale API across origins (null: CORS off). */
+  corsOrigins: CorsOrigins | null;
+  /** SCALE_UI_DIR: the scale-ui build hosted at /scale-ui/ (null: none). */
+  scaleUiDir: string | null;
 }
 
 export interface MesosConfig {
@@ -287,6 +294,28 @@ function fetchAllow(raw: string): AllowList {
   }
 }
 
+function corsOrigins(raw: string): CorsOrigins | null {
+  try {
+    return parseCorsOrigins(raw);
+  } catch (err) {
+    throw new ConfigError(`SCALE_CORS_ORIGINS: ${(err as Error).message}`);
+  }
+}
+
+function scaleUiDir(raw: string): string | null {
+  if (!raw.trim()) return null;
+  const dir = path.resolve(raw.trim());
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new ConfigError(`SCALE_UI_DIR=${raw} does not exist`);
+  }
+  if (!st.isDirectory()) throw new ConfigError(`SCALE_UI_DIR=${raw} is not a directory`);
+  if (!fs.existsSync(path.join(dir, 'index.html'))) throw new ConfigError(`SCALE_UI_DIR=${raw} has no index.html: name the dist/ directory of a scale-ui production build`);
+  return dir;
+}
+
 function onOff(env: NodeJS.ProcessEnv, name: string): boolean {
   const v = get(env, name).trim().toLowerCase();
   if (v !== 'on' && v !== 'off') throw new ConfigError(`${name}=${v} must be on or off`);
@@ -353,6 +382,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxInputs: num(env, 'SCALE_MAX_INPUTS', { min: 1, integer: true }),
     idempotencyHours: num(env, 'SCALE_IDEMPOTENCY_HOURS', { min: 1 }),
     auth: authConfig(get(env, 'SCALE_AUTH_TOKENS'), get(env, 'SCALE_AUTH_TOKEN_FILE'), get(env, 'SCALE_ANONYMOUS_SCOPES').trim()),
+    corsOrigins: corsOrigins(get(env, 'SCALE_CORS_ORIGINS')),
+    scaleUiDir: scaleUiDir(get(env, 'SCALE_UI_DIR')),
   };
 }
 

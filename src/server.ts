@@ -167,6 +167,9 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, executionsDir, nodeLostSeconds: config.nodeLostSeconds,
       defaultWorkspace: () => config.defaultWorkspace, schedulerOnline: () => scheduler?.isRunning() ?? false, registry, log: log.child({ component: 'http' }), telemetry,
       auth: { tokens, anonymous: expand(config.auth.anonymous) }, rateLimit: config.rateLimit,
+      cors: config.corsOrigins,
+      // Behind a reverse proxy that adds a path (SCALE_PUBLIC_URL), the UI's base and API prefix carry it.
+      scaleUi: config.scaleUiDir ? { dir: config.scaleUiDir, basePath: config.publicUrl ? new URL(config.publicUrl).pathname : '' } : null,
     },
     [wps, ogc.router],
   );

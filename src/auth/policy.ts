@@ -3,7 +3,8 @@
 // write route not named here needs admin, so a new route is closed until it is placed. WPS carries
 // its operation in the request itself, so the WPS door asks for execute or deploy once it has read
 // the operation (see requireScope); here it only needs `read`. The dashboard's files are public
-// (they hold no data; every API call they make carries the user's token).
+// (they hold no data; every API call they make carries the user's token), and so are the hosted
+// scale-ui's (its API calls carry no token: they get the anonymous scopes).
 import type { Scope } from './tokens.ts';
 
 const SCALE = String.raw`^/scale(?:/v[56])?`;
@@ -26,7 +27,7 @@ const WRITE_RULES: { scope: Scope; method: RegExp; path: RegExp }[] = [
 ];
 
 export function requiredScope(method: string, path: string): Scope | 'public' {
-  if (path === '/ui' || path.startsWith('/ui/')) return 'public';
+  if (path === '/ui' || path.startsWith('/ui/') || path === '/scale-ui' || path.startsWith('/scale-ui/')) return 'public';
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return 'read';
   if (path === '/wps' || path === '/wps/') return 'read';
   for (const r of WRITE_RULES) if (r.method.test(method) && r.path.test(path)) return r.scope;

@@ -17,6 +17,8 @@ import { nodesRouter } from './nodes.ts';
 import { metricsRouter } from './metrics.ts';
 import { requestLog } from './request-log.ts';
 import { securityHeaders } from '../http/security-headers.ts';
+import { cors, type CorsOrigins } from '../http/cors.ts';
+import { scaleUiRouter, type ScaleUiOptions } from '../http/scale-ui.ts';
 import { authenticate, type AuthSettings } from '../auth/middleware.ts';
 import { rateLimit, type RateLimit } from '../auth/rate-limit.ts';
 import type { Telemetry } from '../telemetry/prometheus.ts';
@@ -43,7 +45,14 @@ export interface ScaleApiOptions {
   auth?: AuthSettings;
   /** Requests a minute per caller (none: no limit). */
   rateLimit?: RateLimit | null;
+  /** Origins allowed to call the Scale API across origins (none: no CORS headers). */
+  cors?: CorsOrigins | null;
+  /** NGA's scale-ui build hosted at /scale-ui/ (none: not hosted). */
+  scaleUi?: ScaleUiOptions | null;
 }
+
+/** A path of the Scale API (not /scale-ui/). */
+const isScalePath = (p: string) => p === '/scale' || p.startsWith('/scale/');
 
 export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   const api = Router({ strict: true });
@@ -85,6 +94,8 @@ export function createApp(core: Core, opts: ScaleApiOptions, doors: Router[] = [
   app.set('trust proxy', 'loopback');
   app.use(requestLog(opts.log, opts.telemetry));
   app.use(securityHeaders());
+  // Before authentication and the rate limit: preflights carry no token, and refusals need the headers to be read.
+  if (opts.cors) app.use(cors(opts.cors, isScalePath));
   if (opts.auth) app.use(authenticate(opts.auth));
   if (opts.rateLimit) app.use(rateLimit(opts.rateLimit));
   const telemetry = opts.telemetry;
@@ -94,6 +105,7 @@ export function createApp(core: Core, opts: ScaleApiOptions, doors: Router[] = [
     });
   }
   app.use(uiRouter());
+  if (opts.scaleUi) app.use(scaleUiRouter(opts.scaleUi));
   app.use(scaleApi(core, opts));
   for (const door of doors) app.use(door);
   app.use((req, res) => {
