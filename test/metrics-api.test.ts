@@ -358,9 +358,6 @@ for (const kind of dbKinds()) {
         ['group=nope', 'group'],
         ['page=abc', 'page'],
         ['page=0', 'page'],
-        ['page_size=0', 'page_size'],
-        ['page_size=1001', 'page_size'],
-        ['page_size=1e3', 'page_size'],
       ];
       for (const [query, field] of cases) {
         for (const path of ['/scale/metrics/job-types/plot-data/', '/scale/v6/metrics/job-types/plot-data/']) {
@@ -375,7 +372,9 @@ for (const kind of dbKinds()) {
       assert.equal((await api().get('/scale/metrics/ingests/plot-data/?column=completed_count').expect(400)).body.field, 'column');
       assert.equal((await api().get('/scale/metrics/job-types/?started=nope').expect(400)).body.field, 'started');
       assert.equal((await api().get('/scale/metrics/?page=x').expect(400)).body.field, 'page');
-      assert.equal((await api().get('/scale/metrics/?page_size=5000').expect(400)).body.field, 'page_size');
+      // page_size is read as Scale's paginator reads it: unreadable is the default, too large the maximum.
+      for (const size of ['0', '1001', '1e3', 'null']) await api().get(`/scale/metrics/job-types/plot-data/?page_size=${size}`).expect(200);
+      await api().get('/scale/metrics/?page_size=5000').expect(200);
     });
   });
 }

@@ -31,12 +31,19 @@ export function jsonBody(limit: number): RequestHandler[] {
 
 /** The body as an object, validated against a schema under schemas/ (a missing body counts as {}). */
 export function body<T = Record<string, any>>(req: Request, schemaId: string): T {
-  const b = req.body === undefined ? {} : req.body;
+  return checked<T>(req.body === undefined ? {} : req.body, schemaId);
+}
+
+/** A request body (or the part of it an endpoint reads) as an object, validated against a schema. */
+export function checked<T = Record<string, any>>(b: unknown, schemaId: string): T {
   if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new Invalid(null, 'the request body must be a JSON object');
   const problems = check(schemaId, b);
   if (problems.length) throw Invalid.many(problems);
   return b as T;
 }
+
+/** Whether a request came in under /scale/v6/ (the routers are the same under every prefix). */
+export const isV6 = (req: Request): boolean => req.baseUrl.endsWith('/v6');
 
 /** Parses a positive integer path parameter; anything else is an unknown id (404). */
 export function idParam(req: Request, name = 'id', entity = 'object'): number {

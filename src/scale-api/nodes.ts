@@ -6,13 +6,17 @@ import type { Core } from '../core/index.ts';
 import type { Node } from '../core/nodes/service.ts';
 import { exeJson, nodeJson, resourcesJson, statusCountJson } from './codecs.ts';
 import { jobContext } from './context.ts';
-import { body, idParam } from './http.ts';
+import { body, idParam, isV6 } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
+import { FINISHED_WINDOW_MS, statusV6 } from './status-v6.ts';
 
 const SERVER_VERSION: string = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 const HOUR = 3600_000;
+
+/** The window v6 /status/ takes its per-second scheduler metrics over. */
+const RATE_SECONDS = 60;
 
 export function nodesRouter(core: Core, opts: { nodeLostSeconds: number; schedulerOnline: () => boolean }): Router {
   const r = Router();
@@ -87,7 +91,34 @@ export function nodesRouter(core: Core, opts: { nodeLostSeconds: number; schedul
     res.json({ version: SERVER_VERSION });
   });
 
-  r.get('/status/', async (_req, res) => {
+  /**
+   * Scale 6's status, or null where Scale answers 204 (no scheduler reporting): neither this
+   * process's scheduler runs nor does any node heartbeat (a scheduler elsewhere keeps its nodes fresh).
+   */
+  async function v6Status() {
+    const now = new Date();
+    const [s, nodes, rates, jobTypes] = await Promise.all([
+      core.nodes.schedulerState(), core.nodes.tracked(new Date(now.getTime() - opts.nodeLostSeconds * 1000)),
+      core.nodes.exeRates(new Date(now.getTime() - RATE_SECONDS * 1000)),
+      // Every job type, as Scale's scheduler keeps them all (its UI names the executions' types from these).
+      core.jobTypes.list({ page: 1, pageSize: Number.MAX_SAFE_INTEGER, order: ['id'] }),
+    ]);
+    if (!opts.schedulerOnline() && !nodes.some(online)) return null;
+    const ids = nodes.map((n) => n.id);
+    const [running, exes] = await Promise.all([core.nodes.scheduled(ids), core.nodes.exeMetrics(ids, new Date(now.getTime() - FINISHED_WINDOW_MS))]);
+    return statusV6({
+      now, hostname: os.hostname(), schedulerPaused: s.isPaused, rates, rateSeconds: RATE_SECONDS,
+      nodes: nodes.map((n) => ({ node: n, online: online(n), running: running.get(n.id)! })), exes, jobTypes: jobTypes.rows,
+    });
+  }
+
+  r.get('/status/', async (req, res) => {
+    if (isV6(req)) {
+      const status = await v6Status();
+      if (status) res.json(status);
+      else res.status(204).end();
+      return;
+    }
     const [s, nodes, depth] = await Promise.all([core.nodes.schedulerState(), core.nodes.active(), core.queue.depth()]);
     const live = nodes.filter(online);
     const scheduled = await core.nodes.scheduled(live.map((n) => n.id));

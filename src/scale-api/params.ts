@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { Invalid } from '../errors.ts';
 import { parseTimeParam } from '../core/time.ts';
 import type { ListRequest } from '../store/listing.ts';
+import { pageSizeOf } from './paging.ts';
 
 export class Query {
   private readonly q: Record<string, unknown>;
@@ -60,11 +61,14 @@ export class Query {
     return v === undefined ? undefined : parseTimeParam(name, v);
   }
 
-  /** page, page_size (1-1000, default 100) and order, as Scale's list endpoints take them. */
+  /**
+   * page, page_size and order, as Scale's list endpoints take them. An unreadable page_size is the
+   * default and a large one the maximum, as with Scale (see pageSizeOf); a bad page is refused.
+   */
   list(): ListRequest {
     return {
       page: this.int('page', { min: 1 }) ?? 1,
-      pageSize: this.int('page_size', { min: 1, max: 1000 }) ?? 100,
+      pageSize: pageSizeOf(this.q.page_size),
       order: this.all('order').flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean),
     };
   }

@@ -3,15 +3,16 @@ import { Router, type Request, type Response } from 'express';
 import { idempotencyKeyOf, REPLAYED_HEADER } from '../auth/idempotency-key.ts';
 import type { Core } from '../core/index.ts';
 import type { JobSelection } from '../core/jobs/selection.ts';
+import type { QueueStatusRow } from '../core/queue/service.ts';
 import type { RequeueFilter } from '../core/jobs/service.ts';
 import { Invalid } from '../errors.ts';
 import { parseTimeParam } from '../core/time.ts';
-import { iso, jobJson } from './codecs.ts';
+import { iso, jobJson, jobTypeSummary } from './codecs.ts';
 import { jobContext } from './context.ts';
-import { body } from './http.ts';
+import { body, checked, isV6 } from './http.ts';
 import { jobDataOf } from './data.ts';
 import { jobDetails } from './jobs.ts';
-import { paged } from './paging.ts';
+import { paged, pageOf } from './paging.ts';
 import { Query } from './params.ts';
 
 const DAY = 24 * 3600_000;
@@ -32,6 +33,29 @@ function requeueOf(b: Record<string, any>): RequeueFilter {
   return { ...selection, statuses: selection.statuses as RequeueFilter['statuses'], priority: b.priority ?? null };
 }
 
+/**
+ * The fields of the bulk cancel and requeue bodies. Scale 6's v6 views (job/views.py
+ * CancelJobsView and RequeueJobsView._post_v6) read all of them but job_type_categories (kept here:
+ * it only narrows) and ignore any other field: scale-ui sends {"job_ids": [...], "url": "/api/v6/jobs/cancel/"}.
+ * A field of one body sent to the other (priority to cancel) is still refused, since ignoring it
+ * would widen a cancel to every job.
+ */
+const BULK_FIELDS = [
+  'started', 'ended', 'status', 'job_ids', 'job_type_ids', 'job_type_names', 'job_type_categories', 'error_categories', 'error_ids', 'job_types',
+  'batch_ids', 'recipe_ids', 'is_superseded', 'priority',
+];
+
+/** A bulk cancel or requeue body: under /v6/ without the fields it does not read (of a job type, all but name and version), checked all the same. */
+function bulkBody(req: Request, schemaId: string): Record<string, any> {
+  const b = req.body === undefined ? {} : req.body;
+  if (!isV6(req) || b === null || typeof b !== 'object' || Array.isArray(b)) return body(req, schemaId);
+  const read: Record<string, any> = Object.fromEntries(BULK_FIELDS.filter((k) => Object.hasOwn(b, k)).map((k) => [k, b[k]]));
+  if (Array.isArray(read.job_types)) {
+    read.job_types = read.job_types.map((t: unknown) => (t && typeof t === 'object' && !Array.isArray(t) ? Object.fromEntries(Object.entries(t).filter(([k]) => k === 'name' || k === 'version')) : t));
+  }
+  return checked(read, schemaId);
+}
+
 export function queueRouter(core: Core): Router {
   const r = Router();
 
@@ -48,8 +72,12 @@ export function queueRouter(core: Core): Router {
   r.post('/jobs/', newJob);
   r.post('/job/', newJob);
 
-  r.get('/queue/status/', async (_req, res) => {
+  r.get('/queue/status/', async (req, res) => {
     const rows = await core.queue.status();
+    if (isV6(req)) {
+      res.json(await queueStatusV6(req, rows));
+      return;
+    }
     res.json({
       queue_status: rows.map((x) => ({
         count: x.count, longest_queued: iso(x.longestQueued), job_type_name: x.jobTypeName, job_type_version: x.jobTypeVersion,
@@ -57,6 +85,24 @@ export function queueRouter(core: Core): Router {
       })),
     });
   });
+
+  /**
+   * Scale 6's queue status (queue/views.py QueueStatusView): a page of {job_type, count,
+   * longest_queued, highest_priority}, the job type in JobTypeBaseSerializerV5's fields, paused
+   * job types last (Queue.get_queue_status orders by is_paused, highest priority, longest queued).
+   */
+  async function queueStatusV6(req: Request, rows: QueueStatusRow[]) {
+    const page = new Query(req).list();
+    const sorted = [...rows].sort((a, b) => Number(a.isJobTypePaused) - Number(b.isJobTypePaused));
+    const shown = pageOf(sorted, page);
+    const types = await core.jobTypes.getMany(shown.map((x) => x.jobTypeId));
+    // A queued job's type is never deleted (the queue row references it), so every one is found.
+    return paged(req, page, { count: sorted.length, rows: shown }, (x) => ({
+      // Scale 6 keeps is_published for every job type; nothing is published here (as in /job-type-names/).
+      job_type: { ...jobTypeSummary(types.get(x.jobTypeId)!), is_published: false },
+      count: x.count, longest_queued: iso(x.longestQueued), highest_priority: x.highestPriority,
+    }));
+  }
 
   r.post('/queue/requeue-jobs/', async (req, res) => {
     const b = body<Record<string, any>>(req, 'scale-api/requeue-jobs');
@@ -72,13 +118,12 @@ export function queueRouter(core: Core): Router {
   // v6's bulk requeue and cancel take the same filter and answer 202 with no body (Scale does the
   // work in the background; here it is done when the answer comes).
   r.post('/jobs/requeue/', async (req, res) => {
-    const b = body<Record<string, any>>(req, 'scale-api/requeue-jobs');
-    await core.jobs.requeue(requeueOf(b));
+    await core.jobs.requeue(requeueOf(bulkBody(req, 'scale-api/requeue-jobs')));
     res.status(202).end();
   });
 
   r.post('/jobs/cancel/', async (req, res) => {
-    await core.jobs.cancelMany(selectionOf(body<Record<string, any>>(req, 'scale-api/jobs-cancel')));
+    await core.jobs.cancelMany(selectionOf(bulkBody(req, 'scale-api/jobs-cancel')));
     res.status(202).end();
   });
 

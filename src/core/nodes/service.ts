@@ -35,6 +35,15 @@ export interface Node {
   lastModified: Date;
 }
 
+/** A count of executions on a node of one job type, in one status (and error category when FAILED). */
+export interface ExeMetric {
+  nodeId: number;
+  status: 'RUNNING' | 'COMPLETED' | 'FAILED';
+  category: 'SYSTEM' | 'ALGORITHM' | 'DATA' | null;
+  jobTypeId: number;
+  count: number;
+}
+
 export interface NodeEdit {
   hostname?: string;
   port?: number | null;
@@ -130,17 +139,26 @@ export function createNodeService({ db }: { db: Db }) {
     return toNode(res.rows[0]);
   }
 
-  /** Resources held by RUNNING executions, per node. */
+  /** Resources held by RUNNING executions, per node (GPUs are the job's: executions record no GPU figure). */
   async function scheduled(nodeIds: number[]): Promise<Map<number, Resources>> {
-    const out = new Map<number, Resources>(nodeIds.map((id) => [id, { cpus: 0, mem: 0, disk: 0 }]));
+    const out = new Map<number, Resources>(nodeIds.map((id) => [id, { cpus: 0, mem: 0, disk: 0, gpus: 0 }]));
     if (!nodeIds.length) return out;
     const res = await db.query(
-      `SELECT node_id, sum(cpus_scheduled) AS cpus, sum(mem_scheduled) AS mem, sum(disk_total_scheduled) AS disk
-         FROM job_exe WHERE status = 'RUNNING' AND node_id = ANY($1::int[]) GROUP BY node_id`,
+      `SELECT x.node_id, sum(x.cpus_scheduled) AS cpus, sum(x.mem_scheduled) AS mem, sum(x.disk_total_scheduled) AS disk, coalesce(sum(j.gpus_required), 0)::float8 AS gpus
+         FROM job_exe x JOIN job j ON j.id = x.job_id WHERE x.status = 'RUNNING' AND x.node_id = ANY($1::int[]) GROUP BY x.node_id`,
       [nodeIds],
     );
-    for (const r of res.rows) out.set(r.node_id, { cpus: r.cpus, mem: r.mem, disk: r.disk });
+    for (const r of res.rows) out.set(r.node_id, { cpus: r.cpus, mem: r.mem, disk: r.disk, gpus: r.gpus });
     return out;
+  }
+
+  /**
+   * The nodes a scheduler still tracks: the active ones, and deprecated ones whose owner still
+   * heartbeats (Scale keeps a deprecated node until it goes offline).
+   */
+  async function tracked(onlineSince: Date): Promise<Node[]> {
+    const res = await db.query('SELECT * FROM node WHERE is_active OR last_heartbeat >= $1 ORDER BY id', [onlineSince]);
+    return res.rows.map(toNode);
   }
 
   /** Nodes whose owner has been silent longer than the threshold while executions still run on them. */
@@ -168,6 +186,35 @@ export function createNodeService({ db }: { db: Db }) {
     return out;
   }
 
+  /**
+   * Executions per node and job type: the RUNNING ones, and those COMPLETED or FAILED (with their
+   * error category) since the given time, for v6 /status/.
+   */
+  async function exeMetrics(nodeIds: number[], finishedSince: Date): Promise<ExeMetric[]> {
+    if (!nodeIds.length) return [];
+    const res = await db.query(
+      `SELECT x.node_id, x.status, e.category, x.job_type_id, count(*)::int AS count
+         FROM job_exe x LEFT JOIN error e ON e.id = x.error_id
+        WHERE x.node_id = ANY($1::int[]) AND (x.status = 'RUNNING' OR (x.ended >= $2 AND x.status IN ('COMPLETED', 'FAILED')))
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 4, 2, 3`,
+      [nodeIds, finishedSince],
+    );
+    return res.rows.map((r) => ({ nodeId: r.node_id, status: r.status, category: r.status === 'FAILED' ? r.category : null, jobTypeId: r.job_type_id, count: r.count }));
+  }
+
+  /**
+   * Executions started and ended since the given time, across the cluster. An execution started
+   * since then is RUNNING or has ended since, so both partial indexes of job_exe answer this.
+   */
+  async function exeRates(since: Date): Promise<{ launched: number; finished: number }> {
+    const res = await db.query(
+      `SELECT count(*) FILTER (WHERE started >= $1)::int AS launched, count(*) FILTER (WHERE ended >= $1)::int AS finished
+         FROM job_exe WHERE status = 'RUNNING' OR ended >= $1`,
+      [since],
+    );
+    return { launched: res.rows[0].launched, finished: res.rows[0].finished };
+  }
+
   async function schedulerState(): Promise<{ isPaused: boolean; queueMode: 'FIFO' | 'LIFO' }> {
     const res = await db.query('SELECT is_paused, queue_mode FROM scheduler WHERE id = 1');
     return { isPaused: res.rows[0].is_paused, queueMode: res.rows[0].queue_mode };
@@ -182,5 +229,5 @@ export function createNodeService({ db }: { db: Db }) {
     return schedulerState();
   }
 
-  return { register, heartbeat, heartbeatMany, setTotal, get, list, active, edit, scheduled, lostWithRunning, exeCounts, schedulerState, editScheduler };
+  return { register, heartbeat, heartbeatMany, setTotal, get, list, active, tracked, edit, scheduled, lostWithRunning, exeCounts, exeMetrics, exeRates, schedulerState, editScheduler };
 }

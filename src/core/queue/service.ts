@@ -33,6 +33,7 @@ export interface ClaimResult {
 }
 
 export interface QueueStatusRow {
+  jobTypeId: number;
   count: number;
   longestQueued: Date;
   jobTypeName: string;
@@ -258,13 +259,13 @@ export function createQueueService({ db }: { db: Db }) {
 
   async function status(): Promise<QueueStatusRow[]> {
     const res = await db.query(
-      `SELECT count(*)::int AS count, min(q.queued) AS longest_queued, jt.name, jt.version, min(q.priority) AS highest_priority, jt.is_paused
+      `SELECT jt.id, count(*)::int AS count, min(q.queued) AS longest_queued, jt.name, jt.version, min(q.priority) AS highest_priority, jt.is_paused
          FROM queue q JOIN job_type jt ON jt.id = q.job_type_id
         GROUP BY jt.id, jt.name, jt.version, jt.is_paused
         ORDER BY highest_priority, longest_queued`,
     );
     return res.rows.map((r) => ({
-      count: r.count, longestQueued: r.longest_queued, jobTypeName: r.name, jobTypeVersion: r.version,
+      jobTypeId: r.id, count: r.count, longestQueued: r.longest_queued, jobTypeName: r.name, jobTypeVersion: r.version,
       highestPriority: r.highest_priority, isJobTypePaused: r.is_paused,
     }));
   }
