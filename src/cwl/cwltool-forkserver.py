@@ -35,59 +35,80 @@ for version in ("v1.0", "v1.1", "v1.2"):
     get_schema(version)
 
 
-import re  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
+import cwltool.docker  # noqa: E402
 import cwltool.job  # noqa: E402
-import psutil  # noqa: E402
+import cwltool.utils  # noqa: E402
 
 
 def _docker_monitor(self, cidfile, tmpdir_prefix, cleanup_cidfile, docker_exe, process):
-    """cwltool 3.1's ContainerCommandLineJob.docker_monitor (a step's peak memory, from `docker
-    stats`), but looking for the container's id every 50 ms instead of every second: cwltool's own
-    sleeps a whole second first, so every step took at least a second longer than its container."""
-    cid = None
-    while not cid:
-        time.sleep(0.05)
-        if process.poll() is not None:
-            if cleanup_cidfile:
-                try:
-                    os.remove(cidfile)
-                except OSError:
-                    pass
-            return
-        try:
-            with open(cidfile) as handle:
-                cid = handle.readline().strip() or None
-        except OSError:
-            cid = None
-    max_mem = psutil.virtual_memory().total
-    tmp_dir, tmp_prefix = os.path.split(tmpdir_prefix)
-    with tempfile.NamedTemporaryFile(prefix=tmp_prefix, dir=tmp_dir, mode="w+") as stats:
-        try:
-            cmd = [docker_exe, "stats"] + ([] if "podman" in docker_exe else ["--no-trunc"]) + ["--format", "{{.MemPerc}}", cid]
-            stats_proc = subprocess.Popen(cmd, stdout=stats, stderr=subprocess.DEVNULL)  # nosec
-            process.wait()
-            stats_proc.kill()
-            stats_proc.wait()
-        except OSError as exc:
-            cwltool.job._logger.warning("Ignored error with %s stats: %s", docker_exe, exc)
-            return
-        stats.seek(0)
-        peak = 0.0
-        for line in stats:
-            try:
-                peak = max(peak, float(re.sub(cwltool.job.CONTROL_CODE_RE, "", line).replace("%", "")))
-            except ValueError:
-                pass
-    cwltool.job._logger.info("[job %s] Max memory used: %iMiB", self.name, int((peak / 100 * max_mem) / (2**20)))
+    """cwltool 3.1's ContainerCommandLineJob.docker_monitor without its measuring: it sleeps a whole
+    second before looking for the container, then runs `docker stats` beside every step, streaming
+    the engine's cgroup statistics for a log line ("Max memory used") the server does not read.
+    With several runs in flight on a small node those stats processes cost more CPU than cwltool
+    itself. The step still ends when its container does; its cidfile is removed as cwltool would."""
+    process.wait()
     if cleanup_cidfile:
-        os.remove(cidfile)
+        try:
+            os.remove(cidfile)
+        except OSError:
+            pass
 
 
-if hasattr(cwltool.job, "CONTROL_CODE_RE") and hasattr(cwltool.job.ContainerCommandLineJob, "docker_monitor"):
+def _engine_has_image(ref):
+    """Whether the Docker engine (its unix socket: DOCKER_HOST, or the default) holds the image `ref`
+    (Docker's own name rules: an untagged name is :latest), asked over its API; None when it cannot
+    be asked (another kind of DOCKER_HOST, no engine), for cwltool to find out its own way."""
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if not host.startswith("unix://"):
+        return None
+    import http.client
+    import urllib.parse
+
+    class UnixConnection(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(10)
+            self.sock.connect(host[len("unix://"):])
+
+    try:
+        conn = UnixConnection("localhost")
+        conn.request("GET", "/images/" + urllib.parse.quote(ref, safe="/:@") + "/json")
+        status = conn.getresponse().status
+        conn.close()
+    except OSError:
+        return None
+    return True if status == 200 else False if status == 404 else None
+
+
+_get_image = cwltool.docker.DockerCommandLineJob.get_image
+
+
+def get_image(self, docker_requirement, pull_image, force_pull, tmp_outdir_prefix):
+    """cwltool 3.1's get_image, but finding an image the engine already has with one API request:
+    cwltool lists every image on the engine (`docker images --all`) for each step of each run,
+    a process and a listing that grow with the engine's images. Anything else (a pull, a build, a
+    load, an image id) is left to cwltool."""
+    ref = docker_requirement.get("dockerPull")
+    if ref and not force_pull and "dockerImageId" not in docker_requirement and _engine_has_image(ref):
+        docker_requirement["dockerImageId"] = ref
+        return True
+    return _get_image(self, docker_requirement, pull_image, force_pull, tmp_outdir_prefix)
+
+
+cwltool.docker.DockerCommandLineJob.get_image = get_image
+
+
+def terminate_running():
+    """cwltool.main._terminate_processes for the steps still running: it sends `docker kill` for
+    every step a run started, finished or not (each a process of its own, and an "Error response
+    from daemon: … No such container" in the log of every run that ended well)."""
+    remaining = [p for p in cwltool.utils.processes_to_kill if p.poll() is None]
+    cwltool.utils.processes_to_kill.clear()
+    cwltool.utils.processes_to_kill.extend(remaining)
+    cwltool.main._terminate_processes()
+
+
+if hasattr(cwltool.job.ContainerCommandLineJob, "docker_monitor"):
     cwltool.job.ContainerCommandLineJob.docker_monitor = _docker_monitor
 
 path = sys.argv[1]
@@ -143,7 +164,7 @@ def start(conn, fds, request):
             try:
                 code = cwltool.main.main(sys.argv[1:], custom_schema_callback=lambda: None)
             finally:
-                cwltool.main._terminate_processes()
+                terminate_running()
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else 1
         except BaseException as e:  # the run's own failure, reported as cwltool would
