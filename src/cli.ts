@@ -1,8 +1,8 @@
 // Command line: `serve` (the default), `migrate`, `--help`.
 import { ConfigError, helpText, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
-import { openDb } from './store/open.ts';
-import { buildServer } from './server.ts';
+// The server and the store are imported when needed, after the first line is out: loading them
+// (every module, PGlite) takes seconds on a small machine.
 
 async function main(argv: string[]): Promise<number> {
   const args = argv.filter((a) => a !== '--');
@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   if (command === 'migrate') {
+    const { openDb } = await import('./store/open.ts');
     const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 1 });
     await db.close();
     log.info('database is up to date', { database: config.databaseUrl ? 'postgres' : 'pglite' });
@@ -32,6 +33,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`unknown command ${command}\n\n${helpText()}`);
     return 2;
   }
+  // Opening PGlite and bringing the database up to date takes seconds on a first start: say so first.
+  log.info('starting: opening the database and applying its migrations, then the scheduler and the API', { database: config.databaseUrl ? 'postgres' : 'pglite', dataDir: config.dataDir, port: config.port });
+  const { buildServer } = await import('./server.ts');
   const server = await buildServer(config, { log });
   log.info('listening', { url: server.url, database: server.db.kind, executor: config.executor, dataDir: config.dataDir });
   let closing = false;

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './helpers/process.ts';
-import { waitFor } from './helpers/server.ts';
+import { scaledMs, waitFor } from './helpers/server.ts';
 import { promisify } from 'node:util';
 import { SETTINGS, databaseUrlFrom, loadConfig } from '../src/config.ts';
 
@@ -38,6 +38,38 @@ describe('configuration and command line', () => {
     } finally {
       process.kill(-proc.pid!, 'SIGTERM');
       await new Promise((r) => proc.once('exit', r));
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('npm start says what it does while the database starts, and stops cleanly on a SIGTERM to the npm process alone', async function () {
+    this.timeout(90_000);
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'scale-start-'));
+    const port = await freePort();
+    // The signal goes to npm's own pid alone, as `kill <pid>` or a service manager sends it; its own
+    // process group only so that a failed test can clear up whatever it left. Logs go to stderr.
+    const proc = spawn('npm', ['start', '--silent'], { env: { ...process.env, PORT: String(port), SCALE_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const lines: string[] = [];
+    proc.stderr.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    const listening = async () => (await fetch(`http://127.0.0.1:${port}/scale/status/`).catch(() => null))?.ok;
+    try {
+      // The first line comes before the database is open (PGlite's first start takes seconds).
+      await waitFor(async () => lines.length > 0, { timeoutMs: scaledMs(15_000), what: 'a first line from npm start' });
+      assert.match(lines[0], /starting/, lines[0]);
+      assert.match(lines[0], /pglite/);
+      await waitFor(listening, { timeoutMs: scaledMs(60_000), what: 'npm start to listen' });
+      proc.kill('SIGTERM');
+      await waitFor(async () => !(await listening()), { timeoutMs: scaledMs(15_000), what: 'the port to be released' });
+      const code = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), scaledMs(15_000)))]);
+      assert.notEqual(code, 'running', 'npm start ends');
+      assert.ok(lines.some((l) => /shutting down/.test(l)), 'the server itself got the signal and shut down');
+    } finally {
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        // all gone
+      }
       await fs.rm(dataDir, { recursive: true, force: true });
     }
   });
