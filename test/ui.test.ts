@@ -501,6 +501,21 @@ describe('operators dashboard at /ui/ (chromium)', function () {
     }
   });
 
+  it("a WPS answer opens in Chromium's XML viewer, styled, without a CSP violation", async () => {
+    const p = await browser.newPage();
+    const seen: string[] = [];
+    p.on('console', (m) => seen.push(m.text()));
+    try {
+      const res = await p.goto(`${base}/wps?service=WPS&request=GetCapabilities`, { waitUntil: 'load' });
+      assert.match(res!.headers()['content-type'], /xml/);
+      // The viewer's tree shows the document's own text.
+      await waitFor(async () => /Capabilities/.test(String(await p.evaluate('document.documentElement.textContent'))), { what: 'the XML viewer' });
+      assert.deepEqual(seen.filter((m) => /Content Security Policy/.test(m)), []);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('no console errors and no CSP violations on any page (and the watcher does see one)', async () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(await page.evaluate('window.__csp'), []);

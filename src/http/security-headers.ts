@@ -8,6 +8,7 @@
 // server's own files, no eval: the one inline-handler report it causes is Angular's sanitizer
 // probing an inert document (`<svg><g onload=…>`), blocked as intended.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 import { PAGE_STYLE } from './page-style.ts';
 
@@ -26,14 +27,33 @@ const DIRECTIVES: Record<string, string[]> = {
   'frame-ancestors': ["'none'"],
 };
 
+/**
+ * The policy of XML answers (WPS, OWS exceptions, XML outputs): a browser's XML viewer styles its
+ * tree with inline styles of its own (Chromium's is refused by the strict policy, and shows nothing
+ * but a CSP error). Inline styles only: scripts stay this server's own, as everywhere.
+ */
+const XML_POLICY = Object.entries({ ...DIRECTIVES, 'style-src': ["'self'", "'unsafe-inline'"] }).map(([k, v]) => `${k} ${v.join(' ')}`).join(';');
+const isXml = (type: unknown) => /^[^;]*[/+]xml\s*(;|$)/i.test(String(type ?? ''));
+
 export function securityHeaders() {
-  return helmet({
+  const headers = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: DIRECTIVES },
     crossOriginResourcePolicy: { policy: 'cross-origin' },
     crossOriginEmbedderPolicy: false,
     referrerPolicy: { policy: 'no-referrer' },
     frameguard: { action: 'deny' },
   });
+  return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) =>
+    headers(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      // The answer's type is known only when its headers go out.
+      const writeHead = res.writeHead;
+      res.writeHead = function (this: ServerResponse, ...args: any[]) {
+        if (isXml(res.getHeader('content-type'))) res.setHeader('Content-Security-Policy', XML_POLICY);
+        return (writeHead as (...a: any[]) => ServerResponse).apply(this, args);
+      } as typeof res.writeHead;
+      next();
+    });
 }
 
 /** The policy of the scale-ui's files (replacing the one securityHeaders set): inline styles allowed. */
