@@ -84,4 +84,25 @@ describe('structured logs', function () {
     assert.equal(stdout, 'only-in-the-execution-log\n');
     assert.ok(!out.lines().some((l) => l.includes('only-in-the-execution-log')), 'the job output is not in the server log');
   });
+
+  it('a server alone never says its executions were ended by another process, however often it looks', async () => {
+    const jt = await createJobType(server.app, { interface: { command: '/bin/true', command_arguments: '', input_data: [] } });
+    const ids: number[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await request(server.app).post('/scale/queue/new-job/').send({ job_type_id: jt.id, job_data: { version: '1.0', input_data: [] } }).expect(201)).body.id);
+    // Looks as often as it can while they end: an outcome this process writes is its own.
+    let looking = true;
+    const look = (async () => {
+      while (looking) {
+        await server.scheduler!.pollCancels();
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    try {
+      for (const id of ids) assert.equal((await waitForJob(server.app, id)).status, 'COMPLETED');
+    } finally {
+      looking = false;
+      await look;
+    }
+    assert.deepEqual(out.json().filter((l) => /ended by another process/.test(l.msg)), []);
+  });
 });

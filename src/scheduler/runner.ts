@@ -33,6 +33,8 @@ interface Running {
   aborted: string | null;
   /** Whether the execution still holds its cpus and memory (released when the command ends). */
   holdsCompute: boolean;
+  /** Set once its outcome is on its way to the database: its ending there is this process's own. */
+  ending?: boolean;
 }
 
 /** Scale's product layout: jobs/<type>/<version>/<yyyy>/<mm>/<dd>/job_exe_<id>/<path in output dir>. */
@@ -327,6 +329,7 @@ export function createRunner(deps: {
         log.error('execution failed in the server', { exeId: c.exeId, err });
         outcome = { exeId: c.exeId, jobId: c.jobId, exeNum: c.exeNum, status: 'FAILED', errorName: BUILTIN.unknown };
       }
+      r.ending = true;
       const applied = await finish.add(outcome);
       if (!applied && outcome.products?.length) {
         // Someone else ended this execution first (it was declared lost): its files are not ours to publish.
@@ -421,6 +424,8 @@ export function createRunner(deps: {
     finish: (o: Outcome) => finish.add(o),
     flush: () => finish.flush(),
     running: () => [...running.values()].map((r) => r.claim),
+    /** Whether this process ended the execution itself (or is writing its outcome): not another's doing. */
+    endedHere: (exeId: number) => running.get(exeId)?.ending ?? true,
     allocated: (): Resources => ({ ...allocated }),
     /** Executions running per runtime (for per-node container limits). */
     countByRuntime: (runtime: Runtime) => [...running.values()].filter((r) => r.claim.runtime === runtime && r.holdsCompute).length,

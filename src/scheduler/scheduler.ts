@@ -223,7 +223,8 @@ export function createScheduler(deps: {
       [running.map((r) => r.exeId)],
     );
     const canceled = res.rows.filter((r) => r.canceled).map((r) => r.job_id);
-    const taken = res.rows.filter((r) => !r.canceled).map((r) => r.exe_id);
+    // An execution whose outcome this process wrote while the query ran is its own, not taken.
+    const taken = res.rows.filter((r) => !r.canceled && !runner.endedHere(Number(r.exe_id))).map((r) => r.exe_id);
     if (canceled.length) runner.cancelJobs(canceled);
     if (taken.length) {
       log.warn('executions were ended by another process; killing them here', { executions: taken });
