@@ -154,6 +154,17 @@ for (const kind of dbKinds()) {
     });
 
     describe('execution', () => {
+      it('refuses a value too long for one command-line string with a 400 naming the input and the limit, and runs one just under it', async () => {
+        const before = (await get('/jobs?processID=echo&limit=1000').expect(200)).body.jobs.length;
+        const res = await post('/processes/echo/execution', { inputs: { message: 'x'.repeat(131_100) }, outputs: { message: {} } }).expect(400);
+        assert.match(JSON.stringify(res.body), /message/);
+        assert.match(res.body.detail, /131,100 bytes.*131,072 bytes/);
+        assert.equal((await get('/jobs?processID=echo&limit=1000').expect(200)).body.jobs.length, before, 'no job was made');
+        const long = 'y'.repeat(120_000);
+        const ok = await post('/processes/echo/execution', { inputs: { message: long }, outputs: { message: {} } }).expect(200);
+        assert.equal(ok.text, long);
+      });
+
       it('runs echo synchronously by default: 200 with the raw value, a monitor link, and a job listed in /jobs', async () => {
         // No outputs named: every output echo declares, so raw is multipart (one part: only message was produced).
         const all = await post('/processes/echo/execution', { inputs: { message: 'teststring' } }).buffer(true)

@@ -125,6 +125,20 @@ export function storedJobData(data: Pick<JobData, 'inputs' | 'outputs'>): Record
 }
 
 /**
+ * Linux's limit on one argument or environment string (MAX_ARG_STRLEN: 32 pages). A SEED or Scale
+ * 1.0 command gets each value as one (its argument, its environment variable NAME=value): a longer
+ * one makes the launch itself fail (E2BIG). CWL values go to cwltool in a file, unlimited.
+ */
+export const MAX_COMMAND_STRING_BYTES = 131_072;
+
+function commandLineProblem(name: string, value: unknown): string | null {
+  const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+  const bytes = Buffer.byteLength(text) + Buffer.byteLength(name) + 2;
+  if (bytes < MAX_COMMAND_STRING_BYTES) return null;
+  return `input ${JSON.stringify(name)} is ${Buffer.byteLength(text).toLocaleString('en-US')} bytes: the command gets it as one argument or environment string, which Linux limits to ${MAX_COMMAND_STRING_BYTES.toLocaleString('en-US')} bytes; give a value this large as a file (by reference or as content)`;
+}
+
+/**
  * Checks job data against an interface: every input known and of the kind it takes, the required
  * ones given, files that exist (media types that do not fit are warnings), outputs and their
  * workspaces. Throws Invalid naming every field at fault.
@@ -145,6 +159,11 @@ export async function checkJobData(iface: JobInterface, given: JobData, lookups:
       continue;
     }
     if (spec.kind === 'property' || spec.kind === 'json') {
+      const tooLong = iface.format === 'cwl' || (v.kind !== 'property' && v.kind !== 'json') ? null : commandLineProblem(name, v.value);
+      if (tooLong) {
+        problems.push({ field: f.value(name), message: tooLong });
+        continue;
+      }
       if (v.kind !== 'property' && v.kind !== 'json') {
         problems.push({ field: f.value(name), message: `input ${JSON.stringify(name)} is a ${spec.kind === 'json' ? `JSON ${spec.jsonType}` : 'property'} and needs ${f.valueWord} (no file ids)` });
         continue;
