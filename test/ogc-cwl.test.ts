@@ -459,6 +459,11 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
         cwlVersion: 'v1.2', class: 'Workflow', id: 'bad-tool', inputs: {}, outputs: {}, steps: { a: { run: 'elsewhere.cwl', in: {}, out: [] } },
       }), 'application/cwl+json', /elsewhere\.cwl.*deploy it by href/],
       ['a built-in process id', tool({ id: 'echo' }), 'application/cwl+json', /built-in/],
+      // cwltool packs it, upgraded to v1.2, without a word: only --validate holds it to its own version.
+      ['a v1.0 workflow using v1.2 syntax (when)', JSON.stringify({
+        cwlVersion: 'v1.0', class: 'Workflow', id: 'bad-tool', requirements: [{ class: 'InlineJavascriptRequirement' }], inputs: { x: 'string' }, outputs: {},
+        steps: { a: { run: JSON.parse(tool({ cwlVersion: 'v1.0', id: 'inner' })), when: '$(true)', in: { x: 'x' }, out: [] } },
+      }), 'application/cwl+json', /invalid field `when`/],
     ];
     for (const [what, body, type, re] of cases) {
       it(`refuses ${what} with 4xx naming the problem, and deploys nothing`, async () => {

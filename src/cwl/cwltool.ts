@@ -1,6 +1,6 @@
 // cwltool, the reference CWL runner, as this server uses it: to check and pack a document when it is
-// deployed (`cwltool --pack`: validated, every `run:` and `$import` pulled into one document with
-// `#main` the process to run), and to run a packed document with a job order (the `cwl` runtime,
+// deployed (`cwltool --validate`, and `--pack`: every `run:` and `$import` pulled into one document
+// with `#main` the process to run), and to run a packed document with a job order (the `cwl` runtime,
 // see src/executors/cwl-contract.ts). Its messages are kept as it wrote them, less colour codes,
 // progress lines and the temporary paths it was given.
 import { execFile } from 'node:child_process';
@@ -74,7 +74,14 @@ export function createCwlTool(opts: CwlToolOptions) {
      * `target` of a $graph when given; CwlRefused with cwltool's words when it is not valid CWL.
      */
     async pack(dir: string, file: string, target: string | null): Promise<Record<string, any>> {
-      const r = await run(opts.command, ['--quiet', '--pack', target ? `${file}#${target}` : file], { cwd: dir, timeoutSeconds });
+      const ref = target ? `${file}#${target}` : file;
+      // Two runs, side by side: --pack only preprocesses (a v1.0 document using v1.2's `when` packs,
+      // upgraded, as valid v1.2), and cwltool refuses --validate with --pack.
+      const [v, r] = await Promise.all([
+        run(opts.command, ['--quiet', '--validate', ref], { cwd: dir, timeoutSeconds }),
+        run(opts.command, ['--quiet', '--pack', ref], { cwd: dir, timeoutSeconds }),
+      ]);
+      if (v.code !== 0) throw new CwlRefused(cwltoolMessage(v.stderr, dir));
       if (r.code !== 0) throw new CwlRefused(cwltoolMessage(r.stderr, dir));
       try {
         return JSON.parse(r.stdout);
