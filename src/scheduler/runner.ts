@@ -425,7 +425,10 @@ export function createRunner(deps: {
     flush: () => finish.flush(),
     running: () => [...running.values()].map((r) => r.claim),
     /** Whether this process ended the execution itself (or is writing its outcome): not another's doing. */
-    endedHere: (exeId: number) => running.get(exeId)?.ending ?? true,
+    endedHere: (exeId: number) => {
+      const r = running.get(exeId);
+      return r ? r.ending === true : true;
+    },
     allocated: (): Resources => ({ ...allocated }),
     /** Executions running per runtime (for per-node container limits). */
     countByRuntime: (runtime: Runtime) => [...running.values()].filter((r) => r.claim.runtime === runtime && r.holdsCompute).length,
