@@ -75,6 +75,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
     secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }), maxInputs: config.maxInputs, idempotencyHours: config.idempotencyHours,
     runs: { fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes, fetchAllow: config.fetchAllow, callbackSeconds: config.ogcCallbackSeconds },
     deploy: { maxBytes: config.ogcMaxBodyBytes, fetchAllow: config.fetchAllow },
+    ingestLogDir: path.join(config.dataDir, 'ingest-logs'),
     log,
   });
   if (config.defaultWorkspace) await core.useDefaultWorkspace(config.defaultWorkspace, path.join(config.dataDir, 'workspaces', config.defaultWorkspace));
@@ -148,8 +149,12 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
 
   // Recipes move on as their jobs end, in whichever process sees the end first.
   core.recipeEngine.start();
+  // Batches make their recipes in the background, resuming what a stopped server left.
+  core.batches.start();
   // Strike monitors: each Strike swept by one server process at a time.
   core.strikes.start(config.strikePollMs, config.nodeName);
+  // Scan jobs requeued through the jobs API sweep again; those whose server died are failed.
+  core.scans.start(config.strikePollMs);
   core.triggers.startClock(config.clockTickMs);
 
   // The process doors: OGC API - Processes (with the Testbed-14 paths) and WPS, equal and thin over the runs service.
@@ -199,8 +204,10 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       if (scheduler) await scheduler.stop(mesos ? {} : { kill: true });
       await mesos?.close();
       await cwltoolServer?.close();
+      await core.batches.stop();
       await core.recipeEngine.stop();
       await core.strikes.stop();
+      await core.scans.stop();
       await core.triggers.stopClock();
       await core.runs.stopWork();
       if (!opts.db) await db.close();

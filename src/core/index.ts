@@ -4,6 +4,7 @@ import { createErrorService } from './errors/service.ts';
 import { CoreEvents } from './events.ts';
 import { createFileService } from './files/service.ts';
 import { createLineage } from './files/lineage.ts';
+import { createPurger } from './files/purge.ts';
 import { createProgressRecorder } from './jobs/progress.ts';
 import { createFinisher } from './jobs/finish.ts';
 import { createJobQueries } from './jobs/queries.ts';
@@ -12,6 +13,7 @@ import { createJobService } from './jobs/service.ts';
 import { createJobTypeService, type InterfaceReaders } from './job-types/service.ts';
 import { createSeedJobTypes } from './job-types/seed.ts';
 import { createIngester } from './ingest/ingester.ts';
+import { createIngestJobs } from './ingest/ingest-jobs.ts';
 import { createTriggerService, type TriggerService } from './triggers/service.ts';
 import { createIngestQueries } from './ingest/ingests.ts';
 import { createScanService } from './ingest/scans.ts';
@@ -27,6 +29,7 @@ import { createWorkspaceService } from './workspaces/service.ts';
 import { createRecipeTypeService } from './recipe-types/service.ts';
 import { createRecipeEngine } from './recipes/engine.ts';
 import { createRecipeService } from './recipes/service.ts';
+import { createBatchService } from './batches/service.ts';
 import { createConfigurationService } from './configuration/service.ts';
 import { createMetricsService } from './metrics/service.ts';
 import { createTimeline } from './metrics/timeline.ts';
@@ -68,6 +71,8 @@ export interface CoreOptions {
   cwltool?: CwlTool | null;
   /** The image CWL tools that name no container run in (SCALE_CWL_DEFAULT_CONTAINER); null refuses such tools. */
   cwlDefaultContainer?: string | null;
+  /** Where the logs of Strike and Scan jobs are written (none: they have no logs). */
+  ingestLogDir?: string | null;
 }
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -126,8 +131,10 @@ export async function createCore(db: Db, opts: CoreOptions) {
   // Ingested files fire INGEST triggers; the trigger service is built once jobs and recipes are.
   let triggers: TriggerService | null = null;
   const ingester = createIngester({ db, workspaces, onIngested: (f) => triggers?.onIngested(f) ?? Promise.resolve(), updateMetadata: (u) => files.updateMetadata(u) });
-  const strikes = createStrikeService({ db, workspaces, ingester, log: opts.log?.child({ component: 'strike' }) });
-  const scans = createScanService({ db, workspaces, ingester });
+  // Strikes and Scans run as jobs of their own system job types, which the ingest service owns.
+  const ingestJobs = createIngestJobs({ db, jobTypes, errors, logDir: opts.ingestLogDir ?? null });
+  const strikes = createStrikeService({ db, workspaces, ingester, ingestJobs, log: opts.log?.child({ component: 'strike' }) });
+  const scans = createScanService({ db, workspaces, ingester, ingestJobs, log: opts.log?.child({ component: 'scan' }) });
   const ingests = createIngestQueries(db);
   const cwl = createCwlDeployer({ packages, jobTypes, cwltool: opts.cwltool ?? null, defaultContainer: opts.cwlDefaultContainer ?? null, maxEmbeddedBytes: opts.deploy?.maxBytes ?? 10 * 1024 * 1024 });
   const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets, events) });
@@ -135,6 +142,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const recipes = createRecipeService({
     db, recipeTypes, files, workspaces, engine: recipeEngine, events, idempotency, defaultWorkspaceId: () => defaultWorkspaceId, log: opts.log?.child({ component: 'recipes' }), maxInputs: opts.maxInputs,
   });
+  const batches = createBatchService({ db, recipeTypes, recipes, files, log: opts.log?.child({ component: 'batches' }) });
   const metrics = createMetricsService({ db, log: opts.log?.child({ component: 'metrics' }) });
   const timeline = createTimeline({ db });
   // The JOB_LOAD clock minute (one server per minute) also rolls the hourly metrics up.
@@ -160,6 +168,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   await errors.seedBuiltins();
   await ensureBuiltinJobTypes(seedJobTypes, opts.log);
   const lineage = createLineage({ db });
+  const purger = createPurger({ db, lineage, workspaces, events });
   return {
     /** Most inputs one job, recipe or execution may be given (SCALE_MAX_INPUTS). */
     maxInputs: opts.maxInputs,
@@ -168,6 +177,8 @@ export async function createCore(db: Db, opts: CoreOptions) {
     workspaces,
     files,
     lineage,
+    /** Purging a source file and everything made from it (v6 /files/purge-source/). */
+    purger,
     jobTypes,
     seedJobTypes,
     jobTypeStats,
@@ -182,6 +193,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
     recipeTypes,
     recipeEngine,
     recipes,
+    batches,
     configuration,
     packages,
     cwl,

@@ -25,6 +25,7 @@ import type { Telemetry } from '../telemetry/prometheus.ts';
 import { queueRouter } from './queue.ts';
 import { recipeTypesRouter } from './recipe-types.ts';
 import { recipesRouter } from './recipes.ts';
+import { batchesRouter } from './batches.ts';
 import { workspacesRouter } from './workspaces.ts';
 import { ingestRouter } from './ingest.ts';
 import { sourcesProductsRouter } from './sources-products.ts';
@@ -71,6 +72,7 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(queueRouter(core));
   api.use(recipeTypesRouter(core));
   api.use(recipesRouter(core));
+  api.use(batchesRouter(core));
   api.use(configurationRouter(core));
   api.use(nodesRouter(core, opts));
   api.use(metricsRouter(core));

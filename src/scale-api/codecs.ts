@@ -4,6 +4,7 @@ import type { ScaleError } from '../core/errors/model.ts';
 import type { ScaleFile } from '../core/files/service.ts';
 import type { JobType } from '../core/job-types/service.ts';
 import type { Job, JobExecution } from '../core/jobs/model.ts';
+import type { BatchSummary } from '../core/batches/model.ts';
 import type { Node, Resources } from '../core/nodes/service.ts';
 import type { Workspace } from '../core/workspaces/service.ts';
 
@@ -78,6 +79,15 @@ export interface JobContext {
   jobTypes: Map<number, JobType>;
   errors: Map<number, ScaleError>;
   revisionNums: Map<number, number>;
+  /** The batches of the jobs' recipes (none given: jobs show only their batch's id). */
+  batches?: Map<number, BatchSummary>;
+}
+
+/** A batch as jobs and recipes show it (Scale's BatchBaseSerializerV6), or null. */
+export function batchRef(id: number | null, batches?: Map<number, BatchSummary>) {
+  if (id === null) return null;
+  const b = batches?.get(id);
+  return b ? { id: b.id, title: b.title, description: b.description, created: iso(b.created) } : { id };
 }
 
 export function jobJson(j: Job, ctx: JobContext) {
@@ -94,6 +104,11 @@ export function jobJson(j: Job, ctx: JobContext) {
     cpus_required: j.cpusRequired, mem_required: j.memRequired, disk_in_required: j.diskInRequired, disk_out_required: j.diskOutRequired,
     created: iso(j.created), queued: iso(j.queued), started: iso(j.started), ended: iso(j.ended),
     last_status_change: iso(j.lastStatusChange), last_modified: iso(j.lastModified),
+    batch: batchRef(j.batchId, ctx.batches),
+    is_superseded: j.isSuperseded,
+    root_superseded_job: j.rootSupersededJobId ? { id: j.rootSupersededJobId } : null,
+    superseded_job: j.supersededJobId ? { id: j.supersededJobId } : null,
+    superseded: iso(j.superseded),
   };
 }
 

@@ -7,6 +7,9 @@ export async function jobContext(core: Core, jobs: Job[], exes: JobExecution[] =
   const typeIds = [...new Set([...jobs.map((j) => j.jobTypeId), ...exes.map((x) => x.jobTypeId)])];
   const errorIds = [...new Set([...jobs, ...exes].map((x) => x.errorId).filter((e): e is number => e !== null))];
   const revIds = [...new Set(jobs.map((j) => j.jobTypeRevId))];
-  const [jobTypes, errors, revisionNums] = await Promise.all([core.jobTypes.getMany(typeIds), core.errors.getMany(errorIds), core.jobTypes.revisionNums(revIds)]);
-  return { jobTypes, errors, revisionNums };
+  const batchIds = [...new Set(jobs.map((j) => j.batchId).filter((b): b is number => b !== null))];
+  const [jobTypes, errors, revisionNums, batches] = await Promise.all([
+    core.jobTypes.getMany(typeIds), core.errors.getMany(errorIds), core.jobTypes.revisionNums(revIds), core.batches.summaries(batchIds),
+  ]);
+  return { jobTypes, errors, revisionNums, batches };
 }

@@ -4,7 +4,8 @@ import type { Request } from 'express';
 import type { DefinitionFormat } from '../../seed-mapping/scale-recipe-definition.ts';
 import type { RecipeType, RecipeTypeRevision } from '../core/recipe-types/service.ts';
 import type { NodeView, Recipe, RecipeCounts } from '../core/recipes/model.ts';
-import { iso } from './codecs.ts';
+import type { BatchSummary } from '../core/batches/model.ts';
+import { batchRef, iso } from './codecs.ts';
 
 /** Which recipe definition format a response carries: v5 routes speak 1.0, v6 routes v6, plain routes what was given. */
 export function definitionFormat(req: Request): DefinitionFormat | 'stored' {
@@ -42,6 +43,8 @@ export interface RecipeContext {
   counts: Map<number, RecipeCounts>;
   /** Recipes that supersede the listed ones, by the id they supersede. */
   supersededBy?: Map<number, number>;
+  /** The batches of the listed recipes. */
+  batches?: Map<number, BatchSummary>;
 }
 
 export function recipeJson(r: Recipe, ctx: RecipeContext) {
@@ -54,7 +57,7 @@ export function recipeJson(r: Recipe, ctx: RecipeContext) {
     event: r.eventId ? { id: r.eventId } : null,
     recipe: r.parentId ? { id: r.parentId } : null,
     root_recipe: r.rootId ? { id: r.rootId } : null,
-    batch: null,
+    batch: batchRef(r.batchId, ctx.batches),
     is_superseded: r.isSuperseded,
     superseded_recipe: r.supersededRecipeId ? { id: r.supersededRecipeId } : null,
     ...(ctx.supersededBy ? { superseded_by_recipe: by ? { id: by } : null } : {}),

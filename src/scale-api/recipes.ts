@@ -5,25 +5,27 @@ import type { Core } from '../core/index.ts';
 import { fileIdsOf } from '../core/jobs/job-data.ts';
 import type { Recipe } from '../core/recipes/model.ts';
 import { readRecipeData, toV6Data } from '../core/recipes/recipe-data.ts';
-import { recipeDataOf } from './data.ts';
+import { recipeDataOf, v6InputFormat } from './data.ts';
 import { encodeRecipeData1 } from '../../seed-mapping/scale-data.ts';
 import { parseForcedNodes } from '../core/recipes/supersede.ts';
 import { fileJson, jobJson } from './codecs.ts';
 import { jobContext } from './context.ts';
-import { body, idParam } from './http.ts';
+import { body, checked, idParam, isV6 } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
+import { scaleInt } from './rest-params.ts';
 import { definitionFormat, instanceJson, nodeGraphJson, type RecipeContext, recipeJson, recipeTypeSummary } from './recipe-codecs.ts';
 
 async function recipeContext(core: Core, recipes: Recipe[], withSuccessors = false): Promise<RecipeContext> {
   const ids = recipes.map((r) => r.id);
-  const [recipeTypes, revisionNums, counts, successors] = await Promise.all([
+  const [recipeTypes, revisionNums, counts, successors, batches] = await Promise.all([
     core.recipeTypes.getMany([...new Set(recipes.map((r) => r.recipeTypeId))]),
     core.recipeTypes.revisionNums([...new Set(recipes.map((r) => r.recipeTypeRevId))]),
     core.recipes.counts(ids),
     withSuccessors ? core.recipes.successors(ids) : Promise.resolve(undefined),
+    core.batches.summaries(recipes.flatMap((r) => (r.batchId === null ? [] : [r.batchId]))),
   ]);
-  return { recipeTypes, revisionNums, counts, supersededBy: successors };
+  return { recipeTypes, revisionNums, counts, supersededBy: successors, batches };
 }
 
 export async function recipeDetails(core: Core, req: Request, recipe: Recipe) {
@@ -56,11 +58,23 @@ export async function recipeDetails(core: Core, req: Request, recipe: Recipe) {
   };
 }
 
+type NewRecipeBody = { recipe_type_id: number; recipe_data?: unknown; input?: unknown; configuration?: Record<string, any> };
+
 export function recipesRouter(core: Core): Router {
   const r = Router();
 
+  /** POST /v6/recipes/ in the order of Scale 6's RecipesView.post (as POST /v6/jobs/: see queue.ts). */
+  async function newRecipeV6Body(req: Request): Promise<NewRecipeBody> {
+    const raw = req.body === undefined ? {} : req.body;
+    const given = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && raw.recipe_type_id !== undefined ? { ...raw, recipe_type_id: scaleInt('recipe_type_id', raw.recipe_type_id) } : raw;
+    const b = checked<NewRecipeBody>(given, 'scale-api/queue-new-recipe');
+    if (b.input !== undefined) v6InputFormat(b.input);
+    await core.recipeTypes.get(b.recipe_type_id);
+    return b;
+  }
+
   const newRecipe = async (req: Request, res: Response) => {
-    const b = body<{ recipe_type_id: number; recipe_data?: unknown; input?: unknown; configuration?: Record<string, any> }>(req, 'scale-api/queue-new-recipe');
+    const b = isV6(req) ? await newRecipeV6Body(req) : body<NewRecipeBody>(req, 'scale-api/queue-new-recipe');
     const { recipe, warnings, replayed } = await core.recipes.create({
       recipeTypeId: b.recipe_type_id, data: await recipeDataOf(core, b.recipe_type_id, b), configuration: b.configuration, idempotency: idempotencyKeyOf(req, res),
     });
@@ -78,7 +92,7 @@ export function recipesRouter(core: Core): Router {
       ...page, ...q.range(),
       recipeTypeIds: [...q.ints('type_id', { min: 1 }), ...q.ints('recipe_type_id', { min: 1 })],
       recipeTypeNames: [...q.strings('type_name'), ...q.strings('recipe_type_name')],
-      recipeIds: q.ints('recipe_id', { min: 1 }), rootRecipeIds: q.ints('root_recipe_id', { min: 1 }),
+      recipeIds: q.ints('recipe_id', { min: 1 }), rootRecipeIds: q.ints('root_recipe_id', { min: 1 }), batchIds: q.ints('batch_id', { min: 1 }),
       isSuperseded: q.bool('is_superseded'), isCompleted: q.bool('is_completed'),
     });
     const ctx = await recipeContext(core, list.rows);

@@ -37,6 +37,14 @@ export interface Job {
   runtime: Runtime;
   /** The recipe the job was made for, if any. */
   recipeId: number | null;
+  /** The batch its recipe belongs to, if any. */
+  batchId: number | null;
+  /** A reprocess ran its recipe node again: `supersededJobId` of the new job names this one. */
+  isSuperseded: boolean;
+  superseded: Date | null;
+  /** The job this one replaced, and the first job of that chain. */
+  supersededJobId: number | null;
+  rootSupersededJobId: number | null;
   created: Date;
   queued: Date | null;
   started: Date | null;
@@ -89,7 +97,9 @@ export function toJob(r: Row): Job {
     id: r.id, jobTypeId: r.job_type_id, jobTypeRevId: r.job_type_rev_id, eventId: r.event_id, status: r.status, errorId: r.error_id, errorMessage: r.error_message ?? null,
     priority: r.priority, numExes: r.num_exes, timeout: r.timeout, maxTries: r.max_tries, cpusRequired: r.cpus_required,
     memRequired: r.mem_required, diskInRequired: r.disk_in_required, diskOutRequired: r.disk_out_required, input: r.input,
-    output: r.output, dockerImage: r.docker_image, configuration: r.configuration, runtime: r.runtime, recipeId: r.recipe_id ?? null, created: r.created, queued: r.queued, started: r.started, ended: r.ended,
+    output: r.output, dockerImage: r.docker_image, configuration: r.configuration, runtime: r.runtime, recipeId: r.recipe_id ?? null,
+    batchId: r.batch_id ?? null, isSuperseded: r.is_superseded ?? false, superseded: r.superseded ?? null, supersededJobId: r.superseded_job_id ?? null,
+    rootSupersededJobId: r.root_superseded_job_id ?? null, created: r.created, queued: r.queued, started: r.started, ended: r.ended,
     lastStatusChange: r.last_status_change, lastModified: r.last_modified,
   };
 }

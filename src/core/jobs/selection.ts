@@ -13,11 +13,10 @@ export interface JobSelection {
   jobTypeNames?: string[];
   jobTypeCategories?: string[];
   recipeIds?: number[];
-  /** This server has no batches: any batch id given matches no job. */
   batchIds?: number[];
   errorCategories?: string[];
   errorIds?: number[];
-  /** Jobs are never superseded here (recipes are): true matches no job, false every one. */
+  /** true: superseded jobs only (a reprocess ran their node again), false: the others. */
   isSuperseded?: boolean;
 }
 
@@ -37,7 +36,8 @@ export function selectionSql(f: JobSelection, params: unknown[]): string[] {
   if (f.jobTypeNames?.length) add('j.job_type_id IN (SELECT id FROM job_type WHERE name = ANY(?::text[]))', f.jobTypeNames);
   if (f.jobTypeCategories?.length) add('j.job_type_id IN (SELECT id FROM job_type WHERE category = ANY(?::text[]))', f.jobTypeCategories);
   if (f.recipeIds?.length) add('j.id IN (SELECT job_id FROM recipe_node WHERE recipe_id = ANY(?::bigint[]) AND job_id IS NOT NULL)', f.recipeIds);
-  if (f.batchIds?.length || f.isSuperseded === true) clauses.push('false');
+  if (f.batchIds?.length) add('j.batch_id = ANY(?::int[])', f.batchIds);
+  if (f.isSuperseded !== undefined && f.isSuperseded !== null) add('j.is_superseded = ?', f.isSuperseded);
   if (f.errorCategories?.length) add('j.error_id IN (SELECT id FROM error WHERE category = ANY(?::text[]))', f.errorCategories);
   if (f.errorIds?.length) add('j.error_id = ANY(?::int[])', f.errorIds);
   return clauses;

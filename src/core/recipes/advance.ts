@@ -13,6 +13,7 @@ import { blockJobs, failWaitingJobs, unblockJobs } from '../jobs/transitions.ts'
 import type { Logger } from '../../log.ts';
 import type { Workspace, WorkspaceService } from '../workspaces/service.ts';
 import { acceptsData } from './data-filter.ts';
+import { linkNewJobs } from './job-links.ts';
 import type { RecipeDefinition } from './definition.ts';
 import { type InstanceState, type NodeRecord, type Plan, isEmptyPlan, planRecipe } from './instance.ts';
 import type { NodeTypes } from './node-types.ts';
@@ -75,6 +76,12 @@ function jobDataOf(iface: JobInterface, inputs: Map<string, InputValue>, workspa
 }
 
 const fileIds = (values: Iterable<InputValue>) => [...values].flatMap(fileIdsOf);
+
+/**
+ * The priority a recipe's jobs run at: its own configuration's, else its batch's (Scale's batch
+ * configuration priority; the engine reads recipe rows with `batch_priority`), else the job type's.
+ */
+const priorityOf = (r: Row): number | undefined => r.configuration?.priority ?? r.batch_priority ?? undefined;
 
 /** Sub-recipes below these recipes: those that have failed (any failed or canceled job inside). */
 async function failedSubRecipes(tx: Queryable, ids: number[]): Promise<Set<number>> {
@@ -159,7 +166,7 @@ export function createAdvancer(deps: AdvanceDeps) {
     for (const status of ['PENDING', 'BLOCKED'] as const) {
       const made = items.flatMap(({ r, def, plan }) => plan.create.filter((c) => c.status === status).map((c) => ({ r, def, node: c.node })));
       const ids = await jobs.insertJobs(tx, made.map(({ r, def, node }) => ({
-        ...jobs.waitingRow(job(def, node).jobType, job(def, node).rev, { priority: r.configuration?.priority, configuration: r.configuration ?? undefined }), recipeId: r.id,
+        ...jobs.waitingRow(job(def, node).jobType, job(def, node).rev, { priority: priorityOf(r), configuration: r.configuration ?? undefined }), recipeId: r.id,
       })), status);
       made.forEach((m, i) => nodeRows.push({ recipeId: m.r.id, node: m.node, jobId: ids[i] }));
     }
@@ -184,7 +191,7 @@ export function createAdvancer(deps: AdvanceDeps) {
       const { jobType, rev } = job(def, q.node);
       try {
         const { row } = await jobs.prepare(
-          { jobTypeId: jobType.id, data: jobDataOf(rev.interface, q.inputs, readRecipeData(r.input, def.inputs).workspaceId), configuration: r.configuration ?? undefined, priority: r.configuration?.priority },
+          { jobTypeId: jobType.id, data: jobDataOf(rev.interface, q.inputs, readRecipeData(r.input, def.inputs).workspaceId), configuration: r.configuration ?? undefined, priority: priorityOf(r) },
           jobType, rev, tx, lookups,
         );
         if (q.jobId !== null) waiting.push({ jobId: q.jobId, row });
@@ -224,6 +231,7 @@ export function createAdvancer(deps: AdvanceDeps) {
       for (const node of plan.empty) nodeRows.push({ recipeId: r.id, node, outcome: 'EMPTY' });
     }
     await insertNodes(tx, nodeRows);
+    await linkNewJobs(tx, nodeRows.flatMap((x) => (x.jobId ? [x.jobId] : [])));
 
     for (const { r, def, plan } of items) {
       for (const s of plan.subRecipes) {
@@ -231,10 +239,13 @@ export function createAdvancer(deps: AdvanceDeps) {
         if (!t || t.kind !== 'recipe' || depth >= MAX_DEPTH) throw new Error(`recipe nesting deeper than ${MAX_DEPTH} levels at node ${s.node} of recipe ${r.id}`);
         const size = [...(await files.getMany(fileIds(s.inputs.values()), tx)).values()].reduce((sum, f) => sum + f.fileSize, 0) / (1024 * 1024);
         const inserted = await tx.query(
-          `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, recipe_id, root_recipe_id, input, configuration, input_file_size)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-          [t.recipeType.id, t.rev.id, r.id, r.root_recipe_id ?? r.id, JSON.stringify(toV6Data(s.inputs)), r.configuration ? JSON.stringify(r.configuration) : null, size],
+          `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, recipe_id, root_recipe_id, input, configuration, input_file_size, batch_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+          [t.recipeType.id, t.rev.id, r.id, r.root_recipe_id ?? r.id, JSON.stringify(toV6Data(s.inputs)), r.configuration ? JSON.stringify(r.configuration) : null, size,
+            r.batch_id ?? null],
         );
+        // A sub-recipe's jobs run at its parent's batch priority too.
+        inserted.rows[0].batch_priority = r.batch_priority ?? null;
         await insertNodes(tx, [{ recipeId: r.id, node: s.node, subRecipeId: inserted.rows[0].id }]);
         queued += await advance(ctx, [inserted.rows[0]], depth + 1);
       }

@@ -58,7 +58,12 @@ export function createRecipeEngine(deps: {
       const seen = await tx.query<{ recipe_id: number; seq: number }>('SELECT recipe_id, seq FROM recipe_update WHERE recipe_id = ANY($1::bigint[])', [ids]);
       // NO KEY UPDATE: the marks a job's end writes refer to the recipe row (a foreign key takes a
       // KEY SHARE lock), and must not wait for an engine that is itself waiting to clear them.
-      const rows = (await tx.query('SELECT * FROM recipe WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE', [ids])).rows;
+      // batch_priority: a batch's configured priority, which its recipes' new jobs run at (advance.ts).
+      const rows = (await tx.query(
+        `SELECT r.*, (SELECT (b.configuration->>'priority')::int FROM batch b WHERE b.id = r.batch_id) AS batch_priority
+           FROM recipe r WHERE r.id = ANY($1::bigint[]) ORDER BY r.id FOR NO KEY UPDATE`,
+        [ids],
+      )).rows;
       const live = rows.filter((r) => !r.is_superseded && defs.has(r.recipe_type_rev_id));
       const n = await advancer.advance({ tx, defs, types, recipeInputErrorId: recipeInputErrorId! }, live);
       // A sub-recipe's parent sees its jobs only through it: pass the news up.

@@ -16,6 +16,8 @@ export interface Recipe {
   superseded: Date | null;
   supersededRecipeId: number | null;
   rootSupersededRecipeId: number | null;
+  /** The batch the recipe was made for, if any. */
+  batchId: number | null;
   isCanceled: boolean;
   isCompleted: boolean;
   completed: Date | null;
@@ -46,7 +48,7 @@ export function toRecipe(r: Row): Recipe {
   return {
     id: r.id, recipeTypeId: r.recipe_type_id, recipeTypeRevId: r.recipe_type_rev_id, eventId: r.event_id, parentId: r.recipe_id,
     rootId: r.root_recipe_id, input: r.input, configuration: r.configuration, inputFileSize: r.input_file_size, isSuperseded: r.is_superseded,
-    superseded: r.superseded, supersededRecipeId: r.superseded_recipe_id, rootSupersededRecipeId: r.root_superseded_recipe_id,
+    superseded: r.superseded, supersededRecipeId: r.superseded_recipe_id, rootSupersededRecipeId: r.root_superseded_recipe_id, batchId: r.batch_id ?? null,
     isCanceled: r.is_canceled, isCompleted: r.is_completed, completed: r.completed, created: r.created, lastModified: r.last_modified,
   };
 }

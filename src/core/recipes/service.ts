@@ -1,5 +1,6 @@
 // Recipes: creating them (data checked, first jobs queued), reading them with their node graph and
-// counters, and canceling them. Reprocessing lives in reprocess.ts; the engine does the rest.
+// counters, canceling and reprocessing them (what carries over: supersede.ts; what it means for
+// jobs: job-links.ts). The engine does the rest.
 import { checkInputCount } from '../input-count.ts';
 import { countValues, INPUT_FIELDS } from '../jobs/job-data.ts';
 import type { Db, Queryable } from '../../store/db.ts';
@@ -19,6 +20,7 @@ import type { RecipeEngine } from './engine.ts';
 import { type NodeView, NO_COUNTS, type Recipe, type RecipeCounts, toRecipe } from './model.ts';
 import { type CheckedRecipeData, checkRecipeData, type RecipeData } from './recipe-data.ts';
 import { type ForcedNodes, NOTHING_FORCED, carryover } from './supersede.ts';
+import { supersedeJobs } from './job-links.ts';
 
 export interface NewRecipe {
   recipeTypeId: number;
@@ -28,6 +30,8 @@ export interface NewRecipe {
   configuration?: Record<string, any>;
   /** The request's Idempotency-Key: sent again, it gets the recipe the first request made. */
   idempotency?: IdempotencyKey;
+  /** The batch the recipe is made for and the event that made it, if any. */
+  link?: ReprocessLink;
 }
 
 export interface RecipeListFilter extends ListRequest {
@@ -37,6 +41,7 @@ export interface RecipeListFilter extends ListRequest {
   recipeTypeNames?: string[];
   recipeIds?: number[];
   rootRecipeIds?: number[];
+  batchIds?: number[];
   isSuperseded?: boolean | null;
   isCompleted?: boolean | null;
 }
@@ -53,6 +58,22 @@ export const RECIPE_TREE = `
     UNION ALL SELECT t.top, rn.sub_recipe_id FROM tree t JOIN recipe_node rn ON rn.recipe_id = t.id WHERE rn.sub_recipe_id IS NOT NULL)`;
 
 export type RecipeService = ReturnType<typeof createRecipeService>;
+
+/** What a reprocessed recipe (and its reprocessed sub-recipes) belong to: a batch, the event that made it. */
+export interface ReprocessLink {
+  batchId?: number | null;
+  eventId?: number | null;
+}
+
+export interface ReprocessOptions extends ReprocessLink {
+  forced?: ForcedNodes;
+  revisionNum?: number | null;
+  /**
+   * Makes the new recipe even when it would take everything over (a batch re-creates every recipe
+   * of the batch it follows, as Scale's does); otherwise that is refused as nothing to reprocess.
+   */
+  evenIfUnchanged?: boolean;
+}
 
 export function createRecipeService(deps: {
   db: Db;
@@ -89,7 +110,7 @@ export function createRecipeService(deps: {
     // Sent again under its Idempotency-Key, a request gets the recipe the first one made, unchecked.
     const prior = n.idempotency ? await deps.idempotency.find(n.idempotency, 'recipe') : null;
     if (prior !== null) return { recipe: await get(prior), warnings: [], replayed: true };
-    const { ids, warnings, replayed } = await createMany(n.recipeTypeId, [n.data ?? { inputs: new Map(), workspaceId: null }], n.configuration, n.idempotency);
+    const { ids, warnings, replayed } = await createMany(n.recipeTypeId, [n.data ?? { inputs: new Map(), workspaceId: null }], n.configuration, n.idempotency, n.link);
     return { recipe: await get(ids[0]), warnings: replayed ? [] : warnings, replayed };
   }
 
@@ -98,7 +119,7 @@ export function createRecipeService(deps: {
    * them up to date together (batch submitters, benchmarks). Each item's fields are named as its door's DataFields say.
    */
   async function createMany(
-    recipeTypeId: number, items: RecipeData[], configurationJson?: Record<string, any>, idempotency?: IdempotencyKey,
+    recipeTypeId: number, items: RecipeData[], configurationJson?: Record<string, any>, idempotency?: IdempotencyKey, link: ReprocessLink = {},
   ): Promise<{ ids: number[]; warnings: CheckedRecipeData['warnings']; replayed?: boolean }> {
     const recipeType = await recipeTypes.get(recipeTypeId).catch((err) => {
       if (err instanceof NotFound) throw new Invalid('recipe_type_id', `recipe type ${recipeTypeId} does not exist`);
@@ -125,9 +146,9 @@ export function createRecipeService(deps: {
     }
     const insert = async (tx: Queryable) => {
       const res = await tx.query<{ id: number }>(
-        `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, input, configuration, input_file_size)
-         SELECT $1, $2, i, $3, s FROM unnest($4::jsonb[], $5::float8[]) WITH ORDINALITY AS u(i, s, ord) ORDER BY ord RETURNING id`,
-        [recipeType.id, rev.id, configuration ? JSON.stringify(configuration) : null, rows.map((r) => r.json), rows.map((r) => r.size)],
+        `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, input, configuration, input_file_size, batch_id, event_id)
+         SELECT $1, $2, i, $3, s, $6, $7 FROM unnest($4::jsonb[], $5::float8[]) WITH ORDINALITY AS u(i, s, ord) ORDER BY ord RETURNING id`,
+        [recipeType.id, rev.id, configuration ? JSON.stringify(configuration) : null, rows.map((r) => r.json), rows.map((r) => r.size), link.batchId ?? null, link.eventId ?? null],
       );
       const made = res.rows.map((r) => r.id).sort((a, b) => a - b);
       // The marks make the engine finish the job should this process stop before it does.
@@ -162,7 +183,8 @@ export function createRecipeService(deps: {
 
   async function list(f: RecipeListFilter): Promise<ListResult<Recipe>> {
     const where = new Where().range('last_modified', f.started, f.ended).anyOf('recipe_type_id', f.recipeTypeIds, 'int').anyOf('id', f.recipeIds, 'bigint')
-      .anyOf('root_recipe_id', f.rootRecipeIds, 'bigint');
+      .anyOf('root_recipe_id', f.rootRecipeIds, 'bigint')
+      .anyOf('batch_id', f.batchIds, 'int');
     if (f.recipeTypeNames?.length) where.add('recipe_type_id IN (SELECT id FROM recipe_type WHERE name = ANY(?::text[]))', f.recipeTypeNames);
     if (f.isSuperseded !== undefined && f.isSuperseded !== null) where.add('is_superseded = ?', f.isSuperseded);
     if (f.isCompleted !== undefined && f.isCompleted !== null) where.add('is_completed = ?', f.isCompleted);
@@ -294,14 +316,16 @@ export function createRecipeService(deps: {
     return { old, revId: newRev.id, copy: [...co.copy], subs };
   }
 
-  async function applySupersede(tx: Queryable, p: Prepared, parentId: number | null, rootId: number | null): Promise<number[]> {
+  async function applySupersede(tx: Queryable, p: Prepared, parentId: number | null, rootId: number | null, link: ReprocessLink): Promise<number[]> {
     const o = p.old;
     const taken = await tx.query('UPDATE recipe SET is_superseded = true, superseded = now(), last_modified = now() WHERE id = $1 AND NOT is_superseded RETURNING id', [o.id]);
     if (!taken.rows.length) throw new Conflict(`recipe ${o.id} has already been superseded and cannot be reprocessed again`);
     const res = await tx.query<{ id: number }>(
-      `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, recipe_id, root_recipe_id, input, configuration, input_file_size, superseded_recipe_id, root_superseded_recipe_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-      [o.recipeTypeId, p.revId, parentId, rootId, JSON.stringify(o.input), o.configuration ? JSON.stringify(o.configuration) : null, o.inputFileSize, o.id, o.rootSupersededRecipeId ?? o.id],
+      `INSERT INTO recipe (recipe_type_id, recipe_type_rev_id, recipe_id, root_recipe_id, input, configuration, input_file_size, superseded_recipe_id, root_superseded_recipe_id,
+                           batch_id, event_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      [o.recipeTypeId, p.revId, parentId, rootId, JSON.stringify(o.input), o.configuration ? JSON.stringify(o.configuration) : null, o.inputFileSize, o.id, o.rootSupersededRecipeId ?? o.id,
+        link.batchId ?? null, link.eventId ?? null],
     );
     const id = res.rows[0].id;
     await tx.query(
@@ -310,9 +334,10 @@ export function createRecipeService(deps: {
         WHERE recipe_id = $2 AND node_name = ANY($3::text[]) AND outcome IS DISTINCT FROM 'SKIPPED'`,
       [id, o.id, p.copy],
     );
+    await supersedeJobs(tx, o.id, [...p.copy, ...p.subs.keys()]);
     const created = [id];
     for (const [node, sub] of p.subs) {
-      const subIds = await applySupersede(tx, sub, id, rootId ?? id);
+      const subIds = await applySupersede(tx, sub, id, rootId ?? id, link);
       await tx.query('INSERT INTO recipe_node (recipe_id, node_name, sub_recipe_id) VALUES ($1, $2, $3)', [id, node, subIds[0]]);
       created.push(...subIds);
     }
@@ -325,12 +350,12 @@ export function createRecipeService(deps: {
    * given) revision supersedes it and takes over what it finished; the rest runs again. The old
    * recipe's unfinished jobs are canceled.
    */
-  async function reprocess(id: number, opts: { forced?: ForcedNodes; revisionNum?: number | null } = {}): Promise<Recipe> {
+  async function reprocess(id: number, opts: ReprocessOptions = {}): Promise<Recipe> {
     const old = await get(id);
     if (old.parentId !== null) throw new Invalid(null, `recipe ${id} is a sub-recipe of recipe ${old.parentId}; reprocess that one`);
     const prepared = await prepareSupersede(id, opts.forced ?? NOTHING_FORCED, opts.revisionNum ?? null);
     const rev = await recipeTypes.revision(prepared.revId);
-    if (prepared.copy.length === rev.definition.nodes.length && !prepared.subs.size) {
+    if (!opts.evenIfUnchanged && prepared.copy.length === rev.definition.nodes.length && !prepared.subs.size) {
       throw new Invalid('forced_nodes', 'nothing to reprocess: every node completed and the definition is unchanged; name the nodes to run again');
     }
     const { created, canceled } = await db.transaction(async (tx) => {
@@ -339,7 +364,7 @@ export function createRecipeService(deps: {
       const stopped = await cancelJobs(tx, jobIds, 'unfinished');
       // The old tree creates nothing more; finished sub-recipes it shares with the new one stay as they are.
       await tx.query('UPDATE recipe SET is_canceled = true, last_modified = now() WHERE id = ANY($1::bigint[]) AND NOT is_completed', [tree]);
-      return { created: await applySupersede(tx, prepared, null, null), canceled: stopped };
+      return { created: await applySupersede(tx, prepared, null, null, opts), canceled: stopped };
     });
     if (canceled.length) events.emit('canceled', canceled);
     try {

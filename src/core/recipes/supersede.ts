@@ -20,7 +20,9 @@ export function parseForcedNodes(json: unknown, root = 'forced_nodes'): ForcedNo
   if (json === undefined || json === null) return NOTHING_FORCED;
   if (typeof json !== 'object' || Array.isArray(json)) throw new Invalid(root, 'must be an object {"all": bool, "nodes": [...], "sub_recipes": {...}}');
   const j = json as Record<string, unknown>;
-  for (const k of Object.keys(j)) if (!['all', 'nodes', 'sub_recipes'].includes(k)) throw new Invalid(`${root}.${k}`, 'is not an allowed field');
+  // Scale's forced nodes v6 schema allows its version (and writes it: convert_forced_nodes_to_v6).
+  for (const k of Object.keys(j)) if (!['version', 'all', 'nodes', 'sub_recipes'].includes(k)) throw new Invalid(`${root}.${k}`, 'is not an allowed field');
+  if (j.version !== undefined && j.version !== '6') throw new Invalid(`${root}.version`, `${JSON.stringify(j.version)} is an unsupported version number`);
   if (typeof j.all !== 'boolean') throw new Invalid(`${root}.all`, j.all === undefined ? 'is required' : 'must be a boolean');
   if (j.nodes !== undefined && (!Array.isArray(j.nodes) || !j.nodes.every((n) => typeof n === 'string'))) throw new Invalid(`${root}.nodes`, 'must be a list of node names');
   if (j.sub_recipes !== undefined && (typeof j.sub_recipes !== 'object' || j.sub_recipes === null || Array.isArray(j.sub_recipes))) {

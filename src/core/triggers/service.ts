@@ -10,6 +10,7 @@ import type { JobService } from '../jobs/service.ts';
 import type { RecipeTypeService } from '../recipe-types/service.ts';
 import type { RecipeService } from '../recipes/service.ts';
 import { fileMatches, readTriggerRule, type TriggerRule } from './rules.ts';
+import { eventsById } from './events.ts';
 import { fileIdsOf, type InputValue, readJobData } from '../jobs/job-data.ts';
 
 type FileRule = Extract<TriggerRule, { type: 'INGEST' | 'PARSE' }>;
@@ -185,6 +186,8 @@ export function createTriggerService(deps: { db: Db; jobs: JobService; recipes: 
   let clock: NodeJS.Timeout | null = null;
   let ticking: Promise<unknown> | null = null;
   return {
+    /** Events by id (what batches, jobs and recipes show of the event that made them). */
+    events: (ids: number[]) => eventsById(db, ids),
     /** INGEST events for newly ingested files, and whatever their rules start. */
     onIngested: (files: { ingestId: number; fileId: number; owner: IngestOwner }[]) => fire('INGEST', files.map((f) => ({ fileId: f.fileId, owner: f.owner, description: { ingest_id: f.ingestId, strike_id: f.owner.strikeId, scan_id: f.owner.scanId } }))),
     onParsed,
