@@ -115,12 +115,14 @@ describe('architecture', () => {
     assert.deepEqual(wpsWords, []);
   });
 
-  it('each job state change is written by its owner: cancel, fail-waiting and block in transitions.ts, finish in finish.ts, start in the queue', () => {
+  it('each job state change is written by its owner: cancel, fail-waiting and block in transitions.ts, finish in finish.ts, start in the queue, Strike and Scan jobs in ingest-jobs.ts', () => {
     const owners: Record<string, RegExp> = {
       'src/core/jobs/transitions.ts': /status = 'CANCELED'|status = 'FAILED'|status = 'BLOCKED'|status = 'PENDING'/,
       'src/core/jobs/finish.ts': /UPDATE job SET status = e\.job_status/,
       'src/core/queue/service.ts': /UPDATE job SET status = 'RUNNING'/,
       'src/core/jobs/service.ts': /UPDATE job SET status = 'QUEUED'|UPDATE job j SET status = CASE/,
+      // Strike and Scan jobs (never queued, never on a node): their ingest service runs, resumes and ends them.
+      'src/core/ingest/ingest-jobs.ts': /UPDATE job SET status = \$2/,
     };
     const writers = [...text].filter(([, src]) => /UPDATE job (?:j )?SET status\b/.test(src)).map(([f]) => f).sort();
     assert.deepEqual(writers, Object.keys(owners).sort(), 'the modules that write job states');

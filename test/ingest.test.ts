@@ -258,17 +258,20 @@ describe('ingest: Strike, Scan and ingest records', function () {
       await fs.writeFile(path.join(dir, 'sub', 'x2.csv'), '22');
       await fs.writeFile(path.join(dir, 'notes.md'), 'n');
       const scan = (await api().post('/scale/scans/').send({ name: 'scan-1', configuration: { version: '1.0', workspace: 'scanned', scanner: { type: 'dir' }, recursive: true, files_to_ingest: [{ filename_regex: '\\.csv$', data_types: ['table'] }] } }).expect(201)).body;
-      const dry = (await api().post(`/scale/scans/${scan.id}/process/`).send({ ingest: false }).expect(200)).body;
+      const dry = (await api().post(`/scale/scans/${scan.id}/process/`).send({ ingest: false }).expect(201)).body;
       assert.equal(dry.dry_run, true);
       assert.equal(dry.file_count, 2);
       assert.equal(dry.deferred, 1);
       assert.deepEqual(dry.files.filter((f: any) => f.status === 'INGESTED').map((f: any) => f.file).sort(), ['sub/x2.csv', 'x1.csv']);
       assert.equal((await ingests(`&scan_id=${scan.id}`)).length, 0, 'a dry run records nothing');
-      const run = (await api().post(`/scale/scans/${scan.id}/process/`).send({}).expect(200)).body;
+      const run = (await api().post(`/scale/scans/${scan.id}/process/`).send({ ingest: true }).expect(201)).body;
       assert.equal(run.ingested, 2);
       const recs = await ingests(`&scan_id=${scan.id}&status=INGESTED`);
       assert.deepEqual(recs.map((r: any) => r.new_file_path).sort(), ['sub/x2.csv', 'x1.csv'], 'registered where they are');
-      const again = (await api().post(`/scale/scans/${scan.id}/process/`).send({}).expect(200)).body;
+      // A Scan ingests once (Scale: 409 after); another Scan of the same workspace finds nothing new.
+      await api().post(`/scale/scans/${scan.id}/process/`).send({ ingest: true }).expect(409);
+      const other = (await api().post('/scale/scans/').send({ name: 'scan-1b', configuration: scan.configuration }).expect(201)).body;
+      const again = (await api().post(`/scale/scans/${other.id}/process/`).send({ ingest: true }).expect(201)).body;
       assert.equal(again.ingested, 0, 'files already registered are not ingested twice');
       await api().post('/scale/scans/').send({ name: 'scan-bad', configuration: { workspace: 'scanned', scanner: { type: 'tape' }, files_to_ingest: [{ filename_regex: '.*' }] } }).expect(400);
     });

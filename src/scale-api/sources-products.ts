@@ -1,7 +1,8 @@
 // /sources/ and /products/ (seed 002 "Source File Services" and "Product Services"): source files
 // and the products jobs made, their updates, and their lineage both ways — a product's details
 // name the source files (and products) it came from and the products made from it; a source's
-// details name the jobs that consumed it and the products derived from it.
+// details name the jobs that consumed it and the products derived from it. And v6's purge of a
+// source file with everything made from it (POST /files/purge-source/).
 import { Router, type Request } from 'express';
 import type { Core } from '../core/index.ts';
 import { Invalid } from '../errors.ts';
@@ -177,6 +178,19 @@ export function sourcesProductsRouter(core: Core): Router {
     const source = await lineage.get('SOURCE', fileRef(req, 'source file'));
     const down = await lineage.downstream(source.id);
     res.json(await productPage(req, { ...f, within: down.productIds }));
+  });
+
+  // Scale 6.0.0's PurgeSourceFileView: {file_id} of a SOURCE file, 204; a v5 request is refused as there.
+  r.post('/files/purge-source/', async (req, res) => {
+    if (req.baseUrl.endsWith('/v5')) throw new HttpError(400, 'This endpoint is supported with REST API v6+');
+    const b = req.body ?? {};
+    if (typeof b !== 'object' || Array.isArray(b)) throw new Invalid(null, 'the request body must be a JSON object');
+    const raw = (b as Record<string, unknown>).file_id;
+    if (raw === undefined || raw === null) throw new Invalid('file_id', 'is required: the id of the SOURCE file to purge');
+    const id = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d{1,15}\s*$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(id) || id < 1) throw new Invalid('file_id', `the given file_id is not valid: ${JSON.stringify(raw)}`);
+    await core.purger.purgeSource(id);
+    res.status(204).end();
   });
 
   r.get('/sources/:ref/jobs/', async (req, res) => {

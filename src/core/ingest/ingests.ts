@@ -1,4 +1,5 @@
-// Ingest records as the API lists them (seed 002 /ingests/, /ingests/{id}/, /ingests/status/).
+// Ingest records as the API lists them (seed 002 /ingests/, /ingests/{id}/ or by file name,
+// /ingests/status/, and a source file's ingests, /sources/{id}/ingests/).
 import type { Db, Row } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { NotFound } from '../../errors.ts';
@@ -46,18 +47,27 @@ export interface IngestFilter extends ListRequest {
   strikeIds?: number[];
   scanIds?: number[];
   fileNames?: string[];
+  /** Ingests that made these source files. */
+  sourceFileIds?: number[];
 }
 
 export function createIngestQueries(db: Db) {
   return {
     async list(f: IngestFilter): Promise<ListResult<Ingest>> {
-      const where = new Where().range('last_modified', f.started, f.ended).anyOf('status', f.statuses, 'text').anyOf('strike_id', f.strikeIds, 'int').anyOf('scan_id', f.scanIds, 'int').anyOf('file_name', f.fileNames, 'text');
+      const where = new Where().range('last_modified', f.started, f.ended).anyOf('status', f.statuses, 'text').anyOf('strike_id', f.strikeIds, 'int').anyOf('scan_id', f.scanIds, 'int').anyOf('file_name', f.fileNames, 'text')
+        .anyOf('source_file_id', f.sourceFileIds, 'bigint');
       const res = await pagedList(db, { select: '*', from: 'ingest', where, orderSql: orderBy(f.order, ORDERABLE, ['-last_modified']), tiebreak: 'id', page: f });
       return { count: res.count, rows: res.rows.map(toIngest) };
     },
     async get(id: number): Promise<Ingest> {
       const res = await db.query('SELECT * FROM ingest WHERE id = $1', [id]);
       if (!res.rows[0]) throw new NotFound('ingest', id);
+      return toIngest(res.rows[0]);
+    },
+    /** The newest ingest of a file name (Scale 5's /ingests/{file_name}/). */
+    async byFileName(fileName: string): Promise<Ingest> {
+      const res = await db.query('SELECT * FROM ingest WHERE file_name = $1 ORDER BY created DESC, id DESC LIMIT 1', [fileName]);
+      if (!res.rows[0]) throw new NotFound('ingest', fileName);
       return toIngest(res.rows[0]);
     },
     /** Ingested files and bytes per Strike, per hour (seed 002 /ingests/status/). */

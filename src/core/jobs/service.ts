@@ -135,6 +135,8 @@ export function createJobService(deps: {
   /** Checks a new job's data and works out its row; `q` is the transaction to read through, if any. */
   async function prepare(n: NewJob, jobType: JobType, rev: Revision, q: Queryable = db, lookups?: Pick<JobDataLookups, 'files' | 'workspaces'>): Promise<{ checked: CheckedJobData; row: JobRow }> {
     if (!jobType.isActive) throw new Invalid('job_type_id', `job type ${jobType.name} ${jobType.version} is archived and takes no new jobs`);
+    // A service's jobs (a Strike's, a Scan's) are made by that service, never queued for a node.
+    if (jobType.isService) throw new Invalid('job_type_id', `job type ${jobType.name} ${jobType.version} is run by the server itself: its jobs are started by their Strike or Scan`);
     if (n.priority !== undefined && (!Number.isInteger(n.priority) || n.priority < 1)) throw new Invalid('priority', 'must be an integer >= 1');
     const data = n.data ?? emptyJobData();
     checkInputCount(countValues(data.inputs), deps.maxInputs);
@@ -337,15 +339,17 @@ export function createJobService(deps: {
     const priorityParam = `$${params.length}`;
     const ids = await db.transaction(async (tx) => {
       // A recipe job canceled before it ever had input goes back to PENDING (Scale's uncancel);
-      // the recipe engine queues it when its parents are done.
+      // the recipe engine queues it when its parents are done. A service's job (a Strike's, a
+      // Scan's) goes back to PENDING too, never to the queue: its service runs it again (a Strike
+      // restarts, a Scan sweeps again; src/core/ingest/ingest-jobs.ts).
       const res = await tx.query<{ id: number; status: string }>(
         `WITH sel AS (
            SELECT j.id FROM job j
             WHERE j.${SQL_CAN_BE_REQUEUED} ${clauses.length ? `AND ${clauses.join(' AND ')}` : ''}
             ORDER BY j.id
             FOR UPDATE)
-         UPDATE job j SET status = CASE WHEN j.input IS NULL THEN 'PENDING' ELSE 'QUEUED' END, error_id = NULL, ended = NULL,
-                queued = CASE WHEN j.input IS NULL THEN NULL ELSE now() END,
+         UPDATE job j SET status = CASE WHEN j.input IS NULL OR jt.is_service THEN 'PENDING' ELSE 'QUEUED' END, error_id = NULL, ended = NULL,
+                queued = CASE WHEN j.input IS NULL OR jt.is_service THEN NULL ELSE now() END,
                 max_tries = j.num_exes + greatest(jt.max_tries, 1), priority = coalesce(${priorityParam}::int, j.priority),
                 last_status_change = now(), last_modified = now()
            FROM job_type jt
