@@ -45,6 +45,12 @@ export function checked<T = Record<string, any>>(b: unknown, schemaId: string): 
 /** Whether a request came in under /scale/v6/ (the routers are the same under every prefix). */
 export const isV6 = (req: Request): boolean => req.baseUrl.endsWith('/v6');
 
+/** A route whose /v6/ requests are answered by their own handler (Scale 6's view), the others by `other`. */
+export const orV6 =
+  (v6: RequestHandler, other: RequestHandler): RequestHandler =>
+  (req, res, next) =>
+    (isV6(req) ? v6 : other)(req, res, next);
+
 /** Parses a positive integer path parameter; anything else is an unknown id (404). */
 export function idParam(req: Request, name = 'id', entity = 'object'): number {
   const raw = req.params[name];

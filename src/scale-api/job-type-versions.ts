@@ -6,20 +6,16 @@ import type { Core } from '../core/index.ts';
 import { NotFound } from '../errors.ts';
 import type { JobType, Revision } from '../core/job-types/service.ts';
 import { iso, jobTypeJson } from './codecs.ts';
-import { HttpError } from './http.ts';
-import { editJobType, jobTypeDetails } from './job-types.ts';
+import { HttpError, isV6 } from './http.ts';
+import { editJobType, jobTypeV6Details, v6Fields } from './job-types.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
-import { recipeTypeSummary } from './recipe-codecs.ts';
 
 /** The job type summary v6 puts in its revision documents. */
 const revisionJobType = (t: JobType) => ({
   name: t.name, version: t.version, title: t.title, description: t.description, is_active: t.isActive, is_paused: t.isPaused,
   is_published: false, icon_code: t.iconCode, unmet_resources: null,
 });
-
-/** v6's names for fields v5 calls otherwise, beside them (v5 clients keep theirs). */
-const v6Fields = (t: JobType) => ({ is_published: false, unmet_resources: null, deprecated: iso(t.archived) });
 
 export function jobTypeVersionsRouter(core: Core): Router {
   const r = Router();
@@ -46,14 +42,16 @@ export function jobTypeVersionsRouter(core: Core): Router {
   });
 
   r.get('/job-types/:name/:version/', async (req, res) => {
-    const jt = await version(req.params.name, req.params.version);
-    const [details, recipeTypes] = await Promise.all([jobTypeDetails(core, jt), core.recipeTypes.containingJobType(jt.name, jt.version)]);
-    res.json({ ...details, ...v6Fields(jt), recipe_types: recipeTypes.map(recipeTypeSummary) });
+    res.json(await jobTypeV6Details(core, await version(req.params.name, req.params.version)));
   });
 
-  // v6 answers an edit with its validation, not the job type.
+  // Scale 6's JobTypeDetailsView.patch_v6 answers 204 with no body; the other prefixes answer the validation.
   r.patch('/job-types/:name/:version/', async (req, res) => {
     const { warnings } = await editJobType(core, await version(req.params.name, req.params.version), req, { seed: true });
+    if (isV6(req)) {
+      res.status(204).end();
+      return;
+    }
     res.json({ is_valid: true, errors: [], warnings: warnings.map((w) => ({ name: w.id, description: w.details })) });
   });
 

@@ -1,13 +1,15 @@
 // /job-types/: register, describe, edit and watch job types.
-import { type Request, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Core } from '../core/index.ts';
 import { Invalid } from '../errors.ts';
 import type { JobType } from '../core/job-types/service.ts';
 import { type RegistryClient, scanRegistry } from '../executors/docker/images.ts';
 import { errorJson, iso, jobTypeJson, jobTypeSummary, statusCountJson } from './codecs.ts';
-import { body, idParam } from './http.ts';
+import { body, idParam, isV6, orV6 } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
+import { recipeTypeSummary } from './recipe-codecs.ts';
+import { absoluteUrl } from './rest-params.ts';
 
 const HOUR = 3600_000;
 
@@ -38,6 +40,14 @@ export async function jobTypeDetails(core: Core, jt: JobType) {
   };
 }
 
+/** v6's names for fields v5 calls otherwise (JobTypeSerializerV6), beside them (v5 clients keep theirs). */
+export const v6Fields = (t: JobType) => ({ is_published: false, unmet_resources: null, deprecated: iso(t.archived) });
+
+/** A job type as GET /v6/job-types/{name}/{version}/ shows it (and a v6 create answers it). */
+export async function jobTypeV6Details(core: Core, jt: JobType) {
+  const [details, recipeTypes] = await Promise.all([jobTypeDetails(core, jt), core.recipeTypes.containingJobType(jt.name, jt.version)]);
+  return { ...details, ...v6Fields(jt), recipe_types: recipeTypes.map(recipeTypeSummary) };
+}
 
 /**
  * Edits a job type as PATCH asks: a SEED job type is revised by sending its manifest (and image,
@@ -60,14 +70,31 @@ export function jobTypesRouter(core: Core, opts: { registry: RegistryClient | nu
   const r = Router();
   const details = (jt: JobType) => jobTypeDetails(core, jt);
 
-  r.get('/job-types/', async (req, res) => {
+  // v6 filters as JobTypesView.list_v6 does (keyword, is_active, is_system, id; by name).
+  const listV6 = async (req: Request, res: Response) => {
+    const q = new Query(req);
+    const page = q.list();
+    const list = await core.jobTypes.list({
+      ...page, order: page.order.length ? page.order : ['name', 'version'], keywords: q.strings('keyword'), ids: q.ints('id', { min: 1 }),
+      isActive: q.bool('is_active'), isSystem: q.bool('is_system'),
+    });
+    res.json(paged(req, page, list, (t) => ({ ...jobTypeJson(t), ...v6Fields(t) })));
+  };
+  r.get('/job-types/', orV6(listV6, async (req, res) => {
     const q = new Query(req);
     const page = q.list();
     const list = await core.jobTypes.list({ ...page, ...q.range(), names: q.strings('name'), categories: q.strings('category'), ids: q.ints('id', { min: 1 }), isActive: q.bool('is_active') });
     res.json(paged(req, page, list, jobTypeJson));
-  });
+  }));
 
   r.post('/job-types/', async (req, res) => {
+    if (isSeedBody(req.body) && isV6(req)) {
+      // JobTypesView.create_v6: 201 whether the (name, jobVersion) was new or revised, Location by name and version.
+      const { jobType } = await core.seedJobTypes.save(body(req, 'scale-api/seed-job-type'));
+      const at = `/job-types/${encodeURIComponent(jobType.name)}/${encodeURIComponent(jobType.version)}/`;
+      res.status(201).location(absoluteUrl(req, at)).json(await jobTypeV6Details(core, jobType));
+      return;
+    }
     if (isSeedBody(req.body)) {
       const { jobType, created, warnings } = await core.seedJobTypes.save(body(req, 'scale-api/seed-job-type'));
       res.status(created ? 201 : 200).location(`${req.baseUrl}/job-types/${jobType.id}/`).json({ ...(await details(jobType)), warnings });

@@ -6,7 +6,7 @@ import type { Core } from '../core/index.ts';
 import type { Node } from '../core/nodes/service.ts';
 import { exeJson, nodeJson, resourcesJson, statusCountJson } from './codecs.ts';
 import { jobContext } from './context.ts';
-import { body, idParam, isV6 } from './http.ts';
+import { body, checked, HttpError, idParam, isV6 } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
 import { FINISHED_WINDOW_MS, statusV6 } from './status-v6.ts';
@@ -14,6 +14,16 @@ import { FINISHED_WINDOW_MS, statusV6 } from './status-v6.ts';
 const SERVER_VERSION: string = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 const HOUR = 3600_000;
+
+/** A v6 edit body as Scale's node and scheduler views take it: no field outside `allowed`, and at least one. */
+function someOf(b: unknown, allowed: string[]): Record<string, unknown> {
+  const given = b === undefined ? {} : b;
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new HttpError(400, 'the request body must be a JSON object');
+  const extra = Object.keys(given).filter((k) => !allowed.includes(k));
+  if (extra.length) throw new HttpError(400, `Unexpected fields: ${extra.join(', ')}`);
+  if (!Object.keys(given).length) throw new HttpError(400, 'No fields specified for update.');
+  return given as Record<string, unknown>;
+}
 
 /** The window v6 /status/ takes its per-second scheduler metrics over. */
 const RATE_SECONDS = 60;
@@ -57,6 +67,12 @@ export function nodesRouter(core: Core, opts: { nodeLostSeconds: number; schedul
 
   const edit = async (req: import('express').Request, res: import('express').Response) => {
     const id = idParam(req, 'id', 'node');
+    if (isV6(req)) {
+      // NodeDetailsView.patch_v6: only pause_reason, is_paused and is_active, at least one; 204 with no body.
+      await core.nodes.edit(id, checked(someOf(req.body, ['pause_reason', 'is_paused', 'is_active']), 'scale-api/node-edit'));
+      res.status(204).end();
+      return;
+    }
     await core.nodes.edit(id, body(req, 'scale-api/node-edit'));
     res.json(await details(id));
   };
@@ -69,6 +85,13 @@ export function nodesRouter(core: Core, opts: { nodeLostSeconds: number; schedul
   });
 
   r.patch('/scheduler/', async (req, res) => {
+    if (isV6(req)) {
+      // SchedulerView.patch_v6: at least one field, 204 with no body. (Scale's num_message_handlers and
+      // system_logging_level have no counterpart here; queue_mode is this server's.)
+      await core.nodes.editScheduler(checked(someOf(req.body, ['is_paused', 'queue_mode']), 'scale-api/scheduler-edit'));
+      res.status(204).end();
+      return;
+    }
     const s = await core.nodes.editScheduler(body(req, 'scale-api/scheduler-edit'));
     res.json({ is_paused: s.isPaused, queue_mode: s.queueMode });
   });

@@ -10,10 +10,11 @@ import { parseTimeParam } from '../core/time.ts';
 import { iso, jobJson, jobTypeSummary } from './codecs.ts';
 import { jobContext } from './context.ts';
 import { body, checked, isV6 } from './http.ts';
-import { jobDataOf } from './data.ts';
+import { jobDataOf, v6InputFormat } from './data.ts';
 import { jobDetails } from './jobs.ts';
 import { paged, pageOf } from './paging.ts';
 import { Query } from './params.ts';
+import { scaleInt } from './rest-params.ts';
 
 const DAY = 24 * 3600_000;
 
@@ -56,11 +57,27 @@ function bulkBody(req: Request, schemaId: string): Record<string, any> {
   return checked(read, schemaId);
 }
 
+type NewJobBody = { job_type_id: number; job_data?: unknown; input?: unknown; configuration?: Record<string, any>; priority?: number };
+
 export function queueRouter(core: Core): Router {
   const r = Router();
 
+  /**
+   * POST /v6/jobs/ in the order of Scale 6's JobsView.post: job_type_id read as parse_int reads it,
+   * the input's version checked (DataV6) before the job type is looked up, and an unknown job type
+   * is 404, not a bad field.
+   */
+  async function newJobV6Body(req: Request): Promise<NewJobBody> {
+    const raw = req.body === undefined ? {} : req.body;
+    const given = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && raw.job_type_id !== undefined ? { ...raw, job_type_id: scaleInt('job_type_id', raw.job_type_id) } : raw;
+    const b = checked<NewJobBody>(given, 'scale-api/queue-new-job');
+    if (b.input !== undefined) v6InputFormat(b.input);
+    await core.jobTypes.get(b.job_type_id);
+    return b;
+  }
+
   const newJob = async (req: Request, res: Response) => {
-    const b = body<{ job_type_id: number; job_data?: unknown; input?: unknown; configuration?: Record<string, any>; priority?: number }>(req, 'scale-api/queue-new-job');
+    const b = isV6(req) ? await newJobV6Body(req) : body<NewJobBody>(req, 'scale-api/queue-new-job');
     const { job, warnings, replayed } = await core.jobs.create({
       jobTypeId: b.job_type_id, data: await jobDataOf(core, b.job_type_id, b), configuration: b.configuration, priority: b.priority, idempotency: idempotencyKeyOf(req, res),
     });

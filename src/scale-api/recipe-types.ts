@@ -5,10 +5,27 @@ import type { Core } from '../core/index.ts';
 import { Invalid, NotFound } from '../errors.ts';
 import type { RecipeType } from '../core/recipe-types/service.ts';
 import { jobTypeSummary } from './codecs.ts';
-import { body, HttpError } from './http.ts';
+import { body, HttpError, isV6 } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
 import { definitionFormat, recipeTypeJson, recipeTypeRevisionJson, recipeTypeSummary } from './recipe-codecs.ts';
+import { absoluteUrl } from './rest-params.ts';
+
+/** Versions a v6 definition (one with `nodes`) may carry: Scale 6's "6", and "7" (Scale 7's, which this server writes). */
+const V6_DEFINITION_VERSIONS = ['6', '7'];
+
+/**
+ * A recipe type body with its definition's version read as RecipeDefinitionV6 reads it: a v6
+ * definition without one is version "6"; any other version is refused, naming definition.version
+ * (1.0 definitions, without `nodes`, are checked by their own codec).
+ */
+function withDefinitionVersion(b: Record<string, any>): Record<string, any> {
+  const d = b.definition;
+  if (d === null || typeof d !== 'object' || Array.isArray(d) || !('nodes' in d)) return b;
+  if (d.version === undefined) return { ...b, definition: { ...d, version: '6' } };
+  if (!V6_DEFINITION_VERSIONS.includes(d.version)) throw new Invalid('definition.version', `${JSON.stringify(d.version)} is an unsupported version number; a v6 definition is version "6"`);
+  return b;
+}
 
 export function recipeTypesRouter(core: Core): Router {
   const r = Router();
@@ -41,14 +58,23 @@ export function recipeTypesRouter(core: Core): Router {
   r.get('/recipe-types/', async (req, res) => {
     const q = new Query(req);
     const page = q.list();
-    const list = await core.recipeTypes.list({ ...page, ...q.range(), names: q.strings('name'), ids: q.ints('id', { min: 1 }), isActive: q.bool('is_active') });
+    // v6 filters as RecipeTypesView.list_v6 does: keyword, is_active and is_system, by name.
+    const filter = isV6(req)
+      ? { order: page.order.length ? page.order : ['name', 'version'], keywords: q.strings('keyword'), isActive: q.bool('is_active'), isSystem: q.bool('is_system') }
+      : { ...q.range(), names: q.strings('name'), ids: q.ints('id', { min: 1 }), isActive: q.bool('is_active') };
+    const list = await core.recipeTypes.list({ ...page, ...filter });
     const defs = await core.recipeTypes.render(list.rows.map((t) => ({ json: t.definitionJson })), definitionFormat(req));
     const byId = new Map(list.rows.map((t, i) => [t.id, defs[i]]));
     res.json(paged(req, page, list, (t) => recipeTypeJson(t, byId.get(t.id)!)));
   });
 
   r.post('/recipe-types/', async (req, res) => {
-    const { recipeType, warnings } = await core.recipeTypes.create(body(req, 'scale-api/recipe-type-create'));
+    const { recipeType, warnings } = await core.recipeTypes.create(withDefinitionVersion(body(req, 'scale-api/recipe-type-create')));
+    if (isV6(req)) {
+      // RecipeTypesView._create_v6: Location by name, as Scale's reverse() builds it.
+      res.status(201).location(absoluteUrl(req, `/recipe-types/${encodeURIComponent(recipeType.name)}/`)).json({ ...(await details(req, recipeType)), warnings });
+      return;
+    }
     res.status(201).location(`${req.baseUrl}/recipe-types/${recipeType.id}/`).json({ ...(await details(req, recipeType)), warnings });
   });
 
@@ -57,7 +83,7 @@ export function recipeTypesRouter(core: Core): Router {
     const failStatus = definitionFormat(req) === '6' ? 200 : 400;
     let input;
     try {
-      input = body(req, 'scale-api/recipe-type-create');
+      input = withDefinitionVersion(body(req, 'scale-api/recipe-type-create'));
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
       const errors = listed(err.details.length ? err.details : [{ field: err.field, message: err.message }]);
@@ -78,7 +104,12 @@ export function recipeTypesRouter(core: Core): Router {
 
   r.patch('/recipe-types/:key/', async (req, res) => {
     const t = await byKey(req);
-    const { recipeType, warnings } = await core.recipeTypes.edit(t.id, body(req, 'scale-api/recipe-type-edit'));
+    const { recipeType, warnings } = await core.recipeTypes.edit(t.id, withDefinitionVersion(body(req, 'scale-api/recipe-type-edit')));
+    // RecipeTypeDetailsView.patch_v6 answers 204 with no body.
+    if (isV6(req)) {
+      res.status(204).end();
+      return;
+    }
     res.json({ ...(await details(req, recipeType)), warnings });
   });
 

@@ -50,6 +50,9 @@ export class Where {
   }
 }
 
+/** ILIKE patterns that find each word anywhere in a value (the word's own %, _ and \\ taken literally). */
+export const containing = (words: string[]): string[] => words.map((k) => `%${k.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+
 /** Turns API order fields into SQL, rejecting fields not in `orderable`. */
 export function orderBy(order: string[], orderable: Record<string, string>, fallback: string[]): string {
   const parts = (order.length ? order : fallback).map((field) => {

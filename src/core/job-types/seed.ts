@@ -54,9 +54,14 @@ export function createSeedJobTypes(deps: {
   /** Fills the defaults of a v6 configuration and checks it against the manifest. */
   async function checkConfiguration(manifest: any, given: Record<string, any> | undefined, existing: JobType | null, problems: Problem[], warnings: SeedValidation['warnings'], builtin = false) {
     const base = existing?.configuration ?? {};
+    // As JobConfigurationV6._populate_default_values fills them: an output_workspaces without
+    // `outputs` has none, and one without `default` (or none at all) gets the server's default
+    // workspace here (Scale leaves it empty; this server gives outputs somewhere to go).
+    const ow = given?.output_workspaces ?? base.output_workspaces;
+    const defaults = { default: deps.defaultWorkspace() ?? '', outputs: {} };
     const c = {
       mounts: given?.mounts ?? base.mounts ?? {},
-      output_workspaces: given?.output_workspaces ?? base.output_workspaces ?? { default: deps.defaultWorkspace() ?? '', outputs: {} },
+      output_workspaces: ow === undefined ? defaults : ow !== null && typeof ow === 'object' && !Array.isArray(ow) ? { ...defaults, ...ow } : ow,
       priority: given?.priority ?? base.priority ?? DEFAULT_PRIORITY,
       settings: { ...(existing && !given?.settings ? base.settings : {}), ...(given?.settings ?? {}) },
       ...(given?.version !== undefined ? { version: given.version } : {}),

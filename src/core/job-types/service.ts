@@ -2,7 +2,7 @@
 // Every interface or error-mapping change makes a new revision; jobs pin the revision they started with.
 import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
-import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
+import { type ListRequest, type ListResult, Where, containing, orderBy, pagedList } from '../../store/listing.ts';
 import { parseErrorMapping, parseScaleInterface, toErrorInterface, toScaleInterface } from '../../../seed-mapping/scale-job-interface.ts';
 import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import { sameJson } from '../same-json.ts';
@@ -24,6 +24,11 @@ export interface JobType {
   authorUrl: string | null;
   isSystem: boolean;
   isLongRunning: boolean;
+  /**
+   * Its jobs are run by a service of the core (scale-strike, scale-scan: the ingest service), not by
+   * the scheduler: never queued, never made through the jobs API.
+   */
+  isService: boolean;
   isActive: boolean;
   isOperational: boolean;
   isPaused: boolean;
@@ -126,7 +131,7 @@ const EMPTY_MAPPING = { version: '1.0', exit_codes: {} };
 export function toJobType(r: Row): JobType {
   return {
     id: r.id, name: r.name, version: r.version, title: r.title, description: r.description, category: r.category,
-    authorName: r.author_name, authorUrl: r.author_url, isSystem: r.is_system, isLongRunning: r.is_long_running,
+    authorName: r.author_name, authorUrl: r.author_url, isSystem: r.is_system, isLongRunning: r.is_long_running, isService: r.is_service ?? false,
     isActive: r.is_active, isOperational: r.is_operational, isPaused: r.is_paused, iconCode: r.icon_code,
     dockerImage: r.docker_image, dockerPrivileged: r.docker_privileged, revisionNum: r.revision_num, priority: r.priority,
     timeout: r.timeout, maxScheduled: r.max_scheduled, maxTries: r.max_tries, cpusRequired: r.cpus_required,
@@ -145,6 +150,20 @@ export interface JobTypeListFilter extends ListRequest {
   categories?: string[];
   ids?: number[];
   isActive?: boolean | null;
+  isSystem?: boolean | null;
+  /** Any of these words in the name, title, description or a tag (Scale 6's keyword filter). */
+  keywords?: string[];
+}
+
+/** A job type's tags: the manifest's (SEED), else its category (Scale 1.0). */
+const TAGS_SQL = `CASE jsonb_typeof(manifest #> '{job,tags}') WHEN 'array' THEN manifest #> '{job,tags}' ELSE jsonb_build_array(category) END`;
+
+/** The clause of Scale 6's keyword filter (JobTypeManager.get_job_types_v6): name, title, description or a tag. */
+export function keywordWhere(where: Where, keywords: string[] | undefined): void {
+  if (!keywords?.length) return;
+  const p = containing(keywords);
+  where.add(`(name ILIKE ANY(?::text[]) OR title ILIKE ANY(?::text[]) OR description ILIKE ANY(?::text[])
+              OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(${TAGS_SQL}) tag WHERE tag ILIKE ANY(?::text[])))`, p, p, p, p);
 }
 
 export type JobTypeService = ReturnType<typeof createJobTypeService>;
@@ -316,6 +335,8 @@ export function createJobTypeService({ db, errors, events, readers }: { db: Db; 
       .anyOf('category', f.categories, 'text')
       .anyOf('id', f.ids, 'int');
     if (f.isActive !== undefined && f.isActive !== null) where.add('is_active = ?', f.isActive);
+    if (f.isSystem !== undefined && f.isSystem !== null) where.add('is_system = ?', f.isSystem);
+    keywordWhere(where, f.keywords);
     const res = await pagedList(db, { select: '*', from: 'job_type', where, orderSql: orderBy(f.order, ORDERABLE, ['name', 'version']), tiebreak: 'id', page: f });
     return { count: res.count, rows: res.rows.map(toJobType) };
   }

@@ -2,6 +2,7 @@
 // version. (One job type row is one name and version; a revision is a change to it.)
 import type { Db } from '../../store/db.ts';
 import { type ListRequest, type ListResult, orderBy, type Page, pagedList, Where } from '../../store/listing.ts';
+import { keywordWhere } from './service.ts';
 
 export interface JobTypeName {
   name: string;
@@ -38,7 +39,7 @@ export type JobTypeVersions = ReturnType<typeof createJobTypeVersions>;
 export function createJobTypeVersions({ db }: { db: Db }) {
   async function names(f: JobTypeNameFilter): Promise<ListResult<JobTypeName>> {
     const where = new Where();
-    if (f.keywords?.length) where.add(`(name ILIKE ANY(?::text[]) OR category ILIKE ANY(?::text[]))`, ...[0, 1].map(() => f.keywords!.map((k) => `%${k.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)));
+    keywordWhere(where, f.keywords);
     if (f.ids?.length) where.add('name IN (SELECT name FROM job_type WHERE id = ANY(?::int[]))', f.ids);
     if (f.isActive !== undefined && f.isActive !== null) where.add('name IN (SELECT name FROM job_type WHERE is_active = ?)', f.isActive);
     if (f.isSystem !== undefined && f.isSystem !== null) where.add('is_system = ?', f.isSystem);

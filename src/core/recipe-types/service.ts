@@ -3,7 +3,7 @@
 import { slugify, titleToName } from '../title-name.ts';
 import type { Db, Queryable, Row } from '../../store/db.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../store/db.ts';
-import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
+import { type ListRequest, type ListResult, Where, containing, orderBy, pagedList } from '../../store/listing.ts';
 import {
   type DefinitionFormat, type RevisionResolver, definitionFormatOf, parseRecipeDefinition, toRecipeDefinitionJson,
 } from '../../../seed-mapping/scale-recipe-definition.ts';
@@ -63,6 +63,9 @@ export interface RecipeTypeListFilter extends ListRequest {
   names?: string[];
   ids?: number[];
   isActive?: boolean | null;
+  isSystem?: boolean | null;
+  /** Any of these words in the name, title or description (Scale 6's keyword filter). */
+  keywords?: string[];
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$/;
@@ -272,6 +275,11 @@ export function createRecipeTypeService({ db, jobTypes }: { db: Db; jobTypes: Jo
   async function list(f: RecipeTypeListFilter): Promise<ListResult<RecipeType>> {
     const where = new Where().range('last_modified', f.started, f.ended).anyOf('name', f.names, 'text').anyOf('id', f.ids, 'int');
     if (f.isActive !== undefined && f.isActive !== null) where.add('is_active = ?', f.isActive);
+    if (f.isSystem !== undefined && f.isSystem !== null) where.add('is_system = ?', f.isSystem);
+    if (f.keywords?.length) {
+      const p = containing(f.keywords);
+      where.add('(name ILIKE ANY(?::text[]) OR title ILIKE ANY(?::text[]) OR description ILIKE ANY(?::text[]))', p, p, p);
+    }
     const res = await pagedList(db, { select: '*', from: 'recipe_type', where, orderSql: orderBy(f.order, ORDERABLE, ['name', 'version']), tiebreak: 'id', page: f });
     return { count: res.count, rows: res.rows.map(toRecipeType) };
   }
@@ -379,7 +387,7 @@ export function createRecipeTypeService({ db, jobTypes }: { db: Db; jobTypes: Jo
   }
 
   return {
-    get, getMany, byName, revision, revisionByNum, currentRevision, revisionsOf, revisionNums, lookupsFor, validate, render, list, create, edit,
+    get, getMany, byName, revision, revisionByNum, currentRevision, revisionsOf, revisionNums, lookupsFor, validate, render, list, create, edit, resolver,
     jobTypesOf, subRecipeTypesOf, containingJobType,
   };
 }
