@@ -9,7 +9,8 @@ import type { Core } from '../core/index.ts';
 import { Invalid } from '../errors.ts';
 import type { FileType, ScaleFile } from '../core/files/service.ts';
 import { fileJson } from './codecs.ts';
-import { HttpError, idParam } from './http.ts';
+import { HttpError, idParam, isV6 } from './http.ts';
+import { filesV6 } from './files-v6.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
 
@@ -127,7 +128,7 @@ export function filesRouter(core: Core, opts: { maxUploadBytes: number; defaultW
       ...page, ...q.range(), fileTypes: q.strings('file_type', ['SOURCE', 'PRODUCT']) as FileType[], fileNames: q.strings('file_name'),
       workspaceIds: q.ints('workspace_id', { min: 1 }), jobIds: q.ints('job_id', { min: 1 }),
     });
-    res.json(paged(req, page, list, fileJson));
+    res.json(paged(req, page, list, isV6(req) ? await filesV6(core, list.rows) : fileJson));
   });
   r.post('/files/', async (req, res) => {
     if (!req.is('multipart/form-data')) throw new HttpError(415, 'upload a file as multipart/form-data with a part named "file"');
@@ -135,7 +136,8 @@ export function filesRouter(core: Core, opts: { maxUploadBytes: number; defaultW
     res.status(201).location(`${req.baseUrl}/files/${file.id}/`).json(fileJson(file));
   });
   r.get('/files/:id/', async (req, res) => {
-    res.json(fileJson(await core.files.get(idParam(req, 'id', 'file'))));
+    const file = await core.files.get(idParam(req, 'id', 'file'));
+    res.json(isV6(req) ? (await filesV6(core, [file]))(file) : fileJson(file));
   });
   r.get('/files/:id/content', async (req, res) => {
     const id = idParam(req, 'id', 'file');

@@ -11,16 +11,21 @@ import type { JobListFilter } from '../core/jobs/queries.ts';
 import { readLog, type LogLine } from '../executors/logs.ts';
 import { exeJson, fileJson, iso, jobJson, jobTypeJson, nodeJson } from './codecs.ts';
 import { jobContext } from './context.ts';
-import { body, idParam } from './http.ts';
+import { body, idParam, isV6 } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
 import { recipeTypeSummary } from './recipe-codecs.ts';
+import { exeV6Details, exeV6Page, jobV6Context, jobV6Details, jobV6Json } from './jobs-v6.ts';
 
 
 /** Execution statuses a list may filter on: Scale's, whose executions were QUEUED before they ran too. */
 const EXE_FILTER = [JOB.QUEUED, ...EXE_STATUSES];
 
-export function jobFilter(q: Query): JobListFilter {
+/**
+ * A job list's filters. Superseded jobs (run again by a reprocess or a batch) are left out of v5
+ * lists unless include_superseded=true; v6 lists them all unless is_superseded says (Scale 6.0.0).
+ */
+export function jobFilter(q: Query, v6 = false): JobListFilter {
   return {
     ...q.list(),
     ...q.range(),
@@ -30,6 +35,10 @@ export function jobFilter(q: Query): JobListFilter {
     jobTypeNames: q.strings('job_type_name'),
     jobTypeCategories: q.strings('job_type_category'),
     errorCategories: q.strings('error_category', ['SYSTEM', 'ALGORITHM', 'DATA']),
+    ...(v6 ? { errorIds: q.ints('error_id', { min: 1 }) } : {}),
+    batchIds: q.ints('batch_id', { min: 1 }),
+    recipeIds: q.ints('recipe_id', { min: 1 }),
+    isSuperseded: v6 ? q.bool('is_superseded') : q.bool('include_superseded') ? undefined : false,
   };
 }
 
@@ -69,8 +78,14 @@ export async function jobDetails(core: Core, job: Job) {
     return { name: o.name, type: o.kind, value: o.kind === 'file' ? (rendered[0] ?? null) : rendered };
   });
   const base = jobJson(job, ctx);
+  // The job it replaced and the one that replaced it, named with their type and status (Scale's JobBaseSerializerV6).
+  const [before, after] = await Promise.all([job.supersededJobId ? core.jobs.get(job.supersededJobId) : null, core.jobQueries.successor(job.id)]);
+  const relCtx = await jobContext(core, [before, after].filter((x): x is Job => x !== null));
+  const rel = (x: Job | null) => (x ? { id: x.id, job_type: jobJson(x, relCtx).job_type, status: x.status } : null);
   return {
     ...base,
+    superseded_job: rel(before),
+    superseded_by_job: rel(after),
     job_type: jobTypeJson(jt),
     job_type_rev: { ...base.job_type_rev, interface: rev.interfaceJson, created: rev.created.toISOString() },
     // Job data as the job type's family writes it: job data 1.0 for Scale 1.0 job types, v6 data for SEED's.
@@ -98,13 +113,21 @@ export function jobsRouter(core: Core): Router {
 
   /** A page of jobs rendered with `extra` fields per job. */
   async function jobPage(req: Request, extra?: (jobs: Job[]) => Promise<(j: Job) => Record<string, unknown>>) {
-    const f = jobFilter(new Query(req));
+    const f = jobFilter(new Query(req), isV6(req));
     const list = await core.jobQueries.listJobs(f);
     const [ctx, more] = await Promise.all([jobContext(core, list.rows), extra ? extra(list.rows) : Promise.resolve(() => ({}))]);
     return paged(req, f, list, (j) => ({ ...jobJson(j, ctx), ...more(j) }));
   }
 
   r.get('/jobs/', async (req, res) => {
+    if (isV6(req)) {
+      // JobSerializerV6 (jobs-v6.ts).
+      const f = jobFilter(new Query(req), true);
+      const list = await core.jobQueries.listJobs(f);
+      const c = await jobV6Context(core, list.rows);
+      res.json(paged(req, f, list, (j) => jobV6Json(j, c)));
+      return;
+    }
     res.json(await jobPage(req));
   });
 
@@ -128,7 +151,9 @@ export function jobsRouter(core: Core): Router {
   });
 
   r.get('/jobs/:id/', async (req, res) => {
-    res.json(await jobDetails(core, await core.jobs.get(idParam(req, 'id', 'job'))));
+    const job = await core.jobs.get(idParam(req, 'id', 'job'));
+    const details = await jobDetails(core, job);
+    res.json(isV6(req) ? await jobV6Details(core, job, details) : details);
   });
 
   r.patch('/jobs/:id/', async (req, res) => {
@@ -147,10 +172,21 @@ export function jobsRouter(core: Core): Router {
 
   r.get('/jobs/:id/executions/', async (req, res) => {
     const id = idParam(req, 'id', 'job');
-    await core.jobs.get(id);
+    // Scale 6's JobExecutionsView.list_v6 filters executions by the job id without looking the job
+    // up: an unknown job has an empty page there. v5 (and the plain routes) answer 404.
+    if (!isV6(req)) await core.jobs.get(id);
     const q = new Query(req);
     const page = q.list();
-    const list = await core.jobQueries.listExecutions({ ...page, jobIds: [id], statuses: q.strings('status', EXE_FILTER), order: page.order.length ? page.order : ['exe_num'] });
+    const v6 = isV6(req);
+    // Scale 6 lists the latest execution first (JobExecutionManager.get_job_exes), and filters on errors too.
+    const list = await core.jobQueries.listExecutions({
+      ...page, jobIds: [id], statuses: q.strings('status', EXE_FILTER), order: page.order.length ? page.order : [v6 ? '-exe_num' : 'exe_num'],
+      ...(v6 ? { nodeIds: q.ints('node_id', { min: 1 }), errorIds: q.ints('error_id', { min: 1 }), errorCategories: q.strings('error_category', ['SYSTEM', 'ALGORITHM', 'DATA']) } : {}),
+    });
+    if (v6) {
+      res.json(paged(req, page, list, await exeV6Page(core, list.rows)));
+      return;
+    }
     const ctx = await jobContext(core, [], list.rows);
     res.json(paged(req, page, list, (x) => exeJson(x, ctx)));
   });
@@ -160,7 +196,7 @@ export function jobsRouter(core: Core): Router {
     const num = idParam(req, 'exe_num', 'execution');
     const exe = (await core.jobs.executions(id)).find((x) => x.exeNum === num);
     if (!exe) throw new NotFound('execution', `${id}/${num}`);
-    res.json(await exeDetails(core, exe.id));
+    res.json(isV6(req) ? { ...(await exeDetails(core, exe.id)), ...(await exeV6Details(core, exe)) } : await exeDetails(core, exe.id));
   });
 
   return r;
@@ -216,7 +252,10 @@ export function jobExecutionsRouter(core: Core, executionLogPath: (exeId: number
   });
 
   r.get('/job-executions/:id/', async (req, res) => {
-    res.json(await exeDetails(core, idParam(req, 'id', 'job execution')));
+    const id = idParam(req, 'id', 'job execution');
+    const details = await exeDetails(core, id);
+    const exe = isV6(req) ? await core.jobQueries.execution(id) : null;
+    res.json(exe ? { ...details, ...(await exeV6Details(core, exe)) } : details);
   });
 
   async function logsOf(id: number) {

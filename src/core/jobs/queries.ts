@@ -14,6 +14,11 @@ export interface JobListFilter extends ListRequest {
   jobTypeNames?: string[];
   jobTypeCategories?: string[];
   errorCategories?: string[];
+  errorIds?: number[];
+  batchIds?: number[];
+  recipeIds?: number[];
+  /** true: superseded jobs only; false: none of them (v5 lists hide them unless asked); none: all. */
+  isSuperseded?: boolean | null;
 }
 
 export interface ExecutionListFilter extends ListRequest {
@@ -25,12 +30,15 @@ export interface ExecutionListFilter extends ListRequest {
   jobTypeCategories?: string[];
   nodeIds?: number[];
   jobIds?: number[];
+  errorIds?: number[];
+  errorCategories?: string[];
 }
 
 const JOB_ORDERABLE: Record<string, string> = {
   id: 'id', status: 'status', priority: 'priority', num_exes: 'num_exes', timeout: 'timeout', max_tries: 'max_tries',
   created: 'created', queued: 'queued', started: 'started', ended: 'ended', last_status_change: 'last_status_change',
-  last_modified: 'last_modified', job_type: 'job_type_id', job_type_id: 'job_type_id',
+  last_modified: 'last_modified', job_type: 'job_type_id', job_type_id: 'job_type_id', batch: 'batch_id', batch_id: 'batch_id',
+  is_superseded: 'is_superseded', superseded: 'superseded',
   job_type__name: '(SELECT name FROM job_type t WHERE t.id = job.job_type_id)',
   job_type__version: '(SELECT version FROM job_type t WHERE t.id = job.job_type_id)',
 };
@@ -54,6 +62,10 @@ export function createJobQueries({ db }: { db: Db }) {
   async function listJobs(f: JobListFilter): Promise<ListResult<Job>> {
     const where = jobTypeFilters(new Where().range('last_modified', f.started, f.ended).anyOf('status', f.statuses, 'text').anyOf('id', f.jobIds, 'bigint'), 'job_type_id', f);
     if (f.errorCategories?.length) where.add('error_id IN (SELECT id FROM error WHERE category = ANY(?::text[]))', f.errorCategories);
+    where.anyOf('error_id', f.errorIds, 'int');
+    where.anyOf('batch_id', f.batchIds, 'int');
+    if (f.recipeIds?.length) where.add('id IN (SELECT job_id FROM recipe_node WHERE recipe_id = ANY(?::bigint[]) AND job_id IS NOT NULL)', f.recipeIds);
+    if (f.isSuperseded !== undefined && f.isSuperseded !== null) where.add('is_superseded = ?', f.isSuperseded);
     const res = await pagedList(db, { select: '*', from: 'job', where, orderSql: orderBy(f.order, JOB_ORDERABLE, ['-last_modified']), tiebreak: 'id DESC', page: f });
     return { count: res.count, rows: res.rows.map(toJob) };
   }
@@ -64,6 +76,8 @@ export function createJobQueries({ db }: { db: Db }) {
       'job_type_id',
       f,
     );
+    where.anyOf('error_id', f.errorIds, 'int');
+    if (f.errorCategories?.length) where.add('error_id IN (SELECT id FROM error WHERE category = ANY(?::text[]))', f.errorCategories);
     const res = await pagedList(db, { select: '*', from: 'job_exe', where, orderSql: orderBy(f.order, EXE_ORDERABLE, ['-last_modified']), tiebreak: 'id DESC', page: f });
     return { count: res.count, rows: res.rows.map(toExecution) };
   }
@@ -72,6 +86,12 @@ export function createJobQueries({ db }: { db: Db }) {
     if (!ids.length) return new Map();
     const res = await db.query('SELECT * FROM job WHERE id = ANY($1::bigint[])', [ids]);
     return new Map(res.rows.map((r) => [r.id, toJob(r)]));
+  }
+
+  /** The job that superseded this one (a reprocess ran its recipe node again), if any. */
+  async function successor(jobId: number): Promise<Job | null> {
+    const res = await db.query('SELECT * FROM job WHERE superseded_job_id = $1 ORDER BY id LIMIT 1', [jobId]);
+    return res.rows[0] ? toJob(res.rows[0]) : null;
   }
 
   /** The latest execution of each job. */
@@ -101,5 +121,5 @@ export function createJobQueries({ db }: { db: Db }) {
     return res.rows.map(toExecution);
   }
 
-  return { listJobs, listExecutions, jobsByIds, latestExecutions, execution, runningOnNodes, outputsToDiscard };
+  return { listJobs, listExecutions, jobsByIds, successor, latestExecutions, execution, runningOnNodes, outputsToDiscard };
 }
