@@ -174,7 +174,8 @@ if (!hasPg && process.env.REQUIRE_POSTGRES === '1') throw new Error('REQUIRE_POS
 
       // Settle: every job at rest, every recipe complete, every dropped file ingested.
       const settled = await until(async () => {
-        const r = await db.query(`SELECT (SELECT count(*)::int FROM job WHERE status NOT IN ('COMPLETED', 'FAILED', 'CANCELED')) AS busy,
+        // A Strike's own job (scale-strike, a service job) runs as long as the Strike does: not work to settle.
+        const r = await db.query(`SELECT (SELECT count(*)::int FROM job j JOIN job_type t ON t.id = j.job_type_id WHERE NOT t.is_service AND j.status NOT IN ('COMPLETED', 'FAILED', 'CANCELED')) AS busy,
                                          (SELECT count(*)::int FROM recipe WHERE NOT is_completed) AS recipes,
                                          (SELECT count(*)::int FROM scale_file f JOIN workspace w ON w.id = f.workspace_id WHERE w.name = $1) AS ingested,
                                          (SELECT count(*)::int FROM ingest WHERE status IN ('TRANSFERRING', 'TRANSFERRED', 'INGESTING')) AS open`, [`ingested-${label}`]);

@@ -259,8 +259,10 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   const { db } = o;
   const problems: string[] = [];
   const note = (p: string) => problems.length < 40 && problems.push(p);
-  const jobs = (await db.query('SELECT id, status, num_exes, job_type_id, recipe_id FROM job')).rows;
-  const exes = (await db.query('SELECT x.id, x.job_id, x.exe_num, x.status, e.name AS error FROM job_exe x LEFT JOIN error e ON e.id = x.error_id ORDER BY x.job_id, x.exe_num')).rows;
+  // Service jobs (a Strike's scale-strike job, a Scan's) are the ingest service's, running while it runs: not audited as work.
+  const jobs = (await db.query('SELECT j.id, j.status, j.num_exes, j.job_type_id, j.recipe_id FROM job j JOIN job_type t ON t.id = j.job_type_id WHERE NOT t.is_service')).rows;
+  const exes = (await db.query(`SELECT x.id, x.job_id, x.exe_num, x.status, e.name AS error FROM job_exe x JOIN job j ON j.id = x.job_id JOIN job_type t ON t.id = j.job_type_id
+                                  LEFT JOIN error e ON e.id = x.error_id WHERE NOT t.is_service ORDER BY x.job_id, x.exe_num`)).rows;
   const queue = (await db.query('SELECT job_id FROM queue')).rows.map((r) => Number(r.job_id));
   const files = (await db.query(`SELECT f.id, f.job_id, f.job_exe_id, f.file_type, f.file_name, f.file_path, f.file_size, f.checksum, w.name AS ws, w.json_config->'broker'->>'host_path' AS root
                                     FROM scale_file f JOIN workspace w ON w.id = f.workspace_id WHERE NOT f.is_deleted`)).rows;

@@ -229,9 +229,9 @@ describe('hostile input (issue 12, point 4)', function () {
     fs.symlinkSync('/etc/passwd', path.join(dir, 'passwd.csv'));
     await api().post('/scale/workspaces/').send({ name: 'scanned-hostile', json_config: { version: '1.0', broker: { type: 'host', host_path: dir } } }).expect(201);
     const scan = (await api().post('/scale/scans/').send({ name: 'scan-hostile', configuration: { version: '1.0', workspace: 'scanned-hostile', scanner: { type: 'dir' }, recursive: true, files_to_ingest: [{ filename_regex: '.*' }] } }).expect(201)).body;
-    const dry = (await api().post(`/scale/scans/${scan.id}/process/`).send({ ingest: false }).expect(200)).body;
+    const dry = (await api().post(`/scale/scans/${scan.id}/process/`).send({ ingest: false }).expect(201)).body;
     assert.deepEqual(dry.files.map((f: any) => f.file).sort(), ['ok.csv'], JSON.stringify(dry.files));
-    const run = (await api().post(`/scale/scans/${scan.id}/process/`).send({}).expect(200)).body;
+    const run = (await api().post(`/scale/scans/${scan.id}/process/`).send({ ingest: true }).expect(201)).body;
     assert.equal(run.ingested, 1, JSON.stringify(run).slice(0, 300));
     fs.rmSync(outside, { recursive: true, force: true });
     record({ area: 'hostile input', what: 'symlinks out of a scanned workspace (file, directory, /etc/passwd)', tried: 3, held: true, figures: { 'files ingested through a link': 0 } });
