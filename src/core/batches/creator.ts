@@ -7,6 +7,7 @@
 import type { Db, Row } from '../../store/db.ts';
 import { DomainError, Invalid } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { createWakeLoop } from '../wake-loop.ts';
 import type { FileService } from '../files/service.ts';
 import type { RecipeTypeService } from '../recipe-types/service.ts';
 import type { RecipeService } from '../recipes/service.ts';
@@ -159,47 +160,15 @@ export function createBatchCreator(deps: { db: Db; recipes: RecipeService; recip
     return finished;
   }
 
-  // ---- the background loop: woken when a batch is made, and polling for batches a stopped server left ----
-  let stopped = true;
-  let running: Promise<void> | null = null;
-  let again = false;
-  let timer: NodeJS.Timeout | null = null;
-
-  function wake(): void {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await processPending(() => stopped);
-        } while (again && !stopped);
-      } catch (err) {
-        deps.log?.error('batch creator pass failed', { err });
-      } finally {
-        running = null;
-      }
-    })();
-  }
+  // The background loop: woken when a batch is made, and polling for batches a stopped server left.
+  const loop = createWakeLoop(async (stopped) => {
+    await processPending(stopped);
+  }, 'batch creator pass', deps.log);
 
   return {
     processPending,
-    wake,
-    start(pollMs = 5000): void {
-      if (!stopped) return;
-      stopped = false;
-      timer = setInterval(wake, pollMs);
-      timer.unref();
-      wake();
-    },
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-    },
+    wake: loop.wake,
+    start: (pollMs = 5000) => loop.start(pollMs),
+    stop: loop.stop,
   };
 }

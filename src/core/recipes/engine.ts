@@ -10,6 +10,7 @@
 import type { Db } from '../../store/db.ts';
 import { pgErrorCode } from '../../store/db.ts';
 import type { Logger } from '../../log.ts';
+import { createWakeLoop } from '../wake-loop.ts';
 import type { ErrorService } from '../errors/service.ts';
 import type { CoreEvents } from '../events.ts';
 import type { FileService } from '../files/service.ts';
@@ -90,10 +91,6 @@ export function createRecipeEngine(deps: {
   }
 
   // ---- the background loop ----
-  let stopped = true;
-  let running: Promise<void> | null = null;
-  let again = false;
-  let timer: NodeJS.Timeout | null = null;
   const backoff = new Map<number, number>(); // recipe id → time before which it is not retried
 
   async function updateWithRetry(ids: number[]): Promise<void> {
@@ -125,25 +122,10 @@ export function createRecipeEngine(deps: {
     return due.length;
   }
 
-  function wake(): void {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          while (!stopped && (await processMarked()) > 0);
-        } while (again && !stopped);
-      } catch (err) {
-        deps.log?.error('recipe engine pass failed', { err });
-      } finally {
-        running = null;
-      }
-    })();
-  }
+  const loop = createWakeLoop(async (stopped) => {
+    while (!stopped() && (await processMarked()) > 0);
+  }, 'recipe engine pass', deps.log);
+  const wake = loop.wake;
 
   const onEvent = () => wake();
 
@@ -154,23 +136,17 @@ export function createRecipeEngine(deps: {
     wake,
     /** Runs in the background: woken by job events in this process, and polling for other processes' marks. */
     start(pollMs = 1000): void {
-      if (!stopped) return;
-      stopped = false;
+      if (!loop.stopped()) return;
       events.on('ended', onEvent);
       events.on('canceled', onEvent);
       events.on('queued', onEvent);
-      timer = setInterval(wake, pollMs);
-      timer.unref();
-      wake();
+      loop.start(pollMs);
     },
     async stop(): Promise<void> {
-      stopped = true;
       events.off('ended', onEvent);
       events.off('canceled', onEvent);
       events.off('queued', onEvent);
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
+      await loop.stop();
     },
   };
 }
