@@ -56,7 +56,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err) => {
-    process.stderr.write(`${err?.stack ?? err}\n`);
+    // A refusal the operator can act on is said in one line; anything else with its stack.
+    process.stderr.write(err?.name === 'DirLockedError' ? `cannot start: ${err.message}\n` : `${err?.stack ?? err}\n`);
     process.exit(1);
   },
 );

@@ -3,6 +3,7 @@
 // the PostgreSQL adapter's; transactions hold PGlite's single session until they end.
 import fs from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import { lockDir } from './dir-lock.ts';
 import { type Db, type QueryResult, type Queryable, type Row, type Statement, unstorableText } from './db.ts';
 
 const SCRIPT = new URL('./pglite-worker.mjs', import.meta.url);
@@ -10,7 +11,10 @@ const SCRIPT = new URL('./pglite-worker.mjs', import.meta.url);
 /** dataDir null means in memory (tests). */
 export async function openPglite(dataDir: string | null): Promise<Db> {
   if (dataDir) await fs.mkdir(dataDir, { recursive: true });
+  // One process owns the files: a second server (or `migrate`) on them is refused before it reads a byte.
+  const lock = dataDir ? await lockDir(dataDir) : null;
   const worker = new Worker(SCRIPT, { workerData: { dataDir }, execArgv: [] });
+  worker.once('exit', () => lock?.release());
   const pending = new Map<number, { resolve: (m: any) => void }>();
   let nextId = 1;
   let nextTx = 1;
@@ -25,6 +29,9 @@ export async function openPglite(dataDir: string | null): Promise<Db> {
     };
     worker.on('message', onReady);
     worker.once('error', reject);
+  }).catch((err) => {
+    lock?.release();
+    throw err;
   });
   worker.on('message', (m: any) => {
     const p = pending.get(m.id);
