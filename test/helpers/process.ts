@@ -40,15 +40,22 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   proc.stderr!.on('data', (c) => (out += c));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}: ${out}`);
-      const res = await fetch(`${url}/scale/status/`).catch(() => null);
-      return res?.ok;
-    },
-    // Started afresh each time (tsx, migrations, PGlite): on a loaded machine that takes longer.
-    { timeoutMs: scaledMs(30000), what: `server on port ${port}` },
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}: ${out}`);
+        const res = await fetch(`${url}/scale/status/`).catch(() => null);
+        return res?.ok;
+      },
+      // Started afresh each time (tsx, migrations, PGlite): on a loaded machine that takes longer.
+      { timeoutMs: scaledMs(30000), what: `server on port ${port}` },
+    );
+  } catch (err) {
+    // A server that starts after its test gave up would keep running and hold its data directory.
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+    await exited;
+    throw err;
+  }
   return {
     url,
     proc,

@@ -53,7 +53,13 @@ export async function startServer(kind: DbKind, env: Record<string, string> = {}
  */
 export function scaledMs(ms: number): number {
   const busy = os.loadavg()[0] / Math.max(1, os.cpus().length);
-  return Math.round(ms * Math.min(4, Math.max(1, busy)));
+  return Math.round(ms * Math.min(4, Math.max(1, busy)) * slowdown());
+}
+
+/** TEST_SLOWDOWN=3 stretches every scaled wait threefold, for a machine known to be slow or shared. */
+function slowdown(): number {
+  const f = Number(process.env.TEST_SLOWDOWN ?? 1);
+  return Number.isFinite(f) && f >= 1 ? f : 1;
 }
 
 export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
