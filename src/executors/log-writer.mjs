@@ -6,6 +6,7 @@
 // TypeScript loader; the server imports it too. The file is opened on the first line, so a silent
 // command costs no file at all.
 import { createWriteStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 
 /** @typedef {'stdout' | 'stderr'} LogStream */
 /**
@@ -25,6 +26,8 @@ export function createLogWriter(path, onStdoutLine, onStderrLine) {
   let out = null;
   /** @type {Record<LogStream, string>} */
   const partial = { stdout: '', stderr: '' };
+  // A character whose bytes arrive in two chunks is decoded whole, not as two U+FFFDs.
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   /** @param {LogStream} stream @param {string} line */
   const emit = (stream, line) => {
     if (!out) {
@@ -37,13 +40,14 @@ export function createLogWriter(path, onStdoutLine, onStderrLine) {
   };
   return {
     write(stream, chunk) {
-      const text = partial[stream] + chunk.toString('utf8');
+      const text = partial[stream] + decoders[stream].write(chunk);
       const lines = text.split('\n');
       partial[stream] = /** @type {string} */ (lines.pop());
       for (const line of lines) emit(stream, line.endsWith('\r') ? line.slice(0, -1) : line);
     },
     close() {
       for (const s of /** @type {LogStream[]} */ (['stdout', 'stderr'])) {
+        partial[s] += decoders[s].end();
         if (partial[s]) emit(s, partial[s]);
         partial[s] = '';
       }

@@ -112,11 +112,14 @@ export class DockerExecutor implements Executor {
   /** Makes sure the image is on the engine, pulling it (once) when it is not. */
   async ensureImage(image: string): Promise<void> {
     if (!isImageReference(image)) throw new Error(`${JSON.stringify(image.slice(0, 200))} is not a Docker image reference`);
+    let missing: string;
     try {
       await this.docker.getImage(image).inspect();
       return;
     } catch (err: any) {
       if (err?.statusCode !== 404) throw err;
+      // What the engine answers a 404 for an image with (dockerode's message repeats it, lower-cased).
+      missing = `No such image: ${image}`;
     }
     let pull = this.pulls.get(image);
     if (!pull) {
@@ -126,7 +129,7 @@ export class DockerExecutor implements Executor {
           await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
         } catch (err: any) {
           // The engine's reason alone ("dial tcp: lookup registry-1.docker.io: no such host") does not say what was pulled.
-          throw Object.assign(new Error(`image ${image} is not on the Docker engine and pulling it failed: ${err?.json?.message ?? err?.message ?? String(err)}`), { pull: true });
+          throw Object.assign(new Error(`image ${image} is not on the Docker engine (${missing}) and pulling it failed: ${err?.json?.message ?? err?.message ?? String(err)}`), { pull: true });
         }
       })().finally(() => this.pulls.delete(image));
       this.pulls.set(image, pull);
@@ -169,14 +172,15 @@ export class DockerExecutor implements Executor {
   }
 
   /** Follows a started container to its end: logs into the log file, then its exit code. */
-  private async follow(container: Docker.Container, logPath: string, redirect: { stdout?: string; stderr?: string } = {}): Promise<{ exitCode: number | null; gone: boolean; artifacts: { name: string; path: string }[] }> {
+  private async follow(container: Docker.Container, logPath: string, redirect: { stdout?: string; stderr?: string } = {}, attached?: NodeJS.ReadableStream): Promise<{ exitCode: number | null; gone: boolean; artifacts: { name: string; path: string }[] }> {
     const artifacts: { name: string; path: string }[] = [];
     const log = createLogWriter(logPath, (line) => {
       const a = /^ARTIFACT:([^:]+):(.+)$/.exec(line);
       if (a) artifacts.push({ name: a[1], path: a[2].trim().replace(new RegExp(`^${OUT}/?`), '') });
     });
     // Without the engine there is no log to follow; the container is still waited for.
-    const stream = ((await container.logs({ follow: true, stdout: true, stderr: true }).catch((err) => {
+    // An adopted container's log is followed from its start: the engine keeps it whole.
+    const stream = attached ?? ((await container.logs({ follow: true, stdout: true, stderr: true }).catch((err) => {
       if (!unreachable(err)) throw err;
       this.lost(err);
       return new PassThrough().end();
@@ -196,7 +200,14 @@ export class DockerExecutor implements Executor {
       stream.on('error', resolve);
     });
     const waited = await this.exitOf(container);
-    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+    // The engine ends a followed log once the container has stopped and everything it wrote has
+    // been sent; on a busy machine that can be seconds after the exit. Cutting it short lost the
+    // last output (a final line without a newline, a CWL stdout). Only an engine that never ends
+    // the stream is given up on, after a minute.
+    let guard: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise<void>((r) => (guard = setTimeout(r, 60_000)))]);
+    clearTimeout(guard);
+    (stream as any).destroy?.();
     out.end();
     err.end();
     await Promise.all(files.map((f) => (f ? new Promise<void>((r) => (f.writableFinished ? r() : f.once('finish', () => r()).once('error', () => r()))) : null)));
@@ -235,6 +246,7 @@ export class DockerExecutor implements Executor {
       if (contract.failure) return failed(contract.failure.message, { failWith: contract.failure.error });
       if (!spec.image) return failed('the job has no Docker image');
       let container: Docker.Container | null = null;
+      let output: NodeJS.ReadableStream | undefined;
       try {
         const inputDir = path.join(exeDir, 'input');
         await fs.mkdir(outputDir, { recursive: true });
@@ -253,11 +265,16 @@ export class DockerExecutor implements Executor {
         container = await this.docker.createContainer(this.createOptions(spec, contract, exeDir));
         state.container = container;
         if (state.killed) throw new Error('killed before it started');
+        // Attached before it starts, as `docker run` does: a followed log (GET /logs?follow) of a
+        // container that exits at once came back empty in 15 of 50 runs of a one-line printf, while
+        // the engine had the output; an attachment made before the start receives every byte.
+        output = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
         const stdin = contract.stdio?.stdin ? await this.attachStdin(container, contract) : null;
         await container.start();
         stdin?.();
       } catch (err: any) {
         this.lost(err);
+        (output as any)?.destroy?.();
         if (container) await container.remove({ force: true }).catch(() => {});
         const message = err?.json?.message ?? err?.message ?? String(err);
         return failed(message, { failWith: err?.pull || (/pull|not found|manifest unknown|repository/i.test(message) && !container) ? 'pull' : 'docker-task-launch' });
@@ -265,7 +282,7 @@ export class DockerExecutor implements Executor {
       const jobStarted = new Date();
       try {
         const onHost = (p: string | undefined) => (p ? path.join(outputDir, path.relative(OUT, p)) : undefined);
-        const end = await this.follow(container, logPath, { stdout: onHost(contract.stdio?.stdout), stderr: onHost(contract.stdio?.stderr) });
+        const end = await this.follow(container, logPath, { stdout: onHost(contract.stdio?.stdout), stderr: onHost(contract.stdio?.stderr) }, output);
         return ended(end, { outputDir, commandLine, jobStarted });
       } finally {
         await container.remove({ force: true }).catch(() => {});
