@@ -9,12 +9,14 @@ import request from 'supertest';
 import { findProgram } from '../src/cwl/cwltool.ts';
 import { buildImage, dockerAvailable } from './helpers/docker.ts';
 import { createJobType, script, waitForJob } from './helpers/scale.ts';
+import { startMesosMaster, type MesosMaster } from './helpers/mesos-master.ts';
 import { seedManifest } from './helpers/seed.ts';
 import { scaledMs, startServer, waitFor, type TestServer } from './helpers/server.ts';
 
 const RUNS = 50;
 const E_ACUTE = 3000; // 6,000 bytes of two-byte characters before the tail
-const expected = (i: number, n = E_ACUTE) => `${'é'.repeat(n)}tail-${i}`;
+const E_ACUTE_PAGES = 40_000; // 80 KB: the agent's 64 KB page ends inside a character
+const expected = (i: number, n = E_ACUTE) => `>${'é'.repeat(n)}tail-${i}`;
 
 /** Runs `count` jobs with at most `inFlight` unfinished at once; resolves with each one's final job. */
 async function runMany(count: number, inFlight: number, start: (i: number) => Promise<number>, finish: (id: number) => Promise<any>): Promise<any[]> {
@@ -46,17 +48,42 @@ describe('the last output of a command is never lost', function () {
     after(() => t?.close());
 
     it(`keeps every byte of ${RUNS} runs ending without a newline`, async () => {
-      const jt = await createJobType(t.app, {
-        interface: { version: '1.0', command: script('tail.sh'), command_arguments: '${NUM} ${REPEAT}', input_data: [{ name: 'NUM', type: 'property' }, { name: 'REPEAT', type: 'property' }] },
+      await tailRuns(t, RUNS, E_ACUTE, 8);
+    });
+  });
+
+  /** A Scale 1.0 job type running tail.sh on the server's nodes, and `count` runs of it checked byte for byte. */
+  async function tailRuns(t: TestServer, count: number, repeat: number, inFlight: number) {
+    const jt = await createJobType(t.app, {
+      interface: { version: '1.0', command: `/bin/sh ${script('tail.sh')}`, command_arguments: '${NUM} ${REPEAT}', input_data: [{ name: 'NUM', type: 'property' }, { name: 'REPEAT', type: 'property' }] },
+    });
+    const jobs = await runMany(count, inFlight, async (i) => (await request(t.app).post('/scale/queue/new-job/').send({ job_type_id: jt.id, job_data: { input_data: [{ name: 'NUM', value: String(i) }, { name: 'REPEAT', value: String(repeat) }] } }).expect(201)).body.id, (id) => waitForJob(t.app, id, ['COMPLETED', 'FAILED', 'CANCELED'], scaledMs(60_000)));
+    const lost: string[] = [];
+    for (const [i, job] of jobs.entries()) {
+      assert.equal(job.status, 'COMPLETED', JSON.stringify(job.error));
+      const got = await stdoutOf(t, job);
+      if (got !== expected(i, repeat)) lost.push(`run ${i}: ${got.length} characters, ends ${JSON.stringify(got.slice(-12))}`);
+    }
+    assert.deepEqual(lost, []);
+  }
+
+  describe('Mesos executor (master double, sandbox read through /files/read)', () => {
+    let master: MesosMaster;
+    let t: TestServer;
+    before(async () => {
+      master = await startMesosMaster({
+        agents: [{ hostname: 'agent-a', resources: { cpus: 4, mem: 4096, disk: 10_000 } }, { hostname: 'agent-b', resources: { cpus: 4, mem: 4096, disk: 10_000 } }],
+        offerIntervalMs: 100, heartbeatIntervalSeconds: 1, ackTimeoutMs: 500,
       });
-      const jobs = await runMany(RUNS, 8, async (i) => (await request(t.app).post('/scale/queue/new-job/').send({ job_type_id: jt.id, job_data: { input_data: [{ name: 'NUM', value: String(i) }, { name: 'REPEAT', value: String(E_ACUTE) }] } }).expect(201)).body.id, (id) => waitForJob(t.app, id, ['COMPLETED', 'FAILED', 'CANCELED'], scaledMs(60_000)));
-      const lost: string[] = [];
-      for (const [i, job] of jobs.entries()) {
-        assert.equal(job.status, 'COMPLETED', JSON.stringify(job.error));
-        const got = await stdoutOf(t, job);
-        if (got !== expected(i)) lost.push(`run ${i}: ${got.length} characters, ends ${JSON.stringify(got.slice(-12))}`);
-      }
-      assert.deepEqual(lost, []);
+      t = await startServer('pglite', { SCALE_EXECUTOR: 'mesos', MESOS_MASTER_URL: master.url, MESOS_LOG_POLL_MS: '100', MESOS_RECONCILE_SECONDS: '1', MESOS_REFUSE_SECONDS: '1' });
+    });
+    after(async () => {
+      await t?.close();
+      await master?.close();
+    });
+
+    it(`keeps every byte of ${RUNS} runs ending without a newline, pages split inside characters`, async () => {
+      await tailRuns(t, RUNS, E_ACUTE_PAGES, 8);
     });
   });
 

@@ -751,7 +751,7 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
 
   // ------------------------------------------------------------------------------- HTTP
 
-  function reply(res: http.ServerResponse, status: number, body = '', headers: Record<string, string> = {}): void {
+  function reply(res: http.ServerResponse, status: number, body: string | Buffer = '', headers: Record<string, string> = {}): void {
     res.writeHead(status, { ...(body ? { 'Content-Type': 'text/plain; charset=utf-8' } : {}), ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
     res.end(body);
   }
@@ -878,7 +878,19 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
     try {
       const buf = Buffer.alloc(Math.max(0, length));
       const n = fs.readSync(fd, buf, 0, buf.length, offset);
-      return json(200, { data: buf.subarray(0, n).toString('utf8'), offset });
+      // As stout's JSON writer: the bytes as they are, only quotes, backslashes and control
+      // characters escaped (a page may end inside a UTF-8 character).
+      const raw = buf.subarray(0, n);
+      const parts: Buffer[] = [Buffer.from('{"data":"')];
+      let from = 0;
+      for (let i = 0; i < raw.length; i++) {
+        const b = raw[i];
+        if (b !== 0x22 && b !== 0x5c && b >= 0x20) continue;
+        parts.push(raw.subarray(from, i), Buffer.from(b === 0x22 ? '\\"' : b === 0x5c ? '\\\\' : `\\u${b.toString(16).padStart(4, '0')}`));
+        from = i + 1;
+      }
+      parts.push(raw.subarray(from), Buffer.from(`","offset":${offset}}`));
+      return reply(res, 200, Buffer.concat(parts), { 'Content-Type': 'application/json' });
     } finally {
       fs.closeSync(fd);
     }

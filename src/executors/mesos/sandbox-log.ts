@@ -66,12 +66,11 @@ export class SandboxLog {
         const res = await fetch(u, { signal: AbortSignal.timeout(10_000) });
         if (res.status === 404) break; // not created yet
         if (!res.ok) throw new Error(`the agent answered ${res.status} to ${u.pathname}`);
-        const body = (await res.json()) as { data?: unknown; offset?: unknown };
-        const data = typeof body.data === 'string' ? body.data : '';
-        if (!data) break;
-        this.writerOf().write(stream, Buffer.from(data, 'utf8'));
-        this.offsets[stream] += Buffer.byteLength(data, 'utf8');
-        if (Buffer.byteLength(data, 'utf8') < PAGE) break;
+        const data = sandboxBytes(Buffer.from(await res.arrayBuffer()));
+        if (!data.length) break;
+        this.writerOf().write(stream, data);
+        this.offsets[stream] += data.length;
+        if (data.length < PAGE) break;
       }
     }
     if (before.stdout !== this.offsets.stdout || before.stderr !== this.offsets.stderr) await fs.writeFile(this.offsetsPath, JSON.stringify(this.offsets)).catch(() => {});
@@ -92,4 +91,18 @@ export class SandboxLog {
     await this.writer?.close();
     this.writer = null;
   }
+}
+
+/**
+ * The bytes of a /files/read answer's `data`. The agent writes the file's bytes into the JSON string
+ * as they are (stout escapes only quotes, backslashes and control characters), so a page that ends
+ * inside a multi-byte character is not valid UTF-8: read as UTF-8 its bytes would become U+FFFD and
+ * the offsets would drift. Read as Latin-1, each byte is one character and comes back exact. Should
+ * an agent escape non-ASCII characters as \uXXXX instead, the text is whole characters: UTF-8 it is.
+ */
+export function sandboxBytes(body: Buffer): Buffer {
+  const parsed = JSON.parse(body.toString('latin1')) as { data?: unknown };
+  const data = typeof parsed.data === 'string' ? parsed.data : '';
+  // eslint-disable-next-line no-control-regex
+  return /[^\u0000-\u00ff]/.test(data) ? Buffer.from(data, 'utf8') : Buffer.from(data, 'latin1');
 }
