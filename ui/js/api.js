@@ -113,4 +113,17 @@ export const actions = {
   pauseScheduler: (paused) => api('/scale/scheduler/', { method: 'PATCH', body: { is_paused: paused } }),
   cancelJob: (id) => api(`/scale/jobs/${id}/`, { method: 'PATCH', body: { status: 'CANCELED' } }),
   requeueJobs: (ids) => api('/scale/queue/requeue-jobs/', { method: 'POST', body: { job_ids: ids } }),
+  activateStrike: (id, active) => api(`/scale/strikes/${id}/`, { method: 'PATCH', body: { is_active: active } }),
+  processScan: (id, ingest) => api(`/scale/scans/${id}/process/`, { method: 'POST', body: { ingest } }),
+  createJobType: (body) => api('/scale/job-types/', { method: 'POST', body }),
+  newJob: (body) => api('/scale/queue/new-job/', { method: 'POST', body }),
 };
+
+/** Every page of a Scale list (page_size 1000; the pages after the first asked for together). */
+export async function allPages(url, { signal, max = 20 } = {}) {
+  const sep = url.includes('?') ? '&' : '?';
+  const first = await api(`${url}${sep}page_size=1000&page=1`, { signal });
+  const pages = Math.min(max, Math.ceil(first.count / 1000));
+  const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => api(`${url}${sep}page_size=1000&page=${i + 2}`, { signal })));
+  return [first, ...rest].flatMap((p) => p.results);
+}

@@ -10,19 +10,37 @@ import { recipeTypePage, recipeTypesPage } from './pages/recipe-types.js';
 import { recipePage, recipesPage } from './pages/recipes.js';
 import { ingestsPage } from './pages/ingests.js';
 import { timelinePage } from './pages/timeline.js';
+import { nodePage, nodesPage } from './pages/nodes.js';
+import { workspacePage, workspacesPage } from './pages/workspaces.js';
+import { errorsPage } from './pages/errors.js';
+import { strikesPage } from './pages/strikes.js';
+import { batchesPage } from './pages/batches.js';
+import { metricsPage } from './pages/metrics.js';
+import { jobTypeNewPage } from './pages/job-type-new.js';
+import { jobNewPage } from './pages/job-new.js';
 
 const routes = [
   { pattern: /^\/$/, page: overviewPage, nav: 'overview' },
   { pattern: /^\/jobs$/, page: jobsPage, nav: 'jobs' },
   { pattern: /^\/jobs\/(\d+)$/, page: jobPage, nav: 'jobs' },
   { pattern: /^\/job-types$/, page: jobTypesPage, nav: 'job-types' },
+  { pattern: /^\/job-types\/new$/, page: jobTypeNewPage, nav: 'job-types' },
   { pattern: /^\/job-types\/(\d+)$/, page: jobTypePage, nav: 'job-types' },
+  { pattern: /^\/job-types\/(\d+)\/queue$/, page: jobNewPage, nav: 'job-types' },
   { pattern: /^\/recipe-types$/, page: recipeTypesPage, nav: 'recipe-types' },
   { pattern: /^\/recipe-types\/(\d+)$/, page: recipeTypePage, nav: 'recipe-types' },
   { pattern: /^\/recipes$/, page: recipesPage, nav: 'recipes' },
   { pattern: /^\/recipes\/(\d+)$/, page: recipePage, nav: 'recipes' },
   { pattern: /^\/ingests$/, page: ingestsPage, nav: 'ingests' },
   { pattern: /^\/timeline$/, page: timelinePage, nav: 'timeline' },
+  { pattern: /^\/metrics$/, page: metricsPage, nav: 'metrics' },
+  { pattern: /^\/nodes$/, page: nodesPage, nav: 'nodes' },
+  { pattern: /^\/nodes\/(\d+)$/, page: nodePage, nav: 'nodes' },
+  { pattern: /^\/workspaces$/, page: workspacesPage, nav: 'workspaces' },
+  { pattern: /^\/workspaces\/(\d+)$/, page: workspacePage, nav: 'workspaces' },
+  { pattern: /^\/errors$/, page: errorsPage, nav: 'errors' },
+  { pattern: /^\/strikes$/, page: strikesPage, nav: 'strikes' },
+  { pattern: /^\/batches$/, page: batchesPage, nav: 'batches' },
 ];
 
 const banner = document.getElementById('banner');

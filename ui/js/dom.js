@@ -70,8 +70,14 @@ export const fmtMiB = (mib) => (mib === null || mib === undefined ? '—' : fmtB
 
 export const fmtNum = (n, digits = 2) => (n === null || n === undefined ? '—' : Number(n).toLocaleString(undefined, { maximumFractionDigits: digits }));
 
-/** A status word as a coloured badge (colours per status in ui.css). */
-export const badge = (status, extra = '') => h('span', { class: ['badge', `status-${String(status).toUpperCase()}`, extra], data: { status } }, String(status));
+/** A status word as a coloured badge (colours per status in ui.css); `label` replaces the text. */
+export const badge = (status, extra = '', label) => h('span', { class: ['badge', `status-${String(status).toUpperCase()}`, extra], data: { status } }, label ?? String(status));
+
+/** Scale's status counts ({status, count, category}): a failure says its category (FAILED · SYSTEM). */
+export const statusCounts = (list) =>
+  list.length
+    ? list.map((c) => h('span', { class: 'count', data: { status: c.status, category: c.category ?? '' } }, badge(c.status, c.category ? `category-${c.category}` : '', c.category ? `${c.status} · ${c.category}` : c.status), ` ${c.count}`))
+    : h('span', { class: 'muted' }, 'none');
 
 /** A table: columns [{label, cell: (row) => node|string, class}], rows. */
 export function table(columns, rows, { empty = 'None.', cls = '', rowAttrs } = {}) {
@@ -92,13 +98,17 @@ export const jsonBlock = (value, cls = '') => h('pre', { class: ['json', cls] },
 
 export const section = (title, ...children) => h('section', { class: 'panel' }, h('h2', {}, title), children);
 
-/** A button that runs an async action, disabled while it runs; failures go to onError. */
-export function actionButton(label, run, { cls = '', data, onError, title } = {}) {
+/**
+ * A button that runs an async action, disabled while it runs; failures go to onError. `confirm`
+ * (a message) asks first through a dialog (destructive actions).
+ */
+export function actionButton(label, run, { cls = '', data, onError, title, confirm } = {}) {
   const b = h('button', { type: 'button', class: ['action', cls], data, title });
   b.textContent = label;
   b.addEventListener('click', async () => {
     b.disabled = true;
     try {
+      if (confirm && !(await (await import('./confirm.js')).confirmAction(confirm, { confirm: label }))) return;
       await run();
     } catch (err) {
       (onError ?? ((e) => window.dispatchEvent(new CustomEvent('ui-error', { detail: e }))))(err);

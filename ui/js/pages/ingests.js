@@ -4,7 +4,7 @@ import { badge, fmtBytes, fmtTime, h, section, table } from '../dom.js';
 
 const PER_STRIKE = 25;
 
-const ingestColumns = [
+export const ingestColumns = [
   { label: 'File', cell: (i) => h('code', {}, i.file_name) },
   { label: 'Status', cell: (i) => badge(i.status) },
   { label: 'Size', cell: (i) => fmtBytes(i.file_size), class: 'num' },

@@ -1,7 +1,7 @@
 // Job types: the list with pause / resume, and one job type's interface, SEED manifest and the
 // OGC API - Processes description derived from it.
 import { actions, api } from '../api.js';
-import { actionButton, badge, facts, fill, fmtTime, h, jsonBlock, link, section, table } from '../dom.js';
+import { actionButton, badge, facts, fill, fmtTime, h, jsonBlock, link, section, statusCounts, table } from '../dom.js';
 
 const state = (t) => (!t.is_active ? 'INACTIVE' : t.is_paused ? 'PAUSED' : 'ACTIVE');
 
@@ -14,7 +14,7 @@ const pauseButton = (t, after) =>
 export async function jobTypesPage({ view, signal, alive }) {
   view.dataset.page = 'job-types';
   const body = h('div');
-  view.append(h('h1', {}, 'Job types'), body);
+  view.append(h('h1', {}, 'Job types'), h('div', { class: 'actions' }, link('#/job-types/new', 'New job type from a SEED image', { class: 'button-link', id: 'new-job-type' })), body);
   const draw = async () => {
     const [types, queue] = await Promise.all([
       api('/scale/job-types/?page_size=1000&order=name&order=version', { signal }),
@@ -70,9 +70,7 @@ function describeIO(io) {
   );
 }
 
-function counts(list) {
-  return list.length ? list.map((c) => h('span', { class: 'count' }, badge(c.status), ` ${c.count}`)) : h('span', { class: 'muted' }, 'none');
-}
+const counts = statusCounts;
 
 export async function jobTypePage({ view, params, signal, alive }) {
   view.dataset.page = 'job-type';
@@ -86,7 +84,7 @@ export async function jobTypePage({ view, params, signal, alive }) {
     fill(
       body,
       h('h1', {}, `${jt.title || jt.name} `, h('span', { class: 'muted' }, jt.version), ' ', h('span', { id: 'job-type-state' }, badge(state(jt)))),
-      h('div', { class: 'actions' }, pauseButton(jt, draw), link(`#/jobs?job_type_id=${jt.id}`, 'its jobs', { class: 'button-link' })),
+      h('div', { class: 'actions' }, pauseButton(jt, draw), link(`#/job-types/${jt.id}/queue`, 'Queue a job', { class: 'button-link', id: 'queue-job' }), link(`#/jobs?job_type_id=${jt.id}`, 'its jobs', { class: 'button-link' })),
       section(
         'Summary',
         facts([

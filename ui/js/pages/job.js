@@ -49,7 +49,7 @@ function errorPanel(job) {
     facts([
       ['Name', h('code', {}, e.name)],
       ['Title', e.title],
-      ['Category', badge(e.category ?? 'UNKNOWN')],
+      ['Category', badge(e.category ?? 'UNKNOWN', `category-${e.category}`)],
       ['Description', e.description],
     ]),
   );
@@ -71,6 +71,7 @@ export async function jobPage({ view, params, signal, every, alive }) {
   view.dataset.page = 'job';
   const id = Number(params[0]);
   let selectedExe = null;
+  const nodeNames = new Map();
   let lastLogExe = null;
   const head = h('div');
   const info = h('div');
@@ -142,7 +143,7 @@ export async function jobPage({ view, params, signal, every, alive }) {
     const jt = job.job_type ?? {};
     const refresh = async () => draw(await loadJob());
     const buttons = [
-      CANCELABLE.includes(job.status) ? actionButton('Cancel job', async () => { await actions.cancelJob(id); await refresh(); }, { cls: 'danger', data: { action: 'cancel-job' } }) : null,
+      CANCELABLE.includes(job.status) ? actionButton('Cancel job', async () => { await actions.cancelJob(id); await refresh(); }, { cls: 'danger', data: { action: 'cancel-job' }, confirm: `Cancel job #${id}${job.status === 'RUNNING' ? ' while it runs (its execution is killed)' : ''}? It can be requeued later.` }) : null,
       REQUEUABLE.includes(job.status) ? actionButton('Requeue job', async () => { await actions.requeueJobs([id]); await refresh(); }, { data: { action: 'requeue-job' } }) : null,
     ];
     fill(
@@ -177,11 +178,11 @@ export async function jobPage({ view, params, signal, every, alive }) {
         [
           { label: '#', cell: (x) => String(x.exe_num), class: 'num' },
           { label: 'Status', cell: (x) => badge(x.status) },
-          { label: 'Node', cell: (x) => (x.node ? `#${x.node.id}` : '—') },
+          { label: 'Node', cell: (x) => (x.node ? link(`#/nodes/${x.node.id}`, nodeNames.get(x.node.id) ?? `#${x.node.id}`, { class: 'node-name' }) : '—') },
           { label: 'Started', cell: (x) => fmtTime(x.started) },
           { label: 'Ended', cell: (x) => fmtTime(x.ended) },
           { label: 'Exit code', cell: (x) => (x.job_exit_code ?? '—').toString(), class: 'num' },
-          { label: 'Error', cell: (x) => (x.error ? x.error.title ?? x.error.name : '') },
+          { label: 'Error', cell: (x) => (x.error ? [badge('FAILED', `category-${x.error.category}`, x.error.category), ' ', x.error.title ?? x.error.name] : '') },
           {
             label: '',
             cell: (x) =>
@@ -194,6 +195,9 @@ export async function jobPage({ view, params, signal, every, alive }) {
     );
   }
 
-  await draw(await loadJob());
+  // Executions name their node by hostname.
+  const [first, nodes] = await Promise.all([loadJob(), api('/scale/nodes/?page_size=1000&include_inactive=true', { signal })]);
+  for (const n of nodes.results) nodeNames.set(n.id, n.hostname);
+  await draw(first);
   view.dataset.ready = 'true';
 }

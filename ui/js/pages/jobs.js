@@ -55,7 +55,7 @@ export const jobColumns = [
   { label: 'Started', cell: (j) => fmtTime(j.started) },
   { label: 'Duration', cell: (j) => (j.started ? fmtDuration(j.started, j.ended) : '—') },
   { label: 'Tries', cell: (j) => String(j.num_exes), class: 'num' },
-  { label: 'Error', cell: (j) => (j.error ? h('span', { title: j.error.description ?? '' }, j.error.title ?? j.error.name) : '') },
+  { label: 'Error', cell: (j) => (j.error ? [badge('FAILED', `category-${j.error.category}`, j.error.category), ' ', h('span', { title: j.error.description ?? '' }, j.error.title ?? j.error.name)] : '') },
 ];
 
 export async function jobsPage({ view, query, signal }) {

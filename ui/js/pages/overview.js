@@ -1,6 +1,7 @@
 // Overview: the scheduler, the queue, the nodes with their resources and state, and what runs now.
-import { actions, api } from '../api.js';
-import { actionButton, badge, fill, fmtDuration, fmtMiB, fmtNum, fmtTime, h, link, section, table } from '../dom.js';
+import { actions, api, qs } from '../api.js';
+import { actionButton, badge, fill, fmtDuration, fmtMiB, fmtNum, fmtTime, h, link, section, statusCounts, table } from '../dom.js';
+import { loadPanel } from './load-chart.js';
 
 const REFRESH_MS = 10_000;
 
@@ -25,7 +26,7 @@ function meter(used, total) {
 
 const resource = (r, key, fmt = fmtNum) => (r ? h('div', { class: 'res' }, h('span', {}, `${fmt(r.scheduled[key])} / ${fmt(r.total[key])}`), meter(r.scheduled[key], r.total[key])) : '—');
 
-function nodeState(n) {
+export function nodeState(n) {
   if (!n.is_active) return 'INACTIVE';
   if (n.is_paused) return 'PAUSED';
   return n.is_online ? 'ONLINE' : 'OFFLINE';
@@ -43,7 +44,7 @@ function render({ status, nodes, queue, running }, redraw) {
       actionButton(s.is_paused ? 'Resume scheduler' : 'Pause scheduler', async () => {
         await actions.pauseScheduler(!s.is_paused);
         await redraw();
-      }, { data: { action: s.is_paused ? 'resume-scheduler' : 'pause-scheduler' } })),
+      }, { data: { action: s.is_paused ? 'resume-scheduler' : 'pause-scheduler' }, confirm: s.is_paused ? null : 'Pause the scheduler? No queued job starts on any node until it is resumed.' })),
     card('Queue depth', h('span', { id: 'queue-depth', data: { count: status.queue_depth } }, fmtNum(status.queue_depth, 0)), h('a', { href: '#/jobs?status=QUEUED' }, 'queued jobs')),
     card('Running jobs', h('span', { id: 'running-count', data: { count: running.count } }, fmtNum(running.count, 0)), h('a', { href: '#/jobs?status=RUNNING' }, 'running jobs')),
     card('Nodes online', h('span', { id: 'nodes-online' }, `${status.nodes.online} / ${status.nodes.total}`)),
@@ -54,20 +55,20 @@ function render({ status, nodes, queue, running }, redraw) {
 
   const nodeTable = table(
     [
-      { label: 'Node', cell: (n) => [h('strong', {}, n.hostname), n.port ? `:${n.port}` : '', h('div', { class: 'muted small' }, `#${n.id} · ${n.slave_id}`)] },
+      { label: 'Node', cell: (n) => [link(`#/nodes/${n.id}`, h('strong', {}, n.hostname)), n.port ? `:${n.port}` : '', h('div', { class: 'muted small' }, `#${n.id} · ${n.slave_id}`)] },
       { label: 'State', cell: (n) => [badge(nodeState(n)), n.pause_reason ? h('div', { class: 'muted small' }, n.pause_reason) : null] },
       { label: 'Running', cell: (n) => String(n.job_exes_running.length), class: 'num' },
       { label: 'CPUs', cell: (n) => resource(n.resources, 'cpus') },
       { label: 'Memory', cell: (n) => resource(n.resources, 'mem', fmtMiB) },
       { label: 'Disk', cell: (n) => resource(n.resources, 'disk', fmtMiB) },
-      { label: 'Last 3 h', cell: (n) => (n.status?.job_exe_counts ?? []).map((c) => h('span', { class: 'count' }, badge(c.status), ` ${c.count}`)) },
+      { label: 'Last 3 h', cell: (n) => statusCounts(n.status?.job_exe_counts ?? []) },
       {
         label: '',
         cell: (n) =>
           actionButton(n.is_paused ? 'Resume' : 'Pause', async () => {
             await actions.pauseNode(n.id, !n.is_paused);
             await redraw();
-          }, { data: { action: n.is_paused ? 'resume-node' : 'pause-node', node: n.id } }),
+          }, { data: { action: n.is_paused ? 'resume-node' : 'pause-node', node: n.id }, confirm: n.is_paused ? null : `Pause node ${n.hostname}? It takes no new work until it is resumed; what runs on it now runs on.` }),
       },
     ],
     nodes,
@@ -81,9 +82,10 @@ function render({ status, nodes, queue, running }, redraw) {
       { label: 'Highest priority', cell: (q) => String(q.highest_priority), class: 'num' },
       { label: 'Longest queued', cell: (q) => `${fmtTime(q.longest_queued)} (${fmtDuration(q.longest_queued)})` },
       { label: 'State', cell: (q) => (q.is_job_type_paused ? badge('PAUSED') : badge('ACTIVE')) },
+      { label: 'Why it waits', cell: (q) => reasonCell(q) },
     ],
     queue,
-    { empty: 'The queue is empty.', cls: 'queue', rowAttrs: (q) => ({ data: { jobType: q.job_type_name } }) },
+    { empty: 'The queue is empty.', cls: 'queue', rowAttrs: (q) => ({ data: { jobType: q.job_type_name, version: q.job_type_version } }) },
   );
 
   const runningTable = table(
@@ -106,17 +108,61 @@ function render({ status, nodes, queue, running }, redraw) {
   ];
 }
 
+// Why each job type's jobs wait: the queue_reason of its first queued job (asked for after the
+// table is drawn, so the first render never waits for it).
+const reasons = new Map();
+const keyOf = (q) => `${q.job_type_name} ${q.job_type_version}`;
+
+function reasonCell(q) {
+  const r = reasons.get(keyOf(q));
+  return h('span', { class: 'queue-why', data: { reason: r?.reason ?? '' } }, r ? [h('strong', {}, r.reason), ': ', r.details] : h('span', { class: 'muted' }, '…'));
+}
+
+async function loadReasons(queue, signal) {
+  await Promise.all(queue.map(async (q) => {
+    const list = await api(`/scale/jobs/${qs({ status: 'QUEUED', job_type_name: q.job_type_name, order: ['priority', 'queued'], page_size: 20 })}`, { signal });
+    const head = list.results.find((j) => j.job_type.version === q.job_type_version);
+    const job = head ? await api(`/scale/jobs/${head.id}/`, { signal }) : null;
+    if (job?.queue_reason) reasons.set(keyOf(q), job.queue_reason);
+  }));
+}
+
 export async function overviewPage({ view, signal, every, alive }) {
   view.dataset.page = 'overview';
   const body = h('div', { class: 'overview' });
-  view.append(h('h1', {}, 'Overview'), body);
+  const chart = loadPanel({ signal, alive, onError: (err) => view.append(h('div', { class: 'error-box', role: 'alert' }, String(err?.message ?? err))) });
+  const top = h('div');
+  view.append(h('h1', {}, 'Overview'), top, chart.panel, body);
+  const show = (data) => {
+    const [cards, ...rest] = render(data, draw);
+    fill(top, cards);
+    fill(body, rest);
+  };
+  const showReasons = async (data) => {
+    await loadReasons(data.queue, signal);
+    if (!alive()) return;
+    for (const row of body.querySelectorAll('table.queue tbody tr')) {
+      const q = data.queue.find((x) => x.job_type_name === row.dataset.jobType && x.job_type_version === row.dataset.version);
+      if (q) row.lastElementChild.replaceChildren(reasonCell(q));
+    }
+    body.dataset.reasons = 'true';
+  };
   const draw = async () => {
     const data = await load(signal);
-    if (alive()) fill(body, render(data, draw));
+    if (!alive()) return;
+    show(data);
+    await showReasons(data);
   };
-  await draw();
+  const data = await load(signal);
+  if (alive()) show(data);
   // The first render with data: tests and operators measure from navigation start to here.
   view.dataset.ready = 'true';
   performance.mark('overview-rendered');
+  // After the first paint: the job load chart and why jobs wait.
+  requestAnimationFrame(() => setTimeout(() => {
+    if (!alive()) return;
+    chart.draw();
+    showReasons(data).catch(() => {});
+  }, 0));
   every(draw, REFRESH_MS);
 }
