@@ -14,7 +14,9 @@ import { describe } from '../../seed-mapping/process-description.ts';
 import { callbackBody } from './callbacks.ts';
 import { createDeployHandlers } from './deploy.ts';
 import { createExecuteHandler } from './execute.ts';
-import { htmlPage } from './html.ts';
+import { apiViewerHtml, apiViewerRouter } from './api-viewer.ts';
+import { conformanceHtml, landingHtml, processesHtml } from './html.ts';
+import { processHtml } from './html-process.ts';
 import { noSuchProcess, OgcError, OPENAPI_JSON, REL, selfLinks, sendException, toOgcError, wantsHtml } from './http.ts';
 import { createJobHandlers, queryInt } from './jobs.ts';
 import { openApiDocument } from './openapi.ts';
@@ -54,8 +56,9 @@ export function ogcProcesses(core: OgcCore, opts: OgcOptions) {
   // process entry (which the catalog keeps for a moment), base URL and representation.
   const rendered = new WeakMap<Process, Map<string, string>>();
 
-  const send = (req: Request, res: Response, title: string, body: Record<string, unknown>) => {
-    if (wantsHtml(req)) res.type('text/html').send(htmlPage(title, body));
+  /** `body` as JSON, or as the HTML page `html` makes of it. */
+  const send = (req: Request, res: Response, body: Record<string, unknown>, html: (b: Record<string, unknown>) => string) => {
+    if (wantsHtml(req)) res.type('text/html').send(html(body));
     else res.json(body);
   };
 
@@ -72,7 +75,7 @@ export function ogcProcesses(core: OgcCore, opts: OgcOptions) {
 
   const handlers: Record<string, Handler> = {
     async getLandingPage(req, res, u) {
-      send(req, res, 'scale-ades', {
+      send(req, res, {
         title: 'scale-ades',
         description: 'OGC API - Processes over a Scale-compatible core: job types are processes, their jobs are OGC jobs. The native Scale REST API is at /scale/.',
         links: [
@@ -84,18 +87,20 @@ export function ogcProcesses(core: OgcCore, opts: OgcOptions) {
           { href: u.to('/jobs'), rel: `${REL}job-list`, type: 'application/json', title: 'the jobs' },
           { href: u.to('/scale/'), rel: 'related', type: 'application/json', title: 'the native Scale REST API' },
         ],
-      });
+      }, (b) => landingHtml(u, b));
     },
     async getApi(req, res, u) {
+      const yaml = req.query.f === 'yaml' || (!req.query.f && /yaml/.test(req.headers.accept ?? ''));
+      // The viewer loads the document itself.
+      if (!yaml && wantsHtml(req)) return void res.type('text/html').send(apiViewerHtml(u));
       const all = await catalog.list(10_000, 0);
       const doc = openApiDocument(u.base, all.entries.map((e) => describe(e, u, true) as never));
-      if (req.query.f === 'yaml' || (!req.query.f && /yaml/.test(req.headers.accept ?? ''))) res.status(200).setHeader('Content-Type', 'application/vnd.oai.openapi;version=3.0').end(YAML.stringify(doc));
-      else if (wantsHtml(req)) res.type('text/html').send(htmlPage('API definition', { ...doc, links: [{ href: u.to('/api'), rel: 'alternate', type: OPENAPI_JSON, title: 'as JSON' }, { href: u.to('/api', { f: 'yaml' }), rel: 'alternate', type: 'application/vnd.oai.openapi;version=3.0', title: 'as YAML' }] }));
+      if (yaml) res.status(200).setHeader('Content-Type', 'application/vnd.oai.openapi;version=3.0').end(YAML.stringify(doc));
       // Set by hand: express would add a charset and a space, and clients compare this media type as a string.
       else res.status(200).setHeader('Content-Type', OPENAPI_JSON).end(JSON.stringify(doc));
     },
     async getConformanceClasses(req, res, u) {
-      send(req, res, 'Conformance', { conformsTo: conformance(opts.cwl), links: selfLinks(u, '/conformance', 'the conformance classes', {}, wantsHtml(req)) });
+      send(req, res, { conformsTo: conformance(opts.cwl), links: selfLinks(u, '/conformance', 'the conformance classes', {}, wantsHtml(req)) }, (b) => conformanceHtml(u, b));
     },
     async getProcesses(req, res, u) {
       const limit = queryInt(req, 'limit', { min: 1, max: 10_000, fallback: 10 });
@@ -104,7 +109,7 @@ export function ogcProcesses(core: OgcCore, opts: OgcOptions) {
       const links = selfLinks(u, '/processes', 'the processes', { limit, offset: offset || undefined }, wantsHtml(req));
       if (offset + limit < page.count) links.push({ href: u.to('/processes', { limit, offset: offset + limit }), rel: 'next', type: 'application/json', title: 'the next processes' });
       if (offset > 0) links.push({ href: u.to('/processes', { limit, offset: Math.max(0, offset - limit) || undefined }), rel: 'prev', type: 'application/json', title: 'the previous processes' });
-      send(req, res, 'Processes', { processes: page.entries.map((e) => describe(e, u, false)), links });
+      send(req, res, { processes: page.entries.map((e) => describe(e, u, false)), links }, (b) => processesHtml(u, b, { count: page.count, limit, offset }));
     },
     async getProcessDescription(req, res, u, c) {
       const id = String(c.request.params.processID);
@@ -118,7 +123,7 @@ export function ogcProcesses(core: OgcCore, opts: OgcOptions) {
       let body = cache.get(key);
       if (body === undefined) {
         const d = describe(e, u, true);
-        body = html ? htmlPage(String(d.title ?? e.id), d) : JSON.stringify(d);
+        body = html ? processHtml(u, d) : JSON.stringify(d);
         cache.set(key, body);
       }
       res.status(200).setHeader('Content-Type', html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8');
@@ -165,6 +170,8 @@ export function ogcProcesses(core: OgcCore, opts: OgcOptions) {
   });
 
   const router = Router();
+  // The API viewer's files (Swagger UI) and the favicon.
+  router.use(apiViewerRouter());
   // The Testbed-14 ADES paths (jobs under their process) for EMS clients of that generation.
   router.use(tb14Router({ runs, execute, publicUrl: opts.publicUrl, maxBodyBytes: opts.maxBodyBytes, onError: (err, _req, _res, next) => next(err) }));
   // A file of a directory output by its path in the directory: a path of several segments, which an

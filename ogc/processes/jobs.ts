@@ -7,7 +7,7 @@ import type { CoreEvents } from '../../src/core/events.ts';
 import { type Run, RUN, type RunStatus } from '../../src/core/runs/model.ts';
 import type { RunService } from '../../src/core/runs/service.ts';
 import type { Urls } from '../../src/http/urls.ts';
-import { htmlPage } from './html.ts';
+import { jobHtml, jobsHtml, resultsHtml } from './html.ts';
 import { invalidParameter, noSuchJob, OgcError, preferences, resultNotReady, runFailed, selfLinks, wantsHtml } from './http.ts';
 import { directoryFile, directoryListing, requestedOf, returnPreference, sendResults } from './results.ts';
 import { OGC_STATUSES, ogcStatus, runStatusOf, statusInfo } from './status.ts';
@@ -117,15 +117,15 @@ export function createJobHandlers({ runs, events, listCacheMs }: JobsDeps) {
     if (page.more) links.push({ href: u.to('/jobs', { ...query, offset: offset + limit }), rel: 'next', type: 'application/json', title: 'the next jobs' });
     if (offset > 0) links.push({ href: u.to('/jobs', { ...query, offset: Math.max(0, offset - limit) || undefined }), rel: 'prev', type: 'application/json', title: 'the previous jobs' });
     const body = { jobs: docs, links, numberReturned: page.runs.length };
-    return html ? { type: 'text/html; charset=utf-8', body: htmlPage('Jobs', body) } : { type: 'application/json; charset=utf-8', body: JSON.stringify(body) };
+    return html ? { type: 'text/html; charset=utf-8', body: jobsHtml(u, body, req.query) } : { type: 'application/json; charset=utf-8', body: JSON.stringify(body) };
   }
 
   async function status(req: Request, res: Response, u: Urls, rawId: string): Promise<void> {
     const run = await visible(rawId);
     const message = run.status === RUN.FAILED ? (await runs.failure(run)).detail : undefined;
     const body = statusInfo(run, u, { message });
-    if (wantsHtml(req)) res.type('text/html').send(htmlPage(`Job ${run.id}`, body));
-    else res.json(body);
+    if (!wantsHtml(req)) return void res.json(body);
+    res.type('text/html').send(jobHtml(u, body, { jobId: run.jobId, logExecution: await runs.lastExecution(run) }));
   }
 
   /** Dismiss: cancels a run that has not finished; from now on OGC clients do not see it (a workflow run stays, dismissed). */
@@ -141,6 +141,8 @@ export function createJobHandlers({ runs, events, listCacheMs }: JobsDeps) {
     if (run.status === RUN.FAILED || run.status === RUN.DISMISSED) throw runFailed(run, await runs.failure(run));
     if (run.status !== RUN.SUCCEEDED) throw resultNotReady(run.id, ogcStatus(run.status));
     const [outputs, asked, declared] = await Promise.all([runs.outputs(run), runs.request(run), runs.declaredOutputs(run)]);
+    // A page: each output as a value or as links to its files, whatever the execute request asked.
+    if (wantsHtml(req)) return void res.type('text/html').send(resultsHtml(u, run, outputs, declared));
     // This request's Prefer: return=… (Weaver asks its results with return=minimal) over what the execute asked.
     const ret = returnPreference(preferences(req.get('prefer')));
     if (ret) res.setHeader('Preference-Applied', `return=${ret}`);

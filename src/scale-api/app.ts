@@ -30,6 +30,7 @@ import { workspacesRouter } from './workspaces.ts';
 import { ingestRouter } from './ingest.ts';
 import { sourcesProductsRouter } from './sources-products.ts';
 import { uiRouter } from './ui.ts';
+import { scaleIndexRouter } from './index-page.ts';
 
 export interface ScaleApiOptions {
   maxBodyBytes: number;
@@ -78,6 +79,8 @@ export function scaleApi(core: Core, opts: ScaleApiOptions): Router {
   api.use(metricsRouter(core));
   api.use(timelineRouter(core));
   api.use(diagnosticsRouter(core));
+  // The API's root: an index of its versions and endpoints (Scale has none; a 404 before).
+  api.use(scaleIndexRouter());
   api.use((req, _res, next) => next(new HttpError(404, `no Scale API endpoint ${req.method} ${req.originalUrl.split('?')[0]}`)));
   api.use(errorHandler(opts.log));
 

@@ -193,6 +193,11 @@ export function createRunService(deps: {
     return (await deps.jobTypes.revision(job.jobTypeRevId)).interface.outputs.map((o) => o.name);
   }
 
+  /** The execution whose log tells the run's story: its latest, or null while none has started. */
+  async function lastExecution(run: Run): Promise<number | null> {
+    return (await jobs.executions(run.jobId)).at(-1)?.id ?? null;
+  }
+
   /** What a successful run produced, by output id (in the interface's order): JSON values and stored files. */
   async function outputs(run: Run): Promise<Map<string, RunOutput>> {
     const out = new Map<string, RunOutput>();
@@ -401,6 +406,7 @@ export function createRunService(deps: {
     failure,
     outputs,
     declaredOutputs,
+    lastExecution,
     request,
     fileContent,
     openFile,
