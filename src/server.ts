@@ -14,7 +14,7 @@ import { createLocalNodeProvider, machineResources } from './executors/local/loc
 import { LocalExecutor } from './executors/local/local-executor.ts';
 import { DockerExecutor } from './executors/docker/docker-executor.ts';
 import { connectDocker, engineResources } from './executors/docker/engine.ts';
-import { manifestReader, registryClient } from './executors/docker/images.ts';
+import { imageChecker, manifestReader, registryClient } from './executors/docker/images.ts';
 import type { Executor } from './executors/executor.ts';
 import { createMesosFramework, type MesosFramework } from './executors/mesos/framework.ts';
 import type { Runtime } from './scheduler/placement.ts';
@@ -71,6 +71,9 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
     // What a stored job type interface is read with, by kind (Scale 1.0 the core reads itself).
     interfaceReaders: { seed: seedToInterface, ogcapppkg: readPackageInterface, cwl: readCwlInterface },
     manifests: docker || registry ? manifestReader(docker, registry) : null,
+    // A job type's image is asked about on the engine this server runs containers on (not one it
+    // merely reads labels from) and in the registry; with neither it is accepted with a warning.
+    images: imageChecker({ docker: config.schedulerEnabled && !config.mesos && config.executor !== 'local' ? docker : null, registry }),
     workspaceRoots: config.workspaceRoots, s3CacheDir: path.join(config.dataDir, 's3-cache'), s3: config.s3, nodeLostSeconds: config.nodeLostSeconds, defaultWorkspaceName: () => config.defaultWorkspace,
     secretKey: loadSecretKey({ keyHex: config.secretsKey, dataDir: config.dataDir }), maxInputs: config.maxInputs, idempotencyHours: config.idempotencyHours,
     runs: { fetchSeconds: config.ogcFetchSeconds, fetchMaxBytes: config.ogcFetchMaxBytes, fetchAllow: config.fetchAllow, callbackSeconds: config.ogcCallbackSeconds },

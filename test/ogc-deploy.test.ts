@@ -266,6 +266,10 @@ describe('OGC API - Processes Part 2: deploy, replace, undeploy', function () {
       ['an input without a schema', { ...pkg, processDescription: { process: { ...pkg.processDescription.process, inputs: { text: { title: 'x' } } } } }, /inputs\.text\.schema: is required/],
       ['a description that is not Part 1', { ...pkg, processDescription: { process: { ...pkg.processDescription.process, jobControlOptions: 'sync' } } }, /not a valid OGC process description/],
       ['not an object', [1, 2], /must be a JSON object/],
+      // Neither the engine nor the registry it names knows the image: refused, not a launch failure at every execution.
+      ['an image that exists nowhere', { ...pkg, executionUnit: { ...pkg.executionUnit, image: 'registry.invalid/upper:1.0' } },
+        /executionUnit\.image: image registry\.invalid\/upper:1\.0 cannot be had: the Docker engine says "No such image: registry\.invalid\/upper:1\.0"; its registry host registry\.invalid is under \.invalid, which never resolves/],
+      ['a SEED image unit that exists nowhere', { executionUnit: { type: 'docker', image: 'registry.invalid/upper:1.0' } }, /executionUnit\.image: image registry\.invalid\/upper:1\.0 cannot be had/],
     ];
     for (const [what, body, detail] of cases) {
       it(`answers 400 for ${what}, and deploys nothing`, async () => {

@@ -102,7 +102,40 @@ describe('SEED jobs on the Docker engine', function () {
     const failed = await run({ MODE: 'none' }, {}, jt);
     assert.equal(failed.status, 'FAILED');
     assert.equal(failed.error.name, 'pull');
-    assert.match(failed.error_message, new RegExp(`^image ${gone} is not on the Docker engine and pulling it failed: .+`));
+    assert.match(failed.error_message, new RegExp(`^image ${gone} is not on the Docker engine \\(No such image: ${gone}\\) and pulling it failed: .+`));
+    // Each try says why in its own error and in its log: Docker's words, not an empty log.
+    for (const exe of failed.job_exes) {
+      const detail = (await request(t.app).get(`/scale/job-executions/${exe.id}/`).expect(200)).body;
+      assert.match(detail.error_message, new RegExp(`No such image: ${gone}`));
+      const log = (await request(t.app).get(`/scale/job-executions/${exe.id}/logs/combined/`).expect(200)).text;
+      assert.match(log, new RegExp(`the job could not be started: image ${gone} is not on the Docker engine \\(No such image: ${gone}\\)`));
+    }
+  });
+
+  it('refuses a job type whose image neither the engine nor a registry knows, naming the image', async () => {
+    const m = testJobManifest(`seed-nowhere-${process.pid}`);
+    const res = await request(t.app).post('/scale/job-types/').send({ docker_image: 'registry.invalid/upper:1.0', manifest: m, configuration: CONFIG }).expect(400);
+    assert.match(res.body.detail, /docker_image: image registry\.invalid\/upper:1\.0 cannot be had: the Docker engine says "No such image: registry\.invalid\/upper:1\.0"; its registry \(registry\.invalid\) answered through the engine: .*lookup registry\.invalid.*no such host/);
+    const v1 = await request(t.app).post('/scale/job-types/').send({
+      name: `v1-nowhere-${process.pid}`, version: '1.0', docker_image: 'registry.invalid/upper:1.0', interface: { version: '1.0', command: 'true', command_arguments: '', input_data: [] },
+    }).expect(400);
+    assert.match(v1.body.detail, /registry\.invalid\/upper:1\.0 cannot be had/);
+    // The registry this server is configured with answers for the images it names.
+    const inRegistry = await request(t.app).post('/scale/job-types/').send({ docker_image: `${registry.host}/nothing-1.0.0-seed:1.0.0`, manifest: m, configuration: CONFIG }).expect(400);
+    assert.match(inRegistry.body.detail, new RegExp(`the registry at ${registry.url} has no nothing-1\\.0\\.0-seed:1\\.0\\.0`));
+    assert.equal((await request(t.app).get(`/scale/job-types/?name=${m.job.name}`)).body.count, 0);
+  });
+
+  it('accepts an image with a warning where no engine or registry can be asked', async () => {
+    const apiOnly = await startServer('pglite', { SCALE_SCHEDULER: 'off' });
+    try {
+      const m = testJobManifest(`seed-unasked-${process.pid}`);
+      const res = await request(apiOnly.app).post('/scale/job-types/').send({ docker_image: 'registry.invalid/upper:1.0', manifest: m, configuration: CONFIG }).expect(201);
+      const w = res.body.warnings.find((x: any) => x.id === 'docker_image');
+      assert.match(w?.details ?? '', /^image registry\.invalid\/upper:1\.0 was not checked \(no Docker engine runs containers here and no registry is configured \(SCALE_REGISTRY\)\)/, JSON.stringify(res.body.warnings));
+    } finally {
+      await apiOnly.close();
+    }
   });
 
   it('fails missing, multiple and badly typed outputs with the builtin errors', async () => {

@@ -26,7 +26,9 @@ describe('WPS 2.0 and 1.0.0 at /wps', function () {
       if (process.env.REQUIRE_DOCKER === '1' || process.env.REQUIRE_XMLLINT === '1') throw new Error('xmllint (libxml2-utils) and schemas/xsd are needed to validate WPS responses');
       this.skip();
     }
-    t = await startServer('pglite', { SCALE_FETCH_ALLOW: '127.0.0.1', SCALE_OGC_SYNC_SECONDS: '30', SCALE_OGC_MAX_BODY_BYTES: '100000' });
+    // The local executor: the WPS-T packages name images that exist nowhere (registry.example/…), which a
+    // server running containers refuses; one that runs none accepts them with a warning. Nothing here runs a container.
+    t = await startServer('pglite', { SCALE_EXECUTOR: 'local', SCALE_FETCH_ALLOW: '127.0.0.1', SCALE_OGC_SYNC_SECONDS: '30', SCALE_OGC_MAX_BODY_BYTES: '100000' });
     const f = await upload(t.app, 'from a file\n', 'note.txt', { media_type: 'text/plain' });
     fileHref = `${t.url}/scale/files/${f.id}/content`;
     // Serves CWL for WPS-T workflow deployments by reference.

@@ -26,6 +26,11 @@ function part2Error(err: unknown, u: Urls): unknown {
   return err;
 }
 
+/** A deploy's answer says what it could not check: `warnings`, beside the process summary. */
+function withWarnings(summary: Record<string, unknown>, d: Deployed): Record<string, unknown> {
+  return d.warnings?.length ? { ...summary, warnings: d.warnings } : summary;
+}
+
 export function createDeployHandlers(deps: { deploy: DeployService; maxBodyBytes: number; summary: (d: Deployed, u: Urls) => Promise<Record<string, unknown>> }) {
   const { deploy } = deps;
 
@@ -70,11 +75,11 @@ export function createDeployHandlers(deps: { deploy: DeployService; maxBodyBytes
     deploy: part2(async (req, res, u) => {
       const d = await deploy.deploy(await requestOf(req));
       res.status(201).setHeader('Location', u.to(`/processes/${encodeURIComponent(deploy.idOf(d))}`));
-      res.json(await deps.summary(d, u));
+      res.json(withWarnings(await deps.summary(d, u), d));
     }),
     replace: part2(async (req, res, u, id: string) => {
       const d = await deploy.replace(id, await requestOf(req));
-      res.status(200).json(await deps.summary(d, u));
+      res.status(200).json(withWarnings(await deps.summary(d, u), d));
     }),
     undeploy: part2(async (req, res, _u, id: string) => {
       authorise(req);

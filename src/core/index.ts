@@ -40,6 +40,7 @@ import type { CwlTool } from '../cwl/cwltool.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db.ts';
 import { echoManifest } from './job-types/builtin/echo.ts';
 import { createDeployService, type DeployOptions } from './deploy/service.ts';
+import type { ImageChecker } from './job-types/images.ts';
 import { createRunService, type RunOptions } from './runs/service.ts';
 
 export interface CoreOptions {
@@ -56,6 +57,8 @@ export interface CoreOptions {
   defaultWorkspaceName?: () => string | null;
   /** Where SEED manifests are read from images (Docker engine, registry). */
   manifests?: { read(image: string): Promise<unknown> } | null;
+  /** Whether a job type's image can be had (the Docker engine containers run on, the registry); null: not checked. */
+  images?: ImageChecker | null;
   /** A node silent this long is not counted as capacity. */
   nodeLostSeconds?: number;
   log?: Logger;
@@ -84,11 +87,12 @@ export type Core = Awaited<ReturnType<typeof createCore>>;
 function createTypeServices(db: Db, opts: CoreOptions, secrets: ReturnType<typeof createSecretBox>, events?: CoreEvents) {
   const errors = createErrorService({ db });
   const workspaces = createWorkspaceService({ db, allowedRoots: opts.workspaceRoots, ...(opts.s3CacheDir ? { cacheDir: opts.s3CacheDir } : {}), ...(opts.s3 ? { s3: opts.s3 } : {}) });
-  const jobTypes = createJobTypeService({ db, errors, events, readers: opts.interfaceReaders });
+  const jobTypes = createJobTypeService({ db, errors, events, readers: opts.interfaceReaders, images: opts.images ?? null });
   const seedJobTypes = createSeedJobTypes({
     db, jobTypes, errors, workspaces, secrets, allowedRoots: opts.workspaceRoots ?? [],
     defaultWorkspace: opts.defaultWorkspaceName ?? (() => null),
     manifests: opts.manifests ?? null,
+    images: opts.images ?? null,
     events,
   });
   const recipeTypes = createRecipeTypeService({ db, jobTypes });
@@ -164,7 +168,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
       workspaceName: opts.runs?.workspaceName ?? opts.defaultWorkspaceName ?? (() => null),
     },
   });
-  const deploy = createDeployService({ packages, cwl, options: { maxBytes: 10 * 1024 * 1024, ...opts.deploy } });
+  const deploy = createDeployService({ packages, cwl, images: opts.images ?? null, options: { maxBytes: 10 * 1024 * 1024, ...opts.deploy } });
   await errors.seedBuiltins();
   await ensureBuiltinJobTypes(seedJobTypes, opts.log);
   const lineage = createLineage({ db });

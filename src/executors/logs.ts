@@ -2,6 +2,7 @@
 // and the writer); this module reads them back for the API.
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import readline from 'node:readline';
 
 export { createLogWriter, type LogWriter } from './log-writer.mjs';
@@ -11,6 +12,17 @@ export interface LogLine {
   stream: LogStream;
   time: string;
   message: string;
+}
+
+/**
+ * Adds what the server itself has to say about an execution to its log, as stderr lines (why it
+ * could not be started: the engine's or the system's words), so the log is never silent on it.
+ */
+export async function noteInLog(logPath: string, text: string): Promise<void> {
+  const time = new Date().toISOString();
+  const lines = text.split('\n').map((l) => `e ${time} ${l.replace(/\r$/, '')}\n`).join('');
+  await fs.mkdir(path.dirname(logPath), { recursive: true });
+  await fs.appendFile(logPath, lines);
 }
 
 /** Reads the lines of a log; `which` picks stdout, stderr or both; `since` drops older lines. */

@@ -19,7 +19,7 @@ import type { Resources } from '../core/nodes/service.ts';
 import type { Claimed } from '../core/queue/service.ts';
 import type { Workspace, WorkspaceService } from '../core/workspaces/service.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, ResolvedFile, ResolvedInput, RunResult } from '../executors/executor.ts';
-import { lastWords } from '../executors/logs.ts';
+import { lastWords, noteInLog } from '../executors/logs.ts';
 import type { Logger } from '../log.ts';
 import type { Runtime } from './placement.ts';
 import type { Telemetry } from '../telemetry/prometheus.ts';
@@ -239,6 +239,10 @@ export function createRunner(deps: {
     if (r.canceled) return { ...ran, status: 'CANCELED' };
     if (r.aborted) return { ...ran, errorName: r.aborted };
     if (r.timedOut) return { ...ran, errorName: BUILTIN.timeout, message: `it ran past its timeout of ${c.timeout} s and was stopped` };
+    if (result.launchError && handle.logPath) {
+      // Why it never ran (no such image, a refused pull or mount, spawn ENOENT/E2BIG), in the log too.
+      await noteInLog(handle.logPath, `the job could not be started: ${result.launchError}`).catch((err) => log.warn('writing the launch failure to the log failed', { exeId: c.exeId, err }));
+    }
     if (result.failWith) {
       const message = result.message ?? result.launchError;
       return { ...ran, errorName: result.failWith, message, ...(result.message ? { resultsManifest: { error: result.message } } : {}) };

@@ -11,6 +11,7 @@ import { checkOgc } from '../../ogc-schemas.ts';
 import { type CwlDeployer, type CwlDeployment, type Deployed, depthOf, MAX_DEPTH } from '../job-types/cwl-packages.ts';
 import type { JobType } from '../job-types/service.ts';
 import type { PackageDeployer } from '../job-types/packages.ts';
+import { type ImageChecker, vetImage } from '../job-types/images.ts';
 
 export const PACKAGE_MEDIA_TYPES = ['application/json', 'application/ogcapppkg+json'];
 export const CWL_MEDIA_TYPES = ['application/cwl', 'application/cwl+json', 'application/cwl+yaml'];
@@ -32,7 +33,7 @@ export interface DeployRequest {
 
 export type DeployService = ReturnType<typeof createDeployService>;
 
-export function createDeployService(deps: { packages: PackageDeployer; cwl: CwlDeployer; options: DeployOptions }) {
+export function createDeployService(deps: { packages: PackageDeployer; cwl: CwlDeployer; images?: ImageChecker | null; options: DeployOptions }) {
   const { packages, cwl, options } = deps;
 
   /** Reads and checks an Application Package; problems are Invalid naming the field. */
@@ -90,7 +91,11 @@ export function createDeployService(deps: { packages: PackageDeployer; cwl: CwlD
       return replaceId === null ? cwl.deploy(d) : cwl.replace(replaceId, d);
     }
     const d = { pkg: pkg!, raw: r.text, mediaType: r.mediaType };
-    return { kind: 'tool', jobType: replaceId === null ? await packages.deploy(d) : await packages.replace(replaceId, d) };
+    // An image no engine or registry knows is refused here, not found out at every launch.
+    const unit = pkg!.unit;
+    const warning = unit.kind === 'docker' || unit.kind === 'image' ? await vetImage(deps.images, unit.image, 'executionUnit.image') : null;
+    const jobType = replaceId === null ? await packages.deploy(d) : await packages.replace(replaceId, d);
+    return { kind: 'tool', jobType, ...(warning ? { warnings: [warning] } : {}) };
   }
 
   return {

@@ -38,7 +38,8 @@ export interface CwlDeployment {
   mediaType: string;
 }
 
-export type Deployed = { kind: 'tool'; jobType: JobType };
+/** A deployed process; `warnings`: what the deploy could not check (an image no engine or registry could be asked about). */
+export type Deployed = { kind: 'tool'; jobType: JobType; warnings?: string[] };
 
 /** A `w` naming no process of the document (Part 2: 400 workflow-not-found). */
 export class WorkflowNotFound extends Invalid {}

@@ -159,7 +159,7 @@ export function createPackageDeployer(deps: {
       const diff = differences(process, checked.value);
       if (diff.length) throw Invalid.many(diff.map((message) => ({ field: 'processDescription', message })));
     }
-    const { jobType } = await deps.seedJobTypes.save({ docker_image: image, manifest: checked.value });
+    const { jobType } = await deps.seedJobTypes.save({ docker_image: image, manifest: checked.value }, { imageChecked: true });
     await db.query('UPDATE job_type SET deployed_package = $2, deployed_media_type = $3, is_active = true, archived = NULL WHERE id = $1', [jobType.id, d.raw, d.mediaType]);
     deps.events.emit('jobTypesChanged');
     return jobTypes.get(jobType.id);

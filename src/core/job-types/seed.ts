@@ -13,6 +13,7 @@ import { MASK, type SecretBox } from '../secrets.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { type JobType, type JobTypeService, toJobType } from './service.ts';
 import type { CoreEvents } from '../events.ts';
+import { type ImageChecker, vetImage } from './images.ts';
 
 export interface SeedJobTypeInput {
   docker_image?: string;
@@ -47,6 +48,8 @@ export function createSeedJobTypes(deps: {
   defaultWorkspace: () => string | null;
   /** Reads the manifest label of an image (local engine, registry); null when neither is available. */
   manifests?: { read(image: string): Promise<unknown> } | null;
+  /** Whether an image can be had, for a manifest given with its image (a manifest read from the image says so itself). */
+  images?: ImageChecker | null;
   events?: CoreEvents;
 }) {
   const { db, jobTypes, workspaces, secrets } = deps;
@@ -159,8 +162,10 @@ export function createSeedJobTypes(deps: {
   }
 
   /** Creates the job type, or revises it when (name, jobVersion) exists. */
-  async function save(given: SeedJobTypeInput, opts: { builtin?: boolean } = {}): Promise<{ jobType: JobType; created: boolean; warnings: SeedValidation['warnings'] }> {
+  async function save(given: SeedJobTypeInput, opts: { builtin?: boolean; imageChecked?: boolean } = {}): Promise<{ jobType: JobType; created: boolean; warnings: SeedValidation['warnings'] }> {
     const input = await withManifest(given);
+    // Read from the image, the manifest proves the image is there (on the engine or in the registry).
+    const vet = given.manifest !== undefined && !opts.imageChecked && typeof input.docker_image === 'string' && input.docker_image !== '';
     const probe = validateManifest(input.manifest, 'manifest', opts);
     const existing = probe.value ? await jobTypes.byNameVersion(probe.value.job.name, probe.value.job.jobVersion) : null;
     if (existing && existing.interfaceKind !== 'seed') {
@@ -168,6 +173,10 @@ export function createSeedJobTypes(deps: {
     }
     const v = await validate(input, existing, opts);
     if (v.errors.length || !v.manifest || !v.configuration) throw Invalid.many(v.errors);
+    if (vet && input.docker_image !== existing?.dockerImage) {
+      const warning = await vetImage(deps.images, input.docker_image!, 'docker_image');
+      if (warning) v.warnings.push({ id: 'docker_image', details: warning });
+    }
     const named = input.docker_image ? parseSeedImageName(input.docker_image) : null;
     if (named && (named.name !== v.manifest.job.name || named.jobVersion !== v.manifest.job.jobVersion || named.packageVersion !== v.manifest.job.packageVersion)) {
       v.warnings.push({ id: 'docker_image', details: `${input.docker_image} is named for ${named.name} ${named.jobVersion} (package ${named.packageVersion}); its manifest says ${v.manifest.job.name} ${v.manifest.job.jobVersion} (package ${v.manifest.job.packageVersion})` });

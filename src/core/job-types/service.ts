@@ -12,6 +12,7 @@ import type { ScaleError } from '../errors/model.ts';
 import type { Problem } from '../../schemas.ts';
 import type { CoreEvents } from '../events.ts';
 import type { ErrorMapping, JobInterface } from './model.ts';
+import { type ImageChecker, vetImage } from './images.ts';
 
 export interface JobType {
   id: number;
@@ -168,7 +169,7 @@ export function keywordWhere(where: Where, keywords: string[] | undefined): void
 
 export type JobTypeService = ReturnType<typeof createJobTypeService>;
 
-export function createJobTypeService({ db, errors, events, readers }: { db: Db; errors: ErrorService; events?: CoreEvents; readers: InterfaceReaders }) {
+export function createJobTypeService({ db, errors, events, readers, images }: { db: Db; errors: ErrorService; events?: CoreEvents; readers: InterfaceReaders; images?: ImageChecker | null }) {
   // Revisions never change once written, so the parsed form is cached for the life of the process.
   const revisions = new Map<number, Revision>();
 
@@ -341,9 +342,17 @@ export function createJobTypeService({ db, errors, events, readers }: { db: Db; 
     return { count: res.count, rows: res.rows.map(toJobType) };
   }
 
+  /** A new image is asked about: one nobody knows is refused, one nobody could be asked about is a warning. */
+  async function vetNewImage(input: JobTypeInput, existing: JobType | null, warnings: Validation['warnings']): Promise<void> {
+    if (typeof input.docker_image !== 'string' || !input.docker_image || input.docker_image === existing?.dockerImage) return;
+    const warning = await vetImage(images, input.docker_image, 'docker_image');
+    if (warning) warnings.push({ id: 'docker_image', details: warning });
+  }
+
   async function create(input: JobTypeInput, opts: { isSystem?: boolean } = {}): Promise<{ jobType: JobType; warnings: Validation['warnings'] }> {
     const a = await analyse(input);
     if (a.errors.length) throw Invalid.many(a.errors);
+    await vetNewImage(input, null, a.warnings);
     const ifaceJson = toScaleInterface(a.iface!);
     const mappingJson = a.mapping ? toErrorInterface(a.mapping) : EMPTY_MAPPING;
     try {
@@ -395,6 +404,7 @@ export function createJobTypeService({ db, errors, events, readers }: { db: Db; 
     }
     const a = await analyse(input, existing);
     if (a.errors.length) throw Invalid.many(a.errors);
+    await vetNewImage(input, existing, a.warnings);
     const ifaceJson = a.iface ? toScaleInterface(a.iface) : existing.interface;
     const mappingJson = input.error_mapping === undefined ? existing.errorMapping : a.mapping ? toErrorInterface(a.mapping) : EMPTY_MAPPING;
     const revise = !sameJson(ifaceJson, existing.interface) || !sameJson(mappingJson, existing.errorMapping);

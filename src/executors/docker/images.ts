@@ -3,6 +3,7 @@
 // list of every `*-seed` image a registry holds.
 import type Docker from 'dockerode';
 import { MANIFEST_LABEL, parseManifestLabel, parseSeedImageName } from '../../../seed-mapping/seed-manifest.ts';
+import type { ImageChecker } from '../../core/job-types/images.ts';
 import { Invalid, Unavailable } from '../../errors.ts';
 
 const MANIFEST_TYPES = [
@@ -18,6 +19,8 @@ export interface RegistryClient {
   repositories(): Promise<string[]>;
   tags(repository: string): Promise<string[]>;
   labels(repository: string, tag: string): Promise<Record<string, string>>;
+  /** Whether the registry holds repository:tag (false: it answered 404); throws when it cannot say. */
+  has(repository: string, tag: string): Promise<boolean>;
 }
 
 export function registryClient(baseUrl: string, opts: { timeoutMs?: number; auth?: string | null } = {}): RegistryClient {
@@ -63,6 +66,21 @@ export function registryClient(baseUrl: string, opts: { timeoutMs?: number; auth
       if (!digest) throw new Invalid('docker_image', `${repository}:${tag} has no image configuration in the registry`);
       const config: any = await (await get(`/v2/${repository}/blobs/${digest}`)).json();
       return config.config?.Labels ?? config.container_config?.Labels ?? {};
+    },
+    async has(repository, tag) {
+      let res: Response;
+      try {
+        res = await fetch(`${base}/v2/${repository}/manifests/${tag}`, {
+          method: 'HEAD',
+          headers: { accept: MANIFEST_TYPES, ...(opts.auth ? { authorization: `Basic ${Buffer.from(opts.auth).toString('base64')}` } : {}) },
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+        });
+      } catch (err) {
+        throw new Error(`the registry at ${base} cannot be reached: ${(err as Error).message}`);
+      }
+      if (res.ok) return true;
+      if (res.status === 404) return false;
+      throw new Error(`the registry at ${base} answered ${res.status} for ${repository}:${tag}`);
     },
   };
 }
@@ -145,4 +163,87 @@ export async function scanRegistry(registry: RegistryClient): Promise<ScannedIma
     }
   }
   return out;
+}
+
+/** A reference's registry host (null: Docker Hub), repository path in that registry, and tag. */
+export function splitReference(image: string): { host: string | null; repository: string; tag: string } {
+  const at = image.indexOf('@');
+  const ref = at >= 0 ? image.slice(0, at) : image;
+  const digest = at >= 0 ? image.slice(at + 1) : null;
+  const slash = ref.indexOf('/');
+  const first = slash >= 0 ? ref.slice(0, slash) : '';
+  const host = slash >= 0 && (/[.:]/.test(first) || first === 'localhost') ? first : null;
+  const rest = host ? ref.slice(slash + 1) : ref;
+  const colon = rest.lastIndexOf(':');
+  const repository = colon > rest.lastIndexOf('/') ? rest.slice(0, colon) : rest;
+  const tag = digest ?? (colon > rest.lastIndexOf('/') ? rest.slice(colon + 1) : 'latest');
+  return { host, repository, tag };
+}
+
+/**
+ * What the engine said when asked for an image's manifest means "there is no such image there": the
+ * registry has no such repository or tag, refuses it, or its host name does not exist. Anything else
+ * (a timeout, a refused connection, TLS, a registry error) says nothing about the image.
+ */
+const DEFINITE_NO = /manifest unknown|not found|does not exist|pull access denied|denied|unauthorized|authentication required|no basic auth credentials|invalid reference format/i;
+/**
+ * A registry host the engine could not resolve says nothing about the image: the server may be
+ * offline or air-gapped while its nodes are not. Only names under `.invalid` (RFC 6761: never
+ * resolve, anywhere) are certainly not a registry.
+ */
+const UNRESOLVED = /no such host|name resolution|server misbehaving|lookup .* on /i;
+
+/**
+ * Asks, for a job type's image, the Docker engine this server runs containers on (`docker`: null when
+ * it runs none) — the image itself, then its registry through the engine's distribution endpoint,
+ * which reads the manifest without pulling — and the configured registry for images named in it.
+ */
+export function imageChecker(deps: { docker: Docker | null; registry: RegistryClient | null }): ImageChecker {
+  const registryHost = deps.registry ? new URL(deps.registry.url).host : null;
+  return {
+    async check(image) {
+      if (!isImageReference(image)) return { verdict: 'unknown', reason: `${JSON.stringify(image.slice(0, 200))} is not a Docker image reference` };
+      const no: string[] = [];
+      const unsure: string[] = [];
+      const ref = splitReference(image);
+      if (deps.docker) {
+        try {
+          await deps.docker.getImage(image).inspect();
+          return { verdict: 'known', by: 'the Docker engine' };
+        } catch (err: any) {
+          // The engine's 404 for an image: "No such image: <image>".
+          if (err?.statusCode === 404) no.push(`the Docker engine says "No such image: ${image}"`);
+          else unsure.push(`the Docker engine could not be asked: ${err?.json?.message ?? err?.message ?? err}`);
+        }
+      }
+      if (deps.registry && ref.host && ref.host === registryHost) {
+        try {
+          if (await deps.registry.has(ref.repository, ref.tag)) return { verdict: 'known', by: `the registry at ${deps.registry.url}` };
+          no.push(`the registry at ${deps.registry.url} has no ${ref.repository}:${ref.tag}`);
+        } catch (err) {
+          unsure.push((err as Error).message);
+        }
+      } else if (deps.docker && !unsure.length && ref.host && /(^|\.)invalid(:\d+)?$/i.test(ref.host)) {
+        no.push(`its registry host ${ref.host} is under .invalid, which never resolves (RFC 6761)`);
+      } else if (deps.docker && !unsure.length) {
+        try {
+          // A registry that does not answer must not hold up the request: after 15 s it says nothing.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            deps.docker.getImage(image).distribution().finally(() => clearTimeout(timer)),
+            new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 15 s')), 15_000))),
+          ]);
+          return { verdict: 'known', by: `its registry (${ref.host ?? 'Docker Hub'})` };
+        } catch (err: any) {
+          const said = String(err?.json?.message ?? err?.message ?? err).trim();
+          (!UNRESOLVED.test(said) && (DEFINITE_NO.test(said) || [401, 403, 404].includes(err?.statusCode)) ? no : unsure).push(`its registry (${ref.host ?? 'Docker Hub'}) answered through the engine: ${said}`);
+        }
+      }
+      if (no.length && !unsure.length) return { verdict: 'unknown', reason: no.join('; ') };
+      if (!no.length && !unsure.length) {
+        return { verdict: 'unchecked', reason: deps.registry ? `no Docker engine runs containers here, and the image names no registry or another than ${deps.registry.url} (SCALE_REGISTRY)` : 'no Docker engine runs containers here and no registry is configured (SCALE_REGISTRY)' };
+      }
+      return { verdict: 'unchecked', reason: [...no, ...unsure].join('; ') };
+    },
+  };
 }
