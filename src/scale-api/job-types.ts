@@ -43,10 +43,59 @@ export async function jobTypeDetails(core: Core, jt: JobType) {
 /** v6's names for fields v5 calls otherwise (JobTypeSerializerV6), beside them (v5 clients keep theirs). */
 export const v6Fields = (t: JobType) => ({ is_published: false, unmet_resources: null, deprecated: iso(t.archived) });
 
+/** The code Scale 6's job type validation names a problem with (JSON_VALIDATION_ERROR, INVALID_WORKSPACE, …). */
+function v6ErrorCode(field: string | null, message: string): string {
+  const f = field ?? '';
+  if (f === 'manifest' || f.startsWith('manifest.') || f.startsWith('manifest[')) return 'JSON_VALIDATION_ERROR';
+  if (f === 'configuration.output_workspaces.default') return 'MISSING_WORKSPACE';
+  if (f === 'configuration.output_workspaces') return /not active/.test(message) ? 'DEPRECATED_WORKSPACE' : 'INVALID_WORKSPACE';
+  if (f.startsWith('configuration.settings.') && /no such setting/.test(message)) return 'UNKNOWN_SETTING';
+  if (f.startsWith('configuration.mounts.') && /no such mount/.test(message)) return 'UNKNOWN_MOUNT';
+  if (f.startsWith('configuration')) return 'INVALID_CONFIGURATION';
+  if (f === 'docker_image') return 'INVALID_DOCKER_IMAGE';
+  return 'INVALID_JOB_TYPE';
+}
+
+/**
+ * A Scale 1.0 job type's interface in the shape of a SEED manifest. Scale 6 kept a legacy type's
+ * interface in its `manifest` field as it was, but scale-ui's job type pages read every manifest as
+ * SEED (`manifest.job.interface`, `manifest.job.resources`) and throw on anything else, so v6 details
+ * show a 1.0 type (and a CWL or Application Package one) through this view; `interface` stays as given.
+ */
+export function legacyManifestV6(jt: JobType): Record<string, unknown> {
+  const iface = jt.interface as Record<string, any>;
+  const list = (x: unknown): any[] => (Array.isArray(x) ? x : []);
+  const inputs = list(iface?.input_data);
+  const outputs = list(iface?.output_data);
+  const fileKinds = new Set(['file', 'files']);
+  return {
+    seedVersion: '1.0.0',
+    job: {
+      name: jt.name, jobVersion: jt.version, packageVersion: jt.packageVersion ?? '1.0.0',
+      title: jt.title ?? jt.name, description: jt.description ?? '',
+      maintainer: { name: jt.authorName ?? 'Unknown', email: '', ...(jt.authorUrl ? { url: jt.authorUrl } : {}) },
+      timeout: jt.timeout,
+      interface: {
+        command: [iface?.command, iface?.command_arguments].filter((x) => typeof x === 'string' && x).join(' '),
+        inputs: {
+          files: inputs.filter((i) => fileKinds.has(i.type)).map((i) => ({ name: i.name, mediaTypes: i.media_types ?? [], required: i.required ?? true, multiple: i.type === 'files' })),
+          json: inputs.filter((i) => !fileKinds.has(i.type)).map((i) => ({ name: i.name, type: i.type === 'property' ? 'string' : 'object', required: i.required ?? true })),
+        },
+        outputs: {
+          files: outputs.filter((o) => fileKinds.has(o.type)).map((o) => ({ name: o.name, mediaType: o.media_type ?? 'application/octet-stream', pattern: '*', multiple: o.type === 'files', required: o.required ?? true })),
+          json: [],
+        },
+      },
+      resources: { scalar: [{ name: 'cpus', value: jt.cpusRequired }, { name: 'mem', value: jt.memRequired }, { name: 'disk', value: jt.diskOutConstRequired }] },
+      errors: [],
+    },
+  };
+}
+
 /** A job type as GET /v6/job-types/{name}/{version}/ shows it (and a v6 create answers it). */
 export async function jobTypeV6Details(core: Core, jt: JobType) {
   const [details, recipeTypes] = await Promise.all([jobTypeDetails(core, jt), core.recipeTypes.containingJobType(jt.name, jt.version)]);
-  return { ...details, ...v6Fields(jt), recipe_types: recipeTypes.map(recipeTypeSummary) };
+  return { ...details, ...(jt.interfaceKind === 'seed' ? {} : { manifest: legacyManifestV6(jt), configuration: { output_workspaces: { default: null, outputs: {} }, mounts: {}, settings: {}, ...(jt.configuration ?? {}), priority: jt.priority } }), ...v6Fields(jt), recipe_types: recipeTypes.map(recipeTypeSummary) };
 }
 
 /**
@@ -116,7 +165,27 @@ export function jobTypesRouter(core: Core, opts: { registry: RegistryClient | nu
       return;
     }
     const v = seed ? await core.seedJobTypes.validate(input) : await core.jobTypes.validate(input);
+    // Scale 6's v6 validation (JobTypesValidationView._post_v6, JobType.objects.validate_job_type_v6)
+    // checks the manifest and configuration only, and answers 200 with is_valid false when they do
+    // not hold: scale-ui validates a job type's manifest and configuration before pausing or resuming it.
+    const v6 = isV6(req) && seed;
+    if (v6 && (input as { docker_image?: unknown }).docker_image === undefined) v.errors = v.errors.filter((e) => e.field !== 'docker_image');
     const errors = v.errors.map((e) => ({ name: e.field, description: e.message }));
+    if (v6) {
+      // In Scale's vocabulary (ValidationError/ValidationWarning.to_dict: {name: a code, description}).
+      const v6Errors = v.errors.map((e) => ({ name: v6ErrorCode(e.field, e.message), description: e.field ? `${e.field}: ${e.message}` : e.message }));
+      // (This server's note on names it injects upper-cased is not Scale's: left out here.)
+      const v6Warnings = v.warnings.filter((w) => w.id !== 'name').map((w) => ({ name: w.id.toUpperCase(), description: w.details }));
+      // validate_job_type_v6: a scalar resource Scale does not schedule by is a warning.
+      const scalars: unknown = (input as { manifest?: any }).manifest?.job?.resources?.scalar;
+      for (const r of Array.isArray(scalars) ? scalars : []) {
+        if (r && typeof r.name === 'string' && !['cpus', 'mem', 'disk', 'gpus', 'sharedmem'].includes(r.name.toLowerCase())) {
+          v6Warnings.push({ name: 'NONSTANDARD_RESOURCE', description: `'${r.name}' is not a standard resouce. This job type might not be schedulable.` });
+        }
+      }
+      res.json({ is_valid: errors.length === 0, errors: v6Errors, warnings: v6Warnings });
+      return;
+    }
     if (errors.length) {
       res.status(400).json({ detail: v.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '), is_valid: false, errors, warnings: v.warnings });
       return;
@@ -137,7 +206,7 @@ export function jobTypesRouter(core: Core, opts: { registry: RegistryClient | nu
         continue;
       }
       try {
-        const { jobType, created } = await core.seedJobTypes.save({ docker_image: s.image, manifest: s.manifest });
+        const { jobType, created } = await core.seedJobTypes.save({ docker_image: s.image, manifest: s.manifest }, { imageChecked: true });
         imported.push({ docker_image: s.image, job_type_id: jobType.id, name: jobType.name, version: jobType.version, revision_num: jobType.revisionNum, created });
       } catch (err) {
         if (!(err instanceof Invalid)) throw err;

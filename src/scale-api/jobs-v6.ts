@@ -42,20 +42,27 @@ function inputFileIds(j: Job): number[] {
 export async function jobV6Context(core: Core, jobs: Job[], exes: JobExecution[] = []): Promise<JobV6Context> {
   const recipeIds = [...new Set(jobs.map((j) => j.recipeId).filter((r): r is number => r !== null))];
   const idsByJob = new Map(jobs.map((j) => [j.id, inputFileIds(j)]));
-  const [ctx, latest, recipes, events, files] = await Promise.all([
+  const [ctx, latest, recipes, files] = await Promise.all([
     jobContext(core, jobs, exes), core.jobQueries.latestExecutions(jobs.map((j) => j.id)), core.recipes.getMany(recipeIds),
-    core.triggers.events(jobs.map((j) => j.eventId).filter((e): e is number => e !== null)), core.files.getMany([...new Set([...idsByJob.values()].flat())]),
+    core.files.getMany([...new Set([...idsByJob.values()].flat())]),
   ]);
-  const [nodes, recipeTypes] = await Promise.all([
+  // A job of a recipe was started by its recipe's event (Scale gives the recipe's jobs its event).
+  const eventIds = [...jobs.map((j) => j.eventId), ...[...recipes.values()].map((r) => r.eventId)].filter((e): e is number => e !== null);
+  const [nodes, recipeTypes, events] = await Promise.all([
     nodesById(core, [...latest.values(), ...exes].map((x) => x.nodeId).filter((n): n is number => n !== null)),
     core.recipeTypes.getMany([...new Set([...recipes.values()].map((r) => r.recipeTypeId))]),
+    core.triggers.events(eventIds),
   ]);
   const inputFiles = new Map([...idsByJob].map(([id, ids]) => [id, ids.map((f) => files.get(f)).filter((f): f is ScaleFile => Boolean(f))]));
   return { ...ctx, latest, nodes, recipes, recipeTypes, events, inputFiles };
 }
 
-/** JobTypeBaseSerializerV6 (with the v5 summary's fields beside it). */
-export const jobTypeV6 = (t: JobType) => ({ ...jobTypeSummary(t), is_published: false });
+/**
+ * JobTypeBaseSerializerV6 (with the v5 summary's fields beside it). Scale 6's job types are SEED ones,
+ * whose manifests require a title and a description; a Scale 1.0 type made without them shows its
+ * name and an empty description here, as its v6 manifest does (scale-ui lower-cases both).
+ */
+export const jobTypeV6 = (t: JobType) => ({ ...jobTypeSummary(t), title: t.title ?? t.name, description: t.description ?? '', is_published: false });
 
 /** ErrorBaseSerializerV6. */
 export function errorV6(e: ScaleError | undefined) {
@@ -85,6 +92,19 @@ export const eventV6 = (id: number | null, events: Map<number, TriggerEvent>) =>
   return e ? { id: e.id, type: e.type, occurred: iso(e.occurred) } : { id };
 };
 
+/**
+ * The event that started a job: its own, else its recipe's. Scale records a USER event for every job
+ * and recipe a caller queues (Queue.queue_new_job_for_user), and scale-ui's job details read its
+ * `type` and `occurred`; a job queued here by a caller has no event row, so it is shown as that USER
+ * event (no id: there is no row to name), occurring when the job was created.
+ */
+export function jobEventV6(j: Job, c: Pick<JobV6Context, 'events' | 'recipes'>) {
+  const recipeEvent = j.recipeId === null ? null : (c.recipes.get(j.recipeId)?.eventId ?? null);
+  const id = j.eventId ?? recipeEvent;
+  if (id !== null) return eventV6(id, c.events);
+  return { id: null, type: 'USER', occurred: iso(j.created) };
+}
+
 /** The source_* fields Scale copies onto a job from its input files (the earliest start, the latest end). */
 function sourceFields(files: ScaleFile[]) {
   const times = (pick: (f: ScaleFile) => Date | null) => files.map(pick).filter((d): d is Date => d !== null).map((d) => new Date(d).getTime());
@@ -110,7 +130,7 @@ export function jobV6Json(j: Job, c: JobV6Context) {
   return {
     ...base,
     job_type: jt ? jobTypeV6(jt) : { id: j.jobTypeId },
-    event: eventV6(j.eventId, c.events),
+    event: jobEventV6(j, c),
     ingest_event: null,
     recipe: j.recipeId === null ? null : (recipeRefV6(c.recipes.get(j.recipeId), c.recipeTypes) ?? { id: j.recipeId }),
     batch: batchRef(j.batchId, c.batches),
@@ -229,6 +249,8 @@ export async function jobV6Details(core: Core, job: Job, v5: Record<string, any>
     superseded_job: v5.superseded_job ?? null,
     superseded_by_job: v5.superseded_by_job ?? null,
     resources: jobResources(job),
+    // The job's configuration (JobConfigurationV6), which Scale 7 adds to these details (get_v6_configuration_json): scale-ui reads its priority.
+    configuration: { ...(job.configuration ?? {}), priority: job.priority },
     execution: shown ? exeV6DetailsJson(shown, c, job, c.inputFiles.get(job.id)) : null,
     input,
     output: outputV6(job.output),

@@ -6,6 +6,7 @@ import { Invalid } from '../errors.ts';
 import { selectColumns, type MetricsColumn } from '../core/metrics/definitions.ts';
 import type { MetricsType, PlotSeries } from '../core/metrics/service.ts';
 import { errorJson, jobTypeSummary } from './codecs.ts';
+import { isV6 } from './http.ts';
 import { strikeJson } from './ingest.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
@@ -32,6 +33,22 @@ function checkTime(field: string, d: Date | undefined): Date | undefined {
   return d;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Scale 6 keeps one metrics row per day, stamped at the day's midnight (UTC), and filters them with
+ * occurred >= started and occurred <= ended: a day counts when its midnight is in the range, and then
+ * whole. scale-ui asks for ended = the start of today and shows today. The v6 door reads the range so
+ * (from the first midnight at or after started to the end of the day ended falls in); the seed's door
+ * keeps reading it by the hour.
+ */
+function scaleDays(started: Date | undefined, ended: Date | undefined): { started: Date | undefined; ended: Date | undefined } {
+  return {
+    started: started && new Date(Math.ceil(started.getTime() / DAY_MS) * DAY_MS),
+    ended: ended && new Date(Math.floor(ended.getTime() / DAY_MS) * DAY_MS + DAY_MS - 1),
+  };
+}
+
 export function metricsRouter(core: Core): Router {
   const r = Router();
 
@@ -44,9 +61,13 @@ export function metricsRouter(core: Core): Router {
     const choiceIds = [...new Set(q.ints('choice_id', { min: 1 }))];
     const unknown = await core.metrics.unknownChoices(t, choiceIds);
     if (unknown.length) throw new Invalid('choice_id', `${unknown.join(', ')} ${unknown.length > 1 ? 'are not choices' : 'is not a choice'} of ${t.name} (see GET /metrics/${t.name}/)`);
-    const { columns, unknownColumns, unknownGroups } = selectColumns(t, q.strings('column'), q.strings('group'));
+    // Scale 6 (MetricsType.get_group_columns) takes the columns of the groups it knows and ignores the
+    // others: scale-ui asks for group=null. The seed's door names an unknown group.
+    const groups = isV6(req) ? q.strings('group').filter((g) => t.groups.some((x) => x.name === g)) : q.strings('group');
+    const { columns, unknownColumns, unknownGroups } = selectColumns(t, q.strings('column'), groups);
     if (unknownColumns.length) throw new Invalid('column', `${unknownColumns.map((c) => JSON.stringify(c)).join(', ')} is not a column of ${t.name}; choose from ${t.columns.map((c) => c.name).join(', ')}`);
     if (unknownGroups.length) throw new Invalid('group', `${unknownGroups.map((g) => JSON.stringify(g)).join(', ')} is not a group of ${t.name}; choose from ${t.groups.map((g) => g.name).join(', ')}`);
+    if (isV6(req)) return { ...scaleDays(started, ended), choiceIds, columns };
     return { started, ended, choiceIds, columns };
   }
 

@@ -135,5 +135,28 @@ export function statusV6(s: StatusV6Input) {
     resources: sumResources(nodes.filter((n) => n.is_active).map((n) => n.resources)),
     job_types: s.jobTypes.map((t) => ({ id: t.id, name: t.name, version: t.version, title: t.title, description: t.description, is_system: t.isSystem, icon_code: t.iconCode })),
     nodes,
+    dependencies: dependencies(nodes),
+  };
+}
+
+/**
+ * The dependencies later Scale releases add to this document (scheduler/dependencies/manager.py of
+ * Scale 7), which scale-ui's System Status page and navbar list: the two this server has, its
+ * database (it answers only once migrated and connected) and its nodes, judged as Scale judges them.
+ */
+function dependencies(nodes: { state: { name: string } }[]) {
+  const database = { OK: true, detail: { msg: 'Database alive and well' }, errors: [], warnings: [] };
+  if (!nodes.length) return { database, nodes: { OK: false, detail: { msg: 'No nodes reported' }, errors: [{ NODES_OFFLINE: 'No nodes reported.' }], warnings: [] } };
+  const offline = nodes.filter((n) => n.state.name === 'OFFLINE').length;
+  const degraded = nodes.filter((n) => n.state.name === 'DEGRADED').length;
+  const bad = offline + degraded > nodes.length * 0.3;
+  return {
+    database,
+    nodes: {
+      OK: !bad,
+      detail: { msg: bad ? 'Over a third of nodes are in an error state' : 'Enough nodes are online to function.' },
+      errors: bad ? [{ NODES_ERRORED: 'Over a third of the nodes are offline or degraded.' }] : [],
+      warnings: [...(offline ? [{ NODES_OFFLINE: `${offline} nodes are offline` }] : []), ...(degraded ? [{ NODES_DEGRADED: `${degraded} nodes are degraded` }] : [])],
+    },
   };
 }

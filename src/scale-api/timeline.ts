@@ -8,11 +8,16 @@ import { Query } from './params.ts';
 
 const days = (d: DayCount[]) => d.map((x) => ({ date: iso(x.date), count: x.count }));
 
-/** started is required; ended defaults to now. */
+/**
+ * started is required; ended defaults to now. A timeline counts whole UTC days (Scale's
+ * get_timeline_*_json walk day periods up to and including the day `ended` falls in), so the day of
+ * `ended` is counted to its end: scale-ui asks for ended = the start of today and shows today's bar.
+ */
 function range(q: Query): { started: Date; ended: Date } {
   const { started, ended } = q.range();
   if (!started) throw new Invalid('started', 'is required: an ISO-8601 date-time or duration');
-  return { started, ended: ended ?? new Date() };
+  if (!ended) return { started, ended: new Date() };
+  return { started, ended: new Date(Date.UTC(ended.getUTCFullYear(), ended.getUTCMonth(), ended.getUTCDate() + 1) - 1) };
 }
 
 export function timelineRouter(core: Core): Router {
