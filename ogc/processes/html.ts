@@ -7,7 +7,7 @@ import type { Run, RunOutput } from '../../src/core/runs/model.ts';
 import { a, esc, facts, page, table } from '../../src/http/page.ts';
 import type { Urls } from '../../src/http/urls.ts';
 import { directoryFileHref } from './results.ts';
-import { OGC_STATUSES } from './status.ts';
+import { OGC_STATUSES, OGC_WORD } from './status.ts';
 
 type Obj = Record<string, unknown>;
 type Link = { href: string; rel?: string; type?: string; title?: string };
@@ -126,7 +126,7 @@ export function processesHtml(u: Urls, body: Obj, ctx: { count: number; limit: n
 function jobLinks(u: Urls, job: Obj): string {
   const id = str(job.jobID);
   const out = [a(u.to(`/jobs/${encodeURIComponent(id)}`), 'JSON', { type: 'application/json' })];
-  if (job.status === 'successful') out.push(a(html(u, `/jobs/${encodeURIComponent(id)}/results`), 'results'));
+  if (job.status === OGC_WORD.SUCCEEDED) out.push(a(html(u, `/jobs/${encodeURIComponent(id)}/results`), 'results'));
   const scale = linksOf(job).find((l) => l.rel === 'related');
   if (scale) out.push(a(scale.href, 'Scale job', { type: scale.type }));
   return out.join(' · ');
@@ -145,7 +145,7 @@ export function jobsHtml(u: Urls, body: Obj, query: Record<string, unknown>): st
       when(j.started),
       when(j.finished),
       // A running job's time so far.
-      [esc(duration(j.started, j.finished ?? (j.status === 'running' ? new Date().toISOString() : undefined))), 'num'],
+      [esc(duration(j.started, j.finished ?? (j.status === OGC_WORD.RUNNING ? new Date().toISOString() : undefined))), 'num'],
       progressBar(j.progress),
       jobLinks(u, j),
     ] as (string | [string, string])[];
@@ -169,13 +169,13 @@ export function jobHtml(u: Urls, body: Obj, ctx: { jobId: number; logExecution: 
   const status = str(body.status);
   const process = str(body.processID);
   const go: string[] = [];
-  if (status === 'successful') go.push(a(html(u, `/jobs/${encodeURIComponent(id)}/results`), 'Results', { class: 'button' }));
+  if (status === OGC_WORD.SUCCEEDED) go.push(a(html(u, `/jobs/${encodeURIComponent(id)}/results`), 'Results', { class: 'button' }));
   if (ctx.logExecution !== null) go.push(a(u.to(`/scale/job-executions/${ctx.logExecution}/logs/combined/`), 'Log', { type: 'text/plain', class: 'button' }));
   go.push(a(`${u.to('/ui/')}#/jobs/${ctx.jobId}`, 'Dashboard page', { class: 'button' }));
   go.push(a(u.to(`/scale/jobs/${ctx.jobId}/`), 'Scale job (JSON)', { type: 'application/json', class: 'button' }));
   const main = [
     `<p class="lead">${badge(status)} ${progressBar(body.progress)}</p>`,
-    body.message ? `<section class="panel${status === 'failed' ? ' failure' : ''}"><h2>Message</h2><p>${esc(str(body.message))}</p></section>` : '',
+    body.message ? `<section class="panel${status === OGC_WORD.FAILED ? ' failure' : ''}"><h2>Message</h2><p>${esc(str(body.message))}</p></section>` : '',
     `<section class="panel"><ul class="links">${go.map((x) => `<li>${x}</li>`).join('')}</ul></section>`,
     `<section class="panel">${facts([
       ['Job', `<code>${esc(id)}</code>`],
@@ -186,7 +186,7 @@ export function jobHtml(u: Urls, body: Obj, ctx: { jobId: number; logExecution: 
       ['Finished', when(body.finished)],
       ['Updated', when(body.updated)],
       ['Progress', progressBar(body.progress)],
-      ['Duration', esc(duration(body.started, body.finished ?? (status === 'running' ? new Date().toISOString() : undefined)))],
+      ['Duration', esc(duration(body.started, body.finished ?? (status === OGC_WORD.RUNNING ? new Date().toISOString() : undefined)))],
     ])}</section>`,
     linksSection(linksOf(body).filter((l) => l.rel !== 'self' && l.rel !== 'alternate')),
   ].join('');

@@ -13,6 +13,8 @@ const FROM_OGC = Object.fromEntries(Object.entries(TO_OGC).map(([k, v]) => [v, k
 export const OGC_STATUSES = Object.keys(FROM_OGC) as OgcStatus[];
 
 export const ogcStatus = (s: RunStatus): OgcStatus => TO_OGC[s];
+/** The OGC words by run status, for code that reads statusInfo documents (the HTML pages). */
+export const OGC_WORD: Readonly<Record<RunStatus, OgcStatus>> = TO_OGC;
 export const runStatusOf = (s: string): RunStatus | undefined => FROM_OGC[s as OgcStatus];
 
 const iso = (d: Date | string | null) => (d === null ? undefined : typeof d === 'string' ? d : d.toISOString());
