@@ -127,7 +127,9 @@ describe('ingest: Strike, Scan and ingest records', function () {
       const mine = status.find((s: any) => s.strike.id === strike.id);
       assert.equal(mine.files, 3);
       assert.equal(mine.size, 11 + 'stays in landing'.length + 'pixels'.length);
-      assert.equal(mine.values.length, 1);
+      // Scale fills every hour of every day from started (a week ago by default) to today.
+      assert.equal(mine.values.length, 8 * 24);
+      assert.equal(mine.values.filter((v: any) => v.files > 0).length, 1);
       const strikes = (await api().get('/scale/strikes/').expect(200)).body.results;
       assert.ok(strikes.some((s: any) => s.name === 'landing-strike'));
       const edited = await api().patch(`/scale/strikes/${strike.id}/`).send({ title: 'Landing zone', is_active: false }).expect(200);

@@ -176,10 +176,11 @@ for (const kind of dbKinds()) {
       const scan = { title: 'My Scan Process', configuration: { workspace: 'v6-landing', scanner: { type: 'dir' }, recursive: true, files_to_ingest: [{ filename_regex: '.*txt' }] } };
       for (const [kind, body] of [['strikes', strike], ['scans', scan]] as const) {
         assert.deepEqual((await api().post(`/scale/v6/${kind}/validation/`).send(body).expect(200)).body, { is_valid: true, errors: [], warnings: [] });
-        const bad = (await api().post(`/scale/v6/${kind}/validation/`).send({ ...body, configuration: { ...body.configuration, workspace: 'nowhere' } }).expect(200)).body;
+        // Scale 6 answers an invalid configuration with 400 and the same body, and reads nothing but the configuration.
+        const bad = (await api().post(`/scale/v6/${kind}/validation/`).send({ ...body, configuration: { ...body.configuration, workspace: 'nowhere' } }).expect(400)).body;
         assert.equal(bad.is_valid, false);
         assert.deepEqual(bad.errors.map((e: any) => e.name), ['configuration.workspace']);
-        assert.deepEqual((await api().post(`/scale/v6/${kind}/validation/`).send({ configuration: body.configuration }).expect(200)).body.errors.map((e: any) => e.name), ['name']);
+        assert.equal((await api().post(`/scale/v6/${kind}/validation/`).send({ configuration: body.configuration }).expect(200)).body.is_valid, true);
         assert.equal((await api().get(`/scale/v6/${kind}/`).expect(200)).body.count, 0, 'validation creates nothing');
         const created = (await api().post(`/scale/v6/${kind}/`).send(body).expect(201)).body;
         assert.equal(created.name, body.title.toLowerCase().replaceAll(' ', '-'));

@@ -22,7 +22,9 @@ export function parseTimeParam(field: string, text: string, now = new Date()): D
     return d;
   }
   if (DATETIME.test(text)) {
-    const d = new Date(text.length === 10 ? `${text}T00:00:00Z` : /[Z+-]\d*:?\d*$/.test(text.slice(10)) ? text : `${text}Z`);
+    // A time of day needs its zone, as Scale's parse_datetime says ("must include a timezone"); a bare date is UTC midnight.
+    if (text.length > 10 && !/(?:Z|[+-]\d{2}:?\d{2})$/.test(text)) throw new Invalid(field, `${JSON.stringify(text)} has no time zone (end it in Z or an offset such as +00:00)`);
+    const d = new Date(text.length === 10 ? `${text}T00:00:00Z` : text);
     if (!Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1) return d;
   }
   throw new Invalid(field, `${JSON.stringify(text)} is neither an ISO-8601 datetime (2015-01-01T00:00:00Z) nor a duration (PT3H0M0S)`);

@@ -119,6 +119,38 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   return { start, end };
 }
 
+/** The filters Scale 6's FilesView._list_v6 reads beside file_name and job_id (each time pair checked as a range). */
+function v6FileFilters(q: Query) {
+  const pair = (a: string, b: string) => {
+    const started = q.time(a);
+    const ended = q.time(b);
+    if (started && ended && ended < started) throw new Invalid(b, `must not be before ${a}`);
+    return [started, ended] as const;
+  };
+  const [dataStarted, dataEnded] = pair('data_started', 'data_ended');
+  const [sourceStarted, sourceEnded] = pair('source_started', 'source_ended');
+  return {
+    dataStarted, dataEnded, sourceStarted, sourceEnded,
+    jobTypeIds: q.ints('job_type_id', { min: 1 }), jobTypeNames: q.strings('job_type_name'), jobOutputs: q.strings('job_output'),
+    recipeIds: q.ints('recipe_id', { min: 1 }), recipeNodes: q.strings('recipe_node'), batchIds: q.ints('batch_id', { min: 1 }),
+  };
+}
+
+/**
+ * A page of a job's or a recipe's input files (Scale's JobInputFilesView, RecipeInputFilesView):
+ * filtered by file_name and by started/ended on the time_field (source, data, or last modified),
+ * in the v6 file shape under /v6/.
+ */
+export async function inputFilesPage(core: Core, req: Request, ids: number[]) {
+  const q = new Query(req);
+  const page = q.list();
+  const { started, ended } = q.range();
+  const timeField = q.strings('time_field', ['source', 'data', 'last_modified'])[0];
+  const times = timeField === 'source' ? { sourceStarted: started, sourceEnded: ended } : timeField === 'data' ? { dataStarted: started, dataEnded: ended } : { started, ended };
+  const list = ids.length ? await core.files.list({ ...page, ids, fileNames: q.strings('file_name'), ...times }) : { count: 0, rows: [] };
+  return paged(req, page, list, isV6(req) ? await filesV6(core, list.rows) : fileJson);
+}
+
 export function filesRouter(core: Core, opts: { maxUploadBytes: number; defaultWorkspace: () => string | null }): Router {
   const r = Router();
   r.get('/files/', async (req, res) => {
@@ -127,6 +159,7 @@ export function filesRouter(core: Core, opts: { maxUploadBytes: number; defaultW
     const list = await core.files.list({
       ...page, ...q.range(), fileTypes: q.strings('file_type', ['SOURCE', 'PRODUCT']) as FileType[], fileNames: q.strings('file_name'),
       workspaceIds: q.ints('workspace_id', { min: 1 }), jobIds: q.ints('job_id', { min: 1 }),
+      ...(isV6(req) ? v6FileFilters(q) : {}),
     });
     res.json(paged(req, page, list, isV6(req) ? await filesV6(core, list.rows) : fileJson));
   });

@@ -6,7 +6,7 @@
 // here every route is served under every prefix, as the other /sources/ routes are.
 import { Router, type Request, type Response } from 'express';
 import type { Core } from '../core/index.ts';
-import { INGEST_STATUSES } from '../core/ingest/ingests.ts';
+import { INGEST_FILTER_STATUSES } from '../core/ingest/ingests.ts';
 import type { Scan } from '../core/ingest/scans.ts';
 import type { Strike } from '../core/ingest/strikes.ts';
 import { Invalid } from '../errors.ts';
@@ -53,9 +53,14 @@ export function ingestRouter(core: Core): Router {
     res.status(201).location(`${req.baseUrl}/strikes/${s.id}/`).json(await strikeOut(req, s));
   };
   // v6: what creating would say, as {is_valid, errors, warnings}; nothing is created.
+  // Scale 6's v6 views (StrikesValidationView/ScansValidationView.post_impl_v6) read only the
+  // configuration (a dict, else 400) and answer 400 with the same body when it is invalid.
   const validation = (validate: (b: Record<string, unknown>) => Promise<{ field: string | null; message: string }[]>) => async (req: Request, res: Response) => {
-    const errors = (await validate(bodyOf(req))).map((p) => ({ name: p.field, description: p.message }));
-    res.json({ is_valid: errors.length === 0, errors, warnings: [] });
+    const b = bodyOf(req);
+    const v6 = isV6(req);
+    if (v6 && (b.configuration === null || typeof b.configuration !== 'object' || Array.isArray(b.configuration))) throw new Invalid('configuration', 'is required and must be a JSON object');
+    const errors = (await validate(v6 ? { title: 'validation', configuration: b.configuration } : b)).map((p) => ({ name: p.field, description: p.message }));
+    res.status(v6 && errors.length ? 400 : 200).json({ is_valid: errors.length === 0, errors, warnings: [] });
   };
   r.post('/strikes/validation/', validation((b) => core.strikes.validate(b)));
   r.post('/scans/validation/', validation((b) => core.scans.validate(b)));
@@ -112,7 +117,7 @@ export function ingestRouter(core: Core): Router {
     else res.status(201).location(`${req.baseUrl}/scans/${scan.id}/`).json(out);
   });
 
-  const ingestFilter = (q: Query) => ({ ...q.list(), ...q.range(), statuses: q.strings('status', INGEST_STATUSES), strikeIds: q.ints('strike_id', { min: 1 }), scanIds: q.ints('scan_id', { min: 1 }) });
+  const ingestFilter = (q: Query) => ({ ...q.list(), ...q.range(), statuses: q.strings('status', INGEST_FILTER_STATUSES), strikeIds: q.ints('strike_id', { min: 1 }), scanIds: q.ints('scan_id', { min: 1 }) });
   r.get('/ingests/', async (req, res) => {
     const q = new Query(req);
     const f = { ...ingestFilter(q), fileNames: q.strings('file_name') };
@@ -120,7 +125,9 @@ export function ingestRouter(core: Core): Router {
   });
   r.get('/ingests/status/', async (req, res) => {
     const q = new Query(req);
-    const rows = await core.ingests.status({ ...q.range(), useIngestTime: q.bool('use_ingest_time') ?? false });
+    // Scale's IngestsStatusView: started defaults to seven days ago.
+    const { started, ended } = q.range();
+    const rows = await core.ingests.status({ started: started ?? new Date(Date.now() - 7 * 86_400_000), ended, useIngestTime: q.bool('use_ingest_time') ?? false });
     res.json({ count: rows.length, next: null, previous: null, results: rows.map((x) => ({ strike: { id: x.strikeId }, most_recent: iso(x.mostRecent), files: x.files, size: x.size, values: x.values.map((v) => ({ time: iso(v.time), files: v.files, size: v.size })) })) });
   });
   r.get('/ingests/:ref/', async (req, res) => {

@@ -12,6 +12,7 @@ import { readLog, type LogLine } from '../executors/logs.ts';
 import { exeJson, fileJson, iso, jobJson, jobTypeJson, nodeJson } from './codecs.ts';
 import { jobContext } from './context.ts';
 import { body, idParam, isV6 } from './http.ts';
+import { inputFilesPage } from './files.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
 import { recipeTypeSummary } from './recipe-codecs.ts';
@@ -157,6 +158,8 @@ export function jobsRouter(core: Core): Router {
   });
 
   r.patch('/jobs/:id/', async (req, res) => {
+    // Scale 6 removed the job PATCH from v6 (TestJobDetailsViewV6.test_remove_v6_patch): v6 cancels with POST /jobs/cancel/.
+    if (isV6(req)) throw new NotFound('endpoint', 'PATCH /v6/jobs/{id}/');
     const id = idParam(req, 'id', 'job');
     body(req, 'scale-api/job-edit');
     res.json(await jobDetails(core, await core.jobs.cancel(id)));
@@ -164,6 +167,13 @@ export function jobsRouter(core: Core): Router {
 
   r.get('/jobs/:id/input_files/', async (req, res) => {
     const job = await core.jobs.get(idParam(req, 'id', 'job'));
+    if (isV6(req)) {
+      // JobInputFilesView v6: the files of the named input (job_input) or of all, filtered and in the v6 shape.
+      const wanted = new Query(req).strings('job_input');
+      const ids = [...readJobData(job.input).inputs].filter(([name]) => !wanted.length || wanted.includes(name)).flatMap(([, v]) => fileIdsOf(v));
+      res.json(await inputFilesPage(core, req, [...new Set(ids)]));
+      return;
+    }
     const files = (await inputFiles(core, [job])).get(job.id)!;
     const page = new Query(req).list();
     const slice = files.slice((page.page - 1) * page.pageSize, page.page * page.pageSize);

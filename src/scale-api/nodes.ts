@@ -6,6 +6,7 @@ import type { Core } from '../core/index.ts';
 import type { Node } from '../core/nodes/service.ts';
 import { exeJson, nodeJson, resourcesJson, statusCountJson } from './codecs.ts';
 import { jobContext } from './context.ts';
+import { Invalid } from '../errors.ts';
 import { body, checked, HttpError, idParam, isV6 } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
@@ -86,9 +87,13 @@ export function nodesRouter(core: Core, opts: { nodeLostSeconds: number; schedul
 
   r.patch('/scheduler/', async (req, res) => {
     if (isV6(req)) {
-      // SchedulerView.patch_v6: at least one field, 204 with no body. (Scale's num_message_handlers and
-      // system_logging_level have no counterpart here; queue_mode is this server's.)
-      await core.nodes.editScheduler(checked(someOf(req.body, ['is_paused', 'queue_mode']), 'scale-api/scheduler-edit'));
+      // SchedulerView.patch_v6: at least one of its update_fields, 204 with no body. Scale's
+      // num_message_handlers and system_logging_level have no counterpart here: read as Scale's model
+      // would take them, then left (queue_mode is this server's).
+      const { num_message_handlers: handlers, system_logging_level: level, ...edit } = someOf(req.body, ['is_paused', 'queue_mode', 'num_message_handlers', 'system_logging_level']);
+      if (handlers !== undefined && !(Number.isInteger(Number(handlers)) && String(handlers).trim() !== '')) throw new Invalid('num_message_handlers', 'must be an integer');
+      if (level !== undefined && (typeof level !== 'string' || level.length > 10)) throw new Invalid('system_logging_level', 'must be a logging level name');
+      if (Object.keys(edit).length) await core.nodes.editScheduler(checked(edit, 'scale-api/scheduler-edit'));
       res.status(204).end();
       return;
     }

@@ -9,9 +9,10 @@ import { Invalid } from '../errors.ts';
 import { parseTimeParam } from '../core/time.ts';
 import { iso, jobJson, jobTypeSummary } from './codecs.ts';
 import { jobContext } from './context.ts';
-import { body, checked, isV6 } from './http.ts';
+import { body, checked, HttpError, isV6 } from './http.ts';
 import { jobDataOf, v6InputFormat } from './data.ts';
 import { jobDetails } from './jobs.ts';
+import { jobV6Details } from './jobs-v6.ts';
 import { paged, pageOf } from './paging.ts';
 import { Query } from './params.ts';
 import { scaleInt } from './rest-params.ts';
@@ -82,8 +83,16 @@ export function queueRouter(core: Core): Router {
       jobTypeId: b.job_type_id, data: await jobDataOf(core, b.job_type_id, b), configuration: b.configuration, priority: b.priority, idempotency: idempotencyKeyOf(req, res),
     });
     if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
-    res.status(201).location(`${req.baseUrl}/jobs/${job.id}/`).json({ ...(await jobDetails(core, job)), warnings });
+    const details = await jobDetails(core, job);
+    // Scale 6's JobsView.post answers with JobDetailsSerializerV6 (execution null: none yet).
+    res.status(201).location(`${req.baseUrl}/jobs/${job.id}/`).json({ ...(isV6(req) ? await jobV6Details(core, job, details) : details), warnings });
   };
+  // Scale 6's QueueNewJobView, QueueNewRecipeView and RequeueJobsView raise Http404 under v6 (its
+  // v6 clients use POST /jobs/, /recipes/ and /jobs/requeue/).
+  r.post(['/queue/new-job/', '/queue/new-recipe/', '/queue/requeue-jobs/'], (req, _res, next) => {
+    if (isV6(req)) throw new HttpError(404, `${req.path} is not served under v6`);
+    next();
+  });
   r.post('/queue/new-job/', newJob);
   // Scale v6 creates jobs with POST /jobs/ {job_type_id, input, configuration} (its docs also name /job/).
   r.post('/jobs/', newJob);
@@ -134,13 +143,21 @@ export function queueRouter(core: Core): Router {
 
   // v6's bulk requeue and cancel take the same filter and answer 202 with no body (Scale does the
   // work in the background; here it is done when the answer comes).
+  /** Scale 6's v6 bulk views look each named job type up (JobType.objects.get): an unknown one is 400. */
+  async function knownJobTypes(b: Record<string, any>): Promise<Record<string, any>> {
+    for (const [i, t] of (Array.isArray(b.job_types) ? b.job_types : []).entries()) {
+      if (!(await core.jobTypes.byNameVersion(t.name, t.version))) throw new Invalid(`job_types[${i}]`, `job type ${t.name} ${t.version} does not exist`);
+    }
+    return b;
+  }
+
   r.post('/jobs/requeue/', async (req, res) => {
-    await core.jobs.requeue(requeueOf(bulkBody(req, 'scale-api/requeue-jobs')));
+    await core.jobs.requeue(requeueOf(await knownJobTypes(bulkBody(req, 'scale-api/requeue-jobs'))));
     res.status(202).end();
   });
 
   r.post('/jobs/cancel/', async (req, res) => {
-    await core.jobs.cancelMany(selectionOf(bulkBody(req, 'scale-api/jobs-cancel')));
+    await core.jobs.cancelMany(selectionOf(await knownJobTypes(bulkBody(req, 'scale-api/jobs-cancel'))));
     res.status(202).end();
   });
 

@@ -22,11 +22,15 @@ export function recipeTypeJson(t: RecipeType, definition: Record<string, unknown
   return {
     ...recipeTypeSummary(t), is_system: t.isSystem, definition, trigger_rule: t.triggerRule ?? null, created: iso(t.created), last_modified: iso(t.lastModified),
     archived: iso(t.archived),
+    // v6 (RecipeTypeSerializerV6) says deprecated where v5 says archived.
+    deprecated: iso(t.archived),
   };
 }
 
-export function recipeTypeRevisionJson(r: RecipeTypeRevision, definition?: Record<string, unknown>) {
-  return { id: r.id, recipe_type: { id: r.recipeTypeId }, revision_num: r.revisionNum, ...(definition ? { definition } : {}), created: iso(r.created) };
+/** A revision; its recipe type as RecipeTypeBaseSerializerV6 gives it (without the definition) when known. */
+export function recipeTypeRevisionJson(r: RecipeTypeRevision, definition?: Record<string, unknown>, t?: RecipeType) {
+  const type = t ? { id: t.id, name: t.name, title: t.title, description: t.description, revision_num: t.revisionNum } : { id: r.recipeTypeId };
+  return { id: r.id, recipe_type: type, revision_num: r.revisionNum, ...(definition ? { definition } : {}), created: iso(r.created) };
 }
 
 export function countsJson(c: RecipeCounts) {
@@ -45,6 +49,8 @@ export interface RecipeContext {
   supersededBy?: Map<number, number>;
   /** The batches of the listed recipes. */
   batches?: Map<number, BatchSummary>;
+  /** The source times of each recipe's input files (Scale copies them onto the recipe). */
+  sources?: Map<number, { started: Date | null; ended: Date | null }>;
 }
 
 export function recipeJson(r: Recipe, ctx: RecipeContext) {
@@ -62,6 +68,11 @@ export function recipeJson(r: Recipe, ctx: RecipeContext) {
     superseded_recipe: r.supersededRecipeId ? { id: r.supersededRecipeId } : null,
     ...(ctx.supersededBy ? { superseded_by_recipe: by ? { id: by } : null } : {}),
     input_file_size: r.inputFileSize,
+    // RecipeSerializerV6: the earliest source start and latest source end of the input files; the
+    // sensor class, sensor, collection and task are not kept here.
+    source_started: iso(ctx.sources?.get(r.id)?.started ?? null),
+    source_ended: iso(ctx.sources?.get(r.id)?.ended ?? null),
+    source_sensor_class: null, source_sensor: null, source_collection: null, source_task: null,
     ...countsJson(ctx.counts.get(r.id)!),
     is_completed: r.isCompleted,
     is_canceled: r.isCanceled,

@@ -81,6 +81,9 @@ export function recipeTypesRouter(core: Core): Router {
   r.post('/recipe-types/validation/', async (req, res) => {
     // v6 answers 200 with is_valid false; v5 (and the plain routes, as /job-types/validation/) 400.
     const failStatus = definitionFormat(req) === '6' ? 200 : 400;
+    // _post_v6 reads the definition with parse_dict: a missing one, or one not an object, is a bad request.
+    const given = req.body?.definition;
+    if (definitionFormat(req) === '6' && (given === null || typeof given !== 'object' || Array.isArray(given))) throw new Invalid('definition', 'is required and must be a JSON object');
     let input;
     try {
       input = withDefinitionVersion(body(req, 'scale-api/recipe-type-create'));
@@ -90,7 +93,18 @@ export function recipeTypesRouter(core: Core): Router {
       res.status(failStatus).json({ detail: err.message, is_valid: false, errors, warnings: [] });
       return;
     }
-    const v = await core.recipeTypes.validate(input);
+    // RecipeTypesValidationView v6 reads the definition and an optional name: the name of an existing
+    // recipe type validates the definition as its next revision; no name at all is a new type.
+    const v6 = definitionFormat(req) === '6';
+    const existing = v6 && typeof input.name === 'string' ? await core.recipeTypes.byName(input.name) : null;
+    const v = existing
+      ? await core.recipeTypes.validate(input, existing.id)
+      : await core.recipeTypes.validate(v6 && input.name === undefined && input.title === undefined ? { ...input, title: 'validation' } : input);
+    if (v6) {
+      // Scale's diff of the definitions (RecipeTypeValidation.diff) is not computed here: {}.
+      res.json({ is_valid: v.errors.length === 0, errors: listed(v.errors), warnings: v.warnings, diff: {} });
+      return;
+    }
     if (v.errors.length) {
       res.status(failStatus).json({ detail: v.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '), is_valid: false, errors: listed(v.errors), warnings: v.warnings });
       return;
@@ -120,7 +134,7 @@ export function recipeTypesRouter(core: Core): Router {
     const all = await core.recipeTypes.revisionsOf(t.id);
     const rows = all.slice((page.page - 1) * page.pageSize, page.page * page.pageSize);
     const defs = await core.recipeTypes.render(rows.map((x) => ({ json: x.definitionJson })), definitionFormat(req));
-    res.json(paged(req, page, { count: all.length, rows: rows.map((x, i) => [x, defs[i]] as const) }, ([x, d]) => recipeTypeRevisionJson(x, d)));
+    res.json(paged(req, page, { count: all.length, rows: rows.map((x, i) => [x, defs[i]] as const) }, ([x, d]) => recipeTypeRevisionJson(x, d, t)));
   });
 
   // v6's docs name a revision both /recipe-types/{name}/revisions/{num}/ and /recipe-types/{name}/{num}/.
@@ -130,7 +144,7 @@ export function recipeTypesRouter(core: Core): Router {
     const rev = /^\d{1,9}$/.test(String(req.params.num)) ? await core.recipeTypes.revisionByNum(t.id, num) : null;
     if (!rev) throw new HttpError(404, `recipe type ${t.name} has no revision ${JSON.stringify(String(req.params.num))}`);
     const [definition] = await core.recipeTypes.render([{ json: rev.definitionJson }], definitionFormat(req));
-    res.json(recipeTypeRevisionJson(rev, definition));
+    res.json(recipeTypeRevisionJson(rev, definition, t));
   };
   r.get('/recipe-types/:key/revisions/:num/', revision);
   r.get('/recipe-types/:key/:num/', revision);

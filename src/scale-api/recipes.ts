@@ -2,6 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import { idempotencyKeyOf, REPLAYED_HEADER } from '../auth/idempotency-key.ts';
 import type { Core } from '../core/index.ts';
+import { Invalid } from '../errors.ts';
 import { fileIdsOf } from '../core/jobs/job-data.ts';
 import type { Recipe } from '../core/recipes/model.ts';
 import { readRecipeData, toV6Data } from '../core/recipes/recipe-data.ts';
@@ -11,10 +12,31 @@ import { parseForcedNodes } from '../core/recipes/supersede.ts';
 import { fileJson, jobJson } from './codecs.ts';
 import { jobContext } from './context.ts';
 import { body, checked, idParam, isV6 } from './http.ts';
+import { inputFilesPage } from './files.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
 import { scaleInt } from './rest-params.ts';
 import { definitionFormat, instanceJson, nodeGraphJson, type RecipeContext, recipeJson, recipeTypeSummary } from './recipe-codecs.ts';
+
+/** The file ids a recipe's input names (v6 {files} or 1.0 {input_data}), read from the stored JSON. */
+function inputFileIds(input: any): number[] {
+  if (input?.files && typeof input.files === 'object') return Object.values<unknown>(input.files).flat().filter((x): x is number => typeof x === 'number');
+  return (Array.isArray(input?.input_data) ? input.input_data : []).flatMap((d: any) => (typeof d?.file_id === 'number' ? [d.file_id] : Array.isArray(d?.file_ids) ? d.file_ids : []));
+}
+
+/** The earliest source start and latest source end of each recipe's input files. */
+async function sourceTimes(core: Core, recipes: Recipe[]): Promise<Map<number, { started: Date | null; ended: Date | null }>> {
+  const ids = new Map(recipes.map((r) => [r.id, inputFileIds(r.input)]));
+  const files = await core.files.getMany([...new Set([...ids.values()].flat())]);
+  const out = new Map<number, { started: Date | null; ended: Date | null }>();
+  for (const [id, fileIds] of ids) {
+    const fs = fileIds.map((f) => files.get(f)).filter((f): f is NonNullable<typeof f> => Boolean(f));
+    const starts = fs.map((f) => f.sourceStarted).filter((d): d is Date => d !== null).map((d) => new Date(d).getTime());
+    const ends = fs.map((f) => f.sourceEnded).filter((d): d is Date => d !== null).map((d) => new Date(d).getTime());
+    out.set(id, { started: starts.length ? new Date(Math.min(...starts)) : null, ended: ends.length ? new Date(Math.max(...ends)) : null });
+  }
+  return out;
+}
 
 async function recipeContext(core: Core, recipes: Recipe[], withSuccessors = false): Promise<RecipeContext> {
   const ids = recipes.map((r) => r.id);
@@ -25,7 +47,7 @@ async function recipeContext(core: Core, recipes: Recipe[], withSuccessors = fal
     withSuccessors ? core.recipes.successors(ids) : Promise.resolve(undefined),
     core.batches.summaries(recipes.flatMap((r) => (r.batchId === null ? [] : [r.batchId]))),
   ]);
-  return { recipeTypes, revisionNums, counts, supersededBy: successors, batches };
+  return { recipeTypes, revisionNums, counts, supersededBy: successors, batches, sources: await sourceTimes(core, recipes) };
 }
 
 export async function recipeDetails(core: Core, req: Request, recipe: Recipe) {
@@ -46,8 +68,10 @@ export async function recipeDetails(core: Core, req: Request, recipe: Recipe) {
   return {
     ...recipeJson(recipe, ctx),
     recipe_type_rev: { ...recipeJson(recipe, ctx).recipe_type_rev, definition },
-    data: encodeRecipeData1(data, rev.definition.inputs),
-    input: toV6Data(data.inputs),
+    // RecipeDetailsSerializerV6 has input and no 1.0 data.
+    ...(isV6(req) ? {} : { data: encodeRecipeData1(data, rev.definition.inputs) }),
+    // Recipe.get_v6_input_data_json: the v6 data with its version stripped.
+    input: (({ version: _v, ...rest }) => rest)(toV6Data(data.inputs)),
     configuration: recipe.configuration,
     input_files: [...inputFiles.values()].map(fileJson),
     jobs: nodes.flatMap((n) => n.jobs.map((j) => ({ job_name: n.name, fork_index: j.forkIndex, is_original: j.isOriginal, job: jobJson(jobs.get(j.jobId)!, jctx) }))),
@@ -106,19 +130,20 @@ export function recipesRouter(core: Core): Router {
   r.get('/recipes/:id/input_files/', async (req, res) => {
     const recipe = await core.recipes.get(idParam(req, 'id', 'recipe'));
     const q = new Query(req);
-    const page = q.list();
     const rev = await core.recipeTypes.revision(recipe.recipeTypeRevId);
     const wanted = q.strings('recipe_input');
     const data = readRecipeData(recipe.input, rev.definition.inputs);
     const ids = [...data.inputs].filter(([name]) => !wanted.length || wanted.includes(name)).flatMap(([, v]) => fileIdsOf(v));
-    const list = ids.length ? await core.files.list({ ...page, ids }) : { count: 0, rows: [] };
-    res.json(paged(req, page, list, fileJson));
+    res.json(await inputFilesPage(core, req, ids));
   });
 
   r.post('/recipes/:id/reprocess/', async (req, res) => {
     const id = idParam(req, 'id', 'recipe');
     const b = body<{ forced_nodes?: unknown; revision_num?: number }>(req, 'scale-api/recipe-reprocess');
-    const recipe = await core.recipes.reprocess(id, { forced: parseForcedNodes(b.forced_nodes), revisionNum: b.revision_num ?? null });
+    const forced = parseForcedNodes(b.forced_nodes);
+    // RecipeReprocessView: a superseded recipe is a bad request (400), on every version.
+    if ((await core.recipes.get(id)).isSuperseded) throw new Invalid(null, `recipe ${id} has already been superseded and cannot be reprocessed again`);
+    const recipe = await core.recipes.reprocess(id, { forced, revisionNum: b.revision_num ?? null });
     res.status(202).location(`${req.baseUrl}/recipes/${recipe.id}/`).json(await recipeDetails(core, req, recipe));
   });
 

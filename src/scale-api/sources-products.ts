@@ -13,7 +13,7 @@ import type { ScaleFile } from '../core/files/service.ts';
 import type { JobType } from '../core/job-types/service.ts';
 import { fileJson, iso, jobJson, jobTypeSummary } from './codecs.ts';
 import { jobContext } from './context.ts';
-import { HttpError } from './http.ts';
+import { HttpError, isV6 } from './http.ts';
 import { jobFilter } from './jobs.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
@@ -109,6 +109,13 @@ function sourceFilter(q: Query, opts: { timeField: boolean }): SourceFilter {
 export function sourcesProductsRouter(core: Core): Router {
   const r = Router();
   const { lineage } = core;
+  // Scale 6.0.0 removed the product views and every source view but the details from v6 (they raise
+  // Http404 unless the version is v5: product/test/test_views.py TestProductsViewsV6, source/views.py).
+  // /v6/sources/{id}/ingests/ stays served (ingest.ts), as this server's v6 clients read it.
+  r.get(['/products/', '/products/updates/', '/products/:ref/', '/products/:ref/sources/', '/sources/', '/sources/updates/', '/sources/:ref/products/', '/sources/:ref/jobs/'], (req, _res, next) => {
+    if (isV6(req)) throw new HttpError(404, `${req.path} is not served under v6`);
+    next();
+  });
   const jobTypesOf = (files: ScaleFile[]) => core.jobTypes.getMany([...new Set(files.map((f) => f.jobTypeId).filter((id): id is number => id !== null))]);
 
   async function productPage(req: Request, f: ProductFilter, withUpdates = false) {

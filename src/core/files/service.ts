@@ -130,6 +130,17 @@ export interface FileListFilter extends ListRequest {
   workspaceIds?: number[];
   jobIds?: number[];
   ids?: number[];
+  /** Scale 6's v6 file filters (ScaleFile.objects.filter_files). */
+  dataStarted?: Date;
+  dataEnded?: Date;
+  sourceStarted?: Date;
+  sourceEnded?: Date;
+  jobTypeIds?: number[];
+  jobTypeNames?: string[];
+  jobOutputs?: string[];
+  recipeIds?: number[];
+  recipeNodes?: string[];
+  batchIds?: number[];
 }
 
 export type FileService = ReturnType<typeof createFileService>;
@@ -154,7 +165,18 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
       .anyOf('f.file_name', f.fileNames, 'text')
       .anyOf('f.workspace_id', f.workspaceIds, 'int')
       .anyOf('f.job_id', f.jobIds, 'bigint')
-      .anyOf('f.id', f.ids, 'bigint');
+      .anyOf('f.id', f.ids, 'bigint')
+      .range('f.data_started', f.dataStarted, null)
+      .range('f.data_ended', null, f.dataEnded)
+      .range('f.source_started', f.sourceStarted, null)
+      .range('f.source_ended', null, f.sourceEnded)
+      .anyOf('f.job_type_id', f.jobTypeIds, 'int')
+      .anyOf('f.job_output', f.jobOutputs, 'text');
+    if (f.jobTypeNames?.length) where.add('f.job_type_id IN (SELECT id FROM job_type WHERE name = ANY(?::text[]))', f.jobTypeNames);
+    // A product's recipe, recipe node and batch are its job's.
+    if (f.recipeIds?.length) where.add('f.job_id IN (SELECT id FROM job WHERE recipe_id = ANY(?::bigint[]))', f.recipeIds);
+    if (f.batchIds?.length) where.add('f.job_id IN (SELECT id FROM job WHERE batch_id = ANY(?::int[]))', f.batchIds);
+    if (f.recipeNodes?.length) where.add('f.job_id IN (SELECT n.job_id FROM recipe_node n JOIN job j ON j.id = n.job_id AND j.recipe_id = n.recipe_id WHERE n.node_name = ANY(?::text[]))', f.recipeNodes);
     const res = await pagedList(db, { select: SELECT, from: FROM, where, orderSql: orderBy(f.order, ORDERABLE, ['id']), tiebreak: 'f.id', page: f });
     return { count: res.count, rows: res.rows.map(toScaleFile) };
   }

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { check } from '../../schemas.ts';
 import { Invalid } from '../../errors.ts';
+import type { Queryable } from '../../store/db.ts';
 
 export interface IngestRule {
   /** The regex source (first match wins). */
@@ -53,8 +54,10 @@ function rulesOf(items: any[], v1: boolean): IngestRule[] {
 export function readStrikeConfig(json: unknown): IngestConfig {
   if (!isObject(json)) throw new Invalid('configuration', 'is required: a Strike configuration object');
   const v1 = json.version === '1.0' || (json.version === undefined && 'mount' in json);
+  if (json.version !== undefined && !['1.0', '2.0', '6'].includes(json.version)) throw new Invalid('configuration.version', `${JSON.stringify(json.version)} is not a Strike configuration version: 1.0, 2.0 or 6`);
   const version = v1 ? '1.0' : json.version === '2.0' ? '2.0' : '6';
-  const problems = check(`scale/strike-configuration-${version}`, json, 'configuration');
+  // Scale 6 reads a 2.0 configuration as a v6 one (StrikeConfigurationV6 relabels it), recipe and all.
+  const problems = check(`scale/strike-configuration-${v1 ? '1.0' : '6'}`, json, 'configuration');
   if (problems.length) throw Invalid.many(problems);
   if (v1) {
     // host:/path (NFS) or a plain path: here, a directory this server can read.
@@ -75,11 +78,23 @@ export function readStrikeConfig(json: unknown): IngestConfig {
 /** A Scan configuration (1.0 or v6). */
 export function readScanConfig(json: unknown): IngestConfig {
   if (!isObject(json)) throw new Invalid('configuration', 'is required: a Scan configuration object');
+  if (json.version !== undefined && !['1.0', '6'].includes(json.version)) throw new Invalid('configuration.version', `${JSON.stringify(json.version)} is not a Scan configuration version: 1.0 or 6`);
   const version = json.version === '1.0' ? '1.0' : '6';
-  const problems = check(`scale/scan-configuration-${version}`, json, 'configuration');
+  // Scale 6 reads a 1.0 configuration as a v6 one (ScanConfigurationV6 relabels it), recipe and all.
+  const problems = check('scale/scan-configuration-6', json, 'configuration');
   if (problems.length) throw Invalid.many(problems);
   if (!['dir', 's3'].includes(json.scanner.type)) throw new Invalid('configuration.scanner.type', `${JSON.stringify(json.scanner.type)} is not a scanner type: dir or s3`);
   return { version, source: { kind: 'workspace', workspace: json.workspace }, monitor: { type: 'scan', recursive: json.recursive === true }, rules: rulesOf(json.files_to_ingest, false), recipe: json.recipe ? { name: json.recipe.name, revisionNum: json.recipe.revision_num ?? null } : null };
+}
+
+/** The recipe type a configuration names must exist, at that revision (Scale's configuration validate()). */
+export async function checkIngestRecipe(db: Queryable, c: IngestConfig): Promise<void> {
+  if (!c.recipe) return;
+  const res = await db.query(
+    `SELECT 1 FROM recipe_type t JOIN recipe_type_revision r ON r.recipe_type_id = t.id WHERE t.name = $1 AND ($2::int IS NULL OR r.revision_num = $2) LIMIT 1`,
+    [c.recipe.name, c.recipe.revisionNum],
+  );
+  if (!res.rows.length) throw new Invalid('configuration.recipe', `recipe type ${JSON.stringify(c.recipe.name)}${c.recipe.revisionNum === null ? '' : ` revision ${c.recipe.revisionNum}`} does not exist`);
 }
 
 /** The first rule a file name matches, or null (the file is deferred). */

@@ -5,6 +5,8 @@ import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '..
 import { NotFound } from '../../errors.ts';
 
 export const INGEST_STATUSES = ['TRANSFERRING', 'TRANSFERRED', 'DEFERRED', 'INGESTING', 'INGESTED', 'ERRORED', 'DUPLICATE'] as const;
+/** The statuses an ingest list may be filtered by: Scale's vocabulary has QUEUED too (an ingest waiting for its ingest job); ingests here go straight to INGESTING, so it matches none. */
+export const INGEST_FILTER_STATUSES = [...INGEST_STATUSES, 'QUEUED'] as const;
 
 export interface Ingest {
   id: number;
@@ -71,24 +73,51 @@ export function createIngestQueries(db: Db) {
       return toIngest(res.rows[0]);
     },
     /** Ingested files and bytes per Strike, per hour (seed 002 /ingests/status/). */
-    async status(f: { started?: Date | null; ended?: Date | null; useIngestTime: boolean }): Promise<{ strikeId: number; mostRecent: Date | null; files: number; size: number; values: { time: Date; files: number; size: number }[] }[]> {
-      const col = f.useIngestTime ? 'ingest_ended' : 'transfer_ended';
-      const where = new Where().add("status = 'INGESTED'").add('strike_id IS NOT NULL').range(col, f.started, f.ended);
-      const res = await db.query<{ strike_id: number; hour: Date; files: number; size: string; most_recent: Date }>(
-        `SELECT strike_id, date_trunc('hour', ${col}) AS hour, count(*)::int AS files, coalesce(sum(file_size), 0)::text AS size, max(${col}) AS most_recent
-           FROM ingest ${where.sql()} GROUP BY strike_id, hour ORDER BY strike_id, hour`,
-        where.params,
-      );
-      const out = new Map<number, { strikeId: number; mostRecent: Date | null; files: number; size: number; values: { time: Date; files: number; size: number }[] }>();
+    /**
+     * Ingest status per Strike as Scale's IngestManager.get_status gives it: every Strike, its
+     * INGESTED files counted in hourly slots by the time of their data (the source file's
+     * data_started; the range keeps files whose data ends after `started` and starts before `ended`)
+     * or of their ingest (ingest_ended), each day from started's to ended's (today's when not given)
+     * filled with 24 slots, empty ones as zeros.
+     */
+    async status(f: { started?: Date | null; ended?: Date | null; useIngestTime: boolean; now?: Date }): Promise<{ strikeId: number; mostRecent: Date | null; files: number; size: number; values: { time: Date; files: number; size: number }[] }[]> {
+      const dated = f.useIngestTime ? 'i.ingest_ended' : 'sf.data_started';
+      const where = new Where().add("i.status = 'INGESTED'").add('i.strike_id IS NOT NULL').add(`${dated} IS NOT NULL`);
+      if (f.started) where.add(`${f.useIngestTime ? 'i.ingest_ended' : 'sf.data_ended'} >= ?`, f.started);
+      if (f.ended) where.add(`${f.useIngestTime ? 'i.ingest_ended' : 'sf.data_started'} <= ?`, f.ended);
+      const [strikes, res] = await Promise.all([
+        db.query<{ id: number }>('SELECT id FROM strike ORDER BY id'),
+        db.query<{ strike_id: number; hour: Date; files: number; size: string; most_recent: Date }>(
+          `SELECT i.strike_id, date_trunc('hour', ${dated} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour, count(*)::int AS files, coalesce(sum(i.file_size), 0)::text AS size, max(${dated}) AS most_recent
+             FROM ingest i LEFT JOIN scale_file sf ON sf.id = i.source_file_id ${where.sql()} GROUP BY 1, 2 ORDER BY 1, 2`,
+          where.params,
+        ),
+      ]);
+      const DAY = 86_400_000;
+      const now = f.now ?? new Date();
+      const dayOf = (d: Date) => Math.floor(d.getTime() / DAY) * DAY;
+      const first = dayOf(f.started ?? now);
+      const last = dayOf(f.ended ?? now);
+      const out = new Map<number, { strikeId: number; mostRecent: Date | null; files: number; size: number; slots: Map<number, { files: number; size: number }> }>();
+      for (const s of strikes.rows) out.set(Number(s.id), { strikeId: Number(s.id), mostRecent: null, files: 0, size: 0, slots: new Map() });
       for (const r of res.rows) {
-        const e = out.get(r.strike_id) ?? { strikeId: r.strike_id, mostRecent: null, files: 0, size: 0, values: [] };
+        const e = out.get(Number(r.strike_id));
+        if (!e) continue;
         e.files += r.files;
         e.size += Number(r.size);
         if (!e.mostRecent || r.most_recent > e.mostRecent) e.mostRecent = r.most_recent;
-        e.values.push({ time: r.hour, files: r.files, size: Number(r.size) });
-        out.set(r.strike_id, e);
+        e.slots.set(new Date(r.hour).getTime(), { files: r.files, size: Number(r.size) });
       }
-      return [...out.values()];
+      return [...out.values()].map(({ slots, ...e }) => {
+        const values: { time: Date; files: number; size: number }[] = [];
+        for (let day = first; day <= last; day += DAY) {
+          for (let h = 0; h < 24; h++) {
+            const time = day + h * 3600_000;
+            values.push({ time: new Date(time), ...(slots.get(time) ?? { files: 0, size: 0 }) });
+          }
+        }
+        return { ...e, values };
+      });
     },
   };
 }

@@ -11,7 +11,7 @@ import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '..
 import type { Logger } from '../../log.ts';
 import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
-import { readScanConfig } from './config.ts';
+import { checkIngestRecipe, readScanConfig } from './config.ts';
 import type { BatchResult, Ingester } from './ingester.ts';
 import { batchLines, type IngestJobs } from './ingest-jobs.ts';
 import { type Creatable, ingestNaming } from './naming.ts';
@@ -70,6 +70,7 @@ export function createScanService(deps: { db: Db; workspaces: WorkspaceService; 
     const name = c.source.kind === 'workspace' ? c.source.workspace : '';
     if (!(await workspaces.byName(name))) throw new Invalid('configuration.workspace', `workspace ${JSON.stringify(name)} does not exist`);
     for (const [i, r] of c.rules.entries()) if (r.newWorkspace && !(await workspaces.byName(r.newWorkspace))) throw new Invalid(`configuration.files_to_ingest[${i}].new_workspace`, `workspace ${JSON.stringify(r.newWorkspace)} does not exist`);
+    await checkIngestRecipe(db, c);
     return c;
   }
 

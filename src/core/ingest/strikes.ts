@@ -15,7 +15,7 @@ import { listDir } from '../../storage/host-broker.ts';
 import type { Logger } from '../../log.ts';
 import { Conflict, Invalid, NotFound } from '../../errors.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
-import { type IngestConfig, readStrikeConfig } from './config.ts';
+import { checkIngestRecipe, type IngestConfig, readStrikeConfig } from './config.ts';
 import type { FoundFile, Ingester, SourceRoot } from './ingester.ts';
 import { batchLines, type IngestJobs } from './ingest-jobs.ts';
 import { EXE, FINAL_STATUSES, JOB, type JobStatus } from '../jobs/model.ts';
@@ -77,6 +77,7 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
     for (const [i, r] of c.rules.entries()) {
       if (r.newWorkspace && !(await workspaces.byName(r.newWorkspace))) throw new Invalid(`configuration.files_to_ingest[${i}].${c.version === '1.0' ? 'workspace_name' : 'new_workspace'}`, `workspace ${JSON.stringify(r.newWorkspace)} does not exist`);
     }
+    await checkIngestRecipe(db, c);
     return c;
   }
 

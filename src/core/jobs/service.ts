@@ -91,11 +91,15 @@ export function createJobService(deps: {
   function jobConfiguration(jobType: JobType, given: Record<string, any> | undefined): Record<string, any> | null {
     if (jobType.interfaceKind !== 'seed' && !given) return null;
     const base = jobType.configuration ?? {};
+    // JobConfigurationV6 takes version 6 (or converts a 2.0 one); any other is refused.
+    if (given?.version !== undefined && !['6', '2.0'].includes(given.version)) throw new Invalid('configuration.version', `${JSON.stringify(given.version)} is not a job configuration version: 6`);
+    // As JobConfigurationV6._populate_default_values: an output_workspaces without default or outputs has none.
+    const ow = given?.output_workspaces ?? base.output_workspaces;
     const c = {
       ...base,
       ...(given ?? {}),
       settings: { ...(base.settings ?? {}), ...(given?.settings ?? {}) },
-      output_workspaces: given?.output_workspaces ?? base.output_workspaces ?? { default: '', outputs: {} },
+      output_workspaces: ow !== null && typeof ow === 'object' && !Array.isArray(ow) ? { default: '', outputs: {}, ...ow } : (ow ?? { default: '', outputs: {} }),
     };
     const problems = check('scale/job-configuration-6', { mounts: {}, priority: 1, ...c }, 'configuration');
     if (problems.length) throw Invalid.many(problems);

@@ -20,6 +20,7 @@ import type { RecipeEngine } from './engine.ts';
 import { type NodeView, NO_COUNTS, type Recipe, type RecipeCounts, toRecipe } from './model.ts';
 import { type CheckedRecipeData, checkRecipeData, type RecipeData } from './recipe-data.ts';
 import { type ForcedNodes, NOTHING_FORCED, carryover } from './supersede.ts';
+import type { RecipeDefinition } from './definition.ts';
 import { supersedeJobs } from './job-links.ts';
 
 export interface NewRecipe {
@@ -92,9 +93,14 @@ export function createRecipeService(deps: {
 
   function checkConfiguration(c: unknown): Record<string, any> | null {
     if (c === undefined || c === null) return null;
-    const problems = check('scale/job-configuration-6', { mounts: {}, priority: 1, output_workspaces: { default: '', outputs: {} }, settings: {}, ...(c as object) }, 'configuration');
+    const given = c as Record<string, any>;
+    // RecipeConfigurationV6: version 6 only; an output_workspaces without default or outputs has none.
+    if (given.version !== undefined && given.version !== '6') throw new Invalid('configuration.version', `${JSON.stringify(given.version)} is not a recipe configuration version: 6`);
+    const ow = given.output_workspaces;
+    const filled = ow !== null && typeof ow === 'object' && !Array.isArray(ow) ? { ...given, output_workspaces: { default: '', outputs: {}, ...ow } } : given;
+    const problems = check('scale/job-configuration-6', { mounts: {}, priority: 1, output_workspaces: { default: '', outputs: {} }, settings: {}, ...filled }, 'configuration');
     if (problems.length) throw Invalid.many(problems);
-    return c as Record<string, any>;
+    return filled;
   }
 
   /** The inputs new recipes of a recipe type are checked against (its current revision's): what a door decodes recipe data for. */
@@ -305,6 +311,7 @@ export function createRecipeService(deps: {
     const recipeType = await recipeTypes.get(old.recipeTypeId);
     const newRev = revisionNum === null ? await recipeTypes.currentRevision(recipeType) : await recipeTypes.revisionByNum(recipeType.id, revisionNum);
     if (!newRev) throw new Invalid('revision_num', `recipe type ${recipeType.name} has no revision ${revisionNum}`);
+    checkForcedNodes(forced, newRev.definition);
     const { definition: oldDef, state, plan } = await engine.snapshot(oldId);
     const co = carryover(oldDef, newRev.definition, plan.standings, state.nodes, forced);
     const subs = new Map<string, Prepared>();
@@ -376,6 +383,18 @@ export function createRecipeService(deps: {
   }
 
   return { inputsOf, create, createMany, get, getMany, list, counts, successors, ofJob, nodes, cancel, reprocess };
+}
+
+/**
+ * Forced nodes must name nodes of the definition, and sub_recipes recipe nodes of it (Scale's
+ * RecipeReprocessView answers 400 otherwise); a sub-recipe's own nodes are checked when it is reprocessed.
+ */
+function checkForcedNodes(forced: ForcedNodes, def: RecipeDefinition, root = 'forced_nodes'): void {
+  const byName = new Map(def.nodes.map((n) => [n.name, n]));
+  for (const name of forced.nodes) if (!byName.has(name)) throw new Invalid(`${root}.nodes`, `the recipe has no node ${JSON.stringify(name)}`);
+  for (const name of Object.keys(forced.subRecipes)) {
+    if (byName.get(name)?.type.kind !== 'recipe') throw new Invalid(`${root}.sub_recipes.${name}`, `the recipe has no sub-recipe node ${JSON.stringify(name)}`);
+  }
 }
 
 /** One status for the jobs of a node that fanned out: the worst that applies. */
