@@ -122,6 +122,8 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
     const runner = createRunner({
       executors, jobTypes: core.jobTypes, secretSettings: (id) => core.seedJobTypes.secretSettings(id), files: core.files, workspaces: core.workspaces,
       finisher: core.finisher, progress: core.progress, log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(), telemetry,
+      // A retried job is queued work like a new one (Mesos: offers suppressed while the queue was empty are revived).
+      onRetried: () => core.events.emit('queued', 1),
     });
     const machine = () => machineResources(executionsDir, { cpus: config.nodeCpus, mem: config.nodeMem, disk: config.nodeDisk });
     const provider = mesos?.provider ?? createLocalNodeProvider({

@@ -264,9 +264,10 @@ describe('Mesos master double (v1 scheduler HTTP API)', function () {
     assert.equal(big.reason, 'REASON_TASK_INVALID');
     assert.equal(big.source, 'SOURCE_MASTER');
     assert.equal(big.uuid, undefined);
-    assert.match(big.message, /^Total resources cpus:3; mem:64 required by task and its executor is more than available/);
+    // As Mesos stringifies Resources: each with the role it is allocated to (and its reservations, if any).
+    assert.match(big.message, /^Total resources cpus\(allocated: \*\):3; mem\(allocated: \*\):64 required by task and its executor is more than available/);
     const tooMuch = await s.update('toomuch', 'TASK_ERROR', from);
-    assert.match(tooMuch.message, /more than available cpus:0.5; mem:512; disk:2048/, 'accounting runs across the tasks of one ACCEPT');
+    assert.match(tooMuch.message, /more than available cpus\(allocated: \*\):0.5; mem\(allocated: \*\):512; disk\(allocated: \*\):2048/, 'accounting runs across the tasks of one ACCEPT');
     await s.update('ok', 'TASK_STARTING', from);
     assert.equal(m.agents[0].used.scalars.cpus, 1.5);
     // The same offer again: invalid offers, every task LOST (no PARTITION_AWARE).

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { runContract } from '../src/executors/contract.ts';
 import type { LaunchSpec } from '../src/executors/executor.ts';
 import { MesosSchedulerClient } from '../src/executors/mesos/client.ts';
-import { parseTaskId, readOffer, taskIdOf, taskInfoOf } from '../src/executors/mesos/offers.ts';
+import { bindResources, parseTaskId, readOffer, taskIdOf, taskInfoOf } from '../src/executors/mesos/offers.ts';
 import { MesosOffers } from '../src/executors/mesos/mesos-offers.ts';
 import { dbAgentUrlStore } from '../src/executors/mesos/framework-store.ts';
 import { createNodeService } from '../src/core/nodes/service.ts';
@@ -50,18 +50,43 @@ describe('Mesos offers and TaskInfos', () => {
     assert.match(readOffer({ id: 'x' }).problem!, /id or agent_id/);
   });
 
+  it("takes a task's resources from the offered ones exactly as offered: static, dynamic (principal, labels), unreserved with allocation_info", () => {
+    const alloc = { allocation_info: { role: 'gis' } };
+    const labels = { labels: [{ key: 'team', value: 'geo' }] };
+    const offer = readOffer({
+      id: { value: 'M-O9' }, agent_id: { value: 'M-S1' }, hostname: 'a1', allocation_info: { role: 'gis' },
+      resources: [
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, role: '*', ...alloc },
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'gis', ...alloc },
+        { name: 'mem', type: 'SCALAR', scalar: { value: 256 }, role: 'gis', reservation: { principal: 'ops', labels }, ...alloc },
+        { name: 'mem', type: 'SCALAR', scalar: { value: 1024 }, role: '*', ...alloc },
+      ],
+    }, 'gis').value!;
+    const pool = offer.scalars;
+    const want = [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1.5 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 512 } }];
+    assert.deepEqual(bindResources(want, pool), [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'gis', ...alloc },
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, role: '*', ...alloc },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 256 }, role: 'gis', reservation: { principal: 'ops', labels }, ...alloc },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 256 }, role: '*', ...alloc },
+    ], 'reserved resources first, each share written as offered');
+    assert.deepEqual(pool.map((p) => p.value), [1.5, 0, 0, 768], 'the pool is used up');
+    assert.equal(bindResources([{ name: 'cpus', type: 'SCALAR', scalar: { value: 2 } }], pool), null, 'not enough left');
+    assert.deepEqual(pool.map((p) => p.value), [1.5, 0, 0, 768], 'a task that does not fit takes nothing');
+  });
+
   it('writes a SEED image run as a Docker TaskInfo: resources, environment, volumes, shm-size, labels', () => {
     const s = spec({ image: 'registry/tagger:1.0', resources: { cpus: 1, mem: 512, disk: 0, gpus: 0, sharedMem: 128 } });
     const contract = { ...runContract(s, LAYOUT), env: { OUTPUT_DIR: '/out', SCALE_JOB_ID: '42' } };
-    const t: any = taskInfoOf(s, contract, { frameworkId: 'F-0001', agentId: 'A-S1', role: 'gis', principal: 'scale' }, { inputDir: '/shared/7/in', outputDir: '/shared/7/out', containerIn: '/in', containerOut: '/out' });
+    const t: any = taskInfoOf(s, contract, { frameworkId: 'F-0001', agentId: 'A-S1' }, { inputDir: '/shared/7/in', outputDir: '/shared/7/out', containerIn: '/in', containerOut: '/out' });
     assert.equal(t.task_id.value, taskIdOf('F-0001', 42, 2));
     assert.deepEqual(parseTaskId(t.task_id.value), { jobId: 42, exeNum: 2 });
     assert.deepEqual(parseTaskId('scale_job_F-0001_42x2_main_lost-1'), { jobId: 42, exeNum: 2 });
     assert.equal(parseTaskId('scale_health_F_1'), null);
     assert.deepEqual(t.resources, [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'gis', reservation: { principal: 'scale' } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: 512 }, role: 'gis', reservation: { principal: 'scale' } },
-    ], 'zero-valued resources are left out; a non-* role carries the reservation');
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 512 } },
+    ], 'zero-valued resources are left out; roles and reservations come from the offer the task launches on (bindResources)');
     assert.equal(t.container.type, 'DOCKER');
     assert.equal(t.container.docker.image, 'registry/tagger:1.0');
     const params = t.container.docker.parameters.map((p: any) => `${p.key}=${p.value}`);
@@ -80,7 +105,7 @@ describe('Mesos offers and TaskInfos', () => {
         launched = true;
         const offer = readOffer(e.offers.offers[0]).value!;
         const s = spec();
-        const t = taskInfoOf(s, runContract(s, LAYOUT), { frameworkId: client.id!, agentId: offer.agentId, role: '*' }, { inputDir: '/tmp', outputDir: '/tmp', containerIn: '/in', containerOut: '/out' });
+        const t = taskInfoOf(s, runContract(s, LAYOUT), { frameworkId: client.id!, agentId: offer.agentId }, { inputDir: '/tmp', outputDir: '/tmp', containerIn: '/in', containerOut: '/out' });
         void client.call('ACCEPT', { accept: { offer_ids: [{ value: offer.offerId }], operations: [{ type: 'LAUNCH', launch: { task_infos: [t] } }], filters: { refuse_seconds: 1 } } });
       }
       if (e.type === 'UPDATE') {

@@ -124,7 +124,8 @@ describe('running jobs on Mesos agents (master double)', function () {
     assert.equal(job.status, 'COMPLETED', JSON.stringify(job.error));
     const task = taskOf(job.id)!;
     assert.equal(task.agentId, gpuAgent.id);
-    assert.deepEqual(task.info.resources.find((r: any) => r.name === 'gpus'), { name: 'gpus', type: 'SCALAR', scalar: { value: 1 } });
+    // Taken from the offer as offered: unreserved ("*") and allocated to the framework's role.
+    assert.deepEqual(task.info.resources.find((r: any) => r.name === 'gpus'), { name: 'gpus', type: 'SCALAR', scalar: { value: 1 }, role: '*', allocation_info: { role: '*' } });
     // Work without GPUs keeps to the other agents.
     const plain = await createJobType(t.app, { interface: { command: '/bin/true', command_arguments: '', input_data: [] } });
     const other = await waitForJob(t.app, (await queueJob(t.app, plain.id, { version: '1.0', input_data: [] })).id);

@@ -83,6 +83,8 @@ export function createRunner(deps: {
   progress?: ProgressRecorder;
   log: Logger;
   onFreed: () => void;
+  /** An execution ended and its job was queued again (a cluster provider that stopped asking for offers asks again). */
+  onRetried?: () => void;
   telemetry?: Telemetry;
 }) {
   const { jobTypes, files, workspaces, log } = deps;
@@ -335,6 +337,7 @@ export function createRunner(deps: {
       }
       r.ending = true;
       const applied = await finish.add(outcome);
+      if (applied?.retried) deps.onRetried?.();
       if (!applied && outcome.products?.length) {
         // Someone else ended this execution first (it was declared lost): its files are not ours to publish.
         for (const p of outcome.products) {

@@ -2,6 +2,10 @@
 // only) over node:http on 127.0.0.1, with fake agents whose tasks really run as local processes.
 // Wire format and behaviour follow /work/shared/mesos/REFERENCE.md (sections 1-3 and 6); every place where
 // this double is simpler than the real master (apache/mesos src/master/*.cpp) says so in a SIMPLIFICATION note.
+// Every call is parsed against Mesos 1.11.0's scheduler.proto and mesos.proto (mesos-proto.ts; 400 when it does
+// not parse, and, stricter than a master, when it has fields they do not define). Agents may hold resources
+// reserved for a role (static, or dynamic with principal and labels); a task's resources must be contained in
+// the offer reservation by reservation, as Master::accept checks them (TASK_ERROR otherwise).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,12 +14,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { agentCommand } from './mesos-agent-command.ts';
-import { BadRequest, CALL_FIELD, CALL_TYPES, missingRequired } from './mesos-calls.ts';
+import { BadRequest, CALL_FIELD } from './mesos-calls.ts';
+import { checkMessage } from './mesos-proto.ts';
 import {
-  addRes, cloneRes, containsRes, emptyRes, fmtRes, isEmptyRes, normRanges, parseResources, type Res, resourcesJson, round, subRes,
+  type Bag, bagAdd, bagContains, bagForRole, bagIsEmpty, bagJson, bagOf, bagSub, bagSum, emptyBag, emptyRes, fmtBag, normRanges, parseBag,
+  type Res, type Reservation, round,
 } from './mesos-resources.ts';
 
-export type { Res } from './mesos-resources.ts';
+export type { Bag, Res, Reservation } from './mesos-resources.ts';
 
 // ---------------------------------------------------------------------------------------------- types
 
@@ -26,6 +32,11 @@ export interface FakeAgentSpec {
   resources: { cpus: number; mem: number; disk: number; gpus?: number; ports?: Array<[number, number]>; [name: string]: number | Array<[number, number]> | undefined };
   /** TEXT attributes for strings, SCALAR for numbers. */
   attributes?: Record<string, string | number>;
+  /**
+   * Resources reserved for a role, besides the unreserved `resources`: statically (the agent's --resources) or
+   * dynamically (a RESERVE operation), the latter with its principal and labels. Offered only to that role.
+   */
+  reserved?: Array<{ role: string; type?: 'STATIC' | 'DYNAMIC'; principal?: string; labels?: Record<string, string>; resources: Record<string, number> }>;
 }
 
 export interface MesosMasterOptions {
@@ -50,6 +61,11 @@ export interface MesosMasterOptions {
    * FrameworkInfo.principal differs from the authenticated one is 403.
    */
   credentials?: { principal: string; secret: string };
+  /**
+   * Fields a call carries that mesos.v1 does not define: 'reject' (default, stricter than a real master: the
+   * call is answered 400, so a misspelt field is caught) or 'ignore' (as the real master's JSON parser does).
+   */
+  unknownFields?: 'reject' | 'ignore';
 }
 
 export type TaskStateName =
@@ -64,9 +80,14 @@ export const isTerminal = (s: string): boolean => TERMINAL.has(s);
 export interface FakeAgent {
   id: string;
   hostname: string;
-  total: Res;
-  /** Held by live tasks (resources return when the task ends). */
-  used: Res;
+  /** Everything the agent has, by reservation. */
+  slots: Bag;
+  /** Held by live tasks, by reservation (resources return when the task ends). */
+  usedSlots: Bag;
+  /** All of `slots`, whatever the reservation. */
+  readonly total: Res;
+  /** All of `usedSlots`. */
+  readonly used: Res;
   attributes: Record<string, string | number>;
   removed: boolean;
 }
@@ -75,7 +96,7 @@ export interface FakeOffer {
   id: string;
   frameworkId: string;
   agentId: string;
-  resources: Res;
+  resources: Bag;
   timer: NodeJS.Timeout | null;
 }
 
@@ -89,7 +110,7 @@ export interface FakeFramework {
   connected: boolean;
   suppressed: boolean;
   /** Refusal filters per agent: offers whose resources are a subset of `res` are withheld until `until`. */
-  filters: Map<string, Array<{ until: number; res: Res }>>;
+  filters: Map<string, Array<{ until: number; res: Bag }>>;
   heartbeat: NodeJS.Timeout | null;
   failover: NodeJS.Timeout | null;
   removed: boolean;
@@ -102,7 +123,7 @@ export interface FakeTask {
   frameworkId: string;
   agentId: string;
   info: any;
-  resources: Res;
+  resources: Bag;
   /** Latest state as the agent knows it. */
   state: TaskStateName;
   /** State of the latest update forwarded to the framework (what reconciliation reports). */
@@ -165,6 +186,22 @@ export interface MesosMaster {
    * with `process` the master still acts on it (the answer was lost), without it the call is lost.
    */
   cutNext(type: string, opts: { process: boolean }): void;
+  /**
+   * Test hook (a master or network that stalls): the next call of this type is never answered and its
+   * connection stays open; with `process` the master still acts on it.
+   */
+  hangNext(type: string, opts: { process: boolean }): void;
+  /**
+   * Test hook: the events `fn` makes (offer cycles, rescinds, injected events …) reach each subscriber in one
+   * write, so they arrive in one chunk, as a busy master's events do.
+   */
+  batch(fn: () => void): void;
+  /**
+   * Remove a framework as the operator's /teardown does, or as the master does when its failover timeout
+   * passes (Master::removeFramework): its tasks are killed, its stream closed, and a later SUBSCRIBE with its
+   * id is refused with ERROR "Framework has been removed".
+   */
+  removeFramework(frameworkId: string): void;
   /** The sandbox directory of a task (also reachable as /slaves/<aid>/frameworks/<fid>/executors/<tid>/runs/latest). */
   sandboxOf(taskId: string): string | null;
 }
@@ -204,17 +241,34 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
   const taskKey = (fwId: string, taskId: string) => `${fwId}/${taskId}`;
   let port = 0;
   const cuts = new Map<string, { process: boolean }>();
+  const hangs = new Map<string, { process: boolean }>();
+  /** While batching: the framed events each framework's stream is to get in one write. */
+  let batched: Map<FakeFramework, string[]> | null = null;
 
   // ------------------------------------------------------------------------------- agents
 
   function addAgent(spec: FakeAgentSpec): FakeAgent {
-    const total = emptyRes();
+    const unreserved = emptyRes();
     for (const [k, v] of Object.entries(spec.resources)) {
       if (v === undefined) continue;
-      if (Array.isArray(v)) total.ranges[k] = normRanges(v);
-      else if (v > 0) total.scalars[k] = round(v);
+      if (Array.isArray(v)) unreserved.ranges[k] = normRanges(v);
+      else if (v > 0) unreserved.scalars[k] = round(v);
     }
-    const agent: FakeAgent = { id: spec.id ?? `${masterId}-S${nextAgent++}`, hostname: spec.hostname, total, used: emptyRes(), attributes: spec.attributes ?? {}, removed: false };
+    let slots = bagOf(unreserved);
+    for (const r of spec.reserved ?? []) {
+      const res = emptyRes();
+      for (const [k, v] of Object.entries(r.resources)) if (v > 0) res.scalars[k] = round(v);
+      const dynamic = (r.type ?? (r.principal !== undefined || r.labels ? 'DYNAMIC' : 'STATIC')) === 'DYNAMIC';
+      const reservation: Reservation = dynamic
+        ? { type: 'DYNAMIC', role: r.role, ...(r.principal !== undefined ? { principal: r.principal } : {}), ...(r.labels ? { labels: { labels: Object.entries(r.labels).map(([key, value]) => ({ key, value })) } } : {}) }
+        : { type: 'STATIC', role: r.role };
+      slots = bagAdd(slots, bagOf(res, [reservation]));
+    }
+    const agent: FakeAgent = {
+      id: spec.id ?? `${masterId}-S${nextAgent++}`, hostname: spec.hostname, slots, usedSlots: emptyBag(), attributes: spec.attributes ?? {}, removed: false,
+      get total() { return bagSum(this.slots); },
+      get used() { return bagSum(this.usedSlots); },
+    };
     agents.push(agent);
     fs.mkdirSync(path.join(workDir, 'slaves', agent.id), { recursive: true });
     return agent;
@@ -231,7 +285,9 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
     if (!fw.connected || !fw.stream || fw.stream.writableEnded || fw.stream.destroyed) return;
     fw.events.push(event);
     const json = JSON.stringify(event);
-    fw.stream.write(`${Buffer.byteLength(json)}\n${json}`);
+    const framed = `${Buffer.byteLength(json)}\n${json}`;
+    if (batched) batched.set(fw, [...(batched.get(fw) ?? []), framed]);
+    else fw.stream.write(framed);
   }
 
   function masterInfo() {
@@ -274,18 +330,18 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
     }
   }
 
-  function offeredOn(agentId: string): Res {
-    let r = emptyRes();
-    for (const o of offers.values()) if (o.agentId === agentId) r = addRes(r, o.resources);
+  function offeredOn(agentId: string): Bag {
+    let r = emptyBag();
+    for (const o of offers.values()) if (o.agentId === agentId) r = bagAdd(r, o.resources);
     return r;
   }
 
-  function filtered(fw: FakeFramework, agentId: string, res: Res): boolean {
+  function filtered(fw: FakeFramework, agentId: string, res: Bag): boolean {
     const now = Date.now();
     const list = (fw.filters.get(agentId) ?? []).filter((f) => f.until > now);
     fw.filters.set(agentId, list);
     // RefusedOfferFilter semantics: an offer is withheld while its resources are a subset of the refused ones.
-    return list.some((f) => containsRes(f.res, res));
+    return list.some((f) => bagContains(f.res, res));
   }
 
   function offerCycle(): void {
@@ -300,8 +356,10 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
         // SIMPLIFICATION: "offered = allocated" per agent — while any offer for an agent is outstanding, the agent
         // is not offered again (the real allocator can offer the remainder to other frameworks/roles).
         if ([...offers.values()].some((o) => o.agentId === agent.id)) continue;
-        const free = subRes(subRes(agent.total, agent.used), offeredOn(agent.id));
-        if (isEmptyRes(free) || filtered(fw, agent.id, free)) continue;
+        // Unreserved resources, and those reserved for the framework's role (the allocator offers a role's
+        // reservations to that role only).
+        const free = bagForRole(bagSub(bagSub(agent.slots, agent.usedSlots), offeredOn(agent.id)), fw.role);
+        if (bagIsEmpty(free) || filtered(fw, agent.id, free)) continue;
         const o: FakeOffer = { id: `${masterId}-O${nextOffer++}`, frameworkId: fw.id, agentId: agent.id, resources: free, timer: null };
         offers.set(o.id, o);
         if (opts.offerTimeoutMs !== undefined) o.timer = setTimeout(() => removeOffer(o, true), opts.offerTimeoutMs);
@@ -316,7 +374,7 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
             const agent = agentById(o.agentId)!;
             return {
               id: { value: o.id }, framework_id: { value: fw.id }, agent_id: { value: agent.id }, hostname: agent.hostname,
-              allocation_info: { role: fw.role }, resources: resourcesJson(o.resources, fw.role, refinement),
+              allocation_info: { role: fw.role }, resources: bagJson(o.resources, fw.role, refinement),
               attributes: attributesJson(agent.attributes), executor_ids: [],
               // The agent's URL (MP Offer.url). SIMPLIFICATION: every fake agent is served by the double's own port.
               url: { scheme: 'http', address: { hostname: agent.hostname, ip: '127.0.0.1', port }, path: '/slave(1)' },
@@ -330,14 +388,14 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
   let cycleSoon: NodeJS.Immediate | null = null;
   const offerSoon = () => { if (!cycleSoon) cycleSoon = setImmediate(() => { cycleSoon = null; offerCycle(); }); };
 
-  function addFilter(fw: FakeFramework, agentId: string, res: Res, filters: any): void {
+  function addFilter(fw: FakeFramework, agentId: string, res: Bag, filters: any): void {
     // MP Filters: refuse_seconds defaults to 5; the master caps it at 365 days; <= 0 means no filter.
     let s = Number(filters?.refuse_seconds ?? 5);
     if (!Number.isFinite(s)) s = 5;
     s = Math.min(s, 365 * 24 * 3600);
-    if (s <= 0 || isEmptyRes(res)) return;
+    if (s <= 0 || bagIsEmpty(res)) return;
     const list = fw.filters.get(agentId) ?? [];
-    list.push({ until: Date.now() + s * 1000, res: cloneRes(res) });
+    list.push({ until: Date.now() + s * 1000, res: bagAdd(emptyBag(), res) });
     fw.filters.set(agentId, list);
   }
 
@@ -386,13 +444,13 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
     if (task.released) return;
     task.released = true;
     const agent = agents.find((a) => a.id === task.agentId);
-    if (agent) agent.used = subRes(agent.used, task.resources);
+    if (agent) agent.usedSlots = bagSub(agent.usedSlots, task.resources);
     // SIMPLIFICATION: real recovered resources wait for the next batch allocation; so do they here.
   }
 
   // ------------------------------------------------------------------------------- tasks
 
-  function launch(fw: FakeFramework, info: any, res: Res): void {
+  function launch(fw: FakeFramework, info: any, res: Bag): void {
     const agent = agentById(info.agent_id.value)!;
     const containerId = randomUUID();
     const sandbox = path.join(workDir, 'slaves', agent.id, 'frameworks', fw.id, 'executors', info.task_id.value, 'runs', containerId);
@@ -402,7 +460,7 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
       released: false, exitCode: null, signal: null,
     };
     tasks.set(taskKey(fw.id, task.id), task);
-    agent.used = addRes(agent.used, res);
+    agent.usedSlots = bagAdd(agent.usedSlots, res);
     // A new task is TASK_STAGING with no event; the agent then starts it.
     setImmediate(() => runTask(fw, task));
   }
@@ -598,11 +656,11 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
       if (offerError) break;
     }
     if (offerIds.length === 0) offerError = 'No offers specified';
-    let pool = emptyRes();
+    let pool = emptyBag();
     for (const id of offerIds) {
       const o = offers.get(id);
       if (o && o.frameworkId === fw.id) {
-        if (!offerError) pool = addRes(pool, o.resources);
+        if (!offerError) pool = bagAdd(pool, o.resources);
         removeOffer(o, false); // valid offers are used up (recovered) even when the accept is invalid
       }
     }
@@ -636,11 +694,17 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
             continue;
           }
           if (t.container?.type === 'DOCKER' && !t.container.docker?.image) { taskError('DockerInfo must be set for DOCKER containerizer'); continue; }
-          let r: Res;
-          try { r = parseResources(t.resources); } catch (e: any) { taskError(e.message); continue; }
-          if (isEmptyRes(r)) { taskError('Task uses no resources'); continue; }
-          if (!containsRes(pool, r)) { taskError(`Total resources ${fmtRes(r)} required by task and its executor is more than available ${fmtRes(pool)}`); continue; }
-          pool = subRes(pool, r);
+          // Resources are read as Master::accept does (validateAndUpgradeResources, injectAllocationInfo) and must
+          // be contained, reservation by reservation, in what the offers hold (VAL task::internal::validateResources).
+          let r: Bag;
+          let foreign: string | null;
+          try { ({ bag: r, foreignAllocation: foreign } = parseBag(t.resources, fw.role)); } catch (e: any) { taskError(e.message); continue; }
+          if (bagIsEmpty(r)) { taskError('Task uses no resources'); continue; }
+          if (foreign !== null || !bagContains(pool, r)) {
+            taskError(`Total resources ${fmtBag(r, foreign ?? fw.role)} required by task and its executor is more than available ${fmtBag(pool, fw.role)}`);
+            continue;
+          }
+          pool = bagSub(pool, r);
           launchedIds.add(t.task_id.value);
           launch(fw, t, r);
         }
@@ -792,9 +856,12 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
     }
     record.body = call;
     if (!call || typeof call !== 'object' || Array.isArray(call)) return fail(400, 'Failed to convert JSON into Call protobuf: Expecting a JSON object');
-    if (call.type !== undefined && !CALL_TYPES.has(call.type)) return fail(400, `Failed to convert JSON into Call protobuf: Failed to find enum for '${call.type}'`);
-    const missing = missingRequired(call);
-    if (missing.length) return fail(400, `Failed to convert JSON into Call protobuf: Missing required fields: ${missing.join(', ')}`);
+    // The call as stout parses it against scheduler.proto / mesos.proto (apache/mesos 1.11.0, schemas/mesos).
+    const proto = checkMessage(call);
+    if (proto.invalid.length) return fail(400, `Failed to convert JSON into Call protobuf: ${proto.invalid.join('; ')}`);
+    if (proto.missing.length) return fail(400, `Failed to convert JSON into Call protobuf: Missing required fields: ${proto.missing.join(', ')}`);
+    // STRICTER than a real master (which drops unknown fields silently): a field the protos do not define is an error.
+    if (proto.unknown.length && opts.unknownFields !== 'ignore') return fail(400, `Failed to convert JSON into Call protobuf: unknown fields (not in mesos.v1 1.11.0): ${proto.unknown.join(', ')}`);
     record.type = call.type ?? null;
     // VAL scheduler::call::validate
     const v = 'Failed to validate scheduler::Call: ';
@@ -831,6 +898,14 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
       record.error = 'connection cut (test hook)';
       res.socket?.destroy();
       if (cut.process) setImmediate(() => { if (!closed) handle(fw, call); });
+      return;
+    }
+    const hang = hangs.get(call.type);
+    if (hang) {
+      hangs.delete(call.type);
+      record.status = 0;
+      record.error = 'no answer (test hook)';
+      if (hang.process) setImmediate(() => { if (!closed) handle(fw, call); });
       return;
     }
     record.status = 202;
@@ -961,6 +1036,24 @@ export async function startMesosMaster(opts: MesosMasterOptions = {}): Promise<M
     offerCycle,
     cutNext(type, o) {
       cuts.set(type, o);
+    },
+    hangNext(type, o) {
+      hangs.set(type, o);
+    },
+    batch(fn) {
+      const mine = new Map<FakeFramework, string[]>();
+      batched = mine;
+      try {
+        fn();
+      } finally {
+        batched = null;
+        for (const [fw, frames] of mine) if (fw.stream && !fw.stream.writableEnded && !fw.stream.destroyed) fw.stream.write(frames.join(''));
+      }
+    },
+    removeFramework(frameworkId) {
+      const fw = frameworks.get(frameworkId);
+      if (!fw) throw new Error(`no such framework ${frameworkId}`);
+      teardown(fw);
     },
     inject(event) {
       for (const fw of frameworks.values()) {

@@ -1,5 +1,6 @@
 // Mesos resources as the master double accounts for them: named scalars (fixed-point, 3 decimals) and RANGES
-// (ports), with the arithmetic the allocator needs (add, subtract, contains) and the JSON codec of MP Resource.
+// (ports), with the arithmetic the allocator needs (add, subtract, contains); bags of them by reservation
+// (unreserved, static, dynamic with principal and labels) and the JSON codec of MP Resource.
 
 /** Resources as the double keeps them: scalars by name plus RANGES (ports) by name. */
 export interface Res {
@@ -71,13 +72,6 @@ export function isEmptyRes(r: Res): boolean {
   return Object.values(r.scalars).every((v) => v <= 0) && Object.values(r.ranges).every((v) => v.length === 0);
 }
 
-/** Like Mesos' Resources stringify, without the role/allocation decorations. */
-export function fmtRes(r: Res): string {
-  const parts = Object.entries(r.scalars).filter(([, v]) => v > 0).map(([k, v]) => `${k}:${v}`);
-  for (const [k, v] of Object.entries(r.ranges)) if (v.length) parts.push(`${k}:[${v.map(([a, b]) => `${a}-${b}`).join(', ')}]`);
-  return parts.join('; ') || '{}';
-}
-
 /** Resource JSON (MP Resource) → Res; throws an Error with the master's wording for invalid resources. */
 export function parseResources(list: any): Res {
   const r = emptyRes();
@@ -101,12 +95,158 @@ export function parseResources(list: any): Res {
   return r;
 }
 
-export function resourcesJson(r: Res, role: string, refinement: boolean): any[] {
-  // Old-style `role:"*"` plus allocation_info, or (RESERVATION_REFINEMENT) no role and an empty `reservations`
-  // (empty repeated fields are not written by stout's JSON, so the field is simply absent).
-  const deco = (o: any) => (refinement ? { ...o, allocation_info: { role } } : { ...o, role: '*', allocation_info: { role } });
+// ------------------------------------------------------------------------------------ reservations
+
+/**
+ * One reservation of a resource in the post-reservation-refinement form the master keeps internally
+ * (MP Resource.ReservationInfo; src/common/resources_utils.cpp convertResourceFormat). Labels are kept as
+ * MP Labels JSON.
+ */
+export interface Reservation {
+  type: 'STATIC' | 'DYNAMIC';
+  role: string;
+  principal?: string;
+  labels?: { labels: Array<{ key: string; value?: string }> };
+}
+
+/** Resources by where they are: unreserved (no reservations) or reserved for a role, statically or dynamically. */
+export interface Slot {
+  reservations: Reservation[];
+  res: Res;
+}
+
+/** A set of slots keyed by their reservations (Mesos compares role, reservation type, principal and labels). */
+export type Bag = Map<string, Slot>;
+
+function canonicalLabels(l: Reservation['labels']): Array<[string, string]> {
+  return (l?.labels ?? []).map((x) => [x.key, x.value ?? ''] as [string, string]).sort((a, b) => (a[0] + '\0' + a[1] < b[0] + '\0' + b[1] ? -1 : 1));
+}
+
+export const slotKey = (reservations: Reservation[]): string =>
+  JSON.stringify(reservations.map((r) => [r.type, r.role, r.principal ?? null, canonicalLabels(r.labels)]));
+
+export const emptyBag = (): Bag => new Map();
+
+export function bagOf(res: Res, reservations: Reservation[] = []): Bag {
+  return new Map([[slotKey(reservations), { reservations, res: cloneRes(res) }]]);
+}
+
+export function bagAdd(a: Bag, b: Bag): Bag {
+  const out: Bag = new Map([...a].map(([k, s]) => [k, { reservations: s.reservations, res: cloneRes(s.res) }]));
+  for (const [k, s] of b) {
+    const cur = out.get(k);
+    out.set(k, { reservations: s.reservations, res: cur ? addRes(cur.res, s.res) : cloneRes(s.res) });
+  }
+  return out;
+}
+
+export function bagSub(a: Bag, b: Bag): Bag {
+  const out: Bag = new Map([...a].map(([k, s]) => [k, { reservations: s.reservations, res: cloneRes(s.res) }]));
+  for (const [k, s] of b) {
+    const cur = out.get(k);
+    if (cur) cur.res = subRes(cur.res, s.res);
+  }
+  return out;
+}
+
+/** a ⊇ b, slot by slot (resources reserved one way are not resources reserved another way, nor unreserved). */
+export function bagContains(a: Bag, b: Bag): boolean {
+  for (const [k, s] of b) {
+    if (isEmptyRes(s.res)) continue;
+    const cur = a.get(k);
+    if (!cur || !containsRes(cur.res, s.res)) return false;
+  }
+  return true;
+}
+
+export const bagIsEmpty = (b: Bag): boolean => [...b.values()].every((s) => isEmptyRes(s.res));
+
+/** Everything in the bag, whatever its reservation. */
+export function bagSum(b: Bag): Res {
+  let r = emptyRes();
+  for (const s of b.values()) r = addRes(r, s.res);
+  return r;
+}
+
+/** Only the slots a role may be offered: unreserved ones and those reserved (last) for the role. */
+export function bagForRole(b: Bag, role: string): Bag {
+  return new Map([...b].filter(([, s]) => s.reservations.length === 0 || s.reservations[s.reservations.length - 1].role === role));
+}
+
+const fmtReservations = (rs: Reservation[]) =>
+  rs.length ? `(reservations: [${rs.map((r) => `(${r.type},${r.role}${r.principal !== undefined ? `,${r.principal}` : ''}${r.labels?.labels?.length ? `,{${canonicalLabels(r.labels).map(([k, v]) => `${k}: ${v}`).join(', ')}}` : ''})`).join(',')}])` : '';
+
+/** Like Mesos' Resources stringify (cpus(reservations: [(STATIC,gis)]):1; mem:512). */
+export function fmtBag(b: Bag, allocationRole?: string): string {
+  const parts: string[] = [];
+  for (const s of b.values()) {
+    const deco = `${allocationRole !== undefined ? `(allocated: ${allocationRole})` : ''}${fmtReservations(s.reservations)}`;
+    for (const [k, v] of Object.entries(s.res.scalars)) if (v > 0) parts.push(`${k}${deco}:${v}`);
+    for (const [k, v] of Object.entries(s.res.ranges)) if (v.length) parts.push(`${k}${deco}:[${v.map(([a, c]) => `${a}-${c}`).join(', ')}]`);
+  }
+  return parts.join('; ') || '{}';
+}
+
+/**
+ * The reservations of one Resource as the master reads it after convertResourceFormat(POST_RESERVATION_REFINEMENT),
+ * with Resources::validate's errors: `role` "*" (or absent) is unreserved; a role without `reservation` is a STATIC
+ * reservation; with `reservation` (its principal and labels) a DYNAMIC one; `reservations` is taken as it is.
+ */
+export function reservationsOf(x: any): Reservation[] {
+  if (Array.isArray(x.reservations) && x.reservations.length) {
+    return x.reservations.map((r: any) => {
+      if (!r?.type) throw new Error("Invalid reservation: 'Resource.ReservationInfo.type' field must be set.");
+      if (!r.role) throw new Error("Invalid reservation: 'Resource.ReservationInfo.role' field must be set.");
+      if (r.role === '*') throw new Error('Invalid reservation: role "*" cannot be reserved');
+      return { type: r.type, role: r.role, ...(r.principal !== undefined ? { principal: r.principal } : {}), ...(r.labels ? { labels: r.labels } : {}) };
+    });
+  }
+  const role = x.role ?? '*';
+  if (x.reservation !== undefined) {
+    if (x.reservation.type !== undefined) throw new Error("'Resource.ReservationInfo.type' must not be set for the 'Resource.reservation' field");
+    if (x.reservation.role !== undefined) throw new Error("'Resource.ReservationInfo.role' must not be set for the 'Resource.reservation' field");
+    if (role === '*') throw new Error('Invalid reservation: role "*" cannot be dynamically reserved');
+    const r = x.reservation;
+    return [{ type: 'DYNAMIC', role, ...(r.principal !== undefined ? { principal: r.principal } : {}), ...(r.labels ? { labels: r.labels } : {}) }];
+  }
+  return role === '*' ? [] : [{ type: 'STATIC', role }];
+}
+
+/**
+ * A task's resources (MP Resource JSON) as a bag, the offer's allocation role injected where the resource has
+ * none (Master::accept injectAllocationInfo). `foreignAllocation` names a role the resources say they are
+ * allocated to that is not the offer's (such resources are in no offer: the containment check fails).
+ */
+export function parseBag(list: any, allocationRole: string): { bag: Bag; foreignAllocation: string | null } {
+  let bag = emptyBag();
+  let foreignAllocation: string | null = null;
+  for (const x of Array.isArray(list) ? list : []) {
+    const reservations = reservationsOf(x ?? {});
+    const alloc = x?.allocation_info?.role;
+    if (alloc !== undefined && alloc !== allocationRole) foreignAllocation = alloc;
+    bag = bagAdd(bag, bagOf(parseResources([x]), reservations));
+  }
+  if (!Array.isArray(list) && list !== undefined) parseResources(list); // throws its error
+  return { bag, foreignAllocation };
+}
+
+/**
+ * Offered resources as the master writes them for a framework: allocation_info always; without
+ * RESERVATION_REFINEMENT the pre-refinement form (`role`, and `reservation` for a dynamic reservation),
+ * with it `reservations` (an unreserved resource has none, and empty repeated fields are not written).
+ */
+export function bagJson(b: Bag, allocationRole: string, refinement: boolean): any[] {
   const out: any[] = [];
-  for (const [name, value] of Object.entries(r.scalars)) if (value > 0) out.push(deco({ name, type: 'SCALAR', scalar: { value } }));
-  for (const [name, rs] of Object.entries(r.ranges)) if (rs.length) out.push(deco({ name, type: 'RANGES', ranges: { range: rs.map(([begin, end]) => ({ begin, end })) } }));
+  for (const s of b.values()) {
+    const deco = (o: any) => {
+      if (refinement) return { ...o, ...(s.reservations.length ? { reservations: s.reservations.map((r) => ({ ...r })) } : {}), allocation_info: { role: allocationRole } };
+      if (s.reservations.length > 1) throw new Error('refined reservations cannot be written without RESERVATION_REFINEMENT');
+      const r = s.reservations[0];
+      const pre = !r ? { role: '*' } : r.type === 'STATIC' ? { role: r.role } : { role: r.role, reservation: { ...(r.principal !== undefined ? { principal: r.principal } : {}), ...(r.labels ? { labels: r.labels } : {}) } };
+      return { ...o, ...pre, allocation_info: { role: allocationRole } };
+    };
+    for (const [name, value] of Object.entries(s.res.scalars)) if (value > 0) out.push(deco({ name, type: 'SCALAR', scalar: { value } }));
+    for (const [name, rs] of Object.entries(s.res.ranges)) if (rs.length) out.push(deco({ name, type: 'RANGES', ranges: { range: rs.map(([begin, end]) => ({ begin, end })) } }));
+  }
   return out;
 }

@@ -2,7 +2,10 @@
 // the FrameworkInfo, read the RecordIO event stream, keep its Mesos-Stream-Id for every other call,
 // follow a 307 to the leading master, and re-subscribe with backoff when the stream ends, breaks,
 // answers an error, or its heartbeats stop. The framework id is loaded from and saved to a store
-// (the database), so a failover re-subscribes as the same framework and keeps its tasks.
+// (the database), so a failover re-subscribes as the same framework and keeps its tasks. A framework
+// the master has removed (torn down, or its failover timeout passed) is refused for good: its id is
+// forgotten and the client subscribes as a new framework ('removed' tells the rest). Every call has a
+// time-out; a call that times out is cut, as a broken connection would be.
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
@@ -23,6 +26,8 @@ export interface FrameworkSettings {
 export interface FrameworkIdStore {
   load(): Promise<string | null>;
   save(id: string): Promise<void>;
+  /** The master no longer knows this id: forget it (the next subscription is a new framework). */
+  forget?(id: string): Promise<void>;
 }
 
 export interface MesosClientEvents {
@@ -30,9 +35,19 @@ export interface MesosClientEvents {
   /** Every event as received (OFFERS, UPDATE, RESCIND, FAILURE, MESSAGE, ERROR …). */
   event: [Record<string, any>];
   disconnected: [reason: string];
+  /** The master removed the framework: its tasks are gone, and the client subscribes as a new framework. */
+  removed: [{ frameworkId: string; message: string }];
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** How long a call (or a SUBSCRIBE's answer) may take: the scheduler API docs' 75 s for a lost connection. */
+export const DEFAULT_CALL_TIMEOUT_MS = 75_000;
+
+/**
+ * What the master says when it refuses a framework id for good: SUBSCRIBE with the id of a removed framework
+ * ("Framework has been removed", Master::validateFramework) or one it cannot find.
+ */
+export const FRAMEWORK_GONE = /framework (has been )?removed|framework (cannot be found|is unknown|not found)|unknown framework/i;
 
 export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
   private masterUrl: URL;
@@ -44,6 +59,8 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
   private backoffMs = 500;
   private stopped = true;
   private heartbeatMs = 15_000;
+  /** Store writes in order (a forgotten id is deleted before the new one is saved). */
+  private storing: Promise<void> = Promise.resolve();
   // Calls (not the event stream, which holds its own connection) go over a few kept-alive sockets.
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
@@ -53,7 +70,7 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
     private readonly framework: FrameworkSettings,
     private readonly store: FrameworkIdStore,
     private readonly log?: Logger,
-    private readonly opts: { minBackoffMs?: number } = {},
+    private readonly opts: { minBackoffMs?: number; callTimeoutMs?: number } = {},
   ) {
     super();
     this.masterUrl = new URL('/api/v1/scheduler', masterUrl);
@@ -104,6 +121,26 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
     return JSON.stringify({ ...(this.frameworkId ? { framework_id: { value: this.frameworkId } } : {}), type: 'SUBSCRIBE', subscribe: { framework_info: info } });
   }
 
+  private get callTimeoutMs(): number {
+    return this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
+  private store_(what: string, op: () => Promise<void>): void {
+    this.storing = this.storing.then(op).catch((err) => this.log?.error(`could not ${what}`, { err }));
+  }
+
+  /** The master refused this framework id for good: forget it, tell the rest, and subscribe anew at once. */
+  private forgetFramework(message: string): void {
+    const old = this.frameworkId;
+    if (!old) return;
+    this.log?.error('the Mesos master removed this framework; subscribing as a new framework (its tasks are lost)', { frameworkId: old, message });
+    this.frameworkId = null;
+    const forget = this.store.forget?.bind(this.store);
+    if (forget) this.store_('forget the removed Mesos framework id', () => forget(old));
+    this.backoffMs = this.opts.minBackoffMs ?? 500;
+    this.emit('removed', { frameworkId: old, message });
+  }
+
   private schedule(reason: string): void {
     if (this.stopped || this.retry) return;
     const wait = this.backoffMs;
@@ -141,7 +178,11 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
     if (this.stopped) return;
     const url = this.masterUrl;
     const mod = url.protocol === 'https:' ? https : http;
+    // No answer to the SUBSCRIBE in time: cut it, as a broken connection (then the heartbeat watchdog takes over).
+    const answerTimer = setTimeout(() => req.destroy(new Error(`no answer to SUBSCRIBE within ${this.callTimeoutMs} ms`)), this.callTimeoutMs);
+    answerTimer.unref();
     const req = mod.request(url, { method: 'POST', headers: this.headers() }, (res) => {
+      clearTimeout(answerTimer);
       if (res.statusCode === 307 && res.headers.location && redirects < 5) {
         res.resume();
         // Mesos answers with a protocol-relative //host:port/api/v1/scheduler.
@@ -157,6 +198,7 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
         res.on('end', () => {
           this.log?.error('the Mesos master refused the subscription', { status: res.statusCode, body: body.slice(0, 500) });
           this.req = null;
+          if (res.statusCode === 400 && FRAMEWORK_GONE.test(body)) this.forgetFramework(body.slice(0, 500));
           this.schedule(`SUBSCRIBE answered ${res.statusCode}`);
         });
         return;
@@ -186,6 +228,7 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
       res.on('error', ended('the event stream broke'));
     });
     req.on('error', (err) => {
+      clearTimeout(answerTimer);
       if (this.req !== req) return;
       this.req = null;
       this.schedule(`cannot reach the master: ${err.message}`);
@@ -210,11 +253,19 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
       if (typeof id === 'string') {
         this.frameworkId = id;
         this.backoffMs = this.opts.minBackoffMs ?? 500;
-        void this.store.save(id).catch((err) => this.log?.error('could not store the Mesos framework id', { err }));
+        this.store_('store the Mesos framework id', () => this.store.save(id));
         this.emit('subscribed', { frameworkId: id, heartbeatIntervalSeconds: this.heartbeatMs / 1000 });
       }
     } else if (ev.type === 'ERROR') {
-      this.log?.error('the Mesos master sent an error', { message: ev.error?.message });
+      // The master sends ERROR when it refuses a subscription or another scheduler took the framework over,
+      // and closes the stream after it. A removed framework's id is refused for ever: it is forgotten.
+      const message = String(ev.error?.message ?? '');
+      this.log?.error('the Mesos master sent an error', { message });
+      this.emit('event', ev);
+      if (FRAMEWORK_GONE.test(message)) this.forgetFramework(message);
+      this.drop(`the master sent ERROR: ${message}`);
+      this.schedule(`the master sent ERROR: ${message}`);
+      return;
     } else if (typeof ev.type !== 'string') {
       this.log?.warn('an event without a type from the Mesos master; skipped');
       return;
@@ -246,15 +297,23 @@ export class MesosSchedulerClient extends EventEmitter<MesosClientEvents> {
     const mod = url.protocol === 'https:' ? https : http;
     const agent = url.protocol === 'https:' ? this.httpsAgent : this.httpAgent;
     return new Promise((resolve, reject) => {
+      // A call with no (complete) answer in time is cut, and fails as a cut connection does.
+      const timer = setTimeout(() => {
+        this.log?.warn('a call to the Mesos master timed out; its connection is cut', { type, ms: this.callTimeoutMs });
+        req.destroy(Object.assign(new Error(`${type} got no answer within ${this.callTimeoutMs} ms`), { timedOut: true }));
+      }, this.callTimeoutMs);
+      timer.unref();
       const req = mod.request(url, { method: 'POST', agent, headers: this.headers({ 'Mesos-Stream-Id': this.streamId! }) }, (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
+        res.on('error', (err) => (clearTimeout(timer), reject(err)));
         res.on('end', () => {
+          clearTimeout(timer);
           if (res.statusCode !== 202) this.log?.warn('the Mesos master refused a call', { type, status: res.statusCode, body: text.slice(0, 300) });
           resolve(res.statusCode ?? 0);
         });
       });
-      req.on('error', reject);
+      req.on('error', (err) => (clearTimeout(timer), reject(err)));
       req.end(payload);
     });
   }

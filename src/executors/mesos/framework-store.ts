@@ -16,6 +16,10 @@ export function dbFrameworkStore(db: Queryable, name: string): FrameworkIdStore 
         [name, id],
       );
     },
+    async forget(id) {
+      // Only that id: a newer one saved in the meantime stays.
+      await db.query('DELETE FROM mesos_framework WHERE name = $1 AND framework_id = $2', [name, id]);
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 // The Mesos framework assembled: one scheduler client, the offers it receives as the scheduler's
 // resource provider, and the executor that launches and follows tasks; events from the master are
-// routed to both. Unknown event types are logged and skipped (issue 10, point 8).
+// routed to both. Unknown event types are logged and skipped (issue 10, point 8). A framework the
+// master removed ends every task this process followed as lost (retried) and subscribes anew.
 import type { MesosConfig } from '../../config.ts';
 import type { NodeService } from '../../core/nodes/service.ts';
 import type { Logger } from '../../log.ts';
@@ -32,7 +33,7 @@ export function createMesosFramework(deps: {
   cwl?: CwlRunOptions | null;
   log: Logger;
   /** For tests: a faster reconnect, and shorter waits. */
-  tuning?: { minBackoffMs?: number; suppressRecheckMs?: number; reconcileGraceMs?: number; killRetryMs?: number; launchTimeoutMs?: number };
+  tuning?: { minBackoffMs?: number; callTimeoutMs?: number; suppressRecheckMs?: number; reconcileGraceMs?: number; killRetryMs?: number; launchTimeoutMs?: number };
 }): MesosFramework {
   const { config, log } = deps;
   const client = new MesosSchedulerClient(
@@ -43,7 +44,7 @@ export function createMesosFramework(deps: {
     },
     dbFrameworkStore(deps.db, config.frameworkName),
     log,
-    { minBackoffMs: deps.tuning?.minBackoffMs },
+    { minBackoffMs: deps.tuning?.minBackoffMs, callTimeoutMs: deps.tuning?.callTimeoutMs },
   );
   const provider = new MesosOffers(
     client, deps.nodes, dbAgentUrlStore(deps.db),
@@ -54,7 +55,7 @@ export function createMesosFramework(deps: {
   const executor = new MesosExecutor(
     client, provider, deps.db,
     {
-      sharedDir: config.sharedDir ?? deps.defaultSharedDir, role: config.role, principal: config.principal ?? undefined, reconcileMs: config.reconcileSeconds * 1000,
+      sharedDir: config.sharedDir ?? deps.defaultSharedDir, reconcileMs: config.reconcileSeconds * 1000,
       logPollMs: config.logPollMs, cwl: deps.cwl ?? null, killGraceMs: deps.killGraceMs, killRetryMs: deps.tuning?.killRetryMs ?? Math.max(1000, deps.killGraceMs * 2), reconcileGraceMs: deps.tuning?.reconcileGraceMs ?? 5000,
     },
     log,
@@ -72,6 +73,11 @@ export function createMesosFramework(deps: {
     }
   });
   client.on('disconnected', (reason) => provider.disconnected(reason));
+  // Torn down, or its failover timeout passed: the tasks of the old framework are gone with it.
+  client.on('removed', ({ message }) => {
+    provider.frameworkRemoved(message);
+    executor.frameworkRemoved(message);
+  });
   return {
     client, provider, executor,
     async close() {

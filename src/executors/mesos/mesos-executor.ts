@@ -25,8 +25,6 @@ import { endOf, isTerminalState } from './task-status.ts';
 export interface MesosExecutorOptions {
   /** Mounted at this same path on every agent and on this server. */
   sharedDir: string;
-  role: string;
-  principal?: string;
   /** Tasks without an update for this long are reconciled explicitly. */
   reconcileMs: number;
   /** How often a running task's logs are read from its agent. */
@@ -111,6 +109,19 @@ export class MesosExecutor implements Executor {
     }
   }
 
+  /**
+   * The master removed the framework (torn down, or its failover timeout passed): every task it had is gone.
+   * The executions this process follows end as lost (node-lost: retried), launched or not.
+   */
+  frameworkRemoved(message: string): void {
+    const runs = [...this.tasks.values()].filter((r) => !r.settled);
+    if (runs.length) this.log.warn('the Mesos framework was removed; its executions are lost and retried', { executions: runs.map((r) => r.exeId), message });
+    for (const run of runs) {
+      run.terminalAck = null;
+      this.settle(run, endOf({ state: 'TASK_LOST', message: `the Mesos master removed the framework: ${message}` }));
+    }
+  }
+
   private exeDir(exeId: number): string {
     return path.join(this.opts.sharedDir, String(exeId));
   }
@@ -163,7 +174,7 @@ export class MesosExecutor implements Executor {
         return failed(`staging the inputs in the shared directory failed: ${(err as Error).message}`, BUILTIN.filesystemIo);
       }
       if (killedEarly) return failed('killed before it started');
-      const taskInfo = taskInfoOf(spec, withStdio({ ...contract, files: [] }), { frameworkId, agentId: agent.agentId, role: this.opts.role, principal: this.opts.principal }, {
+      const taskInfo = taskInfoOf(spec, withStdio({ ...contract, files: [] }), { frameworkId, agentId: agent.agentId }, {
         inputDir: inputRoot, outputDir, containerIn: inputRoot, containerOut: outputDir,
       });
       if (cwl) taskInfo.kill_policy = { grace_period: { nanoseconds: Math.max(CWL_KILL_GRACE_MS, this.opts.killGraceMs ?? 0) * 1e6 } };

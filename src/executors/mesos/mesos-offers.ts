@@ -3,14 +3,16 @@
 // launched, are the room the scheduler places work in. Launches on an agent are gathered and sent
 // as one ACCEPT with one LAUNCH holding all its tasks (as Scale does); offers a pass left unused go
 // back with DECLINE and a refuse filter; an empty queue SUPPRESSes offers and new work REVIVEs them;
-// RESCIND and agent removal (FAILURE) take offers and agents away.
+// RESCIND and agent removal (FAILURE) take offers and agents away. Events apply in the order received:
+// an offer rescinded before this process has finished reading it is never used nor declined. A task's
+// resources are taken from its offers exactly as offered (role, reservation, allocation_info).
 import type { Node, NodeService, Resources } from '../../core/nodes/service.ts';
 import type { Logger } from '../../log.ts';
-import { fits, type Offer, type Runtime } from '../../scheduler/placement.ts';
+import type { Offer, Runtime } from '../../scheduler/placement.ts';
 import type { ResourceProvider } from '../../scheduler/scheduler.ts';
 import type { MesosSchedulerClient } from './client.ts';
 import type { AgentUrlStore } from './framework-store.ts';
-import { readOffer } from './offers.ts';
+import { bindResources, type OfferedScalar, readOffer } from './offers.ts';
 
 export interface MesosOffersOptions {
   /** The role resources are accepted in ("*" unless a role is configured). */
@@ -42,11 +44,15 @@ interface HeldOffer {
   offerId: string;
   agentId: string;
   resources: Record<string, number>;
+  /** The offered scalars as the master wrote them, which a task's resources are taken from. */
+  scalars: OfferedScalar[];
 }
 
 interface Launch {
   exeId: number;
   taskInfo: Record<string, any>;
+  /** What the task asks for (name, amount); its resources are taken from the offers it launches on. */
+  want: Array<Record<string, any>>;
   need: Resources;
   since: number;
   attempts: number;
@@ -85,6 +91,10 @@ export class MesosOffers implements ResourceProvider {
   private reviveTimer: NodeJS.Timeout | null = null;
   private lastRevive = 0;
   private serial: Promise<void> = Promise.resolve();
+  /** Offers rescinded while earlier events were still being handled: never taken up afterwards. */
+  private readonly rescinded = new Set<string>();
+  /** Counts subscriptions: offers of an earlier one, still being read when it ended, are not held. */
+  private generation = 0;
   /** Called when offers arrive (the scheduler makes a pass). */
   onChange: () => void = () => {};
 
@@ -135,26 +145,49 @@ export class MesosOffers implements ResourceProvider {
   handle(ev: Record<string, any>): void {
     if (ev.type === 'OFFERS') {
       const list = Array.isArray(ev.offers?.offers) ? ev.offers.offers : [];
-      this.serial = this.serial.then(() => this.receive(list)).catch((err) => this.log.error('handling Mesos offers failed', { err }));
+      const generation = this.generation;
+      this.serial = this.serial.then(() => this.receive(list, generation)).catch((err) => this.log.error('handling Mesos offers failed', { err }));
     } else if (ev.type === 'RESCIND') {
       const id = ev.rescind?.offer_id?.value;
-      if (typeof id === 'string') this.held.delete(id);
+      if (typeof id === 'string') {
+        // The offer may still be on its way through receive() (OFFERS and RESCIND in one chunk): it must not
+        // be held afterwards, or a LAUNCH or DECLINE would name an offer the master has taken back.
+        this.held.delete(id);
+        this.rescinded.add(id);
+        if (this.rescinded.size > 10_000) this.rescinded.delete(this.rescinded.values().next().value!);
+      }
     } else if (ev.type === 'FAILURE' && ev.failure?.agent_id?.value && !ev.failure.executor_id) {
       this.agentRemoved(String(ev.failure.agent_id.value));
     } else if (ev.type === 'SUBSCRIBED') {
       // A new subscription starts with no outstanding offers and unsuppressed; refuse filters set
       // before may still hold, so new work revives, and launches waiting for offers revive now.
       this.held.clear();
+      this.rescinded.clear();
+      this.generation++;
       this.suppressedAt = null;
       this.declinedSinceRevive = true;
       if (this.launching.size || this.reserved.size) this.workQueued();
     }
   }
 
+  /**
+   * The master removed the framework: its offers are gone, and launches not yet sent are lost (their task ids
+   * name the removed framework); they are retried as new executions.
+   */
+  frameworkRemoved(message: string): void {
+    this.held.clear();
+    this.generation++;
+    for (const [, list] of this.launching) {
+      for (const l of list) l.reject(Object.assign(new Error(`the Mesos master removed the framework before the task was launched: ${message}`), { lost: true }));
+    }
+    this.launching.clear();
+  }
+
   /** Offers die with the subscription they came on. */
   disconnected(reason: string): void {
     this.log.warn('the Mesos master stream was lost; its offers with it', { reason });
     this.held.clear();
+    this.generation++;
   }
 
   private remember(a: Agent): void {
@@ -162,12 +195,16 @@ export class MesosOffers implements ResourceProvider {
     this.byNode.set(a.node.id, a);
   }
 
-  private async receive(list: unknown[]): Promise<void> {
+  private async receive(list: unknown[], generation: number): Promise<void> {
     const refuse: string[] = [];
     for (const raw of list) {
       const { value: o, problem } = readOffer(raw, this.opts.role);
       if (!o) {
         this.log.warn('a malformed Mesos offer was skipped', { problem });
+        continue;
+      }
+      if (this.rescinded.has(o.offerId)) {
+        this.log.debug('an offer rescinded before it was read was skipped', { offer: o.offerId });
         continue;
       }
       if (o.ignored.length && !this.agents.has(o.agentId)) this.log.info('offer resources that are not scalars are not used', { agent: o.hostname, resources: o.ignored });
@@ -202,9 +239,12 @@ export class MesosOffers implements ResourceProvider {
           await this.nodeService.setTotal(agent.node.id, grown);
         }
       }
-      this.held.set(o.offerId, { offerId: o.offerId, agentId: o.agentId, resources: o.resources });
+      // Rescinded while this pass was registering the agent, or of a subscription that has ended: not ours any more.
+      if (this.rescinded.has(o.offerId) || generation !== this.generation) continue;
+      this.held.set(o.offerId, { offerId: o.offerId, agentId: o.agentId, resources: o.resources, scalars: o.scalars });
     }
-    if (refuse.length) void this.decline(refuse);
+    const stillOurs = generation === this.generation ? refuse.filter((id) => !this.rescinded.has(id)) : [];
+    if (stillOurs.length) void this.decline(stillOurs);
     // Waiting launches take the new offers first.
     for (const agentId of this.launching.keys()) this.flush(agentId);
     this.onChange();
@@ -227,15 +267,15 @@ export class MesosOffers implements ResourceProvider {
     return r;
   }
 
-  private offered(agentId: string): { ids: string[]; room: Full } {
+  private offered(agentId: string): { ids: string[]; pool: OfferedScalar[] } {
     const ids: string[] = [];
-    const room = zero();
+    const pool: OfferedScalar[] = [];
     for (const o of this.held.values()) {
       if (o.agentId !== agentId) continue;
       ids.push(o.offerId);
-      for (const d of DIMS) room[d] += o.resources[d] ?? 0;
+      for (const x of o.scalars) pool.push({ ...x });
     }
-    return { ids, room };
+    return { ids, pool };
   }
 
   async offers(): Promise<Offer[]> {
@@ -315,7 +355,8 @@ export class MesosOffers implements ResourceProvider {
     this.reserved.delete(exeId);
     return new Promise((resolve, reject) => {
       const list = this.launching.get(agentId) ?? [];
-      list.push({ exeId, taskInfo, need, since: Date.now(), attempts: 0, resolve, reject });
+      const want = Array.isArray(taskInfo.resources) ? taskInfo.resources : [];
+      list.push({ exeId, taskInfo, want, need, since: Date.now(), attempts: 0, resolve, reject });
       this.launching.set(agentId, list);
       // Launches placed by one pass reach here within a few milliseconds of each other: one ACCEPT for them.
       if (!this.flushTimers.has(agentId)) {
@@ -363,15 +404,16 @@ export class MesosOffers implements ResourceProvider {
   private flush(agentId: string): void {
     const list = this.launching.get(agentId);
     if (!list?.length || !this.client.connected) return;
-    const { ids, room } = this.offered(agentId);
+    const { ids, pool } = this.offered(agentId);
     if (!ids.length) return; // the agent's next offer launches them
     const batch: Launch[] = [];
-    let need = zero();
     for (const l of list) {
-      // Sizes are checked against what the master offered, task by task (the master refuses more).
-      if (fits(add(need, taskNeed(l.taskInfo)), room)) {
+      // Each task's resources are taken from what the master offered, as offered (the master refuses more,
+      // and resources of another reservation than the offer's).
+      const bound = bindResources(l.want, pool);
+      if (bound) {
+        l.taskInfo.resources = bound;
         batch.push(l);
-        need = add(need, taskNeed(l.taskInfo));
       }
     }
     if (!batch.length) return;

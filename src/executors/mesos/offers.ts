@@ -3,7 +3,9 @@
 // does; an offer carrying a foreign-role resource is declined whole; resources of unknown types are
 // reported, never fatal), and a run contract written as the TaskInfo that launches it: a Docker
 // container for image job types (volumes, environment, shm-size as docker parameters, labels), or a
-// command (shell false: the argv itself) for the rest. REFERENCE.md §2-4.
+// command (shell false: the argv itself) for the rest. REFERENCE.md §2-4. A task's resources are taken
+// from the offered ones as they are (bindResources): the same role, reservation (static, or dynamic
+// with its principal and labels) and allocation_info, so the master finds them in the offer.
 import type { Contract } from '../contract.ts';
 import type { LaunchSpec } from '../executor.ts';
 
@@ -18,6 +20,18 @@ export interface ReadOffer {
   foreignRole: string | null;
   /** Resources left out because their type is not SCALAR (ports ranges, sets, …). */
   ignored: string[];
+  /** The offered scalars in accepted roles, each as the master wrote it (role, reservation, allocation_info …). */
+  scalars: OfferedScalar[];
+}
+
+/** One offered scalar resource: its JSON as offered, and its amount. */
+export interface OfferedScalar {
+  name: string;
+  value: number;
+  /** The Resource as offered; a task's share of it is this with its own scalar value. */
+  json: Record<string, any>;
+  /** Reserved for the accepted role (taken before unreserved resources). */
+  reserved: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -35,6 +49,7 @@ export function readOffer(o: unknown, acceptedRole = '*'): { value: ReadOffer | 
   }
   const resources: Record<string, number> = {};
   const ignored: string[] = [];
+  const scalars: OfferedScalar[] = [];
   let foreignRole: string | null = null;
   for (const r of Array.isArray(o.resources) ? o.resources : []) {
     if (!isObject(r) || typeof r.name !== 'string') {
@@ -51,6 +66,7 @@ export function readOffer(o: unknown, acceptedRole = '*'): { value: ReadOffer | 
       continue;
     }
     resources[r.name] = (resources[r.name] ?? 0) + r.scalar.value;
+    scalars.push({ name: r.name, value: r.scalar.value, json: r, reserved: role !== '*' });
   }
   const attributes: Record<string, string | number> = {};
   for (const a of Array.isArray(o.attributes) ? o.attributes : []) {
@@ -58,7 +74,7 @@ export function readOffer(o: unknown, acceptedRole = '*'): { value: ReadOffer | 
     if (a.type === 'TEXT' && isObject(a.text)) attributes[a.name] = String(a.text.value);
     else if (a.type === 'SCALAR' && isObject(a.scalar)) attributes[a.name] = Number(a.scalar.value);
   }
-  return { value: { offerId: o.id.value, agentId: o.agent_id.value, hostname: String(o.hostname ?? ''), attributes, resources, foreignRole, ignored } };
+  return { value: { offerId: o.id.value, agentId: o.agent_id.value, hostname: String(o.hostname ?? ''), attributes, resources, foreignRole, ignored, scalars } };
 }
 
 /** Scale's task id for an execution's main task (job/models.py set_cluster_id; exe_config.py). */
@@ -70,15 +86,42 @@ export function parseTaskId(id: string): { jobId: number; exeNum: number } | nul
   return m ? { jobId: Number(m[1]), exeNum: Number(m[2]) } : null;
 }
 
-function scalar(name: string, value: number, role: string, principal: string | undefined) {
-  return { name, type: 'SCALAR', scalar: { value }, ...(role !== '*' ? { role, reservation: { ...(principal ? { principal } : {}) } } : {}) };
+/** Mesos scalars are fixed-point with three decimals (src/common/values.cpp). */
+const fixed = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * A task's resources taken from offered ones: for each resource the task asks for (by name and amount),
+ * shares of the offered resources of that name, each written exactly as offered (role, reservation with
+ * its principal and labels, reservations, allocation_info, …) with the share as its value. Resources
+ * reserved for the role go first, then unreserved ones. The pool is used up as it is taken; null (and
+ * the pool untouched) when the offers do not hold enough.
+ */
+export function bindResources(want: Array<Record<string, any>>, pool: OfferedScalar[]): Array<Record<string, any>> | null {
+  const left = pool.map((p) => p.value);
+  const out: Array<Record<string, any>> = [];
+  const order = pool.map((p, i) => ({ p, i })).sort((a, b) => Number(b.p.reserved) - Number(a.p.reserved) || a.i - b.i);
+  for (const w of want) {
+    let need = fixed(Number(w.scalar?.value ?? 0));
+    if (w.type !== undefined && w.type !== 'SCALAR') return null;
+    for (const { p, i } of order) {
+      if (need <= 0) break;
+      if (p.name !== w.name || left[i] <= 0) continue;
+      const take = fixed(Math.min(need, left[i]));
+      if (take <= 0) continue;
+      left[i] = fixed(left[i] - take);
+      need = fixed(need - take);
+      const { scalar: _, ...deco } = p.json;
+      out.push({ ...deco, name: p.name, type: 'SCALAR', scalar: { value: take } });
+    }
+    if (need > 0) return null;
+  }
+  pool.forEach((p, i) => (p.value = left[i]));
+  return out;
 }
 
 export interface TaskPlacement {
   frameworkId: string;
   agentId: string;
-  role: string;
-  principal?: string;
 }
 
 /**
@@ -89,7 +132,8 @@ export function taskInfoOf(spec: LaunchSpec, contract: Contract, place: TaskPlac
   const res = spec.resources;
   const resources = (['cpus', 'mem', 'disk', 'gpus'] as const)
     .filter((k) => (res[k] ?? 0) > 0)
-    .map((k) => scalar(k, res[k]!, place.role, place.principal));
+    // What the task needs; the resources sent are taken from the offers they launch on (bindResources).
+    .map((k) => ({ name: k, type: 'SCALAR', scalar: { value: res[k]! } }));
   const env = Object.entries(contract.env).map(([name, value]) => ({ name, value }));
   const base = {
     name: `Scale ${spec.jobTypeName} ${spec.jobTypeVersion}`,
