@@ -14,6 +14,14 @@ const parsers = {
   [types.INT8]: (/** @type {string} */ v) => Number(v),
 };
 
+/**
+ * PostgreSQL's memory settings for one embedded session. Its defaults size a server for a hundred
+ * connections: 128 MB of shared buffers, which the WebAssembly heap keeps once touched (it never
+ * shrinks). One session over a job server's working set is served as well by 16 MB; index builds
+ * (migrations) by 16 MB of maintenance_work_mem.
+ */
+const SETTINGS = ['shared_buffers = 16MB', 'maintenance_work_mem = 16MB'].join('\n');
+
 /** @param {any} err */
 function serialise(err) {
   const out = { message: String(err?.message ?? err) };
@@ -25,7 +33,13 @@ function serialise(err) {
 
 async function main() {
   const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
-  const db = await PGlite.create(workerData.dataDir ?? undefined, { parsers });
+  const db = await PGlite.create(workerData.dataDir ?? undefined, { parsers, postgresqlconf: SETTINGS });
+  if (workerData.initOnly) {
+    // The data directory is made (initdb); the worker that made it is thrown away with its memory.
+    await db.close();
+    port.postMessage({ id: 0, ready: true });
+    return;
+  }
   /** @type {number | null} the transaction that owns the session */
   let owner = null;
   /** @type {any[]} messages waiting for the session */
