@@ -39,14 +39,25 @@ describe('launch failures say why', function () {
     }
   });
 
-  it('records E2BIG when the arguments together pass the system limit, each under the per-string limit', async () => {
+  it('refuses at submit, with 400 naming the limit, inputs that together pass what Linux lets a command start with', async () => {
     const inputs = Array.from({ length: 24 }, (_, i) => ({ name: `v${i}`, type: 'property' }));
     const jt = await createJobType(t.app, {
       interface: { version: '1.0', command: 'true', command_arguments: inputs.map((i) => `\${${i.name}}`).join(' '), input_data: inputs },
     });
-    // 24 × 120,000 bytes: each under Linux's 128 KiB per string, together over its usual 2 MiB for a command line.
+    // 24 × 120,000 bytes: each under Linux's 128 KiB per string, together (as arguments and as
+    // environment variables) over its usual 2 MiB for a command's start.
     const data = { version: '1.0', input_data: inputs.map((i) => ({ name: i.name, value: 'x'.repeat(120_000) })) };
-    const { job, exes } = await ended((await queueJob(t.app, jt.id, data)).id);
+    const res = await request(t.app).post('/scale/queue/new-job/').send({ job_type_id: jt.id, job_data: data }).expect(400);
+    assert.match(JSON.stringify(res.body), /come to 5,760,\d{3} bytes of arguments and environment, over the 1,966,080 bytes Linux lets a command start with/);
+  });
+
+  it('records E2BIG from the system when a command line the submit check cannot foresee is too long', async () => {
+    // One 120,000-byte value, used 24 times by the command line: the check counts each value once
+    // as an argument and once in the environment; the system refuses the 2.9 MB it becomes.
+    const jt = await createJobType(t.app, {
+      interface: { version: '1.0', command: 'true', command_arguments: Array.from({ length: 24 }, () => '${v}').join(' '), input_data: [{ name: 'v', type: 'property' }] },
+    });
+    const { job, exes } = await ended((await queueJob(t.app, jt.id, { version: '1.0', input_data: [{ name: 'v', value: 'x'.repeat(120_000) }] })).id);
     assert.equal(job.status, 'FAILED');
     assert.match(job.error_message, /E2BIG/);
     for (const x of exes) {

@@ -130,6 +130,12 @@ export function storedJobData(data: Pick<JobData, 'inputs' | 'outputs'>): Record
  * one makes the launch itself fail (E2BIG). CWL values go to cwltool in a file, unlimited.
  */
 export const MAX_COMMAND_STRING_BYTES = 131_072;
+/**
+ * Linux's limit on a command's arguments and environment together (a quarter of the default 8 MB
+ * stack), less room for the contract's own variables. Each value is counted twice: an argument and
+ * an environment variable.
+ */
+export const MAX_COMMAND_TOTAL_BYTES = 2_097_152 - 131_072;
 
 function commandLineProblem(name: string, value: unknown): string | null {
   const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
@@ -151,6 +157,8 @@ export async function checkJobData(iface: JobInterface, given: JobData, lookups:
   const warnings: CheckedJobData['warnings'] = [];
   const byName = new Map(iface.inputs.map((i) => [i.name, i]));
   const fileRefs: { field: string; input: string; ids: number[] }[] = [];
+  let commandBytes = 0;
+  let largest: { name: string; bytes: number } | null = null;
 
   for (const [name, v] of given.inputs) {
     const spec = byName.get(name);
@@ -160,6 +168,11 @@ export async function checkJobData(iface: JobInterface, given: JobData, lookups:
     }
     if (spec.kind === 'property' || spec.kind === 'json') {
       const tooLong = iface.format === 'cwl' || (v.kind !== 'property' && v.kind !== 'json') ? null : commandLineProblem(name, v.value);
+      if (iface.format !== 'cwl' && (v.kind === 'property' || v.kind === 'json')) {
+        const bytes = 2 * (Buffer.byteLength(typeof v.value === 'string' ? v.value : JSON.stringify(v.value ?? null)) + Buffer.byteLength(name) + 2);
+        commandBytes += bytes;
+        if (!largest || bytes > largest.bytes) largest = { name, bytes };
+      }
       if (tooLong) {
         problems.push({ field: f.value(name), message: tooLong });
         continue;
@@ -233,6 +246,9 @@ export async function checkJobData(iface: JobInterface, given: JobData, lookups:
     const field = f.outputWorkspace(given.outputs.has(name) ? name : null);
     if (!ws) problems.push({ field, message: `workspace ${o.workspaceId} does not exist` });
     else if (!ws.isActive) problems.push({ field, message: `workspace ${ws.name} is not active` });
+  }
+  if (largest && commandBytes >= MAX_COMMAND_TOTAL_BYTES && !problems.some((p) => p.field === f.value(largest!.name))) {
+    problems.push({ field: f.value(largest.name), message: `the inputs' values come to ${commandBytes.toLocaleString('en-US')} bytes of arguments and environment, over the ${MAX_COMMAND_TOTAL_BYTES.toLocaleString('en-US')} bytes Linux lets a command start with (the largest is ${JSON.stringify(largest.name)}); give large values as files (by reference or as content)` });
   }
   if (problems.length) throw Invalid.many(problems);
   const data = { inputs, outputs };
