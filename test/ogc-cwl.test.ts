@@ -459,6 +459,8 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
         cwlVersion: 'v1.2', class: 'Workflow', id: 'bad-tool', inputs: {}, outputs: {}, steps: { a: { run: 'elsewhere.cwl', in: {}, out: [] } },
       }), 'application/cwl+json', /elsewhere\.cwl.*deploy it by href/],
       ['a built-in process id', tool({ id: 'echo' }), 'application/cwl+json', /built-in/],
+      // The engine has no such image and its registry host cannot exist: refused at deploy, not at the step.
+      ['a tool whose image exists nowhere', tool({ hints: [{ class: 'DockerRequirement', dockerPull: 'registry.invalid/nothing:1.0' }] }), 'application/cwl+json', /dockerPull: image registry\.invalid\/nothing:1\.0 cannot be had: the Docker engine says "No such image/],
       // cwltool packs it, upgraded to v1.2, without a word: only --validate holds it to its own version.
       ['a v1.0 workflow using v1.2 syntax (when)', JSON.stringify({
         cwlVersion: 'v1.0', class: 'Workflow', id: 'bad-tool', requirements: [{ class: 'InlineJavascriptRequirement' }], inputs: { x: 'string' }, outputs: {},

@@ -140,7 +140,7 @@ export async function createCore(db: Db, opts: CoreOptions) {
   const strikes = createStrikeService({ db, workspaces, ingester, ingestJobs, log: opts.log?.child({ component: 'strike' }) });
   const scans = createScanService({ db, workspaces, ingester, ingestJobs, log: opts.log?.child({ component: 'scan' }) });
   const ingests = createIngestQueries(db);
-  const cwl = createCwlDeployer({ packages, jobTypes, cwltool: opts.cwltool ?? null, defaultContainer: opts.cwlDefaultContainer ?? null, maxEmbeddedBytes: opts.deploy?.maxBytes ?? 10 * 1024 * 1024 });
+  const cwl = createCwlDeployer({ packages, jobTypes, cwltool: opts.cwltool ?? null, defaultContainer: opts.cwlDefaultContainer ?? null, maxEmbeddedBytes: opts.deploy?.maxBytes ?? 10 * 1024 * 1024, images: opts.images ?? null });
   const configuration = createConfigurationService({ db, bind: (d) => createTypeServices(d, opts, secrets, events) });
   const recipeEngine = createRecipeEngine({ db, jobs, jobTypes, recipeTypes, files, workspaces, errors, events, log: opts.log?.child({ component: 'recipes' }) });
   const recipes = createRecipeService({

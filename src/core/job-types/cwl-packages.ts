@@ -14,6 +14,7 @@ import type { ProcessDoc } from '../../../seed-mapping/ogc-app-package.ts';
 import { plainPatterns, secondaryName } from '../../../seed-mapping/cwl-secondary-files.ts';
 import { CwlRefused, type CwlTool } from '../../cwl/cwltool.ts';
 import { Conflict, Invalid } from '../../errors.ts';
+import { type ImageChecker, vetImage } from './images.ts';
 import type { PackageDeployer } from './packages.ts';
 import type { JobType, JobTypeService } from './service.ts';
 
@@ -53,6 +54,8 @@ interface Read {
   description: CwlDescription;
   packed: Record<string, any>;
   files: Record<string, string>;
+  /** Images the tools name that could not be checked (vetImage). */
+  warnings: string[];
 }
 
 const PROCESS_ID = /^[A-Za-z0-9][\w.-]{0,49}$/;
@@ -105,6 +108,21 @@ function referencesOf(doc: unknown): string[] {
 }
 
 /** The processes a $graph offers by short id. */
+/** The images a packed document's DockerRequirements (requirements or hints) pull, each once. */
+function dockerPulls(doc: unknown): string[] {
+  const found = new Set<string>();
+  const stack: unknown[] = [doc];
+  while (stack.length) {
+    const x = stack.pop();
+    if (Array.isArray(x)) stack.push(...x);
+    else if (isObject(x)) {
+      if (x.class === 'DockerRequirement' && typeof x.dockerPull === 'string') found.add(x.dockerPull);
+      stack.push(...Object.values(x));
+    }
+  }
+  return [...found];
+}
+
 function graphIds(doc: Record<string, any>): string[] {
   return Array.isArray(doc.$graph) ? doc.$graph.filter(isObject).map((p) => String(p.id ?? '').replace(/^#/, '')).filter(Boolean) : [];
 }
@@ -119,6 +137,8 @@ export function createCwlDeployer(deps: {
   defaultContainer: string | null;
   /** The most bytes of files beside a document a package keeps (embedFiles). */
   maxEmbeddedBytes: number;
+  /** Asks whether the images the tools name (dockerPull) can be had; null: not checked. */
+  images?: ImageChecker | null;
 }) {
   const { packages } = deps;
 
@@ -289,17 +309,23 @@ export function createCwlDeployer(deps: {
     if (described.value.withoutContainer.length && !deps.defaultContainer) {
       throw new Invalid('cwl.requirements', `${described.value.withoutContainer.map((t) => JSON.stringify(t)).join(', ')} name no container (DockerRequirement); tools run in containers only here: give each a DockerRequirement (dockerPull), or ask the operator for a default image (SCALE_CWL_DEFAULT_CONTAINER)`);
     }
-    return { id, description: described.value, packed, files };
+    // An image no engine or registry knows is refused here, not found out when a step starts.
+    const warnings: string[] = [];
+    for (const image of dockerPulls(packed)) {
+      const w = await vetImage(deps.images, image, 'cwl.requirements.DockerRequirement.dockerPull');
+      if (w) warnings.push(w);
+    }
+    return { id, description: described.value, packed, files, warnings };
   }
 
-  async function write(d: CwlDeployment, { id, description, packed, files }: Read, existing: JobType | null): Promise<Deployed> {
+  async function write(d: CwlDeployment, { id, description, packed, files, warnings }: Read, existing: JobType | null): Promise<Deployed> {
     const stored: StoredCwl = { packed, processId: id, given: d.given, ...(Object.keys(files).length ? { files } : {}) };
     const { resources } = description;
     const jobType = await packages.writeJobType({
       process: description.process, image: null, kind: 'cwl', stored, raw: d.raw, mediaType: d.mediaType,
       resources: { cpus: resources.cpus, mem: resources.mem, disk: 0, timeout: resources.timeout ?? 3600 },
     }, existing);
-    return { kind: 'tool', jobType };
+    return { kind: 'tool', jobType, ...(warnings.length ? { warnings } : {}) };
   }
 
   async function deploy(d: CwlDeployment): Promise<Deployed> {
