@@ -17,7 +17,9 @@ import { securityHeaders } from '../src/http/security-headers.ts';
 import { startServer, tempDir, type TestServer } from './helpers/server.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = path.resolve(process.env.SCALE_UI_DIST ?? path.join(ROOT, '..', 'shared', 'scale-ui', 'dist'));
+/** The build: SCALE_UI_DIST, else ../shared/scale-ui/dist beside the repository, else /work/shared's (a clone elsewhere). */
+const DIST = path.resolve([process.env.SCALE_UI_DIST, path.join(ROOT, '..', 'shared', 'scale-ui', 'dist'), '/work/shared/scale-ui/dist']
+  .find((d): d is string => !!d && fs.existsSync(path.join(d, 'index.html'))) ?? process.env.SCALE_UI_DIST ?? path.join(ROOT, '..', 'shared', 'scale-ui', 'dist'));
 const HAVE_DIST = fs.existsSync(path.join(DIST, 'index.html'));
 const TOKEN = 'cors-test-token-0123456789abcdef';
 const ALLOWED = 'https://ui.example.org';

@@ -24,7 +24,9 @@ import { startServer, tempDir, waitFor, type TestServer } from './helpers/server
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(HERE, 'artifacts');
-const SCALE_UI = path.resolve(process.env.SCALE_UI_HOME ?? path.join(HERE, '..', '..', 'shared', 'scale-ui'));
+/** The scale-ui material: SCALE_UI_HOME, else ../shared/scale-ui beside the repository, else /work/shared's (a clone elsewhere). */
+const SCALE_UI = path.resolve([process.env.SCALE_UI_HOME, path.join(HERE, '..', '..', 'shared', 'scale-ui'), '/work/shared/scale-ui']
+  .find((d): d is string => !!d && fs.existsSync(path.join(d, 'dist', 'index.html'))) ?? process.env.SCALE_UI_HOME ?? path.join(HERE, '..', '..', 'shared', 'scale-ui'));
 const V6 = '/scale/v6';
 /** One database is enough here: PostgreSQL when the run has one (no WebAssembly database in the test's own process), else PGlite. */
 const KIND: DbKind = process.env.DATABASE_URL ? 'postgres' : 'pglite';

@@ -60,7 +60,9 @@ export function ingestRouter(core: Core): Router {
     const v6 = isV6(req);
     if (v6 && (b.configuration === null || typeof b.configuration !== 'object' || Array.isArray(b.configuration))) throw new Invalid('configuration', 'is required and must be a JSON object');
     const errors = (await validate(v6 ? { title: 'validation', configuration: b.configuration } : b)).map((p) => ({ name: p.field, description: p.message }));
-    res.status(v6 && errors.length ? 400 : 200).json({ is_valid: errors.length === 0, errors, warnings: [] });
+    // A 400 says what is wrong in `detail` too, as every error answer of this API does.
+    const detail = v6 && errors.length ? { detail: errors.map((e) => e.description).join('; ') } : {};
+    res.status(v6 && errors.length ? 400 : 200).json({ is_valid: errors.length === 0, errors, warnings: [], ...detail });
   };
   r.post('/strikes/validation/', validation((b) => core.strikes.validate(b)));
   r.post('/scans/validation/', validation((b) => core.scans.validate(b)));
