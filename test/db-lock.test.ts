@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { lockDir, DirLockedError } from '../src/store/dir-lock.ts';
+import { lockDir, DirLockedError, pidFileLock } from '../src/store/dir-lock.ts';
 import { api, spawnServer, type ServerProcess } from './helpers/process.ts';
 import { scaledMs, tempDir } from './helpers/server.ts';
 
@@ -74,5 +74,19 @@ describe('one process owns the embedded database directory', function () {
     lock.release();
     const again = await lockDir(dir);
     again.release();
+  });
+
+  it('without abstract sockets (not Linux): the pid file is the lock, taken over when the process it names is dead', async () => {
+    const dir = path.join(dataDir, 'pid-file');
+    await fs.mkdir(dir, { recursive: true });
+    const held = pidFileLock(dir);
+    assert.throws(() => pidFileLock(dir), (err: unknown) => err instanceof DirLockedError && err.holder.pid === process.pid);
+    held.release();
+    // A holder that died without releasing: a process that has exited.
+    const dead = await run(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    await fs.writeFile(`${dir}.pid`, JSON.stringify({ pid: Number(dead.stdout), host: (await import('node:os')).hostname(), since: new Date().toISOString() }));
+    const taken = pidFileLock(dir);
+    assert.equal(JSON.parse(await fs.readFile(`${dir}.pid`, 'utf8')).pid, process.pid);
+    taken.release();
   });
 });

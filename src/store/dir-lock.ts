@@ -64,33 +64,30 @@ async function socketLock(dir: string): Promise<DirLock> {
     server.listen(name, () => resolve());
   });
   server.unref(); // the lock must not keep the process alive
-  const pidFile = pidFileOf(dir);
-  fs.writeFileSync(pidFile, holderRecord());
+  fs.writeFileSync(pidFileOf(dir), holderRecord());
+  return heldLock(dir, () => server.close());
+}
+
+/** The lock as held: releasing it (once) removes the pid file while it still names us, then `after`. */
+function heldLock(dir: string, after: () => void = () => {}): DirLock {
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
-      // Remove the pid file only while it still names us, then let the socket go.
-      if (readHolder(dir).pid === process.pid) fs.rmSync(pidFile, { force: true });
-      server.close();
+      if (readHolder(dir).pid === process.pid) fs.rmSync(pidFileOf(dir), { force: true });
+      after();
     },
   };
 }
 
-function pidFileLock(dir: string): DirLock {
+/** The lock where there are no abstract sockets (not Linux): the pid file alone. Exported for its test. */
+export function pidFileLock(dir: string): DirLock {
   const pidFile = pidFileOf(dir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(pidFile, holderRecord(), { flag: 'wx' });
-      let released = false;
-      return {
-        release() {
-          if (released) return;
-          released = true;
-          if (readHolder(dir).pid === process.pid) fs.rmSync(pidFile, { force: true });
-        },
-      };
+      return heldLock(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readHolder(dir);
