@@ -162,6 +162,14 @@ for (const kind of dbKinds()) {
         assert.equal(ids((await api().get(`${V5}/jobs/`).query({ job_id: all, include_superseded: 'true' }).expect(200)).body).size, 8);
         assert.equal(ids((await api().get(`${V6}/jobs/`).query({ job_id: all }).expect(200)).body).size, 8);
         assert.deepEqual(ids((await api().get(`${V6}/jobs/`).query({ job_id: all, is_superseded: 'true' }).expect(200)).body), oldJobIds);
+        // Recipes the same way (Scale 6.0.0's v5 RecipesView: include_superseded, false by default).
+        const oldRecipeIds = new Set<number>(recipes.results.map((r: any) => r.superseded_recipe.id));
+        const allRecipes = [...oldRecipeIds, ...recipes.results.map((r: any) => r.id)];
+        const v5Recipes = ids((await api().get(`${V5}/recipes/`).query({ recipe_id: allRecipes }).expect(200)).body);
+        assert.deepEqual([...oldRecipeIds].filter((id) => v5Recipes.has(id)), []);
+        assert.equal(v5Recipes.size, 2);
+        assert.equal(ids((await api().get(`${V5}/recipes/`).query({ recipe_id: allRecipes, include_superseded: 'true' }).expect(200)).body).size, 4);
+        assert.equal(ids((await api().get(`${V6}/recipes/`).query({ recipe_id: allRecipes }).expect(200)).body).size, 4);
         // Bulk cancel and requeue select by batch and by superseded too.
         await api().post(`${V6}/jobs/cancel/`).send({ batch_ids: [first.id], status: 'QUEUED' }).expect(202);
         assert.equal((await api().get(`${V6}/jobs/`).query({ batch_id: first.id, status: 'COMPLETED' }).expect(200)).body.count, 4);

@@ -117,7 +117,10 @@ export function recipesRouter(core: Core): Router {
       recipeTypeIds: [...q.ints('type_id', { min: 1 }), ...q.ints('recipe_type_id', { min: 1 })],
       recipeTypeNames: [...q.strings('type_name'), ...q.strings('recipe_type_name')],
       recipeIds: q.ints('recipe_id', { min: 1 }), rootRecipeIds: q.ints('root_recipe_id', { min: 1 }), batchIds: q.ints('batch_id', { min: 1 }),
-      isSuperseded: q.bool('is_superseded'), isCompleted: q.bool('is_completed'),
+      // Scale 6.0.0's v5 RecipesView hides superseded recipes unless include_superseded=true; v6 lists
+      // them all unless is_superseded says (as the job lists).
+      isSuperseded: isV6(req) ? q.bool('is_superseded') : q.bool('include_superseded') ? undefined : (q.bool('is_superseded') ?? false),
+      isCompleted: q.bool('is_completed'),
     });
     const ctx = await recipeContext(core, list.rows);
     res.json(paged(req, page, list, (x) => recipeJson(x, ctx)));
