@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchPage } from './helpers/browser.ts';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import express from 'express';
 import request from 'supertest';
@@ -46,17 +47,6 @@ describe('dashboard pages to run the cluster from (chromium)', function () {
   let image: string;
   let fromImage = false; // the server reads the manifest from the image (a Docker engine is there)
   let created: any; // the job type the form created
-
-  async function watch(p: Page, sink: string[]) {
-    p.on('console', (m) => {
-      if (m.type() === 'error') sink.push(`console error: ${m.text()} (${m.location()?.url ?? ''})`);
-    });
-    p.on('pageerror', (e) => sink.push(`page error: ${(e as Error).message ?? e}`));
-    await p.evaluateOnNewDocument(`
-      window.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-    `);
-  }
 
   /** Goes to a dashboard route (#/…) and waits until its view has drawn its data. */
   async function open(hash: string, p = page) {
@@ -103,7 +93,7 @@ describe('dashboard pages to run the cluster from (chromium)', function () {
       })
       .use(t.app);
     page = await browser.newPage();
-    await watch(page, problems);
+    await watchPage(page, problems);
     await page.evaluateOnNewDocument(`sessionStorage.setItem('scale-ui.token', ${JSON.stringify(TOKEN)})`);
 
     const ok = await createJobType(authed, { name: `ui-ok-${process.pid}`, interface: { command: `/bin/sh ${script('exit.sh')}`, command_arguments: '0' } });

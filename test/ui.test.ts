@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchPage } from './helpers/browser.ts';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
 import express from 'express';
 import request from 'supertest';
@@ -47,19 +48,6 @@ describe('operators dashboard at /ui/ (chromium)', function () {
   let recipeType: any;
   let theRecipe: any;
   let strike: any;
-
-  /** Console errors, uncaught errors and CSP violations of a page go to `sink`. */
-  async function watch(p: Page, sink: string[]) {
-    p.on('console', (m) => {
-      if (m.type() === 'error') sink.push(`console error: ${m.text()} (${m.location()?.url ?? ''})`);
-    });
-    p.on('pageerror', (e) => sink.push(`page error: ${(e as Error).message ?? e}`));
-    // Runs before the page's own scripts, outside its CSP.
-    await p.evaluateOnNewDocument(`
-      window.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-    `);
-  }
 
   /** Goes to a dashboard route (#/…) and waits until its view has drawn its data. */
   async function open(hash: string, p = page) {
@@ -103,7 +91,7 @@ describe('operators dashboard at /ui/ (chromium)', function () {
       .use(t.app);
     browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'], defaultViewport: { width: 1400, height: 1000 } });
     page = await browser.newPage();
-    await watch(page, problems);
+    await watchPage(page, problems);
     page.on('request', (r: HTTPRequest) => {
       const u = new URL(r.url());
       if (recording && (u.pathname.startsWith('/scale/') || u.pathname.startsWith('/processes'))) apiRequests.push({ url: r.url(), auth: r.headers().authorization });
@@ -497,7 +485,7 @@ describe('operators dashboard at /ui/ (chromium)', function () {
   it('a 401 or 403 from the API shows a clear message', async () => {
     const p = await browser.newPage();
     const seen: string[] = [];
-    await watch(p, seen);
+    await watchPage(p, seen);
     try {
       await p.setRequestInterception(true);
       let status = 401;
@@ -542,7 +530,7 @@ describe('operators dashboard at /ui/ (chromium)', function () {
     // Proof that a violation would be seen: an inline style attribute is refused.
     const p = await browser.newPage();
     const seen: string[] = [];
-    await watch(p, seen);
+    await watchPage(p, seen);
     await p.goto(`${base}/ui/`, { waitUntil: 'domcontentloaded' });
     await p.waitForSelector('.view[data-ready="true"]');
     await p.evaluate('document.body.setAttribute("style", "color: red")');
@@ -576,7 +564,7 @@ describe('operators dashboard at /ui/ (chromium)', function () {
     assert.ok(total >= BENCH_JOBS);
     const p = await browser.newPage();
     const seen: string[] = [];
-    await watch(p, seen);
+    await watchPage(p, seen);
     await p.evaluateOnNewDocument(`sessionStorage.setItem('scale-ui.token', ${JSON.stringify(TOKEN)})`);
     // A job load sample of now (the clock takes one a minute).
     await t.core.queue.recordLoad();

@@ -1,6 +1,7 @@
 // One job: what it was given and made (with downloads), its executions, the live log of one of
 // them, its error, why it is still queued, and cancel / requeue.
-import { actions, api, download, getToken } from '../api.js';
+import { actions, api } from '../api.js';
+import { fileLink } from '../file-link.js';
 import { actionButton, badge, facts, fill, fmtBytes, fmtDuration, fmtTime, h, jsonBlock, link, section, table } from '../dom.js';
 
 const POLL_MS = 1500;
@@ -8,22 +9,15 @@ const ACTIVE = ['PENDING', 'BLOCKED', 'QUEUED', 'RUNNING'];
 const CANCELABLE = ['PENDING', 'BLOCKED', 'QUEUED', 'RUNNING'];
 const REQUEUABLE = ['FAILED', 'CANCELED'];
 
-function fileLink(f) {
-  const url = `/scale/files/${f.id}/content`;
-  const a = h('a', { href: url, download: f.file_name, class: 'file-link', data: { file: f.id } }, f.file_name);
-  // A plain link carries no Authorization header: with a token, fetch and save instead.
-  a.addEventListener('click', (e) => {
-    if (!getToken()) return;
-    e.preventDefault();
-    download(url, f.file_name).catch((err) => window.dispatchEvent(new CustomEvent('ui-error', { detail: err })));
-  });
-  return h('span', { class: 'file' }, a, h('span', { class: 'muted small' }, ` ${fmtBytes(f.file_size)} · ${f.media_type ?? ''}`));
+/** A file's link with its size and media type. */
+function fileWithFacts(f) {
+  return h('span', { class: 'file' }, fileLink(f), h('span', { class: 'muted small' }, ` ${fmtBytes(f.file_size)} · ${f.media_type ?? ''}`));
 }
 
 function value(v, type) {
   if (v === null || v === undefined) return h('span', { class: 'muted' }, 'none');
-  if (type === 'file' && typeof v === 'object' && !Array.isArray(v)) return fileLink(v);
-  if (type === 'files' && Array.isArray(v)) return v.length ? h('ul', { class: 'files' }, v.map((f) => h('li', {}, fileLink(f)))) : h('span', { class: 'muted' }, 'none');
+  if (type === 'file' && typeof v === 'object' && !Array.isArray(v)) return fileWithFacts(v);
+  if (type === 'files' && Array.isArray(v)) return v.length ? h('ul', { class: 'files' }, v.map((f) => h('li', {}, fileWithFacts(f)))) : h('span', { class: 'muted' }, 'none');
   if (typeof v === 'object') return jsonBlock(v, 'inline');
   return h('code', {}, String(v));
 }

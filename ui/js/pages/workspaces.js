@@ -1,6 +1,7 @@
 // Workspaces: each with its broker, state and usage (the size Scale records when the broker
 // reports it, else the files it holds), and one workspace's files, page by page.
-import { allPages, api, download, getToken, qs } from '../api.js';
+import { allPages, api, qs } from '../api.js';
+import { fileLink } from '../file-link.js';
 import { badge, facts, fill, fmtBytes, fmtTime, h, jsonBlock, link, section, table } from '../dom.js';
 import { navigate } from '../router.js';
 
@@ -39,17 +40,6 @@ export async function workspacesPage({ view, signal }) {
     ),
   );
   view.dataset.ready = 'true';
-}
-
-function fileLink(f) {
-  const url = `/scale/files/${f.id}/content`;
-  const a = h('a', { href: url, download: f.file_name, class: 'file-link', data: { file: f.id } }, f.file_name);
-  a.addEventListener('click', (e) => {
-    if (!getToken()) return;
-    e.preventDefault();
-    download(url, f.file_name).catch((err) => window.dispatchEvent(new CustomEvent('ui-error', { detail: err })));
-  });
-  return a;
 }
 
 export async function workspacePage({ view, params, query, signal }) {
