@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express from 'express';
 import request from 'supertest';
 import { loadConfig } from '../src/config.ts';
@@ -15,11 +14,10 @@ import { cors, parseCorsOrigins } from '../src/http/cors.ts';
 import { scaleUiRouter } from '../src/http/scale-ui.ts';
 import { securityHeaders } from '../src/http/security-headers.ts';
 import { startServer, tempDir, type TestServer } from './helpers/server.ts';
+import { sharedMaterial } from '../conformance/lib/shared-material.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The build: SCALE_UI_DIST, else ../shared/scale-ui/dist beside the repository, else /work/shared's (a clone elsewhere). */
-const DIST = path.resolve([process.env.SCALE_UI_DIST, path.join(ROOT, '..', 'shared', 'scale-ui', 'dist'), '/work/shared/scale-ui/dist']
-  .find((d): d is string => !!d && fs.existsSync(path.join(d, 'index.html'))) ?? process.env.SCALE_UI_DIST ?? path.join(ROOT, '..', 'shared', 'scale-ui', 'dist'));
+const DIST = sharedMaterial(path.join('scale-ui', 'dist'), 'index.html', 'SCALE_UI_DIST');
 const HAVE_DIST = fs.existsSync(path.join(DIST, 'index.html'));
 const TOKEN = 'cors-test-token-0123456789abcdef';
 const ALLOWED = 'https://ui.example.org';

@@ -20,13 +20,13 @@ import { createRecipeType, newRecipe, stepJobType, waitForRecipe } from './helpe
 import { createJobType, queueJob, script, upload, waitForJob } from './helpers/scale.ts';
 import { seedManifest } from './helpers/seed.ts';
 import { startServer, tempDir, waitFor, type TestServer } from './helpers/server.ts';
+import { sharedMaterial } from '../conformance/lib/shared-material.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(HERE, 'artifacts');
 /** The scale-ui material: SCALE_UI_HOME, else ../shared/scale-ui beside the repository, else /work/shared's (a clone elsewhere). */
-const SCALE_UI = path.resolve([process.env.SCALE_UI_HOME, path.join(HERE, '..', '..', 'shared', 'scale-ui'), '/work/shared/scale-ui']
-  .find((d): d is string => !!d && fs.existsSync(path.join(d, 'dist', 'index.html'))) ?? process.env.SCALE_UI_HOME ?? path.join(HERE, '..', '..', 'shared', 'scale-ui'));
+const SCALE_UI = sharedMaterial('scale-ui', 'dist/index.html', 'SCALE_UI_HOME');
 const V6 = '/scale/v6';
 /** One database is enough here: PostgreSQL when the run has one (no WebAssembly database in the test's own process), else PGlite. */
 const KIND: DbKind = process.env.DATABASE_URL ? 'postgres' : 'pglite';

@@ -1,9 +1,9 @@
 // The CWL v1.2 conformance suite (../shared/cwl-conformance: the upstream cwl-v1.2 repository's
 // conformance_tests.yaml and tests/): its cases, read as the upstream runner (cwltest) reads them.
-import fs, { existsSync } from 'node:fs';
+import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { sharedMaterial } from '../lib/shared-material.ts';
 
 export interface CwlTestCase {
   id: string;
@@ -70,7 +70,5 @@ export function loadSuite(file: string): CwlTestCase[] {
 
 /** Where the suite is: CWL_CONFORMANCE_SUITE, else ../shared/cwl-conformance beside the repository, else /work/shared's. */
 export function suiteDir(): string {
-  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-  const candidates = [process.env.CWL_CONFORMANCE_SUITE, path.join(repo, '../shared/cwl-conformance'), '/work/shared/cwl-conformance'].filter((c): c is string => !!c);
-  return candidates.find((c) => existsSync(path.join(c, 'conformance_tests.yaml'))) ?? candidates[0];
+  return sharedMaterial('cwl-conformance', 'conformance_tests.yaml', 'CWL_CONFORMANCE_SUITE');
 }
