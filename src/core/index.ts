@@ -35,7 +35,7 @@ import { createMetricsService } from './metrics/service.ts';
 import { createTimeline } from './metrics/timeline.ts';
 import { createDiagnostics } from './diagnostics.ts';
 import type { Logger } from '../log.ts';
-import type { S3Defaults } from '../storage/s3-broker.ts';
+import type { S3Defaults } from '../storage/s3-config.ts';
 import type { CwlTool } from '../cwl/cwltool.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../store/db.ts';
 import { echoManifest } from './job-types/builtin/echo.ts';

@@ -1,5 +1,6 @@
 // The long-lived cwltool (cwltool-forkserver.py) as this server runs it: started in the background
-// when the cwl runtime is on, with the Python that runs the `cwltool` program; while it is up, a run's
+// on the first CWL run (or the first ask whether it is ready), not at start-up, as it holds 50–70 MB
+// that a server running no CWL should not pay; the runs before it is up start cwltool themselves. With the Python that runs the `cwltool` program; while it is up, a run's
 // command is its client (cwltool-client.py, a few milliseconds of Python) instead of `cwltool`, and
 // everything else about the run (arguments, user, logs, kill) is unchanged. When it cannot start or
 // dies, runs use `cwltool` itself: slower to start, never different in what they do.
@@ -64,9 +65,10 @@ export function startCwltoolServer(fallback: string[], log: Logger): CwltoolServ
   let settle: (up: boolean) => void = () => {};
   const firstStart = new Promise<boolean>((r) => (settle = r));
   let child: ChildProcess | null = null;
-  const started = Date.now();
+  let started = Date.now();
 
   const start = () => {
+    started = Date.now();
     child = spawn(python, [path.join(HERE, 'cwltool-forkserver.py'), socket], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     let errors = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -89,13 +91,25 @@ export function startCwltoolServer(fallback: string[], log: Logger): CwltoolServ
       if (was) setTimeout(() => !closed && start(), 1000).unref();
     });
   };
-  start();
+  let asked = false;
+  const startOnce = () => {
+    if (asked || closed) return;
+    asked = true;
+    start();
+  };
 
   return {
-    command: () => (ready ? [python, '-S', '-E', client, socket, 'cwltool'] : fallback),
-    ready: () => firstStart,
+    command: () => {
+      startOnce();
+      return ready ? [python, '-S', '-E', client, socket, 'cwltool'] : fallback;
+    },
+    ready: () => {
+      startOnce();
+      return firstStart;
+    },
     async close() {
       closed = true;
+      settle(false);
       const c = child;
       if (c) {
         c.kill('SIGTERM');

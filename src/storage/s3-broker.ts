@@ -14,26 +14,11 @@ import { Conflict, NotFound } from '../errors.ts';
 import type { Broker, StoredFile } from './broker.ts';
 import { checkRelativePath, hashFile, meter } from './host-broker.ts';
 import { perRequestRetries } from './s3-retries.ts';
+import { S3_DEFAULTS, type S3BrokerConfig, type S3Defaults } from './s3-config.ts';
 
-export interface S3BrokerConfig {
-  bucket_name: string;
-  region_name?: string;
-  endpoint_url?: string;
-  credentials?: { access_key_id: string; secret_access_key: string };
-}
+export { S3_DEFAULTS, type S3BrokerConfig, type S3Defaults };
 
 const PART_SIZE = 8 * 1024 * 1024;
-
-/** What a workspace's configuration does not say: the server's settings (S3_ENDPOINT, AWS_REGION, SCALE_S3_TIMEOUT_SECONDS). */
-export interface S3Defaults {
-  /** An S3-compatible server to use instead of AWS (MinIO, s3rver); path-style requests. */
-  endpoint: string | null;
-  region: string;
-  /** How long a request may move no byte (a stalled server) before it is abandoned and tried again; 0: no limit. */
-  idleTimeoutSeconds: number;
-}
-
-export const S3_DEFAULTS: S3Defaults = { endpoint: null, region: 'us-east-1', idleTimeoutSeconds: 30 };
 
 /** An S3 client for a broker configuration: its endpoint or the default one (path-style), its credentials or the default chain. */
 export function s3Client(c: S3BrokerConfig, defaults: S3Defaults = S3_DEFAULTS): S3Client {

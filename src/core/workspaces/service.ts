@@ -8,7 +8,8 @@ import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '..
 import { check } from '../../schemas.ts';
 import type { Broker } from '../../storage/broker.ts';
 import { HostBroker } from '../../storage/host-broker.ts';
-import { S3_DEFAULTS, S3Broker, type S3BrokerConfig, type S3Defaults } from '../../storage/s3-broker.ts';
+import { LazyS3Broker } from '../../storage/lazy-s3-broker.ts';
+import { S3_DEFAULTS, type S3BrokerConfig, type S3Defaults } from '../../storage/s3-config.ts';
 import { Conflict, Invalid, NotFound } from '../../errors.ts';
 
 export interface Workspace {
@@ -108,7 +109,7 @@ export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.
         throw new Invalid(field('credentials'), 'must be {"access_key_id": …, "secret_access_key": …} (omit it to use the default credential chain)');
       }
     }
-    const problem = await new S3Broker(b as unknown as S3BrokerConfig, cacheDir, s3).reachable();
+    const problem = await new LazyS3Broker(b as unknown as S3BrokerConfig, cacheDir, s3).reachable();
     return problem ? [{ id: 'bucket', details: `bucket ${b.bucket_name} did not answer (${problem}); files cannot be stored until it does` }] : [];
   }
 
@@ -216,7 +217,7 @@ export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.
     if (cached && cached.config === key) return cached.broker;
     const type = ws.jsonConfig.broker.type;
     if (type !== 'host' && type !== 's3') throw new Invalid('workspace', `workspace ${ws.name} uses unsupported broker ${type}`);
-    const b: Broker = type === 's3' ? new S3Broker(ws.jsonConfig.broker as unknown as S3BrokerConfig, cacheDir, s3) : new HostBroker(String(ws.jsonConfig.broker.host_path));
+    const b: Broker = type === 's3' ? new LazyS3Broker(ws.jsonConfig.broker as unknown as S3BrokerConfig, cacheDir, s3) : new HostBroker(String(ws.jsonConfig.broker.host_path));
     brokers.set(ws.id, { config: key, broker: b });
     return b;
   }
