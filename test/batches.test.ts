@@ -151,6 +151,12 @@ for (const kind of dbKinds()) {
         const replacement = (await api().get(`${V6}/jobs/${old.superseded_by_job.id}/`).expect(200)).body;
         assert.deepEqual(replacement.superseded_job, { id: old.id, job_type: replacement.superseded_job.job_type, status: 'COMPLETED' });
         assert.equal(replacement.superseded_job.job_type.id, old.job_type.id);
+        // Its products are published no more once the job that replaced it completed (ProductFile.objects.publish_products).
+        const filesOf = async (jobId: number) => (await api().get(`${V6}/files/`).query({ job_id: jobId }).expect(200)).body.results;
+        const oldFiles = await filesOf(old.id);
+        assert.ok(oldFiles.length > 0);
+        for (const f of oldFiles) assert.deepEqual([f.is_published, typeof f.unpublished], [false, 'string']);
+        for (const f of await filesOf(replacement.id)) assert.deepEqual([f.is_published, f.unpublished], [true, null]);
 
         // v5 (and the unversioned paths) leave superseded jobs out unless asked; v6 lists them all unless asked.
         const ids = (body: any) => new Set<number>(body.results.map((j: any) => j.id));

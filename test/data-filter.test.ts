@@ -17,8 +17,8 @@ function scaleFile(id: number, over: Partial<ScaleFile> = {}): ScaleFile {
   return {
     id, workspaceId: 1, workspaceName: 'ws', workspaceBaseUrl: null, fileName: `file_${id}.txt`, filePath: `p/file_${id}.txt`,
     fileType: 'PRODUCT', mediaType: 'text/plain', fileSize: 10, checksum: null, uuid: `uuid-${id}`, dataTypeTags: [], metaData: {},
-    geometry: null, centerPoint: null, countries: [], dataStarted: null, dataEnded: null, sourceStarted: null, sourceEnded: null,
-    isDeleted: false, deleted: null, jobId: null, jobExeId: null, jobTypeId: null, jobOutput: null, isPublished: false, published: null,
+    geometry: null, centerPoint: null, countries: [], dataStarted: null, dataEnded: null, sourceStarted: null, sourceEnded: null, sourceSensorClass: null, sourceSensor: null, sourceCollection: null, sourceTask: null,
+    isDeleted: false, deleted: null, jobId: null, jobExeId: null, jobTypeId: null, jobOutput: null, isPublished: false, published: null, unpublished: null,
     created: t, lastModified: t, ...over,
   };
 }

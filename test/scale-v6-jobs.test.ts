@@ -175,5 +175,31 @@ for (const kind of dbKinds()) {
       const v5 = (await api().get(`/scale/v5/files/${upper}/`).expect(200)).body;
       assert.ok(!('recipe_node' in v5));
     });
+
+    it('reads a job list page in one query while no job changes, and counts again as soon as one does', async () => {
+      const query = t.db.query;
+      const seen: string[] = [];
+      t.db.query = ((sql: any, params?: unknown[]) => {
+        seen.push(typeof sql === 'string' ? sql : sql.text);
+        return query.call(t.db, sql, params);
+      }) as typeof query;
+      try {
+        const ofJobs = () => seen.filter((s) => /\bFROM job\b/.test(s));
+        for (const path of ['/scale/jobs/', '/scale/v6/jobs/']) {
+          const first = (await api().get(path).query({ page_size: 1 }).expect(200)).body;
+          seen.length = 0;
+          const second = (await api().get(path).query({ page_size: 1, page: 2 }).expect(200)).body;
+          assert.equal(second.count, first.count);
+          assert.equal(second.results.length, 1);
+          assert.equal(ofJobs().length, 1, `one query of the job table for a page whose count is known:\n${ofJobs().join('\n')}`);
+        }
+        // A new job: the very next page counts it (no wait for the count's time to live).
+        const before = (await api().get('/scale/jobs/').query({ page_size: 1 }).expect(200)).body.count;
+        await queueJob(t.app, jt.id, { version: '1.0', input_data: [{ name: 'message', value: 'again' }, { name: 'input_file', file_id: inputFile.id }] });
+        assert.equal((await api().get('/scale/jobs/').query({ page_size: 1 }).expect(200)).body.count, before + 1);
+      } finally {
+        t.db.query = query;
+      }
+    });
   });
 }

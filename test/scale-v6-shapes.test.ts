@@ -116,7 +116,8 @@ for (const kind of dbKinds()) {
     });
 
     describe('job types', () => {
-      const m = seedManifest({ title: 'Shape test', description: 'A v6 shapes job' }, IFACE);
+      // A name no other seedManifest name starts with: the keyword filter matches substrings.
+      const m = seedManifest({ name: `shape-test-${process.pid}`, title: 'Shape test', description: 'A v6 shapes job' }, IFACE);
       const at = () => `/scale/v6/job-types/${m.job.name}/1.0.0/`;
       before(async () => {
         // Made through the plain prefix, so each v6 answer below is tested on its own.

@@ -70,7 +70,6 @@ for (const kind of dbKinds()) {
         [{ docker_image: 'x-1.0.0-seed:1.0.0', manifest: { seedVersion: '1.0.0' } }, /manifest\.job: is required/],
         [{ docker_image: 'x-1.0.0-seed:1.0.0', manifest: { ...m, job: { ...m.job, interface: { ...m.job.interface, mounts: [{ name: 'M', path: '../../etc' }] } } } }, /manifest\.job\.interface\.mounts\[0\]\.path: must be an absolute path/],
         [{ docker_image: 'x-1.0.0-seed:1.0.0', manifest: { ...m, job: { ...m.job, interface: { ...m.job.interface, outputs: { files: [{ name: 'O', pattern: '../../*' }] } } } } }, /outputs\.files\[0\]\.pattern/],
-        [{ docker_image: 'x-1.0.0-seed:1.0.0', manifest: m, configuration: { settings: { NOPE: '1' } } }, /configuration\.settings\.NOPE: the manifest declares no such setting/],
         [{ docker_image: 'x-1.0.0-seed:1.0.0', manifest: m, configuration: { output_workspaces: { default: 'missing-ws', outputs: {} } } }, /workspace "missing-ws" does not exist/],
         [{ docker_image: 'x-1.0.0-seed:1.0.0', manifest: m, configuration: { priority: 0 } }, /configuration\.priority/],
         [{ docker_image: 'not a valid image', manifest: m }, /docker_image: is not a valid image reference/],
@@ -86,6 +85,10 @@ for (const kind of dbKinds()) {
       const v = await request(t.app).post('/scale/job-types/validation/').send({ docker_image: 'x-1.0.0-seed:1.0.0', manifest: m }).expect(200);
       assert.equal(v.body.is_valid, true);
       assert.ok(v.body.warnings.some((w: any) => w.id === 'missing_setting'));
+      // A setting the manifest does not declare is ignored with a warning (Scale's UNKNOWN_SETTING).
+      const extra = await request(t.app).post('/scale/job-types/validation/').send({ docker_image: 'x-1.0.0-seed:1.0.0', manifest: m, configuration: { settings: { NOPE: '1' } } }).expect(200);
+      assert.equal(extra.body.is_valid, true);
+      assert.ok(extra.body.warnings.some((w: any) => w.id === 'unknown_setting'));
       const bad = await request(t.app).post('/scale/job-types/validation/').send({ docker_image: 'x', manifest: { seedVersion: 'x' } }).expect(400);
       assert.equal(bad.body.is_valid, false);
     });

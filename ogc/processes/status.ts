@@ -24,11 +24,12 @@ interface Link { href: string; rel: string; type: string; title: string }
 export function statusInfo(run: Run, u: Urls, opts: { message?: string } = {}) {
   const path = `/jobs/${run.id}`;
   const status = ogcStatus(run.status);
+  const self = u.to(path);
   const links: Link[] = [
-    { href: u.to(path), rel: 'self', type: 'application/json', title: 'this document' },
-    { href: u.to(path, { f: 'html' }), rel: 'alternate', type: 'text/html', title: 'this document as HTML' },
+    { href: self, rel: 'self', type: 'application/json', title: 'this document' },
+    { href: `${self}?f=html`, rel: 'alternate', type: 'text/html', title: 'this document as HTML' },
   ];
-  if (status === 'accepted' || status === 'running') links.push({ href: u.to(path), rel: 'status', type: 'application/json', title: 'the job status, to poll' });
+  if (status === 'accepted' || status === 'running') links.push({ href: self, rel: 'status', type: 'application/json', title: 'the job status, to poll' });
   // The results link appears only once there are results: clients fetch it as soon as they see it.
   if (status === 'successful') links.push({ href: u.to(`${path}/results`), rel: `${REL}results`, type: 'application/json', title: 'the job results' });
   links.push({ href: u.to(`/scale/jobs/${run.jobId}/`), rel: 'related', type: 'application/json', title: 'the job in the Scale API' });

@@ -17,6 +17,7 @@ export function urlsFor(base: string): Urls {
     base,
     // Built by hand: a job list page makes hundreds of these, and new URL() is slow.
     to(p, query) {
+      if (!query) return base + p;
       let qs = '';
       for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) qs += `${qs ? '&' : '?'}${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
       return base + p + qs;

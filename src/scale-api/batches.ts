@@ -7,12 +7,21 @@ import type { Batch } from '../core/batches/model.ts';
 import {
   type BatchContext, batchDetailsJson, batchJson, batchV5DetailsJson, batchV5Json, comparisonJson, recipeDiffJson, recipeTypeBaseV6, revisionBaseV6,
 } from './batch-codecs.ts';
-import { body, HttpError, idParam } from './http.ts';
+import { body, checked, HttpError, idParam } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
 import { recipeTypeJson } from './recipe-codecs.ts';
 
 const isV5 = (req: Request) => req.baseUrl.endsWith('/v5');
+
+type CreateBody = { title?: string | null; description?: string | null; recipe_type_id: number; definition: Record<string, any>; configuration?: Record<string, any> | null };
+
+/** The fields a Scale 6 batch view reads (rest_util.parse_*): the others (scale-ui's `supersedes`) are not looked at, as in Scale. */
+function readFields(req: Request, fields: string[]): unknown {
+  const b = req.body === undefined ? {} : req.body;
+  if (b === null || typeof b !== 'object' || Array.isArray(b)) return b;
+  return Object.fromEntries(fields.filter((k) => Object.hasOwn(b, k)).map((k) => [k, b[k]]));
+}
 
 async function batchContext(core: Core, batches: Batch[]): Promise<BatchContext> {
   const uniq = (xs: (number | null)[]) => [...new Set(xs.filter((x): x is number => x !== null))];
@@ -59,9 +68,9 @@ export function batchesRouter(core: Core): Router {
 
   r.post('/batches/', async (req, res) => {
     const v5 = isV5(req);
-    const b = body<{ title?: string | null; description?: string | null; recipe_type_id: number; definition: Record<string, any>; configuration?: Record<string, any> | null }>(
-      req, v5 ? 'scale-api/batch-create-v5' : 'scale-api/batch-create',
-    );
+    const b = v5
+      ? body<CreateBody>(req, 'scale-api/batch-create-v5')
+      : checked<CreateBody>(readFields(req, ['title', 'description', 'recipe_type_id', 'definition', 'configuration']), 'scale-api/batch-create');
     const batch = await core.batches.create({
       title: b.title, description: b.description, recipeTypeId: b.recipe_type_id, format: v5 ? '1.0' : '6', definition: b.definition, configuration: b.configuration,
     });
@@ -75,7 +84,7 @@ export function batchesRouter(core: Core): Router {
       res.json({ recipe_count: recipeCount, file_count: fileCount, warnings: [] });
       return;
     }
-    const b = body<{ recipe_type_id: number; definition: Record<string, any>; configuration?: Record<string, any> | null }>(req, 'scale-api/batch-validate');
+    const b = checked<CreateBody>(readFields(req, ['title', 'description', 'recipe_type_id', 'definition', 'configuration']), 'scale-api/batch-validate');
     const v = await core.batches.validate({ recipeTypeId: b.recipe_type_id, definition: b.definition, configuration: b.configuration });
     res.json({
       is_valid: v.isValid, errors: v.errors, warnings: v.warnings, recipes_estimated: v.recipesEstimated, recipe_type: recipeTypeBaseV6(v.recipeType),

@@ -3,7 +3,7 @@
 import type { ScaleError } from '../core/errors/model.ts';
 import type { ScaleFile } from '../core/files/service.ts';
 import type { JobType } from '../core/job-types/service.ts';
-import type { Job, JobExecution } from '../core/jobs/model.ts';
+import type { JobExecution, JobSummary } from '../core/jobs/model.ts';
 import type { BatchSummary } from '../core/batches/model.ts';
 import type { Node, Resources } from '../core/nodes/service.ts';
 import type { Workspace } from '../core/workspaces/service.ts';
@@ -47,7 +47,7 @@ export function fileJson(f: ScaleFile) {
   };
   if (f.fileType !== 'PRODUCT') return base;
   return {
-    ...base, is_operational: true, is_published: f.isPublished, published: iso(f.published), unpublished: null,
+    ...base, is_operational: true, is_published: f.isPublished, published: iso(f.published), unpublished: iso(f.unpublished),
     job_type: f.jobTypeId ? { id: f.jobTypeId } : null, job: f.jobId ? { id: f.jobId } : null, job_exe: f.jobExeId ? { id: f.jobExeId } : null,
     job_output: f.jobOutput,
   };
@@ -90,7 +90,7 @@ export function batchRef(id: number | null, batches?: Map<number, BatchSummary>)
   return b ? { id: b.id, title: b.title, description: b.description, created: iso(b.created) } : { id };
 }
 
-export function jobJson(j: Job, ctx: JobContext) {
+export function jobJson(j: JobSummary, ctx: JobContext) {
   const jt = ctx.jobTypes.get(j.jobTypeId);
   return {
     id: j.id,
@@ -139,4 +139,10 @@ export function resourcesJson(total: Resources, scheduled: Resources) {
   const withGpus = (total.gpus ?? 0) > 0;
   const shape = (r: Resources) => ({ cpus: r.cpus, mem: r.mem, disk: r.disk, ...(withGpus ? { gpus: r.gpus ?? 0 } : {}) });
   return { total: shape(total), scheduled: shape(scheduled), used: shape({ cpus: 0, mem: 0, disk: 0, gpus: 0 }) };
+}
+
+/** source_sensor_class, … as Scale copies them from input files onto a job or recipe: the greatest of each. */
+export function sourceMetadata(files: ScaleFile[]) {
+  const most = (pick: (f: ScaleFile) => string | null) => files.map(pick).filter((v): v is string => v !== null).reduce<string | null>((m, v) => (m === null || v > m ? v : m), null);
+  return { source_sensor_class: most((f) => f.sourceSensorClass), source_sensor: most((f) => f.sourceSensor), source_collection: most((f) => f.sourceCollection), source_task: most((f) => f.sourceTask) };
 }

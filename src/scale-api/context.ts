@@ -1,9 +1,9 @@
 // Loads what the codecs need to render a page of jobs or executions, in one query per kind.
 import type { Core } from '../core/index.ts';
-import type { Job, JobExecution } from '../core/jobs/model.ts';
+import type { JobExecution, JobSummary } from '../core/jobs/model.ts';
 import type { JobContext } from './codecs.ts';
 
-export async function jobContext(core: Core, jobs: Job[], exes: JobExecution[] = []): Promise<JobContext> {
+export async function jobContext(core: Core, jobs: JobSummary[], exes: JobExecution[] = []): Promise<JobContext> {
   const typeIds = [...new Set([...jobs.map((j) => j.jobTypeId), ...exes.map((x) => x.jobTypeId)])];
   const errorIds = [...new Set([...jobs, ...exes].map((x) => x.errorId).filter((e): e is number => e !== null))];
   const revIds = [...new Set(jobs.map((j) => j.jobTypeRevId))];

@@ -45,7 +45,7 @@ export function fileV6Json(f: ScaleFile, c: FileV6Context) {
   const jt = jtId !== null ? c.jobTypes.get(jtId) : undefined;
   return {
     ...fileJson(f),
-    source_sensor_class: null, source_sensor: null, source_collection: null, source_task: null,
+    source_sensor_class: f.sourceSensorClass, source_sensor: f.sourceSensor, source_collection: f.sourceCollection, source_task: f.sourceTask,
     job_type: jt ? jobTypeV6(jt) : jtId !== null ? { id: jtId } : null,
     job: f.jobId !== null ? { id: f.jobId } : null,
     job_exe: f.jobExeId !== null ? { id: f.jobExeId } : null,

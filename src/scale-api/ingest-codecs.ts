@@ -16,12 +16,11 @@ export type JobShapes = Map<number, unknown>;
 
 /** Scale's JobBaseSerializerV6 / V5 for a Strike's or Scan's job. */
 export function ingestJobJson(j: Job, jt: JobType | undefined, v6: boolean) {
-  // Scale 6 keeps is_published for every job type; nothing is published here.
   const jobType = !jt
     ? { id: j.jobTypeId }
     : v6
-      ? { id: jt.id, name: jt.name, version: jt.version, title: jt.title, description: jt.description, revision_num: jt.revisionNum, is_published: false, icon_code: jt.iconCode }
-      : { ...jobTypeSummary(jt), is_published: false };
+      ? { id: jt.id, name: jt.name, version: jt.version, title: jt.title, description: jt.description, revision_num: jt.revisionNum, is_published: jt.isPublished, icon_code: jt.iconCode }
+      : { ...jobTypeSummary(jt), is_published: jt.isPublished };
   if (v6) return { id: j.id, job_type: jobType, status: j.status };
   return {
     id: j.id, job_type: jobType, job_type_rev: { id: j.jobTypeRevId }, event: j.eventId ? { id: j.eventId } : null, node: null,

@@ -14,7 +14,7 @@ import { Query } from './params.ts';
 /** The job type summary v6 puts in its revision documents. */
 const revisionJobType = (t: JobType) => ({
   name: t.name, version: t.version, title: t.title, description: t.description, is_active: t.isActive, is_paused: t.isPaused,
-  is_published: false, icon_code: t.iconCode, unmet_resources: null,
+  is_published: t.isPublished, icon_code: t.iconCode, unmet_resources: null,
 });
 
 export function jobTypeVersionsRouter(core: Core): Router {
@@ -30,7 +30,7 @@ export function jobTypeVersionsRouter(core: Core): Router {
     const q = new Query(req);
     const page = q.list();
     const list = await core.jobTypeVersions.names({ ...page, keywords: q.strings('keyword'), ids: q.ints('id', { min: 1 }), isActive: q.bool('is_active'), isSystem: q.bool('is_system') });
-    res.json(paged(req, page, list, (n) => ({ name: n.name, title: n.title, description: n.description, icon_code: n.iconCode, is_published: false, versions: n.versions, latest_version: n.latestVersion })));
+    res.json(paged(req, page, list, (n) => ({ name: n.name, title: n.title, description: n.description, icon_code: n.iconCode, is_published: n.isPublished, versions: n.versions, latest_version: n.latestVersion })));
   });
 
   r.get('/job-types/:name/', async (req, res) => {

@@ -41,7 +41,7 @@ export async function jobTypeDetails(core: Core, jt: JobType) {
 }
 
 /** v6's names for fields v5 calls otherwise (JobTypeSerializerV6), beside them (v5 clients keep theirs). */
-export const v6Fields = (t: JobType) => ({ is_published: false, unmet_resources: null, deprecated: iso(t.archived) });
+export const v6Fields = (t: JobType) => ({ is_published: t.isPublished, unmet_resources: null, deprecated: iso(t.archived) });
 
 /** The code Scale 6's job type validation names a problem with (JSON_VALIDATION_ERROR, INVALID_WORKSPACE, …). */
 function v6ErrorCode(field: string | null, message: string): string {

@@ -11,7 +11,7 @@ import type { RecipeType } from '../core/recipe-types/service.ts';
 import type { TriggerEvent } from '../core/triggers/events.ts';
 import type { ScaleError } from '../core/errors/model.ts';
 import { fileIdsOf, readJobData, v6Inputs } from '../core/jobs/job-data.ts';
-import { batchRef, exeJson, iso, jobJson, jobTypeSummary, type JobContext } from './codecs.ts';
+import { batchRef, exeJson, iso, jobJson, jobTypeSummary, sourceMetadata, type JobContext } from './codecs.ts';
 import { jobContext } from './context.ts';
 
 const MIB = 1024 * 1024;
@@ -62,7 +62,7 @@ export async function jobV6Context(core: Core, jobs: Job[], exes: JobExecution[]
  * whose manifests require a title and a description; a Scale 1.0 type made without them shows its
  * name and an empty description here, as its v6 manifest does (scale-ui lower-cases both).
  */
-export const jobTypeV6 = (t: JobType) => ({ ...jobTypeSummary(t), title: t.title ?? t.name, description: t.description ?? '', is_published: false });
+export const jobTypeV6 = (t: JobType) => ({ ...jobTypeSummary(t), title: t.title ?? t.name, description: t.description ?? '', is_published: t.isPublished });
 
 /** ErrorBaseSerializerV6. */
 export function errorV6(e: ScaleError | undefined) {
@@ -113,8 +113,7 @@ function sourceFields(files: ScaleFile[]) {
   return {
     source_started: starts.length ? new Date(Math.min(...starts)).toISOString() : null,
     source_ended: ends.length ? new Date(Math.max(...ends)).toISOString() : null,
-    // Scale reads these from file metadata this server does not keep.
-    source_sensor_class: null, source_sensor: null, source_collection: null, source_task: null,
+    ...sourceMetadata(files),
   };
 }
 

@@ -14,7 +14,7 @@ import { jobContext } from './context.ts';
 import { body, idParam, isV6 } from './http.ts';
 import { inputFilesPage } from './files.ts';
 import { paged } from './paging.ts';
-import { Query } from './params.ts';
+import { Query, sourceMetadataFilter } from './params.ts';
 import { recipeTypeSummary } from './recipe-codecs.ts';
 import { exeV6Details, exeV6Page, jobV6Context, jobV6Details, jobV6Json } from './jobs-v6.ts';
 
@@ -40,6 +40,7 @@ export function jobFilter(q: Query, v6 = false): JobListFilter {
     batchIds: q.ints('batch_id', { min: 1 }),
     recipeIds: q.ints('recipe_id', { min: 1 }),
     isSuperseded: v6 ? q.bool('is_superseded') : q.bool('include_superseded') ? undefined : false,
+    ...(v6 ? sourceMetadataFilter(q) : {}),
   };
 }
 
@@ -129,7 +130,11 @@ export function jobsRouter(core: Core): Router {
       res.json(paged(req, f, list, (j) => jobV6Json(j, c)));
       return;
     }
-    res.json(await jobPage(req));
+    // The v5 list shows no job data: its rows are read without it.
+    const f = jobFilter(new Query(req));
+    const list = await core.jobQueries.listJobSummaries(f);
+    const ctx = await jobContext(core, list.rows);
+    res.json(paged(req, f, list, (j) => jobJson(j, ctx)));
   });
 
   r.get('/jobs/updates/', async (req, res) => {

@@ -5,6 +5,7 @@ import { Invalid } from '../errors.ts';
 import { parseTimeParam } from '../core/time.ts';
 import type { ListRequest } from '../store/listing.ts';
 import { pageSizeOf } from './paging.ts';
+import { SOURCE_METADATA_PARAMS, type SourceMetadataFilter } from '../core/files/source-metadata.ts';
 
 export class Query {
   private readonly q: Record<string, unknown>;
@@ -88,4 +89,9 @@ function toInt(name: string, v: string, opts: { min?: number; max?: number }): n
   if (opts.min !== undefined && n < opts.min) throw new Invalid(name, `must be at least ${opts.min}`);
   if (opts.max !== undefined && n > opts.max) throw new Invalid(name, `must be at most ${opts.max}`);
   return n;
+}
+
+/** v6 job and recipe lists' source_sensor_class, source_sensor, source_collection, source_task filters. */
+export function sourceMetadataFilter(q: Query): SourceMetadataFilter {
+  return Object.fromEntries(SOURCE_METADATA_PARAMS.map(([key, param]) => [key, q.strings(param)]));
 }

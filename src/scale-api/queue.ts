@@ -124,8 +124,7 @@ export function queueRouter(core: Core): Router {
     const types = await core.jobTypes.getMany(shown.map((x) => x.jobTypeId));
     // A queued job's type is never deleted (the queue row references it), so every one is found.
     return paged(req, page, { count: sorted.length, rows: shown }, (x) => ({
-      // Scale 6 keeps is_published for every job type; nothing is published here (as in /job-type-names/).
-      job_type: { ...jobTypeSummary(types.get(x.jobTypeId)!), is_published: false },
+      job_type: { ...jobTypeSummary(types.get(x.jobTypeId)!), is_published: types.get(x.jobTypeId)!.isPublished },
       count: x.count, longest_queued: iso(x.longestQueued), highest_priority: x.highestPriority,
     }));
   }

@@ -5,7 +5,7 @@ import type { DefinitionFormat } from '../../seed-mapping/scale-recipe-definitio
 import type { RecipeType, RecipeTypeRevision } from '../core/recipe-types/service.ts';
 import type { NodeView, Recipe, RecipeCounts } from '../core/recipes/model.ts';
 import type { BatchSummary } from '../core/batches/model.ts';
-import { batchRef, iso } from './codecs.ts';
+import { batchRef, iso, sourceMetadata } from './codecs.ts';
 
 /** Which recipe definition format a response carries: v5 routes speak 1.0, v6 routes v6, plain routes what was given. */
 export function definitionFormat(req: Request): DefinitionFormat | 'stored' {
@@ -50,7 +50,7 @@ export interface RecipeContext {
   /** The batches of the listed recipes. */
   batches?: Map<number, BatchSummary>;
   /** The source times of each recipe's input files (Scale copies them onto the recipe). */
-  sources?: Map<number, { started: Date | null; ended: Date | null }>;
+  sources?: Map<number, { started: Date | null; ended: Date | null; metadata: ReturnType<typeof sourceMetadata> }>;
 }
 
 export function recipeJson(r: Recipe, ctx: RecipeContext) {
@@ -68,11 +68,11 @@ export function recipeJson(r: Recipe, ctx: RecipeContext) {
     superseded_recipe: r.supersededRecipeId ? { id: r.supersededRecipeId } : null,
     ...(ctx.supersededBy ? { superseded_by_recipe: by ? { id: by } : null } : {}),
     input_file_size: r.inputFileSize,
-    // RecipeSerializerV6: the earliest source start and latest source end of the input files; the
-    // sensor class, sensor, collection and task are not kept here.
+    // RecipeSerializerV6: the earliest source start and latest source end of the input files, the
+    // greatest sensor class, sensor, collection and task.
     source_started: iso(ctx.sources?.get(r.id)?.started ?? null),
     source_ended: iso(ctx.sources?.get(r.id)?.ended ?? null),
-    source_sensor_class: null, source_sensor: null, source_collection: null, source_task: null,
+    ...(ctx.sources?.get(r.id)?.metadata ?? sourceMetadata([])),
     ...countsJson(ctx.counts.get(r.id)!),
     is_completed: r.isCompleted,
     is_canceled: r.isCanceled,

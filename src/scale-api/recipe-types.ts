@@ -10,6 +10,11 @@ import { paged } from './paging.ts';
 import { Query } from './params.ts';
 import { definitionFormat, recipeTypeJson, recipeTypeRevisionJson, recipeTypeSummary } from './recipe-codecs.ts';
 import { absoluteUrl } from './rest-params.ts';
+import { recipeDiff } from '../core/recipes/diff.ts';
+import { recipeDiffJson } from './batch-codecs.ts';
+
+/** Scale 6's names of the recipe definition warnings this server words its own way. */
+const V6_WARNING_NAMES: Record<string, string> = { media_type: 'MISMATCHED_MEDIA_TYPES' };
 
 /** Versions a v6 definition (one with `nodes`) may carry: Scale 6's "6", and "7" (Scale 7's, which this server writes). */
 const V6_DEFINITION_VERSIONS = ['6', '7'];
@@ -101,8 +106,23 @@ export function recipeTypesRouter(core: Core): Router {
       ? await core.recipeTypes.validate(input, existing.id)
       : await core.recipeTypes.validate(v6 && input.name === undefined && input.title === undefined ? { ...input, title: 'validation' } : input);
     if (v6) {
-      // Scale's diff of the definitions (RecipeTypeValidation.diff) is not computed here: {}.
-      res.json({ is_valid: v.errors.length === 0, errors: listed(v.errors), warnings: v.warnings, diff: {} });
+      // RecipeType.objects.validate_recipe_type_v6: warnings as {name, description}; a name that is no
+      // recipe type is a warning; for one that is, the diff from its current definition, and a
+      // definition its recipes could not be reprocessed under is a warning that makes it invalid.
+      const warnings = v.warnings.map((w) => ({ name: V6_WARNING_NAMES[w.id] ?? w.id.toUpperCase(), description: w.details }));
+      let diff = {};
+      let isValid = v.errors.length === 0;
+      if (existing && v.definition) {
+        const d = recipeDiff((await core.recipeTypes.currentRevision(existing)).definition, v.definition, null, await core.recipeTypes.resolver());
+        diff = recipeDiffJson(d);
+        if (!d.canBeReprocessed) {
+          warnings.push({ name: 'REPROCESS_WARNING', description: 'This recipe cannot be reprocessed after updating.' });
+          isValid = false;
+        }
+      } else if (typeof input.name === 'string' && v.definition) {
+        warnings.push({ name: 'RECIPE_TYPE_NOT_FOUND', description: `Unable to find an existing recipe type with name: ${input.name}` });
+      }
+      res.json({ is_valid: isValid, errors: listed(v.errors), warnings, diff });
       return;
     }
     if (v.errors.length) {

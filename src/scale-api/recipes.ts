@@ -9,12 +9,12 @@ import { readRecipeData, toV6Data } from '../core/recipes/recipe-data.ts';
 import { recipeDataOf, v6InputFormat } from './data.ts';
 import { encodeRecipeData1 } from '../../seed-mapping/scale-data.ts';
 import { parseForcedNodes } from '../core/recipes/supersede.ts';
-import { fileJson, jobJson } from './codecs.ts';
+import { fileJson, jobJson, sourceMetadata } from './codecs.ts';
 import { jobContext } from './context.ts';
 import { body, checked, idParam, isV6 } from './http.ts';
 import { inputFilesPage } from './files.ts';
 import { paged } from './paging.ts';
-import { Query } from './params.ts';
+import { Query, sourceMetadataFilter } from './params.ts';
 import { scaleInt } from './rest-params.ts';
 import { definitionFormat, instanceJson, nodeGraphJson, type RecipeContext, recipeJson, recipeTypeSummary } from './recipe-codecs.ts';
 
@@ -25,15 +25,15 @@ function inputFileIds(input: any): number[] {
 }
 
 /** The earliest source start and latest source end of each recipe's input files. */
-async function sourceTimes(core: Core, recipes: Recipe[]): Promise<Map<number, { started: Date | null; ended: Date | null }>> {
+async function sourceTimes(core: Core, recipes: Recipe[]): Promise<NonNullable<RecipeContext['sources']>> {
   const ids = new Map(recipes.map((r) => [r.id, inputFileIds(r.input)]));
   const files = await core.files.getMany([...new Set([...ids.values()].flat())]);
-  const out = new Map<number, { started: Date | null; ended: Date | null }>();
+  const out: NonNullable<RecipeContext['sources']> = new Map();
   for (const [id, fileIds] of ids) {
     const fs = fileIds.map((f) => files.get(f)).filter((f): f is NonNullable<typeof f> => Boolean(f));
     const starts = fs.map((f) => f.sourceStarted).filter((d): d is Date => d !== null).map((d) => new Date(d).getTime());
     const ends = fs.map((f) => f.sourceEnded).filter((d): d is Date => d !== null).map((d) => new Date(d).getTime());
-    out.set(id, { started: starts.length ? new Date(Math.min(...starts)) : null, ended: ends.length ? new Date(Math.max(...ends)) : null });
+    out.set(id, { started: starts.length ? new Date(Math.min(...starts)) : null, ended: ends.length ? new Date(Math.max(...ends)) : null, metadata: sourceMetadata(fs) });
   }
   return out;
 }
@@ -121,6 +121,7 @@ export function recipesRouter(core: Core): Router {
       // them all unless is_superseded says (as the job lists).
       isSuperseded: isV6(req) ? q.bool('is_superseded') : q.bool('include_superseded') ? undefined : (q.bool('is_superseded') ?? false),
       isCompleted: q.bool('is_completed'),
+      ...(isV6(req) ? sourceMetadataFilter(q) : {}),
     });
     const ctx = await recipeContext(core, list.rows);
     res.json(paged(req, page, list, (x) => recipeJson(x, ctx)));

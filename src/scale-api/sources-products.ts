@@ -29,8 +29,8 @@ export function productJson(f: ScaleFile, jobTypes: JobTypes) {
     is_published: f.isPublished,
     has_been_published: f.isPublished || f.published !== null,
     published: iso(f.published),
-    // Products are never unpublished or superseded here (no re-run replaces a product).
-    unpublished: null,
+    // A product is unpublished when the job that superseded its job completes (no product is superseded by UUID here).
+    unpublished: iso(f.unpublished),
     is_superseded: false,
     superseded: null,
     job_type: jt ? jobTypeSummary(jt) : f.jobTypeId ? { id: f.jobTypeId } : null,
@@ -51,7 +51,7 @@ export function sourceJson(f: ScaleFile) {
 function productUpdate(f: ScaleFile) {
   if (f.isDeleted) return { action: 'DELETED', when: iso(f.deleted) };
   if (f.isPublished) return { action: 'PUBLISHED', when: iso(f.published) };
-  return { action: 'UNPUBLISHED', when: null };
+  return { action: 'UNPUBLISHED', when: iso(f.unpublished) };
 }
 
 /** What last happened to a source: deleted, else parsed, else created. */

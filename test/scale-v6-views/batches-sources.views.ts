@@ -100,6 +100,17 @@ export function batchesSourcesViews(server: () => TestServer): void {
         assert.deepEqual([ok.errors, ok.warnings], [[], []]);
         assert.ok(ok.prev_batch.diff);
         assert.equal(ok.recipes_estimated, 1);
+        // scale-ui 0.17 sends Scale 7's shape: `supersedes` is not read (as by Scale's view), forced
+        // nodes beside a previous batch are its forced nodes, and a dataset is refused by name.
+        const ui = { title: 'ui', description: '', recipe_type_id: rt1.id, supersedes: true, configuration: { priority: 100 } };
+        const forced = (await api().post('/scale/v6/batches/validation/').send({ ...ui, definition: { previous_batch: { root_batch_id: b1.prev }, forced_nodes: { all: true } } }).expect(200)).body;
+        assert.equal(forced.is_valid, true, JSON.stringify(forced));
+        const badForced = await api().post('/scale/v6/batches/validation/').send({ ...ui, definition: { previous_batch: { root_batch_id: b1.prev }, forced_nodes: { all: 'yes' } } }).expect(400);
+        assert.match(badForced.body.detail, /definition\.previous_batch\.forced_nodes/);
+        for (const path of ['/scale/v6/batches/', '/scale/v6/batches/validation/']) {
+          const dataset = await api().post(path).send({ ...ui, definition: { forced_nodes: { all: false, nodes: [] }, dataset: 1 } }).expect(400);
+          assert.match(dataset.body.detail, /definition\.dataset/);
+        }
       });
 
       it('creates a batch re-processing the previous one (201, Location, its root batch) (test_create_successful)', async () => {

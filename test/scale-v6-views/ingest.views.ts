@@ -52,16 +52,16 @@ export function ingestViews(server: () => TestServer): void {
       before(async () => {
         s1 = await newStrike();
         s2 = await newStrike();
-        i1 = await newIngest(s1.id, 'test1.txt', 'TRANSFERRING');
+        // As Scale's test: an ingest waiting for its ingest job is QUEUED.
+        i1 = await newIngest(s1.id, 'test1.txt', 'QUEUED');
         i2 = await newIngest(s2.id, 'test2.txt', 'INGESTED');
       });
 
       it('lists ingests with file name and status; filters by status, Strike and file name (TestIngestsViewV6)', async () => {
         const list = (await api().get('/scale/v6/ingests/').expect(200)).body;
-        assert.deepEqual(list.results.map((e: any) => [e.id, e.file_name, e.status]).sort(), [[i1, 'test1.txt', 'TRANSFERRING'], [i2, 'test2.txt', 'INGESTED']]);
-        const byStatus = (await api().get('/scale/v6/ingests/?status=TRANSFERRING').expect(200)).body;
-        assert.deepEqual(byStatus.results.map((e: any) => e.status), ['TRANSFERRING']);
-        assert.equal((await api().get('/scale/v6/ingests/?status=QUEUED').expect(200)).body.results.length, 0, "Scale's QUEUED is a status to filter by");
+        assert.deepEqual(list.results.map((e: any) => [e.id, e.file_name, e.status]).sort(), [[i1, 'test1.txt', 'QUEUED'], [i2, 'test2.txt', 'INGESTED']]);
+        const byStatus = (await api().get('/scale/v6/ingests/?status=QUEUED').expect(200)).body;
+        assert.deepEqual(byStatus.results.map((e: any) => [e.id, e.status]), [[i1, 'QUEUED']]);
         const byStrike = (await api().get(`/scale/v6/ingests/?strike_id=${s1.id}`).expect(200)).body;
         assert.equal(byStrike.results.length, 1);
         assert.equal(byStrike.results[0].strike.id, s1.id);
@@ -71,7 +71,7 @@ export function ingestViews(server: () => TestServer): void {
 
       it('shows an ingest, 404 for an unknown one (TestIngestDetailsViewV6)', async () => {
         const d = (await api().get(`/scale/v6/ingests/${i1}/`).expect(200)).body;
-        assert.deepEqual([d.id, d.file_name, d.status], [i1, 'test1.txt', 'TRANSFERRING']);
+        assert.deepEqual([d.id, d.file_name, d.status], [i1, 'test1.txt', 'QUEUED']);
         await api().get('/scale/v6/ingests/12345/').expect(404);
       });
     });
@@ -88,7 +88,7 @@ export function ingestViews(server: () => TestServer): void {
         // week), ingested on 2015-02-01. (Scale's test puts test4's data in 2015 and counts from then
         // to today: some 100,000 hourly slots per Strike. Nine days keep the same meaning.)
         const today = new Date().toISOString().slice(0, 10);
-        await newIngest(strike.id, 'test1.txt', 'TRANSFERRING');
+        await newIngest(strike.id, 'test1.txt', 'QUEUED');
         await newIngest(strike.id, 'test2.txt', 'INGESTED', { dataStarted: `${today}T01:00:00Z`, dataEnded: `${today}T01:30:00Z`, size: 20 });
         await newIngest(strike.id, 'test3.txt', 'INGESTED', { dataStarted: `${today}T02:00:00Z`, dataEnded: `${today}T02:30:00Z`, size: 30 });
         await newIngest(strike.id, 'test4.txt', 'INGESTED', { dataStarted: `${day4}T00:00:00Z`, dataEnded: `${day4}T01:00:00Z`, ingestEnded: new Date('2015-02-01T00:00:00Z'), size: 40 });

@@ -147,7 +147,11 @@ export function jobTypesViews(server: () => TestServer): void {
         assert.deepEqual([res.body.id, res.body.version, res.body.title, res.body.revision_num], [d.id, '1.0.0', 'My first job', 1]);
         assert.equal(res.body.max_scheduled, null);
         assert.deepEqual(res.body.configuration.settings, { VERSION: '1.0.0', DB_HOST: 'scale', DB_PASS: '*****' });
-        // Scale keeps is_published as given; this server publishes nothing (is_published stays false).
+        // Scale keeps is_published as given (JobType.is_published), and lists show it.
+        assert.equal(res.body.is_published, true);
+        assert.equal(d.is_published, true);
+        const listed = (await api().get(`/scale/v6/job-types/?keyword=${name}`).expect(200)).body.results;
+        assert.deepEqual(listed.map((t: any) => t.is_published), [true]);
       });
 
       it('posting it again makes a new revision (test_edit_seed_job_type); a maintainer url left out is gone', async () => {
@@ -165,7 +169,6 @@ export function jobTypesViews(server: () => TestServer): void {
       it('creates one without mounts or settings: empty in its configuration (test_create_seed_missing_mount, test_create_seed_missing_setting)', async () => {
         const noMount = completeManifest(`my-job-no-mount-${P}`);
         noMount.job.interface.mounts = [];
-        // Scale drops (with an UNKNOWN_MOUNT warning) the configuration's mounts the manifest lacks; this server refuses them, so none are sent.
         const { mounts: _m, ...withoutMounts } = configuration();
         const a = await api().post('/scale/v6/job-types/').send({ icon_code: 'BEEF', is_published: true, max_scheduled: 1, docker_image: 'x:1', manifest: noMount, configuration: withoutMounts }).expect(201);
         assert.deepEqual(a.body.configuration.mounts, {});
@@ -228,17 +231,18 @@ export function jobTypesViews(server: () => TestServer): void {
         const noMounts = await validate(completeManifest(), { ...configuration(), mounts: {} });
         assert.equal(noMounts.is_valid, true);
         assert.deepEqual(noMounts.warnings.map((w: any) => w.name), ['MISSING_MOUNT', 'MISSING_MOUNT']);
-        // Scale warns of mounts and settings the manifest lacks (UNKNOWN_MOUNT, UNKNOWN_SETTING); this server refuses them, under the same names.
         const m = completeManifest(`my-job-no-mount-${P}`);
         m.job.interface.mounts = [];
         const unknown = await validate(m, configuration());
-        assert.deepEqual(unknown.errors.map((w: any) => w.name), ['UNKNOWN_MOUNT', 'UNKNOWN_MOUNT']);
+        assert.equal(unknown.is_valid, true);
+        assert.deepEqual(unknown.warnings.map((w: any) => w.name), ['UNKNOWN_MOUNT', 'UNKNOWN_MOUNT']);
         const noSettings = await validate(completeManifest(), { ...configuration(), settings: {} });
         assert.equal(noSettings.is_valid, true);
         assert.equal(noSettings.warnings.length, 3);
         assert.equal(noSettings.warnings[0].name, 'MISSING_SETTING');
         const extra = await validate(completeManifest(), { ...configuration(), settings: { ...configuration().settings, setting: 'extra' } });
-        assert.deepEqual(extra.errors.map((w: any) => w.name), ['UNKNOWN_SETTING']);
+        assert.equal(extra.is_valid, true);
+        assert.deepEqual(extra.warnings.map((w: any) => w.name), ['UNKNOWN_SETTING']);
       });
 
       it('reports a bad manifest as JSON_VALIDATION_ERROR (test_bad_param, test_bad_error)', async () => {
@@ -254,15 +258,18 @@ export function jobTypesViews(server: () => TestServer): void {
         assert.deepEqual(badError.errors.map((x: any) => x.name), ['JSON_VALIDATION_ERROR']);
       });
 
-      it('reports output workspaces: unknown INVALID_WORKSPACE, inactive DEPRECATED_WORKSPACE', async () => {
+      it('reports output workspaces: unknown INVALID_WORKSPACE, inactive DEPRECATED_WORKSPACE, none MISSING_WORKSPACE', async () => {
         const invalid = await validate(completeManifest(), { ...configuration(), output_workspaces: { default: ws1, outputs: { output_file_pngs: 'BAD_WORKSPACE' } } });
         assert.equal(invalid.is_valid, false);
         assert.deepEqual(invalid.errors.map((e: any) => e.name), ['INVALID_WORKSPACE']);
-        const deprecated = await validate(completeManifest(), { ...configuration(), output_workspaces: { default: ws1, outputs: { output_file_pngs: `inactive_${P}` } } });
-        // Scale warns of an inactive workspace; this server refuses it, under the same name.
-        assert.deepEqual(deprecated.errors.map((w: any) => w.name), ['DEPRECATED_WORKSPACE']);
-        // Scale: output_workspaces {} is MISSING_WORKSPACE; this server gives the outputs its default workspace (seed.ts).
-        assert.equal((await validate(completeManifest(), { ...configuration(), output_workspaces: {} })).is_valid, true);
+        // test_deprecated_output_workspace: an inactive workspace is a warning.
+        const deprecated = await validate(completeManifest(), { ...configuration(), output_workspaces: { default: `inactive_${P}` } });
+        assert.equal(deprecated.is_valid, true);
+        assert.deepEqual(deprecated.warnings.map((w: any) => w.name), ['DEPRECATED_WORKSPACE']);
+        // test_missing_output_workspace: output_workspaces {} leaves the file outputs nowhere to go.
+        const missing = await validate(completeManifest(), { ...configuration(), output_workspaces: {} });
+        assert.equal(missing.is_valid, false);
+        assert.deepEqual(missing.errors.map((e: any) => e.name), ['MISSING_WORKSPACE']);
       });
 
       it('warns of a nonstandard resource (test_nonstandard_resource)', async () => {

@@ -137,6 +137,24 @@ export function recipesViews(server: () => TestServer): void {
         assert.equal(bad.errors.length, 1);
         assert.deepEqual([bad.warnings, bad.diff], [[], {}]);
       });
+
+      it('validates an update of an existing one with its diff; one its recipes could not be reprocessed under is invalid (test_successful_update, test_reprocess_warning, test_recipe_not_found_warning)', async () => {
+        const validate = async (b: any) => (await api().post('/scale/v6/recipe-types/validation/').send(b).expect(200)).body;
+        const update = await validate({ name: sub.name, definition: subDefinition(jt2) });
+        assert.deepEqual([update.is_valid, update.errors, update.warnings], [true, [], []]);
+        assert.deepEqual([update.diff.can_be_reprocessed, update.diff.reasons], [true, []]);
+        const a = update.diff.nodes.node_a;
+        assert.deepEqual([a.status, a.reprocess_new_node, a.node_type.job_type_name, a.node_type.prev_job_type_name], ['CHANGED', true, jt2.name, jt1.name]);
+        assert.deepEqual(a.changes.map((c: any) => c.name), ['JOB_TYPE_CHANGE']);
+        const def = subDefinition(jt2);
+        def.input.files = [{ name: 'INPUT_IMAGE', media_types: ['image/png'], required: true, multiple: false }] as any;
+        const noReprocess = await validate({ name: sub.name, definition: def });
+        assert.equal(noReprocess.is_valid, false);
+        assert.deepEqual(noReprocess.warnings, [{ name: 'REPROCESS_WARNING', description: 'This recipe cannot be reprocessed after updating.' }]);
+        assert.deepEqual([noReprocess.diff.can_be_reprocessed, noReprocess.diff.reasons.map((r: any) => r.name)], [false, ['INPUT_CHANGE']]);
+        const unknown = await validate({ name: `not-a-name-${P}`, definition: subDefinition(jt2) });
+        assert.deepEqual([unknown.is_valid, unknown.warnings.map((w: any) => w.name), unknown.diff], [true, ['RECIPE_TYPE_NOT_FOUND'], {}]);
+      });
     });
 
     describe('recipes', () => {

@@ -186,6 +186,34 @@ export function storageViews(server: () => TestServer): void {
         assert.deepEqual([s.file_type, s.media_type, s.file_size, s.workspace.id], ['SOURCE', 'image/png', 1000, ws2.id]);
         await api().get('/scale/v6/files/12345/').expect(404);
       });
+
+      it('keeps source metadata: a product takes its side-car\'s, else its job\'s input files\'; jobs and recipes show and filter by it (ProductFile.objects.upload_files)', async () => {
+        const sensor = `sensor-${process.pid}`;
+        const product = (jobId: number, exeId: number, name: string, metaData: Record<string, unknown> | null) => ({
+          workspaceId: ws1.id, fileName: name, filePath: `views-source-meta/${exeId}/${name}`, mediaType: 'text/plain', fileSize: 1, checksum: 'x',
+          jobId, jobExeId: exeId, jobTypeId: jt1.id, jobOutput: 'out', metaData,
+        });
+        const j1 = await insertJob(t.db, jt1.id);
+        const e1 = await insertExe(t.db, j1);
+        const [p1] = await t.core.files.insertProducts(t.db, [product(j1, e1, 'meta-1.txt', {
+          sourceSensorClass: 'classA', sourceSensor: sensor, sourceCollection: 'col1', sourceTask: 'task1', sourceStarted: '2015-01-01T00:00:00Z',
+        })]);
+        const j2 = await insertJob(t.db, jt1.id, { input: { version: '6', files: { INPUT: [p1] }, json: {} } });
+        const e2 = await insertExe(t.db, j2);
+        const [p2] = await t.core.files.insertProducts(t.db, [product(j2, e2, 'meta-2.txt', null)]);
+        const meta = (x: any) => [x.source_sensor_class, x.source_sensor, x.source_collection, x.source_task];
+        for (const id of [p1, p2]) {
+          const f = (await api().get(`/scale/v6/files/${id}/`).expect(200)).body;
+          assert.deepEqual(meta(f), ['classA', sensor, 'col1', 'task1'], `file ${id}`);
+          assert.equal(new Date(f.source_started).toISOString(), '2015-01-01T00:00:00.000Z');
+        }
+        assert.deepEqual(meta((await api().get(`/scale/v6/jobs/${j2}/`).expect(200)).body), ['classA', sensor, 'col1', 'task1']);
+        assert.deepEqual(meta((await api().get(`/scale/v6/jobs/${j1}/`).expect(200)).body), [null, null, null, null]);
+        const listed = (await api().get(`/scale/v6/jobs/?source_sensor=${sensor}&source_sensor_class=classA`).expect(200)).body;
+        assert.deepEqual(listed.results.map((j: any) => j.id), [j2]);
+        assert.equal((await api().get(`/scale/v6/jobs/?source_sensor=${sensor}&source_task=other`).expect(200)).body.count, 0);
+        assert.equal((await api().get(`/scale/v6/recipes/?source_sensor=${sensor}`).expect(200)).body.count, 0);
+      });
     });
   });
 }

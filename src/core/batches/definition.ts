@@ -43,6 +43,18 @@ const problems = (schema: string, json: unknown, root: string) => {
 export function parseDefinitionV6(json: Record<string, any>, root = 'definition'): PreviousBatchDefinition | null {
   const d: Record<string, any> = { version: '6', ...json };
   if (d.version !== '6') throw new Invalid(`${root}.version`, `${JSON.stringify(d.version)} is an unsupported version number`);
+  // Scale 7's shape (scale-ui 0.17 sends it): {dataset, forced_nodes}. Forced nodes beside a
+  // previous_batch are that batch's; a dataset has no Scale 6 meaning.
+  if (d.dataset !== undefined) {
+    throw new Invalid(`${root}.dataset`, 'datasets are Scale 7\'s; a Scale 6 batch re-processes the recipes of a previous batch: give previous_batch {root_batch_id, forced_nodes}');
+  }
+  if (d.forced_nodes !== undefined) {
+    if (!d.previous_batch || typeof d.previous_batch !== 'object' || d.previous_batch.forced_nodes !== undefined) {
+      throw new Invalid(`${root}.forced_nodes`, 'Scale 6 takes forced nodes as previous_batch.forced_nodes, with the previous batch\'s root_batch_id');
+    }
+    const { forced_nodes: forced, ...rest } = d;
+    return parseDefinitionV6({ ...rest, previous_batch: { ...d.previous_batch, forced_nodes: forced } }, root);
+  }
   problems('scale/batch-definition-6', d, root);
   if (!d.previous_batch) return null;
   const p = d.previous_batch;

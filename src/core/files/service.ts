@@ -38,6 +38,11 @@ export interface ScaleFile {
   dataEnded: Date | null;
   sourceStarted: Date | null;
   sourceEnded: Date | null;
+  /** Scale 6's source metadata (sourceSensorClass, … of a side-car, else the job's input files'). */
+  sourceSensorClass: string | null;
+  sourceSensor: string | null;
+  sourceCollection: string | null;
+  sourceTask: string | null;
   isDeleted: boolean;
   deleted: Date | null;
   jobId: number | null;
@@ -46,6 +51,7 @@ export interface ScaleFile {
   jobOutput: string | null;
   isPublished: boolean;
   published: Date | null;
+  unpublished: Date | null;
   created: Date;
   lastModified: Date;
 }
@@ -79,6 +85,10 @@ export function toScaleFile(r: Row): ScaleFile {
     dataEnded: r.data_ended,
     sourceStarted: r.source_started,
     sourceEnded: r.source_ended,
+    sourceSensorClass: r.source_sensor_class ?? null,
+    sourceSensor: r.source_sensor ?? null,
+    sourceCollection: r.source_collection ?? null,
+    sourceTask: r.source_task ?? null,
     isDeleted: r.is_deleted,
     deleted: r.deleted,
     jobId: r.job_id,
@@ -87,9 +97,18 @@ export function toScaleFile(r: Row): ScaleFile {
     jobOutput: r.job_output,
     isPublished: r.is_published,
     published: r.published,
+    unpublished: r.unpublished ?? null,
     created: r.created,
     lastModified: r.last_modified,
   };
+}
+
+/** A side-car property that is a readable time (ISO 8601 with a zone), else null. */
+function metaTime(meta: Record<string, unknown> | null | undefined, key: string): string | null {
+  const v = meta?.[key];
+  if (typeof v !== 'string' || !/(Z|[+-]\d\d:?\d\d)$/i.test(v)) return null;
+  const t = new Date(v);
+  return Number.isNaN(t.getTime()) ? null : t.toISOString();
 }
 
 /** The media type a file name suggests, or application/octet-stream. */
@@ -229,21 +248,54 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
   async function insertProducts(q: Queryable, products: NewProduct[]): Promise<number[]> {
     if (!products.length) return [];
     const col = <K extends keyof NewProduct>(k: K) => products.map((p) => p[k] ?? null);
+    // Published as ProductFile.objects.publish_products does: unless the job was superseded meanwhile.
+    // Source times and metadata as ProductFile.objects.upload_files sets them: the side-car's
+    // sourceStarted, sourceSensorClass, … else what the job's input files say (the earliest start,
+    // the latest end, the greatest of each name; a SOURCE input's start and end are its data times).
     const res = await q.query<{ id: number; file_path: string }>(
       `INSERT INTO scale_file (workspace_id, file_name, file_path, file_type, media_type, file_size, checksum, uuid,
-                               job_id, job_exe_id, job_type_id, job_output, data_started, data_ended, geometry, meta_data, is_published, published)
-       SELECT ws, fn, fp, 'PRODUCT', mt, fs, ck, md5(fp || clock_timestamp()::text), j, je, jt, jo, ds, de, g, coalesce(md, '{}'), true, now()
+                               job_id, job_exe_id, job_type_id, job_output, data_started, data_ended, geometry, meta_data, is_published, published,
+                               source_started, source_ended, source_sensor_class, source_sensor, source_collection, source_task)
+       SELECT ws, fn, fp, 'PRODUCT', mt, fs, ck, md5(fp || clock_timestamp()::text), j, je, jt, jo, ds, de, g, coalesce(md, '{}'),
+              NOT coalesce(pj.is_superseded, false), CASE WHEN NOT coalesce(pj.is_superseded, false) THEN now() END,
+              coalesce(ss, s.started), coalesce(se, s.ended),
+              coalesce(md->>'sourceSensorClass', s.sensor_class), coalesce(md->>'sourceSensor', s.sensor),
+              coalesce(md->>'sourceCollection', s.collection), coalesce(md->>'sourceTask', s.task)
          FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::text[],
-                     $11::timestamptz[], $12::timestamptz[], $13::jsonb[], $14::jsonb[])
-           AS u(ws, fn, fp, mt, fs, ck, j, je, jt, jo, ds, de, g, md)
+                     $11::timestamptz[], $12::timestamptz[], $13::jsonb[], $14::jsonb[], $15::timestamptz[], $16::timestamptz[])
+           AS u(ws, fn, fp, mt, fs, ck, j, je, jt, jo, ds, de, g, md, ss, se)
+         LEFT JOIN job pj ON pj.id = u.j
+         LEFT JOIN LATERAL (
+           SELECT min(coalesce(f.source_started, CASE WHEN f.file_type = 'SOURCE' THEN f.data_started END)) AS started,
+                  max(coalesce(f.source_ended, CASE WHEN f.file_type = 'SOURCE' THEN f.data_ended END)) AS ended,
+                  max(f.source_sensor_class) AS sensor_class, max(f.source_sensor) AS sensor,
+                  max(f.source_collection) AS collection, max(f.source_task) AS task
+             FROM job jj JOIN scale_file f ON f.id = ANY(scale_job_input_file_ids(jj.input)) WHERE jj.id = u.j) s ON true
        RETURNING id, file_path`,
       [col('workspaceId'), col('fileName'), col('filePath'), col('mediaType'), col('fileSize'), col('checksum'), col('jobId'), col('jobExeId'),
         col('jobTypeId'), col('jobOutput'), col('dataStarted'), col('dataEnded'), products.map((p) => (p.geometry == null ? null : JSON.stringify(p.geometry))),
-        products.map((p) => (p.metaData == null ? null : JSON.stringify(p.metaData)))],
+        products.map((p) => (p.metaData == null ? null : JSON.stringify(p.metaData))), products.map((p) => metaTime(p.metaData, 'sourceStarted')),
+        products.map((p) => metaTime(p.metaData, 'sourceEnded'))],
     );
     // Product paths are unique (they include the execution id), so they identify the new rows.
     const byPath = new Map(res.rows.map((r) => [r.file_path, r.id]));
     return products.map((p) => byPath.get(p.filePath)!);
+  }
+
+  /**
+   * These jobs completed: the products of the jobs each superseded (its chain back to the root) are
+   * published no more (ProductFile.objects.unpublish_products_old, before publish_products).
+   */
+  async function unpublishSuperseded(jobIds: number[]): Promise<void> {
+    if (!jobIds.length) return;
+    await db.query(
+      `WITH RECURSIVE old(id) AS (
+         SELECT j.superseded_job_id FROM job j WHERE j.id = ANY($1::bigint[]) AND NOT j.is_superseded AND j.superseded_job_id IS NOT NULL
+         UNION SELECT o.superseded_job_id FROM job o JOIN old ON o.id = old.id WHERE o.superseded_job_id IS NOT NULL)
+       UPDATE scale_file SET is_published = false, unpublished = now(), last_modified = now()
+        WHERE job_id IN (SELECT id FROM old) AND is_published AND file_type = 'PRODUCT'`,
+      [jobIds],
+    );
   }
 
   /** Applies input side-cars: what a job learned about its (source) input files. */
@@ -260,5 +312,5 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
     }
   }
 
-  return { get, getMany, list, upload, discard, open, insertProducts, updateMetadata };
+  return { get, getMany, list, upload, discard, open, insertProducts, unpublishSuperseded, updateMetadata };
 }

@@ -1,8 +1,9 @@
 // Brings a batch of found files in (Scale's ingest job, per file, done here in batches so a
 // thousand files cost a handful of statements): the first matching rule decides where each goes;
 // no rule → DEFERRED (moved aside to deferred/); the same name and size already ingested →
-// DUPLICATE (moved aside to duplicate/); otherwise INGESTING → moved into its workspace at
-// <new_file_path>/YYYY/MM/DD/<name> → INGESTED with its SOURCE file. The record is written before
+// DUPLICATE (moved aside to duplicate/); otherwise QUEUED (recorded, waiting for its batch, as
+// Scale's ingest waits for its ingest job) → INGESTING (the batch moves it) → moved into its
+// workspace at <new_file_path>/YYYY/MM/DD/<name> → INGESTED with its SOURCE file. The record is written before
 // the file moves, so a crash in between is finished, not repeated, on restart (recoverOpen).
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -85,7 +86,7 @@ export function createIngester(deps: {
     if (fresh.length) {
       const res = await q.query<{ id: number }>(
         `INSERT INTO ingest (file_name, strike_id, scan_id, status, file_size, bytes_transferred, media_type, data_type_tags, file_path, workspace_id, new_file_path, new_workspace_id, transfer_ended, ingest_started)
-         SELECT t.name, $1, $2, t.status, t.size, t.size, t.media, t.tags::jsonb, t.path, t.ws, t.new_path, t.new_ws, now(), CASE WHEN t.status = 'INGESTING' THEN now() END
+         SELECT t.name, $1, $2, t.status, t.size, t.size, t.media, t.tags::jsonb, t.path, t.ws, t.new_path, t.new_ws, now(), NULL
            FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::int[]) WITH ORDINALITY
                 AS t(name, status, size, media, tags, path, ws, new_path, new_ws, n)
           ORDER BY t.n RETURNING id`,
@@ -97,7 +98,7 @@ export function createIngester(deps: {
     for (const { r, i } of open) {
       await q.query(
         `UPDATE ingest SET status = $2, file_size = $3, bytes_transferred = $3, transfer_ended = now(), file_path = $4, new_file_path = $5, new_workspace_id = $6,
-                data_type_tags = $7, ingest_started = CASE WHEN $2 = 'INGESTING' THEN now() END, last_modified = now() WHERE id = $1`,
+                data_type_tags = $7, ingest_started = NULL, last_modified = now() WHERE id = $1`,
         [r.file.recordId, r.status, r.file.size, r.file.relPath, r.newPath, r.newWorkspaceId, JSON.stringify(r.dataTypes)],
       );
       ids[i] = r.file.recordId!;
@@ -156,7 +157,7 @@ export function createIngester(deps: {
       // A Scan rule that names no new place registers the file where it is.
       const inPlace = config.monitor.type === 'scan' && !rule.newWorkspace && !rule.newFilePath;
       const newPath = inPlace ? file.relPath : targetPath(rule, file.name, now);
-      rows.push({ file, status: target ? 'INGESTING' : 'ERRORED', workspaceId: src.workspace?.id ?? null, newPath, newWorkspaceId: target?.id ?? null, dataTypes: rule.dataTypes });
+      rows.push({ file, status: target ? 'QUEUED' : 'ERRORED', workspaceId: src.workspace?.id ?? null, newPath, newWorkspaceId: target?.id ?? null, dataTypes: rule.dataTypes });
       plan.push({ file: file.relPath, status: target ? 'INGESTED' : 'ERRORED', workspace: target?.name ?? rule.newWorkspace, path: newPath });
     }
     const result: BatchResult = { ingested: 0, deferred: 0, duplicates: 0, errored: 0 };
@@ -170,6 +171,11 @@ export function createIngester(deps: {
       return { ...result, plan };
     }
     const ids = await writeRecords(db, owner, rows);
+    // The batch starts: its QUEUED ingests are INGESTING (one statement for the batch).
+    const queued = ids.filter((_, i) => rows[i].status === 'QUEUED');
+    if (queued.length) {
+      await db.query(`UPDATE ingest SET status = 'INGESTING', ingest_started = now(), last_modified = now() WHERE id = ANY($1::bigint[]) AND status = 'QUEUED'`, [queued]);
+    }
 
     const errors: { id: number; reason: string }[] = [];
     const done: { id: number; wsId: number; path: string; name: string; size: number; checksum: string; tags: string[] }[] = [];
@@ -268,13 +274,13 @@ export function createIngester(deps: {
   }
 
   /**
-   * Finishes what a dead process left INGESTING: a file already at its target is registered; one
+   * Finishes what a dead process left QUEUED or INGESTING: a file already at its target is registered; one
    * still at its source is ingested again by the next sweep (its record is closed as ERRORED only
    * when it is nowhere).
    */
   async function recoverOpen(owner: IngestOwner, src: SourceRoot): Promise<number> {
     const open = await db.query<{ id: number; file_name: string; file_path: string; new_file_path: string; new_workspace_id: number; data_type_tags: string[] }>(
-      `SELECT id, file_name, file_path, new_file_path, new_workspace_id, data_type_tags FROM ingest WHERE status = 'INGESTING' AND ${owner.strikeId !== null ? 'strike_id = $1' : 'scan_id = $1'}`,
+      `SELECT id, file_name, file_path, new_file_path, new_workspace_id, data_type_tags FROM ingest WHERE status IN ('QUEUED', 'INGESTING') AND ${owner.strikeId !== null ? 'strike_id = $1' : 'scan_id = $1'}`,
       [owner.strikeId ?? owner.scanId],
     );
     const done: Parameters<typeof finish>[0] = [];

@@ -4,9 +4,10 @@ import type { Db, Row } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { NotFound } from '../../errors.ts';
 
-export const INGEST_STATUSES = ['TRANSFERRING', 'TRANSFERRED', 'DEFERRED', 'INGESTING', 'INGESTED', 'ERRORED', 'DUPLICATE'] as const;
-/** The statuses an ingest list may be filtered by: Scale's vocabulary has QUEUED too (an ingest waiting for its ingest job); ingests here go straight to INGESTING, so it matches none. */
-export const INGEST_FILTER_STATUSES = [...INGEST_STATUSES, 'QUEUED'] as const;
+/** Scale 6's ingest statuses (ingest/models.py Ingest.INGEST_STATUSES), in the order an ingest takes them. */
+export const INGEST_STATUSES = ['TRANSFERRING', 'TRANSFERRED', 'DEFERRED', 'QUEUED', 'INGESTING', 'INGESTED', 'ERRORED', 'DUPLICATE'] as const;
+/** The statuses an ingest list may be filtered by. */
+export const INGEST_FILTER_STATUSES = INGEST_STATUSES;
 
 export interface Ingest {
   id: number;

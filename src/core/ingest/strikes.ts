@@ -249,7 +249,7 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
       await db.query(
         `INSERT INTO ingest (file_name, strike_id, status, bytes_transferred, transfer_started, file_path, workspace_id)
          SELECT t.name, $1, 'TRANSFERRING', t.size, now(), t.path, $2 FROM unnest($3::text[], $4::bigint[], $5::text[]) AS t(name, size, path)
-         ON CONFLICT (strike_id, file_name) WHERE status IN ('TRANSFERRING', 'INGESTING') DO UPDATE SET bytes_transferred = EXCLUDED.bytes_transferred, last_modified = now()`,
+         ON CONFLICT (strike_id, file_name) WHERE status IN ('TRANSFERRING', 'QUEUED', 'INGESTING') DO UPDATE SET bytes_transferred = EXCLUDED.bytes_transferred, last_modified = now()`,
         [s.id, src.workspace?.id ?? null, moving.map((f) => f.relPath.slice(0, -suffix.length)), moving.map((f) => f.size), moving.map((f) => f.relPath)],
       );
     }
@@ -267,13 +267,13 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
     const open = await db.query<{ id: number; file_name: string; status: string }>(
       `UPDATE ingest SET status = CASE WHEN status = 'TRANSFERRING' THEN 'TRANSFERRED' ELSE status END,
               transfer_ended = CASE WHEN status = 'TRANSFERRING' THEN now() ELSE transfer_ended END, last_modified = now()
-        WHERE strike_id = $1 AND status IN ('TRANSFERRING', 'INGESTING') AND file_name = ANY($2::text[]) RETURNING id, file_name, status`,
+        WHERE strike_id = $1 AND status IN ('TRANSFERRING', 'QUEUED', 'INGESTING') AND file_name = ANY($2::text[]) RETURNING id, file_name, status`,
       [s.id, ready.map((f) => f.relPath)],
     );
     const byName = new Map(open.rows.map((r) => [r.file_name, r]));
     const found: FoundFile[] = ready
       // A file whose ingest is still open elsewhere (another batch in flight) waits.
-      .filter((f) => byName.get(f.relPath)?.status !== 'INGESTING')
+      .filter((f) => byName.get(f.relPath)?.status !== 'INGESTING' && byName.get(f.relPath)?.status !== 'QUEUED')
       .map((f) => ({ name: path.basename(f.relPath), relPath: f.relPath, size: f.size, ...(byName.has(f.relPath) ? { recordId: byName.get(f.relPath)!.id } : {}) }));
     let n = 0;
     for (let i = 0; i < found.length; i += BATCH) n += await ingestLogged(s, c, src, found.slice(i, i + BATCH));
@@ -284,7 +284,7 @@ export function createStrikeService(deps: { db: Db; workspaces: WorkspaceService
   async function unseen(s: Strike, src: SourceRoot, objects: { relPath: string; size: number }[]): Promise<FoundFile[]> {
     const known = await db.query<{ file_path: string }>(
       `SELECT file_path FROM scale_file WHERE workspace_id = $1 AND file_path = ANY($2::text[]) AND NOT is_deleted
-       UNION SELECT file_path FROM ingest WHERE strike_id = $3 AND status IN ('DEFERRED', 'DUPLICATE', 'INGESTING') AND file_path = ANY($2::text[])`,
+       UNION SELECT file_path FROM ingest WHERE strike_id = $3 AND status IN ('DEFERRED', 'DUPLICATE', 'QUEUED', 'INGESTING') AND file_path = ANY($2::text[])`,
       [src.workspace!.id, objects.map((o) => o.relPath), s.id],
     );
     const skip = new Set(known.rows.map((r) => r.file_path));

@@ -58,13 +58,15 @@ export function createSeedJobTypes(deps: {
   async function checkConfiguration(manifest: any, given: Record<string, any> | undefined, existing: JobType | null, problems: Problem[], warnings: SeedValidation['warnings'], builtin = false) {
     const base = existing?.configuration ?? {};
     // As JobConfigurationV6._populate_default_values fills them: an output_workspaces without
-    // `outputs` has none, and one without `default` (or none at all) gets the server's default
-    // workspace here (Scale leaves it empty; this server gives outputs somewhere to go).
+    // `outputs` has none, and one without `default` has none either (so file outputs without a
+    // workspace are MISSING_WORKSPACE, as in Scale). A configuration that says nothing of output
+    // workspaces (and a new job type) gets the server's default workspace: Scale would refuse it.
     const ow = given?.output_workspaces ?? base.output_workspaces;
-    const defaults = { default: deps.defaultWorkspace() ?? '', outputs: {} };
     const c = {
       mounts: given?.mounts ?? base.mounts ?? {},
-      output_workspaces: ow === undefined ? defaults : ow !== null && typeof ow === 'object' && !Array.isArray(ow) ? { ...defaults, ...ow } : ow,
+      output_workspaces: ow === undefined
+        ? { default: deps.defaultWorkspace() ?? '', outputs: {} }
+        : ow !== null && typeof ow === 'object' && !Array.isArray(ow) ? { default: '', outputs: {}, ...ow } : ow,
       priority: given?.priority ?? base.priority ?? DEFAULT_PRIORITY,
       settings: { ...(existing && !given?.settings ? base.settings : {}), ...(given?.settings ?? {}) },
       ...(given?.version !== undefined ? { version: given.version } : {}),
@@ -76,15 +78,16 @@ export function createSeedJobTypes(deps: {
     }
     const iface = manifest.job.interface ?? {};
     const settingNames = new Map<string, boolean>((iface.settings ?? []).map((s: any) => [s.name, s.secret]));
+    // JobConfiguration.validate: what the manifest does not declare is a warning ("ignored"), not an error.
     for (const name of Object.keys(c.settings)) {
-      if (!settingNames.has(name)) problems.push({ field: `configuration.settings.${name}`, message: 'the manifest declares no such setting' });
+      if (!settingNames.has(name)) warnings.push({ id: 'unknown_setting', details: `Unknown setting '${name}' ignored: the manifest declares no such setting` });
     }
     for (const [name] of settingNames) {
       if (c.settings[name] === undefined) warnings.push({ id: 'missing_setting', details: `setting ${name} has no value; its jobs fail with missing-setting` });
     }
     const mountNames = new Set((iface.mounts ?? []).map((m: any) => m.name));
     for (const [name, m] of Object.entries<any>(c.mounts)) {
-      if (!mountNames.has(name)) problems.push({ field: `configuration.mounts.${name}`, message: 'the manifest declares no such mount' });
+      if (!mountNames.has(name)) warnings.push({ id: 'unknown_mount', details: `Unknown mount '${name}' ignored: the manifest declares no such mount` });
       if (m.type === 'host') {
         const p = String(m.host_path);
         if (!path.isAbsolute(p) || p.split('/').includes('..')) problems.push({ field: `configuration.mounts.${name}.host_path`, message: "must be an absolute path without '..'" });
@@ -104,7 +107,7 @@ export function createSeedJobTypes(deps: {
     for (const name of new Set(names)) {
       const ws = await workspaces.byName(name);
       if (!ws) problems.push({ field: 'configuration.output_workspaces', message: `workspace ${JSON.stringify(name)} does not exist` });
-      else if (!ws.isActive) problems.push({ field: 'configuration.output_workspaces', message: `workspace ${name} is not active` });
+      else if (!ws.isActive) warnings.push({ id: 'deprecated_workspace', details: `Workspace '${name}' is deprecated: it is not active` });
     }
     // Built-in job types write their files to the server's default workspace, whatever it is called.
     if (!builtin && fileOutputs.size && !c.output_workspaces.default && [...fileOutputs].some((o) => !c.output_workspaces.outputs[o as string])) {
@@ -193,6 +196,7 @@ export function createSeedJobTypes(deps: {
       input.icon_code ?? null, input.docker_image ?? null, job.timeout, res('cpus').value, res('mem').value, res('disk').value, res('disk').inputMultiplier,
       JSON.stringify(m), JSON.stringify(mapping), JSON.stringify(configuration), job.packageVersion, sealed, configuration.priority,
       input.max_scheduled ?? null, input.is_paused ?? null, input.is_active ?? null, input.max_tries ?? null, opts.builtin ?? false,
+      input.is_published ?? null,
     ];
     const jobType = await db.transaction(async (tx) => {
       let row;
@@ -201,9 +205,10 @@ export function createSeedJobTypes(deps: {
           await tx.query(
             `INSERT INTO job_type (name, version, title, description, category, author_name, author_url, icon_code, docker_image, timeout,
                 cpus_required, mem_required, disk_out_const_required, disk_out_mult_required, interface_kind, interface, manifest, error_mapping,
-                configuration, package_version, secrets, priority, max_scheduled, is_paused, paused, is_active, max_tries, is_system)
+                configuration, package_version, secrets, priority, max_scheduled, is_paused, paused, is_active, max_tries, is_system, is_published)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'seed', $15::jsonb, $15::jsonb, $16, $17, $18, $19, $20, $21,
-                coalesce($22::boolean, false), CASE WHEN $22::boolean THEN now() END, coalesce($23::boolean, true), coalesce($24::int, 3), $25)
+                coalesce($22::boolean, false), CASE WHEN $22::boolean THEN now() END, coalesce($23::boolean, true), coalesce($24::int, 3), $25,
+                coalesce($26::boolean, false))
              RETURNING *`,
             values,
           )
@@ -221,7 +226,8 @@ export function createSeedJobTypes(deps: {
                 max_scheduled = coalesce($21::int, max_scheduled),
                 paused = CASE WHEN $22::boolean IS NULL OR $22::boolean = is_paused THEN paused WHEN $22::boolean THEN now() ELSE NULL END,
                 is_paused = coalesce($22::boolean, is_paused), is_active = coalesce($23::boolean, is_active), max_tries = coalesce($24::int, max_tries),
-                is_system = is_system OR $25::boolean, revision_num = revision_num + CASE WHEN $26 THEN 1 ELSE 0 END, last_modified = now()
+                is_system = is_system OR $25::boolean, is_published = coalesce($26::boolean, is_published),
+                revision_num = revision_num + CASE WHEN $27 THEN 1 ELSE 0 END, last_modified = now()
               WHERE name = $1 AND version = $2 RETURNING *`,
             [...values, revise],
           )

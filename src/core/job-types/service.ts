@@ -33,6 +33,8 @@ export interface JobType {
   isActive: boolean;
   isOperational: boolean;
   isPaused: boolean;
+  /** Scale 6's JobType.is_published: whether its outputs are published, as its caller says (v6 only). */
+  isPublished: boolean;
   iconCode: string | null;
   dockerImage: string | null;
   dockerPrivileged: boolean;
@@ -133,7 +135,7 @@ export function toJobType(r: Row): JobType {
   return {
     id: r.id, name: r.name, version: r.version, title: r.title, description: r.description, category: r.category,
     authorName: r.author_name, authorUrl: r.author_url, isSystem: r.is_system, isLongRunning: r.is_long_running, isService: r.is_service ?? false,
-    isActive: r.is_active, isOperational: r.is_operational, isPaused: r.is_paused, iconCode: r.icon_code,
+    isActive: r.is_active, isOperational: r.is_operational, isPaused: r.is_paused, isPublished: r.is_published ?? false, iconCode: r.icon_code,
     dockerImage: r.docker_image, dockerPrivileged: r.docker_privileged, revisionNum: r.revision_num, priority: r.priority,
     timeout: r.timeout, maxScheduled: r.max_scheduled, maxTries: r.max_tries, cpusRequired: r.cpus_required,
     memRequired: r.mem_required, diskOutConstRequired: r.disk_out_const_required, diskOutMultRequired: r.disk_out_mult_required,
@@ -276,10 +278,24 @@ export function createJobTypeService({ db, errors, events, readers, images }: { 
   }
 
   /** Revision numbers by revision id. */
+  // A revision's number never changes either: job lists name it for every job, from here.
+  const revisionNumCache = new Map<number, number>();
+
   async function revisionNums(ids: number[]): Promise<Map<number, number>> {
-    if (!ids.length) return new Map();
-    const res = await db.query('SELECT id, revision_num FROM job_type_revision WHERE id = ANY($1::int[])', [ids]);
-    return new Map(res.rows.map((r) => [r.id, r.revision_num]));
+    const out = new Map<number, number>();
+    const missing = ids.filter((id) => {
+      const n = revisionNumCache.get(id);
+      if (n !== undefined) out.set(id, n);
+      return n === undefined;
+    });
+    if (!missing.length) return out;
+    const res = await db.query('SELECT id, revision_num FROM job_type_revision WHERE id = ANY($1::int[])', [missing]);
+    if (revisionNumCache.size > 10_000) revisionNumCache.clear();
+    for (const r of res.rows) {
+      revisionNumCache.set(r.id, r.revision_num);
+      out.set(r.id, r.revision_num);
+    }
+    return out;
   }
 
   async function currentRevision(jobType: JobType, q: Queryable = db): Promise<Revision> {

@@ -10,6 +10,7 @@ export interface JobTypeName {
   title: string | null;
   description: string | null;
   iconCode: string | null;
+  isPublished: boolean;
   /** Oldest first. */
   versions: string[];
   latestVersion: string;
@@ -48,7 +49,8 @@ export function createJobTypeVersions({ db }: { db: Db }) {
                           (array_agg(version ORDER BY created DESC, id DESC))[1] AS latest_version,
                           (array_agg(title ORDER BY created DESC, id DESC))[1] AS title,
                           (array_agg(description ORDER BY created DESC, id DESC))[1] AS description,
-                          (array_agg(icon_code ORDER BY created DESC, id DESC))[1] AS icon_code
+                          (array_agg(icon_code ORDER BY created DESC, id DESC))[1] AS icon_code,
+                          (array_agg(is_published ORDER BY created DESC, id DESC))[1] AS is_published
                      FROM job_type ${where.sql()} GROUP BY name) n`;
     // The filters sit inside the grouping; the outer query only carries their parameters.
     const outer = new Where();
@@ -56,7 +58,7 @@ export function createJobTypeVersions({ db }: { db: Db }) {
     const res = await pagedList(db, { select: '*', from, where: outer, orderSql: orderBy(f.order, NAME_ORDER, ['name']), tiebreak: 'name', page: f });
     return {
       count: res.count,
-      rows: res.rows.map((r: any) => ({ name: r.name, title: r.title, description: r.description, iconCode: r.icon_code, versions: r.versions, latestVersion: r.latest_version })),
+      rows: res.rows.map((r: any) => ({ name: r.name, title: r.title, description: r.description, iconCode: r.icon_code, isPublished: r.is_published ?? false, versions: r.versions, latestVersion: r.latest_version })),
     };
   }
 

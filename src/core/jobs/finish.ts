@@ -18,6 +18,9 @@ import { BUILTIN } from '../errors/model.ts';
 import type { CoreEvents } from '../events.ts';
 import { QUEUE_COLUMNS, QUEUE_VALUES } from '../queue/enqueue.ts';
 
+/** An output file to record; a CWL secondary file names its primary (results list it with it, not as an output file of its own). */
+export type OutputProduct = NewProduct & { kind: 'file' | 'files'; secondaryOf?: NewProduct };
+
 export interface Outcome {
   exeId: number;
   jobId: number;
@@ -34,7 +37,7 @@ export interface Outcome {
   jobStarted?: Date | null;
   jobCompleted?: Date | null;
   /** Output files already stored in their workspaces (COMPLETED only). */
-  products?: (NewProduct & { kind: 'file' | 'files' })[];
+  products?: OutputProduct[];
   /** JSON outputs (SEED seed.outputs.json, CWL values), by output name. */
   jsonValues?: Record<string, unknown>;
   /** Directory outputs (CWL Directory): each one's path in the output directory, by output name. */
@@ -108,16 +111,19 @@ export type Finisher = ReturnType<typeof createFinisher>;
 export function createFinisher({ db, errors, files, events }: { db: Db; errors: ErrorService; files: FileService; events?: CoreEvents }) {
   /** Results JSON (job results 1.0) of a completed execution, from its products' new ids. */
   function resultsOf(o: Outcome, ids: Map<NewProduct, number>): unknown {
-    const byOutput = new Map<string, { kind: string; ids: number[] }>();
+    const byOutput = new Map<string, { kind: string; ids: number[]; secondary: Record<string, number[]> }>();
     for (const p of o.products ?? []) {
-      const entry = byOutput.get(p.jobOutput) ?? { kind: p.kind, ids: [] };
-      entry.ids.push(ids.get(p)!);
+      const entry = byOutput.get(p.jobOutput) ?? { kind: p.kind, ids: [], secondary: {} };
+      if (p.secondaryOf) (entry.secondary[ids.get(p.secondaryOf)!] ??= []).push(ids.get(p)!);
+      else entry.ids.push(ids.get(p)!);
       byOutput.set(p.jobOutput, entry);
     }
+    // CWL secondary files by their primary's id: {"<primary id>": [ids]}.
+    const withSecondary = (e: { secondary: Record<string, number[]> }) => (Object.keys(e.secondary).length ? { secondary_file_ids: e.secondary } : {});
     return {
       version: '1.0',
       output_data: [
-        ...[...byOutput].map(([name, e]) => (o.directories?.[name] !== undefined ? { name, file_ids: e.ids, directory: o.directories[name] } : e.kind === 'files' ? { name, file_ids: e.ids } : { name, file_id: e.ids[0] })),
+        ...[...byOutput].map(([name, e]) => (o.directories?.[name] !== undefined ? { name, file_ids: e.ids, directory: o.directories[name] } : e.kind === 'files' ? { name, file_ids: e.ids, ...withSecondary(e) } : { name, file_id: e.ids[0], ...withSecondary(e) })),
         // An empty directory has no files, and is still an output.
         ...Object.entries(o.directories ?? {}).filter(([name]) => !byOutput.has(name)).map(([name, directory]) => ({ name, file_ids: [], directory })),
         ...Object.entries(o.jsonValues ?? {}).map(([name, value]) => ({ name, value })),
@@ -165,6 +171,8 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
       if (o.status === 'FAILED' && !o.jsonValues && o.resultsManifest == null) throw err;
       return apply([{ ...o, status: 'FAILED', errorName: BUILTIN.invalidResultsManifest, products: [], jsonValues: undefined, resultsManifest: null }]);
     }
+    const completed = applied.filter((a) => a.jobStatus === 'COMPLETED').map((a) => a.jobId);
+    if (completed.length) await files.unpublishSuperseded(completed);
     if (applied.length) events?.emit('ended', applied.map((a) => a.jobId));
     // Parse results of completed jobs: their input files' metadata, and PARSE triggers.
     const done = new Set(applied.filter((a) => a.jobStatus === 'COMPLETED').map((a) => a.exeId));

@@ -53,6 +53,9 @@ export interface Job {
   lastModified: Date;
 }
 
+/** A job as lists show it: without its data (input, output, configuration, runtime, image). */
+export type JobSummary = Omit<Job, 'input' | 'output' | 'dockerImage' | 'configuration' | 'runtime'>;
+
 export interface JobExecution {
   id: number;
   jobId: number;
@@ -101,6 +104,19 @@ export function toJob(r: Row): Job {
     batchId: r.batch_id ?? null, isSuperseded: r.is_superseded ?? false, superseded: r.superseded ?? null, supersededJobId: r.superseded_job_id ?? null,
     rootSupersededJobId: r.root_superseded_job_id ?? null, created: r.created, queued: r.queued, started: r.started, ended: r.ended,
     lastStatusChange: r.last_status_change, lastModified: r.last_modified,
+  };
+}
+
+/** A summary row: its times as epoch milliseconds (`created_ms`, …). */
+export function toJobSummary(r: Row): JobSummary {
+  const at = (ms: number | null) => (ms === null ? null : new Date(ms));
+  return {
+    id: r.id, jobTypeId: r.job_type_id, jobTypeRevId: r.job_type_rev_id, eventId: r.event_id, status: r.status, errorId: r.error_id, errorMessage: r.error_message ?? null,
+    priority: r.priority, numExes: r.num_exes, timeout: r.timeout, maxTries: r.max_tries, cpusRequired: r.cpus_required,
+    memRequired: r.mem_required, diskInRequired: r.disk_in_required, diskOutRequired: r.disk_out_required, recipeId: r.recipe_id ?? null,
+    batchId: r.batch_id ?? null, isSuperseded: r.is_superseded ?? false, superseded: at(r.superseded_ms), supersededJobId: r.superseded_job_id ?? null,
+    rootSupersededJobId: r.root_superseded_job_id ?? null, created: at(r.created_ms)!, queued: at(r.queued_ms), started: at(r.started_ms), ended: at(r.ended_ms),
+    lastStatusChange: at(r.last_status_change_ms)!, lastModified: at(r.last_modified_ms)!,
   };
 }
 

@@ -1,11 +1,13 @@
 // Read-side queries over jobs and executions: the filtered, paged lists of the REST API.
 // Filters on job type name or category become sub-selects on job_type so the job indexes still serve.
-import type { Db } from '../../store/db.ts';
+import { type Db, prepared, type Row } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
+import { createJobCounts, JOB_VERSION_SQL } from './counts.ts';
 import type { JobStatus } from './model.ts';
-import { type Job, type JobExecution, toExecution, toJob } from './model.ts';
+import { type Job, type JobExecution, type JobSummary, toExecution, toJob, toJobSummary } from './model.ts';
+import { addSourceMetadataFilters, type SourceMetadataFilter } from '../files/source-metadata.ts';
 
-export interface JobListFilter extends ListRequest {
+export interface JobListFilter extends ListRequest, SourceMetadataFilter {
   started?: Date | null;
   ended?: Date | null;
   statuses?: JobStatus[];
@@ -56,18 +58,62 @@ function jobTypeFilters(where: Where, col: string, f: { jobTypeIds?: number[]; j
   return where;
 }
 
+/**
+ * The job columns a list shows, without the job's data; times as epoch milliseconds, which become
+ * Dates for far less than parsing the driver's timestamp text (aliased: ORDER BY created must still
+ * name the column, and its index).
+ */
+const SUMMARY_COLUMNS = [
+  'id', 'job_type_id', 'job_type_rev_id', 'event_id', 'status', 'error_id', 'error_message', 'priority', 'num_exes', 'timeout', 'max_tries',
+  'cpus_required', 'mem_required', 'disk_in_required', 'disk_out_required', 'recipe_id', 'batch_id', 'is_superseded', 'superseded_job_id', 'root_superseded_job_id',
+  ...['superseded', 'created', 'queued', 'started', 'ended', 'last_status_change', 'last_modified'].map((c) => `(extract(epoch FROM ${c}) * 1000)::float8 AS ${c}_ms`),
+].join(', ');
+
 export type JobQueries = ReturnType<typeof createJobQueries>;
 
 export function createJobQueries({ db }: { db: Db }) {
-  async function listJobs(f: JobListFilter): Promise<ListResult<Job>> {
+  const counts = createJobCounts(db);
+
+  function jobWhere(f: JobListFilter): Where {
     const where = jobTypeFilters(new Where().range('last_modified', f.started, f.ended).anyOf('status', f.statuses, 'text').anyOf('id', f.jobIds, 'bigint'), 'job_type_id', f);
     if (f.errorCategories?.length) where.add('error_id IN (SELECT id FROM error WHERE category = ANY(?::text[]))', f.errorCategories);
     where.anyOf('error_id', f.errorIds, 'int');
     where.anyOf('batch_id', f.batchIds, 'int');
     if (f.recipeIds?.length) where.add('id IN (SELECT job_id FROM recipe_node WHERE recipe_id = ANY(?::bigint[]) AND job_id IS NOT NULL)', f.recipeIds);
     if (f.isSuperseded !== undefined && f.isSuperseded !== null) where.add('is_superseded = ?', f.isSuperseded);
-    const res = await pagedList(db, { select: '*', from: 'job', where, orderSql: orderBy(f.order, JOB_ORDERABLE, ['-last_modified']), tiebreak: 'id DESC', page: f });
+    addSourceMetadataFilters(where, 'job.input', f);
+    return where;
+  }
+
+  /**
+   * A page of jobs and the count of all that match: one query when the count is known and the job
+   * table has not changed since (counts.ts), the page's query and a count otherwise.
+   */
+  async function jobPage(f: JobListFilter, select: string): Promise<ListResult<Row>> {
+    const where = jobWhere(f);
+    const whereSql = where.sql();
+    const n = where.params.length;
+    const text = `SELECT ${select}, ${JOB_VERSION_SQL} AS list_version FROM job ${whereSql}
+                   ORDER BY ${orderBy(f.order, JOB_ORDERABLE, ['-last_modified'])}, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`;
+    const rows = db.query(prepared('job-list', text), [...where.params, f.pageSize, (f.page - 1) * f.pageSize]);
+    // A filter counted for the first time is counted beside the page rather than after it.
+    if (!counts.known(whereSql, where.params)) {
+      const [count, res] = await Promise.all([counts.count(whereSql, where.params, null), rows]);
+      return { count, rows: res.rows };
+    }
+    const res = await rows;
+    return { count: await counts.count(whereSql, where.params, res.rows.length ? Number(res.rows[0].list_version) : null), rows: res.rows };
+  }
+
+  async function listJobs(f: JobListFilter): Promise<ListResult<Job>> {
+    const res = await jobPage(f, '*');
     return { count: res.count, rows: res.rows.map(toJob) };
+  }
+
+  /** A page of jobs without their data (input, output, configuration): what a list of jobs shows, read and parsed for less. */
+  async function listJobSummaries(f: JobListFilter): Promise<ListResult<JobSummary>> {
+    const res = await jobPage(f, SUMMARY_COLUMNS);
+    return { count: res.count, rows: res.rows.map(toJobSummary) };
   }
 
   async function listExecutions(f: ExecutionListFilter): Promise<ListResult<JobExecution>> {
@@ -121,5 +167,5 @@ export function createJobQueries({ db }: { db: Db }) {
     return res.rows.map(toExecution);
   }
 
-  return { listJobs, listExecutions, jobsByIds, successor, latestExecutions, execution, runningOnNodes, outputsToDiscard };
+  return { listJobs, listJobSummaries, listExecutions, jobsByIds, successor, latestExecutions, execution, runningOnNodes, outputsToDiscard };
 }

@@ -239,10 +239,11 @@ export function createRecipeTypeService({ db, jobTypes }: { db: Db; jobTypes: Jo
     return { errors, warnings, definition };
   }
 
-  async function validate(input: RecipeTypeInput, existingId?: number): Promise<RecipeTypeValidation> {
+  /** Checks a recipe type (a new one, or the next revision of existingId); `definition` is the parsed one, when it parses. */
+  async function validate(input: RecipeTypeInput, existingId?: number): Promise<RecipeTypeValidation & { definition: RecipeDefinition | null }> {
     const existing = existingId === undefined ? undefined : await get(existingId);
-    const { errors, warnings } = await analyse(existing ? input : await named(input), existing);
-    return { errors, warnings };
+    const { errors, warnings, definition } = await analyse(existing ? input : await named(input), existing);
+    return { errors, warnings, definition };
   }
 
   /** The definition JSON to store: normalised in the format it came in. */

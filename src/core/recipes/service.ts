@@ -2,6 +2,7 @@
 // counters, canceling and reprocessing them (what carries over: supersede.ts; what it means for
 // jobs: job-links.ts). The engine does the rest.
 import { checkInputCount } from '../input-count.ts';
+import { addSourceMetadataFilters, type SourceMetadataFilter } from '../files/source-metadata.ts';
 import { countValues, INPUT_FIELDS } from '../jobs/job-data.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
@@ -35,7 +36,7 @@ export interface NewRecipe {
   link?: ReprocessLink;
 }
 
-export interface RecipeListFilter extends ListRequest {
+export interface RecipeListFilter extends ListRequest, SourceMetadataFilter {
   started?: Date | null;
   ended?: Date | null;
   recipeTypeIds?: number[];
@@ -194,6 +195,7 @@ export function createRecipeService(deps: {
     if (f.recipeTypeNames?.length) where.add('recipe_type_id IN (SELECT id FROM recipe_type WHERE name = ANY(?::text[]))', f.recipeTypeNames);
     if (f.isSuperseded !== undefined && f.isSuperseded !== null) where.add('is_superseded = ?', f.isSuperseded);
     if (f.isCompleted !== undefined && f.isCompleted !== null) where.add('is_completed = ?', f.isCompleted);
+    addSourceMetadataFilters(where, 'recipe.input', f);
     const res = await pagedList(db, { select: '*', from: 'recipe', where, orderSql: orderBy(f.order, ORDERABLE, ['-last_modified']), tiebreak: 'id DESC', page: f });
     return { count: res.count, rows: res.rows.map(toRecipe) };
   }
