@@ -8,8 +8,18 @@ import type { Problem } from '../src/schemas.ts';
 export type GivenValue =
   | { kind: 'value'; value: unknown }
   | { kind: 'content'; data: Buffer; mediaType: string | null }
-  /** `format`: the file's CWL format IRI, given as its format's `schema` (kept for CWL runs). */
-  | { kind: 'href'; href: string; mediaType: string | null; format?: string };
+  /**
+   * `format`: the file's CWL format IRI, given as its format's `schema` (kept for CWL runs);
+   * `secondaryFiles`: the CWL secondary files the client lists with it (staged beside it).
+   */
+  | { kind: 'href'; href: string; mediaType: string | null; format?: string; secondaryFiles?: SecondaryRef[] };
+
+/** A CWL secondary file (or directory) a client lists with a File: where it is, and the name it takes beside its primary. */
+export interface SecondaryRef {
+  class: 'File' | 'Directory';
+  href: string;
+  basename?: string;
+}
 
 export interface ExecuteRequest {
   /** Per input name: the values given (one unless the input takes several files). */
@@ -45,7 +55,9 @@ function fileValue(v: unknown, spec: InterfaceInput, field: string, problems: Pr
     // A link's type, or the format the suite's requests put beside the href.
     const type = typeof v.type === 'string' ? v.type : formatOf(v).mediaType;
     const schema = typeof v.schema === 'string' ? v.schema : isObject(v.format) && typeof v.format.schema === 'string' ? v.format.schema : null;
-    return acceptsMediaType(spec, type, field, problems) ? { kind: 'href', href: v.href, mediaType: type, ...(schema ? { format: schema } : {}) } : null;
+    const secondaryFiles = v.secondaryFiles === undefined ? undefined : secondaryRefs(v.secondaryFiles, spec, `${field}.secondaryFiles`, problems);
+    if (secondaryFiles === null) return null;
+    return acceptsMediaType(spec, type, field, problems) ? { kind: 'href', href: v.href, mediaType: type, ...(schema ? { format: schema } : {}), ...(secondaryFiles?.length ? { secondaryFiles } : {}) } : null;
   }
   let raw: unknown = v;
   let format = { mediaType: null as string | null, encoding: null as string | null };
@@ -74,6 +86,25 @@ function fileValue(v: unknown, spec: InterfaceInput, field: string, problems: Pr
     return { kind: 'content', data, mediaType };
   }
   return { kind: 'content', data: Buffer.from(raw, 'utf8'), mediaType };
+}
+
+/**
+ * The secondary files a File link lists (`secondaryFiles`, as a results document gives them back):
+ * each a link (`{"href"}`, a file) or a CWL object (`{"class": "File" | "Directory", "location"}`, a
+ * directory by the URL of its listing or STAC catalog), with the `basename` it takes beside its primary.
+ */
+function secondaryRefs(v: unknown, spec: InterfaceInput, field: string, problems: Problem[]): SecondaryRef[] | null {
+  const bad = (message: string) => (problems.push({ field, message: `input ${JSON.stringify(spec.name)}: ${message}` }), null);
+  if (!Array.isArray(v)) return bad('secondaryFiles is a list of files and directories, each {"href": URL} or {"class": "File" | "Directory", "location": URL}');
+  const out: SecondaryRef[] = [];
+  for (const [n, e] of v.entries()) {
+    const href = isObject(e) ? (typeof e.href === 'string' ? e.href : typeof e.location === 'string' ? e.location : null) : null;
+    const cls = isObject(e) ? (e.class ?? 'File') : null;
+    if (!isObject(e) || !href || !/^https?:\/\//i.test(href) || (cls !== 'File' && cls !== 'Directory')) return bad(`secondaryFiles[${n}] needs an http(s) "href" (or "location"), and a "class" of File or Directory when it has one`);
+    if (e.basename !== undefined && (typeof e.basename !== 'string' || !/^[^/\\]+$/.test(e.basename) || e.basename === '.' || e.basename === '..')) return bad(`secondaryFiles[${n}].basename must be a file name (no "/")`);
+    out.push({ class: cls, href, ...(typeof e.basename === 'string' ? { basename: e.basename } : {}) });
+  }
+  return out;
 }
 
 const baseType = (m: string) => m.split(';')[0].trim().toLowerCase();

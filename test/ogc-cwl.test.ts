@@ -347,6 +347,77 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
       }
     });
 
+    it('stages the secondary files a client lists with a File (a directory among them); returns an output\'s secondary files, a linked file, one file two outputs name', async () => {
+      const doc = {
+        cwlVersion: 'v1.2', class: 'CommandLineTool', id: 'listed-secondaries',
+        requirements: [{ class: 'DockerRequirement', dockerPull: 'cwl-busybox-test:1.0' }, { class: 'ShellCommandRequirement' }],
+        inputs: { inf: 'File' },
+        arguments: [{ valueFrom: 'cat $(inputs.inf.path) $(inputs.inf.dirname)/side.txt $(inputs.inf.dirname)/dirx/sub/f.txt > out.txt && echo idx > out.txt.idx && mkdir a && cp out.txt a/real.txt && ln -s a/real.txt link.txt', shellQuote: false }],
+        outputs: {
+          out: { type: 'File', secondaryFiles: ['.idx'], outputBinding: { glob: 'out.txt' } },
+          again: { type: 'File', outputBinding: { glob: 'out.txt' } },
+          link: { type: 'File', outputBinding: { glob: 'link.txt' } },
+        },
+      };
+      const written = { 'p.tmp': 'P\n', 'side.tmp': 'S\n', 'f.tmp': 'F\n', 'dirx.tmp': JSON.stringify({ type: 'directory', name: 'listed', files: [{ path: 'sub/f.txt', href: `${filesUrl}/fixtures/f.tmp` }] }) };
+      for (const [name, text] of Object.entries(written)) await fs.writeFile(path.join(CWL_DIR, name), text);
+      try {
+        await deploy(JSON.stringify(doc), 'application/cwl+json').expect(201);
+        const inf = { href: `${filesUrl}/fixtures/p.tmp`, secondaryFiles: [{ href: `${filesUrl}/fixtures/side.tmp`, basename: 'side.txt' }, { class: 'Directory', location: `${filesUrl}/fixtures/dirx.tmp`, basename: 'dirx' }] };
+        const { id, done } = await execute('listed-secondaries', { inputs: { inf } });
+        assert.equal(done.status, 'successful', JSON.stringify(done));
+        const results = (await api().get(`/jobs/${id}/results`).expect(200)).body;
+        assert.equal(await content(results.out), 'P\nS\nF\n');
+        assert.equal(results.out.secondaryFiles.length, 1, JSON.stringify(results.out));
+        assert.equal(await content(results.out.secondaryFiles[0]), 'idx\n');
+        // The file a link names; and the file two outputs name, stored for each under its own name.
+        assert.equal(await content(results.link), 'P\nS\nF\n');
+        assert.equal(await content(results.again), 'P\nS\nF\n');
+        const names = await Promise.all([results.out, results.again, results.out.secondaryFiles[0]].map(async (o) => (await api().get(pathOf(o.href)).expect(200)).headers['content-disposition']));
+        assert.deepEqual(names.map((n) => /filename="([^"]+)"/.exec(n)?.[1]), ['out.txt', 'out.txt', 'out.txt.idx']);
+        // Still a valid results document: secondaryFiles is a member beside a link's own.
+        valid('results.yaml', results);
+      } finally {
+        for (const name of Object.keys(written)) await fs.rm(path.join(CWL_DIR, name), { force: true });
+      }
+    });
+
+    it('keeps the File and Directory an InitialWorkDir names beside a document by href (a directory by its listing), and each output of a tool whose input has its id', async () => {
+      const tool = (glob: string) => JSON.stringify({
+        cwlVersion: 'v1.2', class: 'CommandLineTool',
+        requirements: [{ class: 'DockerRequirement', dockerPull: 'cwl-busybox-test:1.0' }, { class: 'InitialWorkDirRequirement', listing: [{ class: 'File', location: 'words.tmp' }, { class: 'Directory', location: 'listed-dir.tmp' }] }],
+        baseCommand: 'true', inputs: { d: 'string' },
+        // Output d has its input's id: cwltool --pack loses it in the second such tool of a workflow.
+        outputs: { d: { type: 'Directory', outputBinding: { glob } }, f: { type: 'File', outputBinding: { glob: 'words.tmp' } } },
+      });
+      const wf = JSON.stringify({
+        cwlVersion: 'v1.2', class: 'Workflow', id: 'iwd-beside', inputs: { d: { type: 'string', default: 'x' } },
+        outputs: { out: { type: 'Directory', outputSource: 't/d' }, f: { type: 'File', outputSource: 's/f' } },
+        steps: { s: { run: 'iwd-a.tmp.cwl', in: { d: 'd' }, out: ['d', 'f'] }, t: { run: 'iwd-b.tmp.cwl', in: { d: 'd' }, out: ['d'] } },
+      });
+      const written = {
+        'iwd-wf.cwl.tmp': wf, 'iwd-a.tmp.cwl': tool('listed-dir.tmp'), 'iwd-b.tmp.cwl': tool('listed-dir.tmp/sub'), 'words.tmp': 'one two\n', 'inner.tmp': 'inner\n',
+        // A directory beside the document: its URL answers a listing (this server's form).
+        'listed-dir.tmp': JSON.stringify({ type: 'directory', name: 'listed', files: [{ path: 'sub/inner.txt', href: `${filesUrl}/fixtures/inner.tmp` }] }),
+      };
+      for (const [name, text] of Object.entries(written)) await fs.writeFile(path.join(CWL_DIR, name), text);
+      try {
+        const res = await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json')
+          .send(JSON.stringify({ executionUnit: { href: `${filesUrl}/fixtures/iwd-wf.cwl.tmp`, type: 'application/cwl' } }));
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+      } finally {
+        for (const name of Object.keys(written)) await fs.rm(path.join(CWL_DIR, name), { force: true });
+      }
+      // Runs with its origin gone: what it names beside itself is kept with the package.
+      const { id, done } = await execute('iwd-beside', { inputs: {} });
+      assert.equal(done.status, 'successful', JSON.stringify(done));
+      const results = (await api().get(`/jobs/${id}/results`).expect(200)).body;
+      assert.equal(await content(results.f), 'one two\n');
+      const listing = (await api().get(pathOf(results.out.href)).expect(200)).body;
+      assert.deepEqual(listing.files.map((f: { path: string }) => f.path), ['inner.txt']);
+      assert.equal(await content(listing.files[0]), 'inner\n');
+    });
+
     it('stores the File and Directory literals an ExpressionTool returns as its outputs', async () => {
       const doc = {
         cwlVersion: 'v1.2', class: 'ExpressionTool', id: 'literal-outputs', requirements: [{ class: 'InlineJavascriptRequirement' }],
@@ -514,7 +585,7 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
       try {
         const pkg = (f: string) => JSON.stringify({ executionUnit: { href: `${filesUrl}/fixtures/${f}`, type: 'application/cwl' } });
         const dir = await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json').send(pkg('beside-dir.cwl.tmp')).expect(400);
-        assert.match(dir.body.detail, /directory "stac" beside the document; a directory cannot be fetched over HTTP/);
+        assert.match(dir.body.detail, /directory "stac" beside the document, whose URL answers no directory listing/);
         const missing = await api().post('/processes').set('Content-Type', 'application/ogcapppkg+json').send(pkg('beside-missing.cwl.tmp')).expect(400);
         assert.match(missing.body.detail, /missing\.tmp answered 404/);
       } finally {

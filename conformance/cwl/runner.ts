@@ -96,7 +96,7 @@ async function documentsOf(file: string, seen = new Set<string>()): Promise<Set<
   return seen;
 }
 
-/** Serves the prepared suite: files at /f/<path>, a directory's listing (the server's listing document) at /d/<path>. */
+/** Serves the prepared suite: files at /f/<path>, a directory's listing (the server's listing document) at /d/<path> and /f/<path>. */
 async function fileServer(root: string, host: string): Promise<{ urls: FileUrls; close(): Promise<void> }> {
   const listing = async (dir: string, base: string): Promise<Record<string, unknown>> => {
     const files: { path: string; href: string }[] = [];
@@ -116,7 +116,9 @@ async function fileServer(root: string, host: string): Promise<{ urls: FileUrls;
     const [, kind, ...rest] = url.pathname.split('/');
     const local = path.join(root, ...rest.map(decodeURIComponent).filter((s) => s && s !== '..'));
     try {
-      if (kind === 'f') res.end(await fs.readFile(local));
+      // A directory under /f/ answers its listing too (a directory a document names beside itself).
+      if (kind === 'f' && (await fs.stat(local)).isDirectory()) res.setHeader('Content-Type', 'application/json').end(JSON.stringify(await listing(local, base)));
+      else if (kind === 'f') res.end(await fs.readFile(local));
       else if (kind === 'd') res.setHeader('Content-Type', 'application/json').end(JSON.stringify(await listing(local, base)));
       else throw new Error('not found');
     } catch {

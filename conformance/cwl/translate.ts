@@ -5,9 +5,9 @@
 // taken for one); a File by reference to the runner's file server ({"href"}), or inline when the job
 // gives its `contents`; a Directory by reference to a listing of its files (the document the server
 // answers for a directory output); an input the server takes as JSON with files inside (a record,
-// a union, Any) as CWL objects located at this runner's URLs. What the server cannot take yet is a
-// skip with its reason: secondaryFiles of a File input. A literal Directory is sent as it is (its
-// files' locations made this runner's URLs).
+// a union, Any) as CWL objects located at this runner's URLs; a File's secondaryFiles beside its
+// href (`secondaryFiles`). What the server cannot take yet is a skip with its reason. A literal
+// Directory is sent as it is (its files' locations made this runner's URLs).
 import path from 'node:path';
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -31,7 +31,6 @@ function localOf(v: Record<string, any>, base: string): string | null {
 }
 
 function fileInput(v: Record<string, any>, base: string, urls: FileUrls, name: string): unknown {
-  if (Array.isArray(v.secondaryFiles) && v.secondaryFiles.length) throw new Unsendable(`input ${name} gives secondaryFiles, which an OGC execute request cannot send`);
   if (v.class === 'Directory') {
     // A literal Directory as it is, its files' locations made the runner's URLs.
     if (Array.isArray(v.listing) && !localOf(v, base)) return withLocations(v, base, urls);
@@ -42,9 +41,22 @@ function fileInput(v: Record<string, any>, base: string, urls: FileUrls, name: s
   const local = localOf(v, base);
   // A File's CWL format goes as its format's schema.
   const schema = typeof v.format === 'string' ? { schema: v.format } : {};
-  if (local) return { href: urls.file(local), ...schema };
+  if (local) return { href: urls.file(local), ...schema, ...secondaryOf(v, base, urls, name) };
   if (typeof v.contents === 'string') return { value: v.contents, mediaType: 'text/plain', ...schema };
   throw new Unsendable(`input ${name} is a File with neither a location nor contents`);
+}
+
+/** A File's secondaryFiles as the server takes them beside its href: each file or directory (its listing) by URL, with its basename. */
+function secondaryOf(v: Record<string, any>, base: string, urls: FileUrls, name: string): Record<string, unknown> {
+  if (!Array.isArray(v.secondaryFiles) || !v.secondaryFiles.length) return {};
+  return {
+    secondaryFiles: v.secondaryFiles.map((s: Record<string, any>) => {
+      const local = isObject(s) ? localOf(s, base) : null;
+      if (!local) throw new Unsendable(`input ${name} gives a secondary file without a location`);
+      const dir = s.class === 'Directory';
+      return { class: dir ? 'Directory' : 'File', href: dir ? urls.directory(local) : urls.file(local), ...(typeof s.basename === 'string' ? { basename: s.basename } : {}) };
+    }),
+  };
 }
 
 /**
@@ -106,19 +118,21 @@ const fileObject = (f: Fetched) => ({ class: 'File', basename: f.name, location:
 
 /** A directory listing document as a CWL Directory, its sub-directories made from the files' paths. */
 async function directoryObject(listing: Record<string, any>, reader: ResultReader): Promise<Record<string, unknown>> {
-  const root: Record<string, any> = { class: 'Directory', basename: listing.name, location: listing.name, listing: [] };
+  // Locations as cwltool's end: <somewhere>/<directory>/<path in it>.
+  const at = `results/${listing.name}`;
+  const root: Record<string, any> = { class: 'Directory', basename: listing.name, location: at, listing: [] };
   for (const f of Array.isArray(listing.files) ? listing.files : []) {
     const parts = String(f.path).split('/');
     let dir = root;
     for (const [i, seg] of parts.slice(0, -1).entries()) {
       let sub = dir.listing.find((x: any) => x.class === 'Directory' && x.basename === seg);
       if (!sub) {
-        sub = { class: 'Directory', basename: seg, location: `${listing.name}/${parts.slice(0, i + 1).join('/')}`, listing: [] };
+        sub = { class: 'Directory', basename: seg, location: `${at}/${parts.slice(0, i + 1).join('/')}`, listing: [] };
         dir.listing.push(sub);
       }
       dir = sub;
     }
-    dir.listing.push(fileObject(await reader.file(f.href)));
+    dir.listing.push({ ...fileObject(await reader.file(f.href)), location: `${at}/${f.path}` });
   }
   return root;
 }
@@ -130,8 +144,13 @@ async function resultValue(v: unknown, reader: ResultReader): Promise<unknown> {
   if (Array.isArray(v)) return Promise.all(v.map((x) => resultValue(x, reader)));
   if (!isObject(v) || typeof v.href !== 'string') return isObject(v) && 'value' in v && 'mediaType' in v ? v.value : v;
   const url = new URL(v.href);
-  // A file's CWL format comes back as its format's schema.
-  if (SERVER_FILE.test(url.pathname)) return { ...fileObject(await reader.file(v.href)), ...(typeof v.schema === 'string' ? { format: v.schema } : {}) };
+  // A file's CWL format comes back as its format's schema, its secondary files as links beside it.
+  if (SERVER_FILE.test(url.pathname)) {
+    return {
+      ...fileObject(await reader.file(v.href)), ...(typeof v.schema === 'string' ? { format: v.schema } : {}),
+      ...(Array.isArray(v.secondaryFiles) ? { secondaryFiles: await Promise.all(v.secondaryFiles.map((s) => resultValue(s, reader))) } : {}),
+    };
+  }
   // A directory is linked by its catalog.json, or by its listing: either way, read the listing.
   const dirOf = DIRECTORY_FILE.exec(url.pathname);
   const doc = await reader.json(dirOf ? `${url.origin}${dirOf[1]}` : v.href);

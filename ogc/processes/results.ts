@@ -19,14 +19,19 @@ const fileHref = (u: Urls, id: number) => u.to(`/scale/files/${id}/content`);
 /** A value as inlineOrRefData: plain JSON where the schema allows it, a qualified value for objects. */
 const inlineJson = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { value: v, mediaType: 'application/json' } : v);
 
-/** A file by value or by link; its CWL format IRI, when it has one, as the format's `schema` (a qualified value's member, beside a link's type). */
-async function fileEntry(runs: RunService, u: Urls, f: RunFile, mode: 'value' | 'reference') {
+/**
+ * A file by value or by link; its CWL format IRI, when it has one, as the format's `schema` (a
+ * qualified value's member, beside a link's type); its CWL secondary files, when it has some, as
+ * `secondaryFiles` (links, the same way again), which an execute request takes back on a File input.
+ */
+async function fileEntry(runs: RunService, u: Urls, f: RunFile, mode: 'value' | 'reference'): Promise<Record<string, unknown>> {
   const schema = f.format ? { schema: f.format } : {};
+  const secondary = f.secondaryFiles?.length ? { secondaryFiles: await Promise.all(f.secondaryFiles.map((s) => fileEntry(runs, u, s, 'reference'))) } : {};
   if (mode === 'value') {
     const read = await runs.fileContent(f.id, MAX_INLINE_BYTES);
-    if (read) return { value: read.data.toString('base64'), mediaType: read.mediaType, encoding: 'base64', ...schema };
+    if (read) return { value: read.data.toString('base64'), mediaType: read.mediaType, encoding: 'base64', ...schema, ...secondary };
   }
-  return { href: fileHref(u, f.id), type: f.mediaType, ...schema };
+  return { href: fileHref(u, f.id), type: f.mediaType, ...schema, ...secondary };
 }
 
 /** What a client's `Prefer: return=…` (RFC 7240; OGC API - Processes 1.1/2.0) asks of results. */

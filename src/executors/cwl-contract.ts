@@ -11,7 +11,7 @@ import { stagedDirectoryOf } from '../core/files/staged-directory.ts';
 import { type RunUser, unreachableBy } from '../cwl/run-user.ts';
 import type { Contract, StagedFile } from './contract.ts';
 import { mainProcess, shortName } from '../../seed-mapping/cwl-process.ts';
-import type { LaunchSpec, ResolvedInput } from './executor.ts';
+import type { LaunchSpec, ResolvedFile, ResolvedInput } from './executor.ts';
 
 export interface CwlRunOptions {
   /** cwltool and its leading arguments (SCALE_CWLTOOL), or what gives them at each run (the long-lived cwltool's client while it is up). */
@@ -87,12 +87,18 @@ export function stagedInputs(spec: LaunchSpec, inputDir: string): StagedFile[] {
       const top = path.join(inputDir, input.name, (one ? staged[0]!.name : path.basename(root)) || 'dir');
       input.files.forEach((f, n) => out.push({ input: input.name, fileId: f.id, localPath: f.localPath, path: path.join(top, one ? staged[n]!.relPath : path.relative(root, f.localPath)), own: true }));
     } else {
-      // A file's secondary files beside it, as cwltool looks for them.
-      input.files.forEach((f, n) => [f, ...(f.secondary ?? [])].forEach((g) => out.push({ input: input.name, fileId: g.id, localPath: g.localPath, path: path.join(inputDir, input.name, String(n), g.fileName), own: true })));
+      // A file's secondary files beside it, as cwltool looks for them: a secondary directory's files at their paths under its name.
+      input.files.forEach((f, n) => [f, ...(f.secondary ?? [])].forEach((g) => {
+        const dir = g === f ? null : secondaryDirectoryOf(g);
+        out.push({ input: input.name, fileId: g.id, localPath: g.localPath, path: path.join(inputDir, input.name, String(n), ...(dir ? [dir.name, dir.relPath] : [g.fileName])), own: true });
+      }));
     }
   }
   return out;
 }
+
+/** A secondary file that belongs to a directory (one a client listed among a File's secondary files, staged whole). */
+const secondaryDirectoryOf = (g: { filePath?: string | null }) => (g.filePath ? stagedDirectoryOf(g.filePath) : null);
 
 /** Where a directory input given no files is (made empty). */
 const emptyDirectory = (inputDir: string, name: string) => path.join(inputDir, name, 'empty');
@@ -126,6 +132,25 @@ function listed(root: string, paths: string[]): Record<string, unknown> {
   return top;
 }
 
+/** A file's secondary files as cwltool takes them: Files by their staged paths, each directory once, by the path its files share. */
+function secondaryObjects(secondary: ResolvedFile[], at: (f: { id: number }) => string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const dirs = new Set<string>();
+  for (const g of secondary) {
+    const dir = secondaryDirectoryOf(g);
+    if (!dir) {
+      out.push({ class: 'File', path: at(g), basename: g.fileName });
+      continue;
+    }
+    if (dirs.has(dir.root)) continue;
+    dirs.add(dir.root);
+    const p = at(g);
+    const top = p.slice(0, p.length - dir.relPath.length - 1);
+    out.push({ class: 'Directory', path: top, basename: dir.name });
+  }
+  return out;
+}
+
 /** A job's inputs as the CWL job order: files by their staged paths, a directory input by its staged root, values as they are. */
 export function jobOrder(spec: LaunchSpec, staged: StagedFile[], inputDir: string): Record<string, unknown> {
   const specs = new Map(spec.iface.inputs.map((i) => [i.name, i]));
@@ -149,7 +174,7 @@ export function jobOrder(spec: LaunchSpec, staged: StagedFile[], inputDir: strin
       const declared = formats.get(input.name);
       const one = (f: (typeof input.files)[number]) => ({
         ...fileObject({ ...f, localPath: at(f) }, declared),
-        ...(f.secondary?.length ? { secondaryFiles: f.secondary.map((g) => ({ class: 'File', path: at(g), basename: g.fileName })) } : {}),
+        ...(f.secondary?.length ? { secondaryFiles: secondaryObjects(f.secondary, at) } : {}),
       });
       order[input.name] = input.kind === 'file' ? one(input.files[0]) : input.files.map(one);
     }

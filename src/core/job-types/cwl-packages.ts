@@ -5,6 +5,7 @@
 // on a node with a Docker engine), whatever the document holds: a tool, a workflow with its steps and
 // sub-workflows, expressions. Relative references (`run:`, `$import`, `$include`) of a document given
 // by href are fetched beside it under the fetch policy, so cwltool itself never reaches the network.
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { type CwlDescription, describeCwl, mainProcess, type StoredCwl } from '.
 import type { ProcessDoc } from '../../../seed-mapping/ogc-app-package.ts';
 import { plainPatterns, secondaryName } from '../../../seed-mapping/cwl-secondary-files.ts';
 import { CwlRefused, type CwlTool } from '../../cwl/cwltool.ts';
+import { repairPack } from '../../cwl/pack-repair.ts';
 import { Conflict, Invalid } from '../../errors.ts';
 import { type ImageChecker, vetImage } from './images.ts';
 import type { PackageDeployer } from './packages.ts';
@@ -60,6 +62,8 @@ interface Read {
 
 const PROCESS_ID = /^[A-Za-z0-9][\w.-]{0,49}$/;
 const MAX_DOCUMENTS = 64;
+/** The most files a directory beside a document may list. */
+const MAX_DIRECTORY_FILES = 1000;
 /** The deepest nesting a deployed document (a package, a CWL document) may have. */
 export const MAX_DEPTH = 64;
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -186,8 +190,59 @@ export function createCwlDeployer(deps: {
           if (next !== null && depthOf(next) <= MAX_DEPTH) queue.push({ doc: next, url: target, field: `run ${ref}` });
         }
       }
+      if (url && d.loadFile) await fetchBeside(d, current, url, local);
     }
     return { dir, file: path.relative(dir, main) };
+  }
+
+  /**
+   * The files and directories a document names beside itself (an InitialWorkDir entry's or a
+   * default's `location`), fetched next to it before cwltool checks it (it looks for them there); a
+   * directory by the listing its URL answers (this server's form: {"type": "directory", "files":
+   * [{path, href}]}), when it answers one. What cannot be fetched is left for cwltool to name.
+   */
+  async function fetchBeside(d: CwlDeployment, doc: unknown, url: URL, local: (u: URL) => string): Promise<void> {
+    let total = 0;
+    const get = async (u: URL): Promise<Buffer | null> => {
+      const data = await d.loadFile!(u.href).catch(() => null);
+      total += data?.length ?? 0;
+      if (total > deps.maxEmbeddedBytes) throw new Invalid('cwl', `names files beside the document larger than ${deps.maxEmbeddedBytes} bytes in all`);
+      return data;
+    };
+    const write = async (file: string, data: Buffer) => {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, data);
+    };
+    const stack: unknown[] = [doc];
+    while (stack.length) {
+      const v = stack.pop();
+      if (Array.isArray(v)) stack.push(...v);
+      if (!isObject(v)) continue;
+      stack.push(...Object.values(v));
+      const loc = typeof v.location === 'string' ? v.location : typeof v.path === 'string' ? v.path : null;
+      if ((v.class !== 'File' && v.class !== 'Directory') || !loc || /^[a-z][a-z0-9+.-]*:/i.test(loc) || loc.includes('$(') || loc.includes('${')) continue;
+      const target = new URL(loc, url);
+      if (target.origin !== url.origin || existsSync(local(target))) continue;
+      const data = await get(target);
+      if (!data) continue;
+      if (v.class === 'File') {
+        await write(local(target), data);
+        continue;
+      }
+      let listing: any = null;
+      try {
+        listing = JSON.parse(data.toString('utf8'));
+      } catch {
+        continue;
+      }
+      if (!isObject(listing) || listing.type !== 'directory' || !Array.isArray(listing.files) || listing.files.length > MAX_DIRECTORY_FILES) continue;
+      for (const f of listing.files) {
+        const rel = isObject(f) && typeof f.path === 'string' ? f.path.split('/').filter((x: string) => x && x !== '.' && x !== '..') : [];
+        if (!rel.length || typeof f.href !== 'string') continue;
+        const content = await get(new URL(f.href, target));
+        if (content) await write(path.join(local(target), ...rel), content);
+      }
+    }
   }
 
   /**
@@ -195,10 +250,13 @@ export function createCwlDeployer(deps: {
    * fetched at deploy and kept with the package: the packed document names them by paths relative
    * to itself (PACKAGE_FILES/<n>/<name>), and each run writes them there beside it, so runs never
    * reach back to the origin and cwltool sees ordinary files (size, checksum, secondary files). Up
-   * to the deploy size limit in all; a Directory beside the document cannot be listed over HTTP and
-   * is refused, as is any such location in a document given by value.
+   * to the deploy size limit in all; a Directory beside the document is kept with the files of the
+   * listing its URL answered (fetchBeside), and refused when it answered none, as is any such
+   * location in a document given by value.
    */
   async function embedFiles(d: CwlDeployment, packed: unknown, dir: string): Promise<Record<string, string>> {
+    // Fetched beside the documents already (fetchBeside), where they are read from.
+    const gathered = (rel: string) => path.join(dir, 'docs', ...rel.split('/'));
     const prefix = `file://${path.join(dir, 'docs')}/`;
     const base = d.href ? new URL(d.href) : null;
     const files: Record<string, string> = {};
@@ -218,7 +276,7 @@ export function createCwlDeployer(deps: {
       const url = urlOf(rel);
       let kept = byUrl.get(url);
       if (!kept) {
-        const data = await d.loadFile!(url);
+        const data = await fs.readFile(gathered(rel)).catch(() => d.loadFile!(url));
         kept = `${PACKAGE_FILES}/${byUrl.size + 1}/${basename}`;
         byUrl.set(url, kept);
         add(kept, data);
@@ -250,7 +308,19 @@ export function createCwlDeployer(deps: {
         const basename = rel.split('/').pop() || 'file';
         if (v.class === 'Directory') {
           if (!base) throw new Invalid('cwl', `names the directory ${JSON.stringify(basename)} beside the document, which a document given by value cannot: deploy it by href, or give the file's contents (a file literal)`);
-          throw new Invalid('cwl', `names the directory ${JSON.stringify(basename)} beside the document; a directory cannot be fetched over HTTP: give it as a literal (class: Directory, listing of file literals)`);
+          // Kept file by file, as fetched from the listing its URL answered.
+          const members = await filesUnder(gathered(rel));
+          if (!members.length) throw new Invalid('cwl', `names the directory ${JSON.stringify(basename)} beside the document, whose URL answers no directory listing ({"type": "directory", "files": [{path, href}]}) of any file: give it as a literal (class: Directory, listing of file literals)`);
+          const url = urlOf(rel);
+          let kept = byUrl.get(url);
+          if (!kept) {
+            kept = `${PACKAGE_FILES}/${byUrl.size + 1}/${basename}`;
+            byUrl.set(url, kept);
+            for (const m of members) add(`${kept}/${path.relative(gathered(rel), m).split(path.sep).join('/')}`, await fs.readFile(m));
+          }
+          delete v.path;
+          v.location = kept;
+          continue;
         }
         const kept = await keep(rel, 'file', patterns);
         delete v.path;
@@ -259,6 +329,12 @@ export function createCwlDeployer(deps: {
       stack.push(...Object.values(v).map((x): [unknown, string[]] => [x, patterns]));
     }
     return files;
+  }
+
+  /** Every regular file below a directory (none when it is not one). */
+  async function filesUnder(root: string): Promise<string[]> {
+    const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath ?? (e as any).path, e.name)).sort();
   }
 
   /** The process id a deployment takes: the package's, the document's own, `w`, or the file name. */
@@ -296,6 +372,7 @@ export function createCwlDeployer(deps: {
     let files: Record<string, string>;
     try {
       packed = await deps.cwltool.pack(dir, file, d.w !== null && Array.isArray(doc.$graph) ? d.w : null);
+      packed = await repairPack(packed, path.join(dir, 'docs'), (one) => deps.cwltool!.pack(dir, path.join('docs', one), null));
       files = await embedFiles(d, packed, dir);
     } catch (err) {
       if (err instanceof CwlRefused) throw new Invalid('cwl', `cwltool refused the document: ${err.message}`);

@@ -22,6 +22,8 @@ export interface CapturedFile {
   geo: GeoMetadata | null;
   /** Free-form properties of a SEED side-car, kept as the product's meta_data. */
   metaData?: Record<string, unknown>;
+  /** A CWL secondary file: the relPath of the primary file it goes with (cwl-capture.ts). */
+  secondaryOf?: string;
 }
 
 export type CaptureResult =

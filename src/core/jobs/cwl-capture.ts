@@ -3,7 +3,10 @@
 // inside the execution's directory (--leave-outputs: cwltool's moving into --outdir loses a file
 // whose name another output has). Files become products, named by their basenames (made unique
 // here); a Directory's files all do, their paths inside it kept; values are the job's JSON outputs
-// (files inside values are named, not stored).
+// (files inside values are named, not stored). A File's secondary files are products too, each
+// marked as its primary's (secondaryOf). Files are taken at their real paths (a step may glob a
+// symbolic link, or name a file another output names too: an in-place update), and one stored twice
+// is copied, since storing moves it.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -17,16 +20,25 @@ export type CwlCaptureResult = SeedCaptureResult & { directories?: Record<string
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Every regular file below a directory (symbolic links are not followed out of it). */
-async function filesBelow(dir: string): Promise<string[]> {
+/**
+ * Every regular file below a directory, by its path there; symbolic links are followed while they
+ * stay inside the execution's directory (`within`: cwltool links an input directory into a step's
+ * output directory), each real directory once.
+ */
+async function filesBelow(dir: string, within: (real: string) => string | null): Promise<string[]> {
   const out: string[] = [];
   const stack = [dir];
+  const seen = new Set<string>();
   while (stack.length) {
     const d = stack.pop()!;
+    const real = await fs.realpath(d).catch(() => null);
+    if (!real || seen.has(real)) continue;
+    seen.add(real);
     for (const e of await fs.readdir(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile()) out.push(p);
+      const st = e.isSymbolicLink() ? (within(await fs.realpath(p).catch(() => '')) ? await fs.stat(p).catch(() => null) : null) : e;
+      if (st?.isDirectory()) stack.push(p);
+      else if (st?.isFile()) out.push(p);
     }
   }
   return out.sort();
@@ -105,13 +117,19 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
     const abs = path.resolve(decodeURIComponent(p));
     return abs.startsWith(`${root}${path.sep}`) ? abs : null;
   };
+  // Real paths are checked against the directory's real path (SCALE_DATA_DIR may lie behind a link).
+  const realRoot = await fs.realpath(root).catch(() => root);
+  const within = (real: string): string | null => (real.startsWith(`${realRoot}${path.sep}`) ? real : null);
   const taken = new Set<string>();
-  /** A product name not yet used in this execution: the basename, else basename_2, _3… (as cwltool names them). */
+  /**
+   * A product path not yet used in this execution, its name the basename as cwltool gave it: the
+   * basename, else in a folder of its own (_2/<basename>, _3/…), since clients read the name.
+   */
   const unique = (name: string): string => {
-    let n = name;
-    for (let i = 2; taken.has(n); i++) n = `${name}_${i}`;
-    taken.add(n);
-    return n;
+    let top = name;
+    for (let i = 2; taken.has(top); i++) top = `_${i}`;
+    taken.add(top);
+    return top === name ? name : `${top}/${name}`;
   };
   const localOf = (o: Record<string, any>) => inside(o.path ?? (typeof o.location === 'string' ? o.location.replace(/^file:\/\//, '') : undefined));
   const files: CapturedFile[] = [];
@@ -124,14 +142,31 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
     await fs.mkdir(into, { recursive: true });
     return materialize(v, into, inside);
   };
-  const fileOf = async (output: string, f: Record<string, any>, mediaType: string | null): Promise<CapturedFile | string> => {
-    const local = localOf(f) ?? (isLiteral(f) ? await literalAt(f) : null);
+  const claimed = new Set<string>();
+  let copies = 0;
+  /** A file's real path, to be stored (moved) from: a copy when another output has it already; null when it leads outside the execution's directory. */
+  const claim = async (local: string): Promise<string | null> => {
+    const real = within(await fs.realpath(local).catch(() => ''));
+    if (!real) return null;
+    if (!claimed.has(real)) {
+      claimed.add(real);
+      return real;
+    }
+    const copy = path.join(outputDir, `.copy-${++copies}`, path.basename(real));
+    await fs.mkdir(path.dirname(copy), { recursive: true });
+    await fs.copyFile(real, copy);
+    return copy;
+  };
+  const fileOf = async (output: string, f: Record<string, any>, mediaType: string | null, secondaryOf?: string): Promise<CapturedFile | string> => {
+    const found = localOf(f) ?? (isLiteral(f) ? await literalAt(f) : null);
+    const local = found ? await claim(found) : null;
     if (!local) return `output ${JSON.stringify(output)} names a file outside the execution's directory`;
-    const relPath = unique(typeof f.basename === 'string' && f.basename ? f.basename : path.basename(local));
+    const relPath = unique(typeof f.basename === 'string' && f.basename ? f.basename : path.basename(found!));
     // The file's CWL format (an IRI: EDAM, IANA…), as cwltool computed it, is kept with the product.
     return {
       output, localPath: local, relPath, mediaType: mediaType && mediaType !== 'application/octet-stream' ? mediaType : mediaTypeFor(relPath), geo: null,
       ...(typeof f.format === 'string' ? { metaData: { [CWL_FORMAT]: f.format } } : {}),
+      ...(secondaryOf ? { secondaryOf } : {}),
     };
   };
   for (const o of iface.outputs) {
@@ -150,7 +185,10 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
       if (!dir) return fail(BUILTIN.invalidResultsManifest, `output ${JSON.stringify(o.name)} names a directory outside the execution's directory`);
       const name = unique(typeof v.basename === 'string' && v.basename ? v.basename : path.basename(dir));
       directories[o.name] = name;
-      for (const f of await filesBelow(dir)) files.push({ output: o.name, localPath: f, relPath: path.join(name, path.relative(dir, f)), mediaType: mediaTypeFor(f), geo: null });
+      for (const f of await filesBelow(dir, within)) {
+        const local = await claim(f);
+        if (local) files.push({ output: o.name, localPath: local, relPath: path.join(name, path.relative(dir, f)), mediaType: mediaTypeFor(f), geo: null });
+      }
       continue;
     }
     const list = (Array.isArray(v) ? v : [v]).filter((x) => x !== null);
@@ -160,6 +198,13 @@ export async function captureCwlOutputs(iface: JobInterface, outputDir: string, 
       const c = await fileOf(o.name, f, o.mediaType);
       if (typeof c === 'string') return fail(BUILTIN.invalidResultsManifest, c);
       files.push(c);
+      // Its secondary files (a Directory among them is not kept: results name files).
+      for (const sf of Array.isArray(f.secondaryFiles) ? f.secondaryFiles : []) {
+        if (!isObject(sf) || sf.class !== 'File') continue;
+        const s = await fileOf(o.name, sf, null, c.relPath);
+        if (typeof s === 'string') return fail(BUILTIN.invalidResultsManifest, s);
+        files.push(s);
+      }
     }
   }
   return { ok: true, files, manifest: null, jsonValues, directories };

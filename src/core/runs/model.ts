@@ -116,4 +116,6 @@ export interface RunFile {
   relPath?: string;
   /** Its CWL format IRI, when a CWL run gave it one. */
   format?: string;
+  /** Its CWL secondary files, when a CWL run gave it some. */
+  secondaryFiles?: RunFile[];
 }

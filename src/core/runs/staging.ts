@@ -9,7 +9,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import mime from 'mime-types';
-import { type GivenValue, takesMediaType } from '../../../seed-mapping/ogc-execute.ts';
+import { type GivenValue, type SecondaryRef, takesMediaType } from '../../../seed-mapping/ogc-execute.ts';
 import { DomainError, Invalid, Unavailable } from '../../errors.ts';
 import { type AllowList, NO_ALLOW } from '../../net/fetch-guard.ts';
 import { checkFetchable, fetchWithin, readWithin } from '../../net/fetch.ts';
@@ -38,7 +38,7 @@ export interface StagingLimits {
 }
 
 /** An input value once staged (`file`), or still to be (`href`). */
-export type StagedValue = { kind: 'value'; value: unknown } | { kind: 'file'; id: number } | { kind: 'href'; href: string; mediaType: string | null; format?: string };
+export type StagedValue = { kind: 'value'; value: unknown } | { kind: 'file'; id: number } | { kind: 'href'; href: string; mediaType: string | null; format?: string; secondaryFiles?: SecondaryRef[] };
 
 /** What a run still has to fetch, kept with it: every input's values, the references among them not yet fetched. */
 export interface Pending {
@@ -108,8 +108,11 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     }
   }
 
-  /** A directory input: the STAC catalog or item, or the directory listing, at `href` staged under one fresh root of the workspace (stac.ts). */
-  async function directoryByReference(spec: InterfaceInput, href: string, field: string, limits: StagingLimits, stored: number[]): Promise<number[]> {
+  /**
+   * A directory input: the STAC catalog or item, or the directory listing, at `href` staged under one
+   * fresh root of the workspace (stac.ts); named `basename` when given, else as the document names it.
+   */
+  async function directoryByReference(spec: InterfaceInput, href: string, field: string, limits: StagingLimits, stored: number[], basename?: string): Promise<number[]> {
     const root = stagingRoot();
     const fetch = async (url: string, f: string) => {
       await limits.beforeFetch?.();
@@ -129,7 +132,8 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
         return { body: bodyStream(res), mediaType: res.headers.get('content-type')?.split(';')[0].trim() ?? null };
       },
       async store(relPath, data, mediaType) {
-        const id = await store(spec, data, relPath.split('/').pop()!, mediaType, field, limits, `${root}/${relPath}`);
+        const rel = basename ? [basename, ...relPath.split('/').slice(1)].join('/') : relPath;
+        const id = await store(spec, data, rel.split('/').pop()!, mediaType, field, limits, `${root}/${rel}`);
         stored.push(id);
         return id;
       },
@@ -143,7 +147,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
    * `secondary`: the ids of the files fetched beside it for its CWL secondaryFiles patterns, kept in
    * its meta_data (CWL_SECONDARY_FILES) for the run to stage beside it.
    */
-  async function fileByReference(spec: InterfaceInput, v: { href: string; mediaType: string | null; format?: string; secondary?: number[] }, n: number, field: string, limits: StagingLimits): Promise<number> {
+  async function fileByReference(spec: InterfaceInput, v: { href: string; mediaType: string | null; format?: string; secondary?: number[]; name?: string }, n: number, field: string, limits: StagingLimits): Promise<number> {
     await limits.beforeFetch?.();
     const res = await fetchWithin(v.href, field, limits.fetchSeconds, limits.allow, limits.stop);
     const served = res.headers.get('content-type')?.split(';')[0].trim() || null;
@@ -158,7 +162,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     let broken: Error | null = null;
     body.once('error', (err) => (broken = err));
     try {
-      return await store(spec, body, fileNameFor(spec, v.href, mediaType, n), mediaType, field, limits, undefined, v.format, v.secondary);
+      return await store(spec, body, v.name ?? fileNameFor(spec, v.href, mediaType, n), mediaType, field, limits, undefined, v.format, v.secondary);
     } catch (err) {
       if (broken && !(err instanceof DomainError) && !limits.stop?.aborted) throw new Invalid(field, `could not fetch ${v.href}: the answer broke off (${(broken as Error).message})`);
       throw err;
@@ -222,6 +226,24 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
     return found;
   }
 
+  /**
+   * The secondary files a client listed with a File: each file fetched under its basename, each
+   * directory staged (stac.ts) under its basename; the ids of every file stored.
+   */
+  async function listedSecondaryFiles(spec: InterfaceInput, refs: SecondaryRef[], at: string, limits: StagingLimits, stored: number[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const [n, r] of refs.entries()) {
+      const field = `${at}.secondaryFiles[${n}]`;
+      if (r.class === 'Directory') ids.push(...(await directoryByReference(spec, r.href, field, limits, stored, r.basename)));
+      else {
+        const id = await fileByReference(spec, { href: r.href, mediaType: null, ...(r.basename ? { name: r.basename } : {}) }, n, field, limits);
+        stored.push(id);
+        ids.push(id);
+      }
+    }
+    return ids;
+  }
+
   /** A value with files inside (embedded-files.ts): each fetched and stored, the value naming them by id. */
   async function embeddedValue(spec: InterfaceInput, value: unknown, field: string, limits: StagingLimits, stored: number[], patterns: string[] = []): Promise<unknown> {
     let n = 0;
@@ -247,7 +269,7 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
    */
   async function prepare(inputs: Map<string, GivenValue[]>, iface: JobInterface, limits: StagingLimits, stored: number[]): Promise<Pending> {
     // Counted before anything is fetched or stored.
-    checkInputCount([...inputs.values()].reduce((n, v) => n + v.length, 0), deps.maxInputs);
+    checkInputCount([...inputs.values()].reduce((n, v) => n + v.reduce((k, x) => k + 1 + (x.kind === 'href' ? (x.secondaryFiles?.length ?? 0) : 0), 0), 0), deps.maxInputs);
     const specs = new Map(iface.inputs.map((i) => [i.name, i]));
     const out: Record<string, StagedValue[]> = {};
     for (const [name, values] of inputs) {
@@ -274,7 +296,10 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
             continue;
           }
           await checkFetchable(v.href, field, Math.min(5, limits.fetchSeconds), limits.allow ?? NO_ALLOW);
-          staged.push({ kind: 'href', href: v.href, mediaType: v.mediaType, ...(v.format ? { format: v.format } : {}) });
+          // Secondary files a client lists go with a File of a CWL process only (the runtime that stages them).
+          const secondaryFiles = v.secondaryFiles?.length && iface.cwl && isFileInput(spec) && !spec.directory ? v.secondaryFiles : undefined;
+          for (const [k, r] of (secondaryFiles ?? []).entries()) await checkFetchable(r.href, `${field}.secondaryFiles[${k}]`, Math.min(5, limits.fetchSeconds), limits.allow ?? NO_ALLOW);
+          staged.push({ kind: 'href', href: v.href, mediaType: v.mediaType, ...(v.format ? { format: v.format } : {}), ...(secondaryFiles ? { secondaryFiles } : {}) });
         }
       }
       out[name] = staged;
@@ -302,7 +327,10 @@ export function createStaging(deps: { files: FileService; maxInputs?: number }) 
           else ids.push(...(await directoryByReference(spec, v.href, field, { ...limits, workspaceId: p.workspaceId }, stored)));
         } else if (isFileInput(spec)) {
           if (v.kind === 'value') throw new Invalid(field, `input ${JSON.stringify(name)} takes a file, not a ${typeof v.value}`);
-          const secondary = patterns.length ? (await secondaryFiles(spec, v.href, patterns, field, { ...limits, workspaceId: p.workspaceId }, stored)).map((f) => f.id) : undefined;
+          // Those the client listed, else those the input's patterns find beside it.
+          const secondary = v.secondaryFiles?.length
+            ? await listedSecondaryFiles(spec, v.secondaryFiles, field, { ...limits, workspaceId: p.workspaceId }, stored)
+            : patterns.length ? (await secondaryFiles(spec, v.href, patterns, field, { ...limits, workspaceId: p.workspaceId }, stored)).map((f) => f.id) : undefined;
           const id = await fileByReference(spec, { ...v, ...(secondary ? { secondary } : {}) }, n, field, { ...limits, workspaceId: p.workspaceId });
           stored.push(id);
           ids.push(id);
