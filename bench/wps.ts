@@ -1,8 +1,8 @@
 // (g) WPS 1.0.0: our /wps beside PyWPS 4.5 (Debian's python3-pywps) serving twelve comparable
 // processes (bench/pywps/app.py). Requests/s of GetCapabilities, DescribeProcess of one process and
 // of ALL, and a synchronous Execute of echo (POST XML, RawDataOutput), each with CONCURRENCY
-// keep-alive clients for SECONDS after a warm-up. The issue's goal is ≥ 5× PyWPS on GetCapabilities
-// and DescribeProcess; printed, never asserted.
+// keep-alive clients for SECONDS after a warm-up. The issue's goals are ≥ 5× PyWPS on GetCapabilities
+// and DescribeProcess, ≥ 3× on Execute of echo (issue 24); printed and recorded, never asserted.
 //
 // PyWPS runs under gunicorn (Debian's `gunicorn` package) with the gthread worker: a real
 // pre-fork, multi-threaded WSGI server (one process per core, BENCH_PYWPS_WORKERS, each with
@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { freshDb, fmt, server } from './common.ts';
+import { figure } from './summary.ts';
 
 const SECONDS = Number(process.env.BENCH_WPS_SECONDS ?? 5);
 const WARMUP = Number(process.env.BENCH_WPS_WARMUP_SECONDS ?? 1);
@@ -29,6 +30,7 @@ const PYWPS_THREADS = Number(process.env.BENCH_PYWPS_THREADS ?? 4);
 const PYTHON = process.env.BENCH_PYWPS_PYTHON ?? '/usr/bin/python3'; // Debian's, where python3-pywps installs
 const PYWPS_DIR = fileURLToPath(new URL('./pywps/', import.meta.url));
 const GOAL = 5;
+const EXECUTE_GOAL = 3;
 
 interface Op {
   label: string;
@@ -37,7 +39,8 @@ interface Op {
   body?: string;
   /** What a correct answer looks like (checked once before the load). */
   check: (status: number, body: string) => string | null;
-  goal: boolean;
+  /** The least ratio to PyWPS asked for (issue 24: Execute echo ≥ 3×, the others ≥ 5×). */
+  goal: number;
 }
 
 const EXECUTE_ECHO = `<?xml version="1.0" encoding="UTF-8"?>
@@ -50,16 +53,16 @@ const xml = (root: string) => (status: number, body: string) =>
 
 const OPS: Op[] = [
   // AcceptVersions: ours answers GetCapabilities in 2.0.0 by default, PyWPS in 1.0.0; both in 1.0.0 here.
-  { label: 'GetCapabilities', method: 'GET', path: '/wps?service=WPS&request=GetCapabilities&AcceptVersions=1.0.0', check: xml('Capabilities'), goal: true },
-  { label: 'DescribeProcess echo', method: 'GET', path: '/wps?service=WPS&version=1.0.0&request=DescribeProcess&identifier=echo', check: xml('ProcessDescriptions'), goal: true },
-  { label: 'DescribeProcess ALL', method: 'GET', path: '/wps?service=WPS&version=1.0.0&request=DescribeProcess&identifier=ALL', check: xml('ProcessDescriptions'), goal: true },
+  { label: 'GetCapabilities', method: 'GET', path: '/wps?service=WPS&request=GetCapabilities&AcceptVersions=1.0.0', check: xml('Capabilities'), goal: GOAL },
+  { label: 'DescribeProcess echo', method: 'GET', path: '/wps?service=WPS&version=1.0.0&request=DescribeProcess&identifier=echo', check: xml('ProcessDescriptions'), goal: GOAL },
+  { label: 'DescribeProcess ALL', method: 'GET', path: '/wps?service=WPS&version=1.0.0&request=DescribeProcess&identifier=ALL', check: xml('ProcessDescriptions'), goal: GOAL },
   {
-    label: 'Execute echo (sync, raw)', method: 'POST', path: '/wps', body: EXECUTE_ECHO, goal: false,
+    label: 'Execute echo (sync, raw)', method: 'POST', path: '/wps', body: EXECUTE_ECHO, goal: EXECUTE_GOAL,
     check: (status, body) => (status === 200 && body.trim() === 'hi' ? null : `HTTP ${status}: ${body.slice(0, 200)}`),
   },
 ];
 
-interface Load {
+export interface Load {
   rps: number;
   p50: number;
   p95: number;
@@ -72,7 +75,7 @@ const { parentPort, workerData: w } = require('node:worker_threads');
 const http = require('node:http');
 const agent = new http.Agent({ keepAlive: true, maxSockets: w.concurrency });
 const u = new URL(w.url);
-const headers = w.body ? { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(w.body) } : {};
+const headers = { ...w.headers, ...(w.body ? { 'content-type': w.contentType, 'content-length': Buffer.byteLength(w.body) } : {}) };
 const once = () => new Promise((resolve) => {
   const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: w.method, agent, headers }, (res) => {
     res.on('data', () => {});
@@ -107,11 +110,23 @@ async function run(ms) {
 })();
 `;
 
-function load(base: string, op: Op): Promise<Load> {
+export interface LoadSpec {
+  url: string;
+  method: 'GET' | 'POST';
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  concurrency: number;
+  seconds: number;
+  warmup: number;
+}
+
+/** CONCURRENCY keep-alive clients in a worker thread, each requesting again as soon as answered, for SECONDS after WARMUP. */
+export function loadTest(spec: LoadSpec): Promise<Load> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(LOADER, {
       eval: true,
-      workerData: { url: base + op.path, method: op.method, body: op.body ?? null, concurrency: CONCURRENCY, seconds: SECONDS, warmup: WARMUP },
+      workerData: { contentType: 'text/xml', headers: {}, body: null, ...spec },
     });
     worker.once('message', (m: Load) => {
       resolve(m);
@@ -120,6 +135,8 @@ function load(base: string, op: Op): Promise<Load> {
     worker.once('error', reject);
   });
 }
+
+const load = (base: string, op: Op) => loadTest({ url: base + op.path, method: op.method, body: op.body, concurrency: CONCURRENCY, seconds: SECONDS, warmup: WARMUP });
 
 /** One request: the check's complaint, or null when the answer is right. */
 async function probe(base: string, op: Op): Promise<string | null> {
@@ -294,7 +311,8 @@ export async function wps(): Promise<void> {
     const a = typeof o === 'string' ? undefined : o.results.get(op.label);
     const b = typeof p === 'string' ? undefined : p.results.get(op.label);
     const ratio = a && b && typeof a !== 'string' && typeof b !== 'string' && b.rps > 0 ? a.rps / b.rps : null;
-    const goal = op.goal ? (ratio === null ? `≥ ${GOAL}×: n/a` : `≥ ${GOAL}×: ${ratio >= GOAL ? 'met' : 'NOT met'}`) : '';
+    const goal = ratio === null ? `≥ ${op.goal}×: n/a` : `≥ ${op.goal}×: ${ratio >= op.goal ? 'met' : 'NOT met'}`;
+    if (ratio !== null) figure({ section: 'g', name: `WPS 1.0.0 ${op.label}, ${CONCURRENCY} clients, pglite`, value: ratio, unit: '×', reference: 'PyWPS 4.5 (gunicorn) req/s', goal: { op: '>=', target: op.goal } });
     console.log(`  ${op.label.padEnd(26)} ${cell(a).padStart(24)} ${cell(b).padStart(24)} ${(ratio === null ? 'n/a' : `${fmt(ratio, 1)}×`).padStart(11)}   ${goal}`);
     for (const [who, r] of [['ours', a], ['PyWPS', b]] as const) if (typeof r === 'string') console.log(`    ${who}: ${r}`);
   }

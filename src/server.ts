@@ -12,6 +12,7 @@ import { seedToInterface } from '../seed-mapping/seed-manifest.ts';
 import { loadSecretKey } from './core/secrets.ts';
 import { createLocalNodeProvider, machineResources } from './executors/local/local-node.ts';
 import { LocalExecutor } from './executors/local/local-executor.ts';
+import { builtinPrograms } from './core/job-types/builtin/programs.ts';
 import { DockerExecutor } from './executors/docker/docker-executor.ts';
 import { connectDocker, engineResources } from './executors/docker/engine.ts';
 import { imageChecker, manifestReader, registryClient } from './executors/docker/images.ts';
@@ -102,7 +103,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       executors.process = mesos.executor;
       executors.docker = mesos.executor;
       if (cwltool) executors.cwl = mesos.executor;
-    } else if (config.executor !== 'docker') executors.process = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000);
+    } else if (config.executor !== 'docker') executors.process = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000, null, builtinPrograms());
     if (config.executor === 'docker' && !docker) throw new Error(`SCALE_EXECUTOR=docker but no Docker engine answers at ${config.dockerHost ?? '/var/run/docker.sock'}`);
     const dockerExecutor = docker && !mesos && config.executor !== 'local' ? new DockerExecutor(docker, executionsDir, config.killGraceSeconds * 1000, config.nodeName) : null;
     if (dockerExecutor) executors.docker = dockerExecutor;
@@ -121,7 +122,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
     log.info('executors', { runtimes: Object.keys(executors) });
     const runner = createRunner({
       executors, jobTypes: core.jobTypes, secretSettings: (id) => core.seedJobTypes.secretSettings(id), files: core.files, workspaces: core.workspaces,
-      finisher: core.finisher, progress: core.progress, log: log.child({ component: 'runner' }), onFreed: () => scheduler?.wake(), telemetry,
+      finisher: core.finisher, progress: core.progress, log: log.child({ component: 'runner' }), onFreed: () => scheduler?.freed(), telemetry,
       // A retried job is queued work like a new one (Mesos: offers suppressed while the queue was empty are revived).
       onRetried: () => core.events.emit('queued', 1),
     });

@@ -2,6 +2,7 @@
 // in every mode of the response table, inputs by value, content and reference, jobs, results,
 // dismiss, callbacks, HTML and exceptions. Every JSON body is checked against the v1.0 schemas.
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAPISchemaValidatorModule from 'openapi-schema-validator';
@@ -235,6 +236,41 @@ for (const kind of dbKinds()) {
         assert.match(job.body.error_message, /^exit code 1: failing, as the fail input asked$/);
         const exes = await get(`/scale/jobs/${sync.body.jobID}/executions/`).expect(200);
         assert.match(exes.body.results[0].error_message ?? (await get(`/scale/jobs/${sync.body.jobID}/executions/${exes.body.results[0].exe_num}/`)).body.error_message, /failing, as the fail input asked/);
+      });
+
+      it("runs echo in the server's own process: no child process, and its job, execution and log in the Scale API", async () => {
+        // Processes running echo.mjs whose parent (the launcher) or grandparent is this test process.
+        const echoChildren = async (): Promise<number[]> => {
+          const parentOf = async (pid: string) => Number((await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ')[1]);
+          const found: number[] = [];
+          for (const pid of await fs.readdir('/proc')) {
+            if (!/^\d+$/.test(pid)) continue;
+            const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+            if (!cmd.includes('builtin/echo.mjs')) continue;
+            const parent = await parentOf(pid);
+            if (parent === process.pid || (await parentOf(String(parent))) === process.pid) found.push(Number(pid));
+          }
+          return found;
+        };
+        // A pause of a second: a child process would be seen while it runs.
+        let answered = false;
+        const sync = post('/processes/echo/execution', { inputs: { message: 'in-process', pause: 1 }, outputs: { message: {} } }).then((r) => ((answered = true), r));
+        const seen: number[] = [];
+        while (!answered) {
+          seen.push(...(await echoChildren()));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const res = await sync;
+        assert.equal(res.status, 200);
+        assert.equal(res.text, 'in-process');
+        assert.deepEqual(seen, [], 'no process was started for echo');
+        const jobId = /\/jobs\/(\d+)>/.exec(res.headers.link)![1];
+        const job = (await get(`/scale/jobs/${jobId}/`).expect(200)).body;
+        assert.equal(job.status, 'COMPLETED');
+        assert.equal(job.job_exes[0].status, 'COMPLETED');
+        const logs = (await get(`/scale/job-executions/${job.job_exes[0].id}/logs/`).expect(200)).body;
+        assert.equal(logs.stdout, 'in-process\n');
+        assert.equal(logs.is_finished, true);
       });
 
       it('takes file inputs as base64 content, as a reference to fetch, and as a reference to its own files', async () => {

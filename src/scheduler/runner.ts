@@ -6,9 +6,9 @@ import type { ProgressRecorder } from '../core/jobs/progress.ts';
 import path from 'node:path';
 import { Batcher } from '../core/batcher.ts';
 import { BUILTIN } from '../core/errors/model.ts';
-import { CWL_FORMAT, CWL_SECONDARY_FILES, type FileService, type NewProduct, type ScaleFile } from '../core/files/service.ts';
+import { CWL_FORMAT, CWL_SECONDARY_FILES, type FileService, type ScaleFile } from '../core/files/service.ts';
 import { type CaptureResult, captureOutputs } from '../core/jobs/capture.ts';
-import type { Applied, Finisher, Outcome } from '../core/jobs/finish.ts';
+import type { Applied, Finisher, Outcome, OutputProduct } from '../core/jobs/finish.ts';
 import { fileIdsOf, readJobData } from '../core/jobs/job-data.ts';
 import { embeddedFileIds } from '../core/runs/embedded-files.ts';
 import { captureSeedOutputs, type SeedCaptureResult } from '../core/jobs/seed-capture.ts';
@@ -92,10 +92,10 @@ export function createRunner(deps: {
   const allocated: Resources = { cpus: 0, mem: 0, disk: 0 };
   const jobTypeCache = new Map<number, JobType>();
 
-  // Outcomes wait a few milliseconds to share a write: the resources were released when the command
-  // ended, so this delays nothing but the final status.
+  // Outcomes share a write with those that end while the one before is written; the first is not
+  // held back (a synchronous execute waits for exactly this final status).
   const finish = new Batcher<Outcome, Applied>({
-    gatherMs: 5,
+    gatherMs: 0,
     handle: async (items) => {
       const applied = await deps.finisher.apply(items);
       const byExe = new Map(applied.map((a) => [a.exeId, a]));
@@ -185,7 +185,8 @@ export function createRunner(deps: {
     const data = readJobData(c.input, rev.interface);
     const kinds = new Map(rev.interface.outputs.map((o) => [o.name, o.kind]));
     const now = new Date();
-    const products: (NewProduct & { kind: 'file' | 'files' })[] = [];
+    const products: OutputProduct[] = [];
+    const byRelPath = new Map<string, OutputProduct>();
     // What is stored already is removed again when the rest fails, so nothing is left half-published.
     const stored: { ws: Workspace; rel: string }[] = [];
     const discard = async () => {
@@ -202,12 +203,15 @@ export function createRunner(deps: {
         const rel = productPath(jt, c.exeId, now, f.relPath);
         const file = await workspaces.broker(ws).putFile(f.localPath, rel);
         stored.push({ ws, rel });
-        products.push({
+        const product: OutputProduct = {
           kind: kinds.get(f.output) === 'files' ? 'files' : 'file',
           workspaceId: ws.id, fileName: path.basename(f.relPath), filePath: rel, mediaType: f.mediaType, fileSize: file.size,
           checksum: file.checksum, jobId: c.jobId, jobExeId: c.exeId, jobTypeId: c.jobTypeId, jobOutput: f.output,
           dataStarted: f.geo?.dataStarted ?? null, dataEnded: f.geo?.dataEnded ?? null, geometry: f.geo?.geoJson ?? null, metaData: f.metaData ?? null,
-        });
+          ...(f.secondaryOf && byRelPath.has(f.secondaryOf) ? { secondaryOf: byRelPath.get(f.secondaryOf)! } : {}),
+        };
+        products.push(product);
+        byRelPath.set(f.relPath, product);
       }
       const seed = captured as SeedCaptureResult;
       if (seed.sourceUpdates?.length) {

@@ -89,10 +89,14 @@ export function createScheduler(deps: {
   // The smallest job seen waiting: while no offer could hold it, a pass would place nothing, so
   // none is made. New work (a 'queued' event) may be smaller and clears it.
   let smallestNeed: Resources | null = null;
+  // Whether the last pass left queued work behind (waiting for room, or more to read): only then
+  // can freed resources place something, so only then do they wake the loop.
+  let workLeft = true;
 
   /** One pass; returns whether another pass could place more right away. */
   async function pass(): Promise<boolean> {
     const offers = await provider.offers(runner.allocated());
+    workLeft = true;
     if (!offers.length) return false;
     if (smallestNeed && !offers.some((o) => fits(smallestNeed!, o.free))) {
       provider.passed?.({ placed: [], queued: true });
@@ -103,6 +107,7 @@ export function createScheduler(deps: {
     const pageSize = Math.max(4, Math.min(options.queueLimit, room + 2));
     const result = await queue.claim({ offers, clusterNodes: await clusterNodes(), limit: options.queueLimit, pageSize });
     smallestNeed = result.smallestNeed;
+    workLeft = result.waiting.size > 0 || result.roomLeft;
     lastPass = { claimed: result.claimed.length, waiting: result.waiting.size, at: new Date() };
     provider.passed?.({
       placed: result.claimed.map((c) => ({ exeId: c.exeId, nodeId: c.nodeId, need: { cpus: c.resources.cpus, mem: c.resources.mem, disk: c.resources.diskIn + c.resources.diskOut, gpus: c.resources.gpus } })),
@@ -299,6 +304,10 @@ export function createScheduler(deps: {
     start,
     stop,
     wake,
+    /** Resources were freed here: a pass may place what waited for them. */
+    freed: () => {
+      if (workLeft) wake();
+    },
     nodes: owned,
     isRunning: () => !stopped,
     lastPass: () => lastPass,

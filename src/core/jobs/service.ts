@@ -16,7 +16,7 @@ import { type JobSelection, selectionSql } from './selection.ts';
 import { SQL_CAN_BE_CANCELED, SQL_CAN_BE_REQUEUED } from './states.ts';
 import { cancelJobs, failWaitingJobs } from './transitions.ts';
 import type { ErrorService } from '../errors/service.ts';
-import { enqueue } from '../queue/enqueue.ts';
+import { enqueue, QUEUE_COLUMNS, QUEUE_VALUES } from '../queue/enqueue.ts';
 
 const MIB = 1024 * 1024;
 
@@ -35,6 +35,8 @@ export interface NewJob {
   priority?: number;
   /** The request's Idempotency-Key: sent again, it gets the job the first request made. */
   idempotency?: IdempotencyKey;
+  /** The job type (of jobTypeId) and its current revision, when the caller has just read them (a run's process): not read again. */
+  of?: { jobType: JobType; rev: Revision };
 }
 
 /** A job row ready to insert (input as JSON text, or null while a recipe job waits for it). */
@@ -175,28 +177,35 @@ export function createJobService(deps: {
   }
 
   /**
-   * Inserts jobs in one statement and, for QUEUED ones, their queue rows; returns the job ids in
-   * order. Jobs of a recipe start PENDING or BLOCKED without input when their parents have not run.
+   * Inserts jobs and, for QUEUED ones, their queue rows, in one statement (atomic without a
+   * transaction of its own); returns the new job rows in order. Jobs of a recipe start PENDING or
+   * BLOCKED without input when their parents have not run.
    */
-  async function insertJobs(tx: Queryable, rows: JobRow[], status: 'QUEUED' | 'PENDING' | 'BLOCKED' = 'QUEUED'): Promise<number[]> {
+  async function insertJobRows(q: Queryable, rows: JobRow[], status: 'QUEUED' | 'PENDING' | 'BLOCKED' = 'QUEUED'): Promise<any[]> {
     if (!rows.length) return [];
     const col = <K extends keyof JobRow>(k: K) => rows.map((r) => r[k] ?? null);
-    const res = await tx.query<{ id: number }>(
-      `INSERT INTO job (job_type_id, job_type_rev_id, status, priority, timeout, max_tries, cpus_required, mem_required,
+    const res = await q.query(
+      `WITH j AS (
+       INSERT INTO job (job_type_id, job_type_rev_id, status, priority, timeout, max_tries, cpus_required, mem_required,
                         disk_in_required, disk_out_required, gpus_required, input, docker_image, configuration, queued, recipe_id, runtime)
        SELECT t, r, $13, p, tmo, mt, c, m, di, dout, coalesce(g, 0), i, img, cfg, CASE WHEN $13 = 'QUEUED' THEN now() END, rec, rt
          FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::jsonb[],
                      $11::text[], $12::jsonb[], $14::bigint[], $15::float8[], $16::text[])
            WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, img, cfg, rec, g, rt, ord)
         ORDER BY ord
-       RETURNING id`,
+       RETURNING *),
+       queued AS (INSERT INTO queue (${QUEUE_COLUMNS}) SELECT ${QUEUE_VALUES} FROM j WHERE j.status = 'QUEUED' ON CONFLICT (job_id) DO NOTHING)
+       SELECT * FROM j`,
       [col('jobTypeId'), col('revId'), col('priority'), col('timeout'), col('maxTries'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('input'),
         col('dockerImage'), col('configuration'), status, col('recipeId'), col('gpus'), col('runtime')],
     );
     // Ids come from one sequence in insertion order, so sorting restores the input order.
-    const ids = res.rows.map((r) => r.id).sort((a, b) => a - b);
-    if (status === 'QUEUED') await enqueue(tx, ids);
-    return ids;
+    return res.rows.sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  /** insertJobRows, answering the new jobs' ids in order. */
+  async function insertJobs(tx: Queryable, rows: JobRow[], status: 'QUEUED' | 'PENDING' | 'BLOCKED' = 'QUEUED'): Promise<number[]> {
+    return (await insertJobRows(tx, rows, status)).map((r) => r.id);
   }
 
   /** The row of a job whose input is not known yet: the job type's resources for no input. */
@@ -241,13 +250,19 @@ export function createJobService(deps: {
   }
 
   async function create(n: NewJob): Promise<Created> {
-    const jobType = await jobTypeOf(n.jobTypeId);
+    const jobType = n.of?.jobType ?? (await jobTypeOf(n.jobTypeId));
     // Sent again under its Idempotency-Key, a request gets the job the first one made, unchecked
     // (its input files may be gone by now).
     const prior = n.idempotency ? await deps.idempotency.find(n.idempotency, 'job') : null;
     if (prior !== null) return { job: await get(prior), warnings: [], replayed: true };
-    const rev = await jobTypes.currentRevision(jobType);
+    const rev = n.of?.rev ?? (await jobTypes.currentRevision(jobType));
     const p = await prepare(n, jobType, rev);
+    if (!n.idempotency) {
+      // One statement, the job as made: no transaction around it, no second read.
+      const [row] = await insertJobRows(db, [p.row]);
+      events.emit('queued', 1);
+      return { job: toJob(row), warnings: p.checked.warnings, replayed: false };
+    }
     const { id, replayed } = await deps.idempotency.once(n.idempotency, 'job', async (tx) => (await insertJobs(tx, [p.row]))[0]);
     if (!replayed) events.emit('queued', 1);
     return { job: await get(id), warnings: replayed ? [] : p.checked.warnings, replayed };

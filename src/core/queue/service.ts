@@ -130,6 +130,8 @@ export function createQueueService({ db }: { db: Db }) {
       const running = new Map<number, number>();
       // Placement goes on page by page from where the last page left the offers.
       let result: ReturnType<typeof place> = { placed: [], waiting: new Map(), remaining: offers, counts: new Map() };
+      // Whether the last page read came back short: every runnable row of the queue was seen.
+      let drained = false;
       const timings = { readMs: closedMs, placeMs: 0, writeMs: 0 };
       for (;;) {
         const want = Math.min(pageSize, opts.limit - rows.length);
@@ -169,7 +171,8 @@ export function createQueueService({ db }: { db: Db }) {
         const step = place(candidates, result.remaining, opts.clusterNodes, result.counts);
         timings.placeMs += performance.now() - placeStart;
         result = { placed: [...result.placed, ...step.placed], waiting: new Map([...result.waiting, ...step.waiting]), remaining: step.remaining, counts: step.counts };
-        if (page.length < want || rows.length >= opts.limit) break;
+        drained = page.length < want;
+        if (drained || rows.length >= opts.limit) break;
         // Read on only while some open offer could still take a job of a shape seen so far.
         const shapes = new Map<string, Candidate>();
         for (const r of rows) {
@@ -186,7 +189,8 @@ export function createQueueService({ db }: { db: Db }) {
       const smallestNeed = schedulable.length
         ? schedulable.reduce<Resources>((m, r) => ({ cpus: Math.min(m.cpus, r.cpus), mem: Math.min(m.mem, r.mem), disk: Math.min(m.disk, r.disk_in + r.disk_out), gpus: Math.min(m.gpus!, r.gpus) }), { cpus: Infinity, mem: Infinity, disk: Infinity, gpus: Infinity })
         : null;
-      const roomLeft = smallestNeed !== null && result.remaining.some((o) => fits(smallestNeed, o.free));
+      // A queue read to its end holds nothing more a pass could place now (what waits here waits for room).
+      const roomLeft = !drained && smallestNeed !== null && result.remaining.some((o) => fits(smallestNeed, o.free));
       if (!placed.length) return { claimed: [], waiting, smallestNeed, roomLeft, timings };
       const writeStart = performance.now();
       const byJob = new Map(rows.map((r) => [r.job_id, r]));

@@ -89,8 +89,9 @@ export function createCallbacks(deps: {
       });
   }
 
+  // A pass only when one of these runs has a subscriber (most have none); the poll finds the rest.
   const onChanged = (ids: number[]) => {
-    void store.callbacksDue(ids).then(tick, () => {});
+    void store.callbacksDue(ids).then((n) => n > 0 && tick(), () => {});
   };
 
   return {

@@ -210,7 +210,12 @@ export function createRunService(deps: {
       if (spec.kind === 'json') out.set(spec.name, { kind: 'json', value: o.value });
       else {
         const refs = await fileRefs(o.file_ids ?? (o.file_id !== undefined ? [o.file_id] : []));
-        if (typeof o.directory !== 'string') out.set(spec.name, { kind: spec.kind, files: refs });
+        if (typeof o.directory !== 'string') {
+          // A CWL File's secondary files, by its id (finish.ts).
+          const secondary: Record<string, number[]> = o.secondary_file_ids ?? {};
+          const withSecondary = await Promise.all(refs.map(async (f) => (secondary[f.id]?.length ? { ...f, secondaryFiles: await fileRefs(secondary[f.id]) } : f)));
+          out.set(spec.name, { kind: spec.kind, files: withSecondary });
+        }
         else {
           // A directory's files keep their paths inside it (the workspace keeps them under <execution>/<directory>/).
           const marker = `/${o.directory}/`;
@@ -297,7 +302,7 @@ export function createRunService(deps: {
         return { run: await runOfJob(id), replayed: false };
       }
       const inputs = await staging.fetchPending(pending, p.iface, limits, stored);
-      const made = await jobs.create({ jobTypeId: p.jobType.id, data: { inputs, outputs: new Map() }, idempotency: s.idempotency });
+      const made = await jobs.create({ jobTypeId: p.jobType.id, of: { jobType: p.jobType, rev: p.rev }, data: { inputs, outputs: new Map() }, idempotency: s.idempotency });
       // What an earlier request with the same Idempotency-Key made uses that request's inputs, not these.
       if (made.replayed) await staging.discard(stored);
       await store.record(db, made.job.id, s.request);

@@ -189,10 +189,11 @@ export function createRunStore(db: Db) {
     await db.query(`UPDATE run SET callback_attempts = $2, callback_next = now() + make_interval(secs => $3) WHERE job_id = $1`, [jobId, attempts, delaySeconds]);
   }
 
-  /** Puts the runs of jobs whose state changed back in line for their callbacks. */
-  async function callbacksDue(jobIds: number[]): Promise<void> {
-    if (!jobIds.length) return;
-    await db.query(`UPDATE run SET callback_next = now() WHERE job_id = ANY($1::bigint[]) AND subscriber IS NOT NULL AND NOT callback_done`, [jobIds]);
+  /** Puts the runs of jobs whose state changed back in line for their callbacks; how many were (none: no pass is needed). */
+  async function callbacksDue(jobIds: number[]): Promise<number> {
+    if (!jobIds.length) return 0;
+    const res = await db.query(`UPDATE run SET callback_next = now() WHERE job_id = ANY($1::bigint[]) AND subscriber IS NOT NULL AND NOT callback_done`, [jobIds]);
+    return res.rowCount;
   }
 
   return { record, recordOf, dismissJob, jobRow, list, claimStaging, renewStaging, releaseStaging, staged, stagingFailure, claimCallbacks, notified, retryCallback, callbacksDue };

@@ -4,13 +4,16 @@
 //   executions/<exe id>/log               stdout and stderr (see logs.ts)
 //   executions/<exe id>/pid               "<pid> <start time>" so a restarted server can kill orphans
 // The command runs without a shell, in its own process group, with only the environment it is given;
-// the launcher process (launcher-process.mjs) starts it, so the server itself never forks.
+// the launcher process (launcher-process.mjs) starts it, so the server itself never forks. The
+// built-in programs (echo, the diagnostics) run in this process instead (in-process.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { type Contract, directoryLayout, type Layout, runContract } from '../contract.ts';
 import type { ExecutionHandle, Executor, LaunchSpec, RunResult } from '../executor.ts';
+import type { Program } from '../../core/job-types/builtin/programs.ts';
+import { inProcessProgram, runInProcess } from './in-process.ts';
 import { Launcher } from './launcher.ts';
-import { processStart } from './launcher-process.mjs';
+import { type DoneMessage, processStart } from './launcher-process.mjs';
 
 /** Server environment variables a job may see; everything else (credentials, DATABASE_URL) stays out. */
 const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
@@ -65,6 +68,8 @@ export class LocalExecutor implements Executor {
     private readonly dir: string,
     private readonly killGraceMs: number,
     private readonly runtime: LocalRuntime | null = null,
+    /** Built-in programs run in this process rather than as a command (in-process.ts), by script path. */
+    private readonly programs: ReadonlyMap<string, Program> = new Map(),
   ) {
     this.kind = runtime?.kind ?? 'local';
     this.launcher = new Launcher(async (ids) => {
@@ -88,8 +93,10 @@ export class LocalExecutor implements Executor {
     let launched = false;
     let progressListener: ((percent: number) => void) | null = null;
     const progress = this.runtime?.progress?.(spec) ?? null;
+    const stop = new AbortController();
     const kill = () => {
       killed = true;
+      stop.abort();
       if (launched) this.launcher.kill(spec.exeId, this.killGraceMs);
     };
 
@@ -128,11 +135,17 @@ export class LocalExecutor implements Executor {
       }
       const argv = contract.argv;
       if (killed) return failed('killed before it started');
-      launched = true;
-      const end = await this.launcher.run({ id: spec.exeId, cmd: argv[0], args: argv.slice(1), cwd: contract.workingDir ?? exeDir, env, log: logPath, pidFile: path.join(exeDir, 'pid'), ...(contract.stdio ? { stdio: contract.stdio } : {}), ...(contract.user ? { uid: contract.user.uid, gid: contract.user.gid } : {}), ...(progress ? { watch: progress.watch } : {}) }, progress ? (line) => {
-        const p = progress.line(line);
-        if (p !== null) progressListener?.(p);
-      } : undefined);
+      // A built-in program runs here, as the server's own user and with no streams redirected.
+      const program = !this.runtime && !contract.user && !contract.stdio ? inProcessProgram(argv, this.programs) : null;
+      let end: DoneMessage;
+      if (program) end = await runInProcess(program, { id: spec.exeId, args: argv.slice(2), env, log: logPath, signal: stop.signal });
+      else {
+        launched = true;
+        end = await this.launcher.run({ id: spec.exeId, cmd: argv[0], args: argv.slice(1), cwd: contract.workingDir ?? exeDir, env, log: logPath, pidFile: path.join(exeDir, 'pid'), ...(contract.stdio ? { stdio: contract.stdio } : {}), ...(contract.user ? { uid: contract.user.uid, gid: contract.user.gid } : {}), ...(progress ? { watch: progress.watch } : {}) }, progress ? (line) => {
+          const p = progress.line(line);
+          if (p !== null) progressListener?.(p);
+        } : undefined);
+      }
       await this.runtime?.leftovers?.(spec.exeId, exeDir).catch(() => {});
       // A command that failed on a full disk is not the algorithm's fault, and its log (on the same
       // disk) cannot say what happened: the execution fails as a system error that does.

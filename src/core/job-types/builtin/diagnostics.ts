@@ -1,10 +1,8 @@
 // Scale's diagnostic job types and recipe type (v6 /diagnostics/): scale-hello, scale-roulette and
 // scale-bake, and scale-casino, a chain of three roulette jobs for watching recipes meet failures.
-// Made when first asked for, as system job types run as local processes and kept off the OGC
-// process list.
-import { fileURLToPath } from 'node:url';
-
-const SCRIPT = fileURLToPath(new URL('./diagnostics.mjs', import.meta.url));
+// Made when first asked for, as system job types run as local processes (in the server's own by
+// a local executor: programs.ts) and kept off the OGC process list.
+import { DIAGNOSTICS_SCRIPT } from './programs.ts';
 
 export type DiagnosticJob = 'hello' | 'roulette' | 'bake';
 export const DIAGNOSTIC_JOBS: DiagnosticJob[] = ['hello', 'roulette', 'bake'];
@@ -29,7 +27,7 @@ export function diagnosticManifest(kind: DiagnosticJob): Record<string, unknown>
       resources: { scalar: [{ name: 'cpus', value: 0.1 }, { name: 'mem', value: 32 }, { name: 'disk', value: 1 }] },
       interface: {
         // SEED commands are split on spaces (no quoting): the paths must not contain any.
-        command: `${process.execPath} ${SCRIPT} ${kind}`,
+        command: `${process.execPath} ${DIAGNOSTICS_SCRIPT} ${kind}`,
         ...(kind === 'bake' ? { inputs: { json: [{ name: 'seconds', type: 'integer', required: false }] } } : {}),
       },
       ...(kind === 'roulette' ? { errors: [{ code: 1, name: 'roulette-lost', title: 'Lost at roulette', description: 'The roulette job lost, as it does half the time', category: 'job' }] } : {}),

@@ -11,11 +11,9 @@
 // echoed byte for byte; `complex` takes only XML, JSON and text, so a wrong format is a 400.
 // ets-wps20 (its Echo_Process_*.xml): the last literal string input (message) and the last complex
 // input (complex: values come before files in the description), each sent alone.
-import { fileURLToPath } from 'node:url';
+import { ECHO_SCRIPT } from './programs.ts';
 
-const SCRIPT = fileURLToPath(new URL('./echo.mjs', import.meta.url));
-
-/** The echo job type's SEED manifest; its command runs this Node.js on the script beside this file. */
+/** The echo job type's SEED manifest; its command runs this Node.js on the script beside this file (a local executor runs it in-process: programs.ts). */
 export function echoManifest(): Record<string, unknown> {
   return {
     seedVersion: '1.0.0',
@@ -31,7 +29,7 @@ export function echoManifest(): Record<string, unknown> {
       resources: { scalar: [{ name: 'cpus', value: 0.1 }, { name: 'mem', value: 64 }, { name: 'disk', value: 1 }] },
       interface: {
         // SEED commands are split on spaces (no quoting): the paths must not contain any.
-        command: `${process.execPath} ${SCRIPT}`,
+        command: `${process.execPath} ${ECHO_SCRIPT}`,
         inputs: {
           files: [
             { name: 'binary', required: false },
