@@ -4,6 +4,7 @@ import { createQueueService } from '../src/core/queue/service.ts';
 import { openDb } from '../src/store/open.ts';
 import { freshDb, fmt, server } from './common.ts';
 import { emptyJobData } from '../src/core/jobs/job-data.ts';
+import { figure } from './summary.ts';
 
 const JOBS = Number(process.env.BENCH_CLAIM_JOBS ?? 20000);
 
@@ -37,6 +38,9 @@ export async function claims(): Promise<void> {
     const dup = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM (SELECT job_id FROM job_exe GROUP BY job_id HAVING count(*) > 1) d')).rows[0].n;
     const exes = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM job_exe')).rows[0].n;
     console.log(`  postgres ${fmt(claimed / secs)} claims/s   ${fmt(claimed)} claimed, ${fmt(exes)} executions, ${dup} double claims   goal ≥ 5,000/s and 0 doubles: ${claimed / secs >= 5000 && dup === 0 && claimed === JOBS ? 'met' : 'NOT met'}`);
+    figure({ section: 'b', name: 'queue claims, 4 claimers, postgres', value: claimed / secs, unit: 'claims/s', goal: { op: '>=', target: 5000 } });
+    figure({ section: 'b', name: 'jobs claimed twice, postgres', value: dup, unit: 'jobs', goal: { op: '<=', target: 0 } });
+    figure({ section: 'b', name: `jobs left unclaimed of ${fmt(JOBS)}, postgres`, value: JOBS - claimed, unit: 'jobs', goal: { op: '<=', target: 0 } });
   } finally {
     await Promise.all(claimers.map((c) => c.close()));
     await s.close();

@@ -6,6 +6,7 @@
 import { findProgram } from '../src/cwl/cwltool.ts';
 import { buildSeedImage, docker, dockerAvailable, testJobManifest } from '../test/helpers/docker.ts';
 import { fmt, freshDb, percentile, server } from './common.ts';
+import { figure } from './summary.ts';
 
 const RUNS = Number(process.env.BENCH_CWL_RUNS ?? 100);
 const IN_FLIGHT = Number(process.env.BENCH_CWL_IN_FLIGHT ?? 8);
@@ -86,5 +87,8 @@ export async function cwlBench(): Promise<void> {
   console.log(`  CWL added latency over SEED, p50, ${IN_FLIGHT} in flight: ${fmt(added)} ms (cwltool per run: ${fmt(rows[2][1].p50 - seedP50)} ms)   goal ≤ 500 ms: ${added <= 500 ? 'met' : 'NOT met'}`);
   const addedOne = single[1][1].p50 - single[0][1].p50;
   console.log(`  CWL added latency over SEED, p50, one at a time: ${fmt(addedOne)} ms   goal ≤ 500 ms: ${addedOne <= 500 ? 'met' : 'NOT met'}`);
+  figure({ section: 'm', name: `CWL tool's added latency over SEED, p50, ${IN_FLIGHT} in flight`, value: added, unit: 'ms', reference: `SEED job type, same container, p50 ${fmt(seedP50)} ms`, goal: { op: '<=', target: 500 } });
+  figure({ section: 'm', name: "CWL tool's added latency over SEED, p50, one at a time", value: addedOne, unit: 'ms', reference: `SEED job type, one at a time, p50 ${fmt(single[0][1].p50)} ms`, goal: { op: '<=', target: 500 } });
+  figure({ section: 'm', name: `CWL tool vs SEED job type, jobs/s, ${IN_FLIGHT} in flight`, value: rows[1][1].rate / rows[0][1].rate, unit: '×', reference: `SEED job type, ${fmt(rows[0][1].rate, 2)} jobs/s` });
   await docker.getImage(image).remove({ force: true }).catch(() => {});
 }

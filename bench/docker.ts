@@ -2,6 +2,7 @@
 // create/start/wait/remove of the same image measured in the same run.
 import { buildSeedImage, docker, dockerAvailable, testJobManifest } from '../test/helpers/docker.ts';
 import { freshDb, fmt, server } from './common.ts';
+import { figure } from './summary.ts';
 
 const JOBS = Number(process.env.BENCH_DOCKER_JOBS ?? 200);
 const RAW = Number(process.env.BENCH_DOCKER_RAW ?? 50);
@@ -50,6 +51,7 @@ export async function dockerThroughput(): Promise<void> {
       }
       const rate = JOBS / ((performance.now() - t0) / 1000);
       console.log(`  ${String(inFlight).padStart(2)} containers in flight per node: ${fmt(rate, 1)} jobs/s, ${fmt((100 * rate) / raw)}% of raw   goal ≥ 70%: ${rate >= 0.7 * raw ? 'met' : 'NOT met'}`);
+      figure({ section: 'd', name: `SEED no-op jobs, Docker executor, ${inFlight} containers in flight`, value: (100 * rate) / raw, unit: '%', reference: `raw dockerode create/start/wait/remove one at a time, ${fmt(raw, 1)}/s`, goal: { op: '>=', target: 70 } });
     } finally {
       await s.close();
       await drop();

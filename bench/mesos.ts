@@ -23,6 +23,7 @@ import type { Db } from '../src/store/db.ts';
 import { type MesosMaster, type MesosMasterOptions, startMesosMaster } from '../test/helpers/mesos-master.ts';
 import { freshDb, fmt, kinds, percentile, server, type Kind } from './common.ts';
 import { emptyJobData } from '../src/core/jobs/job-data.ts';
+import { figure } from './summary.ts';
 
 const JOBS = Number(process.env.BENCH_MESOS_JOBS ?? 5000);
 const LOCAL_JOBS = Number(process.env.BENCH_MESOS_LOCAL_JOBS ?? 2000);
@@ -291,6 +292,7 @@ export async function mesos(): Promise<void> {
         `${m.doubleCpuMsPerJob !== null ? `, the double's own process (agents spawning the tasks) ${fmt(m.doubleCpuMsPerJob, 1)} ms/job` : ' (double in the server\'s process)'}${m.failed ? `   ${m.failed}` : ''}\n` +
         `           local executor ${fmt(l.rate)} jobs/s on ${fmt(LOCAL_JOBS)} of the same jobs, same ${AGENTS * AGENT.cpus} cpus, server CPU ${fmt(l.cpuMsPerJob, 1)} ms/job${l.failed ? `   ${l.failed}` : ''}   mesos/local ${fmt(m.rate / l.rate, 2)}`,
     );
+    figure({ section: 'i', name: `Mesos launches through the master double vs local executor, ${kind}`, value: m.rate / l.rate, unit: '×', reference: `local executor, same jobs and cpus, ${fmt(l.rate)} jobs/s` });
   }
   console.log(`  scheduler decision per offer cycle: ${fmt(BIG_AGENTS)} agents offering, ${fmt(BIG_QUEUED)} queued jobs, queue limit ${QUEUE_LIMIT}, ${PASSES} passes after one warm-up`);
   for (const kind of kinds()) {
@@ -303,5 +305,6 @@ export async function mesos(): Promise<void> {
         `           place() alone, ${QUEUE_LIMIT} jobs on ${fmt(BIG_AGENTS)} offers: ${stat(f.placeMs)} (the claim places each page once, going on from the offers the last page left)\n` +
         `           OFFERS of ${fmt(BIG_AGENTS)} agents handled in ${fmt(f.firstOffersMs)} ms the first time (nodes registered), ${stat(f.nextOffersMs)} after`,
     );
+    figure({ section: 'i', name: `scheduler decision per offer cycle p95, ${fmt(BIG_AGENTS)} agents, ${kind}`, value: percentile(f.decisionMs, 95), unit: 'ms', goal: { op: '<=', target: 100 } });
   }
 }

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import { vacuum } from '../src/store/maintenance.ts';
 import { freshDb, fmt, kinds, percentile, server } from './common.ts';
+import { figure } from './summary.ts';
 
 const ROWS = Number(process.env.BENCH_METRICS_ROWS ?? 100_000);
 const DAYS = 30;
@@ -79,6 +80,7 @@ export async function metrics(): Promise<void> {
         for (let i = 0; i < REQUESTS; i++) times.push(await get(url));
         const p95 = percentile(times, 95);
         console.log(`  ${kind.padEnd(8)} ${label.padEnd(24)} p50 ${fmt(percentile(times, 50), 1)} ms   p95 ${fmt(p95, 1)} ms   goal p95 < ${GOAL_MS} ms: ${p95 < GOAL_MS ? 'met' : 'NOT met'}`);
+        figure({ section: 'j', name: `metrics plot-data ${DAYS} days, ${label}, p95, ${kind}`, value: p95, unit: 'ms', goal: { op: '<=', target: GOAL_MS } });
       }
     } finally {
       await s.close();

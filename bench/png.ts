@@ -74,7 +74,18 @@ const FONT: Record<string, number[]> = {
   '/': [0, 0x01, 0x02, 0x04, 0x08, 0x10, 0], '%': [0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03],
   '(': [0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02], ')': [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08],
   '=': [0, 0, 0x1f, 0, 0x1f, 0, 0], _: [0, 0, 0, 0, 0, 0, 0x1f], '?': [0x0e, 0x11, 0x01, 0x02, 0x04, 0, 0x04],
+  '×': [0, 0x11, 0x0a, 0x04, 0x0a, 0x11, 0], '<': [0x02, 0x04, 0x08, 0x10, 0x08, 0x04, 0x02], '>': [0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08],
+  '≥': [0x10, 0x0c, 0x03, 0x0c, 0x10, 0, 0x1f], '≤': [0x01, 0x06, 0x18, 0x06, 0x01, 0, 0x1f], '→': [0, 0x04, 0x02, 0x1f, 0x02, 0x04, 0],
+  '[': [0x0e, 0x08, 0x08, 0x08, 0x08, 0x08, 0x0e], ']': [0x0e, 0x02, 0x02, 0x02, 0x02, 0x02, 0x0e], '|': [0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04],
+  "'": [0x0c, 0x04, 0x08, 0, 0, 0, 0], '"': [0x0a, 0x0a, 0, 0, 0, 0, 0], '!': [0x04, 0x04, 0x04, 0x04, 0x04, 0, 0x04],
+  ';': [0, 0x0c, 0x0c, 0, 0x0c, 0x04, 0x08], '*': [0, 0x04, 0x15, 0x0e, 0x15, 0x04, 0], '#': [0x0a, 0x0a, 0x1f, 0x0a, 0x1f, 0x0a, 0x0a],
+  '&': [0x0c, 0x12, 0x14, 0x08, 0x15, 0x12, 0x0d], '~': [0, 0, 0x08, 0x15, 0x02, 0, 0], '–': [0, 0, 0, 0x1f, 0, 0, 0], '—': [0, 0, 0, 0x1f, 0, 0, 0],
 };
+
+/** The characters of `s` the font has no glyph for (drawn as '?'). */
+export function missingGlyphs(s: string): string[] {
+  return [...new Set([...s.toUpperCase()].filter((ch) => !FONT[ch]))];
+}
 
 export class Raster {
   readonly data: Uint8Array;
@@ -216,5 +227,97 @@ export function lineChart(opts: { title: string; width?: number; panelHeight?: n
   });
   const xl = opts.xLabel;
   img.text(left + plotW - Raster.textWidth(xl), height - 12, xl, ink);
+  return img.png();
+}
+
+export interface Bar {
+  label: string;
+  value: number;
+  /** Drawn as a dark tick across the bar's row. */
+  goal?: number;
+  color: Rgb;
+  /** Printed right of the plot, e.g. "52% OF RAW SPAWN, GOAL ≥ 50%". */
+  text: string;
+}
+
+export interface BarPanel {
+  title: string;
+  /** Appended to the axis labels (× or %). */
+  unit: string;
+  bars: Bar[];
+  /** Where the value equals its reference (1× or 100%): a dashed line. */
+  parity?: number;
+}
+
+/** At most n characters, cut in the middle: the ends tell rows apart (e.g. "…, pglite" and "…, postgres"). */
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 2 - Math.floor(n / 3))}..${s.slice(s.length - Math.floor(n / 3))}` : s);
+
+/**
+ * Horizontal bars, one row each, grouped in panels with an x axis each: labels left, the value and
+ * its text right, the goal as a tick across the row. The axis is logarithmic (decades) when the
+ * panel's values and goals span more than 50 times, so 0.3× and 80× both read.
+ */
+export function barChart(opts: { title: string; subtitle?: string; panels: BarPanel[]; legend?: { label: string; color: Rgb }[]; plotWidth?: number }): Buffer {
+  const ROW = 18, BAR = 10, margin = 12, axisH = 22, panelGap = 22, headH = 18;
+  const maxLabel = 72, maxText = 80;
+  const labelW = Math.max(...opts.panels.flatMap((p) => p.bars.map((b) => Raster.textWidth(clip(b.label, maxLabel))))) + 12;
+  const textW = Math.max(...opts.panels.flatMap((p) => p.bars.map((b) => Raster.textWidth(clip(b.text, maxText))))) + 10;
+  const plotW = opts.plotWidth ?? 420;
+  const left = margin + labelW;
+  let top = 8 + 14 + 8 + (opts.subtitle ? 12 : 0) + (opts.legend ? 16 : 0) + 8;
+  const height = top + opts.panels.reduce((h, p) => h + headH + p.bars.length * ROW + axisH + panelGap, 0);
+  const width = Math.max(left + plotW + 10 + textW + margin, margin * 2 + Raster.textWidth(opts.title, 2), margin * 2 + Raster.textWidth(opts.subtitle ?? ''));
+  const img = new Raster(width, height);
+  const ink: Rgb = [30, 30, 30], grid: Rgb = [228, 228, 228], faint: Rgb = [140, 140, 140], goalInk: Rgb = [20, 20, 20];
+  img.text(margin, 8, opts.title, ink, 2);
+  let y = 8 + 14 + 8;
+  if (opts.subtitle) (img.text(margin, y, opts.subtitle, faint), (y += 12));
+  if (opts.legend) {
+    let lx = margin;
+    for (const l of opts.legend) {
+      img.rect(lx, y, 14, 8, l.color);
+      lx += 20 + img.text(lx + 20, y + 1, l.label, ink) + 14;
+    }
+    img.rect(lx + 6, y - 2, 2, 12, goalInk);
+    img.text(lx + 14, y + 1, 'GOAL', ink);
+  }
+  for (const panel of opts.panels) {
+    const values = [...panel.bars.flatMap((b) => [b.value, ...(b.goal !== undefined ? [b.goal] : [])]), ...(panel.parity !== undefined ? [panel.parity] : [])].filter(Number.isFinite);
+    const pos = values.filter((v) => v > 0);
+    const log = pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 50;
+    let px: (v: number) => number;
+    let axis: number[];
+    if (log) {
+      const lo = Math.floor(Math.log10(Math.min(...pos))), hi = Math.ceil(Math.log10(Math.max(...pos)));
+      axis = Array.from({ length: hi - lo + 1 }, (_, i) => Number((10 ** (lo + i)).toPrecision(12)));
+      px = (v) => left + (v > 0 ? ((Math.log10(v) - lo) / (hi - lo)) * plotW : 0);
+    } else {
+      axis = ticks(Math.max(0, ...values) * 1.05 || 1);
+      const max = axis[axis.length - 1];
+      px = (v) => left + (Math.max(0, v) / max) * plotW;
+    }
+    img.text(margin, top + 2, `${panel.title}${log ? ', LOG SCALE' : ''}`, ink);
+    const y0 = top + headH, y1 = y0 + panel.bars.length * ROW;
+    for (const t of axis) {
+      img.line(px(t), y0, px(t), y1, grid);
+      img.line(px(t), y1, px(t), y1 + 4, ink);
+      const l = `${label(t)}${panel.unit}`;
+      img.text(px(t) - Raster.textWidth(l) / 2, y1 + 8, l, ink);
+    }
+    if (panel.parity !== undefined) {
+      img.line(px(panel.parity), y0 - 4, px(panel.parity), y1, faint, 1, 2);
+      img.text(px(panel.parity) + 4, y0 - 10, 'REFERENCE', faint);
+    }
+    panel.bars.forEach((b, i) => {
+      const ry = y0 + i * ROW + (ROW - BAR) / 2;
+      img.text(margin, ry + 2, clip(b.label, maxLabel), ink);
+      if (Number.isFinite(b.value)) img.rect(left, ry, Math.max(1, px(b.value) - left), BAR, b.color);
+      if (b.goal !== undefined) img.rect(px(b.goal) - 1, ry - 3, 2, BAR + 6, goalInk);
+      img.text(left + plotW + 10, ry + 2, clip(b.text, maxText), ink);
+    });
+    img.line(left, y0, left, y1, ink);
+    img.line(left, y1, left + plotW, y1, ink);
+    top = y1 + axisH + panelGap;
+  }
   return img.png();
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Db } from '../src/store/db.ts';
 import { freshDb, fmt, kinds, percentile, server } from './common.ts';
 import { emptyJobData } from '../src/core/jobs/job-data.ts';
+import { figure } from './summary.ts';
 
 const RECIPES = Number(process.env.BENCH_RECIPES ?? 500);
 const FAN = Number(process.env.BENCH_FAN ?? 1000);
@@ -163,10 +164,13 @@ export async function recipes(): Promise<void> {
       `           parent end → dependent queued: p50 ${fmt(percentile(c.lat, 50), 1)} ms, p95 ${fmt(percentile(c.lat, 95), 1)} ms, max ${fmt(Math.max(...c.lat), 1)} ms over ${c.lat.length} hand-offs   ` +
         `goal p95 < 100 ms: ${percentile(c.lat, 95) < 100 ? 'met' : 'NOT met'}`,
     );
+    figure({ section: 'e', name: `three-stage recipes' jobs vs plain jobs, ${kind}`, value: (100 * c.jobsPerSec) / c.plainRate, unit: '%', reference: `plain no-op jobs, ${fmt(c.plainRate)}/s` });
+    figure({ section: 'e', name: `parent end → dependent queued p95, ${kind}`, value: percentile(c.lat, 95), unit: 'ms', goal: { op: '<=', target: 100 } });
     const f = await fanOut(kind);
     console.log(
       `           fan-out: ${fmt(FAN)} jobs queued ${fmt(f.forkMs)} ms after the split ended; forks ran at ${fmt(f.forkRate)} jobs/s (the same jobs outside a recipe: ${fmt(f.plainRate)} jobs/s); recipe done in ${fmt(f.totalSecs, 1)} s   ` +
         `probe jobs' wait for a node p50/p95: ${fmt(percentile(f.baseline, 50))}/${fmt(percentile(f.baseline, 95))} ms alone, ${fmt(percentile(f.during, 50))}/${fmt(percentile(f.during, 95))} ms during the fan-out`,
     );
+    figure({ section: 'e', name: `fan-out's ${fmt(FAN)} forked jobs vs the same outside a recipe, ${kind}`, value: (100 * f.forkRate) / f.plainRate, unit: '%', reference: `the same jobs outside a recipe, ${fmt(f.plainRate)}/s` });
   }
 }

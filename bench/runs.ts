@@ -6,6 +6,7 @@
 // run (end to end, where 2 cores also run every echo process).
 import type { Db } from '../src/store/db.ts';
 import { fmt, freshDb, kinds, percentile, server } from './common.ts';
+import { figure } from './summary.ts';
 
 const EXECUTES = Number(process.env.BENCH_RUNS_EXECUTES ?? 200);
 const CONCURRENCY = 8;
@@ -101,6 +102,9 @@ export async function runs(): Promise<void> {
       show('Scale API queue/new-job', scale, scale);
       show('OGC API execute (respond-async)', ogc, scale);
       show('WPS 2.0 Execute (mode=async)', wps, scale);
+      for (const [door, m] of [['OGC API execute (respond-async)', ogc], ['WPS 2.0 Execute (mode=async)', wps]] as const) {
+        figure({ section: 'l', name: `${door} of echo end to end, ${kind}`, value: (100 * m.rate) / scale.rate, unit: '%', reference: `Scale API queue/new-job, ${fmt(scale.rate, 1)} jobs/s` });
+      }
     } finally {
       await s.close();
       await drop();

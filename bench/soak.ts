@@ -32,6 +32,7 @@ import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { freshDb, fmt, percentile, server, type Kind as DbKind } from './common.ts';
 import { lineChart } from './png.ts';
+import { figure } from './summary.ts';
 import { DOOR, KINDS, plan, type ClientConfig, type Door, type Final, type Kind, type KindStats, type Progress } from './soak-client.ts';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
@@ -329,6 +330,7 @@ async function report(kind: DbKind, final: Final, samples: Sample[], gcd: boolea
       `${fmt(Math.abs(dbJobs - submitted))} jobs missing or extra; ${queued} left queued)   goal 0: ${errors === 0 ? 'met' : 'NOT met'}`,
   );
   for (const e of final.errorSamples.slice(0, 10)) console.log(`    ${e}`);
+  figure({ section: 'k', name: `soak errors, ${fmt(JOBS)} jobs in ${fmt(MINUTES, 1)} min, ${kind}`, value: errors, unit: 'errors', goal: { op: '<=', target: 0 } });
 
   // Trends over the second half of the load (the first half is the warm-up: pools, caches, JIT).
   const lo = t0 + (final.loadEnd - t0) / 2;
@@ -351,6 +353,8 @@ async function report(kind: DbKind, final: Final, samples: Sample[], gcd: boolea
       `    ${label.padEnd(22)} mid-run ${fmt(level / scale, 1)} ${unit}, max ${fmt(max / scale, 1)}; slope ${perHour >= 0 ? '+' : ''}${fmt(perHour / scale, 1)} ± ${fmt(band / scale, 1)} ${unit}/h ` +
         `(${fmt((100 * perHour) / (level || 1), 1)}%/h; limit ${fmt(limit / scale, 1)} ${unit}/h${perJob ? ` = ${fmt(limit / jobsPerHour, 0)} bytes per job` : ''}) → ${verdict}`,
     );
+    // The growth a share of the mid-run level an hour, against the same limit (met: no growth trend).
+    figure({ section: 'k', name: `soak ${label} growth, second half of the load, ${kind}`, value: (100 * perHour) / (level || 1), unit: '%/h', reference: `its mid-run level, ${fmt(level / scale, 1)} ${unit}`, goal: { op: '<=', target: 100 * THRESHOLD } });
   };
   const backlog = trendOf(window.map((s) => [(s.t - t0) / 1000, s.queued + (s.client?.inFlight ?? 0)]));
   if (final.maxLagMs > 5000 || backlog.perSec - backlog.band > 0) {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freshDb, fmt, kinds, server } from './common.ts';
 import { emptyJobData } from '../src/core/jobs/job-data.ts';
+import { figure } from './summary.ts';
 
 const run = promisify(execFile);
 const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
@@ -50,5 +51,8 @@ export async function throughput(): Promise<void> {
       `  ${kind.padEnd(8)} ${fmt(rate)} jobs/s   ${fmt((100 * rate) / raw1)}% of raw (one at a time), ${fmt((100 * rate) / raw8)}% of raw (${SLOTS} at a time)   ` +
         `submit ${fmt(submitMs)} ms   goal ≥ 50% of raw and ≥ 200 jobs/s: ${rate >= 200 && rate >= raw1 / 2 ? 'met' : 'NOT met'}`,
     );
+    figure({ section: 'a', name: `no-op jobs end to end, ${kind}`, value: rate, unit: 'jobs/s', goal: { op: '>=', target: 200 } });
+    figure({ section: 'a', name: `no-op jobs vs raw spawn, one at a time, ${kind}`, value: (100 * rate) / raw1, unit: '%', reference: `raw spawn('/bin/true') one at a time, ${fmt(raw1)}/s`, goal: { op: '>=', target: 50 } });
+    figure({ section: 'a', name: `no-op jobs vs raw spawn, ${SLOTS} at a time, ${kind}`, value: (100 * rate) / raw8, unit: '%', reference: `raw spawn('/bin/true') ${SLOTS} at a time, ${fmt(raw8)}/s` });
   }
 }
