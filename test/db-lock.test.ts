@@ -8,6 +8,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { lockDir, DirLockedError, pidFileLock } from '../src/store/dir-lock.ts';
+import { loadMigrations } from '../src/store/migrate.ts';
+import { openPglite } from '../src/store/pglite.ts';
+import { prepareInChild } from '../src/store/pglite-prepare.ts';
 import { api, spawnServer, type ServerProcess } from './helpers/process.ts';
 import { scaledMs, tempDir } from './helpers/server.ts';
 
@@ -74,6 +77,22 @@ describe('one process owns the embedded database directory', function () {
     lock.release();
     const again = await lockDir(dir);
     again.release();
+  });
+
+  it('a new directory is made and migrated in a child process, which refuses a directory another process holds', async () => {
+    const dir = path.join(dataDir, 'prepared');
+    const held = await lockDir(dir);
+    await assert.rejects(prepareInChild(dir), (err: Error) => err.name === 'DirLockedError' && err.message.includes(String(process.pid)));
+    held.release();
+    await prepareInChild(dir);
+    // Opened without migrating: the child applied every migration.
+    const db = await openPglite(dir);
+    try {
+      const applied = (await db.query<{ version: number }>('SELECT version FROM scale_migration ORDER BY version')).rows.map((r) => r.version);
+      assert.deepEqual(applied, (await loadMigrations()).map((m) => m.version));
+    } finally {
+      await db.close();
+    }
   });
 
   it('without abstract sockets (not Linux): the pid file is the lock, taken over when the process it names is dead', async () => {
