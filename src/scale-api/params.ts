@@ -91,7 +91,11 @@ function toInt(name: string, v: string, opts: { min?: number; max?: number }): n
   return n;
 }
 
-/** v6 job and recipe lists' source_sensor_class, source_sensor, source_collection, source_task filters. */
+/** v6 job and recipe lists' source_sensor_class, source_sensor, source_collection, source_task, source_started and source_ended filters. */
 export function sourceMetadataFilter(q: Query): SourceMetadataFilter {
-  return Object.fromEntries(SOURCE_METADATA_PARAMS.map(([key, param]) => [key, q.strings(param)]));
+  const sourceStarted = q.time('source_started');
+  const sourceEnded = q.time('source_ended');
+  // rest_util.check_time_range, as for started and ended.
+  if (sourceStarted && sourceEnded && sourceEnded < sourceStarted) throw new Invalid('source_ended', 'must not be before source_started');
+  return { ...Object.fromEntries(SOURCE_METADATA_PARAMS.map(([key, param]) => [key, q.strings(param)])), sourceStarted, sourceEnded };
 }

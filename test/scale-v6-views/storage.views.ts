@@ -213,6 +213,13 @@ export function storageViews(server: () => TestServer): void {
         assert.deepEqual(listed.results.map((j: any) => j.id), [j2]);
         assert.equal((await api().get(`/scale/v6/jobs/?source_sensor=${sensor}&source_task=other`).expect(200)).body.count, 0);
         assert.equal((await api().get(`/scale/v6/recipes/?source_sensor=${sensor}`).expect(200)).body.count, 0);
+        // source_started__gte / source_ended__lte (Job.objects.filter_jobs): p1 started 2015-01-01 and has no end.
+        const bySource = async (qs: string) => (await api().get(`/scale/v6/jobs/?source_sensor=${sensor}&${qs}`).expect(200)).body.results.map((j: any) => j.id);
+        assert.deepEqual(await bySource('source_started=2014-12-31T00:00:00Z'), [j2]);
+        assert.deepEqual(await bySource('source_started=2015-01-02T00:00:00Z'), []);
+        assert.deepEqual(await bySource('source_ended=2020-01-01T00:00:00Z'), []);
+        const bad = (await api().get('/scale/v6/jobs/?source_started=2015-01-02T00:00:00Z&source_ended=2015-01-01T00:00:00Z').expect(400)).body;
+        assert.match(JSON.stringify(bad), /source_ended/);
       });
     });
   });

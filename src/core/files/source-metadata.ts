@@ -8,22 +8,30 @@ export interface SourceMetadataFilter {
   sourceSensors?: string[];
   sourceCollections?: string[];
   sourceTasks?: string[];
+  /** Jobs or recipes whose source collection started at or after this time (Scale: source_started__gte). */
+  sourceStarted?: Date;
+  /** … and ended at or before this one (source_ended__lte). */
+  sourceEnded?: Date;
 }
 
-const COLUMNS: Record<keyof SourceMetadataFilter, string> = {
+const COLUMNS: Record<'sourceSensorClasses' | 'sourceSensors' | 'sourceCollections' | 'sourceTasks', string> = {
   sourceSensorClasses: 'source_sensor_class', sourceSensors: 'source_sensor', sourceCollections: 'source_collection', sourceTasks: 'source_task',
 };
 
 /** Adds the filters given, on rows whose input JSON (job or recipe data) is `inputColumn`. */
 export function addSourceMetadataFilters(where: Where, inputColumn: string, f: SourceMetadataFilter): void {
-  for (const [key, column] of Object.entries(COLUMNS) as [keyof SourceMetadataFilter, string][]) {
+  const inputs = `FROM scale_file sf WHERE sf.id = ANY(scale_job_input_file_ids(${inputColumn}))`;
+  for (const [key, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, string][]) {
     const values = f[key];
     if (!values?.length) continue;
-    where.add(`(SELECT max(sf.${column}) FROM scale_file sf WHERE sf.id = ANY(scale_job_input_file_ids(${inputColumn}))) = ANY(?::text[])`, values);
+    where.add(`(SELECT max(sf.${column}) ${inputs}) = ANY(?::text[])`, values);
   }
+  // A job's source times span its inputs' (the earliest start, the latest end), as Scale copies them.
+  if (f.sourceStarted) where.add(`(SELECT min(sf.source_started) ${inputs}) >= ?`, f.sourceStarted);
+  if (f.sourceEnded) where.add(`(SELECT max(sf.source_ended) ${inputs}) <= ?`, f.sourceEnded);
 }
 
 /** The filters as Scale's views read them (parse_string_list of each name). */
-export const SOURCE_METADATA_PARAMS: [keyof SourceMetadataFilter, string][] = [
+export const SOURCE_METADATA_PARAMS: [keyof typeof COLUMNS, string][] = [
   ['sourceSensorClasses', 'source_sensor_class'], ['sourceSensors', 'source_sensor'], ['sourceCollections', 'source_collection'], ['sourceTasks', 'source_task'],
 ];
