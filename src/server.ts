@@ -117,6 +117,7 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       }
       cwltoolServer = config.cwltoolServer ? startCwltoolServer(config.cwltool, log.child({ component: 'cwltool' })) : null;
       const command = cwltoolServer ? cwltoolServer.command : config.cwltool;
+      if (cwltoolServer) warmWhenCwlDeployed(db, core.events, cwltoolServer);
       executors.cwl = new LocalExecutor(executionsDir, config.killGraceSeconds * 1000, cwlRuntime({ command, defaultContainer: config.cwlDefaultContainer, user, dockerHost: config.dockerHost, docker }));
     }
     log.info('executors', { runtimes: Object.keys(executors) });
@@ -219,4 +220,20 @@ export async function buildServer(config: Config, opts: BuildOptions = {}): Prom
       if (!opts.db) await db.close();
     },
   };
+}
+
+/**
+ * Starts the long-lived cwltool (which otherwise starts on the first CWL run) once this server has
+ * a CWL process: at start-up when one is deployed, else when one is.
+ */
+function warmWhenCwlDeployed(db: Db, events: Core['events'], cwltool: CwltoolServer): void {
+  const check = async () => {
+    const { rows } = await db.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM job_type WHERE interface_kind = 'cwl' AND is_active) AS any`);
+    if (!rows[0].any) return;
+    events.off('jobTypesChanged', onChange);
+    void cwltool.ready();
+  };
+  const onChange = () => void check().catch(() => {});
+  events.on('jobTypesChanged', onChange);
+  onChange();
 }

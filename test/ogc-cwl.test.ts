@@ -43,6 +43,8 @@ describe('OGC API - Processes Part 2: CWL on cwltool', function () {
     }
     await buildImage('cwl-busybox-test:1.0', path.join(FIXTURES, 'app-image', 'app.sh'), {}, { entrypoint: false });
     t = await startServer('pglite', { SCALE_FETCH_ALLOW: '127.0.0.1', SCALE_EXECUTOR: 'auto', SCALE_OGC_SYNC_SECONDS: '90', SCALE_OGC_MAX_BODY_BYTES: '200000', SCALE_KILL_GRACE_SECONDS: '2' });
+    // The long-lived cwltool starts on the first deploy or run; the runs here are to go through it from the first.
+    assert.equal(await t.cwltoolServer?.ready(), true, 'the long-lived cwltool starts');
     const file = await upload(t.app, 'banana\napple\ncherry\n', 'fruit.txt', { media_type: 'text/plain' });
     textHref = `${t.url}/scale/files/${file.id}/content`;
     // Serves CWL documents and STAC catalogs by href, as an EMS's registry and a data provider would:
