@@ -4,11 +4,9 @@
 // and requests/s. Every execute is a whole job (queue, scheduler, execution, outputs, log); echo
 // runs in the server's process (src/executors/local/in-process.ts). Issue 24's goals: p50 < 15 ms
 // and p95 < 50 ms at 8 clients. The clients run in a worker thread (bench/wps.ts's load loop).
-import type http from 'node:http';
-import express from 'express';
 import { freshDb, fmt, kinds, server } from './common.ts';
 import { figure } from './summary.ts';
-import { type Load, loadTest } from './wps.ts';
+import { type Load, loadTest, withBareRoute } from './load.ts';
 
 const CLIENTS = Number(process.env.BENCH_ECHO_CLIENTS ?? 8);
 const SECONDS = Number(process.env.BENCH_ECHO_SECONDS ?? 5);
@@ -32,58 +30,34 @@ async function check(url: string): Promise<string | null> {
 
 const measure = (url: string): Promise<Load> => loadTest({ url, method: 'POST', body: BODY, contentType: 'application/json', concurrency: CLIENTS, seconds: SECONDS, warmup: WARMUP });
 
-/** The bare route: express, a JSON body parsed, the same JSON answered; what the framework costs. */
-async function bareRoute(): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = express();
-  app.use(express.json());
-  app.post('/processes/echo/execution', (req, res) => {
-    res.json({ message: req.body?.inputs?.message });
-  });
-  const srv: http.Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = srv.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}/processes/echo/execution`,
-    close: () => new Promise((resolve) => {
-      srv.closeAllConnections();
-      srv.close(() => resolve());
-    }),
-  };
-}
-
 const row = (label: string, r: Load) => `  ${label.padEnd(34)} ${fmt(r.rps).padStart(7)} req/s   p50 ${fmt(r.p50, 1).padStart(6)} ms   p95 ${fmt(r.p95, 1).padStart(6)} ms${r.errors ? `   ${r.errors} errors` : ''}`;
 
 export async function echoSync(): Promise<void> {
   console.log(`\n(o) OGC API sync execute of echo (a whole job each): ${CLIENTS} keep-alive clients × ${SECONDS} s after ${WARMUP} s of warm-up, beside a bare express route`);
-  const bare = await bareRoute();
-  try {
-    const base = await measure(bare.url);
-    console.log(row('bare express route (same JSON)', base));
-    for (const kind of kinds()) {
-      const { db, drop } = await freshDb(kind);
-      const s = await server(db, { LISTEN: '1', SCALE_NODE_MEM: '65536' });
-      try {
-        const url = `${s.url}/processes/echo/execution`;
-        const problem = await check(url);
-        if (problem) {
-          console.log(`  ${kind}: the answer is wrong (${problem}); not measured`);
-          continue;
-        }
-        const r = await measure(url);
-        console.log(`${row(`${kind} POST /processes/echo/execution`, r)}   ${fmt((100 * r.rps) / base.rps, 1)}% of the bare route   goals p50 < ${P50_GOAL} ms: ${r.p50 < P50_GOAL ? 'met' : 'NOT met'}, p95 < ${P95_GOAL} ms: ${r.p95 < P95_GOAL ? 'met' : 'NOT met'}`);
-        const name = (what: string) => `OGC sync execute echo ${what}, ${CLIENTS} clients, ${kind}`;
-        figure({ section: 'o', name: name('p50'), value: r.p50, unit: 'ms', goal: { op: '<=', target: P50_GOAL } });
-        figure({ section: 'o', name: name('p95'), value: r.p95, unit: 'ms', goal: { op: '<=', target: P95_GOAL } });
-        figure({ section: 'o', name: name('req/s'), value: r.rps, unit: 'req/s' });
-        figure({ section: 'o', name: name('req/s'), value: (100 * r.rps) / base.rps, unit: '%', reference: 'bare express route (same JSON answer)' });
-      } finally {
-        await s.close();
-        await drop();
+  // The bare route parses the same JSON body and answers the same JSON.
+  const base = await withBareRoute(JSON.stringify(ANSWER), measure, 'post');
+  console.log(row('bare express route (same JSON)', base));
+  for (const kind of kinds()) {
+    const { db, drop } = await freshDb(kind);
+    const s = await server(db, { LISTEN: '1', SCALE_NODE_MEM: '65536' });
+    try {
+      const url = `${s.url}/processes/echo/execution`;
+      const problem = await check(url);
+      if (problem) {
+        console.log(`  ${kind}: the answer is wrong (${problem}); not measured`);
+        continue;
       }
+      const r = await measure(url);
+      console.log(`${row(`${kind} POST /processes/echo/execution`, r)}   ${fmt((100 * r.rps) / base.rps, 1)}% of the bare route   goals p50 < ${P50_GOAL} ms: ${r.p50 < P50_GOAL ? 'met' : 'NOT met'}, p95 < ${P95_GOAL} ms: ${r.p95 < P95_GOAL ? 'met' : 'NOT met'}`);
+      const name = (what: string) => `OGC sync execute echo ${what}, ${CLIENTS} clients, ${kind}`;
+      figure({ section: 'o', name: name('p50'), value: r.p50, unit: 'ms', goal: { op: '<=', target: P50_GOAL } });
+      figure({ section: 'o', name: name('p95'), value: r.p95, unit: 'ms', goal: { op: '<=', target: P95_GOAL } });
+      figure({ section: 'o', name: name('req/s'), value: r.rps, unit: 'req/s' });
+      figure({ section: 'o', name: name('req/s'), value: (100 * r.rps) / base.rps, unit: '%', reference: 'bare express route (same JSON answer)' });
+    } finally {
+      await s.close();
+      await drop();
     }
-    figure({ section: 'o', name: `bare express route p50, ${CLIENTS} clients`, value: base.p50, unit: 'ms' });
-  } finally {
-    await bare.close();
   }
+  figure({ section: 'o', name: `bare express route p50, ${CLIENTS} clients`, value: base.p50, unit: 'ms' });
 }

@@ -3,15 +3,12 @@
 // so the OGC list's page cache, keyed by the whole URL, never serves one), beside a bare express
 // route in this same process answering the same JSON body from memory (measured just before and just
 // after, the mean taken): requests/s at CONCURRENCY keep-alive clients for SECONDS after a warm-up,
-// each as a share of the bare route's. The load generator runs in a worker thread (as in
-// bench/wps.ts): a client on the server's event loop would take its time. Then the sequential
+// each as a share of the bare route's (bench/load.ts). Then the sequential
 // latency of the Scale list with filters and orderings.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Worker } from 'node:worker_threads';
-import express from 'express';
 import { vacuum } from '../src/store/maintenance.ts';
 import { freshDb, fmt, kinds, percentile, server } from './common.ts';
+import { type Load, loadTest, withBareRoute } from './load.ts';
 import { figure } from './summary.ts';
 
 const ROWS = Number(process.env.BENCH_LIST_ROWS ?? 100_000);
@@ -32,79 +29,8 @@ function get(url: string): Promise<number> {
   });
 }
 
-interface Load {
-  rps: number;
-  p50: number;
-  p95: number;
-  errors: number;
-}
-
-// The load loop, in a worker thread (CommonJS: an eval'd worker has require). Every request its own
-// URL: `n=<counter>` appended. Counts 2xx answers.
-const LOADER = `
-const { parentPort, workerData: w } = require('node:worker_threads');
-const http = require('node:http');
-const agent = new http.Agent({ keepAlive: true, maxSockets: w.concurrency });
-const u = new URL(w.url);
-const base = u.pathname + u.search + (u.search ? '&' : '?') + 'n=';
-let n = 0;
-const once = () => new Promise((resolve) => {
-  const req = http.request({ host: u.hostname, port: u.port, path: base + n++, agent }, (res) => {
-    res.on('data', () => {});
-    res.on('end', () => resolve(res.statusCode));
-    res.on('error', () => resolve(0));
-  });
-  req.on('error', () => resolve(0));
-  req.end();
-});
-async function run(ms) {
-  const end = performance.now() + ms, times = [];
-  let ok = 0, bad = 0;
-  await Promise.all(Array.from({ length: w.concurrency }, async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      const status = await once();
-      times.push(performance.now() - t);
-      if (status === 200) ok++; else bad++;
-    }
-  }));
-  return { ok, bad, times };
-}
-(async () => {
-  await run(w.warmup * 1000);
-  const t0 = performance.now();
-  const r = await run(w.seconds * 1000);
-  const secs = (performance.now() - t0) / 1000;
-  r.times.sort((a, b) => a - b);
-  const at = (p) => r.times[Math.min(r.times.length - 1, Math.floor(p * r.times.length))] ?? 0;
-  agent.destroy();
-  parentPort.postMessage({ rps: r.ok / secs, p50: at(0.5), p95: at(0.95), errors: r.bad });
-})();
-`;
-
-function load(url: string): Promise<Load> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(LOADER, { eval: true, workerData: { url, concurrency: CONCURRENCY, seconds: SECONDS, warmup: WARMUP } });
-    worker.once('message', (m: Load) => {
-      resolve(m);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-  });
-}
-
-/** The same body from memory on a bare express route in this process: what the framework alone costs. */
-async function bare(body: string): Promise<Load> {
-  const app = express();
-  app.get('/same', (_req, res) => res.type('application/json').send(body));
-  const s = http.createServer(app);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  try {
-    return await load(`http://127.0.0.1:${(s.address() as AddressInfo).port}/same`);
-  } finally {
-    await new Promise<void>((r) => s.close(() => r()));
-  }
-}
+const load = (url: string): Promise<Load> => loadTest({ url, method: 'GET', concurrency: CONCURRENCY, seconds: SECONDS, warmup: WARMUP, distinct: true });
+const bare = (body: string): Promise<Load> => withBareRoute(body, (url) => loadTest({ url, method: 'GET', concurrency: CONCURRENCY, seconds: SECONDS, warmup: WARMUP }));
 
 export async function listLatency(): Promise<void> {
   console.log(`\n(c) Job lists with ${fmt(ROWS)} jobs: every request a new URL, ${CONCURRENCY} clients × ${SECONDS} s, beside a bare express route serving the same JSON; then ${REQUESTS} sequential requests per Scale list variant`);

@@ -2,13 +2,11 @@
 // under autocannon, beside a bare express route answering the same JSON from memory in the same
 // run (the floor the framework sets); then async executes of the echo process end to end, beside
 // the same jobs submitted through the Scale API's queue/new-job.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
-import express from 'express';
 import { vacuum } from '../src/store/maintenance.ts';
 import type { Db } from '../src/store/db.ts';
 import { freshDb, fmt, kinds, percentile, server, type Kind } from './common.ts';
+import { withBareRoute } from './load.ts';
 import { figure } from './summary.ts';
 
 const ROWS = Number(process.env.BENCH_OGC_ROWS ?? 100_000);
@@ -38,17 +36,7 @@ async function load(url: string, distinct = false): Promise<Load> {
 }
 
 /** The same body from memory on a bare express app: what the framework alone costs. */
-async function floor(body: string): Promise<Load> {
-  const app = express();
-  app.get('/same', (_req, res) => res.type('application/json').send(body));
-  const s = http.createServer(app);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  try {
-    return await load(`http://127.0.0.1:${(s.address() as AddressInfo).port}/same`);
-  } finally {
-    await new Promise<void>((r) => s.close(() => r()));
-  }
-}
+const floor = (body: string): Promise<Load> => withBareRoute(body, (url) => load(url));
 
 async function fill(db: Db, echoId: number): Promise<void> {
   await db.query(

@@ -10,15 +10,14 @@
 // Waitress (python3-waitress) would be a single process: one core under the GIL, a weaker
 // baseline. Gunicorn's default sync worker closes every connection, so it is not used.
 //
-// The load generator is a plain loop of Node http requests on a keep-alive Agent, run in a worker
-// thread: our server runs in this process, and a client on its event loop would take its time.
+// The load generator: bench/load.ts (keep-alive clients in a worker thread).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type Load, loadTest } from './load.ts';
 import { freshDb, fmt, server } from './common.ts';
 import { figure } from './summary.ts';
 
@@ -61,80 +60,6 @@ const OPS: Op[] = [
     check: (status, body) => (status === 200 && body.trim() === 'hi' ? null : `HTTP ${status}: ${body.slice(0, 200)}`),
   },
 ];
-
-export interface Load {
-  rps: number;
-  p50: number;
-  p95: number;
-  errors: number;
-}
-
-// The load loop, in a worker thread (CommonJS: an eval'd worker has require). Counts 2xx answers.
-const LOADER = `
-const { parentPort, workerData: w } = require('node:worker_threads');
-const http = require('node:http');
-const agent = new http.Agent({ keepAlive: true, maxSockets: w.concurrency });
-const u = new URL(w.url);
-const headers = { ...w.headers, ...(w.body ? { 'content-type': w.contentType, 'content-length': Buffer.byteLength(w.body) } : {}) };
-const once = () => new Promise((resolve) => {
-  const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: w.method, agent, headers }, (res) => {
-    res.on('data', () => {});
-    res.on('end', () => resolve(res.statusCode));
-    res.on('error', () => resolve(0));
-  });
-  req.on('error', () => resolve(0));
-  req.end(w.body || undefined);
-});
-async function run(ms) {
-  const end = performance.now() + ms, times = [];
-  let ok = 0, bad = 0;
-  await Promise.all(Array.from({ length: w.concurrency }, async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      const status = await once();
-      times.push(performance.now() - t);
-      if (status >= 200 && status < 300) ok++; else bad++;
-    }
-  }));
-  return { ok, bad, times };
-}
-(async () => {
-  await run(w.warmup * 1000);
-  const t0 = performance.now();
-  const r = await run(w.seconds * 1000);
-  const secs = (performance.now() - t0) / 1000;
-  r.times.sort((a, b) => a - b);
-  const at = (p) => r.times[Math.min(r.times.length - 1, Math.floor(p * r.times.length))] ?? 0;
-  agent.destroy();
-  parentPort.postMessage({ rps: r.ok / secs, p50: at(0.5), p95: at(0.95), errors: r.bad });
-})();
-`;
-
-export interface LoadSpec {
-  url: string;
-  method: 'GET' | 'POST';
-  body?: string;
-  contentType?: string;
-  headers?: Record<string, string>;
-  concurrency: number;
-  seconds: number;
-  warmup: number;
-}
-
-/** CONCURRENCY keep-alive clients in a worker thread, each requesting again as soon as answered, for SECONDS after WARMUP. */
-export function loadTest(spec: LoadSpec): Promise<Load> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(LOADER, {
-      eval: true,
-      workerData: { contentType: 'text/xml', headers: {}, body: null, ...spec },
-    });
-    worker.once('message', (m: Load) => {
-      resolve(m);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-  });
-}
 
 const load = (base: string, op: Op) => loadTest({ url: base + op.path, method: op.method, body: op.body, concurrency: CONCURRENCY, seconds: SECONDS, warmup: WARMUP });
 
