@@ -282,22 +282,6 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
     return products.map((p) => byPath.get(p.filePath)!);
   }
 
-  /**
-   * These jobs completed: the products of the jobs each superseded (its chain back to the root) are
-   * published no more (ProductFile.objects.unpublish_products_old, before publish_products).
-   */
-  async function unpublishSuperseded(jobIds: number[]): Promise<void> {
-    if (!jobIds.length) return;
-    await db.query(
-      `WITH RECURSIVE old(id) AS (
-         SELECT j.superseded_job_id FROM job j WHERE j.id = ANY($1::bigint[]) AND NOT j.is_superseded AND j.superseded_job_id IS NOT NULL
-         UNION SELECT o.superseded_job_id FROM job o JOIN old ON o.id = old.id WHERE o.superseded_job_id IS NOT NULL)
-       UPDATE scale_file SET is_published = false, unpublished = now(), last_modified = now()
-        WHERE job_id IN (SELECT id FROM old) AND is_published AND file_type = 'PRODUCT'`,
-      [jobIds],
-    );
-  }
-
   /** Applies input side-cars: what a job learned about its (source) input files. */
   async function updateMetadata(updates: { fileId: number; geometry?: unknown; dataStarted?: string | null; dataEnded?: string | null; dataTypes?: string[]; metaData?: Record<string, unknown> }[]): Promise<void> {
     for (const u of updates) {
@@ -312,5 +296,5 @@ export function createFileService({ db, workspaces }: { db: Db; workspaces: Work
     }
   }
 
-  return { get, getMany, list, upload, discard, open, insertProducts, unpublishSuperseded, updateMetadata };
+  return { get, getMany, list, upload, discard, open, insertProducts, updateMetadata };
 }

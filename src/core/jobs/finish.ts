@@ -59,7 +59,7 @@ export interface Applied {
 const APPLY = statement(
   'finish_executions',
   `
-WITH u AS (
+WITH RECURSIVE u AS (
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::int[], $6::boolean[], $7::int[], $8::text[],
                        $9::timestamptz[], $10::timestamptz[], $11::jsonb[], $12::jsonb[], $13::text[], $14::boolean[], $15::text[])
     AS u(exe_id, job_id, exe_num, status, error_id, retry, exit_code, args, js, jc, results, manifest, log, discard, message)),
@@ -93,7 +93,17 @@ uj AS (
          last_status_change = now(), last_modified = now()
     FROM e WHERE job.id = e.job_id AND job.id = ANY($2::bigint[]) AND e.job_status IS NOT NULL
   RETURNING job.*),
-rq AS (INSERT INTO queue (${QUEUE_COLUMNS}) SELECT ${QUEUE_VALUES} FROM uj WHERE status = 'QUEUED' ON CONFLICT (job_id) DO NOTHING)
+rq AS (INSERT INTO queue (${QUEUE_COLUMNS}) SELECT ${QUEUE_VALUES} FROM uj WHERE status = 'QUEUED' ON CONFLICT (job_id) DO NOTHING),
+-- A job that completes unpublishes the products of the jobs it superseded, down the chain (Scale's
+-- unpublish_products_old). In this statement, not after it: a step after the commit that failed
+-- would have the outcome retried, and the retry, finding the execution ended, would take its
+-- outputs for another's and remove them.
+old(id) AS (
+  SELECT superseded_job_id FROM uj WHERE status = 'COMPLETED' AND NOT is_superseded AND superseded_job_id IS NOT NULL
+  UNION SELECT o.superseded_job_id FROM job o JOIN old ON o.id = old.id WHERE o.superseded_job_id IS NOT NULL),
+unpublished AS (
+  UPDATE scale_file SET is_published = false, unpublished = now(), last_modified = now()
+   WHERE job_id IN (SELECT id FROM old) AND is_published AND file_type = 'PRODUCT')
 SELECT e.exe_id, e.job_id, e.exe_status, e.job_status FROM e`,
 );
 
@@ -171,8 +181,6 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
       if (o.status === 'FAILED' && !o.jsonValues && o.resultsManifest == null) throw err;
       return apply([{ ...o, status: 'FAILED', errorName: BUILTIN.invalidResultsManifest, products: [], jsonValues: undefined, resultsManifest: null }]);
     }
-    const completed = applied.filter((a) => a.jobStatus === 'COMPLETED').map((a) => a.jobId);
-    if (completed.length) await files.unpublishSuperseded(completed);
     if (applied.length) events?.emit('ended', applied.map((a) => a.jobId));
     // Parse results of completed jobs: their input files' metadata, and PARSE triggers.
     const done = new Set(applied.filter((a) => a.jobStatus === 'COMPLETED').map((a) => a.exeId));
