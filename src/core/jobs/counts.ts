@@ -1,7 +1,7 @@
 // The count of matching jobs a Scale job list shows, kept while the job table stands still.
 // Counting 100,000 jobs takes tens of milliseconds (hundreds on PGlite, whose one session waits
 // meanwhile): far more than the page of rows. A sequence that every statement changing job rows
-// moves on (migration 035) tells whether a count taken before still holds; the page query reads it
+// moves on (migration 029) tells whether a count taken before still holds; the page query reads it
 // as one more column, so a page whose count is known costs one query. A count older than TTL_MS is
 // taken again in the background (its page is answered with the kept one): filters that read other
 // tables (job type categories, recipe nodes, error categories), and a count taken just as a writer
