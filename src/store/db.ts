@@ -1,6 +1,5 @@
 // The Db port: the only way the core talks to its database. Two adapters implement it
 // (PGlite embedded, PostgreSQL through pg); both speak the same SQL.
-import { createHash } from 'node:crypto';
 import { Invalid } from '../errors.ts';
 
 export type Row = Record<string, any>;
@@ -20,23 +19,6 @@ export interface Statement {
 }
 
 export const statement = (name: string, text: string): Statement => ({ name, text });
-
-const preparedNames = new Set<string>();
-const MAX_PREPARED = 500;
-
-/**
- * A statement whose text varies with a request (a list's filters and order), named by its text so
- * each shape is planned once per connection. Past MAX_PREPARED shapes (orders can be combined at
- * will) further ones run as plain text, keeping what each connection holds bounded.
- */
-export function prepared(prefix: string, text: string): Statement | string {
-  const name = `${prefix}-${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
-  if (!preparedNames.has(name)) {
-    if (preparedNames.size >= MAX_PREPARED) return text;
-    preparedNames.add(name);
-  }
-  return { name, text };
-}
 
 export interface Queryable {
   query<T = Row>(sql: string | Statement, params?: unknown[]): Promise<QueryResult<T>>;

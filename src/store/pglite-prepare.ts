@@ -11,10 +11,10 @@ import { openPglite } from './pglite.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 
-/** Runs this file in a child process (the same node and loader flags) on dir; rejects with its words when it fails. */
+/** Runs this file in a child process (the same node and loader flags, no debugger's port) on dir; rejects with its words when it fails. */
 export function prepareInChild(dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, SELF, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--inspect')), SELF, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.once('error', reject);

@@ -1,6 +1,6 @@
 // Read-side queries over jobs and executions: the filtered, paged lists of the REST API.
 // Filters on job type name or category become sub-selects on job_type so the job indexes still serve.
-import { type Db, prepared, type Row } from '../../store/db.ts';
+import { type Db, type Row } from '../../store/db.ts';
 import { type ListRequest, type ListResult, Where, orderBy, pagedList } from '../../store/listing.ts';
 import { createJobCounts, JOB_VERSION_SQL } from './counts.ts';
 import type { JobStatus } from './model.ts';
@@ -95,7 +95,7 @@ export function createJobQueries({ db }: { db: Db }) {
     const n = where.params.length;
     const text = `SELECT ${select}, ${JOB_VERSION_SQL} AS list_version FROM job ${whereSql}
                    ORDER BY ${orderBy(f.order, JOB_ORDERABLE, ['-last_modified'])}, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`;
-    const rows = db.query(prepared('job-list', text), [...where.params, f.pageSize, (f.page - 1) * f.pageSize]);
+    const rows = db.query(text, [...where.params, f.pageSize, (f.page - 1) * f.pageSize]);
     // A filter counted for the first time is counted beside the page rather than after it.
     if (!counts.known(whereSql, where.params)) {
       const [count, res] = await Promise.all([counts.count(whereSql, where.params, null), rows]);
