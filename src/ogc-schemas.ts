@@ -6,14 +6,14 @@
 // integer both integer and number, so a strict oneOf refuses valid documents; ETS issue #54).
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import YAML from 'yaml';
+import { ROOT } from './root.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-export const OGC_SCHEMAS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'schemas', 'ogc', 'processes-1', 'schemas');
+export const OGC_SCHEMAS_DIR = path.join(ROOT, 'schemas', 'ogc', 'processes-1', 'schemas');
 const BASE = 'http://schemas.opengis.net/ogcapi/processes/part1/1.0/openapi/schemas/';
 
 /** Rewrites an OpenAPI 3.0 schema into one Ajv (draft-07) reads the way the OGC suite does. */

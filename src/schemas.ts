@@ -2,16 +2,16 @@
 // turns Ajv's errors into "field: problem" pairs a client can act on.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { Invalid } from './errors.ts';
+import { ROOT } from './root.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const Ajv04 = Ajv04Module as unknown as typeof Ajv;
 
-export const SCHEMAS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
+export const SCHEMAS_DIR = path.join(ROOT, 'schemas');
 
 export interface Problem {
   field: string | null;

@@ -5,15 +5,15 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import { a, esc, page } from '../../src/http/page.ts';
 import type { Urls } from '../../src/http/urls.ts';
+import { ROOT } from '../../src/root.ts';
 
 const require = createRequire(import.meta.url);
 const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 const SWAGGER_VERSION = String((require('swagger-ui-dist/package.json') as { version: string }).version);
-const FAVICON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'ui', 'favicon.svg');
+const FAVICON = path.join(ROOT, 'ui', 'favicon.svg');
 
 /** The files of swagger-ui-dist the viewer loads (and their source maps, for a browser's tools). */
 const ASSETS = /^\/(swagger-ui\.css|swagger-ui-bundle\.js)(\.map)?$/;

@@ -1,5 +1,6 @@
 // /nodes/, /scheduler/ and /status/: the cluster as the scheduler sees it.
 import fs from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { Router } from 'express';
 import type { Core } from '../core/index.ts';
@@ -11,8 +12,9 @@ import { body, checked, HttpError, idParam, isV6 } from './http.ts';
 import { paged } from './paging.ts';
 import { Query } from './params.ts';
 import { FINISHED_WINDOW_MS, statusV6 } from './status-v6.ts';
+import { ROOT } from '../root.ts';
 
-const SERVER_VERSION: string = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+const SERVER_VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
 
 const HOUR = 3600_000;
 

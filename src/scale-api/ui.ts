@@ -4,10 +4,10 @@
 // import fails loudly instead of receiving HTML. Everything is revalidated on each load (no-cache
 // with ETag and Last-Modified): the files are not content-hashed, so a deploy shows at once.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
+import { ROOT } from '../root.ts';
 
-export const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'ui');
+export const UI_DIR = path.join(ROOT, 'ui');
 
 export function uiRouter(dir = UI_DIR): Router {
   const r = Router();
