@@ -44,6 +44,16 @@ describe('built-in programs in-process', () => {
     assert.match(r.commandLine, /echo\.mjs$/);
   });
 
+  it('writes no INPUT_METADATA document for it (it reads none), and cleanup leaves only the log', async () => {
+    const s = spec({ message: 'tidy' });
+    const h = executor.launch(s);
+    assert.equal((await h.done).exitCode, 0);
+    const exeDir = path.join(dir, String(s.exeId));
+    await assert.rejects(fs.access(path.join(exeDir, 'input', 'scale-input-metadata.json')));
+    await executor.cleanup(s.exeId);
+    assert.deepEqual(await fs.readdir(exeDir), ['log']);
+  });
+
   it('fails with its words on stderr, exit code 1', async () => {
     const h = executor.launch(spec({ message: 'x', fail: true }));
     const r = await h.done;

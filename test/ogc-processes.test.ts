@@ -155,6 +155,39 @@ for (const kind of dbKinds()) {
     });
 
     describe('execution', () => {
+      it('a sync execute writes the run with its job, and reads neither back after the outcome (issue 24)', async () => {
+        // Every statement the server runs while it answers (the Db object every service holds, watched).
+        const db = t.db as any;
+        const { query, transaction } = db;
+        const seen: string[] = [];
+        const note = (sql: any) => seen.push((typeof sql === 'string' ? sql : sql.text).replace(/\s+/g, ' ').trim());
+        const body = { inputs: { message: 'hi' }, response: 'document' };
+        await post('/processes/echo/execution', body).expect(200); // caches warmed
+        db.query = (sql: any, params?: unknown[]) => (note(sql), query.call(db, sql, params));
+        db.transaction = (fn: any) => transaction.call(db, (tx: any) => fn({ query: (sql: any, params?: unknown[]) => (note(sql), tx.query(sql, params)) }));
+        let res;
+        try {
+          res = await post('/processes/echo/execution', body).expect(200);
+        } finally {
+          db.query = query;
+          db.transaction = transaction;
+        }
+        assert.deepEqual(res.body, { message: 'hi' });
+        const count = (re: RegExp) => seen.filter((s) => re.test(s)).length;
+        assert.equal(count(/^INSERT INTO run\b/), 0, 'the run record is no statement of its own');
+        assert.equal(count(/INSERT INTO job\b.*INSERT INTO run\b/), 1, 'the job and its run are made by one statement');
+        assert.equal(count(/^SELECT \* FROM job WHERE id = \$1/), 0, 'the job is not read back for its outputs');
+        assert.equal(count(/^SELECT j\.id, j\.job_type_id, j\.job_type_rev_id, j\.status\b/), 0, 'the run is not read back for its status');
+        assert.equal(count(/^UPDATE run SET callback_next = now\(\) WHERE job_id/), 0, 'no subscriber: no callback look-up');
+        assert.ok(count(/FROM workspace\b/) <= 1, 'the default workspace is read at most once (not at all when read a moment ago)');
+        // The job, its execution (with its log) and its run are all recorded.
+        const job = /\/jobs\/(\d+)>/.exec(res.headers.link)![1];
+        const status = (await get(`/jobs/${job}`).expect(200)).body;
+        assert.equal(status.status, 'successful');
+        const rows = (await t.db.query(`SELECT x.status, x.log_path, r.response FROM job_exe x JOIN run r ON r.job_id = x.job_id WHERE x.job_id = $1`, [Number(job)])).rows;
+        assert.deepEqual(rows.map((r) => [r.status, Boolean(r.log_path), r.response]), [['COMPLETED', true, 'document']]);
+      });
+
       it('refuses a value too long for one command-line string with a 400 naming the input and the limit, and runs one just under it', async () => {
         const before = (await get('/jobs?processID=echo&limit=1000').expect(200)).body.jobs.length;
         const res = await post('/processes/echo/execution', { inputs: { message: 'x'.repeat(131_100) }, outputs: { message: {} } }).expect(400);

@@ -43,6 +43,21 @@ export function createWpsService(deps: { runs: RunService; events: { on(e: 'jobT
     return body;
   }
 
+  // A process as WPS describes it, made once per resolved process (the catalog resolves a process
+  // anew after its own short cache, so a changed job type is described anew) and base URL: an
+  // Execute needs it for every request.
+  const described = new WeakMap<Process, Map<string, WpsProcess>>();
+  function wpsOf(entry: Process, u: Urls): WpsProcess {
+    let byBase = described.get(entry);
+    if (!byBase) described.set(entry, (byBase = new Map()));
+    let p = byBase.get(u.base);
+    if (!p) {
+      if (byBase.size > 100) byBase.clear();
+      byBase.set(u.base, (p = wpsProcess(describe(entry, u, true))));
+    }
+    return p;
+  }
+
   const noSuchProcess = (id: string, v: WpsVersion) => (v === '1.0.0' ? new WpsError('InvalidParameterValue', `process ${JSON.stringify(id)} does not exist`, 'Identifier') : new WpsError('NoSuchProcess', `process ${JSON.stringify(id)} does not exist`, id));
 
   async function allProcesses(u: Urls): Promise<{ entry: Process; process: WpsProcess }[]> {
@@ -62,7 +77,7 @@ export function createWpsService(deps: { runs: RunService; events: { on(e: 'jobT
   async function start(ex: WpsExecute, v: WpsVersion, u: Urls): Promise<{ run: Run; process: WpsProcess; requested: Requested }> {
     const entry = await catalog.resolve(ex.id);
     if (!entry) throw noSuchProcess(ex.id, v);
-    const process = wpsProcess(describe(entry, u, true));
+    const process = wpsOf(entry, u);
     const requested = requestedOutputs(ex, process);
     const body = { inputs: ogcInputs(ex, process), outputs: Object.fromEntries([...requested].map(([id, t]) => [id, { transmissionMode: t }])), response: 'document' };
     const parsed = readExecuteRequest(body, entry.iface);

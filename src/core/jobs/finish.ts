@@ -56,6 +56,17 @@ export interface Applied {
   retried: boolean;
 }
 
+/** A job an outcome moved, as the statement that moved it left it (the 'finished' event: a waiting run reads it from here). */
+export interface FinishedJob {
+  jobId: number;
+  status: string;
+  started: Date | null;
+  ended: Date | null;
+  lastModified: Date;
+  output: unknown;
+  recipeId: number | null;
+}
+
 const APPLY = statement(
   'finish_executions',
   `
@@ -104,7 +115,8 @@ old(id) AS (
 unpublished AS (
   UPDATE scale_file SET is_published = false, unpublished = now(), last_modified = now()
    WHERE job_id IN (SELECT id FROM old) AND is_published AND file_type = 'PRODUCT')
-SELECT e.exe_id, e.job_id, e.exe_status, e.job_status FROM e`,
+SELECT e.exe_id, e.job_id, e.exe_status, e.job_status, uj.started, uj.ended, uj.last_modified, uj.output, uj.recipe_id
+  FROM e LEFT JOIN uj ON uj.id = e.job_id`,
 );
 
 /** A failure's words as stored: no NUL (PostgreSQL text refuses it), at most a few kilobytes. */
@@ -141,7 +153,7 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
     };
   }
 
-  async function run(q: Queryable, outcomes: Outcome[], productIds: Map<NewProduct, number>, errorOf: Map<string, { id: number; retry: boolean }>): Promise<Applied[]> {
+  async function run(q: Queryable, outcomes: Outcome[], productIds: Map<NewProduct, number>, errorOf: Map<string, { id: number; retry: boolean }>): Promise<{ applied: Applied[]; finished: FinishedJob[] }> {
     const col = <T>(f: (o: Outcome) => T) => outcomes.map(f);
     const err = (o: Outcome) => (o.status === 'FAILED' ? errorOf.get(errorKey(o))! : null);
     const res = await q.query(APPLY, [
@@ -151,7 +163,10 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
       col((o) => (o.resultsManifest == null ? null : JSON.stringify(o.resultsManifest))), col((o) => o.logPath ?? null),
       col((o) => o.discardOutputs === true), col((o) => (o.status === 'FAILED' ? capMessage(o.message) : null)),
     ]);
-    return res.rows.map((r) => ({ exeId: r.exe_id, jobId: r.job_id, exeStatus: r.exe_status, jobStatus: r.job_status, retried: r.job_status === 'QUEUED' }));
+    return {
+      applied: res.rows.map((r) => ({ exeId: r.exe_id, jobId: r.job_id, exeStatus: r.exe_status, jobStatus: r.job_status, retried: r.job_status === 'QUEUED' })),
+      finished: res.rows.filter((r) => r.job_status !== null).map((r) => ({ jobId: Number(r.job_id), status: r.job_status, started: r.started, ended: r.ended, lastModified: r.last_modified, output: r.output, recipeId: r.recipe_id === null ? null : Number(r.recipe_id) })),
+    };
   }
 
   async function apply(outcomes: Outcome[]): Promise<Applied[]> {
@@ -165,8 +180,9 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
     }
     const withProducts = outcomes.filter((o) => o.status === 'COMPLETED' && o.products?.length);
     let applied: Applied[];
+    let finished: FinishedJob[];
     try {
-      applied = await record(outcomes, withProducts, errorOf);
+      ({ applied, finished } = await record(outcomes, withProducts, errorOf));
     } catch (err) {
       // Results the database cannot store (a NUL character in an output value: the job's input said
       // so, found by the hostile-input tests) were retried forever, holding up every outcome in the
@@ -181,7 +197,9 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
       if (o.status === 'FAILED' && !o.jsonValues && o.resultsManifest == null) throw err;
       return apply([{ ...o, status: 'FAILED', errorName: BUILTIN.invalidResultsManifest, products: [], jsonValues: undefined, resultsManifest: null }]);
     }
-    if (applied.length) events?.emit('ended', applied.map((a) => a.jobId));
+    if (finished.length) events?.emit('finished', finished);
+    // A recipe's job that moved marked its recipe for the engine (a trigger); no such job, no mark.
+    if (applied.length) events?.emit('ended', applied.map((a) => a.jobId), { recipes: finished.some((f) => f.recipeId !== null) });
     // Parse results of completed jobs: their input files' metadata, and PARSE triggers.
     const done = new Set(applied.filter((a) => a.jobStatus === 'COMPLETED').map((a) => a.exeId));
     const parsed = outcomes.flatMap((o) => {
@@ -192,7 +210,7 @@ export function createFinisher({ db, errors, files, events }: { db: Db; errors: 
     return applied;
   }
 
-  async function record(outcomes: Outcome[], withProducts: Outcome[], errorOf: Map<string, { id: number; retry: boolean }>): Promise<Applied[]> {
+  async function record(outcomes: Outcome[], withProducts: Outcome[], errorOf: Map<string, { id: number; retry: boolean }>): Promise<{ applied: Applied[]; finished: FinishedJob[] }> {
     // Without outputs to record, one statement is the whole transaction.
     if (!withProducts.length) return run(db, outcomes, new Map(), errorOf);
     return db.transaction(async (tx) => {

@@ -13,7 +13,7 @@ import { mediaTypeFor } from '../files/service.ts';
 import type { JobInterface } from '../job-types/model.ts';
 import type { CaptureResult, CapturedFile, GeoMetadata } from './capture.ts';
 import { jsonTypeOf, matchesJsonType } from './job-data.ts';
-import { glob } from './glob.ts';
+import { glob, listDir, type Listings } from './glob.ts';
 
 const NOT_OUTPUTS = [/\.metadata\.json$/, /(^|\/)seed\.outputs\.json$/, /(^|\/)results_manifest\.json$/];
 const METADATA_SCHEMA = 'seed/seed.metadata.schema.json';
@@ -63,9 +63,16 @@ export async function readSidecar(file: string): Promise<{ geo: SourceMetadata['
 export async function captureSeedOutputs(iface: JobInterface, outputDir: string): Promise<SeedCaptureResult> {
   const fail = (error: (typeof BUILTIN)[keyof typeof BUILTIN], message: string): SeedCaptureResult => ({ ok: false, error, message, manifest: null });
   const files: CapturedFile[] = [];
+  // The output directory is listed once for every pattern, and a file at its top (seed.outputs.json,
+  // an input's side-car) that is not listed there is not looked for: most jobs write none of them.
+  const listings: Listings = new Map();
+  const top = async (name: string): Promise<boolean> => {
+    const entries = await listDir(outputDir, '', listings);
+    return entries === null || entries.some((e) => e.name === name);
+  };
   for (const o of iface.outputs) {
     if (o.kind === 'json' || !o.pattern) continue;
-    const matches = (await glob(outputDir, o.pattern)).filter((m) => !NOT_OUTPUTS.some((re) => re.test(m)));
+    const matches = (await glob(outputDir, o.pattern, listings)).filter((m) => !NOT_OUTPUTS.some((re) => re.test(m)));
     if (o.required && !matches.length) return fail(BUILTIN.missingRequiredOutput, `required output ${JSON.stringify(o.name)} matched nothing by ${JSON.stringify(o.pattern)}`);
     if (o.kind === 'file' && matches.length > 1) return fail(BUILTIN.unexpectedMultipleOutputs, `output ${JSON.stringify(o.name)} takes one file; ${matches.length} matched ${JSON.stringify(o.pattern)}`);
     for (const rel of matches) {
@@ -80,7 +87,7 @@ export async function captureSeedOutputs(iface: JobInterface, outputDir: string)
   const jsonOutputs = iface.outputs.filter((o) => o.kind === 'json');
   const jsonValues: Record<string, unknown> = {};
   if (jsonOutputs.length) {
-    const r = await readJson(path.join(outputDir, 'seed.outputs.json'));
+    const r = (await top('seed.outputs.json')) ? await readJson(path.join(outputDir, 'seed.outputs.json')) : { missing: true as const };
     if (r.error) return fail(BUILTIN.invalidResultsManifest, `seed.outputs.json ${r.error}`);
     if (r.missing) {
       const required = jsonOutputs.filter((o) => o.required);
@@ -104,7 +111,7 @@ export async function captureSeedOutputs(iface: JobInterface, outputDir: string)
   const sourceUpdates: SourceMetadata[] = [];
   for (const i of iface.inputs) {
     if (i.kind !== 'file') continue;
-    const side = await readSidecar(path.join(outputDir, `${i.name}.metadata.json`));
+    const side = (await top(`${i.name}.metadata.json`)) ? await readSidecar(path.join(outputDir, `${i.name}.metadata.json`)) : { geo: null };
     if (side.error) return fail(BUILTIN.invalidResultsManifest, `side-car of input ${i.name}: ${side.error}`);
     if (side.geo) sourceUpdates.push({ input: i.name, geo: side.geo });
   }

@@ -1,6 +1,6 @@
 // Jobs: creating them (validated, queued), reading them, canceling and requeueing them.
 import { checkInputCount } from '../input-count.ts';
-import type { Db, Queryable } from '../../store/db.ts';
+import { type Db, type Queryable, type Statement, statement } from '../../store/db.ts';
 import { check } from '../../schemas.ts';
 import { Invalid, NotFound } from '../../errors.ts';
 import type { Idempotency, IdempotencyKey } from '../idempotency.ts';
@@ -9,7 +9,7 @@ import type { FileService, ScaleFile } from '../files/service.ts';
 import type { JobInterface } from '../job-types/model.ts';
 import type { Runtime } from '../../scheduler/placement.ts';
 import type { JobType, JobTypeService, Revision } from '../job-types/service.ts';
-import type { WorkspaceService } from '../workspaces/service.ts';
+import type { Workspace, WorkspaceService } from '../workspaces/service.ts';
 import { checkJobData, type CheckedJobData, countValues, emptyJobData, type JobData, type JobDataLookups } from './job-data.ts';
 import { type Job, type JobExecution, toExecution, toJob } from './model.ts';
 import { type JobSelection, selectionSql } from './selection.ts';
@@ -37,6 +37,24 @@ export interface NewJob {
   idempotency?: IdempotencyKey;
   /** The job type (of jobTypeId) and its current revision, when the caller has just read them (a run's process): not read again. */
   of?: { jobType: JobType; rev: Revision };
+  /** Workspaces the caller has just read (a run's default workspace): the output workspaces among them are not read again. */
+  workspaces?: Workspace[];
+  /** What another service records of the new job, written by the same statement (a run's record). */
+  alongside?: Alongside;
+}
+
+/**
+ * A row another service writes of a new job in the statement that makes it (a run's record): atomic
+ * with the job, and no round trip of its own. New jobs made at once share one statement, so the
+ * rows of one `kind` are written together: `sql` is one data-modifying statement for all of them,
+ * reading the new jobs from `jn` (the job rows as inserted, numbered `n` from 1 in the batch's
+ * order), `at` the numbers of the jobs that have a row of this kind and `values` theirs, each given
+ * to the statement as a parameter (`param` answers its placeholder).
+ */
+export interface Alongside<T = any> {
+  kind: string;
+  value: T;
+  sql(param: (value: unknown) => string, at: number[], values: T[]): string;
 }
 
 /** A job row ready to insert (input as JSON text, or null while a recipe job waits for it). */
@@ -74,6 +92,19 @@ export interface RequeueFilter extends JobSelection {
 }
 
 export type JobService = ReturnType<typeof createJobService>;
+
+// The job insert has a few texts (with or without what is written alongside): each is a named
+// statement, parsed and planned once per connection rather than for every new job.
+const insertStatements = new Map<string, Statement>();
+function insertStatement(text: string): Statement | string {
+  let st = insertStatements.get(text);
+  if (!st) {
+    // Never more than a few; past that, plain text (prepared statements live as long as their connection).
+    if (insertStatements.size >= 20) return text;
+    insertStatements.set(text, (st = statement(`insert_jobs_${insertStatements.size}`, text)));
+  }
+  return st;
+}
 
 export function createJobService(deps: {
   db: Db;
@@ -139,7 +170,7 @@ export function createJobService(deps: {
   }
 
   /** Checks a new job's data and works out its row; `q` is the transaction to read through, if any. */
-  async function prepare(n: NewJob, jobType: JobType, rev: Revision, q: Queryable = db, lookups?: Pick<JobDataLookups, 'files' | 'workspaces'>): Promise<{ checked: CheckedJobData; row: JobRow }> {
+  async function prepare(n: NewJob, jobType: JobType, rev: Revision, q: Queryable = db, lookups?: Partial<Pick<JobDataLookups, 'files' | 'workspaces'>>): Promise<{ checked: CheckedJobData; row: JobRow }> {
     if (!jobType.isActive) throw new Invalid('job_type_id', `job type ${jobType.name} ${jobType.version} is archived and takes no new jobs`);
     // A service's jobs (a Strike's, a Scan's) are made by that service, never queued for a node.
     if (jobType.isService) throw new Invalid('job_type_id', `job type ${jobType.name} ${jobType.version} is run by the server itself: its jobs are started by their Strike or Scan`);
@@ -181,11 +212,26 @@ export function createJobService(deps: {
    * transaction of its own); returns the new job rows in order. Jobs of a recipe start PENDING or
    * BLOCKED without input when their parents have not run.
    */
-  async function insertJobRows(q: Queryable, rows: JobRow[], status: 'QUEUED' | 'PENDING' | 'BLOCKED' = 'QUEUED'): Promise<any[]> {
+  async function insertJobRows(q: Queryable, rows: JobRow[], status: 'QUEUED' | 'PENDING' | 'BLOCKED' = 'QUEUED', alongside?: (Alongside | undefined)[]): Promise<any[]> {
     if (!rows.length) return [];
     const col = <K extends keyof JobRow>(k: K) => rows.map((r) => r[k] ?? null);
+    const params: unknown[] = [col('jobTypeId'), col('revId'), col('priority'), col('timeout'), col('maxTries'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('input'),
+      col('dockerImage'), col('configuration'), status, col('recipeId'), col('gpus'), col('runtime')];
+    // What other services write of these jobs, a statement per kind.
+    const kinds = new Map<string, { first: Alongside; at: number[]; values: unknown[] }>();
+    alongside?.forEach((a, i) => {
+      if (!a) return;
+      const k = kinds.get(a.kind) ?? { first: a, at: [], values: [] };
+      k.at.push(i + 1);
+      k.values.push(a.value);
+      kinds.set(a.kind, k);
+    });
+    const param = (v: unknown) => `$${params.push(v)}`;
+    const also = kinds.size
+      ? `,\n       jn AS (SELECT j.*, row_number() OVER (ORDER BY j.id)::int AS n FROM j)${[...kinds.values()].map((k, i) => `,\n       alongside_${i} AS (${k.first.sql(param, k.at, k.values)})`).join('')}`
+      : '';
     const res = await q.query(
-      `WITH j AS (
+      insertStatement(`WITH j AS (
        INSERT INTO job (job_type_id, job_type_rev_id, status, priority, timeout, max_tries, cpus_required, mem_required,
                         disk_in_required, disk_out_required, gpus_required, input, docker_image, configuration, queued, recipe_id, runtime)
        SELECT t, r, $13, p, tmo, mt, c, m, di, dout, coalesce(g, 0), i, img, cfg, CASE WHEN $13 = 'QUEUED' THEN now() END, rec, rt
@@ -194,14 +240,55 @@ export function createJobService(deps: {
            WITH ORDINALITY AS u(t, r, p, tmo, mt, c, m, di, dout, i, img, cfg, rec, g, rt, ord)
         ORDER BY ord
        RETURNING *),
-       queued AS (INSERT INTO queue (${QUEUE_COLUMNS}) SELECT ${QUEUE_VALUES} FROM j WHERE j.status = 'QUEUED' ON CONFLICT (job_id) DO NOTHING)
-       SELECT * FROM j`,
-      [col('jobTypeId'), col('revId'), col('priority'), col('timeout'), col('maxTries'), col('cpus'), col('mem'), col('diskIn'), col('diskOut'), col('input'),
-        col('dockerImage'), col('configuration'), status, col('recipeId'), col('gpus'), col('runtime')],
+       queued AS (INSERT INTO queue (${QUEUE_COLUMNS}) SELECT ${QUEUE_VALUES} FROM j WHERE j.status = 'QUEUED' ON CONFLICT (job_id) DO NOTHING)${also}
+       SELECT * FROM j`),
+      params,
     );
     // Ids come from one sequence in insertion order, so sorting restores the input order.
     return res.rows.sort((a, b) => Number(a.id) - Number(b.id));
   }
+
+  // New single jobs (a run's, a Scale API request's) are inserted together with those asked for
+  // while the statement before them runs: under load, one statement makes many jobs. The first is
+  // not held back.
+  const inserts = (() => {
+    type Item = { row: JobRow; alongside?: Alongside; resolve: (row: any) => void; reject: (err: unknown) => void };
+    let pending: Item[] = [];
+    let draining = false;
+    const MAX = 200;
+    async function write(batch: Item[]): Promise<void> {
+      try {
+        const made = await insertJobRows(db, batch.map((b) => b.row), 'QUEUED', batch.map((b) => b.alongside));
+        batch.forEach((b, i) => b.resolve(made[i]));
+      } catch (err) {
+        // A job's own data the database refused (text it cannot store): the batch again job by job,
+        // so only that request fails. Anything else (a lost connection: the statement may have been
+        // applied) is every request's answer, never tried again here.
+        if (batch.length === 1 || !(err instanceof Invalid)) return batch.forEach((b) => b.reject(err));
+        for (const b of batch) await write([b]);
+      }
+    }
+    async function drain(): Promise<void> {
+      draining = true;
+      try {
+        while (pending.length) {
+          const batch = pending.slice(0, MAX);
+          pending = pending.slice(MAX);
+          await write(batch);
+        }
+      } finally {
+        draining = false;
+      }
+    }
+    return {
+      add(row: JobRow, alongside?: Alongside): Promise<any> {
+        return new Promise((resolve, reject) => {
+          pending.push({ row, alongside, resolve, reject });
+          if (!draining) void drain();
+        });
+      },
+    };
+  })();
 
   /** insertJobRows, answering the new jobs' ids in order. */
   async function insertJobs(tx: Queryable, rows: JobRow[], status: 'QUEUED' | 'PENDING' | 'BLOCKED' = 'QUEUED'): Promise<number[]> {
@@ -256,15 +343,19 @@ export function createJobService(deps: {
     const prior = n.idempotency ? await deps.idempotency.find(n.idempotency, 'job') : null;
     if (prior !== null) return { job: await get(prior), warnings: [], replayed: true };
     const rev = n.of?.rev ?? (await jobTypes.currentRevision(jobType));
-    const p = await prepare(n, jobType, rev);
+    const known = n.workspaces?.length ? new Map(n.workspaces.map((w) => [w.id, w])) : null;
+    const p = await prepare(n, jobType, rev, db, known ? {
+      workspaces: (ids) => (ids.every((id) => known.has(id)) ? Promise.resolve(new Map(ids.map((id) => [id, known.get(id)!]))) : workspaces.getMany(ids)),
+    } : undefined);
     if (!n.idempotency) {
-      // One statement, the job as made: no transaction around it, no second read.
-      const [row] = await insertJobRows(db, [p.row]);
-      events.emit('queued', 1);
+      // One statement, the job as made (and what is recorded alongside it), shared with the jobs
+      // made meanwhile: no transaction around it, no second read.
+      const row = await inserts.add(p.row, n.alongside);
+      events.emit('queued', 1, { newJobs: true });
       return { job: toJob(row), warnings: p.checked.warnings, replayed: false };
     }
-    const { id, replayed } = await deps.idempotency.once(n.idempotency, 'job', async (tx) => (await insertJobs(tx, [p.row]))[0]);
-    if (!replayed) events.emit('queued', 1);
+    const { id, replayed } = await deps.idempotency.once(n.idempotency, 'job', async (tx) => (await insertJobRows(tx, [p.row], 'QUEUED', [n.alongside]))[0].id);
+    if (!replayed) events.emit('queued', 1, { newJobs: true });
     return { job: await get(id), warnings: replayed ? [] : p.checked.warnings, replayed };
   }
 
@@ -275,7 +366,7 @@ export function createJobService(deps: {
     const rows: JobRow[] = [];
     for (const data of datas) rows.push((await prepare({ jobTypeId, data, priority }, jobType, rev)).row);
     const ids = await db.transaction((tx) => insertJobs(tx, rows));
-    events.emit('queued', ids.length);
+    events.emit('queued', ids.length, { newJobs: true });
     return ids;
   }
 

@@ -61,7 +61,8 @@ export interface QueuedExplanation {
 const pageSql = (dir: 'ASC' | 'DESC') => `
   SELECT q.job_id, q.job_type_id, q.exe_num, q.cpus, q.mem, q.disk_in, q.disk_out, q.gpus, q.timeout, q.queued, q.runtime,
          (SELECT max_scheduled FROM job_type WHERE id = q.job_type_id) AS max_scheduled,
-         (SELECT queue_mode FROM scheduler WHERE id = 1) AS queue_mode
+         (SELECT queue_mode FROM scheduler WHERE id = 1) AS queue_mode,
+         (SELECT array_agg(id) FROM node WHERE is_paused OR NOT is_active) AS closed_nodes
     FROM queue q
    WHERE q.job_type_id NOT IN (SELECT id FROM job_type WHERE is_paused)
      AND NOT (SELECT is_paused FROM scheduler WHERE id = 1)
@@ -118,13 +119,10 @@ export function createQueueService({ db }: { db: Db }) {
       // this claim or is skipped by it. Reading the queue alone, in its index order, keeps the plan
       // an index scan even without statistics (PGlite runs no autoanalyze).
       // Pages grow (32, 64, 128 …) so a pass with much room reads the queue in few round trips.
-      // Paused and deactivated nodes take no work (read here, inside the transaction; usually none, so
-      // this reads a few rows rather than matching every offered node id in SQL).
-      const closedStart = performance.now();
-      const closed = new Set((await tx.query<{ id: number }>('SELECT id FROM node WHERE is_paused OR NOT is_active')).rows.map((r) => r.id));
-      if (closed.size) offers = opts.offers.filter((o) => !closed.has(o.nodeId));
-      if (!offers.length) return none;
-      const closedMs = performance.now() - closedStart;
+      // Paused and deactivated nodes take no work: each page says which they are (read inside the
+      // transaction by the page's statement, once: usually none), and their offers are dropped
+      // before anything is placed.
+      let closedSeen = false;
       let pageSize = Math.min(opts.limit, opts.pageSize ?? 32);
       const rows: any[] = [];
       const running = new Map<number, number>();
@@ -132,7 +130,7 @@ export function createQueueService({ db }: { db: Db }) {
       let result: ReturnType<typeof place> = { placed: [], waiting: new Map(), remaining: offers, counts: new Map() };
       // Whether the last page read came back short: every runnable row of the queue was seen.
       let drained = false;
-      const timings = { readMs: closedMs, placeMs: 0, writeMs: 0 };
+      const timings = { readMs: 0, placeMs: 0, writeMs: 0 };
       for (;;) {
         const want = Math.min(pageSize, opts.limit - rows.length);
         // Pauses (scheduler, job types) are read by the same statement, inside the transaction, so a
@@ -145,6 +143,15 @@ export function createQueueService({ db }: { db: Db }) {
           )
         ).rows;
         timings.readMs += performance.now() - readStart;
+        if (page.length && !closedSeen) {
+          closedSeen = true;
+          const closed = new Set<number>((page[0].closed_nodes ?? []).map(Number));
+          if (closed.size) {
+            offers = offers.filter((o) => !closed.has(o.nodeId));
+            if (!offers.length) return none;
+            result = { ...result, remaining: offers };
+          }
+        }
         if (page.length && page[0].queue_mode !== queueMode) {
           // The queue mode was switched (FIFO/LIFO): read again in the new order.
           queueMode = page[0].queue_mode;

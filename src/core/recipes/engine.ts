@@ -128,6 +128,13 @@ export function createRecipeEngine(deps: {
   const wake = loop.wake;
 
   const onEvent = () => wake();
+  // New jobs outside recipes, and ends that moved no recipe's job, mark no recipe: no pass for them.
+  const onQueued = (_count: number, about?: { newJobs?: boolean }) => {
+    if (!about?.newJobs) wake();
+  };
+  const onEnded = (_ids: number[], about?: { recipes: boolean }) => {
+    if (about?.recipes !== false) wake();
+  };
 
   return {
     update,
@@ -137,15 +144,15 @@ export function createRecipeEngine(deps: {
     /** Runs in the background: woken by job events in this process, and polling for other processes' marks. */
     start(pollMs = 1000): void {
       if (!loop.stopped()) return;
-      events.on('ended', onEvent);
+      events.on('ended', onEnded);
       events.on('canceled', onEvent);
-      events.on('queued', onEvent);
+      events.on('queued', onQueued);
       loop.start(pollMs);
     },
     async stop(): Promise<void> {
-      events.off('ended', onEvent);
+      events.off('ended', onEnded);
       events.off('canceled', onEvent);
-      events.off('queued', onEvent);
+      events.off('queued', onQueued);
       await loop.stop();
     },
   };

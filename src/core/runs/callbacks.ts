@@ -89,12 +89,28 @@ export function createCallbacks(deps: {
       });
   }
 
+  // Jobs whose run this process recorded without a subscriber: none can gain one (a run's record is
+  // written once), so their changes need no look at the database. Forgotten when they end (a retry
+  // that starts again is then looked up, and found silent); bounded.
+  const silent = new Set<number>();
+  const SILENT_MAX = 10_000;
+
   // A pass only when one of these runs has a subscriber (most have none); the poll finds the rest.
   const onChanged = (ids: number[]) => {
-    void store.callbacksDue(ids).then((n) => n > 0 && tick(), () => {});
+    const maybe = silent.size ? ids.filter((id) => !silent.has(id)) : ids;
+    if (maybe.length) void store.callbacksDue(maybe).then((n) => n > 0 && tick(), () => {});
+  };
+  const onEnded = (ids: number[]) => {
+    onChanged(ids);
+    for (const id of ids) silent.delete(id);
   };
 
   return {
+    /** A run recorded here without a subscriber: its job's changes call nobody back. */
+    noSubscriber(jobId: number): void {
+      if (silent.size >= SILENT_MAX) silent.clear();
+      silent.add(jobId);
+    },
     /** Starts delivering; `format` writes each message's body. */
     start(format: CallbackBody): void {
       body = format;
@@ -102,13 +118,13 @@ export function createCallbacks(deps: {
       timer = setInterval(tick, POLL_MS);
       timer.unref();
       deps.events.on('started', onChanged);
-      deps.events.on('ended', onChanged);
+      deps.events.on('ended', onEnded);
     },
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
       timer = null;
       deps.events.off('started', onChanged);
-      deps.events.off('ended', onChanged);
+      deps.events.off('ended', onEnded);
       await running;
     },
   };

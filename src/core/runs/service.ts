@@ -16,9 +16,10 @@ import type { CoreEvents } from '../events.ts';
 import { CWL_FORMAT, type FileService } from '../files/service.ts';
 import type { Idempotency, IdempotencyKey } from '../idempotency.ts';
 import type { JobTypeService } from '../job-types/service.ts';
-import { JOB, type Job } from '../jobs/model.ts';
+import type { FinishedJob } from '../jobs/finish.ts';
+import { JOB, type Job, type JobStatus } from '../jobs/model.ts';
 import type { JobService } from '../jobs/service.ts';
-import type { WorkspaceService } from '../workspaces/service.ts';
+import type { Workspace, WorkspaceService } from '../workspaces/service.ts';
 import { type CallbackBody, createCallbacks } from './callbacks.ts';
 import { isFinal, jobRunId, parseRunId, RUN, runStatusOfJob, type Run, type RunFailure, type RunFile, type RunOutput, type RunRequest, type RunWindow } from './model.ts';
 import { createProcessCatalog, type Process } from './processes.ts';
@@ -123,8 +124,37 @@ export function createRunService(deps: {
     return { runs: await toRuns(page.rows), more: page.more };
   }
 
+  // What a run that ended while a request waited for it produced, as the statement that ended it
+  // returned it (the 'finished' event): its outputs are then read without a query.
+  const endedOutput = new WeakMap<Run, unknown>();
+
+  // Requests waiting for runs, by job id: the 'finished' event wakes exactly those (one listener, not one per request).
+  const waiting = new Map<number, Set<(job: FinishedJob) => void>>();
+  // Synchronous runs started here whose request has not begun to wait yet, and those of them that
+  // ended before it did (kept for the wait, which then needs no query; a few hundred at most).
+  const toWait = new Set<number>();
+  const endedEarly = new Map<number, FinishedJob>();
+  const EARLY_MAX = 500;
+  events.on('finished', (ended) => {
+    for (const job of ended) {
+      const w = waiting.get(job.jobId);
+      if (w) w.forEach((f) => f(job));
+      else if (toWait.has(job.jobId)) {
+        endedEarly.set(job.jobId, job);
+        if (endedEarly.size > EARLY_MAX) endedEarly.delete(endedEarly.keys().next().value!);
+      }
+    }
+  });
+  function expectWait(jobId: number): void {
+    toWait.add(jobId);
+    if (toWait.size > EARLY_MAX) toWait.delete(toWait.values().next().value!);
+  }
+
   /** Waits up to `ms` for a run to end; answers how it then stands. */
   function wait(run: Run, ms: number): Promise<Run> {
+    toWait.delete(run.jobId);
+    const early = endedEarly.get(run.jobId);
+    endedEarly.delete(run.jobId);
     if (isFinal(run.status) || ms <= 0) return Promise.resolve(run);
     return new Promise((resolve, reject) => {
       let done = false;
@@ -134,8 +164,22 @@ export function createRunService(deps: {
         done = true;
         clearInterval(poll);
         clearTimeout(timeout);
+        const set = waiting.get(run.jobId);
+        set?.delete(onFinished);
+        if (set?.size === 0) waiting.delete(run.jobId);
         events.off('ended', onEvent);
         events.off('canceled', onEvent);
+      };
+      // Ended by an outcome of this process: the run as that statement left it, no query. (Dismissed
+      // meanwhile, it is answered as ended; a dismissal cancels first, and a canceled run reads its row.)
+      const onFinished = (job: FinishedJob) => {
+        if (done) return;
+        const status = runStatusOfJob(job.status as JobStatus);
+        if (!isFinal(status)) return;
+        stop();
+        const now: Run = { ...run, status, started: job.started, ended: job.ended, updated: job.lastModified, progress: status === RUN.SUCCEEDED ? 100 : undefined };
+        endedOutput.set(now, job.output);
+        resolve(now);
       };
       const check = async () => {
         if (done || checking) return;
@@ -158,10 +202,16 @@ export function createRunService(deps: {
       const onEvent = (ids: number[]) => {
         if (ids.includes(run.jobId)) void check();
       };
+      const set = waiting.get(run.jobId) ?? new Set();
+      set.add(onFinished);
+      waiting.set(run.jobId, set);
+      // 'ended' also covers ends that are no outcome of an execution (a run whose staging failed);
+      // 'finished' comes first for those that are, and resolves without a query.
       events.on('ended', onEvent);
       events.on('canceled', onEvent);
       const poll = setInterval(check, WAIT_POLL_MS);
       const timeout = setTimeout(check, ms);
+      if (early) onFinished(early);
     });
   }
 
@@ -201,7 +251,8 @@ export function createRunService(deps: {
   /** What a successful run produced, by output id (in the interface's order): JSON values and stored files. */
   async function outputs(run: Run): Promise<Map<string, RunOutput>> {
     const out = new Map<string, RunOutput>();
-    const job = await jobs.get(run.jobId);
+    const known = endedOutput.has(run);
+    const job = known ? { jobTypeRevId: run.revisionId, output: endedOutput.get(run) as any } : await jobs.get(run.jobId);
     const { interface: iface } = await deps.jobTypes.revision(job.jobTypeRevId);
     const produced = new Map<string, any>((job.output?.output_data ?? []).map((o: { name: string }) => [o.name, o]));
     for (const spec of iface.outputs) {
@@ -257,12 +308,14 @@ export function createRunService(deps: {
 
   // ---- starting runs ----
 
-  async function stagingLimits(baseUrl: string): Promise<StagingLimits> {
+  async function stagingLimits(baseUrl: string): Promise<StagingLimits & { workspace: Workspace | null }> {
     const name = options.workspaceName();
-    const ws = name ? await deps.workspaces.byName(name) : null;
-    // Checked when a file is to be stored: a run of values alone needs no workspace.
+    // As read a moment ago (workspaces.byNameRecent): every execute needs it.
+    const ws = name ? await deps.workspaces.byNameRecent(name) : null;
+    // Checked when a file is to be stored: a run of values alone needs no workspace. (The job's
+    // output workspaces are usually this one: jobs.create is given it, and does not read it again.)
     return {
-      workspaceId: ws?.id ?? null, fetchSeconds: options.fetchSeconds, maxBytes: options.fetchMaxBytes, base: baseUrl, allow: options.fetchAllow,
+      workspace: ws, workspaceId: ws?.id ?? null, fetchSeconds: options.fetchSeconds, maxBytes: options.fetchMaxBytes, base: baseUrl, allow: options.fetchAllow,
     };
   }
 
@@ -302,10 +355,19 @@ export function createRunService(deps: {
         return { run: await runOfJob(id), replayed: false };
       }
       const inputs = await staging.fetchPending(pending, p.iface, limits, stored);
-      const made = await jobs.create({ jobTypeId: p.jobType.id, of: { jobType: p.jobType, rev: p.rev }, data: { inputs, outputs: new Map() }, idempotency: s.idempotency });
-      // What an earlier request with the same Idempotency-Key made uses that request's inputs, not these.
-      if (made.replayed) await staging.discard(stored);
-      await store.record(db, made.job.id, s.request);
+      // The run's record is written by the statement that makes its job.
+      const made = await jobs.create({
+        jobTypeId: p.jobType.id, of: { jobType: p.jobType, rev: p.rev }, data: { inputs, outputs: new Map() }, idempotency: s.idempotency,
+        workspaces: limits.workspace ? [limits.workspace] : undefined, alongside: store.recordAlongside(s.request),
+      });
+      if (s.mode === 'sync' && !made.replayed) expectWait(made.job.id);
+      if (!made.replayed && !s.request.subscriber) callbacks.noSubscriber(made.job.id);
+      // What an earlier request with the same Idempotency-Key made uses that request's inputs, not these;
+      // it keeps the record its first request wrote (written now if that request died first).
+      if (made.replayed) {
+        await staging.discard(stored);
+        await store.record(db, made.job.id, s.request);
+      }
       return { run: await runOfNewJob(made.job), replayed: Boolean(made.replayed) };
     } catch (err) {
       await staging.discard(stored);

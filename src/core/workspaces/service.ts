@@ -155,6 +155,22 @@ export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.
     return res.rows[0] ? toWorkspace(res.rows[0]) : null;
   }
 
+  // Workspaces by name as read a moment ago, for callers on every request's path (a run's default
+  // workspace): a change made in this process clears them at once, one made by another process
+  // shows within RECENT_MS (as job types do in the process catalog).
+  const RECENT_MS = 2000;
+  const recent = new Map<string, { ws: Workspace | null; until: number }>();
+
+  /** byName, answered from a read at most RECENT_MS old. */
+  async function byNameRecent(name: string): Promise<Workspace | null> {
+    const hit = recent.get(name);
+    if (hit && hit.until > Date.now()) return hit.ws;
+    const ws = await byName(name);
+    if (recent.size > 100) recent.clear();
+    recent.set(name, { ws, until: Date.now() + RECENT_MS });
+    return ws;
+  }
+
   async function getMany(ids: number[], q: Queryable = db): Promise<Map<number, Workspace>> {
     const res = ids.length ? await q.query('SELECT * FROM workspace WHERE id = ANY($1::int[])', [ids]) : { rows: [] };
     return new Map(res.rows.map((r) => [r.id, toWorkspace(r)]));
@@ -171,6 +187,7 @@ export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.
     const config = input.json_config as Workspace['jsonConfig'];
     if (config.broker.type === 'host') await fs.mkdir(String(config.broker.host_path), { recursive: true });
     try {
+      recent.clear();
       const res = await db.query(
         `INSERT INTO workspace (name, title, description, base_url, is_active, json_config) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
         [input.name, input.title ?? null, input.description ?? null, input.base_url ?? null, input.is_active ?? true, JSON.stringify({ version: '1.0', ...config })],
@@ -208,6 +225,7 @@ export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.
       ],
     );
     brokers.delete(id);
+    recent.clear();
     return { workspace: toWorkspace(res.rows[0]), warnings };
   }
 
@@ -227,6 +245,7 @@ export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.
     const existing = await byName(name);
     if (existing) return existing;
     await fs.mkdir(dir, { recursive: true });
+    recent.clear();
     const res = await db.query(
       `INSERT INTO workspace (name, title, description, json_config) VALUES ($1, $2, $3, $4)
        ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING *`,
@@ -235,5 +254,5 @@ export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.
     return toWorkspace(res.rows[0]);
   }
 
-  return { validate, get, byName, getMany, list, create, edit, broker, ensureDefault };
+  return { validate, get, byName, byNameRecent, getMany, list, create, edit, broker, ensureDefault };
 }

@@ -1,7 +1,9 @@
 // The programs of the built-in job types (echo, the diagnostics), by the script their command runs.
 // Each is small, trusted code of this server that only waits, prints and writes its output
 // directory: a local executor runs one in its own process instead of starting Node.js for it
-// (src/executors/local/in-process.ts), with the same environment, log and outputs.
+// (src/executors/local/in-process.ts), with the same environment, log and outputs. None reads the
+// INPUT_METADATA document (seed 001), which is not written for them: a program that comes to need
+// it must be run as a command again.
 import { fileURLToPath } from 'node:url';
 import { diagnostic } from './diagnostics.mjs';
 import { echo } from './echo.mjs';
