@@ -3,10 +3,13 @@
 // so the OGC list's page cache, keyed by the whole URL, never serves one), beside a bare express
 // route in this same process answering the same JSON body from memory (measured just before and just
 // after, the mean taken): requests/s at CONCURRENCY keep-alive clients for SECONDS after a warm-up,
-// each as a share of the bare route's (bench/load.ts). Then the sequential
-// latency of the Scale list with filters and orderings.
+// each as a share of the bare route's (bench/load.ts), and where the CPU time of a request goes:
+// this process (the server, the load generator, PGlite's worker) against the bare route's, and
+// PostgreSQL's backends. Then the sequential latency of the Scale list with filters and orderings.
+import fs from 'node:fs';
 import http from 'node:http';
 import { vacuum } from '../src/store/maintenance.ts';
+import type { Db } from '../src/store/db.ts';
 import { freshDb, fmt, kinds, percentile, server } from './common.ts';
 import { type Load, loadTest, withBareRoute } from './load.ts';
 import { figure } from './summary.ts';
@@ -27,6 +30,31 @@ function get(url: string): Promise<number> {
       res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`${url}: ${res.statusCode}`))));
     }).on('error', reject);
   });
+}
+
+/** CPU seconds PostgreSQL's backends for this database have used (Linux /proc; 0 elsewhere, and on PGlite). */
+async function databaseCpu(db: Db): Promise<number> {
+  if (db.kind !== 'postgres') return 0;
+  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // Gone, or not Linux.
+    }
+  }
+  return ticks / 100;
+}
+
+/** A load run with the CPU milliseconds per request it cost this process and the database (warm-up included on both sides). */
+async function withCpu(db: Db, run: () => Promise<Load>): Promise<Load & { ownMs: number; dbMs: number }> {
+  const [c0, d0] = [process.cpuUsage(), await databaseCpu(db)];
+  const l = await run();
+  const [c, d] = [process.cpuUsage(c0), await databaseCpu(db)];
+  const requests = Math.max(1, l.rps * (SECONDS + WARMUP));
+  return { ...l, ownMs: (c.user + c.system) / 1000 / requests, dbMs: ((d - d0) * 1000) / requests };
 }
 
 const load = (url: string): Promise<Load> => loadTest({ url, method: 'GET', concurrency: CONCURRENCY, seconds: SECONDS, warmup: WARMUP, distinct: true });
@@ -60,15 +88,19 @@ export async function listLatency(): Promise<void> {
       for (const path of ['/jobs?limit=100', '/scale/jobs/?page_size=100']) {
         const body = await (await fetch(`${s.url}${path}`)).text();
         // The bare route just before and just after: on a shared machine its rate drifts with the load.
-        const before = await bare(body);
-        const l = await load(`${s.url}${path}`);
-        const after = await bare(body);
+        const before = await withCpu(db, () => bare(body));
+        const l = await withCpu(db, () => load(`${s.url}${path}`));
+        const after = await withCpu(db, () => bare(body));
         const floor = (before.rps + after.rps) / 2;
         const share = (100 * l.rps) / floor;
         const goal = GOAL[kind];
         console.log(
           `  ${kind.padEnd(8)} GET ${path.padEnd(27)} ${fmt(l.rps)} req/s, ${fmt(share)}% of the bare express route (${fmt(floor)} req/s: ${fmt(before.rps)} before, ${fmt(after.rps)} after)   ` +
             `p50 ${fmt(l.p50, 1)} ms, p95 ${fmt(l.p95, 1)} ms${l.errors ? `   ${l.errors} errors` : ''}   goal ≥ ${goal}%: ${share >= goal && !l.errors ? 'met' : 'NOT met'}`,
+        );
+        console.log(
+          `  ${''.padEnd(8)}     CPU per request: this process ${fmt(l.ownMs, 2)} ms (the bare route ${fmt((before.ownMs + after.ownMs) / 2, 2)} ms)` +
+            `${kind === 'postgres' ? `, PostgreSQL ${fmt(l.dbMs, 2)} ms` : ' (PGlite runs in its worker thread here)'}`,
         );
         figure({ section: 'c', name: `GET ${path}, ${fmt(ROWS)} jobs, every request a new URL, ${CONCURRENCY} clients, ${kind}`, value: l.errors ? 0 : share, unit: '%', reference: 'bare express route', goal: { op: '>=', target: goal } });
       }

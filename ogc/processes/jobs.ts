@@ -10,7 +10,7 @@ import type { Urls } from '../../src/http/urls.ts';
 import { jobHtml, jobsHtml, resultsHtml } from './html.ts';
 import { invalidParameter, noSuchJob, OgcError, preferences, resultNotReady, runFailed, selfLinks, wantsHtml } from './http.ts';
 import { directoryFile, directoryListing, requestedOf, returnPreference, sendResults } from './results.ts';
-import { OGC_STATUSES, ogcStatus, runStatusOf, statusInfo } from './status.ts';
+import { OGC_STATUSES, ogcStatus, runStatusOf, statusInfo, statusInfoJson } from './status.ts';
 
 const MAX_LIMIT = 10_000;
 
@@ -83,8 +83,16 @@ export function createJobHandlers({ runs, events, listCacheMs }: JobsDeps) {
     }
     const page = await render(req, u);
     if (listCacheMs > 0) {
+      // Pages expire in the order they were kept: those at the front that have are let go, so
+      // clients asking for ever new pages (distinct filters, offsets) do not hold 1000 of them.
+      const now = Date.now();
+      for (const [k, p] of pages) {
+        if (p.until > now) break;
+        pages.delete(k);
+      }
       if (pages.size > 1000) pages.clear();
-      pages.set(key, { ...page, until: Date.now() + listCacheMs });
+      pages.delete(key);
+      pages.set(key, { ...page, until: now + listCacheMs });
     }
     res.status(200).setHeader('Content-Type', page.type);
     res.end(page.body);
@@ -110,14 +118,15 @@ export function createJobHandlers({ runs, events, listCacheMs }: JobsDeps) {
         processIds: processIds.length ? processIds : undefined, statuses: statuses.length ? statuses : undefined, createdFrom: from, createdTo: to,
         minDuration: duration('minDuration'), maxDuration: duration('maxDuration'), limit, offset,
       });
-    const docs = page.runs.map((r) => statusInfo(r, u));
     const query = Object.fromEntries(Object.entries(req.query).filter(([k, v]) => k !== 'f' && k !== 'offset' && typeof v === 'string')) as Record<string, string>;
     const html = wantsHtml(req);
     const links = selfLinks(u, '/jobs', 'the jobs', { ...query, offset: offset || undefined }, html);
     if (page.more) links.push({ href: u.to('/jobs', { ...query, offset: offset + limit }), rel: 'next', type: 'application/json', title: 'the next jobs' });
     if (offset > 0) links.push({ href: u.to('/jobs', { ...query, offset: Math.max(0, offset - limit) || undefined }), rel: 'prev', type: 'application/json', title: 'the previous jobs' });
-    const body = { jobs: docs, links, numberReturned: page.runs.length };
-    return html ? { type: 'text/html; charset=utf-8', body: jobsHtml(u, body, req.query) } : { type: 'application/json; charset=utf-8', body: JSON.stringify(body) };
+    if (html) return { type: 'text/html; charset=utf-8', body: jobsHtml(u, { jobs: page.runs.map((r) => statusInfo(r, u)), links, numberReturned: page.runs.length }, req.query) };
+    // JSON.stringify({jobs, links, numberReturned}), its documents written directly (statusInfoJson).
+    const jobs = page.runs.map((r) => statusInfoJson(r, u)).join(',');
+    return { type: 'application/json; charset=utf-8', body: `{"jobs":[${jobs}],"links":${JSON.stringify(links)},"numberReturned":${page.runs.length}}` };
   }
 
   async function status(req: Request, res: Response, u: Urls, rawId: string): Promise<void> {

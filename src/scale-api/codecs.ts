@@ -90,26 +90,83 @@ export function batchRef(id: number | null, batches?: Map<number, BatchSummary>)
   return b ? { id: b.id, title: b.title, description: b.description, created: iso(b.created) } : { id };
 }
 
+/** A time of a JobSummary: text already as the API writes it (as lists read it), or a Date. */
+const timeJson = (d: Date | string | null): string | null => (typeof d === 'string' ? d : iso(d));
+
+/** Each job type's summary and each error's JSON made once per context: a page shows the same few over and over. */
+const rendered = new WeakMap<JobContext, { jobTypes: Map<number, unknown>; errors: Map<number, unknown> }>();
+
 export function jobJson(j: JobSummary, ctx: JobContext) {
-  const jt = ctx.jobTypes.get(j.jobTypeId);
+  let r = rendered.get(ctx);
+  if (!r) rendered.set(ctx, (r = { jobTypes: new Map(), errors: new Map() }));
+  let jobType = r.jobTypes.get(j.jobTypeId);
+  if (jobType === undefined) {
+    const jt = ctx.jobTypes.get(j.jobTypeId);
+    r.jobTypes.set(j.jobTypeId, (jobType = jt ? jobTypeSummary(jt) : { id: j.jobTypeId }));
+  }
+  let error = null;
+  if (j.errorId) {
+    error = r.errors.get(j.errorId);
+    if (error === undefined) r.errors.set(j.errorId, (error = errorJson(ctx.errors.get(j.errorId))));
+  }
   return {
     id: j.id,
-    job_type: jt ? jobTypeSummary(jt) : { id: j.jobTypeId },
+    job_type: jobType as ReturnType<typeof jobTypeSummary> | { id: number },
     job_type_rev: { id: j.jobTypeRevId, job_type: { id: j.jobTypeId }, revision_num: ctx.revisionNums.get(j.jobTypeRevId) ?? null },
     event: j.eventId ? { id: j.eventId } : null,
-    error: j.errorId ? errorJson(ctx.errors.get(j.errorId)) : null,
+    error: error as ReturnType<typeof errorJson>,
     // Not in Scale 6: why it failed in the algorithm's or the engine's words (Scale's error names only the kind).
     error_message: j.errorMessage,
     status: j.status, priority: j.priority, num_exes: j.numExes, timeout: j.timeout, max_tries: j.maxTries,
     cpus_required: j.cpusRequired, mem_required: j.memRequired, disk_in_required: j.diskInRequired, disk_out_required: j.diskOutRequired,
-    created: iso(j.created), queued: iso(j.queued), started: iso(j.started), ended: iso(j.ended),
-    last_status_change: iso(j.lastStatusChange), last_modified: iso(j.lastModified),
+    created: timeJson(j.created), queued: timeJson(j.queued), started: timeJson(j.started), ended: timeJson(j.ended),
+    last_status_change: timeJson(j.lastStatusChange), last_modified: timeJson(j.lastModified),
     batch: batchRef(j.batchId, ctx.batches),
     is_superseded: j.isSuperseded,
     root_superseded_job: j.rootSupersededJobId ? { id: j.rootSupersededJobId } : null,
     superseded_job: j.supersededJobId ? { id: j.supersededJobId } : null,
-    superseded: iso(j.superseded),
+    superseded: timeJson(j.superseded),
   };
+}
+
+/** Each job type's and error's JSON text, and each batch's, made once per context (jobJsonText). */
+const renderedText = new WeakMap<JobContext, { jobTypes: Map<number, string>; errors: Map<number, string>; batches: Map<number, string> }>();
+
+const json = (v: unknown): string => JSON.stringify(v);
+
+/**
+ * JSON.stringify(jobJson(j, ctx)) written directly, for job list pages (a hundred jobs of mostly
+ * the same few job types, where building the objects and serialising them was most of the page's
+ * work). A test holds the two equal.
+ */
+export function jobJsonText(j: JobSummary, ctx: JobContext): string {
+  let r = renderedText.get(ctx);
+  if (!r) renderedText.set(ctx, (r = { jobTypes: new Map(), errors: new Map(), batches: new Map() }));
+  let jobType = r.jobTypes.get(j.jobTypeId);
+  if (jobType === undefined) {
+    const jt = ctx.jobTypes.get(j.jobTypeId);
+    r.jobTypes.set(j.jobTypeId, (jobType = json(jt ? jobTypeSummary(jt) : { id: j.jobTypeId })));
+  }
+  let error = 'null';
+  if (j.errorId) {
+    const e = r.errors.get(j.errorId);
+    if (e === undefined) r.errors.set(j.errorId, (error = json(errorJson(ctx.errors.get(j.errorId)))));
+    else error = e;
+  }
+  let batch = 'null';
+  if (j.batchId !== null) {
+    const b = r.batches.get(j.batchId);
+    if (b === undefined) r.batches.set(j.batchId, (batch = json(batchRef(j.batchId, ctx.batches))));
+    else batch = b;
+  }
+  return `{"id":${json(j.id)},"job_type":${jobType},"job_type_rev":{"id":${json(j.jobTypeRevId)},"job_type":{"id":${json(j.jobTypeId)}},"revision_num":${json(ctx.revisionNums.get(j.jobTypeRevId) ?? null)}}`
+    + `,"event":${j.eventId ? `{"id":${json(j.eventId)}}` : 'null'},"error":${error},"error_message":${json(j.errorMessage)}`
+    + `,"status":${json(j.status)},"priority":${json(j.priority)},"num_exes":${json(j.numExes)},"timeout":${json(j.timeout)},"max_tries":${json(j.maxTries)}`
+    + `,"cpus_required":${json(j.cpusRequired)},"mem_required":${json(j.memRequired)},"disk_in_required":${json(j.diskInRequired)},"disk_out_required":${json(j.diskOutRequired)}`
+    + `,"created":${json(timeJson(j.created))},"queued":${json(timeJson(j.queued))},"started":${json(timeJson(j.started))},"ended":${json(timeJson(j.ended))}`
+    + `,"last_status_change":${json(timeJson(j.lastStatusChange))},"last_modified":${json(timeJson(j.lastModified))},"batch":${batch},"is_superseded":${json(j.isSuperseded)}`
+    + `,"root_superseded_job":${j.rootSupersededJobId ? `{"id":${json(j.rootSupersededJobId)}}` : 'null'},"superseded_job":${j.supersededJobId ? `{"id":${json(j.supersededJobId)}}` : 'null'}`
+    + `,"superseded":${json(timeJson(j.superseded))}}`;
 }
 
 export function exeJson(x: JobExecution, ctx: { errors: Map<number, ScaleError> }) {

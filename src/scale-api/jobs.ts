@@ -9,11 +9,11 @@ import { fileIdsOf, readJobData, storedJobData } from '../core/jobs/job-data.ts'
 import { encodeJobData1 } from '../../seed-mapping/scale-data.ts';
 import type { JobListFilter } from '../core/jobs/queries.ts';
 import { readLog, type LogLine } from '../executors/logs.ts';
-import { exeJson, fileJson, iso, jobJson, jobTypeJson, nodeJson } from './codecs.ts';
+import { exeJson, fileJson, iso, jobJson, jobJsonText, jobTypeJson, nodeJson } from './codecs.ts';
 import { jobContext } from './context.ts';
 import { body, idParam, isV6 } from './http.ts';
 import { inputFilesPage } from './files.ts';
-import { paged } from './paging.ts';
+import { paged, pagedText } from './paging.ts';
 import { Query, sourceMetadataFilter } from './params.ts';
 import { recipeTypeSummary } from './recipe-codecs.ts';
 import { exeV6Details, exeV6Page, jobV6Context, jobV6Details, jobV6Json } from './jobs-v6.ts';
@@ -133,8 +133,10 @@ export function jobsRouter(core: Core): Router {
     // The v5 list shows no job data: its rows are read without it.
     const f = jobFilter(new Query(req));
     const list = await core.jobQueries.listJobSummaries(f);
-    const ctx = await jobContext(core, list.rows);
-    res.json(paged(req, f, list, (j) => jobJson(j, ctx)));
+    const ctx = await jobContext(core, list.rows, [], { keep: true });
+    // What res.json(paged(…jobJson…)) sends, the page's JSON written directly (jobJsonText).
+    if (!res.get('Content-Type')) res.set('Content-Type', 'application/json');
+    res.send(pagedText(req, f, list, (j) => jobJsonText(j, ctx)));
   });
 
   r.get('/jobs/updates/', async (req, res) => {

@@ -42,3 +42,9 @@ export function paged<T, U>(req: Request, page: Page, list: { count: number; row
     results: list.rows.map(map),
   };
 }
+
+/** JSON.stringify(paged(req, page, list, map)) where `text` writes each row's JSON itself (list pages: see jobJsonText). */
+export function pagedText<T>(req: Request, page: Page, list: { count: number; rows: T[] }, text: (row: T) => string): string {
+  const { next, previous } = paged(req, page, { count: list.count, rows: [] }, () => null);
+  return `{"count":${JSON.stringify(list.count)},"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},"results":[${list.rows.map(text).join(',')}]}`;
+}

@@ -53,8 +53,15 @@ export interface Job {
   lastModified: Date;
 }
 
-/** A job as lists show it: without its data (input, output, configuration, runtime, image). */
-export type JobSummary = Omit<Job, 'input' | 'output' | 'dockerImage' | 'configuration' | 'runtime'>;
+/** The times of a job. */
+type JobTime = 'superseded' | 'created' | 'queued' | 'started' | 'ended' | 'lastStatusChange' | 'lastModified';
+
+/**
+ * A job as lists show it: without its data (input, output, configuration, runtime, image). Its
+ * times may be text already as the API writes them (RFC 3339, UTC, milliseconds: a list reads them
+ * so); a Job is a JobSummary too.
+ */
+export type JobSummary = Omit<Job, 'input' | 'output' | 'dockerImage' | 'configuration' | 'runtime' | JobTime> & { [K in JobTime]: Job[K] | (null extends Job[K] ? string | null : string) };
 
 export interface JobExecution {
   id: number;
@@ -107,16 +114,36 @@ export function toJob(r: Row): Job {
   };
 }
 
-/** A summary row: its times as epoch milliseconds (`created_ms`, …). */
-export function toJobSummary(r: Row): JobSummary {
-  const at = (ms: number | null) => (ms === null ? null : new Date(ms));
+/**
+ * SQL: a timestamp as UTC wall time, which PostgreSQL's JSON writes as ISO 8601 text
+ * ("2026-12-07T23:29:26.695341"); apiTime makes that the API's text. Far cheaper for the database
+ * than to_char, and for this process than a Date made and formatted.
+ */
+export const utcJson = (column: string) => `(${column} AT TIME ZONE 'UTC')`;
+
+const UTC_TEXT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?$/;
+
+/**
+ * A time as utcJson's JSON writes it → RFC 3339 in UTC with milliseconds, as Date.toISOString and
+ * to_char(…, 'MS') write it (microseconds cut off, not rounded).
+ */
+export function apiTime(text: string | null): string | null {
+  if (text === null) return null;
+  // Microseconds written out in full: most times.
+  if (text.length === 26 && text.charCodeAt(4) === 45) return `${text.slice(0, 23)}Z`;
+  const m = UTC_TEXT.exec(text);
+  if (!m) return new Date(`${text}Z`).toISOString();
+  return `${m[1]}.${m[2] === undefined ? '000' : `${m[2]}00`.slice(0, 3)}Z`;
+}
+
+/** A summary row: the JSON array listJobSummaries reads (its columns in that order, the times as utcJson writes them). */
+export function toJobSummary(r: any[]): JobSummary {
   return {
-    id: r.id, jobTypeId: r.job_type_id, jobTypeRevId: r.job_type_rev_id, eventId: r.event_id, status: r.status, errorId: r.error_id, errorMessage: r.error_message ?? null,
-    priority: r.priority, numExes: r.num_exes, timeout: r.timeout, maxTries: r.max_tries, cpusRequired: r.cpus_required,
-    memRequired: r.mem_required, diskInRequired: r.disk_in_required, diskOutRequired: r.disk_out_required, recipeId: r.recipe_id ?? null,
-    batchId: r.batch_id ?? null, isSuperseded: r.is_superseded ?? false, superseded: at(r.superseded_ms), supersededJobId: r.superseded_job_id ?? null,
-    rootSupersededJobId: r.root_superseded_job_id ?? null, created: at(r.created_ms)!, queued: at(r.queued_ms), started: at(r.started_ms), ended: at(r.ended_ms),
-    lastStatusChange: at(r.last_status_change_ms)!, lastModified: at(r.last_modified_ms)!,
+    id: r[0], jobTypeId: r[1], jobTypeRevId: r[2], eventId: r[3], status: r[4], errorId: r[5], errorMessage: r[6],
+    priority: r[7], numExes: r[8], timeout: r[9], maxTries: r[10], cpusRequired: r[11], memRequired: r[12], diskInRequired: r[13], diskOutRequired: r[14],
+    recipeId: r[15], batchId: r[16], isSuperseded: r[17] ?? false, supersededJobId: r[18], rootSupersededJobId: r[19],
+    superseded: apiTime(r[20]), created: apiTime(r[21])!, queued: apiTime(r[22]), started: apiTime(r[23]), ended: apiTime(r[24]),
+    lastStatusChange: apiTime(r[25])!, lastModified: apiTime(r[26])!,
   };
 }
 
