@@ -24,8 +24,12 @@ function everyDay(values, from, to) {
 }
 
 export async function metricsSeries(type, group, choiceId, signal) {
-  const to = Date.now();
-  const from = Date.UTC(new Date(to).getUTCFullYear(), new Date(to).getUTCMonth(), new Date(to).getUTCDate()) - (WINDOW_DAYS - 1) * DAY;
+  const now = new Date();
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const from = today - (WINDOW_DAYS - 1) * DAY;
+  // The window ends with today's UTC day, not now: a day's value is drawn at its noon, which before
+  // noon UTC is still to come and would fall outside a window ending now.
+  const to = today + DAY - 1;
   const columns = type.columns.filter((c) => c.group === group);
   const data = await api(`/scale/metrics/${type.name}/plot-data/${qs({ group, started: new Date(from).toISOString(), choice_id: choiceId || undefined, page_size: 100 })}`, { signal });
   return { from, to, columns, data: data.results };
