@@ -4,6 +4,7 @@ import type { ScaleError } from '../core/errors/model.ts';
 import type { JobType } from '../core/job-types/service.ts';
 import type { JobExecution, JobSummary } from '../core/jobs/model.ts';
 import type { JobContext } from './codecs.ts';
+import { type RecentReads, recentReads } from '../core/recent.ts';
 
 /**
  * How long a job list may show a job type or an error as it was read (the process catalog keeps
@@ -14,8 +15,8 @@ const KEEP_MS = 2000;
 const MAX_KEPT = 10_000;
 
 interface Kept {
-  jobTypes: Map<number, { value: JobType; until: number }>;
-  errors: Map<number, { value: ScaleError; until: number }>;
+  jobTypes: RecentReads<number, JobType>;
+  errors: RecentReads<number, ScaleError>;
 }
 
 const keptByCore = new WeakMap<Core, Kept>();
@@ -23,30 +24,11 @@ const keptByCore = new WeakMap<Core, Kept>();
 function keptOf(core: Core): Kept {
   let kept = keptByCore.get(core);
   if (!kept) {
-    const k = (kept = { jobTypes: new Map(), errors: new Map() });
+    const k = (kept = { jobTypes: recentReads<number, JobType>(KEEP_MS, MAX_KEPT), errors: recentReads<number, ScaleError>(KEEP_MS, MAX_KEPT) });
     keptByCore.set(core, k);
     core.events.on('jobTypesChanged', () => k.jobTypes.clear());
   }
   return kept;
-}
-
-/** The values of these ids, as kept (for KEEP_MS) or read with `read`. */
-async function keptOrRead<T>(cache: Map<number, { value: T; until: number }>, ids: number[], read: (ids: number[]) => Promise<Map<number, T>>): Promise<Map<number, T>> {
-  const now = Date.now();
-  const out = new Map<number, T>();
-  const missing = ids.filter((id) => {
-    const hit = cache.get(id);
-    if (hit && hit.until > now) out.set(id, hit.value);
-    return !out.has(id);
-  });
-  if (missing.length) {
-    for (const [id, value] of await read(missing)) {
-      out.set(id, value);
-      if (cache.size >= MAX_KEPT) cache.clear();
-      cache.set(id, { value, until: now + KEEP_MS });
-    }
-  }
-  return out;
 }
 
 /** `keep`: job types and errors may be as read a moment ago (job lists: see KEEP_MS). */
@@ -57,8 +39,8 @@ export async function jobContext(core: Core, jobs: JobSummary[], exes: JobExecut
   const batchIds = [...new Set(jobs.map((j) => j.batchId).filter((b): b is number => b !== null))];
   const kept = opts.keep ? keptOf(core) : null;
   const [jobTypes, errors, revisionNums, batches] = await Promise.all([
-    kept ? keptOrRead(kept.jobTypes, typeIds, core.jobTypes.getMany) : core.jobTypes.getMany(typeIds),
-    kept ? keptOrRead(kept.errors, errorIds, core.errors.getMany) : core.errors.getMany(errorIds),
+    kept ? kept.jobTypes.many(typeIds, core.jobTypes.getMany) : core.jobTypes.getMany(typeIds),
+    kept ? kept.errors.many(errorIds, core.errors.getMany) : core.errors.getMany(errorIds),
     core.jobTypes.revisionNums(revIds), core.batches.summaries(batchIds),
   ]);
   return { jobTypes, errors, revisionNums, batches };

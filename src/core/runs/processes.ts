@@ -7,6 +7,7 @@ import { type ProcessSource, parseProcessId } from '../../../seed-mapping/ogc-pr
 import type { CoreEvents } from '../events.ts';
 import type { JobInterface } from '../job-types/model.ts';
 import type { JobType, JobTypeService, Revision } from '../job-types/service.ts';
+import { recentReads } from '../recent.ts';
 
 /** A process: a job type revision, whose jobs are its runs. */
 export interface Process {
@@ -24,8 +25,8 @@ const CACHE_MS = 2000;
 
 export function createProcessCatalog(deps: { jobTypes: JobTypeService; events: CoreEvents }) {
   const { jobTypes } = deps;
-  const resolved = new Map<string, { entry: Process | null; until: number }>();
-  const processIdCache = new Map<number, { id: string; until: number }>();
+  const resolved = recentReads<string, Process | null>(CACHE_MS, 10_000);
+  const processIdCache = recentReads<number, string>(CACHE_MS, 10_000);
   deps.events.on('jobTypesChanged', () => {
     resolved.clear();
     processIdCache.clear();
@@ -41,13 +42,8 @@ export function createProcessCatalog(deps: { jobTypes: JobTypeService; events: C
   }
 
   /** The process a client names, or null when there is none (inactive and long-running job types are not processes). */
-  async function resolve(id: string): Promise<Process | null> {
-    const hit = resolved.get(id);
-    if (hit && hit.until > Date.now()) return hit.entry;
-    const entry = await lookup(id);
-    if (resolved.size > 10_000) resolved.clear();
-    resolved.set(id, { entry, until: Date.now() + CACHE_MS });
-    return entry;
+  function resolve(id: string): Promise<Process | null> {
+    return resolved.one(id, lookup);
   }
 
   async function lookup(id: string): Promise<Process | null> {
@@ -65,24 +61,14 @@ export function createProcessCatalog(deps: { jobTypes: JobTypeService; events: C
   }
 
   /** Process ids of jobs' job types: the name, or name:version when not the newest. */
-  async function processIds(jobTypeIds: number[]): Promise<Map<number, string>> {
-    const now = Date.now();
-    const out = new Map<number, string>();
-    const missing = [...new Set(jobTypeIds)].filter((id) => {
-      const hit = processIdCache.get(id);
-      if (hit && hit.until > now) out.set(id, hit.id);
-      return !out.has(id);
-    });
-    if (missing.length) {
+  function processIds(jobTypeIds: number[]): Promise<Map<number, string>> {
+    return processIdCache.many(jobTypeIds, async (missing) => {
+      const out = new Map<number, string>();
       const types = await jobTypes.getMany(missing);
       const newest = await jobTypes.newestIds([...new Set([...types.values()].map((t) => t.name))]);
-      for (const t of types.values()) {
-        const id = newest.get(t.name) === t.id || !newest.has(t.name) ? t.name : `${t.name}:${t.version}`;
-        out.set(t.id, id);
-        processIdCache.set(t.id, { id, until: now + CACHE_MS });
-      }
-    }
-    return out;
+      for (const t of types.values()) out.set(t.id, newest.get(t.name) === t.id || !newest.has(t.name) ? t.name : `${t.name}:${t.version}`);
+      return out;
+    });
   }
 
   return { resolve, list, processIds };

@@ -11,6 +11,7 @@ import { HostBroker } from '../../storage/host-broker.ts';
 import { LazyS3Broker } from '../../storage/lazy-s3-broker.ts';
 import { S3_DEFAULTS, type S3BrokerConfig, type S3Defaults } from '../../storage/s3-config.ts';
 import { Conflict, Invalid, NotFound } from '../../errors.ts';
+import { recentReads } from '../recent.ts';
 
 export interface Workspace {
   id: number;
@@ -159,16 +160,11 @@ export function createWorkspaceService({ db, allowedRoots = [], cacheDir = path.
   // workspace): a change made in this process clears them at once, one made by another process
   // shows within RECENT_MS (as job types do in the process catalog).
   const RECENT_MS = 2000;
-  const recent = new Map<string, { ws: Workspace | null; until: number }>();
+  const recent = recentReads<string, Workspace | null>(RECENT_MS, 100);
 
   /** byName, answered from a read at most RECENT_MS old. */
-  async function byNameRecent(name: string): Promise<Workspace | null> {
-    const hit = recent.get(name);
-    if (hit && hit.until > Date.now()) return hit.ws;
-    const ws = await byName(name);
-    if (recent.size > 100) recent.clear();
-    recent.set(name, { ws, until: Date.now() + RECENT_MS });
-    return ws;
+  function byNameRecent(name: string): Promise<Workspace | null> {
+    return recent.one(name, (n) => byName(n));
   }
 
   async function getMany(ids: number[], q: Queryable = db): Promise<Map<number, Workspace>> {
